@@ -1,0 +1,48 @@
+/* A run of BSON documents stored back to back in one buffer (each starts with its int32
+ * length, as in a .bson file or an OP_MSG document sequence). Workers decode a batch into
+ * one of these, the transform maps one into another, and sinks encode or send it. */
+#ifndef ASR_PIPELINE_DOCS_H
+#define ASR_PIPELINE_DOCS_H
+
+#include <bson/bson.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+typedef struct asr_docs {
+  asr_buf_t buf;
+  uint32_t count;
+} asr_docs_t;
+
+void asr_docs_init(asr_docs_t *d);
+void asr_docs_free(asr_docs_t *d);
+static inline void asr_docs_reset(asr_docs_t *d) {
+  asr_buf_reset(&d->buf);
+  d->count = 0;
+}
+/* Copies one document in. Returns 0 or ASR_ENOMEM. */
+int asr_docs_append(asr_docs_t *d, const uint8_t *doc, uint32_t len);
+int asr_docs_append_bson(asr_docs_t *d, const bson_t *doc);
+
+/* Iteration: for (asr_docs_iter_t it = asr_docs_begin(d); asr_docs_next(&it);) use it.doc, it.len */
+typedef struct asr_docs_iter {
+  const uint8_t *pos, *end;
+  const uint8_t *doc;
+  uint32_t len;
+} asr_docs_iter_t;
+
+static inline asr_docs_iter_t asr_docs_begin(const asr_docs_t *d) {
+  asr_docs_iter_t it = {d->buf.data, d->buf.data + d->buf.len, NULL, 0};
+  return it;
+}
+static inline int asr_docs_next(asr_docs_iter_t *it) {
+  if (it->pos >= it->end) return 0;
+  uint32_t len;
+  memcpy(&len, it->pos, 4); /* little-endian hosts only (x86_64, aarch64) */
+  it->doc = it->pos;
+  it->len = len;
+  it->pos += len;
+  return 1;
+}
+
+#endif

@@ -1,0 +1,55 @@
+/* The sink interface: where a worker's documents go. Targets are URIs:
+ *   file:PATH.jsonl  relaxed Extended JSON v2, one document a line (mongoimport)
+ *   file:PATH.bson   concatenated BSON (mongorestore)
+ *   null:            discard (benchmarks)
+ * MongoDB (mongodb://, mongodb+srv://) drops in as another implementation.
+ * Each worker has its own asr_sink_worker_t (encode buffer, client, ...), so writing takes no
+ * lock per document; file sinks take one lock per batch to append in source order. */
+#ifndef ASR_SINKS_SINK_H
+#define ASR_SINKS_SINK_H
+
+#include <stdint.h>
+
+#include "pipeline/docs.h"
+#include "util/error.h"
+
+typedef struct asr_sink asr_sink_t;
+typedef struct asr_sink_worker asr_sink_worker_t;
+
+typedef struct asr_sink_vt {
+  const char *scheme;
+  int (*worker_open)(asr_sink_t *s, asr_sink_worker_t **w, asr_err_t *err);
+  void (*worker_close)(asr_sink_t *s, asr_sink_worker_t *w);
+  /* Writes the documents of batch `seq`. Every seq the source produced is written exactly
+   * once, also when the transform dropped all its documents (docs->count == 0), so a sink
+   * that commits in source order never waits for a batch that will not come. */
+  int (*write)(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const asr_docs_t *docs,
+               asr_err_t *err);
+  /* Every batch is written: flush, sync and publish the output (rename .partial away). */
+  int (*finish)(asr_sink_t *s, asr_err_t *err);
+  /* The run failed or was stopped: wake writers waiting on their turn and make sure nothing
+   * is left that looks complete (keep_partial: leave PATH.partial for inspection). */
+  void (*abort)(asr_sink_t *s, int keep_partial);
+  void (*destroy)(asr_sink_t *s);
+} asr_sink_vt_t;
+
+struct asr_sink {
+  const asr_sink_vt_t *vt;
+  char *description; /* for logs: "file out/orders.jsonl (relaxed Extended JSON v2)" */
+  char *location;    /* where the output goes once published, for the final message */
+};
+
+typedef struct asr_sink_options {
+  int dry_run;      /* validate only: create nothing */
+  int overwrite;    /* replace an existing output file (default: yes, as mongoexport does) */
+} asr_sink_options_t;
+
+int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
+                  asr_err_t *err);
+void asr_sink_destroy(asr_sink_t *s);
+
+int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink_t **out,
+                       asr_err_t *err);
+int asr_sink_null_open(const asr_sink_options_t *opt, asr_sink_t **out, asr_err_t *err);
+
+#endif

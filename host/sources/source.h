@@ -1,0 +1,65 @@
+/* The source interface. A source splits its input into batches on the pipeline's producer
+ * thread (`next`, cheap: framing only) and turns a batch into BSON documents on the worker
+ * that takes it (`decode`, thread-safe, the expensive part). Implementations: generator
+ * (templates), jsonl, json (array file), bson (mongodump); MongoDB collections drop in here. */
+#ifndef ASR_SOURCES_SOURCE_H
+#define ASR_SOURCES_SOURCE_H
+
+#include <stdint.h>
+
+#include "pipeline/batch.h"
+#include "pipeline/docs.h"
+#include "util/error.h"
+
+typedef struct asr_source asr_source_t;
+
+/* Per-worker scratch a source may keep (for example a reusable bson_t). Created on the worker
+ * thread by worker_open, freed by worker_close; NULL when the source needs none. */
+typedef struct asr_source_worker asr_source_worker_t;
+
+typedef struct asr_source_vt {
+  const char *kind;
+  /* Fills `b` with up to max_records records (b->raw is reset by the caller).
+   * Returns 1 when a batch was produced, 0 at the end of the input, or a negative ASR_E*. */
+  int (*next)(asr_source_t *s, asr_batch_t *b, uint32_t max_records, asr_err_t *err);
+  /* Appends the batch's documents to `out`. Thread-safe: called by many workers at once. */
+  int (*decode)(asr_source_t *s, asr_source_worker_t *w, const asr_batch_t *b, asr_docs_t *out,
+                asr_err_t *err);
+  int (*worker_open)(asr_source_t *s, asr_source_worker_t **w, asr_err_t *err);
+  void (*worker_close)(asr_source_t *s, asr_source_worker_t *w);
+  /* Number of records the source will produce when known in advance, else -1. */
+  int64_t (*total)(const asr_source_t *s);
+  void (*destroy)(asr_source_t *s);
+} asr_source_vt_t;
+
+struct asr_source {
+  const asr_source_vt_t *vt;
+  char *description; /* for logs and --dry-run: "template templates/orders.json (1000 docs)" */
+};
+
+/* What a source is built from: kind plus its settings, from the strategy or the CLI. */
+typedef struct asr_source_spec {
+  char *kind;          /* "template" | "jsonl" | "json" | "bson" */
+  char *path;          /* input file (template file for "template") */
+  char *template_json; /* inline template text, instead of path */
+  int64_t limit;       /* max records (template: the number to generate); -1 = all */
+  uint64_t seed;
+} asr_source_spec_t;
+
+/* Resolves a spec string "KIND:PATH" or a bare path (kind from the extension: .json is a
+ * template, .jsonl/.ndjson JSON lines, .bson a dump) into kind and path. */
+int asr_source_spec_parse(const char *text, asr_source_spec_t *spec, asr_err_t *err);
+void asr_source_spec_free(asr_source_spec_t *spec);
+
+/* Opens the source described by spec. Validates everything it can up front (file readable,
+ * template compiles) so configuration errors surface before any output is written. */
+int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);
+void asr_source_destroy(asr_source_t *s);
+
+/* Constructors, one per file in sources/. */
+int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);
+int asr_source_jsonl_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);
+int asr_source_json_array_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);
+int asr_source_bson_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);
+
+#endif
