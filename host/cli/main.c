@@ -1,7 +1,40 @@
-/* asrun command-line entry point. */
+/* asrun command-line entry point: parse, configure logging, run, map the result to an exit
+ * code. Everything else lives in runtime/. */
 #include <stdio.h>
 
-int main(void) {
-  puts("asrun: under construction");
-  return 0;
+#include "cli/args.h"
+#include "runtime/run.h"
+#include "util/log.h"
+
+int main(int argc, char **argv) {
+  asr_cli_t cli;
+  asr_err_t err;
+  asr_err_clear(&err);
+  if (asr_cli_parse(argc, argv, &cli, &err) != 0) {
+    fprintf(stderr, "asrun: %s\nTry 'asrun --help'.\n", err.msg);
+    return ASR_EXIT_USAGE;
+  }
+  if (cli.help) {
+    fputs(asr_cli_usage(), stdout);
+    return ASR_EXIT_OK;
+  }
+  if (cli.version) {
+    printf("asrun %s\n", ASR_VERSION);
+    return ASR_EXIT_OK;
+  }
+  if (!cli.strategy && !cli.source) {
+    fprintf(stderr, "asrun: no strategy file or --source given\n%s", asr_cli_usage());
+    return ASR_EXIT_USAGE;
+  }
+  asr_log_level_t level = cli.verbosity < 0 ? ASR_LOG_ERROR
+                          : cli.verbosity > 0 ? ASR_LOG_DEBUG : ASR_LOG_INFO;
+  asr_log_configure(level, cli.log_format_set ? cli.log_format : ASR_LOG_TEXT);
+  int rc = asr_run(&cli, &err);
+  if (rc == 0) return ASR_EXIT_OK;
+  if (rc == ASR_ECANCELED) {
+    asr_log_warn("run.interrupted", "%s", err.msg);
+    return ASR_EXIT_INTERRUPTED;
+  }
+  asr_log_error("run.failed", "%s", err.msg);
+  return asr_err_exit_code(rc);
 }

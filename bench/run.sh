@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Host benchmarks (issue: the asrun host). Builds a Release tree and prints:
+#  1. the pipeline alone (trivial source -> queue -> workers -> null) against 1,000,000 docs/s
+#  2. generation of the example template to null: and to a JSONL file, docs/s
+#  3. peak RSS of a 10,000,000-document generation run against the 200 MB bound
+# Usage: bench/run.sh [DOCS_FOR_GENERATION]   (default 2,000,000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-2000000}"
+BIG=10000000
+scripts/setup.sh build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-bench --target pipeline_bench -j2 >/dev/null
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+TEMPLATE=templates/service_order.json
+
+echo "== machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d)"
+echo
+echo "== 1. pipeline alone"
+build-bench/pipeline_bench 20000000
+echo
+
+rate() { # rate DOCS SECONDS
+  awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'
+}
+timed() { # timed CMD... ; prints seconds
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >/dev/null
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+
+echo "== 2. generation of $TEMPLATE, $N documents, 2 workers"
+s=$(timed build-bench/asrun --source "$TEMPLATE" --total "$N" --target null: --workers 2 -q)
+echo "to null:         $(rate "$N" "$s") docs/s  (${s} s)"
+s=$(timed build-bench/asrun --source "$TEMPLATE" --total "$N" --target "file:$OUT/gen.jsonl" --workers 2 -q)
+bytes=$(stat -c %s "$OUT/gen.jsonl")
+echo "to file:*.jsonl  $(rate "$N" "$s") docs/s  (${s} s, $((bytes / 1024 / 1024)) MiB)"
+s=$(timed build-bench/asrun --source "$TEMPLATE" --total "$N" --target "file:$OUT/gen.bson" --workers 2 -q)
+echo "to file:*.bson   $(rate "$N" "$s") docs/s  (${s} s)"
+rm -f "$OUT"/gen.*
+echo
+
+echo "== 3. peak RSS, $BIG documents to a JSONL file"
+/usr/bin/time -f "%M" -o "$OUT/rss" build-bench/asrun --source "$TEMPLATE" --total "$BIG" \
+  --target "file:$OUT/big.jsonl" --workers 2 -q
+kb=$(cat "$OUT/rss")
+awk -v kb="$kb" 'BEGIN { printf "peak RSS %.1f MB (bound 200 MB: %.2fx of the bound)\n", kb / 1024, kb / 1024 / 200 }'

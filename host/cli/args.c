@@ -1,0 +1,155 @@
+#include "cli/args.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+  OPT_STRATEGY = 256, OPT_SOURCE, OPT_TARGET, OPT_PROFILE, OPT_AS_PROFILE, OPT_AUTO,
+  OPT_NO_AUTO, OPT_WORKERS, OPT_BATCH, OPT_TOTAL, OPT_SEED, OPT_DRY_RUN, OPT_LOG_FORMAT,
+  OPT_QUEUE
+};
+
+static const struct option options[] = {
+    {"strategy", required_argument, NULL, OPT_STRATEGY},
+    {"source", required_argument, NULL, OPT_SOURCE},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"auto-scaling-profile", required_argument, NULL, OPT_AS_PROFILE},
+    {"auto-scaling", no_argument, NULL, OPT_AUTO},
+    {"no-auto-scaling", no_argument, NULL, OPT_NO_AUTO},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"batch-size", required_argument, NULL, OPT_BATCH},
+    {"total", required_argument, NULL, OPT_TOTAL},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"queue-size", required_argument, NULL, OPT_QUEUE},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+const char *asr_cli_usage(void) {
+  return "Usage: asrun STRATEGY.lua [options]\n"
+         "       asrun --source TEMPLATE.json --total N [options]\n"
+         "\n"
+         "Generate or migrate MongoDB documents with Lua strategies.\n"
+         "\n"
+         "Input and output:\n"
+         "  --strategy FILE          the strategy file (same as the positional argument)\n"
+         "  --source SPEC            template.json | data.jsonl | dump.bson | KIND:PATH\n"
+         "                           (KIND: template, jsonl, json, bson); overrides the strategy\n"
+         "  --target URI             file:PATH.jsonl | file:PATH.bson | null:\n"
+         "                           (default: file:out/NAME.jsonl)\n"
+         "  --total N                documents to generate (template) or at most read\n"
+         "  --seed N                 generation seed: document i depends only on (seed, i)\n"
+         "\n"
+         "Throughput:\n"
+         "  --workers N              worker threads (default: number of CPUs)\n"
+         "  --batch-size N           documents per batch (default: 1000)\n"
+         "  --queue-size N           batches buffered between source and workers\n"
+         "  --profile NAME           auto-scaling profile: conservative | balanced | aggressive\n"
+         "  --auto-scaling-profile NAME   same as --profile\n"
+         "  --auto-scaling, --no-auto-scaling\n"
+         "\n"
+         "Other:\n"
+         "  --dry-run                validate strategy, template and target; print the plan;\n"
+         "                           write nothing\n"
+         "  --log-format text|json   log lines for people or one JSON object a line\n"
+         "  -q, --quiet              errors only\n"
+         "  -v, --verbose            debug logging\n"
+         "  -h, --help               this help\n"
+         "  -V, --version            print the version\n"
+         "\n"
+         "Exit codes: 0 success, 1 run failure (I/O, corrupt input, script error),\n"
+         "            2 usage or configuration error, 130 interrupted (partial output kept as\n"
+         "            PATH.partial).\n";
+}
+
+static int parse_count(const char *flag, const char *s, int64_t min, int64_t max, int64_t *out,
+                       asr_err_t *err) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || end == s || *end || v < min || v > max)
+    return asr_err_set(err, ASR_EINVAL, "--%s: expected an integer in %lld..%lld, got '%s'", flag,
+                       (long long)min, (long long)max, s);
+  *out = v;
+  return 0;
+}
+
+static int parse_profile(const char *s, asr_cli_t *cli, asr_err_t *err) {
+  if (strcmp(s, "conservative") && strcmp(s, "balanced") && strcmp(s, "aggressive"))
+    return asr_err_set(err, ASR_EINVAL,
+                       "--profile: unknown profile '%s' (conservative, balanced, aggressive)", s);
+  cli->profile = s;
+  return 0;
+}
+
+static int set_once(const char **slot, const char *flag, const char *value, asr_err_t *err) {
+  if (*slot && strcmp(*slot, value) != 0)
+    return asr_err_set(err, ASR_EINVAL, "%s given twice ('%s' and '%s')", flag, *slot, value);
+  *slot = value;
+  return 0;
+}
+
+static int apply_option(int opt, const char *arg, asr_cli_t *cli, asr_err_t *err) {
+  switch (opt) {
+  case OPT_STRATEGY: return set_once(&cli->strategy, "strategy", arg, err);
+  case OPT_SOURCE: cli->source = arg; return 0;
+  case OPT_TARGET: cli->target = arg; return 0;
+  case OPT_PROFILE:
+  case OPT_AS_PROFILE: return parse_profile(arg, cli, err);
+  case OPT_AUTO: cli->auto_scaling = 1; return 0;
+  case OPT_NO_AUTO: cli->auto_scaling = 0; return 0;
+  case OPT_WORKERS: return parse_count("workers", arg, 1, 1024, &cli->workers, err);
+  case OPT_BATCH: return parse_count("batch-size", arg, 1, 1000000, &cli->batch_size, err);
+  case OPT_TOTAL: return parse_count("total", arg, 0, INT64_MAX, &cli->total, err);
+  case OPT_SEED: return parse_count("seed", arg, 0, INT64_MAX, &cli->seed, err);
+  case OPT_QUEUE: return parse_count("queue-size", arg, 1, 100000, &cli->queue_size, err);
+  case OPT_DRY_RUN: cli->dry_run = 1; return 0;
+  case OPT_LOG_FORMAT:
+    cli->log_format_set = 1;
+    if (strcmp(arg, "text") == 0) cli->log_format = ASR_LOG_TEXT;
+    else if (strcmp(arg, "json") == 0) cli->log_format = ASR_LOG_JSON;
+    else return asr_err_set(err, ASR_EINVAL, "--log-format: expected text or json, got '%s'", arg);
+    return 0;
+  case 'q': cli->verbosity = -1; return 0;
+  case 'v': cli->verbosity = 1; return 0;
+  case 'h': cli->help = 1; return 0;
+  case 'V': cli->version = 1; return 0;
+  default: return asr_err_set(err, ASR_EINVAL, "internal: unhandled option %d", opt);
+  }
+}
+
+int asr_cli_parse(int argc, char **argv, asr_cli_t *cli, asr_err_t *err) {
+  memset(cli, 0, sizeof *cli);
+  cli->auto_scaling = -1;
+  cli->workers = cli->batch_size = cli->total = cli->seed = cli->queue_size = -1;
+  optind = 0; /* GNU: re-initialise, so parse can run more than once (tests) */
+  opterr = 0;
+  int opt, rc = 0;
+  /* "-" first: positionals come back as option 1 in place, so flags may follow the file. */
+  while (rc == 0 && (opt = getopt_long(argc, argv, "-qvhV", options, NULL)) != -1) {
+    if (opt == 1) {
+      rc = set_once(&cli->strategy, "strategy", optarg, err);
+    } else if (opt == '?') {
+      const char *bad = argv[optind - 1];
+      if (optopt >= 256)
+        rc = asr_err_set(err, ASR_EINVAL, "option '%s' needs a value", bad);
+      else if (optopt)
+        rc = asr_err_set(err, ASR_EINVAL, "unknown option '-%c'", optopt);
+      else
+        rc = asr_err_set(err, ASR_EINVAL, "unknown option '%s'", bad);
+    } else {
+      rc = apply_option(opt, optarg, cli, err);
+    }
+  }
+  for (; rc == 0 && optind < argc; optind++) /* after "--" */
+    rc = set_once(&cli->strategy, "strategy", argv[optind], err);
+  return rc;
+}

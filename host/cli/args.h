@@ -1,0 +1,27 @@
+/* Command-line parsing: argv → asr_cli_t. Pure (no I/O besides nothing): testable. */
+#ifndef ASR_CLI_ARGS_H
+#define ASR_CLI_ARGS_H
+
+#include <stdint.h>
+
+#include "util/error.h"
+#include "util/log.h"
+
+typedef struct asr_cli {
+  const char *strategy;   /* positional STRATEGY.lua or --strategy */
+  const char *source;     /* --source SPEC */
+  const char *target;     /* --target URI */
+  const char *profile;    /* --profile / --auto-scaling-profile */
+  int auto_scaling;       /* -1 unset, 0 --no-auto-scaling, 1 --auto-scaling */
+  int64_t workers, batch_size, total, seed, queue_size; /* -1: unset */
+  int dry_run, help, version;
+  int log_format_set;
+  asr_log_format_t log_format;
+  int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+} asr_cli_t;
+
+/* Parses argv. Returns 0 or ASR_EINVAL with a message naming the flag. */
+int asr_cli_parse(int argc, char **argv, asr_cli_t *cli, asr_err_t *err);
+const char *asr_cli_usage(void);
+
+#endif

@@ -1,0 +1,129 @@
+#include "lua/hooks.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "lua/vm.h"
+
+/* [-0,+1,-] Pushes strategy[name] when it is a function; returns 0 (nothing pushed) if not. */
+static int push_hook(asr_strategy_t *s, const char *name) {
+  lua_State *L = s->L;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, s->ref);
+  if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
+    lua_pop(L, 2);
+    return 0;
+  }
+  lua_remove(L, -2);
+  return 1;
+}
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  if (!v) return;
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_num(lua_State *L, const char *k, lua_Number v) {
+  lua_pushnumber(L, v);
+  lua_setfield(L, -2, k);
+}
+
+int asr_hooks_on_start(asr_strategy_t *s, const asr_run_info_t *info, asr_err_t *err) {
+  if (!s || !push_hook(s, "on_start")) return 0;
+  lua_State *L = s->L;
+  lua_createtable(L, 0, 10);
+  set_str(L, "name", info->name);
+  set_str(L, "source", info->source);
+  set_str(L, "target", info->target);
+  set_str(L, "profile", info->profile);
+  set_int(L, "workers", info->workers);
+  set_int(L, "batch_size", info->batch_size);
+  set_int(L, "total", info->total);
+  set_int(L, "seed", (lua_Integer)info->seed);
+  lua_pushboolean(L, info->auto_scaling);
+  lua_setfield(L, -2, "auto_scaling");
+  int rc = asr_vm_pcall(L, 1, 0, err);
+  if (rc) asr_err_prefix(err, "on_start failed");
+  return rc;
+}
+
+/* ctx.set_workers(n) and ctx:set_workers(n) both work: a leading table argument is skipped. */
+static lua_Integer count_arg(lua_State *L) {
+  int i = lua_istable(L, 1) ? 2 : 1;
+  return luaL_checkinteger(L, i);
+}
+
+static int l_set_workers(lua_State *L) {
+  const asr_control_t *c = lua_touserdata(L, lua_upvalueindex(1));
+  lua_Integer n = count_arg(L);
+  if (n < 1 || n > ASR_MAX_WORKERS) return luaL_error(L, "set_workers: %d is out of 1..%d", (int)n, ASR_MAX_WORKERS);
+  lua_pushboolean(L, c->set_workers(c->ud, (uint32_t)n) == 0);
+  return 1;
+}
+
+static int l_set_batch_size(lua_State *L) {
+  const asr_control_t *c = lua_touserdata(L, lua_upvalueindex(1));
+  lua_Integer n = count_arg(L);
+  if (n < 1 || n > ASR_MAX_BATCH_SIZE)
+    return luaL_error(L, "set_batch_size: %d is out of 1..%d", (int)n, ASR_MAX_BATCH_SIZE);
+  lua_pushboolean(L, c->set_batch_size(c->ud, (uint32_t)n) == 0);
+  return 1;
+}
+
+static int l_stop(lua_State *L) {
+  const asr_control_t *c = lua_touserdata(L, lua_upvalueindex(1));
+  c->stop(c->ud);
+  return 0;
+}
+
+static void set_control(lua_State *L, const char *k, lua_CFunction f, const asr_control_t *c) {
+  lua_pushlightuserdata(L, (void *)c);
+  lua_pushcclosure(L, f, 1);
+  lua_setfield(L, -2, k);
+}
+
+int asr_hooks_on_tick(asr_strategy_t *s, const asr_pipeline_stats_t *st, double elapsed_s,
+                      double docs_per_second, const asr_control_t *ctl, asr_err_t *err) {
+  if (!s || !push_hook(s, "on_tick")) return 0;
+  lua_State *L = s->L;
+  lua_createtable(L, 0, 12);
+  set_num(L, "elapsed", elapsed_s);
+  set_int(L, "docs_read", (lua_Integer)st->docs_in);
+  set_int(L, "docs_written", (lua_Integer)st->docs_out);
+  set_int(L, "docs_dropped", (lua_Integer)st->docs_dropped);
+  set_num(L, "docs_per_second", docs_per_second);
+  set_int(L, "workers", st->workers_target);
+  set_int(L, "batch_size", st->batch_size);
+  set_int(L, "queue_depth", st->queue_depth);
+  set_control(L, "set_workers", l_set_workers, ctl);
+  set_control(L, "set_batch_size", l_set_batch_size, ctl);
+  set_control(L, "stop", l_stop, ctl);
+  int rc = asr_vm_pcall(L, 1, 0, err);
+  if (rc) asr_err_prefix(err, "on_tick failed");
+  return rc;
+}
+
+int asr_hooks_on_finish(asr_strategy_t *s, const asr_run_summary_t *sum, asr_err_t *err) {
+  if (!s || !push_hook(s, "on_finish")) return 0;
+  lua_State *L = s->L;
+  lua_createtable(L, 0, 12);
+  set_str(L, "status", sum->status);
+  set_str(L, "error", sum->error);
+  set_str(L, "output", sum->output);
+  set_int(L, "docs_read", (lua_Integer)sum->docs_read);
+  set_int(L, "docs_written", (lua_Integer)sum->docs_written);
+  set_int(L, "docs_dropped", (lua_Integer)sum->docs_dropped);
+  set_int(L, "batches", (lua_Integer)sum->batches);
+  set_num(L, "duration_s", sum->duration_s);
+  set_num(L, "docs_per_second", sum->docs_per_second);
+  set_int(L, "workers", sum->workers);
+  set_int(L, "batch_size", sum->batch_size);
+  int rc = asr_vm_pcall(L, 1, 0, err);
+  if (rc) asr_err_prefix(err, "on_finish failed");
+  return rc;
+}

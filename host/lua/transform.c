@@ -1,0 +1,113 @@
+#include "lua/transform.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdlib.h>
+
+#include "lua/lconv.h"
+#include "lua/vm.h"
+
+struct asr_transform {
+  lua_State *L;
+  int fn;        /* registry reference to transform */
+  bson_t scratch; /* reused for every output document */
+};
+
+static void xf_close(asr_transform_t *t) {
+  if (!t) return;
+  asr_vm_close(t->L);
+  bson_destroy(&t->scratch);
+  free(t);
+}
+
+static int xf_open(void *ud, asr_transform_t **out, asr_err_t *err) {
+  const char *path = ud;
+  asr_transform_t *t = calloc(1, sizeof *t);
+  if (!t) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  bson_init(&t->scratch);
+  int rc = 0;
+  if (!(t->L = asr_vm_new(0, err))) rc = err->code;
+  if (!rc) rc = asr_vm_dofile(t->L, path, err);
+  if (!rc && (!lua_istable(t->L, -1) || lua_getfield(t->L, -1, "transform") != LUA_TFUNCTION))
+    rc = asr_err_set(err, ASR_EINVAL, "%s: no transform function when loaded by a worker", path);
+  if (rc) {
+    xf_close(t);
+    return rc;
+  }
+  t->fn = luaL_ref(t->L, LUA_REGISTRYINDEX);
+  lua_settop(t->L, 0);
+  *out = t;
+  return 0;
+}
+
+/* [-0,+0,-] Converts the table at idx and appends it to out. */
+static int emit(asr_transform_t *t, int idx, uint64_t index, asr_docs_t *out, asr_err_t *err) {
+  if (!lua_istable(t->L, idx))
+    return asr_err_set(err, ASR_ESCRIPT,
+                       "transform of document %llu: a list entry must be a document table, got %s",
+                       (unsigned long long)index, luaL_typename(t->L, idx));
+  bson_reinit(&t->scratch);
+  int rc = asr_lconv_to_bson(t->L, idx, &t->scratch, err);
+  if (rc) {
+    asr_err_prefix(err, "transform of document %llu returned a value BSON cannot hold",
+                   (unsigned long long)index);
+    err->code = ASR_ESCRIPT;
+    return ASR_ESCRIPT;
+  }
+  return asr_docs_append_bson(out, &t->scratch);
+}
+
+/* [-1,+0,-] Handles transform's result on top of the stack: nil drops, a document table is
+ * one output, a list of document tables fans out. */
+static int take_result(asr_transform_t *t, uint64_t index, asr_docs_t *out, asr_err_t *err) {
+  lua_State *L = t->L;
+  int rc = 0;
+  if (lua_isnil(L, -1)) {
+    /* dropped */
+  } else if (!lua_istable(L, -1)) {
+    rc = asr_err_set(err, ASR_ESCRIPT,
+                     "transform of document %llu must return a table, a list of tables or nil; "
+                     "got %s", (unsigned long long)index, luaL_typename(L, -1));
+  } else if (lua_rawgeti(L, -1, 1) == LUA_TNIL) { /* a document (documents have string keys) */
+    lua_pop(L, 1);
+    rc = emit(t, -1, index, out, err);
+  } else {
+    lua_pop(L, 1);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    for (lua_Integer i = 1; i <= n && rc == 0; i++) {
+      lua_rawgeti(L, -1, i);
+      rc = emit(t, -1, index, out, err);
+      lua_pop(L, 1);
+    }
+  }
+  lua_pop(L, 1);
+  return rc;
+}
+
+static int xf_apply(asr_transform_t *t, const asr_docs_t *in, uint64_t first_index,
+                    asr_docs_t *out, asr_err_t *err) {
+  lua_State *L = t->L;
+  uint64_t index = first_index;
+  for (asr_docs_iter_t it = asr_docs_begin(in); asr_docs_next(&it); index++) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, t->fn);
+    int rc = asr_lconv_push_doc(L, it.doc, it.len, err);
+    if (rc) {
+      lua_pop(L, 1);
+      return rc;
+    }
+    rc = asr_vm_pcall(L, 1, 1, err);
+    if (rc) {
+      asr_err_prefix(err, "transform failed on document %llu", (unsigned long long)index);
+      return rc;
+    }
+    if ((rc = take_result(t, index, out, err))) return rc;
+  }
+  return 0;
+}
+
+void asr_lua_transform_factory(asr_transform_factory_t *f, const char *strategy_path) {
+  f->open = xf_open;
+  f->apply = xf_apply;
+  f->close = xf_close;
+  f->ud = (void *)strategy_path;
+}

@@ -1,0 +1,171 @@
+#include "lua/vm.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua/lasrun.h"
+
+typedef struct vm_alloc {
+  size_t used, limit;
+} vm_alloc_t;
+
+/* Allocator with a cap: a runaway script gets a Lua memory error, not the machine's memory. */
+static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  vm_alloc_t *a = ud;
+  size_t old = ptr ? osize : 0;
+  if (nsize == 0) {
+    free(ptr);
+    a->used -= old;
+    return NULL;
+  }
+  if (nsize > old && a->used - old + nsize > a->limit) return NULL;
+  void *p = realloc(ptr, nsize);
+  if (p) a->used = a->used - old + nsize;
+  return p;
+}
+
+const char *asr_vm_lua_dir(void) {
+  const char *env = getenv("ASRUN_LUA_DIR");
+  return env && *env ? env : ASR_SOURCE_LUA_DIR;
+}
+
+/* [-0,+0,-] package.path: the asrun modules first, then the default. */
+static void set_package_path(lua_State *L) {
+  lua_getglobal(L, "package");
+  const char *dir = asr_vm_lua_dir();
+  lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", dir, dir);
+  lua_getfield(L, -2, "path");
+  lua_concat(L, 2);
+  lua_setfield(L, -2, "path");
+  lua_getfield(L, -1, "preload");
+  lua_pushcfunction(L, luaopen_asrun_core);
+  lua_setfield(L, -2, "asrun.core");
+  lua_pop(L, 2);
+}
+
+lua_State *asr_vm_new(size_t memory_limit, asr_err_t *err) {
+  vm_alloc_t *a = malloc(sizeof *a);
+  if (!a) {
+    asr_err_set(err, ASR_ENOMEM, "out of memory");
+    return NULL;
+  }
+  a->used = 0;
+  a->limit = memory_limit ? memory_limit : ASR_VM_DEFAULT_MEMORY_LIMIT;
+  lua_State *L = lua_newstate(capped_alloc, a);
+  if (!L) {
+    free(a);
+    asr_err_set(err, ASR_ENOMEM, "cannot create a Lua state");
+    return NULL;
+  }
+  luaL_openlibs(L);
+  set_package_path(L);
+  lua_gc(L, LUA_GCGEN, 0, 0); /* transforms make many short-lived tables */
+  return L;
+}
+
+void asr_vm_close(lua_State *L) {
+  if (!L) return;
+  void *ud;
+  lua_getallocf(L, &ud);
+  lua_close(L);
+  free(ud);
+}
+
+static int traceback_handler(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (!msg) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+int asr_vm_pcall(lua_State *L, int nargs, int nresults, asr_err_t *err) {
+  int base = lua_gettop(L) - nargs;
+  lua_pushcfunction(L, traceback_handler);
+  lua_insert(L, base);
+  int status = lua_pcall(L, nargs, nresults, base);
+  lua_remove(L, base);
+  if (status == LUA_OK) return 0;
+  int code = status == LUA_ERRMEM ? ASR_ENOMEM : ASR_ESCRIPT;
+  const char *msg = lua_tostring(L, -1);
+  if (status == LUA_ERRMEM) msg = "Lua memory limit reached";
+  asr_err_set(err, code, "%s", msg ? msg : "unknown Lua error");
+  lua_pop(L, 1);
+  return code;
+}
+
+/* [-0,+0,-] env[name] = a copy of global table `name` without the listed fields. */
+static void copy_lib_without(lua_State *L, const char *name, const char *const *drop) {
+  lua_newtable(L);
+  lua_getglobal(L, name);
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    int skip = 0;
+    for (int i = 0; drop[i]; i++)
+      if (lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), drop[i]) == 0) skip = 1;
+    if (skip) {
+      lua_pop(L, 1);
+    } else {
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_settable(L, -5);
+    }
+  }
+  lua_pop(L, 1);
+  lua_setfield(L, -2, name);
+}
+
+/* [-0,+1,-] A fresh environment for user code: a copy of the globals without what can run
+ * programs, load native code or reach into the VM (debug, io.popen, os.execute, os.exit,
+ * os.remove, os.rename, package.loadlib, dofile, loadfile). */
+static void push_sandbox_env(lua_State *L) {
+  static const char *const hidden[] = {"debug", "dofile", "loadfile", "io", "os", "package", NULL};
+  static const char *const io_drop[] = {"popen", NULL};
+  static const char *const os_drop[] = {"execute", "exit", "remove", "rename", "tmpname", NULL};
+  static const char *const package_drop[] = {"loadlib", "cpath", NULL};
+  lua_newtable(L);
+  lua_pushglobaltable(L);
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    int skip = 0;
+    for (int i = 0; hidden[i]; i++)
+      if (lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), hidden[i]) == 0) skip = 1;
+    if (skip) {
+      lua_pop(L, 1);
+    } else {
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_settable(L, -5);
+    }
+  }
+  lua_pop(L, 1);
+  copy_lib_without(L, "io", io_drop);
+  copy_lib_without(L, "os", os_drop);
+  copy_lib_without(L, "package", package_drop);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -2, "_G");
+}
+
+int asr_vm_dofile(lua_State *L, const char *path, asr_err_t *err) {
+  FILE *f = fopen(path, "r");
+  if (!f) return asr_err_set(err, ASR_EINVAL, "cannot open strategy %s: %s", path, strerror(errno));
+  fclose(f);
+  int status = luaL_loadfilex(L, path, "t");
+  if (status != LUA_OK) {
+    asr_err_set(err, ASR_EINVAL, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return ASR_EINVAL;
+  }
+  push_sandbox_env(L);
+  lua_setupvalue(L, -2, 1); /* _ENV of the main chunk */
+  int rc = asr_vm_pcall(L, 0, 1, err);
+  if (rc) return rc;
+  return 0;
+}

@@ -1,0 +1,63 @@
+/* The pipeline: source → bounded queue → resizable pool of workers → sink.
+ * One producer thread frames batches; N worker threads decode, transform and write them.
+ * Worker count and batch size are runtime variables (asr_pipeline_set_*), safe to change at
+ * any moment from the controller: a batch is always processed whole by one worker and written
+ * exactly once. Counters are per worker and summed on demand (no lock per document). */
+#ifndef ASR_PIPELINE_PIPELINE_H
+#define ASR_PIPELINE_PIPELINE_H
+
+#include <stdint.h>
+
+#include "pipeline/transform.h"
+#include "sinks/sink.h"
+#include "sources/source.h"
+
+#define ASR_MAX_WORKERS 1024u
+#define ASR_MAX_BATCH_SIZE 1000000u
+
+typedef struct asr_pipeline asr_pipeline_t;
+
+typedef struct asr_pipeline_config {
+  asr_source_t *source;                     /* borrowed: outlives the pipeline */
+  asr_sink_t *sink;                         /* borrowed */
+  const asr_transform_factory_t *transform; /* NULL: documents pass through */
+  uint32_t workers;
+  uint32_t batch_size;
+  uint32_t queue_capacity; /* batches; 0 = 2 per worker, at least 4 */
+  /* Called once, from a pipeline thread, when every thread has finished (done, failed or
+   * stopped). The controller uses it to wake its loop (uv_async_send). */
+  void (*on_done)(void *ud);
+  void *ud;
+} asr_pipeline_config_t;
+
+typedef struct asr_pipeline_stats {
+  uint64_t records_read;  /* records framed by the source */
+  uint64_t batches_read;
+  uint64_t batches_done;  /* batches written by workers */
+  uint64_t docs_in;       /* documents decoded */
+  uint64_t docs_out;      /* documents handed to the sink */
+  uint64_t docs_dropped;  /* transform returned nil */
+  uint32_t workers;       /* live worker threads */
+  uint32_t workers_target;
+  uint32_t batch_size;
+  uint32_t queue_depth;
+  uint32_t queue_capacity;
+  uint32_t in_flight;     /* batches being processed */
+} asr_pipeline_stats_t;
+
+int asr_pipeline_create(const asr_pipeline_config_t *cfg, asr_pipeline_t **out, asr_err_t *err);
+int asr_pipeline_start(asr_pipeline_t *p, asr_err_t *err);
+/* Grows or shrinks the pool to n workers (1..ASR_MAX_WORKERS). New workers start at once;
+ * retiring ones leave after their current batch. Returns 0 or ASR_EINVAL. */
+int asr_pipeline_set_workers(asr_pipeline_t *p, uint32_t n);
+/* Sets the size of batches framed from now on (1..ASR_MAX_BATCH_SIZE). */
+int asr_pipeline_set_batch_size(asr_pipeline_t *p, uint32_t n);
+void asr_pipeline_stats(asr_pipeline_t *p, asr_pipeline_stats_t *out);
+/* Graceful stop: read no more input, finish the batches already queued. */
+void asr_pipeline_stop(asr_pipeline_t *p);
+/* Waits for every thread, then publishes the sink's output (success) or withdraws it.
+ * Returns 0, the first worker/source error (err filled), or ASR_ECANCELED after a stop. */
+int asr_pipeline_wait(asr_pipeline_t *p, asr_err_t *err);
+void asr_pipeline_destroy(asr_pipeline_t *p);
+
+#endif

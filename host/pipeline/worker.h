@@ -1,0 +1,28 @@
+/* Internal to the pipeline: one worker thread and its counters. */
+#ifndef ASR_PIPELINE_WORKER_H
+#define ASR_PIPELINE_WORKER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "pipeline/docs.h"
+
+struct asr_pipeline;
+
+/* Written only by the owning worker (relaxed stores), read by the stats reader. */
+typedef struct asr_worker_counters {
+  _Atomic uint64_t batches, docs_in, docs_out, docs_dropped;
+} asr_worker_counters_t;
+
+typedef struct asr_worker {
+  uint32_t id;
+  uv_thread_t thread;
+  struct asr_pipeline *pipeline;
+  _Alignas(64) asr_worker_counters_t counters;
+  int exited; /* set under the pipeline's pool lock when the thread is about to return */
+} asr_worker_t;
+
+void asr_worker_main(void *arg); /* uv_thread entry; arg is the asr_worker_t */
+
+#endif

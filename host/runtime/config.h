@@ -1,0 +1,34 @@
+/* The settings of one run, merged from defaults, the strategy and the command line (the
+ * command line wins). Later issues add the scaler's profile values and environment here. */
+#ifndef ASR_RUNTIME_CONFIG_H
+#define ASR_RUNTIME_CONFIG_H
+
+#include <stdint.h>
+
+#include "cli/args.h"
+#include "lua/strategy.h"
+#include "sources/source.h"
+
+#define ASR_DEFAULT_BATCH_SIZE 1000u
+#define ASR_DEFAULT_SEED 1u
+#define ASR_DEFAULT_OUT_DIR "out"
+
+typedef struct asr_config {
+  char *name;
+  asr_source_spec_t source;
+  char *target;             /* URI */
+  int target_is_default;    /* the embedded default: file:out/NAME.jsonl */
+  uint32_t workers, batch_size, queue_capacity;
+  uint64_t seed;
+  char *profile;
+  int auto_scaling;
+  double tick_interval;
+  int dry_run;
+} asr_config_t;
+
+/* strategy may be NULL (a --source run). Returns 0 or ASR_EINVAL. */
+int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *strategy, asr_config_t *cfg,
+                     asr_err_t *err);
+void asr_config_free(asr_config_t *cfg);
+
+#endif

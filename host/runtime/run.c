@@ -1,0 +1,242 @@
+#include "runtime/run.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "lua/hooks.h"
+#include "lua/strategy.h"
+#include "lua/transform.h"
+#include "pipeline/pipeline.h"
+#include "runtime/config.h"
+#include "runtime/plan.h"
+#include "util/log.h"
+
+#define PROGRESS_EVERY_S 5.0
+
+/* Everything one run owns; torn down in reverse by run_close. */
+typedef struct run {
+  const asr_cli_t *cli;
+  asr_strategy_t *strategy;
+  asr_config_t cfg;
+  asr_source_t *source;
+  asr_sink_t *sink;
+  asr_transform_factory_t transform;
+  asr_pipeline_t *pipeline;
+
+  uv_loop_t loop;
+  uv_async_t done;
+  uv_signal_t sigint, sigterm;
+  uv_timer_t tick;
+  uint64_t started_ns, last_progress_ns, last_tick_ns, last_tick_docs;
+  double last_rate;
+  int interrupts;
+  asr_control_t control;
+} run_t;
+
+static double seconds_since(uint64_t t0) { return (double)(uv_hrtime() - t0) / 1e9; }
+
+/* ---- controls for on_tick ---- */
+
+static int ctl_set_workers(void *ud, uint32_t n) {
+  run_t *r = ud;
+  int rc = asr_pipeline_set_workers(r->pipeline, n);
+  if (rc == 0) asr_log_info("pipeline.workers", "Workers set to %u", n);
+  return rc;
+}
+
+static int ctl_set_batch_size(void *ud, uint32_t n) {
+  run_t *r = ud;
+  int rc = asr_pipeline_set_batch_size(r->pipeline, n);
+  if (rc == 0) asr_log_info("pipeline.batch_size", "Batch size set to %u", n);
+  return rc;
+}
+
+static void ctl_stop(void *ud) { asr_pipeline_stop(((run_t *)ud)->pipeline); }
+
+/* ---- loop callbacks ---- */
+
+static void close_handles(run_t *r) {
+  uv_close((uv_handle_t *)&r->done, NULL);
+  uv_close((uv_handle_t *)&r->sigint, NULL);
+  uv_close((uv_handle_t *)&r->sigterm, NULL);
+  uv_close((uv_handle_t *)&r->tick, NULL);
+}
+
+static void on_pipeline_done(void *ud) { uv_async_send(&((run_t *)ud)->done); }
+
+static void on_done_async(uv_async_t *h) { close_handles(h->data); }
+
+static void on_signal(uv_signal_t *h, int signum) {
+  run_t *r = h->data;
+  if (++r->interrupts > 1) {
+    asr_log_error("run.abort", "second %s: aborting now; partial output is left as .partial",
+                  signum == SIGINT ? "interrupt" : "termination signal");
+    _exit(ASR_EXIT_INTERRUPTED);
+  }
+  asr_log_warn("run.stop", "%s: finishing the batches in progress, then stopping (again to abort)",
+               signum == SIGINT ? "interrupted" : "terminated");
+  asr_pipeline_stop(r->pipeline);
+}
+
+static void log_progress(run_t *r, const asr_pipeline_stats_t *st) {
+  char docs[32], rate[32];
+  asr_log_info("run.progress", "Progress: %s documents (%s docs/s), workers %u, batch size %u, "
+               "queue %u/%u", asr_log_thousands((long long)st->docs_out, docs, sizeof docs),
+               asr_log_thousands((long long)r->last_rate, rate, sizeof rate), st->workers_target,
+               st->batch_size, st->queue_depth, st->queue_capacity);
+}
+
+static void on_tick(uv_timer_t *h) {
+  run_t *r = h->data;
+  asr_pipeline_stats_t st;
+  asr_pipeline_stats(r->pipeline, &st);
+  uint64_t now = uv_hrtime();
+  double dt = (double)(now - r->last_tick_ns) / 1e9;
+  if (dt > 0) r->last_rate = (double)(st.docs_out - r->last_tick_docs) / dt;
+  r->last_tick_ns = now;
+  r->last_tick_docs = st.docs_out;
+  if ((double)(now - r->last_progress_ns) / 1e9 >= PROGRESS_EVERY_S) {
+    r->last_progress_ns = now;
+    log_progress(r, &st);
+  }
+  if (r->strategy && r->strategy->has_on_tick) {
+    asr_err_t err;
+    asr_err_clear(&err);
+    if (asr_hooks_on_tick(r->strategy, &st, seconds_since(r->started_ns), r->last_rate,
+                          &r->control, &err))
+      asr_log_warn("hook.on_tick", "%s (the run goes on)", err.msg);
+  }
+}
+
+/* ---- setup ---- */
+
+static int open_run(run_t *r, asr_err_t *err) {
+  const asr_cli_t *cli = r->cli;
+  int rc = 0;
+  if (cli->strategy && (rc = asr_strategy_load(cli->strategy, &r->strategy, err))) return rc;
+  if ((rc = asr_config_build(cli, r->strategy, &r->cfg, err))) return rc;
+  if ((rc = asr_source_open(&r->cfg.source, &r->source, err))) return rc;
+  asr_sink_options_t opt = {.dry_run = r->cfg.dry_run, .overwrite = 1};
+  if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
+  if (r->strategy && r->strategy->has_transform)
+    asr_lua_transform_factory(&r->transform, r->strategy->path);
+  return 0;
+}
+
+static int start_loop(run_t *r, asr_err_t *err) {
+  uv_loop_init(&r->loop);
+  uv_async_init(&r->loop, &r->done, on_done_async);
+  uv_signal_init(&r->loop, &r->sigint);
+  uv_signal_init(&r->loop, &r->sigterm);
+  uv_timer_init(&r->loop, &r->tick);
+  r->done.data = r->sigint.data = r->sigterm.data = r->tick.data = r;
+  uv_signal_start(&r->sigint, on_signal, SIGINT);
+  uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+  uint64_t tick_ms = (uint64_t)(r->cfg.tick_interval * 1000.0);
+  if (tick_ms < 10) tick_ms = 10;
+  uv_timer_start(&r->tick, on_tick, tick_ms, tick_ms);
+
+  asr_pipeline_config_t pc = {
+      .source = r->source,
+      .sink = r->sink,
+      .transform = r->strategy && r->strategy->has_transform ? &r->transform : NULL,
+      .workers = r->cfg.workers,
+      .batch_size = r->cfg.batch_size,
+      .queue_capacity = r->cfg.queue_capacity,
+      .on_done = on_pipeline_done,
+      .ud = r,
+  };
+  int rc = asr_pipeline_create(&pc, &r->pipeline, err);
+  if (rc) return rc;
+  r->control = (asr_control_t){r, ctl_set_workers, ctl_set_batch_size, ctl_stop};
+  r->started_ns = r->last_progress_ns = r->last_tick_ns = uv_hrtime();
+  return asr_pipeline_start(r->pipeline, err);
+}
+
+static void run_close(run_t *r) {
+  if (r->loop.data == r) {
+    uv_run(&r->loop, UV_RUN_DEFAULT); /* let closed handles finish */
+    uv_loop_close(&r->loop);
+  }
+  asr_pipeline_destroy(r->pipeline);
+  asr_sink_destroy(r->sink);
+  asr_source_destroy(r->source);
+  asr_config_free(&r->cfg);
+  asr_strategy_free(r->strategy);
+}
+
+/* ---- the end ---- */
+
+static void print_summary(const asr_run_summary_t *s) {
+  char n[32], rate[32];
+  asr_log_thousands((long long)s->docs_written, n, sizeof n);
+  asr_log_thousands((long long)(s->docs_per_second + 0.5), rate, sizeof rate);
+  if (strcmp(s->status, "ok") == 0)
+    printf("Wrote %s documents to %s in %.2f s (%s docs/s)\n", n, s->output, s->duration_s, rate);
+  else if (strcmp(s->status, "interrupted") == 0)
+    printf("Interrupted: %s documents written to %s in %.2f s (incomplete)\n", n, s->output,
+           s->duration_s);
+  if (s->docs_dropped) printf("Dropped by transform: %llu\n", (unsigned long long)s->docs_dropped);
+  fflush(stdout);
+}
+
+static int finish_run(run_t *r, int rc, asr_err_t *err) {
+  asr_pipeline_stats_t st;
+  asr_pipeline_stats(r->pipeline, &st);
+  double secs = seconds_since(r->started_ns);
+  asr_run_summary_t sum = {
+      .status = rc == 0 ? "ok" : rc == ASR_ECANCELED ? "interrupted" : "failed",
+      .error = rc ? err->msg : NULL,
+      .output = rc == 0 || rc == ASR_ECANCELED ? r->sink->location : "(nothing kept)",
+      .docs_read = st.docs_in,
+      .docs_written = st.docs_out,
+      .docs_dropped = st.docs_dropped,
+      .batches = st.batches_done,
+      .duration_s = secs,
+      .docs_per_second = secs > 0 ? (double)st.docs_out / secs : 0,
+      .workers = st.workers_target,
+      .batch_size = st.batch_size,
+  };
+  asr_err_t hook_err;
+  asr_err_clear(&hook_err);
+  int hrc = asr_hooks_on_finish(r->strategy, &sum, &hook_err);
+  if (r->cli->verbosity >= 0) print_summary(&sum);
+  if (hrc && rc == 0) {
+    *err = hook_err;
+    rc = hrc;
+  }
+  return rc;
+}
+
+int asr_run(const asr_cli_t *cli, asr_err_t *err) {
+  run_t r = {.cli = cli};
+  int rc = open_run(&r, err);
+  if (rc == 0 && r.cfg.dry_run) {
+    asr_plan_print(stdout, &r.cfg, r.strategy, r.source, r.sink, 1);
+    run_close(&r);
+    return 0;
+  }
+  if (rc == 0 && asr_log_enabled(ASR_LOG_INFO)) asr_plan_print(stderr, &r.cfg, r.strategy, r.source, r.sink, 0);
+  asr_run_info_t info = {0};
+  if (rc == 0) {
+    info = (asr_run_info_t){r.cfg.name, r.source->description, r.cfg.target, r.cfg.profile,
+                            r.cfg.workers, r.cfg.batch_size, r.cfg.source.limit, r.cfg.seed,
+                            r.cfg.auto_scaling};
+    rc = asr_hooks_on_start(r.strategy, &info, err);
+  }
+  if (rc == 0) {
+    r.loop.data = &r;
+    rc = start_loop(&r, err);
+    if (rc == 0 || r.pipeline) {
+      uv_run(&r.loop, UV_RUN_DEFAULT);
+      int wrc = asr_pipeline_wait(r.pipeline, err);
+      rc = rc ? rc : wrc;
+      rc = finish_run(&r, rc, err);
+    }
+  }
+  run_close(&r);
+  return rc;
+}

@@ -1,0 +1,209 @@
+/* File sinks: file:PATH.jsonl (relaxed Extended JSON v2 lines, for mongoimport) and
+ * file:PATH.bson (concatenated BSON, for mongorestore). Output goes to PATH.partial and is
+ * renamed to PATH only after every batch is written and synced, so a file at PATH is always
+ * complete. Workers encode in parallel into their own buffers; the ordered writer appends
+ * the buffers in source order. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codec/ejson_writer.h"
+#include "sinks/ordered_writer.h"
+#include "sinks/sink.h"
+#include "util/log.h"
+
+typedef enum { FORMAT_JSONL, FORMAT_BSON } file_format_t;
+
+typedef struct file_sink {
+  asr_sink_t base;
+  file_format_t format;
+  char *path, *partial_path;
+  int fd;
+  int published, withdrawn;
+  asr_ordered_writer_t writer;
+} file_sink_t;
+
+struct asr_sink_worker {
+  asr_buf_t out;
+};
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int format_of(const char *path, file_format_t *f, asr_err_t *err) {
+  if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson") || ends_with(path, ".json")) {
+    *f = FORMAT_JSONL;
+    return 0;
+  }
+  if (ends_with(path, ".bson")) {
+    *f = FORMAT_BSON;
+    return 0;
+  }
+  return asr_err_set(err, ASR_EINVAL,
+                     "target file:%s: unknown file format (name it .jsonl for JSON lines or "
+                     ".bson for BSON)", path);
+}
+
+/* Creates the parent directories of path (mkdir -p), or checks that they could be created
+ * (dry run: nothing is made). */
+static int prepare_parent(const char *path, int dry_run, asr_err_t *err) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else if (slash == dir) slash[1] = '\0';
+  else *slash = '\0';
+  struct stat st;
+  if (stat(dir, &st) == 0) {
+    if (!S_ISDIR(st.st_mode))
+      return asr_err_set(err, ASR_EINVAL, "cannot write %s: %s is not a directory", path, dir);
+    if (access(dir, W_OK) != 0)
+      return asr_err_set(err, ASR_EINVAL, "cannot write %s: %s", path, strerror(errno));
+    return 0;
+  }
+  if (dry_run) return 0; /* created at run time */
+  for (char *p = dir + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+      return asr_err_set(err, ASR_EINVAL, "cannot create directory %s: %s", dir, strerror(errno));
+    *p = '/';
+  }
+  if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+    return asr_err_set(err, ASR_EINVAL, "cannot create directory %s: %s", dir, strerror(errno));
+  return 0;
+}
+
+static int file_worker_open(asr_sink_t *s, asr_sink_worker_t **w, asr_err_t *err) {
+  *w = calloc(1, sizeof **w);
+  if (!*w) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  asr_buf_init(&(*w)->out);
+  return 0;
+}
+
+static void file_worker_close(asr_sink_t *s, asr_sink_worker_t *w) {
+  asr_buf_free(&w->out);
+  free(w);
+}
+
+static int file_write(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const asr_docs_t *docs,
+                      asr_err_t *err) {
+  file_sink_t *f = (file_sink_t *)s;
+  asr_buf_reset(&w->out);
+  int rc = f->format == FORMAT_JSONL ? asr_ejson_append_lines(&w->out, docs, err)
+                                     : asr_buf_append(&w->out, docs->buf.data, docs->buf.len);
+  if (rc) return rc;
+  return asr_ordered_writer_commit(&f->writer, seq, &w->out, err);
+}
+
+static int sync_dir_of(const char *path) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else if (slash == dir) slash[1] = '\0';
+  else *slash = '\0';
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return -1;
+  int rc = fsync(fd);
+  close(fd);
+  return rc;
+}
+
+static int file_finish(asr_sink_t *s, asr_err_t *err) {
+  file_sink_t *f = (file_sink_t *)s;
+  int rc = asr_ordered_writer_drained(&f->writer, err);
+  if (rc) return rc;
+  if (fdatasync(f->fd) != 0 || close(f->fd) != 0) {
+    f->fd = -1;
+    return asr_err_set(err, ASR_EIO, "cannot write %s: %s", f->partial_path, strerror(errno));
+  }
+  f->fd = -1;
+  if (rename(f->partial_path, f->path) != 0)
+    return asr_err_set(err, ASR_EIO, "cannot rename %s to %s: %s", f->partial_path, f->path,
+                       strerror(errno));
+  sync_dir_of(f->path);
+  f->published = 1;
+  return 0;
+}
+
+static void file_abort(asr_sink_t *s, int keep_partial) {
+  file_sink_t *f = (file_sink_t *)s;
+  asr_ordered_writer_cancel(&f->writer);
+  if (f->published || f->withdrawn) return;
+  if (keep_partial) {
+    if (f->fd >= 0) fdatasync(f->fd);
+    free(f->base.location);
+    f->base.location = strdup(f->partial_path);
+  } else {
+    unlink(f->partial_path);
+  }
+  f->withdrawn = 1;
+}
+
+static void file_destroy(asr_sink_t *s) {
+  file_sink_t *f = (file_sink_t *)s;
+  if (f->fd >= 0) close(f->fd);
+  /* Opened but never published or kept (e.g. the run did not start): leave nothing behind. */
+  if (f->partial_path && !f->published && !f->withdrawn) unlink(f->partial_path);
+  asr_ordered_writer_destroy(&f->writer);
+  free(f->path);
+  free(f->partial_path);
+  free(f->base.description);
+  free(f->base.location);
+  free(f);
+}
+
+static const asr_sink_vt_t file_vt = {
+    .scheme = "file",
+    .worker_open = file_worker_open,
+    .worker_close = file_worker_close,
+    .write = file_write,
+    .finish = file_finish,
+    .abort = file_abort,
+    .destroy = file_destroy,
+};
+
+int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink_t **out,
+                       asr_err_t *err) {
+  file_format_t format;
+  if (!path || !*path) return asr_err_set(err, ASR_EINVAL, "target file: needs a path");
+  int rc = format_of(path, &format, err);
+  if (rc) return rc;
+  if ((rc = prepare_parent(path, opt && opt->dry_run, err))) return rc;
+  file_sink_t *f = calloc(1, sizeof *f);
+  if (!f) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  f->base.vt = &file_vt;
+  f->format = format;
+  f->fd = -1;
+  f->path = strdup(path);
+  if (asprintf(&f->partial_path, "%s.partial", path) < 0) f->partial_path = NULL;
+  if (asprintf(&f->base.description, "file %s (%s)", path,
+               format == FORMAT_JSONL ? "JSON lines, relaxed Extended JSON v2"
+                                      : "BSON, mongorestore format") < 0)
+    f->base.description = NULL;
+  f->base.location = strdup(path);
+  asr_ordered_writer_init(&f->writer, -1, f->path);
+  if (!f->path || !f->partial_path || !f->base.description || !f->base.location) {
+    file_destroy(&f->base);
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  }
+  if (!(opt && opt->dry_run)) {
+    f->fd = open(f->partial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f->fd < 0) {
+      rc = asr_err_set(err, ASR_EINVAL, "cannot write %s: %s", f->partial_path, strerror(errno));
+      f->withdrawn = 1; /* nothing was created */
+      file_destroy(&f->base);
+      return rc;
+    }
+    f->writer.fd = f->fd;
+  }
+  *out = &f->base;
+  return 0;
+}

@@ -1,0 +1,30 @@
+/* Target URI dispatch: the scheme picks the sink implementation. */
+#include "sinks/sink.h"
+
+#include <string.h>
+
+int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
+                  asr_err_t *err) {
+  *out = NULL;
+  if (!uri || !*uri) return asr_err_set(err, ASR_EINVAL, "no target given");
+  if (strncmp(uri, "file:", 5) == 0) {
+    const char *path = uri + 5;
+    if (strncmp(path, "//", 2) == 0) path += 2; /* file:///abs/path and file://rel */
+    return asr_sink_file_open(path, opt, out, err);
+  }
+  if (strcmp(uri, "null:") == 0 || strcmp(uri, "null") == 0) return asr_sink_null_open(opt, out, err);
+  if (strncmp(uri, "mongodb://", 10) == 0 || strncmp(uri, "mongodb+srv://", 14) == 0)
+    return asr_err_set(err, ASR_EINVAL,
+                       "target %.*s...: MongoDB targets are not available in this build yet",
+                       (int)strcspn(uri, ":"), uri);
+  size_t scheme_len = strspn(uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+  if (scheme_len > 0 && uri[scheme_len] == ':')
+    return asr_err_set(err, ASR_EINVAL,
+                       "unknown target scheme '%.*s:' (known: file:PATH.jsonl, file:PATH.bson, "
+                       "null:)", (int)scheme_len, uri);
+  return asr_sink_file_open(uri, opt, out, err); /* a bare path is a file */
+}
+
+void asr_sink_destroy(asr_sink_t *s) {
+  if (s) s->vt->destroy(s);
+}

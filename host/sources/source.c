@@ -1,0 +1,81 @@
+/* Source spec parsing and dispatch by kind. */
+#include "sources/source.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+  const char *kind;
+  int (*open)(const asr_source_spec_t *, asr_source_t **, asr_err_t *);
+} kinds[] = {
+    {"template", asr_source_generator_open},
+    {"jsonl", asr_source_jsonl_open},
+    {"json", asr_source_json_array_open},
+    {"bson", asr_source_bson_open},
+};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+#define KNOWN_KINDS "template, jsonl, json, bson"
+
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static const char *kind_from_extension(const char *path) {
+  if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) return "jsonl";
+  if (ends_with(path, ".bson")) return "bson";
+  if (ends_with(path, ".json")) return "template"; /* the brief: --source template.json */
+  return NULL;
+}
+
+static int known_kind(const char *kind) {
+  for (size_t i = 0; i < NKINDS; i++)
+    if (strcmp(kinds[i].kind, kind) == 0) return 1;
+  return 0;
+}
+
+int asr_source_spec_parse(const char *text, asr_source_spec_t *spec, asr_err_t *err) {
+  const char *colon = strchr(text, ':');
+  size_t klen = colon ? (size_t)(colon - text) : 0;
+  if (colon && klen > 0 && strspn(text, "abcdefghijklmnopqrstuvwxyz") == klen) {
+    spec->kind = strndup(text, klen);
+    spec->path = strdup(colon + 1);
+    if (!known_kind(spec->kind))
+      return asr_err_set(err, ASR_EINVAL, "unknown source kind '%s' (known: " KNOWN_KINDS ")",
+                         spec->kind);
+    return 0;
+  }
+  const char *kind = kind_from_extension(text);
+  if (!kind)
+    return asr_err_set(err, ASR_EINVAL,
+                       "cannot tell the kind of source '%s' from its name: write KIND:PATH "
+                       "with KIND one of " KNOWN_KINDS, text);
+  spec->kind = strdup(kind);
+  spec->path = strdup(text);
+  return 0;
+}
+
+void asr_source_spec_free(asr_source_spec_t *spec) {
+  free(spec->kind);
+  free(spec->path);
+  free(spec->template_json);
+  spec->kind = spec->path = spec->template_json = NULL;
+}
+
+int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {
+  *out = NULL;
+  if (!spec->kind) return asr_err_set(err, ASR_EINVAL, "no source given");
+  for (size_t i = 0; i < NKINDS; i++) {
+    if (strcmp(kinds[i].kind, spec->kind) != 0) continue;
+    int rc = kinds[i].open(spec, out, err);
+    /* An input that cannot be opened before the run starts is a configuration error. */
+    if (rc == ASR_EIO) err->code = rc = ASR_EINVAL;
+    return rc;
+  }
+  return asr_err_set(err, ASR_EINVAL, "unknown source kind '%s' (known: " KNOWN_KINDS ")",
+                     spec->kind);
+}
+
+void asr_source_destroy(asr_source_t *s) {
+  if (s) s->vt->destroy(s);
+}

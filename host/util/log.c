@@ -1,0 +1,100 @@
+#include "util/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+#include <uv.h>
+
+#include "util/buf.h"
+
+static asr_log_level_t g_level = ASR_LOG_INFO;
+static asr_log_format_t g_format = ASR_LOG_TEXT;
+static uv_mutex_t g_lock;
+static uv_once_t g_once = UV_ONCE_INIT;
+
+static void init_lock(void) { uv_mutex_init(&g_lock); }
+
+void asr_log_configure(asr_log_level_t max_level, asr_log_format_t format) {
+  g_level = max_level;
+  g_format = format;
+}
+
+int asr_log_enabled(asr_log_level_t level) { return level <= g_level; }
+
+static const char *level_name(asr_log_level_t l) {
+  static const char *names[] = {"error", "warn", "info", "debug"};
+  return names[l];
+}
+
+/* Appends s as a JSON string literal body (without quotes). */
+static void json_escape(asr_buf_t *b, const char *s) {
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    char tmp[8];
+    if (c == '"' || c == '\\') {
+      tmp[0] = '\\', tmp[1] = (char)c;
+      asr_buf_append(b, tmp, 2);
+    } else if (c < 0x20) {
+      snprintf(tmp, sizeof tmp, "\\u%04x", c);
+      asr_buf_append(b, tmp, 6);
+    } else {
+      asr_buf_append(b, &c, 1);
+    }
+  }
+}
+
+static void write_json(asr_log_level_t level, const char *event, const char *msg) {
+  char ts[40];
+  struct timespec now;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &now);
+  gmtime_r(&now.tv_sec, &tm);
+  size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(ts + n, sizeof ts - n, ".%03ldZ", now.tv_nsec / 1000000);
+  asr_buf_t b;
+  asr_buf_init(&b);
+  asr_buf_append_str(&b, "{\"ts\":\"");
+  asr_buf_append_str(&b, ts);
+  asr_buf_append_str(&b, "\",\"level\":\"");
+  asr_buf_append_str(&b, level_name(level));
+  asr_buf_append_str(&b, "\",\"event\":\"");
+  json_escape(&b, event);
+  asr_buf_append_str(&b, "\",\"msg\":\"");
+  json_escape(&b, msg);
+  asr_buf_append(&b, "\"}\n", 3);
+  if (b.data) fwrite(b.data, 1, b.len, stderr);
+  asr_buf_free(&b);
+}
+
+void asr_log(asr_log_level_t level, const char *event, const char *fmt, ...) {
+  if (level > g_level) return;
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  uv_once(&g_once, init_lock);
+  uv_mutex_lock(&g_lock);
+  if (g_format == ASR_LOG_JSON) {
+    write_json(level, event, msg);
+  } else if (level <= ASR_LOG_WARN) {
+    fprintf(stderr, "asrun: %s: %s\n", level_name(level), msg);
+  } else {
+    fprintf(stderr, "%s\n", msg);
+  }
+  fflush(stderr);
+  uv_mutex_unlock(&g_lock);
+}
+
+const char *asr_log_thousands(long long n, char *buf, unsigned size) {
+  char digits[32];
+  int len = snprintf(digits, sizeof digits, "%lld", n < 0 ? -n : n);
+  unsigned o = 0;
+  if (n < 0 && o + 1 < size) buf[o++] = '-';
+  for (int i = 0; i < len && o + 1 < size; i++) {
+    if (i > 0 && (len - i) % 3 == 0 && o + 1 < size) buf[o++] = ',';
+    if (o + 1 < size) buf[o++] = digits[i];
+  }
+  buf[o] = '\0';
+  return buf;
+}

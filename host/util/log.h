@@ -1,0 +1,23 @@
+/* Logging for humans (text) and machines (--log-format json: one JSON object a line).
+ * Every line goes to stderr, so stdout stays free for the plan and summary. Thread-safe:
+ * one short lock per line (logging is per event, never per document). */
+#ifndef ASR_UTIL_LOG_H
+#define ASR_UTIL_LOG_H
+
+typedef enum { ASR_LOG_ERROR = 0, ASR_LOG_WARN, ASR_LOG_INFO, ASR_LOG_DEBUG } asr_log_level_t;
+typedef enum { ASR_LOG_TEXT = 0, ASR_LOG_JSON } asr_log_format_t;
+
+void asr_log_configure(asr_log_level_t max_level, asr_log_format_t format);
+int asr_log_enabled(asr_log_level_t level);
+/* event: a stable dotted name ("run.start") that the JSON form carries as "event". */
+void asr_log(asr_log_level_t level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Formats n with thousands separators ("15,000") as the brief's log lines do. */
+const char *asr_log_thousands(long long n, char *buf, unsigned size);
+
+#define asr_log_error(ev, ...) asr_log(ASR_LOG_ERROR, ev, __VA_ARGS__)
+#define asr_log_warn(ev, ...) asr_log(ASR_LOG_WARN, ev, __VA_ARGS__)
+#define asr_log_info(ev, ...) asr_log(ASR_LOG_INFO, ev, __VA_ARGS__)
+#define asr_log_debug(ev, ...) asr_log(ASR_LOG_DEBUG, ev, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,79 @@
+/* Command-line parsing: every flag, the brief's spellings, and clear errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "cli/args.h"
+
+#define PARSE(cli, err, ...)                                                   \
+  ({                                                                           \
+    char *argv_[] = {"asrun", __VA_ARGS__, NULL};                              \
+    asr_err_clear(&(err));                                                     \
+    asr_cli_parse((int)(sizeof argv_ / sizeof argv_[0]) - 1, argv_, &(cli), &(err)); \
+  })
+
+static void test_all_flags(void **state) {
+  asr_cli_t c;
+  asr_err_t e;
+  assert_int_equal(PARSE(c, e, "s.lua", "--profile", "aggressive", "--auto-scaling", "--workers",
+                         "8", "--batch-size=5000", "--total", "1000000", "--target", "null:",
+                         "--seed", "42", "--dry-run", "--log-format", "json", "-v", "--queue-size", "9"), 0);
+  assert_string_equal(c.strategy, "s.lua");
+  assert_string_equal(c.profile, "aggressive");
+  assert_int_equal(c.auto_scaling, 1);
+  assert_int_equal(c.workers, 8);
+  assert_int_equal(c.batch_size, 5000);
+  assert_int_equal(c.total, 1000000);
+  assert_string_equal(c.target, "null:");
+  assert_int_equal(c.seed, 42);
+  assert_int_equal(c.dry_run, 1);
+  assert_int_equal(c.log_format, ASR_LOG_JSON);
+  assert_int_equal(c.verbosity, 1);
+  assert_int_equal(c.queue_size, 9);
+}
+
+static void test_brief_spellings(void **state) {
+  asr_cli_t c;
+  asr_err_t e;
+  assert_int_equal(PARSE(c, e, "--strategy", "x.lua", "--auto-scaling", "--auto-scaling-profile",
+                         "conservative"), 0);
+  assert_string_equal(c.strategy, "x.lua");
+  assert_string_equal(c.profile, "conservative");
+  assert_int_equal(PARSE(c, e, "--source", "t.json", "--total", "1000", "--no-auto-scaling", "-q"), 0);
+  assert_string_equal(c.source, "t.json");
+  assert_null(c.strategy);
+  assert_int_equal(c.auto_scaling, 0);
+  assert_int_equal(c.verbosity, -1);
+  assert_int_equal(c.workers, -1); /* unset stays -1 */
+}
+
+static void test_errors_name_the_flag(void **state) {
+  asr_cli_t c;
+  asr_err_t e;
+  assert_int_equal(PARSE(c, e, "s.lua", "--wrokers", "3"), ASR_EINVAL);
+  assert_string_equal(e.msg, "unknown option '--wrokers'");
+  assert_int_equal(PARSE(c, e, "s.lua", "--workers", "abc"), ASR_EINVAL);
+  assert_string_equal(e.msg, "--workers: expected an integer in 1..1024, got 'abc'");
+  assert_int_equal(PARSE(c, e, "s.lua", "--workers", "0"), ASR_EINVAL);
+  assert_int_equal(PARSE(c, e, "s.lua", "--batch-size", "-5"), ASR_EINVAL);
+  assert_string_equal(e.msg, "--batch-size: expected an integer in 1..1000000, got '-5'");
+  assert_int_equal(PARSE(c, e, "s.lua", "--profile", "turbo"), ASR_EINVAL);
+  assert_string_equal(e.msg, "--profile: unknown profile 'turbo' (conservative, balanced, aggressive)");
+  assert_int_equal(PARSE(c, e, "s.lua", "--log-format", "xml"), ASR_EINVAL);
+  assert_int_equal(PARSE(c, e, "s.lua", "--total"), ASR_EINVAL);
+  assert_string_equal(e.msg, "option '--total' needs a value");
+  assert_int_equal(PARSE(c, e, "s.lua", "-x"), ASR_EINVAL);
+  assert_string_equal(e.msg, "unknown option '-x'");
+  assert_int_equal(PARSE(c, e, "a.lua", "b.lua"), ASR_EINVAL);
+  assert_string_equal(e.msg, "strategy given twice ('a.lua' and 'b.lua')");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_all_flags),
+      cmocka_unit_test(test_brief_spellings),
+      cmocka_unit_test(test_errors_name_the_flag),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

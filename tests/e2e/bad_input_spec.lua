@@ -1,0 +1,142 @@
+-- End to end: every kind of bad input gets one clear message, its exit code, no crash, and
+-- no output that looks complete.
+local h = require("tests.e2e.helper")
+
+local TPL = h.write(h.path("bad_t.json"), '{"i": "$inc"}')
+
+local function strategy(name, body)
+  return h.write(h.path(name), body)
+end
+
+-- Runs asrun expecting failure; checks the exit code, the message and that out is absent.
+local function fails(args, want_code, want_msg, out)
+  if out then h.remove(out) end
+  local code, stdout, stderr = h.run(args)
+  assert.are.equal(want_code, code, "exit code; stderr was: " .. stderr)
+  assert.matches(want_msg, stderr, 1, true)
+  assert.is_nil(stderr:match("Segmentation") or stderr:match("AddressSanitizer"))
+  if out then
+    assert.is_false(h.exists(out), out .. " must not exist")
+    assert.is_false(h.exists(out .. ".partial"), out .. ".partial must not exist")
+  end
+  return stderr
+end
+
+describe("bad input", function()
+  it("missing strategy file", function()
+    fails({h.path("nope.lua")}, 2, "cannot open strategy " .. h.path("nope.lua") .. ": No such file or directory")
+  end)
+
+  it("unreadable strategy file", function()
+    local p = strategy("unreadable.lua", "return {}")
+    os.execute("chmod 000 " .. h.q(p))
+    local code = h.run({p})
+    os.execute("chmod 644 " .. h.q(p))
+    -- root reads anything; only assert the refusal where permissions apply
+    if os.getenv("USER") ~= "root" and code ~= 0 then assert.are.equal(2, code) end
+  end)
+
+  it("Lua syntax error, with file and line", function()
+    local p = strategy("syntax.lua", "return {\n  name = 'x',\n  workers = = 3,\n}\n")
+    fails({p}, 2, "syntax.lua:3: unexpected symbol near '='")
+  end)
+
+  it("Lua runtime error, with file and line", function()
+    local p = strategy("runtime.lua", "local t = nil\nlocal x = 1\nreturn { name = t.field }\n")
+    fails({p}, 2, "runtime.lua:3: attempt to index a nil value (local 't')")
+  end)
+
+  it("a strategy that does not return a table", function()
+    local p = strategy("notable.lua", "return 42\n")
+    fails({p}, 2, "a strategy must return a table, it returned number")
+  end)
+
+  it("wrong field types", function()
+    local p = strategy("badtype.lua", "return { source = 'template:" .. TPL .. "', total = 5, workers = 'many' }")
+    fails({p}, 2, "field 'workers' must be an integer >= 1, got many")
+  end)
+
+  it("unknown fields are warned about by name", function()
+    local out = h.path("warn.jsonl")
+    local p = strategy("warn.lua", "return { source = 'template:" .. TPL .. "', total = 5, target = '" .. out ..
+      "', trasnform = function(d) return d end, colour = 1 }")
+    local code, _, stderr = h.run({p})
+    assert.are.equal(0, code)
+    assert.matches("unknown field 'trasnform' ignored (did you mean 'transform'?)", stderr, 1, true)
+    assert.matches("unknown field 'colour' ignored", stderr, 1, true)
+  end)
+
+  it("unknown source kind", function()
+    local p = strategy("badsrc.lua", "return { source = 'xml:data.xml' }")
+    fails({p}, 2, "unknown source kind 'xml' (known: template, jsonl, json, bson)")
+  end)
+
+  it("unknown target scheme", function()
+    fails({"--source", TPL, "--total", "5", "--target", "s3://bucket/x"}, 2,
+      "unknown target scheme 's3:' (known: file:PATH.jsonl, file:PATH.bson, null:)")
+  end)
+
+  it("unknown and malformed flags", function()
+    fails({"--source", TPL, "--total", "5", "--frobnicate"}, 2, "unknown option '--frobnicate'")
+    fails({"--source", TPL, "--total", "five"}, 2, "--total: expected an integer")
+    fails({"--source", TPL, "--total", "5", "--workers", "0"}, 2, "--workers: expected an integer in 1..1024, got '0'")
+    fails({"--source", TPL, "--total", "5", "--profile", "ludicrous"}, 2, "unknown profile 'ludicrous'")
+    fails({}, 2, "no strategy file or --source given")
+  end)
+
+  it("unwritable output path", function()
+    local dir = h.path("ro_dir")
+    os.execute("mkdir -p " .. h.q(dir) .. " && chmod 555 " .. h.q(dir))
+    local code, _, stderr = h.run({"--source", TPL, "--total", "5", "--target", "file:" .. dir .. "/x.jsonl"})
+    os.execute("chmod 755 " .. h.q(dir))
+    if os.getenv("USER") ~= "root" then
+      assert.are.equal(2, code)
+    end
+    -- a path through a regular file can never be written, even by root
+    local file = h.write(h.path("plainfile"), "x")
+    fails({"--source", TPL, "--total", "5", "--target", "file:" .. file .. "/x.jsonl"}, 2,
+      "cannot write " .. file .. "/x.jsonl: " .. file .. " is not a directory")
+  end)
+
+  it("unknown output format", function()
+    fails({"--source", TPL, "--total", "5", "--target", "file:" .. h.path("x.csv")}, 2,
+      "unknown file format")
+  end)
+
+  it("corrupt JSONL line, with its line number", function()
+    local src = h.write(h.path("corrupt.jsonl"), '{"a":1}\n{"a":2}\n\n{"a":3,,}\n{"a":4}\n')
+    local out = h.path("corrupt_out.jsonl")
+    fails({"--source", "jsonl:" .. src, "--target", out}, 1, src .. ":4:", out)
+  end)
+
+  it("truncated BSON input, with its byte offset", function()
+    local asrun = require("asrun")
+    local one = asrun.bson.encode({ a = 1 })
+    local src = h.write(h.path("trunc.bson"), one .. one .. one:sub(1, 7))
+    local out = h.path("trunc_out.jsonl")
+    fails({"--source", "bson:" .. src, "--target", out}, 1,
+      "truncated BSON document at byte offset " .. (2 * #one), out)
+  end)
+
+  it("a transform that raises fails the run with file:line and the document", function()
+    local src = h.write(h.path("raise.jsonl"), '{"a":1}\n{"a":2}\n{"a":3}\n')
+    local out = h.path("raise_out.jsonl")
+    local p = strategy("raise.lua", string.format([[
+return {
+  source = "jsonl:%s", target = "%s",
+  transform = function(doc)
+    if doc.a == 2 then error("bad a") end
+    return doc
+  end,
+}]], src, out))
+    fails({p}, 1, "transform failed on document 1: " .. h.path("raise.lua") .. ":5: bad a", out)
+  end)
+
+  it("a template source without a count", function()
+    fails({"--source", TPL}, 2, "a template source needs a document count")
+  end)
+
+  it("a missing template file", function()
+    fails({"--source", h.path("missing.json"), "--total", "3"}, 2, h.path("missing.json"))
+  end)
+end)
