@@ -1,0 +1,155 @@
+/* BSON dump source (a mongodump .bson file): documents back to back, each starting with its
+ * int32 length. `next` (producer thread) frames documents by that length and checks only what
+ * framing needs (length >= 5, inside the file, last byte 0); `decode` (workers) validates each
+ * document's structure and copies the batch out, since raw already is back-to-back BSON.
+ * A framing error is returned after the documents before it. The source owns its reader. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sources/file_reader.h"
+#include "sources/source.h"
+
+typedef struct dump_source {
+  asr_source_t base;
+  asr_file_reader_t rd;
+  int64_t limit;
+  uint64_t produced, batches;
+  int eof;
+  asr_err_t pending; /* a framing error held back until the documents before it are out */
+} dump_source_t;
+
+static uint32_t le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Appends the next document to raw. Returns 1, 0 at end of file, or a negative code (raw then
+ * holds whole documents only). */
+static int read_document(dump_source_t *s, asr_buf_t *raw, asr_err_t *err) {
+  size_t at = raw->len, got;
+  uint64_t offset = asr_file_reader_tell(&s->rd);
+  int rc = asr_file_reader_read(&s->rd, raw, 4, &got, err);
+  if (rc || got == 0) goto done;
+  if (got < 4) goto truncated;
+  int32_t len = (int32_t)le32(raw->data + at);
+  if (len < 5) {
+    rc = asr_err_set(err, ASR_EDATA, "%s: invalid document length %" PRId32
+                     " at byte offset %" PRIu64, s->rd.path, len, offset);
+    goto done;
+  }
+  /* Known file size: a corrupt length is caught before reading (and buffering) gigabytes. */
+  if (s->rd.size >= 0 && offset + (uint64_t)len > (uint64_t)s->rd.size) goto truncated;
+  if ((rc = asr_file_reader_read(&s->rd, raw, (size_t)len - 4, &got, err)) != 0) goto done;
+  if (got < (size_t)len - 4) goto truncated;
+  if (raw->data[raw->len - 1] != 0) {
+    rc = asr_err_set(err, ASR_EDATA, "%s: invalid document length %" PRId32
+                     " at byte offset %" PRIu64, s->rd.path, len, offset);
+    goto done;
+  }
+  rc = 1;
+  goto done;
+truncated:
+  rc = asr_err_set(err, ASR_EDATA, "%s: truncated BSON document at byte offset %" PRIu64,
+                   s->rd.path, offset);
+done:
+  if (rc <= 0) raw->len = at;
+  return rc;
+}
+
+static int dump_next(asr_source_t *base, asr_batch_t *b, uint32_t max_records, asr_err_t *err) {
+  dump_source_t *s = (dump_source_t *)base;
+  if (max_records == 0) max_records = 1; /* 0 records would read as the end of input */
+  uint32_t count = 0;
+  int rc = s->pending.code;
+  b->origin = asr_file_reader_tell(&s->rd);
+  while (rc == 0 && !s->eof && count < max_records && b->raw.len < ASR_FILE_BATCH_MAX_BYTES &&
+         (s->limit < 0 || s->produced + count < (uint64_t)s->limit)) {
+    rc = read_document(s, &b->raw, &s->pending);
+    if (rc == 0) s->eof = 1;
+    if (rc == 1) {
+      count++;
+      rc = 0;
+    }
+  }
+  b->seq = s->batches;
+  b->first_index = s->produced;
+  b->count = count;
+  if (count == 0) {
+    if (rc) asr_err_set(err, rc, "%s", s->pending.msg); /* sticky: every later call fails */
+    return rc;
+  }
+  s->batches++;
+  s->produced += count;
+  return 1;
+}
+
+/* Validates each document (structure only: a dump may hold any key names, and mongorestore
+ * does not check UTF-8 either), then copies the valid prefix to out in one append. */
+static int dump_decode(asr_source_t *base, asr_source_worker_t *w, const asr_batch_t *b,
+                       asr_docs_t *out, asr_err_t *err) {
+  dump_source_t *s = (dump_source_t *)base;
+  const uint8_t *p = b->raw.data, *end = b->raw.data + b->raw.len;
+  uint32_t n = 0;
+  int rc = 0;
+  for (; n < b->count && p < end; n++) {
+    uint32_t len = le32(p);
+    bson_t doc;
+    bson_error_t e;
+    int ok = len <= (size_t)(end - p) && bson_init_static(&doc, p, len);
+    if (!ok) snprintf(e.message, sizeof e.message, "corrupt BSON");
+    if (!ok || !bson_validate_with_error(&doc, BSON_VALIDATE_NONE, &e)) {
+      rc = asr_err_set(err, ASR_EDATA, "%s: invalid BSON document at byte offset %" PRIu64 ": %s",
+                       s->rd.path, b->origin + (uint64_t)(p - b->raw.data), e.message);
+      break;
+    }
+    p += len;
+  }
+  if (asr_buf_append(&out->buf, b->raw.data, (size_t)(p - b->raw.data)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  out->count += n;
+  return rc;
+}
+
+static int dump_worker_open(asr_source_t *s, asr_source_worker_t **w, asr_err_t *err) {
+  *w = NULL; /* validation needs no scratch */
+  return 0;
+}
+
+static void dump_worker_close(asr_source_t *s, asr_source_worker_t *w) {}
+
+static int64_t dump_total(const asr_source_t *s) { return -1; }
+
+static void dump_destroy(asr_source_t *base) {
+  dump_source_t *s = (dump_source_t *)base;
+  asr_file_reader_close(&s->rd);
+  free(s->base.description);
+  free(s);
+}
+
+static const asr_source_vt_t dump_vt = {
+  "bson", dump_next, dump_decode, dump_worker_open, dump_worker_close, dump_total,
+  dump_destroy,
+};
+
+int asr_source_bson_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {
+  int rc = 0;
+  *out = NULL;
+  if (!spec->path) return asr_err_set(err, ASR_EINVAL, "bson source: no input path");
+  dump_source_t *s = calloc(1, sizeof *s);
+  if (!s) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  s->rd.fd = -1;
+  s->base.vt = &dump_vt;
+  s->limit = spec->limit;
+  asr_err_clear(&s->pending);
+  if ((rc = asr_file_reader_open(&s->rd, spec->path, 0, err)) != 0) goto done;
+  if (asprintf(&s->base.description, "bson %s", spec->path) < 0) {
+    s->base.description = NULL;
+    rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+    goto done;
+  }
+done:
+  if (rc) dump_destroy(&s->base);
+  else *out = &s->base;
+  return rc;
+}

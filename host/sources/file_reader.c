@@ -1,0 +1,287 @@
+/* Buffered sequential file reading and JSON framing helpers for the file sources
+ * (see file_reader.h). */
+#include "sources/file_reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Moves the unread bytes to the front, then reads until `need` bytes are unread or the file
+ * ends. Returns 0 or ASR_EIO. */
+static int fill_at_least(asr_file_reader_t *r, size_t need, asr_err_t *err) {
+  size_t avail = r->end - r->pos;
+  if (avail >= need || r->eof) return 0;
+  if (r->pos) {
+    memmove(r->buf, r->buf + r->pos, avail);
+    r->offset += r->pos;
+    r->pos = 0;
+    r->end = avail;
+  }
+  while (r->end < need && r->end < r->cap) {
+    ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return asr_err_set(err, ASR_EIO, "cannot read %s: %s", r->path, strerror(errno));
+    if (n == 0) {
+      r->eof = 1;
+      break;
+    }
+    r->end += (size_t)n;
+  }
+  return 0;
+}
+
+int asr_file_reader_open(asr_file_reader_t *r, const char *path, int flags, asr_err_t *err) {
+  memset(r, 0, sizeof *r);
+  r->fd = -1;
+  int rc = 0;
+  struct stat st;
+  r->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (r->fd < 0 || fstat(r->fd, &st) != 0) {
+    rc = asr_err_set(err, ASR_EINVAL, "cannot open %s: %s", path, strerror(errno));
+    goto done;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    rc = asr_err_set(err, ASR_EINVAL, "cannot open %s: %s", path, strerror(EISDIR));
+    goto done;
+  }
+  r->size = S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
+  (void)posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* a hint: failure is harmless */
+  r->cap = ASR_FILE_READER_BUF_SIZE;
+  r->path = strdup(path);
+  r->buf = malloc(r->cap);
+  if (!r->path || !r->buf) {
+    rc = asr_err_set(err, ASR_ENOMEM, "out of memory opening %s", path);
+    goto done;
+  }
+  if (flags & ASR_FILE_READER_SKIP_BOM) {
+    if ((rc = fill_at_least(r, 3, err)) != 0) goto done;
+    if (r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) r->pos = 3;
+  }
+done:
+  if (rc) asr_file_reader_close(r);
+  return rc;
+}
+
+void asr_file_reader_close(asr_file_reader_t *r) {
+  if (r->fd >= 0) close(r->fd);
+  free(r->buf);
+  free(r->path);
+  memset(r, 0, sizeof *r);
+  r->fd = -1;
+}
+
+int asr_file_reader_fill(asr_file_reader_t *r, asr_err_t *err) {
+  if (r->pos < r->end) return 1;
+  int rc = fill_at_least(r, 1, err);
+  if (rc) return rc;
+  return r->pos < r->end;
+}
+
+int asr_file_reader_line(asr_file_reader_t *r, asr_buf_t *out, asr_err_t *err) {
+  size_t start = out->len;
+  int any = 0;
+  for (;;) {
+    int rc = asr_file_reader_fill(r, err);
+    if (rc < 0) return rc;
+    if (rc == 0) break; /* end of file: the last line had no newline */
+    any = 1;
+    const uint8_t *p = asr_file_reader_peek(r);
+    size_t n = asr_file_reader_avail(r);
+    const uint8_t *nl = memchr(p, '\n', n);
+    size_t take = nl ? (size_t)(nl - p) : n;
+    if (asr_buf_append(out, p, take)) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+    asr_file_reader_consume(r, take + (nl != NULL));
+    if (nl) break;
+  }
+  if (!any) return 0;
+  if (out->len > start && out->data[out->len - 1] == '\r') out->len--;
+  return 1;
+}
+
+int asr_file_reader_read(asr_file_reader_t *r, asr_buf_t *out, size_t n, size_t *got,
+                         asr_err_t *err) {
+  *got = 0;
+  while (*got < n) {
+    int rc = asr_file_reader_fill(r, err);
+    if (rc <= 0) return rc;
+    size_t take = asr_file_reader_avail(r);
+    if (take > n - *got) take = n - *got;
+    /* Grows with the bytes actually read: a corrupt length must not reserve gigabytes. */
+    if (asr_buf_append(out, asr_file_reader_peek(r), take))
+      return asr_err_set(err, ASR_ENOMEM, "out of memory");
+    asr_file_reader_consume(r, take);
+    *got += take;
+  }
+  return 0;
+}
+
+size_t asr_json_scan_value(asr_json_scan_t *s, const uint8_t *p, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    if (s->in_string) {
+      if (s->escape) {
+        s->escape = 0;
+        i++;
+        continue;
+      }
+      /* Most bytes of a document are string contents: skip them without the switch. */
+      while (i < n && p[i] != '"' && p[i] != '\\') i++;
+      if (i == n) break;
+      if (p[i] == '\\') s->escape = 1;
+      else s->in_string = 0;
+      i++;
+      continue;
+    }
+    switch (p[i++]) {
+    case '"': s->in_string = 1; break;
+    case '{':
+    case '[': s->depth++; break;
+    case '}':
+    case ']':
+      if (s->depth > 0 && --s->depth == 0) return i;
+      break;
+    default: break;
+    }
+  }
+  return n;
+}
+
+const char *asr_text_describe_byte(int c, char buf[16]) {
+  if (c == ASR_TEXT_EOF) return "end of file";
+  if (c >= 0x20 && c < 0x7f) snprintf(buf, 16, "'%c'", c);
+  else snprintf(buf, 16, "byte 0x%02X", (unsigned)c);
+  return buf;
+}
+
+/* --- Decoding text records with libbson ------------------------------------------------- */
+
+/* Why one reader per batch: bson_init_from_json builds (and zeroes) a ~40 KB reader per call,
+ * and a libbson reader cannot be reset between unrelated inputs, but it reads a stream of
+ * objects one after another. So the batch's records are fed as one stream, one record per
+ * callback, and the JSONL check below guarantees that document i is record i. */
+typedef struct text_feed {
+  const uint8_t *next, *end;    /* records not yet started */
+  const uint8_t *cur, *cur_end; /* unserved bytes of the current record */
+  uint32_t left;                /* records not yet started */
+  int jsonl;
+  int stopped; /* a record failed the JSONL check: the stream ends before it */
+} text_feed_t;
+
+enum { LINE_OK, LINE_NOT_OBJECT, LINE_UNTERMINATED, LINE_TRAILING };
+
+/* A JSONL line must be exactly one object, optionally surrounded by whitespace: libbson would
+ * read "{..}{..}" as two documents (or silently drop the second) and accept "[..]". */
+static int check_line(const uint8_t *p, size_t n, size_t *start, size_t *stop) {
+  size_t i = 0;
+  while (i < n && asr_json_is_space(p[i])) i++;
+  *start = i;
+  if (i == n || p[i] != '{') return LINE_NOT_OBJECT;
+  asr_json_scan_t sc = {0};
+  size_t k = i + asr_json_scan_value(&sc, p + i, n - i);
+  *stop = k;
+  if (sc.depth != 0) return LINE_UNTERMINATED;
+  while (k < n && asr_json_is_space(p[k])) k++;
+  if (k < n) {
+    *stop = k;
+    return LINE_TRAILING;
+  }
+  return LINE_OK;
+}
+
+static ssize_t feed_cb(void *handle, uint8_t *buf, size_t len) {
+  text_feed_t *f = handle;
+  if (f->cur == f->cur_end) {
+    if (f->stopped || f->left == 0 || f->next >= f->end) return 0;
+    f->left--;
+    asr_text_rec_t rec;
+    memcpy(&rec, f->next, sizeof rec);
+    const uint8_t *data = f->next + sizeof rec;
+    size_t start = 0, stop = rec.len;
+    if (f->jsonl && check_line(data, rec.len, &start, &stop) != LINE_OK) {
+      f->stopped = 1;
+      return 0;
+    }
+    f->next = data + rec.len;
+    f->cur = data + start;
+    f->cur_end = data + stop;
+  }
+  size_t n = (size_t)(f->cur_end - f->cur);
+  if (n > len) n = len;
+  memcpy(buf, f->cur, n);
+  f->cur += n;
+  return (ssize_t)n;
+}
+
+/* The message for a JSONL line that is not exactly one object. libbson's own message is used
+ * when libbson rejects the line too (alone); it accepts some of these ("[1]", "{}{}"). */
+static void line_problem(const uint8_t *p, size_t n, char *msg, size_t cap) {
+  size_t start, stop;
+  char cb[16];
+  int kind = check_line(p, n, &start, &stop);
+  if (kind == LINE_NOT_OBJECT) {
+    snprintf(msg, cap, "expected a JSON object, found %s",
+             asr_text_describe_byte(start < n ? p[start] : ASR_TEXT_EOF, cb));
+    return;
+  }
+  bson_t tmp;
+  bson_error_t e;
+  if (!bson_init_from_json(&tmp, (const char *)p + start, (ssize_t)(n - start), &e)) {
+    snprintf(msg, cap, "%s", e.message);
+    return;
+  }
+  bson_destroy(&tmp);
+  if (kind == LINE_UNTERMINATED) snprintf(msg, cap, "unterminated object");
+  else
+    snprintf(msg, cap, "unexpected %s after the object, at byte %zu",
+             asr_text_describe_byte(p[stop], cb), stop + 1);
+}
+
+static int text_error(const char *path, const asr_text_rec_t *rec, int jsonl, const char *msg,
+                      asr_err_t *err) {
+  if (jsonl)
+    return asr_err_set(err, ASR_EDATA, "%s:%" PRIu64 ": invalid JSON: %s", path, rec->line, msg);
+  return asr_err_set(err, ASR_EDATA, "%s:%" PRIu64 ":%" PRIu64 ": invalid JSON: %s", path,
+                     rec->line, rec->col, msg);
+}
+
+int asr_text_decode(const char *path, const asr_batch_t *b, int jsonl, asr_docs_t *out,
+                    asr_err_t *err) {
+  int rc = 0;
+  text_feed_t feed = {b->raw.data, b->raw.data + b->raw.len, NULL, NULL, b->count, jsonl, 0};
+  bson_t doc;
+  bson_init(&doc);
+  bson_json_reader_t *reader = bson_json_reader_new(&feed, feed_cb, NULL, false, 0);
+  if (!reader) {
+    rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+    goto done;
+  }
+  const uint8_t *rp = b->raw.data; /* record i's header, for its line number */
+  for (uint32_t i = 0; i < b->count; i++) {
+    asr_text_rec_t rec;
+    memcpy(&rec, rp, sizeof rec);
+    bson_error_t e;
+    char msg[sizeof e.message + 64];
+    bson_reinit(&doc);
+    int r = bson_json_reader_read(reader, &doc, &e);
+    if (r != 1) {
+      if (r == 0 && feed.stopped) line_problem(rp + sizeof rec, rec.len, msg, sizeof msg);
+      else snprintf(msg, sizeof msg, "%s", r == 0 ? "Empty JSON string" : e.message);
+      rc = text_error(path, &rec, jsonl, msg, err);
+      goto done;
+    }
+    if (asr_docs_append_bson(out, &doc)) {
+      rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+      goto done;
+    }
+    rp += sizeof rec + rec.len;
+  }
+done:
+  bson_json_reader_destroy(reader);
+  bson_destroy(&doc);
+  return rc;
+}

@@ -1,0 +1,93 @@
+/* Buffered sequential reading shared by the file sources (jsonl, json array, bson), plus what
+ * the two JSON sources share: element framing, the raw record layout and batch decoding.
+ * The reader owns its fd and its read buffer (one fixed allocation); records are copied out of
+ * it into the caller's buffer (a batch's raw bytes), so a record may be far longer than the
+ * read buffer. Single-threaded: only the pipeline's producer thread reads a file. */
+#ifndef ASR_SOURCES_FILE_READER_H
+#define ASR_SOURCES_FILE_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeline/batch.h"
+#include "pipeline/docs.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#define ASR_FILE_READER_BUF_SIZE ((size_t)1 << 20)
+
+/* A batch stops taking records once its raw bytes reach this much (it always holds at least
+ * one record), so a run of huge documents cannot make one batch hold gigabytes. */
+#define ASR_FILE_BATCH_MAX_BYTES ((size_t)16 << 20)
+
+enum { ASR_FILE_READER_SKIP_BOM = 1 }; /* text files: drop a UTF-8 BOM at offset 0 */
+
+typedef struct asr_file_reader {
+  int fd;
+  char *path; /* owned copy, for messages */
+  int64_t size; /* file size when it is a regular file, else -1 */
+  uint8_t *buf; /* read buffer (owned); unread bytes are buf[pos, end) */
+  size_t cap, pos, end;
+  uint64_t offset; /* file offset of buf[0] */
+  int eof;
+} asr_file_reader_t;
+
+/* Opens path for reading. Error "cannot open PATH: strerror" (ASR_EINVAL: the input path is
+ * configuration) or ASR_ENOMEM. On failure the reader needs no close. */
+int asr_file_reader_open(asr_file_reader_t *r, const char *path, int flags, asr_err_t *err);
+void asr_file_reader_close(asr_file_reader_t *r);
+
+/* Makes at least one unread byte available. Returns 1, 0 at end of file, or ASR_EIO. */
+int asr_file_reader_fill(asr_file_reader_t *r, asr_err_t *err);
+
+static inline size_t asr_file_reader_avail(const asr_file_reader_t *r) { return r->end - r->pos; }
+static inline const uint8_t *asr_file_reader_peek(const asr_file_reader_t *r) {
+  return r->buf + r->pos;
+}
+static inline void asr_file_reader_consume(asr_file_reader_t *r, size_t n) { r->pos += n; }
+/* File offset of the next unread byte. */
+static inline uint64_t asr_file_reader_tell(const asr_file_reader_t *r) {
+  return r->offset + r->pos;
+}
+
+/* Appends the next line to out, without its "\n" or "\r\n". Returns 1 when a line was read
+ * (the last line may lack a newline), 0 at end of file, or ASR_EIO / ASR_ENOMEM. */
+int asr_file_reader_line(asr_file_reader_t *r, asr_buf_t *out, asr_err_t *err);
+
+/* Appends up to n bytes to out; *got < n only at end of file. Returns 0 or a negative code. */
+int asr_file_reader_read(asr_file_reader_t *r, asr_buf_t *out, size_t n, size_t *got,
+                         asr_err_t *err);
+
+/* Resumable scan of one JSON object or array: counts {}/[] depth outside strings (escapes
+ * honoured). It frames, it does not validate: libbson parses the framed bytes later. */
+typedef struct asr_json_scan {
+  uint64_t depth;
+  int in_string, escape;
+} asr_json_scan_t;
+
+/* Scans p[0, n) continuing from *s (zeroed before the opening bracket). Returns how many bytes
+ * end the value (up to and including the closing bracket), or n when it continues past p+n. */
+size_t asr_json_scan_value(asr_json_scan_t *s, const uint8_t *p, size_t n);
+static inline int asr_json_is_space(uint8_t c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Record framing in a text source's batch->raw: each record is this header, then `len` bytes.
+ * line/col (1-based) locate the record in the file, so decode errors name the exact spot. */
+typedef struct asr_text_rec {
+  uint64_t len, line, col;
+} asr_text_rec_t;
+
+/* Decodes a text source's batch: each record must hold one JSON object; one libbson JSON
+ * reader parses the whole batch as a stream (no per-document allocation). jsonl: records are
+ * whole lines, checked here to hold exactly one object; errors read "PATH:LINE: invalid JSON:
+ * MSG". Otherwise records are framed objects and errors read "PATH:LINE:COL: ...". On error the
+ * documents before the bad record are already in out. Thread-safe. */
+int asr_text_decode(const char *path, const asr_batch_t *b, int jsonl, asr_docs_t *out,
+                    asr_err_t *err);
+
+/* "'x'" for a printable byte, "byte 0xNN" otherwise, "end of file" for ASR_TEXT_EOF. */
+enum { ASR_TEXT_EOF = 256 };
+const char *asr_text_describe_byte(int c, char buf[16]);
+
+#endif
