@@ -15,7 +15,7 @@ typedef struct dump_source {
   asr_source_t base;
   asr_file_reader_t rd;
   int64_t limit;
-  uint64_t produced, batches;
+  uint64_t produced;
   int eof;
   asr_err_t pending; /* a framing error held back until the documents before it are out */
 } dump_source_t;
@@ -72,14 +72,12 @@ static int dump_next(asr_source_t *base, asr_batch_t *b, uint32_t max_records, a
       rc = 0;
     }
   }
-  b->seq = s->batches;
   b->first_index = s->produced;
   b->count = count;
   if (count == 0) {
     if (rc) asr_err_set(err, rc, "%s", s->pending.msg); /* sticky: every later call fails */
     return rc;
   }
-  s->batches++;
   s->produced += count;
   return 1;
 }

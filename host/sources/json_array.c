@@ -25,7 +25,7 @@ typedef struct json_array_source {
   asr_source_t base;
   asr_file_reader_t rd;
   int64_t limit;
-  uint64_t produced, batches;
+  uint64_t produced;
   int state;
   uint64_t line, col; /* position of the next unread byte, 1-based, columns in characters */
   asr_err_t pending;  /* a framing error held back until the records before it are out */
@@ -162,7 +162,6 @@ static int json_array_next(asr_source_t *base, asr_batch_t *b, uint32_t max_reco
       b->origin = rec.line;
     }
   }
-  b->seq = s->batches;
   b->first_index = s->produced;
   b->count = count;
   if (count == 0) {
@@ -170,7 +169,6 @@ static int json_array_next(asr_source_t *base, asr_batch_t *b, uint32_t max_reco
     if (rc) asr_err_set(err, rc, "%s", s->pending.msg);
     return rc;
   }
-  s->batches++;
   s->produced += count;
   return 1;
 }

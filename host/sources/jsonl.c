@@ -16,7 +16,6 @@ typedef struct jsonl_source {
   int64_t limit;     /* max records, -1 = all */
   uint64_t produced; /* records handed out so far */
   uint64_t line;     /* lines read so far */
-  uint64_t batches;
   int eof;
 } jsonl_source_t;
 
@@ -54,11 +53,9 @@ static int jsonl_next(asr_source_t *base, asr_batch_t *b, uint32_t max_records, 
     memcpy(raw->data + at, &rec, sizeof rec);
     if (count++ == 0) b->origin = rec.line;
   }
-  b->seq = s->batches;
   b->first_index = s->produced;
   b->count = count;
   if (count == 0) return 0;
-  s->batches++;
   s->produced += count;
   return 1;
 }

@@ -49,7 +49,7 @@ typedef struct run {
   asr_docs_t docs;
   uint32_t batches;
   uint32_t counts[MAX_BATCHES];
-  uint64_t origins[MAX_BATCHES], first_index[MAX_BATCHES], seq[MAX_BATCHES];
+  uint64_t origins[MAX_BATCHES], first_index[MAX_BATCHES];
   int rc;         /* 0, or the first error */
   int in_decode;  /* the error came from decode (else from next/open) */
   asr_err_t err;
@@ -79,7 +79,6 @@ static void drain(const char *kind, const char *path, int64_t limit, uint32_t ma
       r->counts[r->batches] = b.count;
       r->origins[r->batches] = b.origin;
       r->first_index[r->batches] = b.first_index;
-      r->seq[r->batches] = b.seq;
     }
     r->batches++;
     uint32_t before = r->docs.count;
@@ -237,7 +236,6 @@ static void test_jsonl_batch_framing(void **state) {
   for (uint32_t i = 0; i < 5; i++) {
     assert_int_equal(r1.origins[i], lines[i]);
     assert_int_equal(r1.first_index[i], i);
-    assert_int_equal(r1.seq[i], i);
     assert_int_equal(r1.counts[i], 1);
   }
   assert_int_equal(r2.batches, 3);
