@@ -1,0 +1,597 @@
+/* Template compiler: cJSON text → tree of generator nodes (node.h), with the error messages a
+ * user needs to fix a template (file:line:column for malformed JSON; the JSON path and the
+ * operator for everything else). Also the template's lifetime: the arena that owns every
+ * node and string, compile from text or file, set_now and free.
+ * The parsed cJSON tree is freed before asr_template_compile returns: nodes copy what they
+ * keep into the arena. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "template/node.h"
+
+/* ---- arena ------------------------------------------------------------------------------ */
+
+struct asr_tpl_block {
+  struct asr_tpl_block *next;
+  size_t used, cap;
+  max_align_t data[]; /* cap bytes */
+};
+
+void *asr_tpl_alloc(asr_tpl_cc_t *c, size_t size) {
+  const size_t align = sizeof(max_align_t);
+  size = (size + align - 1) / align * align;
+  struct asr_tpl_block *b = c->t->arena;
+  if (!b || b->cap - b->used < size) {
+    size_t cap = size > 8192 ? size : 8192;
+    b = calloc(1, sizeof *b + cap);
+    if (!b) {
+      asr_err_set(c->err, ASR_ENOMEM, "%s: out of memory compiling the template", c->origin);
+      return NULL;
+    }
+    b->cap = cap;
+    b->next = c->t->arena;
+    c->t->arena = b;
+  }
+  void *p = (char *)b->data + b->used;
+  b->used += size;
+  return p;
+}
+
+static char *arena_strndup(asr_tpl_cc_t *c, const char *s, size_t len) {
+  char *p = asr_tpl_alloc(c, len + 1);
+  if (p) memcpy(p, s, len); /* the arena is zeroed: already terminated */
+  return p;
+}
+
+/* ---- paths and errors ------------------------------------------------------------------- */
+
+static const char *path_str(const asr_tpl_cc_t *c) { return c->path[0] ? c->path : "(root)"; }
+
+/* Appends ".key" (or "key" at the top) or "[i]" to the path; returns the length to restore.
+ * A path too long for the buffer is cut short with "...": only messages use it. */
+static size_t path_push(asr_tpl_cc_t *c, const char *key, long index) {
+  size_t old = c->pathlen, cap = sizeof c->path;
+  int n;
+  if (key)
+    n = snprintf(c->path + old, cap - old, "%s%s", old ? "." : "", key);
+  else
+    n = snprintf(c->path + old, cap - old, "[%ld]", index);
+  if (n < 0 || (size_t)n >= cap - old) {
+    memcpy(c->path + cap - 4, "...", 4);
+    c->pathlen = cap - 1;
+  } else {
+    c->pathlen = old + (size_t)n;
+  }
+  return old;
+}
+
+static void path_pop(asr_tpl_cc_t *c, size_t old) {
+  c->pathlen = old;
+  c->path[old] = '\0';
+}
+
+/* A structural error: the message carries its own location. */
+static int cc_error(asr_tpl_cc_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int cc_error(asr_tpl_cc_t *c, const char *fmt, ...) {
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return asr_err_set(c->err, ASR_EINVAL, "%s: %s", c->origin, msg);
+}
+
+int asr_tpl_fail(asr_tpl_cc_t *c, const char *fmt, ...) {
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (!c->op) return asr_err_set(c->err, ASR_EINVAL, "%s: %s at %s", c->origin, msg, path_str(c));
+  char at[sizeof c->path];
+  memcpy(at, c->path, c->op_pathlen);
+  at[c->op_pathlen] = '\0';
+  return asr_err_set(c->err, ASR_EINVAL, "%s: $%s at %s: %s", c->origin, c->op->name,
+                     at[0] ? at : "(root)", msg);
+}
+
+/* "a string", "an array", "the number 1.5", ... for "expected X, got Y" messages. */
+static const char *describe(const cJSON *v, char *buf, size_t cap) {
+  switch (v->type & 0xFF) {
+  case cJSON_String: snprintf(buf, cap, "the string \"%.40s\"", v->valuestring); return buf;
+  case cJSON_Number: snprintf(buf, cap, "the number %.17g", v->valuedouble); return buf;
+  case cJSON_Array: return "an array";
+  case cJSON_Object: return "an object";
+  case cJSON_True: return "true";
+  case cJSON_False: return "false";
+  case cJSON_NULL: return "null";
+  default: return "an unsupported value";
+  }
+}
+
+/* ---- unknown operators: suggest the closest known name ---------------------------------- */
+
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 63 || lb > 63) return 64;
+  size_t row[64];
+  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      size_t best = diag + cost;
+      if (up + 1 < best) best = up + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+static const asr_tpl_op_t *op_find(const char *name) {
+  for (size_t i = 0; i < asr_tpl_nops; i++)
+    if (strcmp(asr_tpl_ops[i].name, name) == 0) return &asr_tpl_ops[i];
+  return NULL;
+}
+
+static const char *op_closest(const char *name) {
+  const char *best = NULL;
+  size_t best_d = (size_t)-1, limit = strlen(name) / 3;
+  if (limit < 1) limit = 1;
+  for (size_t i = 0; i < asr_tpl_nops; i++) {
+    size_t d = edit_distance(name, asr_tpl_ops[i].name);
+    if (d < best_d) best_d = d, best = asr_tpl_ops[i].name;
+  }
+  return best_d <= limit ? best : NULL;
+}
+
+/* ---- nodes ------------------------------------------------------------------------------ */
+
+static asr_tpl_node_t *node_new(asr_tpl_cc_t *c) {
+  asr_tpl_node_t *n = asr_tpl_alloc(c, sizeof *n);
+  if (n) n->id = c->next_id++;
+  return n;
+}
+
+static int check_utf8(asr_tpl_cc_t *c, const char *s, const char *what) {
+  if (bson_utf8_validate(s, strlen(s), false)) return 0;
+  return cc_error(c, "%s at %s is not valid UTF-8", what, path_str(c));
+}
+
+static int compile_scalar(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t *n) {
+  n->literal = true;
+  n->gen = asr_tpl_gen_literal;
+  switch (v->type & 0xFF) {
+  case cJSON_NULL: n->lit.value_type = BSON_TYPE_NULL; return 0;
+  case cJSON_True:
+  case cJSON_False:
+    n->lit.value_type = BSON_TYPE_BOOL;
+    n->lit.value.v_bool = (v->type & 0xFF) == cJSON_True;
+    return 0;
+  case cJSON_Number: {
+    /* cJSON keeps no number text: integral values become int32/int64 (as mongoimport reads
+     * plain JSON integers), everything else a double */
+    double d = v->valuedouble;
+    if (d == floor(d) && d >= -2147483648.0 && d <= 2147483647.0) {
+      n->lit.value_type = BSON_TYPE_INT32;
+      n->lit.value.v_int32 = (int32_t)d;
+    } else if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
+      n->lit.value_type = BSON_TYPE_INT64;
+      n->lit.value.v_int64 = (int64_t)d;
+    } else {
+      n->lit.value_type = BSON_TYPE_DOUBLE;
+      n->lit.value.v_double = d;
+    }
+    return 0;
+  }
+  case cJSON_String: {
+    int rc = check_utf8(c, v->valuestring, "the string");
+    if (rc) return rc;
+    size_t len = strlen(v->valuestring);
+    char *s = arena_strndup(c, v->valuestring, len);
+    if (!s) return ASR_ENOMEM;
+    n->lit.value_type = BSON_TYPE_UTF8;
+    n->lit.value.v_utf8.str = s;
+    n->lit.value.v_utf8.len = (uint32_t)len;
+    return 0;
+  }
+  default: return cc_error(c, "unsupported JSON value at %s", path_str(c));
+  }
+}
+
+/* Replaces an all-literal object or array by its pre-encoded bytes: generation becomes one
+ * append of a constant. */
+static int fold_literal(asr_tpl_cc_t *c, asr_tpl_node_t *n, bool is_array) {
+  for (uint32_t i = 0; i < n->nkids; i++)
+    if (!n->kids[i]->literal) return 0;
+  bson_t b;
+  bson_init(&b);
+  int rc = 0;
+  for (uint32_t i = 0; i < n->nkids && rc == 0; i++) {
+    char buf[16];
+    const char *key = n->keys ? n->keys[i] : NULL;
+    int keylen = n->keys ? n->keylens[i] : (int)bson_uint32_to_string(i, &key, buf, sizeof buf);
+    rc = asr_tpl_ok(bson_append_value(&b, key, keylen, &n->kids[i]->lit));
+  }
+  uint8_t *data = rc ? NULL : asr_tpl_alloc(c, b.len);
+  if (!rc && !data) rc = ASR_ENOMEM;
+  if (rc == ASR_EINVAL) rc = cc_error(c, "literal at %s is too large", path_str(c));
+  if (rc == 0) {
+    memcpy(data, bson_get_data(&b), b.len);
+    n->literal = true;
+    n->gen = asr_tpl_gen_literal;
+    n->lit.value_type = is_array ? BSON_TYPE_ARRAY : BSON_TYPE_DOCUMENT;
+    n->lit.value.v_doc.data = data;
+    n->lit.value.v_doc.data_len = b.len;
+  }
+  bson_destroy(&b);
+  return rc;
+}
+
+static int compile_object(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t *n, bool fold) {
+  int count = cJSON_GetArraySize(v);
+  n->gen = asr_tpl_gen_object;
+  n->kids = asr_tpl_alloc(c, sizeof *n->kids * (size_t)(count ? count : 1));
+  n->keys = asr_tpl_alloc(c, sizeof *n->keys * (size_t)(count ? count : 1));
+  n->keylens = asr_tpl_alloc(c, sizeof *n->keylens * (size_t)(count ? count : 1));
+  if (!n->kids || !n->keys || !n->keylens) return ASR_ENOMEM;
+  int rc = 0;
+  for (const cJSON *f = v->child; f && rc == 0; f = f->next) {
+    size_t old = path_push(c, f->string, 0);
+    if (f->string[0] == '$')
+      rc = cc_error(c, "field %s starts with '$': an operator object must have exactly one key",
+                    path_str(c));
+    for (uint32_t i = 0; i < n->nkids && rc == 0; i++)
+      if (strcmp(n->keys[i], f->string) == 0)
+        rc = cc_error(c, "duplicate field %s", path_str(c));
+    if (rc == 0) rc = check_utf8(c, f->string, "the field name");
+    if (rc == 0) {
+      size_t len = strlen(f->string);
+      n->keys[n->nkids] = arena_strndup(c, f->string, len);
+      n->keylens[n->nkids] = (int)len;
+      if (!n->keys[n->nkids]) rc = ASR_ENOMEM;
+    }
+    if (rc == 0) rc = asr_tpl_compile_value(c, f, &n->kids[n->nkids]);
+    if (rc == 0) n->nkids++;
+    path_pop(c, old);
+  }
+  if (rc == 0 && fold) rc = fold_literal(c, n, false);
+  return rc;
+}
+
+static int compile_array(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t *n) {
+  int count = cJSON_GetArraySize(v);
+  n->gen = asr_tpl_gen_array;
+  n->kids = asr_tpl_alloc(c, sizeof *n->kids * (size_t)(count ? count : 1));
+  if (!n->kids) return ASR_ENOMEM;
+  int rc = 0;
+  for (const cJSON *item = v->child; item && rc == 0; item = item->next) {
+    size_t old = path_push(c, NULL, (long)n->nkids);
+    rc = asr_tpl_compile_value(c, item, &n->kids[n->nkids]);
+    if (rc == 0) n->nkids++;
+    path_pop(c, old);
+  }
+  if (rc == 0) rc = fold_literal(c, n, true);
+  return rc;
+}
+
+/* Rejects option names the operator does not know: a typo would otherwise silently fall back
+ * to the default. */
+static int check_option_names(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJSON *opts) {
+  for (const cJSON *o = opts->child; o; o = o->next) {
+    size_t len = strlen(o->string);
+    const char *p = op->options;
+    bool known = false;
+    while (*p && !known) {
+      size_t n = strcspn(p, ",");
+      known = n == len && strncmp(p, o->string, len) == 0;
+      p += n + (p[n] == ',');
+    }
+    if (!known && !op->options[0]) return asr_tpl_fail(c, "takes no options (got %s)", o->string);
+    if (!known) return asr_tpl_fail(c, "unknown option %s (expected one of: %s)", o->string, op->options);
+    for (const cJSON *q = opts->child; q != o; q = q->next)
+      if (strcmp(q->string, o->string) == 0) return asr_tpl_fail(c, "duplicate option %s", o->string);
+  }
+  return 0;
+}
+
+/* name: without the '$'. opts: the options value, or NULL for the "$op" string form. */
+static int compile_operator(asr_tpl_cc_t *c, const char *name, const cJSON *opts,
+                            asr_tpl_node_t *n) {
+  const asr_tpl_op_t *op = op_find(name);
+  if (!op) {
+    const char *hint = op_closest(name);
+    if (hint)
+      return cc_error(c, "unknown operator $%s at %s (did you mean $%s?)", name, path_str(c), hint);
+    return cc_error(c, "unknown operator $%s at %s", name, path_str(c));
+  }
+  const asr_tpl_op_t *saved_op = c->op;
+  size_t saved_oplen = c->op_pathlen, old = c->pathlen;
+  c->op = op;
+  c->op_pathlen = c->pathlen;
+  n->op = op;
+  n->gen = op->gen;
+  int rc = 0, deeper = opts && cJSON_IsObject(opts); /* the options object is a level */
+  if (opts && cJSON_IsNull(opts)) opts = NULL;
+  if (opts && !cJSON_IsObject(opts)) {
+    char buf[80];
+    rc = asr_tpl_fail(c, "options must be an object, got %s", describe(opts, buf, sizeof buf));
+  } else if ((c->depth += deeper) > ASR_TPL_MAX_DEPTH) {
+    rc = cc_error(c, "nesting deeper than %d levels at %s", ASR_TPL_MAX_DEPTH, path_str(c));
+  } else if (opts) {
+    rc = check_option_names(c, op, opts);
+  }
+  if (rc == 0) {
+    char seg[64];
+    snprintf(seg, sizeof seg, "$%s", op->name);
+    path_push(c, seg, 0);
+    rc = op->compile(c, opts, n);
+  }
+  c->depth -= deeper;
+  path_pop(c, old);
+  c->op = saved_op;
+  c->op_pathlen = saved_oplen;
+  return rc;
+}
+
+int asr_tpl_compile_value(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t **out) {
+  asr_tpl_node_t *n = node_new(c);
+  if (!n) return ASR_ENOMEM;
+  *out = n;
+  int type = v->type & 0xFF, rc;
+  if (type == cJSON_String && v->valuestring[0] == '$')
+    return compile_operator(c, v->valuestring + 1, NULL, n);
+  if (type != cJSON_Object && type != cJSON_Array) return compile_scalar(c, v, n);
+  if (++c->depth > ASR_TPL_MAX_DEPTH) {
+    rc = cc_error(c, "nesting deeper than %d levels at %s", ASR_TPL_MAX_DEPTH, path_str(c));
+  } else if (type == cJSON_Array) {
+    rc = compile_array(c, v, n);
+  } else if (v->child && !v->child->next && v->child->string[0] == '$') {
+    rc = compile_operator(c, v->child->string + 1, v->child, n);
+  } else {
+    rc = compile_object(c, v, n, true);
+  }
+  c->depth--;
+  return rc;
+}
+
+/* ---- operator options ------------------------------------------------------------------- */
+
+static bool is_operator(const cJSON *v) {
+  if (cJSON_IsString(v)) return v->valuestring[0] == '$';
+  return cJSON_IsObject(v) && v->child && v->child->string[0] == '$';
+}
+
+/* Compiles an operator-valued option into p->node (path: ...$op.name). */
+static int opt_operator(asr_tpl_cc_t *c, const cJSON *v, const char *name, asr_tpl_param_t *p) {
+  size_t old = path_push(c, name, 0);
+  asr_tpl_node_t *n = NULL;
+  int rc = asr_tpl_compile_value(c, v, &n);
+  path_pop(c, old);
+  p->node = n;
+  return rc;
+}
+
+static int opt_number(asr_tpl_cc_t *c, const cJSON *opts, const char *name, double def,
+                      asr_tpl_param_t *p, bool want_int) {
+  const cJSON *v = opts ? cJSON_GetObjectItemCaseSensitive(opts, name) : NULL;
+  double d = def;
+  if (v) {
+    p->present = true;
+    if (is_operator(v)) return opt_operator(c, v, name, p);
+    char buf[80];
+    if (!cJSON_IsNumber(v))
+      return asr_tpl_fail(c, "option %s must be %s, got %s", name,
+                          want_int ? "an integer" : "a number", describe(v, buf, sizeof buf));
+    d = v->valuedouble;
+  }
+  p->d = d;
+  p->isint = d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
+  p->i = p->isint ? (int64_t)d : 0;
+  if (want_int && !p->isint) return asr_tpl_fail(c, "option %s must be an integer, got %.17g", name, d);
+  return 0;
+}
+
+int asr_tpl_opt_int(asr_tpl_cc_t *c, const cJSON *opts, const char *name, int64_t def,
+                    asr_tpl_param_t *p) {
+  int rc = opt_number(c, opts, name, (double)def, p, true);
+  if (rc == 0 && !p->present) p->i = def; /* exact, even beyond 2^53 */
+  return rc;
+}
+
+int asr_tpl_opt_num(asr_tpl_cc_t *c, const cJSON *opts, const char *name, double def,
+                    asr_tpl_param_t *p) {
+  return opt_number(c, opts, name, def, p, false);
+}
+
+int asr_tpl_opt_str(asr_tpl_cc_t *c, const cJSON *opts, const char *name, const char *def,
+                    asr_tpl_param_t *p) {
+  const cJSON *v = opts ? cJSON_GetObjectItemCaseSensitive(opts, name) : NULL;
+  const char *s = def;
+  if (v) {
+    p->present = true;
+    if (is_operator(v)) return opt_operator(c, v, name, p);
+    char buf[80];
+    if (!cJSON_IsString(v))
+      return asr_tpl_fail(c, "option %s must be a string, got %s", name, describe(v, buf, sizeof buf));
+    if (!bson_utf8_validate(v->valuestring, strlen(v->valuestring), false))
+      return asr_tpl_fail(c, "option %s is not valid UTF-8", name);
+    s = v->valuestring;
+  }
+  p->slen = (uint32_t)strlen(s);
+  p->s = arena_strndup(c, s, p->slen);
+  return p->s ? 0 : ASR_ENOMEM;
+}
+
+int asr_tpl_opt_date(asr_tpl_cc_t *c, const cJSON *opts, const char *name, int64_t def_ms,
+                     asr_tpl_param_t *p) {
+  const cJSON *v = opts ? cJSON_GetObjectItemCaseSensitive(opts, name) : NULL;
+  p->isint = true;
+  p->i = def_ms;
+  if (!v) return 0;
+  p->present = true;
+  if (is_operator(v)) return opt_operator(c, v, name, p);
+  if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && fabs(v->valuedouble) < 9.2e18) {
+    p->i = (int64_t)v->valuedouble;
+    return 0;
+  }
+  if (cJSON_IsString(v) && asr_tpl_parse_date(v->valuestring, strlen(v->valuestring), &p->i) == 0)
+    return 0;
+  char buf[80];
+  return asr_tpl_fail(c, "option %s must be an ISO-8601 date (YYYY-MM-DD[THH:MM[:SS[.mmm]]][Z|+HH:MM]) "
+                         "or milliseconds since 1970, got %s", name, describe(v, buf, sizeof buf));
+}
+
+int asr_tpl_opt_node(asr_tpl_cc_t *c, const cJSON *opts, const char *name, bool required,
+                     asr_tpl_node_t **out) {
+  const cJSON *v = opts ? cJSON_GetObjectItemCaseSensitive(opts, name) : NULL;
+  *out = NULL;
+  if (!v) return required ? asr_tpl_fail(c, "option %s is required", name) : 0;
+  size_t old = path_push(c, name, 0);
+  int rc = asr_tpl_compile_value(c, v, out);
+  path_pop(c, old);
+  return rc;
+}
+
+int asr_tpl_opt_items(asr_tpl_cc_t *c, const cJSON *opts, const char *name, asr_tpl_node_t *n,
+                      bool *is_array) {
+  const cJSON *v = opts ? cJSON_GetObjectItemCaseSensitive(opts, name) : NULL;
+  *is_array = cJSON_IsArray(v);
+  if (!*is_array) return 0;
+  if (++c->depth > ASR_TPL_MAX_DEPTH) {
+    c->depth--;
+    return cc_error(c, "nesting deeper than %d levels at %s.%s", ASR_TPL_MAX_DEPTH, path_str(c), name);
+  }
+  int count = cJSON_GetArraySize(v), rc = 0;
+  n->kids = asr_tpl_alloc(c, sizeof *n->kids * (size_t)(count ? count : 1));
+  if (!n->kids) rc = ASR_ENOMEM;
+  size_t old = path_push(c, name, 0);
+  for (const cJSON *item = rc ? NULL : v->child; item && rc == 0; item = item->next) {
+    size_t mark = path_push(c, NULL, (long)n->nkids);
+    rc = asr_tpl_compile_value(c, item, &n->kids[n->nkids]);
+    if (rc == 0) n->nkids++;
+    path_pop(c, mark);
+  }
+  path_pop(c, old);
+  c->depth--;
+  return rc;
+}
+
+/* ---- template lifetime ------------------------------------------------------------------ */
+
+/* Reports a cJSON parse failure at file:line:column (1-based, columns in bytes). */
+static int json_error(const char *origin, const char *json, size_t len, const char *at,
+                      const char *what, asr_err_t *err) {
+  size_t pos = at && at >= json ? (size_t)(at - json) : 0;
+  if (pos > len) pos = len;
+  unsigned line = 1, col = 1;
+  for (size_t i = 0; i < pos; i++) {
+    if (json[i] == '\n') line++, col = 1;
+    else col++;
+  }
+  int near = 0;
+  while (pos + (size_t)near < len && near < 24 && json[pos + near] != '\n' && json[pos + near] != '\r')
+    near++;
+  if (near == 0)
+    return asr_err_set(err, ASR_EINVAL, "%s:%u:%u: %s at the end of the input", origin, line, col, what);
+  return asr_err_set(err, ASR_EINVAL, "%s:%u:%u: %s near '%.*s'", origin, line, col, what, near,
+                     json + pos);
+}
+
+static int64_t clock_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int asr_template_compile(const char *json, size_t len, const char *origin,
+                         asr_template_t **out, asr_err_t *err) {
+  int rc = 0;
+  cJSON *root = NULL;
+  const char *end = NULL;
+  asr_template_t *t = calloc(1, sizeof *t);
+  if (!origin) origin = "template";
+  asr_tpl_cc_t c = {.t = t, .err = err, .origin = origin, .depth = 1}; /* the root is level 1 */
+  *out = NULL;
+  if (!t) return asr_err_set(err, ASR_ENOMEM, "%s: out of memory compiling the template", origin);
+  /* return_parse_end, not cJSON_GetErrorPtr: the latter is a global, racy across threads */
+  root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+  if (!root) {
+    rc = json_error(origin, json, len, end, "malformed JSON", err);
+    goto done;
+  }
+  while (end && end < json + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+    end++;
+  if (end && end < json + len) {
+    rc = json_error(origin, json, len, end, "unexpected text after the template", err);
+    goto done;
+  }
+  if (!cJSON_IsObject(root)) {
+    char buf[80];
+    rc = asr_err_set(err, ASR_EINVAL, "%s: the template must be a JSON object, got %s", origin,
+                     describe(root, buf, sizeof buf));
+    goto done;
+  }
+  t->root = node_new(&c);
+  rc = t->root ? compile_object(&c, root, t->root, false) : ASR_ENOMEM;
+  if (rc) goto done;
+  t->now_ms = clock_now_ms();
+  *out = t;
+  t = NULL;
+done:
+  cJSON_Delete(root);
+  asr_template_free(t);
+  return rc;
+}
+
+int asr_template_compile_file(const char *path, asr_template_t **out, asr_err_t *err) {
+  int rc = 0;
+  char *text = NULL;
+  size_t len = 0, cap = 0;
+  *out = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f) return asr_err_set(err, ASR_EIO, "cannot read template %s: %s", path, strerror(errno));
+  for (;;) {
+    if (cap - len < 4096) {
+      size_t ncap = cap ? cap * 2 : 16384;
+      char *p = realloc(text, ncap);
+      if (!p) {
+        rc = asr_err_set(err, ASR_ENOMEM, "out of memory reading template %s", path);
+        goto done;
+      }
+      text = p, cap = ncap;
+    }
+    size_t n = fread(text + len, 1, cap - len, f);
+    len += n;
+    if (n == 0) break;
+  }
+  if (ferror(f)) {
+    rc = asr_err_set(err, ASR_EIO, "cannot read template %s: %s", path, strerror(errno));
+    goto done;
+  }
+  rc = asr_template_compile(text, len, path, out, err);
+done:
+  fclose(f);
+  free(text);
+  return rc;
+}
+
+void asr_template_set_now(asr_template_t *t, int64_t now_ms) { t->now_ms = now_ms; }
+
+void asr_template_free(asr_template_t *t) {
+  if (!t) return;
+  for (struct asr_tpl_block *b = t->arena, *next; b; b = next) {
+    next = b->next;
+    free(b);
+  }
+  free(t);
+}

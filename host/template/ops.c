@@ -1,0 +1,495 @@
+/* The operator table: one row per operator name (aliases are rows sharing functions), each
+ * with the options it accepts, a compile function that reads and checks the options into the
+ * node (node.h: n->p[], n->kids, n->aux, n->flags) and a gen function that appends one value
+ * per document. Adding an operator is one row and two short functions.
+ * Names, options and defaults follow mgeneratejs 0.6 (and chance.js behind it). */
+#include <math.h>
+#include <string.h>
+
+#include "template/node.h"
+
+#define MAX_SAFE_INT 9007199254740991LL /* 2^53 - 1: chance.js's integer range */
+
+static int append_int(bson_t *dst, const char *key, int keylen, int64_t v) {
+  if (v >= INT32_MIN && v <= INT32_MAX) return asr_tpl_ok(bson_append_int32(dst, key, keylen, (int32_t)v));
+  return asr_tpl_ok(bson_append_int64(dst, key, keylen, v));
+}
+
+/* min <= max when both are constants (operator-valued bounds are swapped when needed). */
+static int check_order(asr_tpl_cc_t *c, const asr_tpl_param_t *min, const asr_tpl_param_t *max) {
+  if (min->node || max->node) return 0;
+  if (min->isint && max->isint ? min->i <= max->i : min->d <= max->d) return 0;
+  return asr_tpl_fail(c, "min (%.17g) is greater than max (%.17g)", min->d, max->d);
+}
+
+static int compile_none(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) { return 0; }
+
+/* ---- $missing: appends nothing, so the key disappears ------------------------------------ */
+
+static int gen_missing(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                       int keylen) {
+  return 0;
+}
+
+/* ---- $inc {start=0, step=1}: start + index*step ------------------------------------------- */
+
+static int compile_inc(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  int rc = asr_tpl_opt_num(c, opts, "start", 0, &n->p[0]);
+  return rc ? rc : asr_tpl_opt_num(c, opts, "step", 1, &n->p[1]);
+}
+
+static int gen_inc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                   int keylen) {
+  asr_tpl_num_t start, step;
+  int rc = asr_tpl_eval_num(g, &n->p[0], &start);
+  if (rc == 0) rc = asr_tpl_eval_num(g, &n->p[1], &step);
+  if (rc) return rc;
+  if (start.isint && step.isint) /* unsigned: wraps instead of overflowing */
+    return append_int(dst, key, keylen, (int64_t)((uint64_t)start.i + g->index * (uint64_t)step.i));
+  return asr_tpl_ok(bson_append_double(dst, key, keylen, start.d + (double)g->index * step.d));
+}
+
+/* ---- $integer / $number, $numberInt, $numberLong {min, max} ------------------------------- */
+
+enum { INT_BY_RANGE = 0, INT_32 = 1, INT_64 = 2 };
+
+static int compile_int_range(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n, int64_t lo,
+                             int64_t hi, int64_t def_min, int64_t def_max) {
+  int rc = asr_tpl_opt_int(c, opts, "min", def_min, &n->p[0]);
+  if (rc == 0) rc = asr_tpl_opt_int(c, opts, "max", def_max, &n->p[1]);
+  for (int i = 0; i < 2 && rc == 0; i++)
+    if (!n->p[i].node && (n->p[i].i < lo || n->p[i].i > hi))
+      rc = asr_tpl_fail(c, "option %s must be between %lld and %lld, got %lld", i ? "max" : "min",
+                        (long long)lo, (long long)hi, (long long)n->p[i].i);
+  return rc ? rc : check_order(c, &n->p[0], &n->p[1]);
+}
+
+static int compile_integer(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  int rc = compile_int_range(c, opts, n, INT64_MIN, INT64_MAX, -MAX_SAFE_INT, MAX_SAFE_INT);
+  /* constant bounds fix the type for the whole run: int32 when the range fits */
+  if (rc == 0 && !n->p[0].node && !n->p[1].node)
+    n->flags = n->p[0].i >= INT32_MIN && n->p[1].i <= INT32_MAX ? INT_32 : INT_64;
+  return rc;
+}
+
+static int compile_number_int(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  n->flags = INT_32;
+  return compile_int_range(c, opts, n, INT32_MIN, INT32_MAX, INT32_MIN, INT32_MAX);
+}
+
+static int compile_number_long(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  n->flags = INT_64;
+  return compile_int_range(c, opts, n, INT64_MIN, INT64_MAX, -(MAX_SAFE_INT + 1), MAX_SAFE_INT + 1);
+}
+
+static int gen_int(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                   int keylen) {
+  int64_t min, max;
+  int rc = asr_tpl_eval_int(g, &n->p[0], &min);
+  if (rc == 0) rc = asr_tpl_eval_int(g, &n->p[1], &max);
+  if (rc) return rc;
+  if (min > max) {
+    int64_t t = min;
+    min = max, max = t;
+  }
+  if (n->flags == INT_32) { /* $numberInt with operator-valued bounds: stay in int32 */
+    min = min < INT32_MIN ? INT32_MIN : min > INT32_MAX ? INT32_MAX : min;
+    max = max < INT32_MIN ? INT32_MIN : max > INT32_MAX ? INT32_MAX : max;
+  }
+  int64_t v = asr_rng_range(&g->rng, min, max);
+  bool int32 = n->flags == INT_32 || (n->flags == INT_BY_RANGE && min >= INT32_MIN && max <= INT32_MAX);
+  if (int32) return asr_tpl_ok(bson_append_int32(dst, key, keylen, (int32_t)v));
+  return asr_tpl_ok(bson_append_int64(dst, key, keylen, v));
+}
+
+/* ---- $floating {min, max, fixed=4}: a double with at most `fixed` decimals ---------------- */
+
+static const double pow10_table[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+#define FIXED_MAX 15
+
+/* The multiples of 1/f inside [min, max]: [*lo, *hi] (empty when *lo > *hi). Rounds then
+ * corrects so 1.1 with f=100 gives 110 (1.1*100 is 110.00000000000001 in doubles). */
+static void fixed_steps(double min, double max, double f, int64_t *lo, int64_t *hi) {
+  *lo = llround(min * f);
+  if ((double)*lo / f < min) ++*lo;
+  *hi = llround(max * f);
+  if ((double)*hi / f > max) --*hi;
+}
+
+typedef struct fixed_steps {
+  double f;
+  int64_t lo, hi;
+} fixed_steps_t;
+
+static int compile_floating(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  int rc = asr_tpl_opt_int(c, opts, "fixed", 4, &n->p[2]);
+  if (rc == 0 && !n->p[2].node && (n->p[2].i < 0 || n->p[2].i > FIXED_MAX))
+    rc = asr_tpl_fail(c, "option fixed must be between 0 and %d, got %lld", FIXED_MAX, (long long)n->p[2].i);
+  double lim = rc || n->p[2].node ? 0 : MAX_SAFE_INT / pow10_table[n->p[2].i];
+  if (rc == 0) rc = asr_tpl_opt_num(c, opts, "min", -lim, &n->p[0]);
+  if (rc == 0) rc = asr_tpl_opt_num(c, opts, "max", lim, &n->p[1]);
+  for (int i = 0; i < 2 && rc == 0 && lim > 0; i++) /* as chance.js: min*10^fixed must be exact */
+    if (!n->p[i].node && fabs(n->p[i].d) > lim)
+      rc = asr_tpl_fail(c, "option %s must be within +-%.17g with fixed=%lld, got %.17g",
+                        i ? "max" : "min", lim, (long long)n->p[2].i, n->p[i].d);
+  if (rc == 0) rc = check_order(c, &n->p[0], &n->p[1]);
+  if (rc == 0 && lim > 0 && !n->p[0].node && !n->p[1].node) {
+    /* all constant: the steps are computed once, not per document */
+    fixed_steps_t *k = asr_tpl_alloc(c, sizeof *k);
+    if (!k) return ASR_ENOMEM;
+    k->f = pow10_table[n->p[2].i];
+    fixed_steps(n->p[0].d, n->p[1].d, k->f, &k->lo, &k->hi);
+    if (k->lo > k->hi)
+      rc = asr_tpl_fail(c, "no number with %lld decimals lies between min and max", (long long)n->p[2].i);
+    n->aux = k;
+  }
+  return rc;
+}
+
+static int gen_floating(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                        int keylen) {
+  const fixed_steps_t *k = n->aux;
+  if (k) return asr_tpl_ok(bson_append_double(dst, key, keylen, (double)asr_rng_range(&g->rng, k->lo, k->hi) / k->f));
+  int64_t fixed;
+  asr_tpl_num_t min, max;
+  int rc = asr_tpl_eval_int(g, &n->p[2], &fixed);
+  if (rc) return rc;
+  fixed = fixed < 0 ? 0 : fixed > FIXED_MAX ? FIXED_MAX : fixed;
+  double f = pow10_table[fixed], lim = MAX_SAFE_INT / f;
+  /* defaults depend on fixed, which may only be known now */
+  min.d = -lim, max.d = lim;
+  if (n->p[0].present && (rc = asr_tpl_eval_num(g, &n->p[0], &min))) return rc;
+  if (n->p[1].present && (rc = asr_tpl_eval_num(g, &n->p[1], &max))) return rc;
+  double a = fmin(fmax(fmin(min.d, max.d), -lim), lim), b = fmin(fmax(fmax(min.d, max.d), -lim), lim);
+  int64_t lo, hi;
+  fixed_steps(a, b, f, &lo, &hi);
+  double v = lo <= hi ? (double)asr_rng_range(&g->rng, lo, hi) / f : a;
+  return asr_tpl_ok(bson_append_double(dst, key, keylen, v));
+}
+
+/* ---- $bool {likelihood=50}: true with likelihood percent ---------------------------------- */
+
+static int compile_bool(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  int rc = asr_tpl_opt_num(c, opts, "likelihood", 50, &n->p[0]);
+  if (rc == 0 && !n->p[0].node && !(n->p[0].d >= 0 && n->p[0].d <= 100))
+    rc = asr_tpl_fail(c, "option likelihood must be between 0 and 100, got %.17g", n->p[0].d);
+  return rc;
+}
+
+static int gen_bool(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                    int keylen) {
+  asr_tpl_num_t like;
+  int rc = asr_tpl_eval_num(g, &n->p[0], &like);
+  if (rc) return rc;
+  return asr_tpl_ok(bson_append_bool(dst, key, keylen, asr_rng_unit(&g->rng) * 100 < like.d));
+}
+
+/* ---- $string {length=5..20, pool=alphanumeric}, $character {pool} ------------------------ */
+
+static const char ALNUM[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/* A pool split into characters (UTF-8 sequences): character i is bytes [start[i], start[i+1]). */
+typedef struct pool {
+  const char *s;
+  uint32_t nchars, maxw;
+  const uint32_t *start; /* NULL when every character is one byte */
+} pool_t;
+
+static uint32_t utf8_width(unsigned char b) { return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4; }
+
+/* Counts characters; fills start when given (nchars+1 entries). The text is valid UTF-8. */
+static void pool_scan(pool_t *p, const char *s, uint32_t len, uint32_t *start) {
+  p->s = s, p->nchars = 0, p->maxw = 1;
+  for (uint32_t i = 0; i < len; i += utf8_width((unsigned char)s[i])) {
+    uint32_t w = utf8_width((unsigned char)s[i]);
+    if (w > p->maxw) p->maxw = w;
+    if (start) start[p->nchars] = i;
+    p->nchars++;
+  }
+  if (start) start[p->nchars] = len;
+}
+
+static int compile_pool(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  int rc = asr_tpl_opt_str(c, opts, "pool", ALNUM, &n->p[1]);
+  if (rc || n->p[1].node) return rc;
+  pool_t *pool = asr_tpl_alloc(c, sizeof *pool);
+  if (!pool) return ASR_ENOMEM;
+  pool_scan(pool, n->p[1].s, n->p[1].slen, NULL);
+  if (pool->nchars == 0) return asr_tpl_fail(c, "option pool must not be empty");
+  if (pool->maxw > 1) {
+    uint32_t *start = asr_tpl_alloc(c, sizeof *start * (pool->nchars + 1));
+    if (!start) return ASR_ENOMEM;
+    pool_scan(pool, n->p[1].s, n->p[1].slen, start);
+    pool->start = start;
+  }
+  n->aux = pool;
+  return 0;
+}
+
+static int compile_string(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  int rc = compile_pool(c, opts, n);
+  if (rc == 0) rc = asr_tpl_opt_int(c, opts, "length", 0, &n->p[0]);
+  const pool_t *pool = n->aux;
+  int64_t most = ASR_TPL_STRING_MAX / (pool ? pool->maxw : 4);
+  if (rc == 0 && n->p[0].present && !n->p[0].node && (n->p[0].i < 0 || n->p[0].i > most))
+    rc = asr_tpl_fail(c, "option length must be between 0 and %lld, got %lld", (long long)most,
+                      (long long)n->p[0].i);
+  return rc;
+}
+
+static int compile_character(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  n->p[0].present = true, n->p[0].isint = true, n->p[0].i = 1;
+  return compile_pool(c, opts, n);
+}
+
+/* Fills g->scratch with len characters from pool; returns the byte count. */
+static uint32_t fill_chars(asr_tpl_gen_t *g, const pool_t *pool, int64_t len) {
+  char *out = g->scratch;
+  if (pool->maxw == 1) {
+    for (int64_t i = 0; i < len; i += 2) { /* two characters per 64-bit draw */
+      uint64_t x = asr_rng_next(&g->rng);
+      out[i] = pool->s[asr_rng_below32(&g->rng, (uint32_t)x, pool->nchars)];
+      if (i + 1 < len) out[i + 1] = pool->s[asr_rng_below32(&g->rng, (uint32_t)(x >> 32), pool->nchars)];
+    }
+    return (uint32_t)len;
+  }
+  uint32_t used = 0;
+  for (int64_t i = 0; i < len; i++) {
+    uint32_t k = (uint32_t)asr_rng_below(&g->rng, pool->nchars), at, w;
+    if (pool->start) {
+      at = pool->start[k], w = pool->start[k + 1] - at;
+    } else { /* operator-valued pool: walk to the k-th character */
+      for (at = 0; k--; at += utf8_width((unsigned char)pool->s[at])) {}
+      w = utf8_width((unsigned char)pool->s[at]);
+    }
+    memcpy(out + used, pool->s + at, w);
+    used += w;
+  }
+  return used;
+}
+
+/* A length beyond what the stack scratch holds (ASR_TPL_STRING_MAX bytes) can only come from
+ * an operator-valued option (constants are checked at compile time): it is cut to fit. */
+static int gen_string(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                      int keylen) {
+  int64_t len;
+  int rc = n->p[0].present ? asr_tpl_eval_int(g, &n->p[0], &len) : 0;
+  if (rc) return rc;
+  if (!n->p[0].present) len = asr_rng_range(&g->rng, 5, 20);
+  bson_t tmp; /* holds an operator-valued pool while we draw from it */
+  pool_t dyn = {0};
+  const pool_t *pool = n->aux;
+  if (pool) {
+    bson_init(&tmp);
+  } else {
+    const char *s;
+    uint32_t slen;
+    rc = asr_tpl_eval_str(g, &n->p[1], &tmp, &s, &slen);
+    if (rc == 0) pool_scan(&dyn, s, slen, NULL);
+    if (rc == 0 && dyn.nchars == 0) rc = ASR_EINVAL;
+    pool = &dyn;
+  }
+  if (rc == 0) {
+    int64_t most = ASR_TPL_STRING_MAX / pool->maxw;
+    len = len < 0 ? 0 : len > most ? most : len;
+    uint32_t bytes = fill_chars(g, pool, len);
+    rc = asr_tpl_ok(bson_append_utf8(dst, key, keylen, g->scratch, (int)bytes));
+  }
+  bson_destroy(&tmp);
+  return rc;
+}
+
+/* ---- $choose {from=[...], weights=[...]} -------------------------------------------------- */
+
+static int compile_choose(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  bool is_array;
+  int rc = asr_tpl_opt_items(c, opts, "from", n, &is_array);
+  if (rc) return rc;
+  if (!is_array) return asr_tpl_fail(c, "option from must be an array of values");
+  if (n->nkids == 0) return asr_tpl_fail(c, "option from must not be empty");
+  const cJSON *w = opts ? cJSON_GetObjectItemCaseSensitive(opts, "weights") : NULL;
+  if (!w) return 0;
+  if (!cJSON_IsArray(w)) return asr_tpl_fail(c, "option weights must be an array of numbers");
+  if ((uint32_t)cJSON_GetArraySize(w) != n->nkids)
+    return asr_tpl_fail(c, "weights has %d entries but from has %u", cJSON_GetArraySize(w), n->nkids);
+  double *cum = asr_tpl_alloc(c, sizeof *cum * n->nkids), total = 0;
+  if (!cum) return ASR_ENOMEM;
+  uint32_t i = 0;
+  for (const cJSON *x = w->child; x; x = x->next, i++) {
+    if (!cJSON_IsNumber(x) || !(x->valuedouble >= 0) || isinf(x->valuedouble))
+      return asr_tpl_fail(c, "weights[%u] must be a non-negative number", i);
+    cum[i] = total += x->valuedouble;
+  }
+  if (total <= 0) return asr_tpl_fail(c, "weights must not all be zero");
+  n->aux = cum;
+  return 0;
+}
+
+static int gen_choose(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                      int keylen) {
+  uint32_t k;
+  const double *cum = n->aux;
+  if (!cum) {
+    k = (uint32_t)asr_rng_below(&g->rng, n->nkids);
+  } else { /* first k with u < cum[k]: zero weights are never chosen */
+    double u = asr_rng_unit(&g->rng) * cum[n->nkids - 1];
+    uint32_t lo = 0, hi = n->nkids - 1;
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (u < cum[mid]) hi = mid;
+      else lo = mid + 1;
+    }
+    k = lo;
+  }
+  return n->kids[k]->gen(n->kids[k], g, dst, key, keylen);
+}
+
+/* ---- $array {of, number=0} ---------------------------------------------------------------- */
+
+static int compile_array_op(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  asr_tpl_node_t *of;
+  int rc = asr_tpl_opt_node(c, opts, "of", true, &of);
+  if (rc == 0) rc = asr_tpl_opt_int(c, opts, "number", 0, &n->p[0]);
+  if (rc == 0 && !n->p[0].node && (n->p[0].i < 0 || n->p[0].i > UINT32_MAX))
+    rc = asr_tpl_fail(c, "option number must be between 0 and %u, got %lld", UINT32_MAX,
+                      (long long)n->p[0].i);
+  n->aux = of;
+  return rc;
+}
+
+static int gen_array_op(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                        int keylen) {
+  const asr_tpl_node_t *of = n->aux;
+  int64_t number;
+  int rc = asr_tpl_eval_int(g, &n->p[0], &number);
+  if (rc) return rc;
+  bson_t child;
+  if (!bson_append_array_begin(dst, key, keylen, &child)) return ASR_EINVAL;
+  uint32_t idx = 0;
+  for (int64_t i = 0; i < number && rc == 0; i++) {
+    char buf[16];
+    const char *k;
+    size_t klen = bson_uint32_to_string(idx, &k, buf, sizeof buf);
+    uint32_t before = child.len;
+    rc = of->gen(of, g, &child, k, (int)klen);
+    idx += child.len != before;
+  }
+  if (!bson_append_array_end(dst, &child) && rc == 0) rc = ASR_EINVAL;
+  return rc;
+}
+
+/* ---- $pick {array, element=0}: out of range is $missing ----------------------------------- */
+
+static int compile_pick(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  bool is_array;
+  int rc = asr_tpl_opt_items(c, opts, "array", n, &is_array);
+  if (rc == 0 && !is_array) { /* an operator that makes an array */
+    asr_tpl_node_t *src;
+    rc = asr_tpl_opt_node(c, opts, "array", true, &src);
+    n->aux = src;
+  }
+  return rc ? rc : asr_tpl_opt_int(c, opts, "element", 0, &n->p[0]);
+}
+
+static int gen_pick(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                    int keylen) {
+  int64_t e;
+  int rc = asr_tpl_eval_int(g, &n->p[0], &e);
+  if (rc || e < 0) return rc;
+  if (!n->aux) return e < n->nkids ? n->kids[e]->gen(n->kids[e], g, dst, key, keylen) : 0;
+  bson_t tmp;
+  bson_iter_t it, item;
+  bool found;
+  rc = asr_tpl_eval_value(g, n->aux, &tmp, &it, &found);
+  if (rc == 0 && found && BSON_ITER_HOLDS_ARRAY(&it) && bson_iter_recurse(&it, &item)) {
+    bool ok = bson_iter_next(&item);
+    for (int64_t i = 0; i < e && ok; i++) ok = bson_iter_next(&item);
+    if (ok) rc = asr_tpl_ok(bson_append_iter(dst, key, keylen, &item));
+  }
+  bson_destroy(&tmp);
+  return rc;
+}
+
+/* ---- $objectid / $oid ----------------------------------------------------------------------
+ * Deterministic: 4-byte timestamp (the template clock), 3 bytes from the seed and the node
+ * (its ordinal among $objectid nodes and its occurrence in the document), then the index as 5
+ * big-endian bytes. The 3 middle bytes are a bijection of (ordinal, occurrence) for a given
+ * seed, so within a run every ObjectId is unique (for index < 2^40, up to 4096 $objectid nodes
+ * and 4096 occurrences of one node per document) and one node's first id sorts by index. */
+
+static int compile_objectid(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  n->flags = c->oid_nodes++;
+  return 0;
+}
+
+static int gen_objectid(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                        int keylen) {
+  int64_t ms = g->t->now_ms, secs = ms / 1000 - (ms % 1000 < 0);
+  uint32_t ts = (uint32_t)secs, occ = g->oid_occ[n->flags % ASR_TPL_OID_SLOTS]++;
+  uint32_t x = ((n->flags & 0xFFFu) << 12 | (occ & 0xFFFu)) ^ (uint32_t)(asr_rng_mix(g->seed) & 0xFFFFFFu);
+  x = (x * 0x9E3779u) & 0xFFFFFFu; /* odd multiplier and xorshift: bijections on 24 bits */
+  x ^= x >> 12;
+  uint8_t b[12] = {(uint8_t)(ts >> 24), (uint8_t)(ts >> 16), (uint8_t)(ts >> 8), (uint8_t)ts,
+                   (uint8_t)(x >> 16), (uint8_t)(x >> 8), (uint8_t)x,
+                   (uint8_t)(g->index >> 32), (uint8_t)(g->index >> 24), (uint8_t)(g->index >> 16),
+                   (uint8_t)(g->index >> 8), (uint8_t)g->index};
+  bson_oid_t oid;
+  bson_oid_init_from_data(&oid, b);
+  return asr_tpl_ok(bson_append_oid(dst, key, keylen, &oid));
+}
+
+/* ---- $date {min, max}, $now ----------------------------------------------------------------- */
+
+#define DATE_MIN_MS (-2208988800000LL) /* 1900-01-01T00:00:00.000Z */
+#define DATE_MAX_MS 4102444799999LL    /* 2099-12-31T23:59:59.999Z */
+
+static int compile_date(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  int rc = asr_tpl_opt_date(c, opts, "min", DATE_MIN_MS, &n->p[0]);
+  if (rc == 0) rc = asr_tpl_opt_date(c, opts, "max", DATE_MAX_MS, &n->p[1]);
+  if (rc == 0 && !n->p[0].node && !n->p[1].node && n->p[0].i > n->p[1].i)
+    rc = asr_tpl_fail(c, "min (%lld ms) is later than max (%lld ms)", (long long)n->p[0].i,
+                      (long long)n->p[1].i);
+  return rc;
+}
+
+static int gen_date(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                    int keylen) {
+  int64_t min, max;
+  int rc = asr_tpl_eval_date(g, &n->p[0], &min);
+  if (rc == 0) rc = asr_tpl_eval_date(g, &n->p[1], &max);
+  if (rc) return rc;
+  int64_t v = min <= max ? asr_rng_range(&g->rng, min, max) : asr_rng_range(&g->rng, max, min);
+  return asr_tpl_ok(bson_append_date_time(dst, key, keylen, v));
+}
+
+static int gen_now(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                   int keylen) {
+  return asr_tpl_ok(bson_append_date_time(dst, key, keylen, g->t->now_ms));
+}
+
+/* ---- the table ---------------------------------------------------------------------------- */
+
+const asr_tpl_op_t asr_tpl_ops[] = {
+    {"array", "of,number", compile_array_op, gen_array_op},
+    {"bool", "likelihood", compile_bool, gen_bool},
+    {"character", "pool", compile_character, gen_string},
+    {"choose", "from,weights", compile_choose, gen_choose},
+    {"date", "min,max", compile_date, gen_date},
+    {"datetime", "min,max", compile_date, gen_date},
+    {"double", "min,max,fixed", compile_floating, gen_floating},
+    {"float", "min,max,fixed", compile_floating, gen_floating},
+    {"floating", "min,max,fixed", compile_floating, gen_floating},
+    {"inc", "start,step", compile_inc, gen_inc},
+    {"integer", "min,max", compile_integer, gen_int},
+    {"missing", "", compile_none, gen_missing},
+    {"now", "", compile_none, gen_now},
+    {"number", "min,max", compile_integer, gen_int},
+    {"numberInt", "min,max", compile_number_int, gen_int},
+    {"numberLong", "min,max", compile_number_long, gen_int},
+    {"objectid", "", compile_objectid, gen_objectid},
+    {"oid", "", compile_objectid, gen_objectid},
+    {"pick", "array,element", compile_pick, gen_pick},
+    {"string", "length,pool", compile_string, gen_string},
+};
+const size_t asr_tpl_nops = sizeof asr_tpl_ops / sizeof asr_tpl_ops[0];
