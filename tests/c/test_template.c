@@ -596,11 +596,7 @@ static void test_operator_option_of_wrong_type_fails_generate(void **state) {
 /* ---- determinism ------------------------------------------------------------------------------------ */
 
 static asr_template_t *service_order(void) {
-  /* the project root is ASR_TEST_FIXTURES minus "tests/fixtures" (which may not exist yet) */
-  char path[1024];
-  const char *fixtures = ASR_TEST_FIXTURES;
-  int rootlen = (int)(strlen(fixtures) - strlen("tests/fixtures"));
-  snprintf(path, sizeof path, "%.*stemplates/service_order.json", rootlen, fixtures);
+  const char *path = ASR_TEST_ROOT "/templates/service_order.json";
   asr_err_t err;
   asr_err_clear(&err);
   asr_template_t *t = NULL;
