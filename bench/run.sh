@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Host benchmarks (issue: the asrun host). Builds a Release tree and prints:
 #  1. the pipeline alone (trivial source -> queue -> workers -> null) against 1,000,000 docs/s
+#  1b. our JSONL writer against libbson's bson_as_relaxed_extended_json, same document
 #  2. generation of the example template to null: and to a JSONL file, docs/s
 #  3. peak RSS of a 10,000,000-document generation run against the 200 MB bound
 # Usage: bench/run.sh [DOCS_FOR_GENERATION]   (default 2,000,000)
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 N="${1:-2000000}"
 BIG=10000000
 scripts/setup.sh build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-bench --target pipeline_bench -j2 >/dev/null
+cmake --build build-bench --target pipeline_bench ejson_writer_bench -j2 >/dev/null
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 TEMPLATE=templates/service_order.json
@@ -30,6 +31,10 @@ timed() { # timed CMD... ; prints seconds
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
+
+echo "== 1b. JSONL writer against libbson's relaxed Extended JSON writer (one core)"
+build-bench/ejson_writer_bench 2
+echo
 
 echo "== 2. generation of $TEMPLATE, $N documents, 2 workers"
 s=$(timed build-bench/asrun --source "$TEMPLATE" --total "$N" --target null: --workers 2 -q)
