@@ -1,0 +1,38 @@
+/* BSON <-> Lua conversion: how documents reach transform(doc) and come back.
+ * The representation (types, arrays, key order, int64 retention) is described at the top of
+ * lconv.c. Scratch buffers and the cache of key-order metatables belong to the lua_State
+ * (a userdata in its registry, freed by lua_close), so conversions on one state reuse them
+ * and never allocate C memory per document once warm. One lua_State per thread, as usual. */
+#ifndef ASR_LUA_LCONV_H
+#define ASR_LUA_LCONV_H
+
+#include <bson/bson.h>
+#include <lua.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+/* Documents nested deeper than this (the top level is 0) are refused both ways; it is
+ * MongoDB's limit, and it turns a cycle in a Lua table into an error. */
+#define ASR_LCONV_MAX_DEPTH 100
+
+/* [-0,+1,m] Pushes the BSON document data[0..len) as a Lua table. Returns 0, or ASR_EDATA
+ * (err set, nothing pushed) when the BSON is malformed (ASR_ENOMEM if a scratch buffer cannot
+ * grow). err may be NULL. The bytes are not referenced after the call. */
+int asr_lconv_push_doc(lua_State *L, const uint8_t *data, uint32_t len, asr_err_t *err);
+
+/* [-0,+0,-] Appends the fields of the table at idx to out (initialized, empty). Returns 0 or
+ * ASR_EINVAL (ASR_ENOMEM if a scratch buffer cannot grow) with the key path in the message ("field
+ * items[2].price: cannot store a function in BSON"); array positions in paths are Lua's 1-based
+ * indexes. Never raises for bad values, only on memory errors. On failure out holds a well-formed
+ * partial document: reinit it before reuse. Reads the table raw: no metamethod runs. */
+int asr_lconv_to_bson(lua_State *L, int idx, bson_t *out, asr_err_t *err);
+
+/* [-0,+1,m] Pushes the shared array metatable (asrun.array_mt). */
+void asr_lconv_push_array_mt(lua_State *L);
+
+/* [-0,+0,-] Whether the value at idx is a table marked as a BSON array (decoded arrays and
+ * tables given asrun.array_mt). */
+int asr_lconv_is_array(lua_State *L, int idx);
+
+#endif

@@ -1,0 +1,41 @@
+-- asrun: the public Lua module, require("asrun"), in strategies, policies and specs.
+-- Pure Lua on top of the C core (asrun.core, host/lua/lasrun.c); more submodules (policies,
+-- stats, profiles) hang off this table as they are written.
+--
+-- Documents reach transform(doc) as tables (see host/lua/lconv.c for the mapping):
+-- strings, booleans, numbers and nested tables as themselves, BSON null as asrun.null,
+-- arrays marked with asrun.array_mt, other BSON types as typed values (asrun.objectid(),
+-- asrun.date(), ...). Key order and int64-ness of decoded fields are kept.
+local core = require("asrun.core")
+
+local asrun = {
+  version = core.version,
+
+  -- BSON bytes <-> tables
+  bson = {
+    encode = core.bson_encode, -- (t) -> string; raises naming the bad field
+    decode = core.bson_decode, -- (s) -> table | nil, msg, "EDATA"
+  },
+
+  -- values with no plain Lua counterpart
+  null = core.null,
+  minkey = core.minkey,
+  maxkey = core.maxkey,
+  undefined = core.undefined,
+  objectid = core.objectid,     -- ([hex]) new or parsed ObjectId
+  date = core.date,             -- ([ms]) milliseconds since the epoch; now without ms
+  decimal128 = core.decimal128, -- (str)
+  binary = core.binary,         -- (bytes [, subtype])
+  regex = core.regex,           -- (pattern [, options])
+  timestamp = core.timestamp,   -- (t, i)
+  int64 = core.int64,           -- (n) stored as int64 even when it fits in int32
+
+  -- arrays
+  array_mt = core.array_mt,
+  array = core.array,           -- ([t]) -> t marked as an array
+  is_array = core.is_array,
+
+  core = core,
+}
+
+return asrun
