@@ -224,7 +224,7 @@ int asr_strategy_load(const char *path, asr_strategy_t **out, asr_err_t *err) {
   lua_State *L = s->L = asr_vm_new(0, err);
   if (!L) rc = err->code;
   if (!rc) rc = asr_vm_dofile(L, path, err);
-  if (rc == ASR_ESCRIPT) err->code = ASR_EINVAL; /* a strategy that fails to load is config */
+  if (rc == ASR_ESCRIPT) rc = err->code = ASR_EINVAL; /* a strategy that fails to load is config */
   if (!rc && !lua_istable(L, -1)) {
     rc = asr_err_set(err, ASR_EINVAL, "%s: a strategy must return a table, it returned %s", path,
                      luaL_typename(L, -1));
