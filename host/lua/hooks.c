@@ -5,16 +5,32 @@
 
 #include "lua/vm.h"
 
-/* [-0,+1,-] Pushes strategy[name] when it is a function; returns 0 (nothing pushed) if not. */
-static int push_hook(asr_strategy_t *s, const char *name) {
-  lua_State *L = s->L;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, s->ref);
-  if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
-    lua_pop(L, 2);
-    return 0;
-  }
-  lua_remove(L, -2);
-  return 1;
+/* A hook call: the builder pushes the hook's one argument. The whole call (building the
+ * argument table included) runs protected, so even a memory error comes back as a message. */
+typedef struct hook_call {
+  asr_strategy_t *s;
+  const char *name;
+  void (*build)(lua_State *L, const void *data);
+  const void *data;
+  asr_err_t *err;
+} hook_call_t;
+
+/* [-0,+0,m] */
+static int call_hook_protected(lua_State *L, void *ud) {
+  hook_call_t *hc = ud;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, hc->s->ref);
+  if (lua_getfield(L, -1, hc->name) != LUA_TFUNCTION) return 0;
+  hc->build(L, hc->data);
+  return asr_vm_pcall(L, 1, 0, hc->err);
+}
+
+static int call_hook(asr_strategy_t *s, const char *name,
+                     void (*build)(lua_State *, const void *), const void *data, asr_err_t *err) {
+  if (!s || !s->L) return 0;
+  hook_call_t hc = {s, name, build, data, err};
+  int rc = asr_vm_protect(s->L, call_hook_protected, &hc, err);
+  if (rc) asr_err_prefix(err, "%s failed", name);
+  return rc;
 }
 
 static void set_str(lua_State *L, const char *k, const char *v) {
@@ -33,9 +49,8 @@ static void set_num(lua_State *L, const char *k, lua_Number v) {
   lua_setfield(L, -2, k);
 }
 
-int asr_hooks_on_start(asr_strategy_t *s, const asr_run_info_t *info, asr_err_t *err) {
-  if (!s || !push_hook(s, "on_start")) return 0;
-  lua_State *L = s->L;
+static void build_start(lua_State *L, const void *data) {
+  const asr_run_info_t *info = data;
   lua_createtable(L, 0, 10);
   set_str(L, "name", info->name);
   set_str(L, "source", info->source);
@@ -47,9 +62,10 @@ int asr_hooks_on_start(asr_strategy_t *s, const asr_run_info_t *info, asr_err_t 
   set_int(L, "seed", (lua_Integer)info->seed);
   lua_pushboolean(L, info->auto_scaling);
   lua_setfield(L, -2, "auto_scaling");
-  int rc = asr_vm_pcall(L, 1, 0, err);
-  if (rc) asr_err_prefix(err, "on_start failed");
-  return rc;
+}
+
+int asr_hooks_on_start(asr_strategy_t *s, const asr_run_info_t *info, asr_err_t *err) {
+  return call_hook(s, "on_start", build_start, info, err);
 }
 
 /* ctx.set_workers(n) and ctx:set_workers(n) both work: a leading table argument is skipped. */
@@ -87,30 +103,36 @@ static void set_control(lua_State *L, const char *k, lua_CFunction f, const asr_
   lua_setfield(L, -2, k);
 }
 
-int asr_hooks_on_tick(asr_strategy_t *s, const asr_pipeline_stats_t *st, double elapsed_s,
-                      double docs_per_second, const asr_control_t *ctl, asr_err_t *err) {
-  if (!s || !push_hook(s, "on_tick")) return 0;
-  lua_State *L = s->L;
+typedef struct tick_data {
+  const asr_pipeline_stats_t *st;
+  double elapsed_s, docs_per_second;
+  const asr_control_t *ctl;
+} tick_data_t;
+
+static void build_tick(lua_State *L, const void *data) {
+  const tick_data_t *d = data;
   lua_createtable(L, 0, 12);
-  set_num(L, "elapsed", elapsed_s);
-  set_int(L, "docs_read", (lua_Integer)st->docs_in);
-  set_int(L, "docs_written", (lua_Integer)st->docs_out);
-  set_int(L, "docs_dropped", (lua_Integer)st->docs_dropped);
-  set_num(L, "docs_per_second", docs_per_second);
-  set_int(L, "workers", st->workers_target);
-  set_int(L, "batch_size", st->batch_size);
-  set_int(L, "queue_depth", st->queue_depth);
-  set_control(L, "set_workers", l_set_workers, ctl);
-  set_control(L, "set_batch_size", l_set_batch_size, ctl);
-  set_control(L, "stop", l_stop, ctl);
-  int rc = asr_vm_pcall(L, 1, 0, err);
-  if (rc) asr_err_prefix(err, "on_tick failed");
-  return rc;
+  set_num(L, "elapsed", d->elapsed_s);
+  set_int(L, "docs_read", (lua_Integer)d->st->docs_in);
+  set_int(L, "docs_written", (lua_Integer)d->st->docs_out);
+  set_int(L, "docs_dropped", (lua_Integer)d->st->docs_dropped);
+  set_num(L, "docs_per_second", d->docs_per_second);
+  set_int(L, "workers", d->st->workers_target);
+  set_int(L, "batch_size", d->st->batch_size);
+  set_int(L, "queue_depth", d->st->queue_depth);
+  set_control(L, "set_workers", l_set_workers, d->ctl);
+  set_control(L, "set_batch_size", l_set_batch_size, d->ctl);
+  set_control(L, "stop", l_stop, d->ctl);
 }
 
-int asr_hooks_on_finish(asr_strategy_t *s, const asr_run_summary_t *sum, asr_err_t *err) {
-  if (!s || !push_hook(s, "on_finish")) return 0;
-  lua_State *L = s->L;
+int asr_hooks_on_tick(asr_strategy_t *s, const asr_pipeline_stats_t *st, double elapsed_s,
+                      double docs_per_second, const asr_control_t *ctl, asr_err_t *err) {
+  tick_data_t d = {st, elapsed_s, docs_per_second, ctl};
+  return call_hook(s, "on_tick", build_tick, &d, err);
+}
+
+static void build_finish(lua_State *L, const void *data) {
+  const asr_run_summary_t *sum = data;
   lua_createtable(L, 0, 12);
   set_str(L, "status", sum->status);
   set_str(L, "error", sum->error);
@@ -123,7 +145,8 @@ int asr_hooks_on_finish(asr_strategy_t *s, const asr_run_summary_t *sum, asr_err
   set_num(L, "docs_per_second", sum->docs_per_second);
   set_int(L, "workers", sum->workers);
   set_int(L, "batch_size", sum->batch_size);
-  int rc = asr_vm_pcall(L, 1, 0, err);
-  if (rc) asr_err_prefix(err, "on_finish failed");
-  return rc;
+}
+
+int asr_hooks_on_finish(asr_strategy_t *s, const asr_run_summary_t *sum, asr_err_t *err) {
+  return call_hook(s, "on_finish", build_finish, sum, err);
 }

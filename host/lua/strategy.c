@@ -205,6 +205,20 @@ static int read_fields(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   return rc;
 }
 
+/* [-0,+0,m] Validates and reads the strategy table held by s->ref (protected: a table
+ * whose metamethods raise cannot unwind through C). */
+typedef struct read_call {
+  asr_strategy_t *s;
+  asr_err_t *err;
+} read_call_t;
+
+static int read_table(lua_State *L, void *ud) {
+  read_call_t *rc = ud;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, rc->s->ref);
+  check_fields(L, -1, rc->s->path, known_fields);
+  return read_fields(L, rc->s, rc->err);
+}
+
 static char *base_name(const char *path) {
   const char *b = strrchr(path, '/');
   b = b ? b + 1 : path;
@@ -224,19 +238,17 @@ int asr_strategy_load(const char *path, asr_strategy_t **out, asr_err_t *err) {
   lua_State *L = s->L = asr_vm_new(0, err);
   if (!L) rc = err->code;
   if (!rc) rc = asr_vm_dofile(L, path, err);
-  if (rc == ASR_ESCRIPT) rc = err->code = ASR_EINVAL; /* a strategy that fails to load is config */
   if (!rc && !lua_istable(L, -1)) {
     rc = asr_err_set(err, ASR_EINVAL, "%s: a strategy must return a table, it returned %s", path,
                      luaL_typename(L, -1));
   }
   if (!rc) {
-    check_fields(L, -1, path, known_fields);
-    rc = read_fields(L, s, err);
-  }
-  if (!rc) {
-    if (!s->name) s->name = base_name(path);
     s->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    read_call_t call = {s, err};
+    rc = asr_vm_protect(L, read_table, &call, err);
   }
+  if (rc == ASR_ESCRIPT) rc = err->code = ASR_EINVAL; /* a strategy that fails to load is config */
+  if (!rc && !s->name) s->name = base_name(path);
   if (rc) {
     asr_strategy_free(s);
     return rc;

@@ -84,25 +84,37 @@ static int take_result(asr_transform_t *t, uint64_t index, asr_docs_t *out, asr_
   return rc;
 }
 
-static int xf_apply(asr_transform_t *t, const asr_docs_t *in, uint64_t first_index,
-                    asr_docs_t *out, asr_err_t *err) {
-  lua_State *L = t->L;
-  uint64_t index = first_index;
-  for (asr_docs_iter_t it = asr_docs_begin(in); asr_docs_next(&it); index++) {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, t->fn);
-    int rc = asr_lconv_push_doc(L, it.doc, it.len, err);
-    if (rc) {
-      lua_pop(L, 1);
+/* What one batch's protected run needs; lives on xf_apply's stack. */
+typedef struct batch_call {
+  asr_transform_t *t;
+  const asr_docs_t *in;
+  uint64_t first_index;
+  asr_docs_t *out;
+  asr_err_t *err;
+} batch_call_t;
+
+/* [-0,+0,m] Runs the whole batch inside one protected call (asr_vm_protect), so a memory
+ * error raised while converting documents is caught like any other. */
+static int apply_batch(lua_State *L, void *ud) {
+  batch_call_t *bc = ud;
+  uint64_t index = bc->first_index;
+  for (asr_docs_iter_t it = asr_docs_begin(bc->in); asr_docs_next(&it); index++) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, bc->t->fn);
+    int rc = asr_lconv_push_doc(L, it.doc, it.len, bc->err);
+    if (rc) return rc;
+    if ((rc = asr_vm_pcall(L, 1, 1, bc->err))) {
+      asr_err_prefix(bc->err, "transform failed on document %llu", (unsigned long long)index);
       return rc;
     }
-    rc = asr_vm_pcall(L, 1, 1, err);
-    if (rc) {
-      asr_err_prefix(err, "transform failed on document %llu", (unsigned long long)index);
-      return rc;
-    }
-    if ((rc = take_result(t, index, out, err))) return rc;
+    if ((rc = take_result(bc->t, index, bc->out, bc->err))) return rc;
   }
   return 0;
+}
+
+static int xf_apply(asr_transform_t *t, const asr_docs_t *in, uint64_t first_index,
+                    asr_docs_t *out, asr_err_t *err) {
+  batch_call_t bc = {t, in, first_index, out, err};
+  return asr_vm_protect(t->L, apply_batch, &bc, err);
 }
 
 void asr_lua_transform_factory(asr_transform_factory_t *f, const char *strategy_path) {

@@ -101,6 +101,29 @@ int asr_vm_pcall(lua_State *L, int nargs, int nresults, asr_err_t *err) {
   return code;
 }
 
+typedef struct protected_call {
+  int (*fn)(lua_State *L, void *ud);
+  void *ud;
+  int rc;
+} protected_call_t;
+
+static int run_protected(lua_State *L) {
+  protected_call_t *pc = lua_touserdata(L, 1);
+  lua_remove(L, 1);
+  pc->rc = pc->fn(L, pc->ud);
+  return 0;
+}
+
+int asr_vm_protect(lua_State *L, int (*fn)(lua_State *L, void *ud), void *ud, asr_err_t *err) {
+  protected_call_t pc = {fn, ud, 0};
+  int top = lua_gettop(L);
+  lua_pushcfunction(L, run_protected);
+  lua_pushlightuserdata(L, &pc);
+  int rc = asr_vm_pcall(L, 1, 0, err);
+  lua_settop(L, top);
+  return rc ? rc : pc.rc;
+}
+
 /* [-0,+0,-] env[name] = a copy of global table `name` without the listed fields. */
 static void copy_lib_without(lua_State *L, const char *name, const char *const *drop) {
   lua_newtable(L);

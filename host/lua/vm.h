@@ -21,6 +21,11 @@ void asr_vm_close(struct lua_State *L);
  * message (with traceback) goes into err as ASR_ESCRIPT (ASR_ENOMEM on the memory cap) and
  * nothing is left on the stack. */
 int asr_vm_pcall(struct lua_State *L, int nargs, int nresults, asr_err_t *err);
+/* [-0, +0, -] Runs fn(L, ud) as a protected call: anything it raises (a memory error while
+ * building tables, a metamethod that errors) comes back in err instead of unwinding through
+ * C. fn returns 0 or an ASR_E* code, which asr_vm_protect returns. */
+int asr_vm_protect(struct lua_State *L, int (*fn)(struct lua_State *L, void *ud), void *ud,
+                   asr_err_t *err);
 /* [-0, +1, -] Loads and runs a user file in its own sandboxed environment (no io.popen,
  * os.execute, os.exit, package.loadlib, debug) and pushes its first return value. */
 int asr_vm_dofile(struct lua_State *L, const char *path, asr_err_t *err);

@@ -51,6 +51,11 @@ describe("bad input", function()
     fails({p}, 2, "a strategy must return a table, it returned number")
   end)
 
+  it("a strategy table whose metamethods raise", function()
+    local p = strategy("meta.lua", "return setmetatable({}, { __index = function(_, k) error('no field ' .. k) end })\n")
+    fails({p}, 2, "meta.lua:1: no field name")
+  end)
+
   it("wrong field types", function()
     local p = strategy("badtype.lua", "return { source = 'template:" .. TPL .. "', total = 5, workers = 'many' }")
     fails({p}, 2, "field 'workers' must be an integer >= 1, got many")
