@@ -8,7 +8,7 @@
 enum {
   OPT_STRATEGY = 256, OPT_SOURCE, OPT_TARGET, OPT_PROFILE, OPT_AS_PROFILE, OPT_AUTO,
   OPT_NO_AUTO, OPT_WORKERS, OPT_BATCH, OPT_TOTAL, OPT_SEED, OPT_DRY_RUN, OPT_LOG_FORMAT,
-  OPT_QUEUE
+  OPT_QUEUE, OPT_NOW
 };
 
 static const struct option options[] = {
@@ -24,6 +24,7 @@ static const struct option options[] = {
     {"total", required_argument, NULL, OPT_TOTAL},
     {"seed", required_argument, NULL, OPT_SEED},
     {"queue-size", required_argument, NULL, OPT_QUEUE},
+    {"now", required_argument, NULL, OPT_NOW},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
@@ -47,6 +48,8 @@ const char *asr_cli_usage(void) {
          "                           (default: file:out/NAME.jsonl)\n"
          "  --total N                documents to generate (template) or at most read\n"
          "  --seed N                 generation seed: document i depends only on (seed, i)\n"
+         "  --now TIME               generation clock for $now and $objectid (epoch ms or\n"
+         "                           ISO-8601); default: the run's start, shown in the plan\n"
          "\n"
          "Throughput:\n"
          "  --workers N              worker threads (default: number of CPUs)\n"
@@ -111,6 +114,7 @@ static int apply_option(int opt, const char *arg, asr_cli_t *cli, asr_err_t *err
   case OPT_TOTAL: return parse_count("total", arg, 0, INT64_MAX, &cli->total, err);
   case OPT_SEED: return parse_count("seed", arg, 0, INT64_MAX, &cli->seed, err);
   case OPT_QUEUE: return parse_count("queue-size", arg, 1, 100000, &cli->queue_size, err);
+  case OPT_NOW: cli->now = arg; return 0;
   case OPT_DRY_RUN: cli->dry_run = 1; return 0;
   case OPT_LOG_FORMAT:
     cli->log_format_set = 1;

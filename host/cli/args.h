@@ -14,6 +14,7 @@ typedef struct asr_cli {
   const char *profile;    /* --profile / --auto-scaling-profile */
   int auto_scaling;       /* -1 unset, 0 --no-auto-scaling, 1 --auto-scaling */
   int64_t workers, batch_size, total, seed, queue_size; /* -1: unset */
+  const char *now;        /* --now: the generation clock, ms or ISO-8601 */
   int dry_run, help, version;
   int log_format_set;
   asr_log_format_t log_format;

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "template/template.h"
+
 static uint32_t cpu_count(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? (uint32_t)n : 1;
@@ -42,6 +44,12 @@ int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_
   cfg->seed = cli->seed >= 0 ? (uint64_t)cli->seed
               : st && st->seed >= 0 ? (uint64_t)st->seed : ASR_DEFAULT_SEED;
   cfg->source.seed = cfg->seed;
+  if (cli->now) {
+    if (asr_template_parse_clock(cli->now, &cfg->source.clock_ms) != 0)
+      return asr_err_set(err, ASR_EINVAL, "--now: expected epoch milliseconds or an ISO-8601 date, "
+                         "got '%s'", cli->now);
+    cfg->source.has_clock = 1;
+  }
 
   int64_t workers = cli->workers > 0 ? cli->workers : st && st->workers > 0 ? st->workers : cpu_count();
   int64_t batch = cli->batch_size > 0 ? cli->batch_size

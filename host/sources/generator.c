@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sources/source.h"
 #include "template/template.h"
@@ -92,9 +93,16 @@ int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out,
     rc = asr_template_compile_file(spec->path, &g->tpl, err);
   else
     rc = asr_err_set(err, ASR_EINVAL, "a template source needs a template file or text");
-  if (rc == 0 && asprintf(&g->base.description, "template %s (%llu documents, seed %llu)",
+  int64_t clock_ms = spec->has_clock ? spec->clock_ms : (int64_t)(time(NULL)) * 1000;
+  if (rc == 0) asr_template_set_now(g->tpl, clock_ms);
+  char clock[32];
+  time_t secs = (time_t)(clock_ms / 1000);
+  struct tm tm;
+  strftime(clock, sizeof clock, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&secs, &tm));
+  if (rc == 0 && asprintf(&g->base.description, "template %s (%llu documents, seed %llu, clock %s%s)",
                           spec->path ? spec->path : "(inline)", (unsigned long long)g->total,
-                          (unsigned long long)g->seed) < 0) {
+                          (unsigned long long)g->seed, clock,
+                          spec->has_clock ? "" : ", pin with --now") < 0) {
     g->base.description = NULL;
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
   }

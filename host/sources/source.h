@@ -44,6 +44,8 @@ typedef struct asr_source_spec {
   char *template_json; /* inline template text, instead of path */
   int64_t limit;       /* max records (template: the number to generate); -1 = all */
   uint64_t seed;
+  int has_clock;       /* template: pin $now and $objectid times to clock_ms (--now) */
+  int64_t clock_ms;
 } asr_source_spec_t;
 
 /* Resolves a spec string "KIND:PATH" or a bare path (kind from the extension: .json is a

@@ -595,3 +595,13 @@ void asr_template_free(asr_template_t *t) {
   }
   free(t);
 }
+
+int asr_template_parse_clock(const char *s, int64_t *out_ms) {
+  char *end;
+  long long ms = strtoll(s, &end, 10);
+  if (*s && *end == '\0') {
+    *out_ms = ms;
+    return 0;
+  }
+  return asr_tpl_parse_date(s, strlen(s), out_ms);
+}

@@ -35,5 +35,8 @@ int asr_template_generate(const asr_template_t *t, uint64_t seed, uint64_t index
  * Call it before generating, not while other threads generate. */
 void asr_template_set_now(asr_template_t *t, int64_t now_ms);
 void asr_template_free(asr_template_t *t);
+/* Parses a clock value for asr_template_set_now: epoch milliseconds ("1700000000000") or an
+ * ISO-8601 date ("2024-05-01", "2024-05-01T12:00:00Z"; no offset means UTC). 0 or -1. */
+int asr_template_parse_clock(const char *s, int64_t *out_ms);
 
 #endif

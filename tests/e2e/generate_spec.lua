@@ -58,6 +58,20 @@ describe("generation", function()
     assert.are_not.equal(h.slurp(a), h.slurp(c))
   end)
 
+  it("reproduces $now and $objectid across runs when the clock is pinned with --now", function()
+    local a, b = h.path("clock_a.jsonl"), h.path("clock_b.jsonl")
+    h.remove(a, b)
+    local tpl = h.root .. "/templates/service_order.json"
+    h.run({"--source", tpl, "--total", "3000", "--now", "2024-05-01T00:00:00Z", "--workers", "1", "--target", a, "-q"})
+    os.execute("sleep 1.1")
+    h.run({"--source", tpl, "--total", "3000", "--now", "1714521600000", "--workers", "2",
+      "--batch-size", "17", "--target", b, "-q"})
+    local first = h.json.decode(h.lines(a)[1])
+    assert.are.equal("2024-05-01T00:00:00Z", first.updatedAt["$date"])
+    assert.are.equal("66318600", first._id["$oid"]:sub(1, 8)) -- the ObjectId's time is the clock
+    assert.are.equal(h.slurp(a), h.slurp(b))
+  end)
+
   it("writes to out/NAME.jsonl by default and says where", function()
     local dir = h.path("default_cwd")
     os.execute("rm -rf " .. h.q(dir) .. " && mkdir -p " .. h.q(dir))
