@@ -10,13 +10,13 @@
 struct asr_transform {
   lua_State *L;
   int fn;        /* registry reference to transform */
-  bson_t scratch; /* reused for every output document */
+  bson_t *scratch; /* reused for every output document (bson_new: 128-byte alignment) */
 };
 
 static void xf_close(asr_transform_t *t) {
   if (!t) return;
   asr_vm_close(t->L);
-  bson_destroy(&t->scratch);
+  if (t->scratch) bson_destroy(t->scratch);
   free(t);
 }
 
@@ -24,7 +24,7 @@ static int xf_open(void *ud, asr_transform_t **out, asr_err_t *err) {
   const char *path = ud;
   asr_transform_t *t = calloc(1, sizeof *t);
   if (!t) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  bson_init(&t->scratch);
+  t->scratch = bson_new();
   int rc = 0;
   if (!(t->L = asr_vm_new(0, err))) rc = err->code;
   if (!rc) rc = asr_vm_dofile(t->L, path, err);
@@ -46,15 +46,15 @@ static int emit(asr_transform_t *t, int idx, uint64_t index, asr_docs_t *out, as
     return asr_err_set(err, ASR_ESCRIPT,
                        "transform of document %llu: a list entry must be a document table, got %s",
                        (unsigned long long)index, luaL_typename(t->L, idx));
-  bson_reinit(&t->scratch);
-  int rc = asr_lconv_to_bson(t->L, idx, &t->scratch, err);
+  bson_reinit(t->scratch);
+  int rc = asr_lconv_to_bson(t->L, idx, t->scratch, err);
   if (rc) {
     asr_err_prefix(err, "transform of document %llu returned a value BSON cannot hold",
                    (unsigned long long)index);
     err->code = ASR_ESCRIPT;
     return ASR_ESCRIPT;
   }
-  return asr_docs_append_bson(out, &t->scratch);
+  return asr_docs_append_bson(out, t->scratch);
 }
 
 /* [-1,+0,-] Handles transform's result on top of the stack: nil drops, a document table is

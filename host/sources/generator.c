@@ -17,7 +17,7 @@ typedef struct generator {
 } generator_t;
 
 struct asr_source_worker {
-  bson_t doc; /* reused for every document this worker makes */
+  bson_t *doc; /* reused for every document this worker makes (heap: bson_t wants 128-byte alignment) */
 };
 
 static int gen_next(asr_source_t *s, asr_batch_t *b, uint32_t max_records, asr_err_t *err) {
@@ -34,9 +34,9 @@ static int gen_decode(asr_source_t *s, asr_source_worker_t *w, const asr_batch_t
                       asr_docs_t *out, asr_err_t *err) {
   generator_t *g = (generator_t *)s;
   for (uint32_t i = 0; i < b->count; i++) {
-    bson_reinit(&w->doc);
-    int rc = asr_template_generate(g->tpl, g->seed, b->first_index + i, &w->doc);
-    if (rc == 0) rc = asr_docs_append_bson(out, &w->doc);
+    bson_reinit(w->doc);
+    int rc = asr_template_generate(g->tpl, g->seed, b->first_index + i, w->doc);
+    if (rc == 0) rc = asr_docs_append_bson(out, w->doc);
     if (rc)
       return asr_err_set(err, rc, "generating document %llu failed (%s)",
                          (unsigned long long)(b->first_index + i), asr_err_name(rc));
@@ -47,12 +47,12 @@ static int gen_decode(asr_source_t *s, asr_source_worker_t *w, const asr_batch_t
 static int gen_worker_open(asr_source_t *s, asr_source_worker_t **w, asr_err_t *err) {
   *w = malloc(sizeof **w);
   if (!*w) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  bson_init(&(*w)->doc);
+  (*w)->doc = bson_new();
   return 0;
 }
 
 static void gen_worker_close(asr_source_t *s, asr_source_worker_t *w) {
-  bson_destroy(&w->doc);
+  bson_destroy(w->doc);
   free(w);
 }
 
