@@ -168,6 +168,19 @@ static void run_close(run_t *r) {
   asr_strategy_free(r->strategy);
 }
 
+/* The plan as one log event (one JSON line with --log-format json). */
+static void log_plan(run_t *r) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  if (!mem) return;
+  asr_plan_print(mem, &r->cfg, r->strategy, r->source, r->sink, 0);
+  fclose(mem);
+  if (len && text[len - 1] == '\n') text[len - 1] = '\0';
+  asr_log_info("run.plan", "%s", text);
+  free(text);
+}
+
 /* ---- the end ---- */
 
 static void print_summary(const asr_run_summary_t *s) {
@@ -204,6 +217,10 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
   asr_err_clear(&hook_err);
   int hrc = asr_hooks_on_finish(r->strategy, &sum, &hook_err);
   if (r->cli->verbosity >= 0) print_summary(&sum);
+  if (r->cli->log_format == ASR_LOG_JSON)
+    asr_log_info("run.done", "status %s: %llu documents written to %s in %.3f s (%.0f docs/s), "
+                 "%llu dropped", sum.status, (unsigned long long)sum.docs_written, sum.output,
+                 sum.duration_s, sum.docs_per_second, (unsigned long long)sum.docs_dropped);
   if (hrc && rc == 0) {
     *err = hook_err;
     rc = hrc;
@@ -219,7 +236,7 @@ int asr_run(const asr_cli_t *cli, asr_err_t *err) {
     run_close(&r);
     return 0;
   }
-  if (rc == 0 && asr_log_enabled(ASR_LOG_INFO)) asr_plan_print(stderr, &r.cfg, r.strategy, r.source, r.sink, 0);
+  if (rc == 0 && asr_log_enabled(ASR_LOG_INFO)) log_plan(&r);
   asr_run_info_t info = {0};
   if (rc == 0) {
     info = (asr_run_info_t){r.cfg.name, r.source->description, r.cfg.target, r.cfg.profile,

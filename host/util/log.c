@@ -34,6 +34,9 @@ static void json_escape(asr_buf_t *b, const char *s) {
     if (c == '"' || c == '\\') {
       tmp[0] = '\\', tmp[1] = (char)c;
       asr_buf_append(b, tmp, 2);
+    } else if (c == '\n' || c == '\t') {
+      tmp[0] = '\\', tmp[1] = c == '\n' ? 'n' : 't';
+      asr_buf_append(b, tmp, 2);
     } else if (c < 0x20) {
       snprintf(tmp, sizeof tmp, "\\u%04x", c);
       asr_buf_append(b, tmp, 6);

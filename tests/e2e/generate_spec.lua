@@ -121,7 +121,25 @@ return {
     assert.matches("^asrun %d+%.%d+%.%d+", stdout)
   end)
 
-  it("writes JSON log lines with --log-format json", function()
+  it("writes every log line as one JSON object with --log-format json", function()
+    local out = h.path("json_ok.jsonl")
+    local strategy = h.write(h.path("json_logs.lua"), string.format(
+      "return { source = 'template:%s', total = 50, target = '%s', colour = 'blue' }", template_file(), out))
+    local code, _, stderr = h.run({strategy, "--log-format", "json"})
+    assert.are.equal(0, code)
+    local events = {}
+    for line in stderr:gmatch("[^\n]+") do
+      local ev = assert(h.json.decode(line), "not JSON: " .. line)
+      assert.is_string(ev.ts)
+      events[ev.event] = ev
+    end
+    assert.are.equal("warn", events["strategy.unknown_field"].level)
+    assert.matches("unknown field 'colour'", events["strategy.unknown_field"].msg, 1, true)
+    assert.matches("workers:", events["run.plan"].msg, 1, true)
+    assert.matches("status ok: 50 documents written", events["run.done"].msg, 1, true)
+  end)
+
+  it("reports failures as JSON log lines too", function()
     local out = h.path("json_logs.jsonl")
     local code, _, stderr = h.run({"--source", template_file(), "--total", "10", "--target", out,
       "--log-format", "json", "--workers", "0"})

@@ -53,6 +53,18 @@ return {
     end
   end)
 
+  it("reads a JSON array file and a mongodump .bson file", function()
+    local arr = h.write(h.path("arr.json"), '[\n {"a": 1, "d": {"$date": "2024-01-01T00:00:00Z"}},\n {"a": 2, "n": {"$numberLong": "9007199254740993"}}\n]\n')
+    local out_bson, out_jsonl = h.path("arr.bson"), h.path("arr_back.jsonl")
+    h.remove(out_bson, out_jsonl)
+    assert.are.equal(0, (h.run({"--source", "json:" .. arr, "--target", "file:" .. out_bson, "-q"})))
+    assert.are.equal(0, (h.run({"--source", out_bson, "--target", out_jsonl, "-q"})))
+    assert.are.same({
+      '{"a":1,"d":{"$date":"2024-01-01T00:00:00Z"}}',
+      '{"a":2,"n":9007199254740993}',
+    }, h.lines(out_jsonl))
+  end)
+
   it("fans a document out into several", function()
     local src, out = h.path("fan_src.jsonl"), h.path("fan_out.jsonl")
     h.remove(out)
