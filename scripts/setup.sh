@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config lua5.4 liblua5.4-dev libmongoc-dev libbson-dev
-          libuv1-dev libcjson-dev libcmocka-dev lua-busted)
+          libuv1-dev libcjson-dev libcmocka-dev lua-busted lua-dkjson)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -558,8 +558,8 @@ static int bad_utf8(wctx_t *c, const uint8_t *at) {
  * escaped a chunk at a time so a big string costs its output size, not six times its size,
  * in the (long-lived) output buffer. */
 static int write_string(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, size_t *used) {
-  const uint8_t *s;
-  size_t n;
+  const uint8_t *s = NULL; /* set by read_string; initialised for gcc -O3's flow analysis */
+  size_t n = 0;
   int rc = read_string(c, v, rem, &s, &n, used);
   if (rc) return rc;
   uint8_t *w = room(c, ESC_MAX * (n < STR_CHUNK ? n : STR_CHUNK + 16) + 16);
@@ -646,8 +646,8 @@ static int write_regex(wctx_t *c, const uint8_t *v, size_t rem, size_t *used) {
 }
 
 static int write_dbpointer(wctx_t *c, const uint8_t *v, size_t rem, size_t *used) {
-  const uint8_t *s;
-  size_t n, slen;
+  const uint8_t *s = NULL;
+  size_t n = 0, slen = 0;
   int rc = read_string(c, v, rem, &s, &n, &slen);
   if (!rc) rc = need(c, v + slen, rem - slen, 12, "dbpointer ObjectId");
   if (rc) return rc;
@@ -682,8 +682,8 @@ static int write_code_w_scope(wctx_t *c, const uint8_t *v, size_t rem, size_t *u
   uint32_t total = rd32(v);
   if (total < 14 || total > rem)
     return fail(c, v, "code with scope length %u out of bounds", total);
-  const uint8_t *s;
-  size_t n, slen, scope_len;
+  const uint8_t *s = NULL;
+  size_t n = 0, slen = 0, scope_len;
   rc = read_string(c, v + 4, total - 4, &s, &n, &slen);
   if (rc) return rc;
   const uint8_t *scope = v + 4 + slen;

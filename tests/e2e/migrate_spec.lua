@@ -65,6 +65,30 @@ return {
     }, h.lines(out_jsonl))
   end)
 
+  it("lets a strategy require('asrun') for BSON types", function()
+    local src, out = h.path("req_src.jsonl"), h.path("req_out.jsonl")
+    h.remove(out)
+    h.write(src, '{"a":1}\n{"a":2}\n')
+    local strategy = h.write(h.path("req.lua"), string.format([[
+local asrun = require("asrun")
+return {
+  source = "jsonl:%s", target = "%s", workers = 1,
+  transform = function(doc)
+    doc.gone = asrun.null
+    doc.ref = asrun.objectid("65a1f0c2e4b0a1b2c3d4e5f6")
+    doc.at = asrun.date(doc.a * 1000)
+    doc.big = asrun.int64(doc.a)
+    doc.list = asrun.array({})
+    return doc
+  end,
+}]], src, out))
+    assert.are.equal(0, (h.run({strategy, "-q"})))
+    assert.are.same({
+      '{"a":1,"at":{"$date":"1970-01-01T00:00:01Z"},"big":1,"gone":null,"list":[],"ref":{"$oid":"65a1f0c2e4b0a1b2c3d4e5f6"}}',
+      '{"a":2,"at":{"$date":"1970-01-01T00:00:02Z"},"big":2,"gone":null,"list":[],"ref":{"$oid":"65a1f0c2e4b0a1b2c3d4e5f6"}}',
+    }, h.lines(out))
+  end)
+
   it("fans a document out into several", function()
     local src, out = h.path("fan_src.jsonl"), h.path("fan_out.jsonl")
     h.remove(out)
