@@ -124,25 +124,31 @@ int asr_vm_protect(lua_State *L, int (*fn)(lua_State *L, void *ud), void *ud, as
   return rc ? rc : pc.rc;
 }
 
-/* [-0,+0,-] env[name] = a copy of global table `name` without the listed fields. */
-static void copy_lib_without(lua_State *L, const char *name, const char *const *drop) {
+/* [-0,+1,-] Pushes a shallow copy of the table at idx without the string keys in drop. */
+static void push_copy_without(lua_State *L, int idx, const char *const *drop) {
+  idx = lua_absindex(L, idx);
   lua_newtable(L);
-  lua_getglobal(L, name);
   lua_pushnil(L);
-  while (lua_next(L, -2)) {
+  while (lua_next(L, idx)) {
     int skip = 0;
-    for (int i = 0; drop[i]; i++)
-      if (lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), drop[i]) == 0) skip = 1;
+    for (int i = 0; drop[i] && !skip; i++)
+      skip = lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), drop[i]) == 0;
     if (skip) {
       lua_pop(L, 1);
     } else {
       lua_pushvalue(L, -2);
       lua_insert(L, -2);
-      lua_settable(L, -5);
+      lua_settable(L, -4);
     }
   }
+}
+
+/* [-0,+0,-] env[name] = a copy of the global library `name` without the fields in drop. */
+static void set_lib_without(lua_State *L, const char *name, const char *const *drop) {
+  lua_getglobal(L, name);
+  push_copy_without(L, -1, drop);
+  lua_setfield(L, -3, name);
   lua_pop(L, 1);
-  lua_setfield(L, -2, name);
 }
 
 /* [-0,+1,-] A fresh environment for user code: a copy of the globals without what can run
@@ -153,25 +159,12 @@ static void push_sandbox_env(lua_State *L) {
   static const char *const io_drop[] = {"popen", NULL};
   static const char *const os_drop[] = {"execute", "exit", "remove", "rename", "tmpname", NULL};
   static const char *const package_drop[] = {"loadlib", "cpath", NULL};
-  lua_newtable(L);
   lua_pushglobaltable(L);
-  lua_pushnil(L);
-  while (lua_next(L, -2)) {
-    int skip = 0;
-    for (int i = 0; hidden[i]; i++)
-      if (lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), hidden[i]) == 0) skip = 1;
-    if (skip) {
-      lua_pop(L, 1);
-    } else {
-      lua_pushvalue(L, -2);
-      lua_insert(L, -2);
-      lua_settable(L, -5);
-    }
-  }
-  lua_pop(L, 1);
-  copy_lib_without(L, "io", io_drop);
-  copy_lib_without(L, "os", os_drop);
-  copy_lib_without(L, "package", package_drop);
+  push_copy_without(L, -1, hidden);
+  lua_remove(L, -2);
+  set_lib_without(L, "io", io_drop);
+  set_lib_without(L, "os", os_drop);
+  set_lib_without(L, "package", package_drop);
   lua_pushvalue(L, -1);
   lua_setfield(L, -2, "_G");
 }

@@ -50,15 +50,20 @@ static int format_of(const char *path, file_format_t *f, asr_err_t *err) {
                      ".bson for BSON)", path);
 }
 
+/* dir = the directory part of path ("." when there is none). */
+static void parent_dir(const char *path, char *dir, size_t size) {
+  snprintf(dir, size, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash) snprintf(dir, size, ".");
+  else if (slash == dir) slash[1] = '\0';
+  else *slash = '\0';
+}
+
 /* Creates the parent directories of path (mkdir -p), or checks that they could be created
  * (dry run: nothing is made). */
 static int prepare_parent(const char *path, int dry_run, asr_err_t *err) {
   char dir[4096];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else if (slash == dir) slash[1] = '\0';
-  else *slash = '\0';
+  parent_dir(path, dir, sizeof dir);
   struct stat st;
   if (stat(dir, &st) == 0) {
     if (!S_ISDIR(st.st_mode))
@@ -104,11 +109,7 @@ static int file_write(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const a
 
 static int sync_dir_of(const char *path) {
   char dir[4096];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else if (slash == dir) slash[1] = '\0';
-  else *slash = '\0';
+  parent_dir(path, dir, sizeof dir);
   int fd = open(dir, O_RDONLY | O_DIRECTORY);
   if (fd < 0) return -1;
   int rc = fsync(fd);

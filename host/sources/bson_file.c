@@ -109,14 +109,8 @@ static int dump_decode(asr_source_t *base, asr_source_worker_t *w, const asr_bat
   return rc;
 }
 
-static int dump_worker_open(asr_source_t *s, asr_source_worker_t **w, asr_err_t *err) {
-  *w = NULL; /* validation needs no scratch */
-  return 0;
-}
 
-static void dump_worker_close(asr_source_t *s, asr_source_worker_t *w) {}
 
-static int64_t dump_total(const asr_source_t *s) { return -1; }
 
 static void dump_destroy(asr_source_t *base) {
   dump_source_t *s = (dump_source_t *)base;
@@ -126,8 +120,10 @@ static void dump_destroy(asr_source_t *base) {
 }
 
 static const asr_source_vt_t dump_vt = {
-  "bson", dump_next, dump_decode, dump_worker_open, dump_worker_close, dump_total,
-  dump_destroy,
+    .kind = "bson",
+    .next = dump_next,
+    .decode = dump_decode,
+    .destroy = dump_destroy,
 };
 
 int asr_source_bson_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {

@@ -56,8 +56,6 @@ static void gen_worker_close(asr_source_t *s, asr_source_worker_t *w) {
   free(w);
 }
 
-static int64_t gen_total(const asr_source_t *s) { return (int64_t)((const generator_t *)s)->total; }
-
 static void gen_destroy(asr_source_t *s) {
   generator_t *g = (generator_t *)s;
   asr_template_free(g->tpl);
@@ -71,7 +69,6 @@ static const asr_source_vt_t generator_vt = {
     .decode = gen_decode,
     .worker_open = gen_worker_open,
     .worker_close = gen_worker_close,
-    .total = gen_total,
     .destroy = gen_destroy,
 };
 

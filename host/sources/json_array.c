@@ -179,14 +179,8 @@ static int json_array_decode(asr_source_t *base, asr_source_worker_t *w, const a
   return asr_text_decode(s->rd.path, b, 0, out, err);
 }
 
-static int json_array_worker_open(asr_source_t *s, asr_source_worker_t **w, asr_err_t *err) {
-  *w = NULL; /* nothing per worker: the libbson reader lives for one batch */
-  return 0;
-}
 
-static void json_array_worker_close(asr_source_t *s, asr_source_worker_t *w) {}
 
-static int64_t json_array_total(const asr_source_t *s) { return -1; }
 
 static void json_array_destroy(asr_source_t *base) {
   json_array_source_t *s = (json_array_source_t *)base;
@@ -196,8 +190,10 @@ static void json_array_destroy(asr_source_t *base) {
 }
 
 static const asr_source_vt_t json_array_vt = {
-  "json", json_array_next, json_array_decode, json_array_worker_open, json_array_worker_close,
-  json_array_total, json_array_destroy,
+    .kind = "json",
+    .next = json_array_next,
+    .decode = json_array_decode,
+    .destroy = json_array_destroy,
 };
 
 int asr_source_json_array_open(const asr_source_spec_t *spec, asr_source_t **out,

@@ -66,15 +66,8 @@ static int jsonl_decode(asr_source_t *base, asr_source_worker_t *w, const asr_ba
   return asr_text_decode(s->rd.path, b, 1, out, err);
 }
 
-/* Decoding needs no per-worker state: the libbson reader lives for one batch. */
-static int jsonl_worker_open(asr_source_t *s, asr_source_worker_t **w, asr_err_t *err) {
-  *w = NULL;
-  return 0;
-}
 
-static void jsonl_worker_close(asr_source_t *s, asr_source_worker_t *w) {}
 
-static int64_t jsonl_total(const asr_source_t *s) { return -1; }
 
 static void jsonl_destroy(asr_source_t *base) {
   jsonl_source_t *s = (jsonl_source_t *)base;
@@ -84,8 +77,10 @@ static void jsonl_destroy(asr_source_t *base) {
 }
 
 static const asr_source_vt_t jsonl_vt = {
-  "jsonl", jsonl_next, jsonl_decode, jsonl_worker_open, jsonl_worker_close, jsonl_total,
-  jsonl_destroy,
+    .kind = "jsonl",
+    .next = jsonl_next,
+    .decode = jsonl_decode,
+    .destroy = jsonl_destroy,
 };
 
 int asr_source_jsonl_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {

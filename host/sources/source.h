@@ -25,10 +25,8 @@ typedef struct asr_source_vt {
   /* Appends the batch's documents to `out`. Thread-safe: called by many workers at once. */
   int (*decode)(asr_source_t *s, asr_source_worker_t *w, const asr_batch_t *b, asr_docs_t *out,
                 asr_err_t *err);
-  int (*worker_open)(asr_source_t *s, asr_source_worker_t **w, asr_err_t *err);
-  void (*worker_close)(asr_source_t *s, asr_source_worker_t *w);
-  /* Number of records the source will produce when known in advance, else -1. */
-  int64_t (*total)(const asr_source_t *s);
+  int (*worker_open)(asr_source_t *s, asr_source_worker_t **w, asr_err_t *err); /* optional */
+  void (*worker_close)(asr_source_t *s, asr_source_worker_t *w);                /* optional */
   void (*destroy)(asr_source_t *s);
 } asr_source_vt_t;
 
