@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "pipeline/pipeline.h"
 #include "util/log.h"
@@ -280,7 +279,7 @@ static int check_and_count(mongo_source_t *s, asr_err_t *err) {
     bson_destroy(opts);
   }
   if (s->count < 0)
-    return asr_err_set(err, ASR_EINVAL, "MongoDB source %s.%s: counting with the filter: %s",
+    return asr_err_set(err, ASR_EINVAL, "MongoDB source %s.%s: counting documents: %s",
                        s->db, s->coll_name, error.message);
   if (s->limit > 0 && s->count == s->limit) return find_cap(s, err);
   return 0;

@@ -17,6 +17,8 @@
 #include <cmocka.h>
 #include <mongoc/mongoc.h>
 
+#include "pipeline/pipeline.h"
+#include "sinks/sink.h"
 #include "sources/mongo.h"
 
 #define DB "asrun_test_mongo_source"
@@ -445,6 +447,11 @@ static void test_bad_filter(void **state) {
   assert_int_equal(open_err(&cfg, &err), ASR_EINVAL);
   assert_non_null(strstr(err.msg, "the filter is not valid Extended JSON: "));
 
+  /* well-formed JSON that the server rejects: caught at open by the count */
+  cfg.filter_json = "{\"g\": {\"$bogus\": 1}}";
+  assert_int_equal(open_err(&cfg, &err), ASR_EINVAL);
+  assert_non_null(strstr(err.msg, "MongoDB source " DB "." BIG ": counting documents: "));
+
   cfg.filter_json = "[1, 2]";
   assert_int_equal(open_err(&cfg, &err), ASR_EINVAL);
   assert_string_equal(err.msg, "the filter must be a JSON object, got: [1, 2]");
@@ -505,6 +512,56 @@ static void test_missing_namespace(void **state) {
   assert_non_null(strstr(err.msg, "no collection name"));
 }
 
+/* --- through the real pipeline ------------------------------------------------------ */
+
+/* mongo source -> 3 workers -> BSON file: the file sink commits batches in source order and
+ * the ranges go in _id order, so the file holds every document once, sorted by _id. */
+static void test_through_pipeline(void **state) {
+  NEED_SERVER();
+  const char *path = ASR_TEST_TMP "/mongo_source_pipeline.bson";
+  asr_mongo_source_cfg_t cfg = cfg_for(BIG);
+  asr_err_t err;
+  asr_err_clear(&err);
+  asr_source_t *src = NULL;
+  asr_sink_t *sink = NULL;
+  asr_sink_options_t opt = {0};
+  if (asr_source_mongo_open(&cfg, &src, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(asr_sink_file_open(path, &opt, &sink, &err), 0);
+  asr_pipeline_config_t pc = {.source = src, .sink = sink, .workers = 3, .batch_size = 700};
+  asr_pipeline_t *p = NULL;
+  assert_int_equal(asr_pipeline_create(&pc, &p, &err), 0);
+  assert_int_equal(asr_pipeline_start(p, &err), 0);
+  /* Planned at the first next with 700 or 2000, whichever it sees: both read everything. */
+  assert_int_equal(asr_pipeline_set_batch_size(p, 2000), 0);
+  if (asr_pipeline_wait(p, &err)) fail_msg("%s", err.msg);
+  asr_pipeline_stats_t st;
+  asr_pipeline_stats(p, &st);
+  assert_int_equal(st.docs_in, BIG_N);
+  assert_int_equal(st.docs_out, BIG_N);
+  assert_int_equal(st.records_read, 0); /* batches do not know their count before decode */
+  assert_true(st.batches_done > 1 && st.batches_done == st.batches_read);
+  asr_pipeline_destroy(p);
+  asr_sink_destroy(sink);
+  asr_source_destroy(src);
+
+  bson_reader_t *rd = bson_reader_new_from_file(path, NULL);
+  assert_non_null(rd);
+  const bson_t *doc;
+  bool eof = false;
+  uint32_t k = 0;
+  while ((doc = bson_reader_read(rd, &eof))) {
+    assert_true(k < BIG_N);
+    bson_oid_t id = doc_id(bson_get_data(doc), doc->len);
+    assert_true(bson_oid_equal(&id, &big[k].id));
+    assert_int_equal(doc_int(bson_get_data(doc), doc->len, "i"), big[k].i);
+    k++;
+  }
+  assert_true(eof);
+  assert_int_equal(k, BIG_N);
+  bson_reader_destroy(rd);
+  remove(path);
+}
+
 /* --- throughput --------------------------------------------------------------------- */
 
 /* Prints docs/s with 2 decoding threads. On the test server each range query scans the whole
@@ -538,6 +595,7 @@ int main(void) {
       cmocka_unit_test(test_bad_filter),
       cmocka_unit_test(test_bad_uri),
       cmocka_unit_test(test_missing_namespace),
+      cmocka_unit_test(test_through_pipeline),
       cmocka_unit_test(test_throughput_two_threads),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
