@@ -11,12 +11,20 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The MongoDB test server (tests/server) runs on Node.js: Debian's, unless a node is there.
+command -v node >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  tests/server/install.sh
+else
+  echo "setup: no node/npm, so no MongoDB test server: the tests that need it will fail" >&2
 fi
 
 BUILD_DIR="${1:-build}"
