@@ -119,7 +119,18 @@ static int open_run(run_t *r, asr_err_t *err) {
   if (cli->strategy && (rc = asr_strategy_load(cli->strategy, &r->strategy, err))) return rc;
   if ((rc = asr_config_build(cli, r->strategy, &r->cfg, err))) return rc;
   if ((rc = asr_source_open(&r->cfg.source, &r->source, err))) return rc;
-  asr_sink_options_t opt = {.dry_run = r->cfg.dry_run, .overwrite = 1};
+  asr_sink_options_t opt = {
+      .dry_run = r->cfg.dry_run,
+      .overwrite = 1,
+      .database = r->cfg.target_database,
+      .collection = r->cfg.target_collection,
+      .mode = r->cfg.write_mode,
+      .keys = (const char *const *)r->cfg.keys,
+      .nkeys = r->cfg.nkeys,
+      .ordered = r->cfg.ordered,
+      .write_concern = r->cfg.write_concern,
+      .workers = r->cfg.workers,
+  };
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
   if (r->strategy && r->strategy->has_transform)
     asr_lua_transform_factory(&r->transform, r->strategy->path);

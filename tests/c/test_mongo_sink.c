@@ -1065,7 +1065,7 @@ static void test_abort_wakes_a_waiting_writer(void **state) {
 
 static int open_err(const asr_mongo_target_t *t, int dry_run, asr_err_t *err) {
   asr_sink_t *s = NULL;
-  asr_sink_options_t opt = {dry_run, 0};
+  asr_sink_options_t opt = {.dry_run = dry_run};
   asr_err_clear(err);
   int rc = asr_sink_mongo_open(t, &opt, &s, err);
   if (s) asr_sink_destroy(s);
@@ -1218,7 +1218,7 @@ static void test_dry_run_only_pings(void **state) {
   mongoc_client_t *client;
   mongoc_collection_t *c = open_coll(&client, "dry");
   asr_mongo_target_t t = target("dry");
-  asr_sink_options_t opt = {1, 0};
+  asr_sink_options_t opt = {.dry_run = 1};
   asr_sink_t *s = NULL;
   asr_err_t err;
   asr_err_clear(&err);
