@@ -12,6 +12,7 @@
 #include "pipeline/pipeline.h"
 #include "runtime/config.h"
 #include "runtime/plan.h"
+#include "sinks/mongo.h"
 #include "util/log.h"
 
 #define PROGRESS_EVERY_S 5.0
@@ -204,6 +205,12 @@ static void print_summary(const asr_run_summary_t *s) {
     printf("Interrupted: %s documents written to %s in %.2f s (incomplete)\n", n, s->output,
            s->duration_s);
   if (s->docs_dropped) printf("Dropped by transform: %llu\n", (unsigned long long)s->docs_dropped);
+  if (s->duplicates)
+    printf("Duplicates (already in the target, not rewritten): %llu\n", (unsigned long long)s->duplicates);
+  if (s->failed) printf("Failed (rejected by the server): %llu\n", (unsigned long long)s->failed);
+  if (s->throttles || s->retries)
+    printf("Throttled: %llu, retried: %llu\n", (unsigned long long)s->throttles,
+           (unsigned long long)s->retries);
   fflush(stdout);
 }
 
@@ -224,6 +231,25 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .workers = st.workers_target,
       .batch_size = st.batch_size,
   };
+  int is_mongo = strcmp(r->sink->vt->scheme, "mongodb") == 0;
+  if (is_mongo) {
+    asr_sink_db_stats_t db;
+    asr_sink_mongo_stats(r->sink, &db);
+    sum.docs_written = db.docs_written;
+    sum.duplicates = db.duplicates;
+    sum.failed = db.failed;
+    sum.throttles = db.throttles;
+    sum.retries = db.retries;
+  }
+  if (is_mongo && rc == 0 && sum.failed) {
+    asr_mongo_samples_t samples;
+    asr_sink_mongo_samples(r->sink, &samples);
+    rc = asr_err_set(err, ASR_EIO, "%llu documents were rejected by the server (first: %s)",
+                     (unsigned long long)sum.failed,
+                     samples.nfailures ? samples.failures[0] : "no message kept");
+    sum.status = "failed";
+    sum.error = err->msg;
+  }
   asr_err_t hook_err;
   asr_err_clear(&hook_err);
   int hrc = asr_hooks_on_finish(r->strategy, &sum, &hook_err);
