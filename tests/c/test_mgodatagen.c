@@ -42,7 +42,7 @@ static char pending[1024]; /* what was skipped, for the report */
 static int compiled;       /* fields compiled by check_compiles */
 
 static void note_pending(const char *what) {
-  char key[80];
+  char key[300];
   snprintf(key, sizeof key, " %s ", what);
   if (!strstr(pending, key) && strlen(pending) + strlen(key) < sizeof pending - 1) strcat(pending, key);
 }
