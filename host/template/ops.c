@@ -395,12 +395,21 @@ static int compile_pool(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   return 0;
 }
 
+static uint32_t put_char(const pool_t *pool, uint32_t k, char *out);
+
 /* unique: the first `digits` characters (the fixed length, or 5, the shortest of the default
  * 5..20) encode a permutation of the index over nchars^digits values. */
 static int string_unique(asr_tpl_cc_t *c, asr_tpl_node_t *n) {
   pool_t *pool = n->aux;
   if (!pool) return asr_tpl_fail(c, "option unique needs a constant pool");
   if (n->p[0].node) return asr_tpl_fail(c, "option unique needs a constant length");
+  for (uint32_t i = 0; i < pool->nchars; i++) /* a repeat would spell two numbers alike */
+    for (uint32_t j = i + 1; j < pool->nchars; j++) {
+      char x[4], y[4];
+      uint32_t wx = put_char(pool, i, x), wy = put_char(pool, j, y);
+      if (wx == wy && memcmp(x, y, wx) == 0)
+        return asr_tpl_fail(c, "option unique needs a pool without repeated characters (%.*s)", (int)wx, x);
+    }
   pool->digits = n->p[0].present ? (uint32_t)n->p[0].i : 5;
   uint64_t range = 1; /* nchars^digits, 0 once it reaches 2^64 */
   for (uint32_t i = 0; i < pool->digits && range; i++)
