@@ -842,6 +842,7 @@ static void test_compile_cjson_matches_text(void **state) {
     bson_destroy(&x);
     bson_destroy(&y);
   }
+  asr_template_free(c);
   cJSON *arr = cJSON_CreateArray();
   assert_int_equal(asr_template_compile_cjson(arr, "lua", NULL, &c, &err), ASR_EINVAL);
   assert_string_equal(err.msg, "lua: the template must be a JSON object, got an array");
