@@ -174,8 +174,18 @@ static asr_tpl_node_t *node_new(asr_tpl_cc_t *c) {
   return n->path ? n : NULL;
 }
 
+static int num_literal(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
+  const bson_value_t *v = &n->lit;
+  out->isint = v->value_type != BSON_TYPE_DOUBLE;
+  out->i = v->value_type == BSON_TYPE_INT32 ? v->value.v_int32 : out->isint ? v->value.v_int64 : 0;
+  out->d = out->isint ? (double)out->i : v->value.v_double;
+  return 0;
+}
+
 /* The literal's BSON value bytes, so that generating it is one copy (asr_tpl_gen_literal). */
 static int encode_literal(asr_tpl_cc_t *c, asr_tpl_node_t *n) {
+  bson_type_t type = n->lit.value_type;
+  if (type == BSON_TYPE_INT32 || type == BSON_TYPE_INT64 || type == BSON_TYPE_DOUBLE) n->num = num_literal;
   bson_t b;
   bson_init(&b);
   int rc = asr_tpl_ok(bson_append_value(&b, "", 0, &n->lit));

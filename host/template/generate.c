@@ -297,6 +297,10 @@ int asr_tpl_eval_num(asr_tpl_gen_t *g, const asr_tpl_param_t *p, asr_tpl_num_t *
     out->isint = p->isint, out->i = p->i, out->d = p->d;
     return 0;
   }
+  if (p->node->num) { /* no document to build and read back */
+    int rc = p->node->num(p->node, g, out);
+    return rc ? kid_failed(g, p->node, rc) : 0;
+  }
   bson_t tmp;
   bson_iter_t it;
   bool found;

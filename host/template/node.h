@@ -36,10 +36,14 @@ typedef struct asr_tpl_gen asr_tpl_gen_t;
 typedef struct asr_tpl_cc asr_tpl_cc_t;
 typedef struct asr_tpl_op asr_tpl_op_t;
 typedef struct asr_tpl_dist asr_tpl_dist_t;
+typedef struct asr_tpl_num asr_tpl_num_t;
 
 /* Appends the node's value under key (keylen bytes) to dst, or nothing. 0 or ASR_E*. */
 typedef int (*asr_tpl_gen_fn)(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst,
                               const char *key, int keylen);
+/* The value gen would append, as a number, without a document: the same draws, so either may
+ * be used (asr_tpl_eval_num takes it for operator-valued options). 0 or ASR_E*. */
+typedef int (*asr_tpl_num_fn)(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out);
 /* Reads the options (NULL for the "$op" string form: all defaults) into n. 0 or ASR_E*. */
 typedef int (*asr_tpl_compile_fn)(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);
 
@@ -79,6 +83,7 @@ struct asr_tpl_node {
   const char *path;       /* JSON path of the value ("items[0].price"), for run-time errors */
   const uint8_t *lit_data; /* literal: its BSON value bytes, appended as they are */
   uint32_t lit_len;
+  asr_tpl_num_fn num;      /* optional: a number-valued node's value without a document */
 };
 
 struct asr_template {
@@ -180,11 +185,11 @@ int asr_tpl_gen_fail(asr_tpl_gen_t *g, const asr_tpl_node_t *n, int code, const 
 /* Sets up g for document index of t (the RNG, counters; not the scratch). */
 void asr_tpl_gen_init(asr_tpl_gen_t *g, const asr_template_t *t, const asr_template_ext_t *ext,
                       uint64_t seed, uint64_t index, asr_err_t *err);
-typedef struct asr_tpl_num {
+struct asr_tpl_num {
   bool isint;
   int64_t i;
   double d;
-} asr_tpl_num_t;
+};
 int asr_tpl_eval_num(asr_tpl_gen_t *g, const asr_tpl_param_t *p, asr_tpl_num_t *out);
 int asr_tpl_eval_int(asr_tpl_gen_t *g, const asr_tpl_param_t *p, int64_t *out);
 int asr_tpl_eval_date(asr_tpl_gen_t *g, const asr_tpl_param_t *p, int64_t *out_ms);

@@ -14,6 +14,12 @@
 
 #define MAX_SAFE_INT 9007199254740991LL /* 2^53 - 1: chance.js's integer range */
 
+/* Number forms of the number-valued operators (node.h asr_tpl_num_fn), set by their compile. */
+static int num_inc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out);
+static int num_partition(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out);
+static int num_floating(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out);
+static void choose_num(asr_tpl_node_t *n);
+
 /* min <= max when both are constants (operator-valued bounds are swapped when needed). */
 static int check_order(asr_tpl_cc_t *c, const asr_tpl_param_t *min, const asr_tpl_param_t *max) {
   if (min->node || max->node) return 0;
@@ -38,19 +44,30 @@ static int compile_inc(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   int rc = asr_tpl_opt_num(c, opts, "start", 0, &n->p[0]);
   if (rc == 0) rc = asr_tpl_opt_num(c, opts, "step", 1, &n->p[1]);
   if (rc == 0) rc = asr_tpl_opt_const_int(c, opts, "partitionSize", 1, INT64_MAX, 0, &n->p[2].i);
+  n->num = num_inc;
   return rc;
 }
 
-static int gen_inc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
-                   int keylen) {
+static int num_inc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
   asr_tpl_num_t start, step;
   int rc = asr_tpl_eval_num(g, &n->p[0], &start);
   if (rc == 0) rc = asr_tpl_eval_num(g, &n->p[1], &step);
   if (rc) return rc;
   uint64_t i = n->p[2].i ? g->index % (uint64_t)n->p[2].i : g->index;
-  if (start.isint && step.isint) /* unsigned: wraps instead of overflowing */
-    return asr_tpl_put_int(dst, key, keylen, (int64_t)((uint64_t)start.i + i * (uint64_t)step.i));
-  return asr_tpl_put_double(dst, key, keylen, start.d + (double)i * step.d);
+  out->isint = start.isint && step.isint;
+  if (out->isint) /* unsigned: wraps instead of overflowing */
+    out->i = (int64_t)((uint64_t)start.i + i * (uint64_t)step.i), out->d = (double)out->i;
+  else
+    out->d = start.d + (double)i * step.d;
+  return 0;
+}
+
+static int gen_inc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                   int keylen) {
+  asr_tpl_num_t v;
+  int rc = num_inc(n, g, &v);
+  if (rc) return rc;
+  return v.isint ? asr_tpl_put_int(dst, key, keylen, v.i) : asr_tpl_put_double(dst, key, keylen, v.d);
 }
 
 /* ---- $partition {size, start=0}: start + index div size ----------------------------------- */
@@ -58,13 +75,23 @@ static int gen_inc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const
 static int compile_partition(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   if (!opts || !cJSON_GetObjectItemCaseSensitive(opts, "size"))
     return asr_tpl_fail(c, "option size is required (documents per partition)");
+  n->num = num_partition;
   int rc = asr_tpl_opt_const_int(c, opts, "size", 1, INT64_MAX, 1, &n->p[0].i);
   return rc ? rc : asr_tpl_opt_const_int(c, opts, "start", INT64_MIN, INT64_MAX, 0, &n->p[1].i);
 }
 
+static int num_partition(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
+  out->isint = true;
+  out->i = (int64_t)((uint64_t)n->p[1].i + g->index / (uint64_t)n->p[0].i);
+  out->d = (double)out->i;
+  return 0;
+}
+
 static int gen_partition(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                          int keylen) {
-  return asr_tpl_put_int(dst, key, keylen, (int64_t)((uint64_t)n->p[1].i + g->index / (uint64_t)n->p[0].i));
+  asr_tpl_num_t v;
+  num_partition(n, g, &v);
+  return asr_tpl_put_int(dst, key, keylen, v.i);
 }
 
 /* ---- $field {of, nullPercentage}: any value (the compiler applies nullPercentage) ---------- */
@@ -94,8 +121,12 @@ static int gen_int_unique(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst
 static int gen_int_dist(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                         int keylen);
 
+static int num_int(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out);
+
+/* Also gives the plain draw its number form. */
 static int int_extensions(asr_tpl_cc_t *c, asr_tpl_node_t *n) {
   bool constant = !n->p[0].node && !n->p[1].node;
+  if (!c->x.unique && !c->x.dist) n->num = num_int;
   if (c->x.unique) {
     if (!constant) return asr_tpl_fail(c, "option unique needs constant min and max");
     asr_tpl_perm_t *perm = asr_tpl_alloc(c, sizeof *perm);
@@ -183,6 +214,16 @@ static int gen_int(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const
   return put_int_typed(n, dst, key, keylen, asr_rng_range(&g->rng, min, max), min, max);
 }
 
+static int num_int(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
+  int64_t min, max;
+  int rc = int_bounds(n, g, &min, &max);
+  if (rc) return rc;
+  out->isint = true;
+  out->i = asr_rng_range(&g->rng, min, max);
+  out->d = (double)out->i;
+  return 0;
+}
+
 static int gen_int_unique(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                           int keylen) {
   uint64_t k;
@@ -240,6 +281,7 @@ static int compile_floating(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *
                         i ? "max" : "min", lim, (long long)n->p[2].i, n->p[i].d);
   if (rc == 0) rc = check_order(c, &n->p[0], &n->p[1]);
   bool constant = lim > 0 && !n->p[0].node && !n->p[1].node;
+  if (!c->x.dist) n->num = num_floating;
   if (rc == 0 && c->x.dist) {
     rc = asr_tpl_dist_prepare(c, (asr_tpl_dist_t *)c->x.dist, n->p[0].d, n->p[1].d,
                               n->p[0].present && n->p[1].present, constant);
@@ -284,17 +326,27 @@ static int float_bounds(const asr_tpl_node_t *n, asr_tpl_gen_t *g, double *f, do
   return 0;
 }
 
-static int gen_floating(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
-                        int keylen) {
+static int num_floating(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
   const fixed_steps_t *k = n->aux;
-  if (k) return asr_tpl_put_double(dst, key, keylen, (double)asr_rng_range(&g->rng, k->lo, k->hi) / k->f);
+  out->isint = false, out->i = 0;
+  if (k) {
+    out->d = (double)asr_rng_range(&g->rng, k->lo, k->hi) / k->f;
+    return 0;
+  }
   double f, a, b;
   int rc = float_bounds(n, g, &f, &a, &b);
   if (rc) return rc;
   int64_t lo, hi;
   fixed_steps(a, b, f, &lo, &hi);
-  double v = lo <= hi ? (double)asr_rng_range(&g->rng, lo, hi) / f : a;
-  return asr_tpl_put_double(dst, key, keylen, v);
+  out->d = lo <= hi ? (double)asr_rng_range(&g->rng, lo, hi) / f : a;
+  return 0;
+}
+
+static int gen_floating(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                        int keylen) {
+  asr_tpl_num_t v;
+  int rc = num_floating(n, g, &v);
+  return rc ? rc : asr_tpl_put_double(dst, key, keylen, v.d);
 }
 
 /* steps/f as a Decimal128 with exactly `decimals` digits after the point. */
@@ -458,11 +510,19 @@ static uint32_t put_char(const pool_t *pool, uint32_t k, char *out) {
 /* Writes len random characters from pool at out; returns the byte count. */
 static uint32_t fill_chars(asr_tpl_gen_t *g, const pool_t *pool, int64_t len, char *out) {
   if (pool->maxw == 1) {
-    for (int64_t i = 0; i < len; i += 2) { /* two characters per 64-bit draw */
-      uint64_t x = asr_rng_next(&g->rng);
-      out[i] = pool->s[asr_rng_below32(&g->rng, (uint32_t)x, pool->nchars)];
-      if (i + 1 < len) out[i + 1] = pool->s[asr_rng_below32(&g->rng, (uint32_t)(x >> 32), pool->nchars)];
+    /* a local copy of the RNG: stores through out (a char *) could alias g->rng, which
+     * would keep the state in memory for every character */
+    asr_rng_t r = g->rng;
+    const char *s = pool->s;
+    uint32_t n = pool->nchars;
+    int64_t i = 0;
+    for (; i + 1 < len; i += 2) { /* two characters per 64-bit draw */
+      uint64_t x = asr_rng_next(&r);
+      out[i] = s[asr_rng_below32(&r, (uint32_t)x, n)];
+      out[i + 1] = s[asr_rng_below32(&r, (uint32_t)(x >> 32), n)];
     }
+    if (i < len) out[i] = s[asr_rng_below32(&r, (uint32_t)asr_rng_next(&r), n)];
+    g->rng = r;
     return (uint32_t)len;
   }
   uint32_t used = 0;
@@ -532,7 +592,10 @@ static int compile_choose(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n)
   if (!is_array) return asr_tpl_fail(c, "option from must be an array of values");
   if (n->nkids == 0) return asr_tpl_fail(c, "option from must not be empty");
   const cJSON *w = opts ? cJSON_GetObjectItemCaseSensitive(opts, "weights") : NULL;
-  if (!w) return 0;
+  if (!w) {
+    choose_num(n);
+    return 0;
+  }
   if (!cJSON_IsArray(w)) return asr_tpl_fail(c, "option weights must be an array of numbers");
   if ((uint32_t)cJSON_GetArraySize(w) != n->nkids)
     return asr_tpl_fail(c, "weights has %d entries but from has %u", cJSON_GetArraySize(w), n->nkids);
@@ -546,15 +609,19 @@ static int compile_choose(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n)
   }
   if (total <= 0) return asr_tpl_fail(c, "weights must not all be zero");
   n->aux = cum;
+  choose_num(n);
   return 0;
 }
 
-static int gen_choose(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
-                      int keylen) {
+static uint32_t choose_kid(const asr_tpl_node_t *n, asr_tpl_gen_t *g) {
   uint32_t k;
   const double *cum = n->aux;
   if (!cum) {
     k = (uint32_t)asr_rng_below(&g->rng, n->nkids);
+  } else if (n->nkids <= 16) { /* the same k as below, without branches to mispredict */
+    double u = asr_rng_unit(&g->rng) * cum[n->nkids - 1];
+    k = 0;
+    for (uint32_t i = 0; i + 1 < n->nkids; i++) k += cum[i] <= u;
   } else { /* first k with u < cum[k]: zero weights are never chosen */
     double u = asr_rng_unit(&g->rng) * cum[n->nkids - 1];
     uint32_t lo = 0, hi = n->nkids - 1;
@@ -565,7 +632,24 @@ static int gen_choose(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
     }
     k = lo;
   }
-  return asr_tpl_gen_kid(n->kids[k], g, dst, key, keylen);
+  return k;
+}
+
+static int gen_choose(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                      int keylen) {
+  return asr_tpl_gen_kid(n->kids[choose_kid(n, g)], g, dst, key, keylen);
+}
+
+static int num_choose(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
+  const asr_tpl_node_t *kid = n->kids[choose_kid(n, g)];
+  return kid->num(kid, g, out);
+}
+
+/* A $choose among numbers is a number too (for operator-valued options). */
+static void choose_num(asr_tpl_node_t *n) {
+  for (uint32_t i = 0; i < n->nkids; i++)
+    if (!n->kids[i]->num) return;
+  n->num = num_choose;
 }
 
 /* ---- $array {of, number=0} ---------------------------------------------------------------- */
