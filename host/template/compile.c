@@ -466,10 +466,10 @@ static int gen_custom(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
 static int compile_custom(asr_tpl_cc_t *c, uint32_t id, const cJSON *opts, asr_tpl_node_t *n) {
   n->gen = gen_custom;
   n->flags = id;
-  n->aux = (void *)c->opt->custom_ops[id];
+  n->aux = arena_strndup(c, c->opname, strlen(c->opname)); /* the options' names are borrowed */
+  if (!n->aux) return ASR_ENOMEM;
   c->t->custom_nodes++;
-  if (!c->t->custom_first) c->t->custom_first = arena_strndup(c, c->opname, strlen(c->opname));
-  if (!c->t->custom_first) return ASR_ENOMEM;
+  if (!c->t->custom_first) c->t->custom_first = n->aux;
   if (!opts || !opts->child) return 0;
   asr_tpl_node_t *o = node_new(c);
   n->kids = asr_tpl_alloc(c, sizeof *n->kids);
