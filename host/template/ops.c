@@ -553,9 +553,7 @@ static int gen_string(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
   bson_t tmp; /* holds an operator-valued pool while we draw from it */
   pool_t dyn = {0};
   const pool_t *pool = n->aux;
-  if (pool) {
-    bson_init(&tmp);
-  } else {
+  if (!pool) {
     const char *s;
     uint32_t slen;
     rc = asr_tpl_eval_str(g, &n->p[1], &tmp, &s, &slen);
@@ -564,7 +562,7 @@ static int gen_string(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
     pool = &dyn;
   }
   if (rc == 0) {
-    int64_t most = ASR_TPL_STRING_MAX / pool->maxw;
+    int64_t most = pool->maxw == 1 ? ASR_TPL_STRING_MAX : ASR_TPL_STRING_MAX / pool->maxw;
     len = len < 0 ? 0 : len > most ? most : len;
     uint32_t used = 0;
     uint8_t *p = pool->maxw == 1 ? asr_tpl_put_begin(dst, BSON_TYPE_UTF8, key, keylen, (uint32_t)len + 5) : NULL;
@@ -579,7 +577,7 @@ static int gen_string(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
       rc = asr_tpl_put_utf8(dst, key, keylen, g->scratch, used);
     }
   }
-  bson_destroy(&tmp);
+  if (!n->aux) bson_destroy(&tmp);
   return rc;
 }
 
