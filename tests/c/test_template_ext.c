@@ -824,6 +824,31 @@ static void test_worker_independence(void **state) {
   asr_template_free(t);
 }
 
+/* $ref regenerates into per-thread scratch documents: threads must not disturb each other. */
+static void test_ref_threads(void **state) {
+  asr_template_t *cust = compile_ok(CUSTOMERS);
+  asr_template_set_now(cust, 1700000000000LL);
+  asr_template_ref_t refs[] = {{"customers", cust, 1000, 4}};
+  asr_template_options_t opt = {.custom_ops = CUSTOM, .ncustom = 3, .refs = refs, .nrefs = 1};
+  asr_template_t *t = compile_opt("{\"zip\": {\"$ref\": {\"collection\": \"customers\", \"field\": \"addr.zip\"}},"
+                                  " \"tags\": {\"$ref\": {\"collection\": \"customers\", \"field\": \"tags\"}}, \"c\": \"$vin\"}", &opt);
+  fake_t f = {.fail_op = -1};
+  asr_template_ext_t ext = {&f, fake_call};
+  bson_t *expected = calloc(400, sizeof *expected);
+  for (int i = 0; i < 400; i++) gen_ext(t, &ext, 77, (uint64_t)i, &expected[i]);
+  pthread_t th[2];
+  job_t jobs[2] = {{t, expected, 0, 0}, {t, expected, 1, 0}};
+  for (int k = 0; k < 2; k++) assert_int_equal(pthread_create(&th[k], NULL, half, &jobs[k]), 0);
+  for (int k = 0; k < 2; k++) {
+    pthread_join(th[k], NULL);
+    assert_int_equal(jobs[k].mismatches, 0);
+  }
+  for (int i = 0; i < 400; i++) bson_destroy(&expected[i]);
+  free(expected);
+  asr_template_free(t);
+  asr_template_free(cust);
+}
+
 static void test_compile_cjson_matches_text(void **state) {
   cJSON *root = cJSON_Parse(EVERYTHING);
   asr_template_options_t opt = {.custom_ops = CUSTOM, .ncustom = 3, .total = 1000};
@@ -874,6 +899,7 @@ int main(void) {
       cmocka_unit_test(test_determinism_of_extensions),
       cmocka_unit_test(test_fast_appends_match_libbson),
       cmocka_unit_test(test_worker_independence),
+      cmocka_unit_test(test_ref_threads),
       cmocka_unit_test(test_compile_cjson_matches_text),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
