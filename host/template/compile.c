@@ -770,6 +770,9 @@ static int compile_root(const cJSON *root, const char *origin, const asr_templat
                      describe(root, buf, sizeof buf));
     goto done;
   }
+  if ((c.opt->ncustom && !c.opt->custom_ops) || (c.opt->nrefs && !c.opt->refs))
+    rc = asr_err_set(err, ASR_EINVAL, "%s: template options list custom operators or references "
+                                      "without giving them", origin);
   for (size_t i = 0; i < c.opt->ncustom && rc == 0; i++)
     if (!c.opt->custom_ops[i] || !c.opt->custom_ops[i][0])
       rc = asr_err_set(err, ASR_EINVAL, "%s: custom operator %zu has no name", origin, i);
