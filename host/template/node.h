@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "template/rng.h"
 #include "template/template.h"
@@ -205,25 +206,104 @@ static inline int asr_tpl_ok(bool appended) { return appended ? 0 : ASR_EINVAL; 
  * without an offset are UTC. Returns 0 or -1. */
 int asr_tpl_parse_date(const char *s, size_t len, int64_t *out_ms);
 
-/* Fast appends (the hot path: they write the element straight into dst's buffer when dst is
- * a top-level document, and go through libbson for subdocuments being built with
- * bson_append_document_begin). Same results as the bson_append_* of the same name; 0 or
- * ASR_EINVAL when the document would outgrow BSON. */
-int asr_tpl_put_int32(bson_t *dst, const char *key, int keylen, int32_t v);
-int asr_tpl_put_int64(bson_t *dst, const char *key, int keylen, int64_t v);
-int asr_tpl_put_int(bson_t *dst, const char *key, int keylen, int64_t v); /* int32 if it fits */
-int asr_tpl_put_double(bson_t *dst, const char *key, int keylen, double v);
-int asr_tpl_put_bool(bson_t *dst, const char *key, int keylen, bool v);
-int asr_tpl_put_null(bson_t *dst, const char *key, int keylen);
-int asr_tpl_put_date(bson_t *dst, const char *key, int keylen, int64_t ms);
-int asr_tpl_put_utf8(bson_t *dst, const char *key, int keylen, const char *s, uint32_t len);
+/* Fast appends, the hot path: they write the element straight into dst's buffer when dst is
+ * a top-level document, and go through libbson for a subdocument being built with
+ * bson_append_document_begin. Same bytes as the bson_append_* of the same name; 0, or
+ * ASR_EINVAL when the document would outgrow BSON. Inline, so that the value's size and type
+ * fold into each caller. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "BSON values are written with memcpy");
+
+/* Grows top-level document dst by n bytes at its end (before its trailing NUL) and returns
+ * them; NULL for a subdocument being built (libbson refuses to resize those) or past BSON's
+ * limit. bson_reserve_buffer keeps the bytes already written (it reallocates) and only sets
+ * the length; the header and the trailing NUL are rewritten here so that dst stays a valid
+ * document for libbson's own appends between ours. */
+static inline uint8_t *asr_tpl_put_raw(bson_t *dst, uint32_t n) {
+  uint32_t len = dst->len;
+  uint64_t need = (uint64_t)len + n;
+  if (need > INT32_MAX) return NULL;
+  uint8_t *data = bson_reserve_buffer(dst, (uint32_t)need);
+  if (!data) return NULL;
+  uint32_t le = (uint32_t)need;
+  memcpy(data, &le, 4);
+  data[need - 1] = '\0';
+  return data + len - 1;
+}
+
+/* Starts element (type, key) with vlen value bytes and returns where the value goes (valid
+ * until the next append), or NULL: then append with libbson instead. */
+static inline uint8_t *asr_tpl_put_begin(bson_t *dst, bson_type_t type, const char *key,
+                                         int keylen, uint32_t vlen) {
+  if (keylen < 0) keylen = (int)strlen(key);
+  if ((uint64_t)keylen + vlen > INT32_MAX) return NULL;
+  uint8_t *p = asr_tpl_put_raw(dst, 2u + (uint32_t)keylen + vlen);
+  if (!p) return NULL;
+  *p++ = (uint8_t)type;
+  memcpy(p, key, (size_t)keylen);
+  p += keylen;
+  *p++ = '\0';
+  return p;
+}
+
+static inline int asr_tpl_put_int32(bson_t *dst, const char *key, int keylen, int32_t v) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_INT32, key, keylen, 4);
+  if (!p) return asr_tpl_ok(bson_append_int32(dst, key, keylen, v));
+  memcpy(p, &v, 4);
+  return 0;
+}
+
+static inline int asr_tpl_put_int64(bson_t *dst, const char *key, int keylen, int64_t v) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_INT64, key, keylen, 8);
+  if (!p) return asr_tpl_ok(bson_append_int64(dst, key, keylen, v));
+  memcpy(p, &v, 8);
+  return 0;
+}
+
+static inline int asr_tpl_put_int(bson_t *dst, const char *key, int keylen, int64_t v) {
+  if (v >= INT32_MIN && v <= INT32_MAX) return asr_tpl_put_int32(dst, key, keylen, (int32_t)v);
+  return asr_tpl_put_int64(dst, key, keylen, v);
+}
+
+static inline int asr_tpl_put_double(bson_t *dst, const char *key, int keylen, double v) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_DOUBLE, key, keylen, 8);
+  if (!p) return asr_tpl_ok(bson_append_double(dst, key, keylen, v));
+  memcpy(p, &v, 8);
+  return 0;
+}
+
+static inline int asr_tpl_put_bool(bson_t *dst, const char *key, int keylen, bool v) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_BOOL, key, keylen, 1);
+  if (!p) return asr_tpl_ok(bson_append_bool(dst, key, keylen, v));
+  *p = v ? 1 : 0;
+  return 0;
+}
+
+static inline int asr_tpl_put_null(bson_t *dst, const char *key, int keylen) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_NULL, key, keylen, 0);
+  return p ? 0 : asr_tpl_ok(bson_append_null(dst, key, keylen));
+}
+
+static inline int asr_tpl_put_date(bson_t *dst, const char *key, int keylen, int64_t ms) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_DATE_TIME, key, keylen, 8);
+  if (!p) return asr_tpl_ok(bson_append_date_time(dst, key, keylen, ms));
+  memcpy(p, &ms, 8);
+  return 0;
+}
+
+static inline int asr_tpl_put_utf8(bson_t *dst, const char *key, int keylen, const char *s,
+                                   uint32_t len) {
+  uint8_t *p = len < INT32_MAX - 5 ? asr_tpl_put_begin(dst, BSON_TYPE_UTF8, key, keylen, len + 5)
+                                   : NULL;
+  if (!p) return asr_tpl_ok(bson_append_utf8(dst, key, keylen, s, (int)len));
+  uint32_t n = len + 1;
+  memcpy(p, &n, 4);
+  memcpy(p + 4, s, len);
+  p[4 + len] = '\0';
+  return 0;
+}
+
 int asr_tpl_put_oid(bson_t *dst, const char *key, int keylen, const uint8_t bytes[12]);
 int asr_tpl_put_value(bson_t *dst, const char *key, int keylen, const bson_value_t *v);
-/* Starts element (type, key) with vlen value bytes in dst's own buffer and returns where the
- * value goes (valid until the next append), or NULL when dst is a subdocument being built or
- * the document would outgrow BSON: then append with libbson instead. */
-uint8_t *asr_tpl_put_begin(bson_t *dst, bson_type_t type, const char *key, int keylen,
-                           uint32_t vlen);
 
 /* --- dist.c: the "distribution" option --------------------------------------------------- */
 enum { ASR_TPL_DIST_NORMAL = 1, ASR_TPL_DIST_EXPONENTIAL, ASR_TPL_DIST_ZIPF, ASR_TPL_DIST_POISSON };
