@@ -5,7 +5,7 @@
  * Names, options and defaults follow mgeneratejs 0.6 (and chance.js behind it); this file's
  * operators also take asrun's unique / distribution options where docs/templates.md says so
  * (read by the compiler into c->x), and add $inc's partitionSize, $partition and $field.
- * Values go out through the asr_tpl_put_* fast appends (generate.c). */
+ * Values go out through the asr_tpl_put_* fast appends (node.h). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
