@@ -91,13 +91,10 @@ static int check_rest(asr_tpl_cc_t *c, const asr_tpl_node_t *n, const char *rest
   return 0;
 }
 
-int asr_tpl_compile_ref(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  const char *coll = NULL, *field = NULL;
-  int rc = const_string(c, opts, "collection", &coll);
-  if (rc == 0) rc = const_string(c, opts, "field", &field);
-  if (rc) return rc;
+/* The referenced collection named coll, checked usable. */
+static int lookup(asr_tpl_cc_t *c, const char *coll, const asr_template_ref_t **out) {
   char names[256];
-  const asr_template_ref_t *r = find_collection(c, coll);
+  const asr_template_ref_t *r = *out = find_collection(c, coll);
   list_names(names, sizeof names, c, NULL);
   if (!r && !c->opt->nrefs) return asr_tpl_fail(c, "unknown collection %s (no collections to reference)", coll);
   if (!r) return asr_tpl_fail(c, "unknown collection %s (known: %s)", coll, names);
@@ -107,23 +104,44 @@ int asr_tpl_compile_ref(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
                         (unsigned long long)r->count);
   if (r->tpl->ref_depth + 1 > ASR_TPL_REF_DEPTH)
     return asr_tpl_fail(c, "references chain through more than %d templates", ASR_TPL_REF_DEPTH);
-  const asr_tpl_node_t *root = r->tpl->root;
+  return 0;
+}
+
+/* Splits the dotted field into its top-level field (ref->field) and the rest, and marks the
+ * fields before it that regeneration may skip. */
+static int resolve(asr_tpl_cc_t *c, const char *coll, const char *field, ref_t *ref) {
+  const asr_tpl_node_t *root = ref->tpl->root;
   size_t toplen = strcspn(field, ".");
-  ref_t *ref = asr_tpl_alloc(c, sizeof *ref);
-  bool *skip = ref ? asr_tpl_alloc(c, sizeof *skip * (root->nkids + 1)) : NULL;
+  bool *skip = asr_tpl_alloc(c, sizeof *skip * (root->nkids + 1));
   char *rest = skip ? asr_tpl_alloc(c, strlen(field) + 1) : NULL;
   if (!rest) return ASR_ENOMEM;
   uint32_t k = 0;
   while (k < root->nkids && !((size_t)root->keylens[k] == toplen && memcmp(root->keys[k], field, toplen) == 0)) k++;
   if (k == root->nkids) {
+    char names[256];
     list_names(names, sizeof names, c, root);
     return asr_tpl_fail(c, "collection %s has no field %.*s (fields: %s)", coll, (int)toplen, field, names);
   }
   strcpy(rest, field[toplen] ? field + toplen + 1 : "");
-  if ((rc = check_rest(c, root->kids[k], rest[0] ? rest : NULL, coll))) return rc;
-  for (uint32_t i = 0; i < k; i++) skip[i] = draws_nothing(root->kids[i], r->tpl);
-  *ref = (ref_t){r->tpl, r->count, r->seed, k, rest[0] ? rest : NULL, skip, c->x.dist};
+  int rc = check_rest(c, root->kids[k], rest[0] ? rest : NULL, coll);
+  for (uint32_t i = 0; i < k; i++) skip[i] = draws_nothing(root->kids[i], ref->tpl);
+  ref->field = k;
+  ref->rest = rest[0] ? rest : NULL;
+  ref->skip = skip;
+  return rc;
+}
+
+int asr_tpl_compile_ref(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  const char *coll = NULL, *field = NULL;
+  const asr_template_ref_t *r = NULL;
+  int rc = const_string(c, opts, "collection", &coll);
+  if (rc == 0) rc = const_string(c, opts, "field", &field);
+  if (rc == 0) rc = lookup(c, coll, &r);
+  ref_t *ref = rc ? NULL : asr_tpl_alloc(c, sizeof *ref);
+  if (rc || !ref) return rc ? rc : ASR_ENOMEM;
+  *ref = (ref_t){.tpl = r->tpl, .count = r->count, .seed = r->seed, .dist = c->x.dist};
   n->aux = ref;
+  if ((rc = resolve(c, coll, field, ref))) return rc;
   if (c->x.dist)
     rc = asr_tpl_dist_prepare(c, (asr_tpl_dist_t *)c->x.dist, 0, (double)(r->count - 1), true, true);
   if (c->t->ref_depth < r->tpl->ref_depth + 1) c->t->ref_depth = r->tpl->ref_depth + 1;
