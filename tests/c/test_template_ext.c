@@ -660,6 +660,23 @@ static void test_custom_operators(void **state) {
   asr_template_free(t);
   asr_template_t *plain = compile_opt("{\"a\": \"$inc\"}", &opt);
   assert_int_equal(asr_template_has_custom_ops(plain), 0);
+  /* through a $ref: regenerating the referenced field calls the hooks too */
+  asr_template_t *with = compile_opt("{\"x\": \"$vin\", \"id\": \"$inc\"}", &opt);
+  asr_template_ref_t refs[] = {{"w", with, 10, 1}};
+  asr_template_options_t ropt = {.refs = refs, .nrefs = 1};
+  asr_template_t *r = compile_opt("{\"v\": {\"$ref\": {\"collection\": \"w\", \"field\": \"id\"}}}", &ropt);
+  assert_int_equal(asr_template_has_custom_ops(r), 1);
+  asr_err_clear(&err);
+  bson_init(&doc);
+  assert_int_equal(asr_template_generate(r, NULL, 1, 0, &doc, &err), ASR_EINVAL);
+  assert_string_equal(err.msg, "t.json: the template uses custom operators ($vin) but was generated without operator hooks");
+  bson_destroy(&doc);
+  f.calls[0] = 0, f.fail_op = -1;
+  gen_ext(r, &ext, 1, 0, &doc);
+  assert_int_equal(f.calls[0], 1); /* x ran before id: the RNG reaches id as in collection w */
+  bson_destroy(&doc);
+  asr_template_free(r);
+  asr_template_free(with);
   asr_template_free(plain);
 }
 
