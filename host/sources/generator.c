@@ -35,9 +35,10 @@ static int gen_decode(asr_source_t *s, asr_source_worker_t *w, const asr_batch_t
   generator_t *g = (generator_t *)s;
   for (uint32_t i = 0; i < b->count; i++) {
     bson_reinit(w->doc);
-    int rc = asr_template_generate(g->tpl, g->seed, b->first_index + i, w->doc);
+    /* no custom operators here yet: ext NULL (the template says so at compile time) */
+    int rc = asr_template_generate(g->tpl, NULL, g->seed, b->first_index + i, w->doc, err);
     if (rc == 0) rc = asr_docs_append_bson(out, w->doc);
-    if (rc)
+    if (rc) /* keeps the template's own message (with the field's path) when it set one */
       return asr_err_set(err, rc, "generating document %llu failed (%s)",
                          (unsigned long long)(b->first_index + i), asr_err_name(rc));
   }
@@ -83,11 +84,12 @@ int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out,
   g->seed = spec->seed;
   g->total = (uint64_t)spec->limit;
   int rc;
+  asr_template_options_t opt = {.total = g->total}; /* unique fields check their range */
   if (spec->template_json)
-    rc = asr_template_compile(spec->template_json, strlen(spec->template_json), "template", &g->tpl,
-                              err);
+    rc = asr_template_compile(spec->template_json, strlen(spec->template_json), "template", &opt,
+                              &g->tpl, err);
   else if (spec->path)
-    rc = asr_template_compile_file(spec->path, &g->tpl, err);
+    rc = asr_template_compile_file(spec->path, &opt, &g->tpl, err);
   else
     rc = asr_err_set(err, ASR_EINVAL, "a template source needs a template file or text");
   int64_t clock_ms = spec->has_clock ? spec->clock_ms : (int64_t)(time(NULL)) * 1000;
