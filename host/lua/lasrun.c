@@ -169,7 +169,7 @@ static int l_template_generate(lua_State *L) {
   if (has_ops) collect_names(L, 4, b);
   asr_err_t err;
   asr_err_clear(&err);
-  asr_template_options_t opt = {(const char *const *)b->names, b->nnames, NULL, 0, 0};
+  asr_template_options_t opt = {.custom_ops = (const char *const *)b->names, .ncustom = b->nnames};
   int rc = asr_template_compile(json, len, "template", &opt, &b->tpl, &err);
   if (!rc && b->nnames)
     rc = asr_lua_template_ops_wrap(L, 4, (const char *const *)b->names, b->nnames, &b->ext, &err);

@@ -124,7 +124,8 @@ int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out,
   g->seed = spec->seed;
   g->total = (uint64_t)spec->limit;
   int rc = copy_custom_ops(g, spec, err);
-  asr_template_options_t opt = {(const char *const *)g->custom_ops, g->ncustom, NULL, 0, g->total};
+  asr_template_options_t opt = {.custom_ops = (const char *const *)g->custom_ops,
+                                .ncustom = g->ncustom, .total = g->total};
   size_t plen = spec->path ? strlen(spec->path) : 0;
   if (!rc && spec->template_json) /* inline, or a Lua template the strategy converted */
     rc = asr_template_compile(spec->template_json, strlen(spec->template_json),

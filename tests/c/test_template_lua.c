@@ -101,7 +101,8 @@ static void test_custom_ops_list_and_generation(void **state) {
   const char *want[] = {"a_op", "boom", "vin", "__lua_fn_1", "__lua_fn_2"};
   for (size_t i = 0; i < 5; i++) assert_string_equal(spec.custom_ops[i], want[i]);
 
-  const asr_template_options_t opt = {(const char *const *)spec.custom_ops, spec.ncustom, NULL, 0, 0};
+  const asr_template_options_t opt = {.custom_ops = (const char *const *)spec.custom_ops,
+                                      .ncustom = spec.ncustom};
   asr_template_t *src = NULL, *cust = NULL;
   asr_template_ext_t *ext = NULL;
   assert_int_equal(asr_template_compile(s->source.template_json, strlen(s->source.template_json),
@@ -149,7 +150,7 @@ static void test_operator_error_names_operator_file_and_line(void **state) {
   (void)state;
   const char *path = write_str(TMP("strategy.lua"), STRATEGY);
   const char *names[] = {"boom"};
-  const asr_template_options_t opt = {names, 1, NULL, 0, 0};
+  const asr_template_options_t opt = {.custom_ops = names, .ncustom = 1};
   asr_template_t *t = NULL;
   asr_template_ext_t *ext = NULL;
   asr_err_t err;
