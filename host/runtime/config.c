@@ -105,6 +105,7 @@ int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_
                      asr_err_t *err) {
   memset(cfg, 0, sizeof *cfg);
   int rc = copy_source(cli, st, cfg, err);
+  if (!rc && st) rc = asr_strategy_custom_ops(st, &cfg->source, err); /* also for --source */
   if (rc) return rc;
   cfg->name = st ? strdup(st->name) : stem(cfg->source.path ? cfg->source.path : "asrun");
 

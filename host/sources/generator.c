@@ -1,11 +1,13 @@
 /* The template generator source. The producer thread only hands out index ranges; each
  * worker generates its range from the compiled template, so generation scales with workers
- * and document i depends only on (seed, i). */
+ * and document i depends only on (seed, i). A template with custom (Lua) operators gets, in
+ * each worker, its own Lua state that evaluates the strategy again (lua/template_ops.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "lua/template_ops.h"
 #include "sources/source.h"
 #include "template/template.h"
 
@@ -14,10 +16,14 @@ typedef struct generator {
   asr_template_t *tpl;
   uint64_t seed;
   uint64_t total, next_index;
+  char *strategy_path; /* where workers find the custom operators; NULL: none */
+  char **custom_ops;   /* owned copies of the spec's names */
+  size_t ncustom;
 } generator_t;
 
 struct asr_source_worker {
   bson_t *doc; /* reused for every document this worker makes (heap: bson_t wants 128-byte alignment) */
+  asr_template_ext_t *ext; /* this worker's custom operators; NULL when the template has none */
 };
 
 static int gen_next(asr_source_t *s, asr_batch_t *b, uint32_t max_records, asr_err_t *err) {
@@ -35,33 +41,67 @@ static int gen_decode(asr_source_t *s, asr_source_worker_t *w, const asr_batch_t
   generator_t *g = (generator_t *)s;
   for (uint32_t i = 0; i < b->count; i++) {
     bson_reinit(w->doc);
-    /* no custom operators here yet: ext NULL (the template says so at compile time) */
-    int rc = asr_template_generate(g->tpl, NULL, g->seed, b->first_index + i, w->doc, err);
-    if (rc == 0) rc = asr_docs_append_bson(out, w->doc);
-    if (rc) /* keeps the template's own message (with the field's path) when it set one */
-      return asr_err_set(err, rc, "generating document %llu failed (%s)",
-                         (unsigned long long)(b->first_index + i), asr_err_name(rc));
+    uint64_t index = b->first_index + i;
+    int rc = asr_template_generate(g->tpl, w->ext, g->seed, index, w->doc, err);
+    if (rc) {
+      if (!err->code) asr_err_set(err, rc, "%s", asr_err_name(rc));
+      asr_err_prefix(err, "generating document %llu", (unsigned long long)index);
+      return rc;
+    }
+    if ((rc = asr_docs_append_bson(out, w->doc)))
+      return asr_err_set(err, rc, "out of memory storing document %llu", (unsigned long long)index);
   }
   return 0;
 }
 
-static int gen_worker_open(asr_source_t *s, asr_source_worker_t **w, asr_err_t *err) {
-  *w = malloc(sizeof **w);
-  if (!*w) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  (*w)->doc = bson_new();
-  return 0;
+static void gen_worker_close(asr_source_t *s, asr_source_worker_t *w) {
+  if (!w) return;
+  asr_lua_template_ops_close(w->ext);
+  if (w->doc) bson_destroy(w->doc);
+  free(w);
 }
 
-static void gen_worker_close(asr_source_t *s, asr_source_worker_t *w) {
-  bson_destroy(w->doc);
-  free(w);
+static int gen_worker_open(asr_source_t *s, asr_source_worker_t **out, asr_err_t *err) {
+  generator_t *g = (generator_t *)s;
+  asr_source_worker_t *w = *out = calloc(1, sizeof *w);
+  if (!w || !(w->doc = bson_new())) {
+    gen_worker_close(s, w);
+    *out = NULL;
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  }
+  if (!asr_template_has_custom_ops(g->tpl)) return 0;
+  int rc = asr_lua_template_ops_open(g->strategy_path, (const char *const *)g->custom_ops,
+                                     g->ncustom, &w->ext, err);
+  if (rc) {
+    gen_worker_close(s, w);
+    *out = NULL;
+  }
+  return rc;
 }
 
 static void gen_destroy(asr_source_t *s) {
   generator_t *g = (generator_t *)s;
   asr_template_free(g->tpl);
+  for (size_t i = 0; i < g->ncustom; i++) free(g->custom_ops[i]);
+  free(g->custom_ops);
+  free(g->strategy_path);
   free(g->base.description);
   free(g);
+}
+
+/* Keeps copies of the spec's custom operator names (the spec may not outlive the source). */
+static int copy_custom_ops(generator_t *g, const asr_source_spec_t *spec, asr_err_t *err) {
+  if (!spec->ncustom) return 0;
+  if (!spec->strategy_path)
+    return asr_err_set(err, ASR_EINVAL, "custom template operators need the strategy that "
+                       "defines them");
+  if (!(g->strategy_path = strdup(spec->strategy_path)) ||
+      !(g->custom_ops = calloc(spec->ncustom, sizeof *g->custom_ops)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  for (; g->ncustom < spec->ncustom; g->ncustom++)
+    if (!(g->custom_ops[g->ncustom] = strdup(spec->custom_ops[g->ncustom])))
+      return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  return 0;
 }
 
 static const asr_source_vt_t generator_vt = {
@@ -83,14 +123,19 @@ int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out,
   g->base.vt = &generator_vt;
   g->seed = spec->seed;
   g->total = (uint64_t)spec->limit;
-  int rc;
-  asr_template_options_t opt = {.total = g->total}; /* unique fields check their range */
-  if (spec->template_json)
-    rc = asr_template_compile(spec->template_json, strlen(spec->template_json), "template", &opt,
-                              &g->tpl, err);
-  else if (spec->path)
+  int rc = copy_custom_ops(g, spec, err);
+  asr_template_options_t opt = {.custom_ops = (const char *const *)g->custom_ops,
+                                .ncustom = g->ncustom, .total = g->total};
+  size_t plen = spec->path ? strlen(spec->path) : 0;
+  if (!rc && spec->template_json) /* inline, or a Lua template the strategy converted */
+    rc = asr_template_compile(spec->template_json, strlen(spec->template_json),
+                              spec->path ? spec->path : "template", &opt, &g->tpl, err);
+  else if (!rc && plen > 4 && strcmp(spec->path + plen - 4, ".lua") == 0)
+    rc = asr_err_set(err, ASR_EINVAL, "%s is a Lua template: name it in a strategy "
+                     "(source = { template = \"%s\" })", spec->path, spec->path);
+  else if (!rc && spec->path)
     rc = asr_template_compile_file(spec->path, &opt, &g->tpl, err);
-  else
+  else if (!rc)
     rc = asr_err_set(err, ASR_EINVAL, "a template source needs a template file or text");
   int64_t clock_ms = spec->has_clock ? spec->clock_ms : (int64_t)(time(NULL)) * 1000;
   if (rc == 0) asr_template_set_now(g->tpl, clock_ms);

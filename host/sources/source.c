@@ -86,6 +86,12 @@ void asr_source_spec_free(asr_source_spec_t *spec) {
   free(spec->projection);
   spec->kind = spec->path = spec->template_json = NULL;
   spec->database = spec->collection = spec->filter = spec->projection = NULL;
+  for (size_t i = 0; i < spec->ncustom; i++) free(spec->custom_ops[i]);
+  free(spec->custom_ops);
+  free(spec->strategy_path);
+  spec->custom_ops = NULL;
+  spec->ncustom = 0;
+  spec->strategy_path = NULL;
 }
 
 int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {

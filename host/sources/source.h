@@ -48,6 +48,11 @@ typedef struct asr_source_spec {
   char *database, *collection; /* NULL: from the URI path /db.collection */
   char *filter, *projection;   /* Extended JSON */
   int32_t cursor_batch;
+  /* template: custom (Lua) operators. Each worker evaluates strategy_path again to find them
+   * (lua/template_ops.h); op id = index in custom_ops. NULL / 0 when there are none. */
+  char *strategy_path;
+  char **custom_ops;
+  size_t ncustom;
 } asr_source_spec_t;
 
 /* Resolves a spec string "KIND:PATH" or a bare path (kind from the extension: .json is a
