@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "codec/ejson_writer.h"
+#include "lua/lconv.h"
 #include "lua/ltemplate.h"
 #include "lua/vm.h"
 #include "template/node.h"
@@ -14,9 +16,13 @@
 static const char *const known_fields[] = {
     "name", "source", "target", "transform", "workers", "batch_size", "total", "seed",
     "scaling", "on_start", "on_finish", "on_tick", "tick_interval", "description", "operators",
-    "collections", NULL};
-
-static const char *const source_fields[] = {"kind", "path", "template", "total", "seed", NULL};
+    "collections", "verify", NULL};
+static const char *const source_fields[] = {"kind", "path", "template", "total", "seed", "uri",
+                                            "database", "collection", "filter", "projection",
+                                            "cursor_batch", NULL};
+static const char *const target_fields[] = {"uri", "database", "collection", "mode", "keys",
+                                            "ordered", "write_concern", "copy_indexes",
+                                            "verify", NULL};
 static const char *const collection_fields[] = {"template", "total", "seed", NULL};
 
 static size_t edit_distance(const char *a, const char *b) {
@@ -157,6 +163,115 @@ static int read_template_field(lua_State *L, const char *where, char **json, cha
   return rc;
 }
 
+/* A document option given as Extended JSON text or as a Lua table (converted through BSON to
+ * relaxed Extended JSON, so both forms reach the source the same way). */
+static int get_json(lua_State *L, const char *path, const char *field, char **out, asr_err_t *err) {
+  int t = lua_getfield(L, -1, field);
+  int rc = 0;
+  if (t == LUA_TSTRING) {
+    *out = strdup(lua_tostring(L, -1));
+  } else if (t == LUA_TTABLE) {
+    bson_t *doc = bson_new();
+    asr_buf_t text;
+    asr_buf_init(&text);
+    rc = asr_lconv_to_bson(L, -1, doc, err);
+    if (!rc) rc = asr_ejson_append_doc(&text, bson_get_data(doc), doc->len, err);
+    if (!rc) rc = asr_buf_append(&text, "", 1);
+    if (!rc) *out = (char *)text.data, text.data = NULL;
+    if (rc) asr_err_prefix(err, "%s: field '%s'", path, field);
+    asr_buf_free(&text);
+    bson_destroy(doc);
+  } else if (t != LUA_TNIL) {
+    rc = asr_err_set(err, ASR_EINVAL, "%s: field '%s' must be Extended JSON text or a table, got %s",
+                     path, field, lua_typename(L, t));
+  }
+  lua_pop(L, 1);
+  return rc;
+}
+
+/* source = { kind = "mongodb", uri = ..., database, collection, filter, projection,
+ * cursor_batch }: the uri is the source's path. */
+static int read_mongo_source_fields(lua_State *L, asr_strategy_t *s, char **path, asr_err_t *err) {
+  char *uri = NULL;
+  int64_t cursor_batch = -1;
+  int rc = get_string(L, s->path, "uri", &uri, err);
+  if (!rc && uri) {
+    free(*path);
+    *path = uri;
+  }
+  if (!rc) rc = get_string(L, s->path, "database", &s->source.database, err);
+  if (!rc) rc = get_string(L, s->path, "collection", &s->source.collection, err);
+  if (!rc) rc = get_json(L, s->path, "filter", &s->source.filter, err);
+  if (!rc) rc = get_json(L, s->path, "projection", &s->source.projection, err);
+  if (!rc) rc = get_count(L, s->path, "cursor_batch", 1, &cursor_batch, err);
+  if (!rc && cursor_batch > 0) s->source.cursor_batch = (int32_t)cursor_batch;
+  return rc;
+}
+
+static void get_flag(lua_State *L, const char *field, int *out) {
+  if (lua_getfield(L, -1, field) != LUA_TNIL) *out = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+}
+
+/* keys = "a,b" or { "a", "b" } → "a,b" */
+static int get_keys(lua_State *L, const char *path, char **out, asr_err_t *err) {
+  int t = lua_getfield(L, -1, "keys");
+  int rc = 0;
+  if (t == LUA_TSTRING) {
+    *out = strdup(lua_tostring(L, -1));
+  } else if (t == LUA_TTABLE) {
+    asr_buf_t b;
+    asr_buf_init(&b);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    for (lua_Integer i = 1; i <= n && rc == 0; i++) {
+      if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
+        rc = asr_err_set(err, ASR_EINVAL, "%s: target.keys[%lld] must be a string", path,
+                         (long long)i);
+      else if ((i > 1 && asr_buf_append(&b, ",", 1)) || asr_buf_append_str(&b, lua_tostring(L, -1)))
+        rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+      lua_pop(L, 1);
+    }
+    if (!rc && (n == 0 || asr_buf_append(&b, "", 1)))
+      rc = asr_err_set(err, ASR_EINVAL, "%s: target.keys is empty", path);
+    if (!rc) *out = (char *)b.data, b.data = NULL;
+    asr_buf_free(&b);
+  } else if (t != LUA_TNIL) {
+    rc = asr_err_set(err, ASR_EINVAL, "%s: target.keys must be a string or a list, got %s", path,
+                     lua_typename(L, t));
+  }
+  lua_pop(L, 1);
+  return rc;
+}
+
+/* target = "URI", or { uri = ..., database, collection, mode, keys, ordered, write_concern,
+ * copy_indexes, verify } */
+static int read_target(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
+  int t = lua_getfield(L, -1, "target");
+  int rc = 0;
+  if (t == LUA_TSTRING) {
+    s->target = strdup(lua_tostring(L, -1));
+  } else if (t == LUA_TTABLE) {
+    check_fields(L, -1, "target", target_fields);
+    rc = get_string(L, s->path, "uri", &s->target, err);
+    if (!rc && !s->target) rc = asr_err_set(err, ASR_EINVAL, "%s: target needs a 'uri'", s->path);
+    if (!rc) rc = get_string(L, s->path, "database", &s->target_database, err);
+    if (!rc) rc = get_string(L, s->path, "collection", &s->target_collection, err);
+    if (!rc) rc = get_string(L, s->path, "mode", &s->write_mode, err);
+    if (!rc) rc = get_keys(L, s->path, &s->keys, err);
+    if (!rc && lua_getfield(L, -1, "write_concern") != LUA_TNIL)
+      s->write_concern = strdup(lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+    lua_pop(L, 1);
+    if (!rc) rc = get_string(L, s->path, "copy_indexes", &s->copy_indexes, err);
+    get_flag(L, "ordered", &s->ordered);
+    get_flag(L, "verify", &s->verify);
+  } else if (t != LUA_TNIL) {
+    rc = asr_err_set(err, ASR_EINVAL, "%s: field 'target' must be a URI string or a table, got %s",
+                     s->path, lua_typename(L, t));
+  }
+  lua_pop(L, 1);
+  return rc;
+}
+
 static int read_source_table(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   char *kind = NULL, *path = NULL, *file = NULL, where[600];
   int64_t total = -1, seed = -1;
@@ -168,6 +283,7 @@ static int read_source_table(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   if (!rc) rc = read_template_field(L, where, &s->source.template_json, &file, &lua, err);
   if (!rc) rc = get_count(L, s->path, "total", 0, &total, err);
   if (!rc) rc = get_count(L, s->path, "seed", 0, &seed, err);
+  if (!rc) rc = read_mongo_source_fields(L, s, &path, err);
   if (!rc && total >= 0) s->total = total;
   if (!rc && seed >= 0) s->seed = seed;
   if (!rc && path && !kind && is_lua_file(path)) kind = strdup("template");
@@ -538,9 +654,9 @@ static int read_scaling(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
 }
 
 static int read_fields(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
-  char *target = NULL;
   int rc = get_string(L, s->path, "name", &s->name, err);
-  if (!rc) rc = get_string(L, s->path, "target", &target, err);
+  if (!rc) rc = read_target(L, s, err);
+  get_flag(L, "verify", &s->verify);
   if (!rc) rc = read_source(L, s, err);
   if (!rc) rc = get_count(L, s->path, "workers", 1, &s->workers, err);
   if (!rc) rc = get_count(L, s->path, "batch_size", 1, &s->batch_size, err);
@@ -561,8 +677,7 @@ static int read_fields(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   lua_pop(L, 1);
   if (!rc) rc = read_operators(L, s, err);
   if (!rc) rc = read_collections(L, s, err);
-  s->target = target; /* output paths stay relative to the current directory */
-  return rc;
+  return rc; /* output paths stay relative to the current directory */
 }
 
 /* [-0,+0,m] Validates and reads the strategy table held by s->ref (protected: a table
@@ -597,6 +712,7 @@ int asr_strategy_load(const char *path, asr_strategy_t **out, asr_err_t *err) {
   asr_strategy_t *s = calloc(1, sizeof *s);
   if (!s) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   s->workers = s->batch_size = s->total = s->seed = -1;
+  s->ordered = s->verify = -1;
   s->auto_scaling = -1;
   s->ref = LUA_NOREF;
   s->path = strdup(path);
@@ -630,6 +746,12 @@ void asr_strategy_free(asr_strategy_t *s) {
   free(s->path);
   free(s->name);
   free(s->target);
+  free(s->target_database);
+  free(s->target_collection);
+  free(s->write_mode);
+  free(s->keys);
+  free(s->write_concern);
+  free(s->copy_indexes);
   free(s->profile);
   for (size_t i = 0; i < s->noperators; i++) free(s->operator_names[i]);
   free(s->operator_names);

@@ -215,6 +215,28 @@ static int sample(verify_t *v, const bson_t *filter, uint32_t n, asr_err_t *err)
   return rc == 1 ? server_error("reading", v->source, &e, err) : rc;
 }
 
+/* expected < 0 (--verify-only): what a full run would write, from the source itself: the
+ * matching count, or with a transform the number of documents it makes of each. */
+static int count_expected(verify_t *v, const bson_t *filter, int64_t *expected, asr_err_t *err) {
+  bson_error_t e;
+  if (!v->map) {
+    *expected = mongoc_collection_count_documents(v->scoll, filter, NULL, NULL, NULL, &e);
+    return *expected < 0 ? server_error("counting", v->source, &e, err) : 0;
+  }
+  mongoc_cursor_t *cur = mongoc_collection_find_with_opts(v->scoll, filter, NULL, NULL);
+  const bson_t *doc;
+  int rc = 0;
+  *expected = 0;
+  while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
+    asr_docs_reset(&v->mapped);
+    rc = v->map(v->ud, bson_get_data(doc), doc->len, &v->mapped, err);
+    *expected += v->mapped.count;
+  }
+  if (rc == 0 && mongoc_cursor_error(cur, &e)) rc = server_error("reading", v->source, &e, err);
+  mongoc_cursor_destroy(cur);
+  return rc;
+}
+
 /* ---- the target side ------------------------------------------------------------------- */
 
 /* The wanted document of the chunk with got's _id, not matched yet: its index, or -1.
@@ -398,7 +420,13 @@ int asr_mongo_verify(const asr_mongo_conn_t *source, const char *filter_json,
   if ((rc = count_target(&v, err))) goto done;
   if (sampling) {
     open_side(source, &v.sclient, &v.scoll);
+    if (expected < 0 && (rc = count_expected(&v, filter, &expected, err))) goto done;
+    out->expected = expected;
     if ((rc = sample(&v, filter, sample_n, err)) || (rc = check_sample(&v, err))) goto done;
+  } else if (expected < 0) {
+    rc = asr_err_set(err, ASR_EINVAL, "verify: without a MongoDB source there is nothing to "
+                     "count the expected documents from");
+    goto done;
   }
   if (!out->first_problem[0] && out->target_count != expected)
     snprintf(out->first_problem, sizeof out->first_problem,

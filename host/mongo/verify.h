@@ -6,23 +6,7 @@
 #include <stdint.h>
 
 #include "mongo/connect.h"
-#include "pipeline/docs.h"
-
-/* The strategy's transform for one source document: appends what it becomes (zero, one or
- * several documents) to out, which the caller resets before each call. Returns 0 or ASR_E*
- * with err set. */
-typedef int (*asr_verify_map_fn)(void *ud, const uint8_t *doc, uint32_t len, asr_docs_t *out,
-                                 asr_err_t *err);
-
-typedef struct asr_verify_result {
-  int64_t expected, target_count;
-  uint32_t sampled;    /* distinct mapped documents compared (those with an _id) */
-  uint32_t missing;    /* of those, not in the target */
-  uint32_t mismatched; /* in the target with other content */
-  /* "" when everything checked out; else the first problem in sample order, e.g.
-   * "_id ObjectId(...): field 'price' differs", or the count when only that is off. */
-  char first_problem[512];
-} asr_verify_result_t;
+#include "mongo/verify_types.h"
 
 /* Count check: the target's document count equals `expected` (the documents the run wrote
  * after the transform). Sample check, when source is not NULL (a MongoDB source) and
@@ -36,6 +20,7 @@ typedef struct asr_verify_result {
  * documents). Returns 0 with *out filled, whether the target checked out or not (see
  * first_problem), or ASR_E* when the check itself could not run (ASR_EINVAL: bad filter or
  * no collection name; ASR_EIO: a server failed; the map's own error). */
+/* expected < 0: count what the run would write from the source (needs a source). */
 int asr_mongo_verify(const asr_mongo_conn_t *source, const char *filter_json,
                      const asr_mongo_conn_t *target, int64_t expected, uint32_t sample_n,
                      asr_verify_map_fn map, void *ud, asr_verify_result_t *out, asr_err_t *err);

@@ -102,6 +102,20 @@ return {
     assert.are.equal(n, #dump("e2e.mig_upsert"))
   end)
 
+  it("--verify passes on a good run and fails on a target with a document removed", function()
+    local code, stdout, stderr = migrate("insert", "mig_verify", {"--verify"})
+    assert.are.equal(0, code, stderr)
+    assert.matches("Verify: ok: target holds %d+ documents as expected; %d+ sampled documents equal", stdout)
+    -- remove one document from the target, then check again without loading
+    local victim = dump("e2e.mig_verify")[10]
+    local one = h.write(h.path("victim.jsonl"), string.format('{"_id":{"$oid":"%s"}}\n', victim._id["$oid"]))
+    code, _, stderr = h.run({"--source", "jsonl:" .. one, "--target", ns("e2e.mig_verify"), "--mode", "delete", "-q"})
+    assert.are.equal(0, code, stderr)
+    code, _, stderr = migrate("insert", "mig_verify", {"--verify-only"})
+    assert.are.equal(1, code)
+    assert.matches("verify failed: target holds %d+ documents, expected %d+", stderr)
+  end)
+
   it("keeps exact counts while workers change mid-run", function()
     local strategy = h.write(h.path("mongo_resize.lua"), string.format([[
 local step = 0
