@@ -9,6 +9,7 @@
 
 #include "lua/template_ops.h"
 #include "sources/source.h"
+#include "template/mgodatagen.h"
 #include "template/template.h"
 
 typedef struct generator {
@@ -19,6 +20,8 @@ typedef struct generator {
   char *strategy_path; /* where workers find the custom operators; NULL: none */
   char **custom_ops;   /* owned copies of the spec's names */
   size_t ncustom;
+  asr_template_ref_t *refs; /* collections $ref may name: compiled templates, owned */
+  size_t nrefs;
 } generator_t;
 
 struct asr_source_worker {
@@ -82,6 +85,11 @@ static int gen_worker_open(asr_source_t *s, asr_source_worker_t **out, asr_err_t
 static void gen_destroy(asr_source_t *s) {
   generator_t *g = (generator_t *)s;
   asr_template_free(g->tpl);
+  for (size_t i = 0; i < g->nrefs; i++) {
+    asr_template_free((asr_template_t *)g->refs[i].tpl);
+    free((char *)g->refs[i].name);
+  }
+  free(g->refs);
   for (size_t i = 0; i < g->ncustom; i++) free(g->custom_ops[i]);
   free(g->custom_ops);
   free(g->strategy_path);
@@ -104,6 +112,50 @@ static int copy_custom_ops(generator_t *g, const asr_source_spec_t *spec, asr_er
   return 0;
 }
 
+/* Adds one compiled collection to the ones $ref may name (takes ownership of tpl). */
+static int add_ref(generator_t *g, const char *name, asr_template_t *tpl, uint64_t count,
+                   uint64_t seed, asr_err_t *err) {
+  asr_template_ref_t *grown = realloc(g->refs, (g->nrefs + 1) * sizeof *grown);
+  char *copy = strdup(name);
+  if (!grown || !copy) {
+    free(copy);
+    if (grown) g->refs = grown;
+    asr_template_free(tpl);
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  }
+  g->refs = grown;
+  g->refs[g->nrefs++] = (asr_template_ref_t){copy, tpl, count, seed};
+  return 0;
+}
+
+static asr_template_options_t compile_options(const generator_t *g) {
+  return (asr_template_options_t){.custom_ops = (const char *const *)g->custom_ops,
+                                  .ncustom = g->ncustom,
+                                  .refs = g->refs,
+                                  .nrefs = g->nrefs,
+                                  .total = g->total};
+}
+
+/* Compiles the strategy's declared collections, in order; each may $ref the earlier ones. */
+static int compile_collections(generator_t *g, const asr_source_spec_t *spec, asr_err_t *err) {
+  int rc = 0;
+  for (size_t i = 0; i < spec->ncollections && rc == 0; i++) {
+    const asr_source_collection_t *c = &spec->collections[i];
+    asr_template_options_t opt = compile_options(g);
+    opt.total = (uint64_t)c->total;
+    asr_template_t *tpl = NULL;
+    if (c->template_json)
+      rc = asr_template_compile(c->template_json, strlen(c->template_json), c->name, &opt, &tpl, err);
+    else
+      rc = asr_template_compile_file(c->template_path, &opt, &tpl, err);
+    if (rc == 0) {
+      uint64_t seed = c->seed >= 0 ? (uint64_t)c->seed : spec->seed;
+      rc = add_ref(g, c->name, tpl, (uint64_t)c->total, seed, err);
+    }
+  }
+  return rc;
+}
+
 static const asr_source_vt_t generator_vt = {
     .kind = "template",
     .next = gen_next,
@@ -112,6 +164,9 @@ static const asr_source_vt_t generator_vt = {
     .worker_close = gen_worker_close,
     .destroy = gen_destroy,
 };
+
+static int finish_open(generator_t *g, const asr_source_spec_t *spec, const char *what, int rc,
+                       asr_source_t **out, asr_err_t *err);
 
 int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {
   if (spec->limit < 0)
@@ -124,8 +179,8 @@ int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out,
   g->seed = spec->seed;
   g->total = (uint64_t)spec->limit;
   int rc = copy_custom_ops(g, spec, err);
-  asr_template_options_t opt = {.custom_ops = (const char *const *)g->custom_ops,
-                                .ncustom = g->ncustom, .total = g->total};
+  if (!rc) rc = compile_collections(g, spec, err);
+  asr_template_options_t opt = compile_options(g);
   size_t plen = spec->path ? strlen(spec->path) : 0;
   if (!rc && spec->template_json) /* inline, or a Lua template the strategy converted */
     rc = asr_template_compile(spec->template_json, strlen(spec->template_json),
@@ -137,15 +192,23 @@ int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out,
     rc = asr_template_compile_file(spec->path, &opt, &g->tpl, err);
   else if (!rc)
     rc = asr_err_set(err, ASR_EINVAL, "a template source needs a template file or text");
+  return finish_open(g, spec, spec->path ? spec->path : "(inline)", rc, out, err);
+}
+
+/* Sets the clock on every template and the description; frees g on failure. */
+static int finish_open(generator_t *g, const asr_source_spec_t *spec, const char *what, int rc,
+                       asr_source_t **out, asr_err_t *err) {
   int64_t clock_ms = spec->has_clock ? spec->clock_ms : (int64_t)(time(NULL)) * 1000;
-  if (rc == 0) asr_template_set_now(g->tpl, clock_ms);
+  if (rc == 0) {
+    asr_template_set_now(g->tpl, clock_ms);
+    for (size_t i = 0; i < g->nrefs; i++) asr_template_set_now((asr_template_t *)g->refs[i].tpl, clock_ms);
+  }
   char clock[32];
   time_t secs = (time_t)(clock_ms / 1000);
   struct tm tm;
   strftime(clock, sizeof clock, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&secs, &tm));
   if (rc == 0 && asprintf(&g->base.description, "template %s (%llu documents, seed %llu, clock %s%s)",
-                          spec->path ? spec->path : "(inline)", (unsigned long long)g->total,
-                          (unsigned long long)g->seed, clock,
+                          what, (unsigned long long)g->total, (unsigned long long)g->seed, clock,
                           spec->has_clock ? "" : ", pin with --now") < 0) {
     g->base.description = NULL;
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
@@ -156,4 +219,47 @@ int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out,
   }
   *out = &g->base;
   return 0;
+}
+
+/* mgodatagen:config.json — generates the config's collection spec->collection (the only one
+ * when there is one); the config's other collections are compiled for $ref, in config order. */
+int asr_source_mgodatagen_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {
+  asr_mgo_collection_t *cols = NULL;
+  size_t n = 0;
+  int rc = asr_mgodatagen_load(spec->path, &cols, &n, err);
+  if (rc) return rc;
+  size_t pick = n;
+  for (size_t i = 0; i < n; i++)
+    if (spec->collection ? strcmp(cols[i].collection, spec->collection) == 0 : n == 1) pick = i;
+  if (pick == n) {
+    rc = spec->collection
+             ? asr_err_set(err, ASR_EINVAL, "%s: no collection '%s' in the config", spec->path,
+                           spec->collection)
+             : asr_err_set(err, ASR_EINVAL, "%s holds %zu collections: choose one with "
+                           "--collection NAME", spec->path, n);
+    asr_mgodatagen_free(cols, n);
+    return rc;
+  }
+  generator_t *g = calloc(1, sizeof *g);
+  if (!g) {
+    asr_mgodatagen_free(cols, n);
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  }
+  g->base.vt = &generator_vt;
+  g->seed = spec->seed;
+  g->total = spec->limit >= 0 ? (uint64_t)spec->limit : cols[pick].count;
+  rc = copy_custom_ops(g, spec, err);
+  for (size_t i = 0; i <= pick && rc == 0; i++) { /* earlier ones first: $ref targets */
+    asr_template_options_t opt = compile_options(g);
+    opt.total = i == pick ? g->total : cols[i].count;
+    asr_template_t *tpl = NULL;
+    rc = asr_template_compile_cjson(cols[i].tpl, spec->path, &opt, &tpl, err);
+    if (rc == 0 && i == pick) g->tpl = tpl;
+    else if (rc == 0) rc = add_ref(g, cols[i].collection, tpl, cols[i].count, spec->seed, err);
+  }
+  char what[512];
+  snprintf(what, sizeof what, "%s, collection %s.%s", spec->path, cols[pick].database,
+           cols[pick].collection);
+  asr_mgodatagen_free(cols, n);
+  return finish_open(g, spec, what, rc, out, err);
 }
