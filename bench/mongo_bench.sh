@@ -37,9 +37,10 @@ asrun_rate() { # workers batch
   t1=$(date +%s.%N)
   awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }'
 }
-node_rate() { # concurrency batch
+node_rate() { # concurrency batch; 0 when the driver gives up (printed to stderr)
   start_server
-  node bench/node/insert_many.mjs "$URI" bench.orders "$N" "$1" "$2"
+  node bench/node/insert_many.mjs "$URI" bench.orders "$N" "$1" "$2" 2>/tmp/asrun-bench-node.err ||
+    { echo "  (node failed: $(grep -m1 -o 'MongoBulkWriteError: [^"]*' /tmp/asrun-bench-node.err))" >&2; echo 0; }
 }
 
 echo "== $N generated service orders into CongoDB, $(nproc) cores, $(date -u +%Y-%m-%d)"
