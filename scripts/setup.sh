@@ -5,7 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config lua5.4 liblua5.4-dev libmongoc-dev libbson-dev
-          libuv1-dev libcjson-dev libcmocka-dev lua-busted lua-dkjson)
+          libuv1-dev libcjson-dev libcmocka-dev lua-busted lua-dkjson
+          clang libclang-rt-14-dev)
+# Node.js runs the reference mgeneratejs the conformance tests compare against. A machine with
+# its own node (e.g. NodeSource's, which bundles npm) keeps it: Debian's npm would conflict.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -17,6 +23,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Test peers (tests/peers: mgeneratejs 0.6.0, every version pinned by package-lock.json):
+# npm ci only when node_modules is missing or was installed from another lock.
+PEERS=tests/peers
+want="$(sha256sum "$PEERS/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$PEERS/node_modules/.asrun-lock-sha256" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing the test peers (npm ci in $PEERS)"
+  (cd "$PEERS" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$want" > "$PEERS/node_modules/.asrun-lock-sha256"
 fi
 
 BUILD_DIR="${1:-build}"
