@@ -7,16 +7,15 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake pkg-config lua5.4 liblua5.4-dev libmongoc-dev libbson-dev
           libuv1-dev libcjson-dev libcmocka-dev lua-busted lua-dkjson
           clang libclang-rt-14-dev)
-# Node.js runs the reference mgeneratejs the conformance tests compare against. A machine with
-# its own node (e.g. NodeSource's, which bundles npm) keeps it: Debian's npm would conflict.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  PACKAGES+=(nodejs npm)
-fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js runs the MongoDB test server (tests/server) and the reference mgeneratejs the
+# conformance tests compare with (tests/peers): Debian's, unless a node is there (NodeSource's
+# bundles npm, and Debian's npm would conflict with it).
+command -v node >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""
@@ -25,14 +24,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Test peers (tests/peers: mgeneratejs 0.6.0, every version pinned by package-lock.json):
-# npm ci only when node_modules is missing or was installed from another lock.
-PEERS=tests/peers
-want="$(sha256sum "$PEERS/package-lock.json" | cut -d' ' -f1)"
-if [ "$(cat "$PEERS/node_modules/.asrun-lock-sha256" 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing the test peers (npm ci in $PEERS)"
-  (cd "$PEERS" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  echo "$want" > "$PEERS/node_modules/.asrun-lock-sha256"
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  tests/server/install.sh
+  # tests/peers: mgeneratejs 0.6.0, every version pinned by package-lock.json; npm ci only when
+  # node_modules is missing or came from another lock (an npm too old for the lock: install).
+  want="$(sha256sum tests/peers/package-lock.json | cut -d' ' -f1)"
+  if [ "$(cat tests/peers/node_modules/.asrun-lock-sha256 2>/dev/null)" != "$want" ]; then
+    echo "setup: installing the test peers (npm ci in tests/peers)"
+    npm_flags=(--ignore-scripts --no-audit --no-fund --loglevel=error)
+    (cd tests/peers && { npm ci "${npm_flags[@]}" >/dev/null 2>&1 || npm install "${npm_flags[@]}" >/dev/null; })
+    echo "$want" > tests/peers/node_modules/.asrun-lock-sha256
+  fi
+else
+  echo "setup: no node/npm, so no MongoDB test server and no mgeneratejs: the tests that need them will fail" >&2
 fi
 
 BUILD_DIR="${1:-build}"

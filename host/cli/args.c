@@ -8,7 +8,8 @@
 enum {
   OPT_STRATEGY = 256, OPT_SOURCE, OPT_TARGET, OPT_PROFILE, OPT_AS_PROFILE, OPT_AUTO,
   OPT_NO_AUTO, OPT_WORKERS, OPT_BATCH, OPT_TOTAL, OPT_SEED, OPT_DRY_RUN, OPT_LOG_FORMAT,
-  OPT_QUEUE, OPT_NOW
+  OPT_QUEUE, OPT_NOW, OPT_MODE, OPT_KEYS, OPT_WRITE_CONCERN, OPT_ORDERED, OPT_FILTER,
+  OPT_PROJECTION, OPT_COPY_INDEXES, OPT_VERIFY
 };
 
 static const struct option options[] = {
@@ -25,6 +26,14 @@ static const struct option options[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"queue-size", required_argument, NULL, OPT_QUEUE},
     {"now", required_argument, NULL, OPT_NOW},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"keys", required_argument, NULL, OPT_KEYS},
+    {"write-concern", required_argument, NULL, OPT_WRITE_CONCERN},
+    {"ordered", no_argument, NULL, OPT_ORDERED},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"projection", required_argument, NULL, OPT_PROJECTION},
+    {"copy-indexes", required_argument, NULL, OPT_COPY_INDEXES},
+    {"verify", no_argument, NULL, OPT_VERIFY},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
@@ -44,12 +53,22 @@ const char *asr_cli_usage(void) {
          "  --strategy FILE          the strategy file (same as the positional argument)\n"
          "  --source SPEC            template.json | data.jsonl | dump.bson | KIND:PATH\n"
          "                           (KIND: template, jsonl, json, bson); overrides the strategy\n"
-         "  --target URI             file:PATH.jsonl | file:PATH.bson | null:\n"
-         "                           (default: file:out/NAME.jsonl)\n"
+         "  --target URI             file:PATH.jsonl | file:PATH.bson | null: |\n"
+         "                           mongodb://HOST/DB.COLLECTION (default: file:out/NAME.jsonl)\n"
          "  --total N                documents to generate (template) or at most read\n"
          "  --seed N                 generation seed: document i depends only on (seed, i)\n"
          "  --now TIME               generation clock for $now and $objectid (epoch ms or\n"
          "                           ISO-8601); default: the run's start, shown in the plan\n"
+         "\n"
+         "MongoDB and Cosmos DB:\n"
+         "  --mode MODE              insert (default) | upsert | merge | delete\n"
+         "  --keys A,B               key fields for upsert, merge and delete (default: _id)\n"
+         "  --ordered                ordered bulk writes (default: unordered)\n"
+         "  --write-concern W        majority or a number\n"
+         "  --filter JSON            source filter (Extended JSON)\n"
+         "  --projection JSON        source projection (Extended JSON)\n"
+         "  --copy-indexes WHEN      copy the source's indexes to the target: before | after\n"
+         "  --verify                 after the run, compare counts and sampled documents\n"
          "\n"
          "Throughput:\n"
          "  --workers N              worker threads (default: number of CPUs)\n"
@@ -115,6 +134,22 @@ static int apply_option(int opt, const char *arg, asr_cli_t *cli, asr_err_t *err
   case OPT_SEED: return parse_count("seed", arg, 0, INT64_MAX, &cli->seed, err);
   case OPT_QUEUE: return parse_count("queue-size", arg, 1, 100000, &cli->queue_size, err);
   case OPT_NOW: cli->now = arg; return 0;
+  case OPT_MODE:
+    if (strcmp(arg, "insert") && strcmp(arg, "upsert") && strcmp(arg, "merge") && strcmp(arg, "delete"))
+      return asr_err_set(err, ASR_EINVAL, "--mode: expected insert, upsert, merge or delete, got '%s'", arg);
+    cli->mode = arg;
+    return 0;
+  case OPT_KEYS: cli->keys = arg; return 0;
+  case OPT_WRITE_CONCERN: cli->write_concern = arg; return 0;
+  case OPT_ORDERED: cli->ordered = 1; return 0;
+  case OPT_FILTER: cli->filter = arg; return 0;
+  case OPT_PROJECTION: cli->projection = arg; return 0;
+  case OPT_COPY_INDEXES:
+    if (strcmp(arg, "before") && strcmp(arg, "after"))
+      return asr_err_set(err, ASR_EINVAL, "--copy-indexes: expected before or after, got '%s'", arg);
+    cli->copy_indexes = arg;
+    return 0;
+  case OPT_VERIFY: cli->verify = 1; return 0;
   case OPT_DRY_RUN: cli->dry_run = 1; return 0;
   case OPT_LOG_FORMAT:
     cli->log_format_set = 1;

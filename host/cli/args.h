@@ -15,6 +15,14 @@ typedef struct asr_cli {
   int auto_scaling;       /* -1 unset, 0 --no-auto-scaling, 1 --auto-scaling */
   int64_t workers, batch_size, total, seed, queue_size; /* -1: unset */
   const char *now;        /* --now: the generation clock, ms or ISO-8601 */
+  /* MongoDB targets and sources */
+  const char *mode;       /* --mode insert|upsert|merge|delete */
+  const char *keys;       /* --keys a,b: key fields for upsert/merge/delete */
+  const char *write_concern; /* --write-concern majority|N */
+  int ordered;            /* --ordered */
+  const char *filter, *projection; /* --filter / --projection: Extended JSON */
+  const char *copy_indexes; /* --copy-indexes before|after */
+  int verify;             /* --verify */
   int dry_run, help, version;
   int log_format_set;
   asr_log_format_t log_format;

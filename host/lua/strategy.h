@@ -22,6 +22,10 @@ typedef struct asr_strategy {
   int auto_scaling;       /* scaling.enabled: -1 not set, 0, 1 */
   double tick_interval;   /* seconds between on_tick calls; 0: not set */
   int has_transform, has_on_start, has_on_finish, has_on_tick;
+  /* MongoDB target settings (target = { uri = ..., database = ..., ... }) */
+  char *target_database, *target_collection, *write_mode, *keys, *write_concern;
+  char *copy_indexes;
+  int ordered, verify;    /* -1: not set */
   struct lua_State *L;    /* owns the hooks; NULL for a strategy-less run */
   int ref;                /* registry reference to the strategy table */
 } asr_strategy_t;

@@ -29,6 +29,75 @@ static int copy_source(const asr_cli_t *cli, const asr_strategy_t *st, asr_confi
   cfg->source.kind = strdup(st->source.kind);
   if (st->source.path) cfg->source.path = strdup(st->source.path);
   if (st->source.template_json) cfg->source.template_json = strdup(st->source.template_json);
+  if (st->source.database) cfg->source.database = strdup(st->source.database);
+  if (st->source.collection) cfg->source.collection = strdup(st->source.collection);
+  if (st->source.filter) cfg->source.filter = strdup(st->source.filter);
+  if (st->source.projection) cfg->source.projection = strdup(st->source.projection);
+  cfg->source.cursor_batch = st->source.cursor_batch;
+  return 0;
+}
+
+static int write_mode_of(const char *name, int *out) {
+  static const char *const modes[] = {"insert", "upsert", "merge", "delete"}; /* asr_write_mode_t */
+  for (int i = 0; i < 4; i++)
+    if (strcmp(name, modes[i]) == 0) return *out = i, 0;
+  return -1;
+}
+
+/* "a,b" → {"a", "b"} */
+static int split_keys(const char *text, char ***out, size_t *n, asr_err_t *err) {
+  *n = 0;
+  *out = NULL;
+  char *copy = strdup(text), *save = NULL;
+  if (!copy) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  for (char *k = strtok_r(copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+    char **grown = realloc(*out, (*n + 1) * sizeof *grown);
+    if (!grown || !(grown[*n] = strdup(k))) {
+      free(grown ? grown : *out);
+      free(copy);
+      return asr_err_set(err, ASR_ENOMEM, "out of memory");
+    }
+    *out = grown;
+    (*n)++;
+  }
+  free(copy);
+  if (*n == 0) return asr_err_set(err, ASR_EINVAL, "--keys: no key field given");
+  return 0;
+}
+
+/* The MongoDB-specific settings: command line over strategy. */
+static int copy_mongo(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
+                      asr_err_t *err) {
+  const char *mode = cli->mode ? cli->mode : st && st->write_mode ? st->write_mode : "insert";
+  if (write_mode_of(mode, &cfg->write_mode) != 0)
+    return asr_err_set(err, ASR_EINVAL, "unknown write mode '%s' (insert, upsert, merge, delete)", mode);
+  const char *keys = cli->keys ? cli->keys : st ? st->keys : NULL;
+  if (keys) {
+    int rc = split_keys(keys, &cfg->keys, &cfg->nkeys, err);
+    if (rc) return rc;
+  }
+  cfg->ordered = cli->ordered || (st && st->ordered > 0);
+  const char *wc = cli->write_concern ? cli->write_concern : st ? st->write_concern : NULL;
+  if (wc) cfg->write_concern = strdup(wc);
+  if (st && st->target_database) cfg->target_database = strdup(st->target_database);
+  if (st && st->target_collection) cfg->target_collection = strdup(st->target_collection);
+  cfg->verify = cli->verify || (st && st->verify > 0);
+  const char *ci = cli->copy_indexes ? cli->copy_indexes : st ? st->copy_indexes : NULL;
+  if (ci) {
+    if (strcmp(ci, "before") && strcmp(ci, "after"))
+      return asr_err_set(err, ASR_EINVAL, "copy_indexes must be \"before\" or \"after\", got '%s'", ci);
+    cfg->copy_indexes = strdup(ci);
+  }
+  const char *filter = cli->filter ? cli->filter : NULL;
+  const char *projection = cli->projection ? cli->projection : NULL;
+  if (filter) {
+    free(cfg->source.filter);
+    cfg->source.filter = strdup(filter);
+  }
+  if (projection) {
+    free(cfg->source.projection);
+    cfg->source.projection = strdup(projection);
+  }
   return 0;
 }
 
@@ -79,11 +148,17 @@ int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_
       cfg->target = NULL;
   }
   if (!cfg->name || !cfg->target || !cfg->profile) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  return 0;
+  return copy_mongo(cli, st, cfg, err);
 }
 
 void asr_config_free(asr_config_t *cfg) {
   asr_source_spec_free(&cfg->source);
+  for (size_t i = 0; i < cfg->nkeys; i++) free(cfg->keys[i]);
+  free(cfg->keys);
+  free(cfg->write_concern);
+  free(cfg->target_database);
+  free(cfg->target_collection);
+  free(cfg->copy_indexes);
   free(cfg->name);
   free(cfg->target);
   free(cfg->profile);

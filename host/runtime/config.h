@@ -24,6 +24,15 @@ typedef struct asr_config {
   int auto_scaling;
   double tick_interval;
   int dry_run;
+  /* MongoDB targets */
+  char *target_database, *target_collection;
+  int write_mode;           /* asr_write_mode_t */
+  char **keys;              /* key fields (NULL: _id) */
+  size_t nkeys;
+  int ordered;
+  char *write_concern;
+  int verify;
+  char *copy_indexes;       /* NULL, "before" or "after" */
 } asr_config_t;
 
 /* strategy may be NULL (a --source run). Returns 0 or ASR_EINVAL. */

@@ -119,7 +119,18 @@ static int open_run(run_t *r, asr_err_t *err) {
   if (cli->strategy && (rc = asr_strategy_load(cli->strategy, &r->strategy, err))) return rc;
   if ((rc = asr_config_build(cli, r->strategy, &r->cfg, err))) return rc;
   if ((rc = asr_source_open(&r->cfg.source, &r->source, err))) return rc;
-  asr_sink_options_t opt = {.dry_run = r->cfg.dry_run, .overwrite = 1};
+  asr_sink_options_t opt = {
+      .dry_run = r->cfg.dry_run,
+      .overwrite = 1,
+      .database = r->cfg.target_database,
+      .collection = r->cfg.target_collection,
+      .mode = r->cfg.write_mode,
+      .keys = (const char *const *)r->cfg.keys,
+      .nkeys = r->cfg.nkeys,
+      .ordered = r->cfg.ordered,
+      .write_concern = r->cfg.write_concern,
+      .workers = r->cfg.workers,
+  };
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
   if (r->strategy && r->strategy->has_transform)
     asr_lua_transform_factory(&r->transform, r->strategy->path);
@@ -228,31 +239,31 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
   return rc;
 }
 
+/* Starts the pipeline, runs the loop until every thread is done, then reports. */
+static int execute(run_t *r, asr_err_t *err) {
+  r->loop.data = r;
+  int rc = start_loop(r, err);
+  if (!r->pipeline) { /* nothing will fire the done async: close the handles ourselves */
+    close_handles(r);
+    return rc;
+  }
+  uv_run(&r->loop, UV_RUN_DEFAULT); /* returns once on_done_async closed the handles */
+  int wrc = asr_pipeline_wait(r->pipeline, err);
+  return finish_run(r, rc ? rc : wrc, err);
+}
+
 int asr_run(const asr_cli_t *cli, asr_err_t *err) {
   run_t r = {.cli = cli};
   int rc = open_run(&r, err);
   if (rc == 0 && r.cfg.dry_run) {
     asr_plan_print(stdout, &r.cfg, r.strategy, r.source, r.sink, 1);
-    run_close(&r);
-    return 0;
-  }
-  if (rc == 0 && asr_log_enabled(ASR_LOG_INFO)) log_plan(&r);
-  asr_run_info_t info = {0};
-  if (rc == 0) {
-    info = (asr_run_info_t){r.cfg.name, r.source->description, r.cfg.target, r.cfg.profile,
-                            r.cfg.workers, r.cfg.batch_size, r.cfg.source.limit, r.cfg.seed,
-                            r.cfg.auto_scaling};
+  } else if (rc == 0) {
+    if (asr_log_enabled(ASR_LOG_INFO)) log_plan(&r);
+    asr_run_info_t info = {r.cfg.name, r.source->description, r.cfg.target, r.cfg.profile,
+                           r.cfg.workers, r.cfg.batch_size, r.cfg.source.limit, r.cfg.seed,
+                           r.cfg.auto_scaling};
     rc = asr_hooks_on_start(r.strategy, &info, err);
-  }
-  if (rc == 0) {
-    r.loop.data = &r;
-    rc = start_loop(&r, err);
-    if (rc == 0 || r.pipeline) {
-      uv_run(&r.loop, UV_RUN_DEFAULT);
-      int wrc = asr_pipeline_wait(r.pipeline, err);
-      rc = rc ? rc : wrc;
-      rc = finish_run(&r, rc, err);
-    }
+    if (rc == 0) rc = execute(&r, err);
   }
   run_close(&r);
   return rc;

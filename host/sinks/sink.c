@@ -3,6 +3,24 @@
 
 #include <string.h>
 
+#include "sinks/mongo.h"
+
+static int open_mongo(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
+                      asr_err_t *err) {
+  asr_mongo_target_t t = {
+      .uri = uri,
+      .database = opt->database,
+      .collection = opt->collection,
+      .mode = (asr_write_mode_t)opt->mode,
+      .keys = opt->keys,
+      .nkeys = opt->nkeys,
+      .ordered = opt->ordered,
+      .write_concern = opt->write_concern,
+      .pool_size = opt->workers,
+  };
+  return asr_sink_mongo_open(&t, opt, out, err);
+}
+
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
                   asr_err_t *err) {
   *out = NULL;
@@ -14,14 +32,12 @@ int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **o
   }
   if (strcmp(uri, "null:") == 0 || strcmp(uri, "null") == 0) return asr_sink_null_open(opt, out, err);
   if (strncmp(uri, "mongodb://", 10) == 0 || strncmp(uri, "mongodb+srv://", 14) == 0)
-    return asr_err_set(err, ASR_EINVAL,
-                       "target %.*s...: MongoDB targets are not available in this build yet",
-                       (int)strcspn(uri, ":"), uri);
+    return open_mongo(uri, opt, out, err);
   size_t scheme_len = strspn(uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
   if (scheme_len > 0 && uri[scheme_len] == ':')
     return asr_err_set(err, ASR_EINVAL,
                        "unknown target scheme '%.*s:' (known: file:PATH.jsonl, file:PATH.bson, "
-                       "null:)", (int)scheme_len, uri);
+                       "null:, mongodb://, mongodb+srv://)", (int)scheme_len, uri);
   return asr_sink_file_open(uri, opt, out, err); /* a bare path is a file */
 }
 

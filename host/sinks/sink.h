@@ -42,6 +42,14 @@ struct asr_sink {
 typedef struct asr_sink_options {
   int dry_run;      /* validate only: create nothing */
   int overwrite;    /* replace an existing output file (default: yes, as mongoexport does) */
+  /* MongoDB targets (ignored by the others) */
+  const char *database, *collection; /* NULL: from the URI path /db.collection */
+  int mode;                          /* asr_write_mode_t (sinks/mongo.h) */
+  const char *const *keys;           /* key fields for upsert/merge/delete; NULL: _id */
+  size_t nkeys;
+  int ordered;
+  const char *write_concern;
+  uint32_t workers;                  /* initial client pool size */
 } asr_sink_options_t;
 
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,

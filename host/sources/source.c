@@ -4,6 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sources/mongo.h"
+
+static int open_mongo(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {
+  asr_mongo_source_cfg_t cfg = {
+      .uri = spec->path,
+      .database = spec->database,
+      .collection = spec->collection,
+      .filter_json = spec->filter,
+      .projection_json = spec->projection,
+      .cursor_batch = spec->cursor_batch,
+      .limit = spec->limit,
+  };
+  return asr_source_mongo_open(&cfg, out, err);
+}
+
 static const struct {
   const char *kind;
   int (*open)(const asr_source_spec_t *, asr_source_t **, asr_err_t *);
@@ -12,9 +27,10 @@ static const struct {
     {"jsonl", asr_source_jsonl_open},
     {"json", asr_source_json_array_open},
     {"bson", asr_source_bson_open},
+    {"mongodb", open_mongo},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
-#define KNOWN_KINDS "template, jsonl, json, bson"
+#define KNOWN_KINDS "template, jsonl, json, bson, mongodb"
 
 static int ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
@@ -35,6 +51,11 @@ static int known_kind(const char *kind) {
 }
 
 int asr_source_spec_parse(const char *text, asr_source_spec_t *spec, asr_err_t *err) {
+  if (strncmp(text, "mongodb://", 10) == 0 || strncmp(text, "mongodb+srv://", 14) == 0) {
+    spec->kind = strdup("mongodb");
+    spec->path = strdup(text);
+    return 0;
+  }
   const char *colon = strchr(text, ':');
   size_t klen = colon ? (size_t)(colon - text) : 0;
   if (colon && klen > 0 && strspn(text, "abcdefghijklmnopqrstuvwxyz") == klen) {
@@ -59,7 +80,12 @@ void asr_source_spec_free(asr_source_spec_t *spec) {
   free(spec->kind);
   free(spec->path);
   free(spec->template_json);
+  free(spec->database);
+  free(spec->collection);
+  free(spec->filter);
+  free(spec->projection);
   spec->kind = spec->path = spec->template_json = NULL;
+  spec->database = spec->collection = spec->filter = spec->projection = NULL;
 }
 
 int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {

@@ -44,6 +44,10 @@ typedef struct asr_source_spec {
   uint64_t seed;
   int has_clock;       /* template: pin $now and $objectid times to clock_ms (--now) */
   int64_t clock_ms;
+  /* mongodb: path holds the URI */
+  char *database, *collection; /* NULL: from the URI path /db.collection */
+  char *filter, *projection;   /* Extended JSON */
+  int32_t cursor_batch;
 } asr_source_spec_t;
 
 /* Resolves a spec string "KIND:PATH" or a bare path (kind from the extension: .json is a

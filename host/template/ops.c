@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "template/node.h"
+#include "template/ops_ext.h"
 
 #define MAX_SAFE_INT 9007199254740991LL /* 2^53 - 1: chance.js's integer range */
 
@@ -491,5 +492,51 @@ const asr_tpl_op_t asr_tpl_ops[] = {
     {"oid", "", compile_objectid, gen_objectid},
     {"pick", "array,element", compile_pick, gen_pick},
     {"string", "length,pool", compile_string, gen_string},
+    /* mgeneratejs's other built-ins and chance.js's operators (ops_ext.h) */
+    {"long", "min,max", compile_number_long, gen_int},
+    {"join", "array,sep", asr_tplx_compile_join, asr_tplx_gen_join},
+    {"pickset", "array,quantity", asr_tplx_compile_pickset, asr_tplx_gen_pickset},
+    {"coordinates", "long_lim,lat_lim", asr_tplx_compile_coordinates, asr_tplx_gen_coordinates},
+    {"coordinate", "long_lim,lat_lim", asr_tplx_compile_coordinates, asr_tplx_gen_coordinates},
+    {"coord", "long_lim,lat_lim", asr_tplx_compile_coordinates, asr_tplx_gen_coordinates},
+    {"point", "long_lim,lat_lim", asr_tplx_compile_coordinates, asr_tplx_gen_point},
+    {"linestring", "locs,long_lim,lat_lim", asr_tplx_compile_linestring, asr_tplx_gen_linestring},
+    {"polygon", "corners,long_lim,lat_lim", asr_tplx_compile_polygon, asr_tplx_gen_polygon},
+    {"geometries", "types,number,locs,corners,long_lim,lat_lim", asr_tplx_compile_geometries,
+     asr_tplx_gen_geometries},
+    {"binary", "length,subtype", asr_tplx_compile_binary, asr_tplx_gen_binary},
+    {"maxkey", "", asr_tplx_compile_none, asr_tplx_gen_maxkey},
+    {"minkey", "", asr_tplx_compile_none, asr_tplx_gen_minkey},
+    {"numberDecimal", "min,max,fixed", asr_tplx_compile_decimal, asr_tplx_gen_decimal},
+    {"decimal", "min,max,fixed", asr_tplx_compile_decimal, asr_tplx_gen_decimal},
+    {"regex", "string,flags", asr_tplx_compile_regex, asr_tplx_gen_regex},
+    {"timestamp", "t,i", asr_tplx_compile_timestamp, asr_tplx_gen_timestamp},
+    {"name", "gender,middle,middle_initial,prefix,suffix", asr_tplx_compile_name, asr_tplx_gen_name},
+    {"first", "gender", asr_tplx_compile_first, asr_tplx_gen_first},
+    {"last", "", asr_tplx_compile_none, asr_tplx_gen_last},
+    {"email", "domain,length", asr_tplx_compile_email, asr_tplx_gen_email},
+    {"phone", "formatted,parens", asr_tplx_compile_phone, asr_tplx_gen_phone},
+    {"word", "length,syllables,capitalize", asr_tplx_compile_word, asr_tplx_gen_word},
+    {"sentence", "words,punctuation", asr_tplx_compile_sentence, asr_tplx_gen_sentence},
+    {"paragraph", "sentences,linebreak", asr_tplx_compile_paragraph, asr_tplx_gen_paragraph},
+    {"ip", "", asr_tplx_compile_none, asr_tplx_gen_ip},
+    {"url", "protocol,domain,domain_prefix,path,extensions", asr_tplx_compile_url, asr_tplx_gen_url},
+    {"domain", "tld", asr_tplx_compile_domain, asr_tplx_gen_domain},
+    {"address", "short_suffix,syllables", asr_tplx_compile_street, asr_tplx_gen_address},
+    {"street", "short_suffix,syllables", asr_tplx_compile_street, asr_tplx_gen_street},
+    {"city", "", asr_tplx_compile_none, asr_tplx_gen_city},
+    {"state", "full,territories", asr_tplx_compile_state, asr_tplx_gen_state},
+    {"country", "full", asr_tplx_compile_country, asr_tplx_gen_country},
+    {"zip", "plusfour", asr_tplx_compile_zip, asr_tplx_gen_zip},
+    {"age", "type", asr_tplx_compile_age, asr_tplx_gen_age},
+    {"year", "min,max", asr_tplx_compile_year, asr_tplx_gen_year},
+    {"month", "min,max", asr_tplx_compile_month, asr_tplx_gen_month},
+    {"weekday", "weekday_only", asr_tplx_compile_weekday, asr_tplx_gen_weekday},
+    {"guid", "version", asr_tplx_compile_guid, asr_tplx_gen_guid},
+    {"uuid", "version", asr_tplx_compile_uuid, asr_tplx_gen_uuid},
+    {"hash", "length,casing", asr_tplx_compile_hash, asr_tplx_gen_hash},
+    {"color", "format,grayscale,casing,min,max", asr_tplx_compile_color, asr_tplx_gen_color},
+    {"company", "", asr_tplx_compile_none, asr_tplx_gen_company},
+    {"currency", "", asr_tplx_compile_none, asr_tplx_gen_currency},
 };
 const size_t asr_tpl_nops = sizeof asr_tpl_ops / sizeof asr_tpl_ops[0];

@@ -73,12 +73,12 @@ describe("bad input", function()
 
   it("unknown source kind", function()
     local p = strategy("badsrc.lua", "return { source = 'xml:data.xml' }")
-    fails({p}, 2, "unknown source kind 'xml' (known: template, jsonl, json, bson)")
+    fails({p}, 2, "unknown source kind 'xml' (known: template, jsonl, json, bson, mongodb)")
   end)
 
   it("unknown target scheme", function()
     fails({"--source", TPL, "--total", "5", "--target", "s3://bucket/x"}, 2,
-      "unknown target scheme 's3:' (known: file:PATH.jsonl, file:PATH.bson, null:)")
+      "unknown target scheme 's3:' (known: file:PATH.jsonl, file:PATH.bson, null:, mongodb://, mongodb+srv://)")
   end)
 
   it("unknown and malformed flags", function()
