@@ -5,13 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config lua5.4 liblua5.4-dev libmongoc-dev libbson-dev
-          libuv1-dev libcjson-dev libcmocka-dev lua-busted lua-dkjson)
+          libuv1-dev libcjson-dev libcmocka-dev lua-busted lua-dkjson
+          clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# The MongoDB test server (tests/server) runs on Node.js: Debian's, unless a node is there.
+# Node.js runs the MongoDB test server (tests/server) and the reference mgeneratejs the
+# conformance tests compare with (tests/peers): Debian's, unless a node is there (NodeSource's
+# bundles npm, and Debian's npm would conflict with it).
 command -v node >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
@@ -23,8 +26,17 @@ fi
 
 if command -v node >/dev/null && command -v npm >/dev/null; then
   tests/server/install.sh
+  # tests/peers: mgeneratejs 0.6.0, every version pinned by package-lock.json; npm ci only when
+  # node_modules is missing or came from another lock (an npm too old for the lock: install).
+  want="$(sha256sum tests/peers/package-lock.json | cut -d' ' -f1)"
+  if [ "$(cat tests/peers/node_modules/.asrun-lock-sha256 2>/dev/null)" != "$want" ]; then
+    echo "setup: installing the test peers (npm ci in tests/peers)"
+    npm_flags=(--ignore-scripts --no-audit --no-fund --loglevel=error)
+    (cd tests/peers && { npm ci "${npm_flags[@]}" >/dev/null 2>&1 || npm install "${npm_flags[@]}" >/dev/null; })
+    echo "$want" > tests/peers/node_modules/.asrun-lock-sha256
+  fi
 else
-  echo "setup: no node/npm, so no MongoDB test server: the tests that need it will fail" >&2
+  echo "setup: no node/npm, so no MongoDB test server and no mgeneratejs: the tests that need them will fail" >&2
 fi
 
 BUILD_DIR="${1:-build}"

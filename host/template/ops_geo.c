@@ -191,7 +191,7 @@ static int eval_lim(asr_tpl_gen_t *g, const geo_lim_t *l, steps_t *s) {
     asr_tpl_num_t a, b;
     rc = asr_tpl_eval_num(g, &l->lo, &a);
     if (rc == 0) rc = asr_tpl_eval_num(g, &l->hi, &b);
-    lo = a.isint ? (double)a.i : a.d, hi = b.isint ? (double)b.i : b.d;
+    if (rc == 0) lo = a.isint ? (double)a.i : a.d, hi = b.isint ? (double)b.i : b.d;
   }
   if (rc) return rc;
   if (!(fabs(lo) <= l->bound && fabs(hi) <= l->bound)) return ASR_EINVAL;
