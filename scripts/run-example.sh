@@ -3,5 +3,5 @@
 # default (a JSON-lines file under ./out/, no server needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh build
+ASRUN_TEST_DEPS=0 scripts/setup.sh build
 exec build/asrun strategies/generate_orders.lua --profile balanced "$@"

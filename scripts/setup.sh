@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what asrun needs from Debian (idempotent: quick when everything is there) and
 # builds it. Usage: scripts/setup.sh [BUILD_DIR] [extra cmake args...]
+# ASRUN_TEST_DEPS=0 skips what only the tests need (Node.js, the test server, the peers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,8 @@ done
 # Node.js runs the MongoDB test server (tests/server) and the reference mgeneratejs the
 # conformance tests compare with (tests/peers): Debian's, unless a node is there (NodeSource's
 # bundles npm, and Debian's npm would conflict with it).
-command -v node >/dev/null || missing+=(nodejs npm)
+TEST_DEPS="${ASRUN_TEST_DEPS:-1}"
+[ "$TEST_DEPS" = 0 ] || command -v node >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""
@@ -24,7 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if command -v node >/dev/null && command -v npm >/dev/null; then
+if [ "$TEST_DEPS" = 0 ]; then
+  : # the example run needs no server and no peers
+elif command -v node >/dev/null && command -v npm >/dev/null; then
   tests/server/install.sh
   # tests/peers: mgeneratejs 0.6.0, every version pinned by package-lock.json; npm ci only when
   # node_modules is missing or came from another lock (an npm too old for the lock: install).

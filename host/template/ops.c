@@ -159,8 +159,10 @@ static int compile_int_range(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t 
   return rc ? rc : check_order(c, &n->p[0], &n->p[1]);
 }
 
+/* mgeneratejs 0.6 ($integer, lib/operators/integer.js) defaults to a 32-bit range, not
+ * chance.js's 2^53: the values are int32, as mgeneratejs prints them. */
 static int compile_integer(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  int rc = compile_int_range(c, opts, n, INT64_MIN, INT64_MAX, -MAX_SAFE_INT, MAX_SAFE_INT);
+  int rc = compile_int_range(c, opts, n, INT64_MIN, INT64_MAX, INT32_MIN, INT32_MAX);
   /* constant bounds fix the type for the whole run: int32 when the range fits */
   if (rc == 0 && !n->p[0].node && !n->p[1].node)
     n->flags = n->p[0].i >= INT32_MIN && n->p[1].i <= INT32_MAX ? INT_32 : INT_64;
