@@ -9,7 +9,7 @@ enum {
   OPT_STRATEGY = 256, OPT_SOURCE, OPT_TARGET, OPT_PROFILE, OPT_AS_PROFILE, OPT_AUTO,
   OPT_NO_AUTO, OPT_WORKERS, OPT_BATCH, OPT_TOTAL, OPT_SEED, OPT_DRY_RUN, OPT_LOG_FORMAT,
   OPT_QUEUE, OPT_NOW, OPT_MODE, OPT_KEYS, OPT_WRITE_CONCERN, OPT_ORDERED, OPT_FILTER,
-  OPT_PROJECTION, OPT_COPY_INDEXES, OPT_VERIFY
+  OPT_PROJECTION, OPT_COPY_INDEXES, OPT_VERIFY, OPT_VERIFY_ONLY, OPT_COLLECTION
 };
 
 static const struct option options[] = {
@@ -34,6 +34,8 @@ static const struct option options[] = {
     {"projection", required_argument, NULL, OPT_PROJECTION},
     {"copy-indexes", required_argument, NULL, OPT_COPY_INDEXES},
     {"verify", no_argument, NULL, OPT_VERIFY},
+    {"verify-only", no_argument, NULL, OPT_VERIFY_ONLY},
+    {"collection", required_argument, NULL, OPT_COLLECTION},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
@@ -52,7 +54,9 @@ const char *asr_cli_usage(void) {
          "Input and output:\n"
          "  --strategy FILE          the strategy file (same as the positional argument)\n"
          "  --source SPEC            template.json | data.jsonl | dump.bson | KIND:PATH\n"
-         "                           (KIND: template, jsonl, json, bson); overrides the strategy\n"
+         "                           (KIND: template, jsonl, json, bson, mongodb, mgodatagen);\n"
+         "                           overrides the strategy\n"
+         "  --collection NAME        the collection of an mgodatagen config to generate\n"
          "  --target URI             file:PATH.jsonl | file:PATH.bson | null: |\n"
          "                           mongodb://HOST/DB.COLLECTION (default: file:out/NAME.jsonl)\n"
          "  --total N                documents to generate (template) or at most read\n"
@@ -69,6 +73,7 @@ const char *asr_cli_usage(void) {
          "  --projection JSON        source projection (Extended JSON)\n"
          "  --copy-indexes WHEN      copy the source's indexes to the target: before | after\n"
          "  --verify                 after the run, compare counts and sampled documents\n"
+         "  --verify-only            check an earlier migration: the same checks, no load\n"
          "\n"
          "Throughput:\n"
          "  --workers N              worker threads (default: number of CPUs)\n"
@@ -150,6 +155,8 @@ static int apply_option(int opt, const char *arg, asr_cli_t *cli, asr_err_t *err
     cli->copy_indexes = arg;
     return 0;
   case OPT_VERIFY: cli->verify = 1; return 0;
+  case OPT_VERIFY_ONLY: cli->verify_only = 1; return 0;
+  case OPT_COLLECTION: cli->collection = arg; return 0;
   case OPT_DRY_RUN: cli->dry_run = 1; return 0;
   case OPT_LOG_FORMAT:
     cli->log_format_set = 1;

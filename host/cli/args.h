@@ -23,6 +23,8 @@ typedef struct asr_cli {
   const char *filter, *projection; /* --filter / --projection: Extended JSON */
   const char *copy_indexes; /* --copy-indexes before|after */
   int verify;             /* --verify */
+  int verify_only;        /* --verify-only: check a previous migration, load nothing */
+  const char *collection; /* --collection: the mgodatagen config's collection to generate */
   int dry_run, help, version;
   int log_format_set;
   asr_log_format_t log_format;

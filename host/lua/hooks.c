@@ -145,6 +145,10 @@ static void build_finish(lua_State *L, const void *data) {
   set_num(L, "docs_per_second", sum->docs_per_second);
   set_int(L, "workers", sum->workers);
   set_int(L, "batch_size", sum->batch_size);
+  set_int(L, "duplicates", (lua_Integer)sum->duplicates);
+  set_int(L, "failed", (lua_Integer)sum->failed);
+  set_int(L, "throttles", (lua_Integer)sum->throttles);
+  set_int(L, "retries", (lua_Integer)sum->retries);
 }
 
 int asr_hooks_on_finish(asr_strategy_t *s, const asr_run_summary_t *sum, asr_err_t *err) {

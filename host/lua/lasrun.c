@@ -1,13 +1,20 @@
-/* asrun.core: the C functions of the asrun Lua module (BSON conversion, typed BSON values).
+/* asrun.core: the C functions of the asrun Lua module (BSON conversion, typed BSON values,
+ * Lua templates to JSON and template generation for lua/asrun/gen.lua and the specs).
  * lua/asrun/init.lua re-exports them as the public `asrun` table; this file only registers.
  * Bad arguments raise; operational failures return nil, message, code (a short string). */
 #include "lua/lasrun.h"
 
 #include <bson/bson.h>
 #include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "lua/lbson_types.h"
 #include "lua/lconv.h"
+#include "lua/ltemplate.h"
+#include "lua/template_ops.h"
+#include "template/template.h"
 #include "util/error.h"
 
 /* The encoder's output buffer, reused across calls and owned by a userdata so that a memory
@@ -73,11 +80,118 @@ static int l_is_array(lua_State *L) {
   return 1;
 }
 
+/* template_json(t [, fns]) -> JSON text, fns: the Lua template t as template JSON, and the
+ * list of the plain functions found in it ("$__lua_fn_K" is fns[K]). Functions are appended
+ * to fns when given, so several templates can share one numbering. Raises on a bad template. */
+static int l_template_json(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (lua_isnoneornil(L, 2)) {
+    lua_settop(L, 1);
+    lua_newtable(L);
+  }
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  asr_err_t err;
+  asr_err_clear(&err);
+  if (asr_ltemplate_json(L, 1, 2, "template", &err)) return luaL_error(L, "%s", err.msg);
+  lua_pushvalue(L, 2);
+  return 2;
+}
+
+/* What template_generate holds while it runs; a userdata whose __gc frees it all, so a Lua
+ * error raised midway (memory) cannot leak. */
+typedef struct gen_box {
+  asr_template_t *tpl;
+  asr_template_ext_t *ext;
+  bson_t *doc;
+  char **names;
+  size_t nnames;
+} gen_box_t;
+
+static void gen_box_free(gen_box_t *b) {
+  asr_template_free(b->tpl);
+  asr_lua_template_ops_close(b->ext);
+  if (b->doc) bson_destroy(b->doc);
+  for (size_t i = 0; i < b->nnames; i++) free(b->names[i]);
+  free(b->names);
+  memset(b, 0, sizeof *b);
+}
+
+static int gen_box_gc(lua_State *L) {
+  gen_box_free(lua_touserdata(L, 1));
+  return 0;
+}
+
+/* The custom operator names of the table at idx: string keys as they are, integer keys K as
+ * "__lua_fn_K". */
+static int collect_names(lua_State *L, int idx, gen_box_t *b) {
+  size_t cap = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    char buf[48];
+    const char *name = buf;
+    if (lua_type(L, -1) == LUA_TSTRING)
+      name = lua_tostring(L, -1);
+    else if (lua_isinteger(L, -1) && lua_tointeger(L, -1) > 0)
+      snprintf(buf, sizeof buf, ASR_LTEMPLATE_FN_PREFIX "%lld", (long long)lua_tointeger(L, -1));
+    else
+      return luaL_error(L, "operators: keys must be names or positions");
+    if (b->nnames == cap) {
+      cap = cap ? cap * 2 : 8;
+      char **p = realloc(b->names, cap * sizeof *p);
+      if (!p) return luaL_error(L, "out of memory");
+      b->names = p;
+    }
+    if (!(b->names[b->nnames] = strdup(name))) return luaL_error(L, "out of memory");
+    b->nnames++;
+  }
+  return 0;
+}
+
+/* template_generate(json, seed, index [, operators]) -> document table, or nil, message.
+ * operators: custom operators by name, and functions by position for "$__lua_fn_K" (the fns
+ * list template_json returns). Compiles on every call: for specs, not for volume. */
+static int l_template_generate(lua_State *L) {
+  size_t len;
+  const char *json = luaL_checklstring(L, 1, &len);
+  lua_Integer seed = luaL_checkinteger(L, 2), index = luaL_checkinteger(L, 3);
+  int has_ops = !lua_isnoneornil(L, 4);
+  if (has_ops) luaL_checktype(L, 4, LUA_TTABLE);
+  lua_settop(L, 4);
+  gen_box_t *b = lua_newuserdatauv(L, sizeof *b, 0);
+  memset(b, 0, sizeof *b);
+  if (luaL_newmetatable(L, "asrun.template_generate")) {
+    lua_pushcfunction(L, gen_box_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  if (has_ops) collect_names(L, 4, b);
+  asr_err_t err;
+  asr_err_clear(&err);
+  asr_template_options_t opt = {.custom_ops = (const char *const *)b->names, .ncustom = b->nnames};
+  int rc = asr_template_compile(json, len, "template", &opt, &b->tpl, &err);
+  if (!rc && b->nnames)
+    rc = asr_lua_template_ops_wrap(L, 4, (const char *const *)b->names, b->nnames, &b->ext, &err);
+  if (!rc && !(b->doc = bson_new())) rc = asr_err_set(&err, ASR_ENOMEM, "out of memory");
+  if (!rc)
+    rc = asr_template_generate(b->tpl, b->ext, (uint64_t)seed, (uint64_t)index, b->doc, &err);
+  if (!rc) rc = asr_lconv_push_doc(L, bson_get_data(b->doc), b->doc->len, &err);
+  if (rc) {
+    lua_pushnil(L);
+    lua_pushstring(L, err.msg);
+  }
+  gen_box_free(b); /* now rather than at the next collection */
+  return rc ? 2 : 1;
+}
+
 int luaopen_asrun_core(lua_State *L) {
   static const luaL_Reg funcs[] = {{"version", l_version},
                                    {"bson_decode", l_bson_decode},
                                    {"array", l_array},
                                    {"is_array", l_is_array},
+                                   {"template_json", l_template_json},
+                                   {"template_generate", l_template_generate},
                                    {NULL, NULL}};
   luaL_newlib(L, funcs);
   enc_box_t *box = lua_newuserdatauv(L, sizeof *box, 0);

@@ -809,3 +809,16 @@ int asr_lconv_to_bson(lua_State *L, int idx, bson_t *out, asr_err_t *err) {
   lua_settop(L, top);
   return rc;
 }
+
+int asr_lconv_append_value(lua_State *L, int idx, bson_t *dst, const char *key, int keylen,
+                           asr_err_t *err) {
+  idx = lua_absindex(L, idx);
+  if (lua_isnil(L, idx)) return 0;
+  encode_t e = {L, get_ctx(L), err};
+  asr_buf_reset(&e.c->keys); /* as in asr_lconv_to_bson: a top-level entry */
+  int top = lua_gettop(L);
+  path_t fp = {NULL, key, (size_t)keylen, 0};
+  int rc = write_value(&e, idx, dst, key, keylen, 0, &fp, 0);
+  lua_settop(L, top);
+  return rc;
+}

@@ -28,6 +28,13 @@ int asr_lconv_push_doc(lua_State *L, const uint8_t *data, uint32_t len, asr_err_
  * partial document: reinit it before reuse. Reads the table raw: no metamethod runs. */
 int asr_lconv_to_bson(lua_State *L, int idx, bson_t *out, asr_err_t *err);
 
+/* [-0,+0,m] Appends the Lua value at idx to dst under key[0..keylen) as one field, with the
+ * rules of asr_lconv_to_bson (tables become documents or arrays, typed values keep their BSON
+ * type); nil appends nothing. Returns 0 or ASR_EINVAL (message "field KEY...: ...", the path
+ * starting at key) / ASR_ENOMEM. Used for single values, such as a custom operator's result. */
+int asr_lconv_append_value(lua_State *L, int idx, bson_t *dst, const char *key, int keylen,
+                           asr_err_t *err);
+
 /* [-0,+1,m] Pushes the shared array metatable (asrun.array_mt). */
 void asr_lconv_push_array_mt(lua_State *L);
 

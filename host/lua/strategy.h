@@ -12,6 +12,17 @@
 
 struct lua_State;
 
+/* A collection declared for $ref: `collections = { name = { template = ..., total = N,
+ * seed = N } }`. Exactly one of template_path (a JSON template file) and template_json (inline
+ * JSON text, or a Lua template converted) is set; the runtime compiles it. */
+typedef struct asr_strategy_collection {
+  char *name;
+  char *template_path;
+  char *template_json;
+  int64_t total; /* >= 1 */
+  int64_t seed;  /* -1: not set */
+} asr_strategy_collection_t;
+
 typedef struct asr_strategy {
   char *path;
   char *name;             /* `name`, else the file's base name without .lua */
@@ -26,6 +37,11 @@ typedef struct asr_strategy {
   char *target_database, *target_collection, *write_mode, *keys, *write_concern;
   char *copy_indexes;
   int ordered, verify;    /* -1: not set */
+  char **operator_names;  /* `operators = { name = function }`, sorted by name */
+  size_t noperators;
+  size_t nlua_fns;        /* functions found in the Lua templates: "__lua_fn_1".. */
+  asr_strategy_collection_t *collections; /* sorted by name */
+  size_t ncollections;
   struct lua_State *L;    /* owns the hooks; NULL for a strategy-less run */
   int ref;                /* registry reference to the strategy table */
 } asr_strategy_t;
@@ -35,5 +51,19 @@ typedef struct asr_strategy {
  * or from the strategy's directory when they do not exist there. */
 int asr_strategy_load(const char *path, asr_strategy_t **out, asr_err_t *err);
 void asr_strategy_free(asr_strategy_t *s);
+
+/* Sets spec's custom operators from the strategy: strategy_path, then custom_ops = the
+ * operator names followed by "__lua_fn_1".."__lua_fn_<nlua_fns>" (every template of the run is
+ * compiled with this one list, so op ids agree). Nothing when the strategy has none. 0 or
+ * ASR_ENOMEM. */
+int asr_strategy_custom_ops(const asr_strategy_t *s, asr_source_spec_t *spec, asr_err_t *err);
+
+/* [-0,+1,m] Lua templates in a strategy are `source.template` (a table, or a ".lua" file that
+ * returns one), a ".lua" source path, and each `collections.NAME.template` likewise. Walks
+ * them in that order (collections by name) as the loader does, on the strategy table at idx
+ * evaluated in L, and pushes the list of the functions found ("$__lua_fn_K" is item K).
+ * Returns 0, or ASR_EINVAL / ASR_ESCRIPT (a template file fails) with nothing pushed. */
+int asr_strategy_template_functions(struct lua_State *L, int idx, const char *strategy_path,
+                                    asr_err_t *err);
 
 #endif

@@ -105,8 +105,26 @@ int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_
                      asr_err_t *err) {
   memset(cfg, 0, sizeof *cfg);
   int rc = copy_source(cli, st, cfg, err);
+  if (!rc && st) rc = asr_strategy_custom_ops(st, &cfg->source, err); /* also for --source */
   if (rc) return rc;
-  cfg->name = st ? strdup(st->name) : stem(cfg->source.path ? cfg->source.path : "asrun");
+  if (cli->collection) {
+    free(cfg->source.collection);
+    cfg->source.collection = strdup(cli->collection);
+  }
+  if (!st && strcmp(cfg->source.kind, "mgodatagen") == 0 && cfg->source.collection)
+    cfg->name = strdup(cfg->source.collection); /* out/COLLECTION.jsonl */
+  else
+    cfg->name = st ? strdup(st->name) : stem(cfg->source.path ? cfg->source.path : "asrun");
+  if (st && st->ncollections) {
+    cfg->source.collections = calloc(st->ncollections, sizeof *cfg->source.collections);
+    if (!cfg->source.collections) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+    for (size_t i = 0; i < st->ncollections; i++) {
+      const asr_strategy_collection_t *c = &st->collections[i];
+      cfg->source.collections[i] = (asr_source_collection_t){
+          c->name, c->template_path, c->template_json, c->total, c->seed};
+    }
+    cfg->source.ncollections = st->ncollections;
+  }
 
   int64_t total = cli->total >= 0 ? cli->total : st && st->total >= 0 ? st->total : -1;
   cfg->source.limit = total;

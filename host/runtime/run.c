@@ -12,6 +12,8 @@
 #include "pipeline/pipeline.h"
 #include "runtime/config.h"
 #include "runtime/plan.h"
+#include "mongo/checks.h"
+#include "sinks/mongo.h"
 #include "util/log.h"
 
 #define PROGRESS_EVERY_S 5.0
@@ -34,6 +36,7 @@ typedef struct run {
   double last_rate;
   int interrupts;
   asr_control_t control;
+  asr_transform_t *verify_xf; /* the transform on the main thread, for --verify */
 } run_t;
 
 static double seconds_since(uint64_t t0) { return (double)(uv_hrtime() - t0) / 1e9; }
@@ -204,6 +207,12 @@ static void print_summary(const asr_run_summary_t *s) {
     printf("Interrupted: %s documents written to %s in %.2f s (incomplete)\n", n, s->output,
            s->duration_s);
   if (s->docs_dropped) printf("Dropped by transform: %llu\n", (unsigned long long)s->docs_dropped);
+  if (s->duplicates)
+    printf("Duplicates (already in the target, not rewritten): %llu\n", (unsigned long long)s->duplicates);
+  if (s->failed) printf("Failed (rejected by the server): %llu\n", (unsigned long long)s->failed);
+  if (s->throttles || s->retries)
+    printf("Throttled: %llu, retried: %llu\n", (unsigned long long)s->throttles,
+           (unsigned long long)s->retries);
   fflush(stdout);
 }
 
@@ -224,6 +233,25 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .workers = st.workers_target,
       .batch_size = st.batch_size,
   };
+  int is_mongo = strcmp(r->sink->vt->scheme, "mongodb") == 0;
+  if (is_mongo) {
+    asr_sink_db_stats_t db;
+    asr_sink_mongo_stats(r->sink, &db);
+    sum.docs_written = db.docs_written;
+    sum.duplicates = db.duplicates;
+    sum.failed = db.failed;
+    sum.throttles = db.throttles;
+    sum.retries = db.retries;
+  }
+  if (is_mongo && rc == 0 && sum.failed) {
+    asr_mongo_samples_t samples;
+    asr_sink_mongo_samples(r->sink, &samples);
+    rc = asr_err_set(err, ASR_EIO, "%llu documents were rejected by the server (first: %s)",
+                     (unsigned long long)sum.failed,
+                     samples.nfailures ? samples.failures[0] : "no message kept");
+    sum.status = "failed";
+    sum.error = err->msg;
+  }
   asr_err_t hook_err;
   asr_err_clear(&hook_err);
   int hrc = asr_hooks_on_finish(r->strategy, &sum, &hook_err);
@@ -239,6 +267,82 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
   return rc;
 }
 
+/* ---- database checks: --copy-indexes, --verify ---- */
+
+static int is_mongo_uri(const char *s) {
+  return s && (strncmp(s, "mongodb://", 10) == 0 || strncmp(s, "mongodb+srv://", 14) == 0);
+}
+
+static asr_mongo_endpoint_t source_endpoint(const run_t *r) {
+  return (asr_mongo_endpoint_t){r->cfg.source.path, r->cfg.source.database, r->cfg.source.collection};
+}
+
+static asr_mongo_endpoint_t target_endpoint(const run_t *r) {
+  return (asr_mongo_endpoint_t){r->cfg.target, r->cfg.target_database, r->cfg.target_collection};
+}
+
+static int copy_indexes(run_t *r, asr_err_t *err) {
+  if (strcmp(r->cfg.source.kind, "mongodb") != 0 || !is_mongo_uri(r->cfg.target))
+    return asr_err_set(err, ASR_EINVAL, "--copy-indexes needs a MongoDB source and target");
+  asr_mongo_endpoint_t from = source_endpoint(r), to = target_endpoint(r);
+  uint32_t copied = 0;
+  int rc = asr_mongo_check_copy_indexes(&from, &to, &copied, err);
+  if (rc == 0) asr_log_info("mongo.indexes", "Copied %u indexes to the target", copied);
+  return rc;
+}
+
+/* The strategy's transform for --verify's sampled documents, on this (main) thread. */
+static int verify_map(void *ud, const uint8_t *doc, uint32_t len, asr_docs_t *out, asr_err_t *err) {
+  run_t *r = ud;
+  asr_transform_t *xf = r->verify_xf;
+  asr_docs_t in;
+  asr_docs_init(&in);
+  int rc = asr_docs_append(&in, doc, len);
+  if (rc == 0) rc = r->transform.apply(xf, &in, 0, out, err);
+  asr_docs_free(&in);
+  return rc;
+}
+
+/* expected < 0: counted from the source (--verify-only). */
+static int verify(run_t *r, int64_t expected, asr_err_t *err) {
+  if (!is_mongo_uri(r->cfg.target))
+    return asr_err_set(err, ASR_EINVAL, "--verify needs a MongoDB target");
+  int from_mongo = strcmp(r->cfg.source.kind, "mongodb") == 0;
+  asr_mongo_endpoint_t from = source_endpoint(r), to = target_endpoint(r);
+  int rc = 0;
+  if (from_mongo && r->strategy && r->strategy->has_transform)
+    rc = r->transform.open(r->transform.ud, &r->verify_xf, err);
+  asr_verify_result_t res = {0};
+  if (rc == 0)
+    rc = asr_mongo_check_verify(from_mongo ? &from : NULL, r->cfg.source.filter, &to,
+                                expected, 100, r->verify_xf ? verify_map : NULL, r,
+                                &res, err);
+  if (r->verify_xf) r->transform.close(r->verify_xf);
+  r->verify_xf = NULL;
+  if (rc) return rc;
+  if (res.first_problem[0])
+    return asr_err_set(err, ASR_EIO, "verify failed: target holds %lld documents, expected "
+                       "%lld; sampled %u: %u missing, %u different; %s",
+                       (long long)res.target_count, (long long)res.expected, res.sampled,
+                       res.missing, res.mismatched, res.first_problem);
+  if (r->cli->verbosity >= 0)
+    printf("Verify: ok: target holds %lld documents as expected; %u sampled documents equal\n",
+           (long long)res.target_count, res.sampled);
+  return 0;
+}
+
+/* After a complete load: indexes (--copy-indexes after) and --verify. */
+static int after_load(run_t *r, asr_err_t *err) {
+  int rc = 0;
+  if (r->cfg.copy_indexes && strcmp(r->cfg.copy_indexes, "after") == 0) rc = copy_indexes(r, err);
+  if (rc == 0 && r->cfg.verify) {
+    asr_pipeline_stats_t st;
+    asr_pipeline_stats(r->pipeline, &st);
+    rc = verify(r, (int64_t)st.docs_out, err);
+  }
+  return rc;
+}
+
 /* Starts the pipeline, runs the loop until every thread is done, then reports. */
 static int execute(run_t *r, asr_err_t *err) {
   r->loop.data = r;
@@ -249,7 +353,9 @@ static int execute(run_t *r, asr_err_t *err) {
   }
   uv_run(&r->loop, UV_RUN_DEFAULT); /* returns once on_done_async closed the handles */
   int wrc = asr_pipeline_wait(r->pipeline, err);
-  return finish_run(r, rc ? rc : wrc, err);
+  rc = rc ? rc : wrc;
+  if (rc == 0) rc = after_load(r, err);
+  return finish_run(r, rc, err);
 }
 
 int asr_run(const asr_cli_t *cli, asr_err_t *err) {
@@ -257,12 +363,16 @@ int asr_run(const asr_cli_t *cli, asr_err_t *err) {
   int rc = open_run(&r, err);
   if (rc == 0 && r.cfg.dry_run) {
     asr_plan_print(stdout, &r.cfg, r.strategy, r.source, r.sink, 1);
+  } else if (rc == 0 && cli->verify_only) {
+    rc = verify(&r, -1, err);
   } else if (rc == 0) {
     if (asr_log_enabled(ASR_LOG_INFO)) log_plan(&r);
     asr_run_info_t info = {r.cfg.name, r.source->description, r.cfg.target, r.cfg.profile,
                            r.cfg.workers, r.cfg.batch_size, r.cfg.source.limit, r.cfg.seed,
                            r.cfg.auto_scaling};
     rc = asr_hooks_on_start(r.strategy, &info, err);
+    int before = r.cfg.copy_indexes && strcmp(r.cfg.copy_indexes, "before") == 0;
+    if (rc == 0 && before) rc = copy_indexes(&r, err);
     if (rc == 0) rc = execute(&r, err);
   }
   run_close(&r);

@@ -11,6 +11,8 @@ typedef struct asr_run_summary {
   uint64_t docs_read, docs_written, docs_dropped, batches;
   double duration_s, docs_per_second;
   uint32_t workers, batch_size;
+  /* database targets */
+  uint64_t duplicates, failed, throttles, retries;
 } asr_run_summary_t;
 
 #endif

@@ -24,7 +24,7 @@ typedef struct asr_mongo_target {
   int ordered;              /* 0: unordered bulk writes (default) */
   const char *write_concern;/* NULL (server default), "majority", or a number "0","1",.. */
   uint32_t pool_size;       /* initial client pool size (= workers); grows as workers open */
-  int32_t server_selection_timeout_ms; /* 0: 10000 */
+  int32_t server_selection_timeout_ms; /* 0: the URI's, else 10000 */
   int max_retries;          /* transient/throttle retries per batch, 0: 10 */
 } asr_mongo_target_t;
 

@@ -1,6 +1,8 @@
-/* The MongoDB / Cosmos DB sink (see mongo.h).
+/* The MongoDB / Cosmos DB sink (see mongo.h). Parsing, the pool and the first ping are
+ * mongo/connect.c's; what is the sink's own here: Cosmos DB detection, pool growth with the
+ * workers, batch sizing from the server's hello, write modes, retries and counters.
  *
- * Ownership: the sink owns the client pool, its copies of the names and keys, and the
+ * Ownership: the sink owns the connection (pool, names), its copies of the keys, and the
  * prebuilt option documents (read-only, shared by the workers). Each worker owns one client
  * popped from the pool (pushed back at worker_close), a collection handle and its scratch
  * buffers, reused from batch to batch. Counters are per worker (atomics, added once per
@@ -15,6 +17,7 @@
 #include <strings.h>
 #include <uv.h>
 
+#include "mongo/connect.h"
 #include "sinks/mongo.h"
 #include "sinks/mongo_reply.h"
 #include "sinks/mongo_retry.h"
@@ -23,7 +26,6 @@
 
 #define MONGO_DOC_LIMIT (16u * 1024 * 1024) /* MongoDB's BSON document limit */
 #define COSMOS_DOC_LIMIT (2u * 1024 * 1024) /* Cosmos DB for MongoDB (RU) document limit */
-#define DEFAULT_SELECTION_MS 10000
 #define DEFAULT_MAX_RETRIES 10
 #define OP_OVERHEAD 64 /* bytes an operation adds to the command besides its documents */
 
@@ -34,8 +36,8 @@ typedef struct counters {
 
 typedef struct mongo_sink {
   asr_sink_t base;
-  mongoc_client_pool_t *pool;
-  char *db, *coll, *ruri; /* ruri: the redacted URI, for messages */
+  asr_mongo_conn_t conn; /* the pool, the names, the URI */
+  char *ruri;            /* the redacted URI, for messages before the connection is made */
   char **keys;
   size_t nkeys;
   asr_write_mode_t mode;
@@ -81,7 +83,9 @@ typedef struct tally {
 
 /* ---- messages ---------------------------------------------------------------------- */
 
-/* asr_err_set with the text redacted first. */
+/* asr_err_set with the text redacted first. Not for text holding the redacted URI: a second
+ * pass would take the ':' after a masked option value ("...Password=****: ") for part of
+ * the value. */
 __attribute__((format(printf, 3, 4))) static int fail(asr_err_t *err, int code,
                                                       const char *fmt, ...) {
   char raw[1024], red[1024];
@@ -92,14 +96,6 @@ __attribute__((format(printf, 3, 4))) static int fail(asr_err_t *err, int code,
   asr_redact_uri(raw, red, sizeof red);
   return asr_err_set(err, code, "%s", red);
 }
-
-/* libmongoc's log lines, redacted, into ours. While a URI is parsed on this thread, its
- * warnings are captured instead: libmongoc only warns about an unknown option. */
-typedef struct uri_capture {
-  char unknown[128];
-  char detail[512];
-} uri_capture_t;
-static _Thread_local uri_capture_t *tl_capture;
 
 /* asr_log with the text redacted first. */
 __attribute__((format(printf, 3, 4))) static void log_redacted(asr_log_level_t level,
@@ -115,153 +111,7 @@ __attribute__((format(printf, 3, 4))) static void log_redacted(asr_log_level_t l
   asr_log(level, event, "%s", red);
 }
 
-static void mongo_log_handler(mongoc_log_level_t level, const char *domain, const char *msg,
-                              void *data) {
-  static const char unsupported[] = "Unsupported URI option \"";
-  if (tl_capture) {
-    if (strncmp(msg, unsupported, sizeof unsupported - 1) == 0 && !tl_capture->unknown[0]) {
-      const char *name = msg + sizeof unsupported - 1;
-      snprintf(tl_capture->unknown, sizeof tl_capture->unknown, "%.*s",
-               (int)strcspn(name, "\""), name);
-    } else if (!tl_capture->detail[0]) {
-      snprintf(tl_capture->detail, sizeof tl_capture->detail, "%.*s",
-               (int)strcspn(msg, "\n"), msg);
-    }
-    return;
-  }
-  asr_log_level_t ours = level <= MONGOC_LOG_LEVEL_CRITICAL  ? ASR_LOG_ERROR
-                         : level <= MONGOC_LOG_LEVEL_WARNING ? ASR_LOG_WARN
-                                                             : ASR_LOG_DEBUG;
-  log_redacted(ours, "mongo.driver", "libmongoc %s: %s", domain, msg);
-}
-
-static void mongo_global_init(void) {
-  mongoc_init();
-  mongoc_log_set_handler(mongo_log_handler, NULL);
-}
-
 /* ---- the target -------------------------------------------------------------------- */
-
-static char *dup_range(const char *s, size_t n) {
-  char *d = malloc(n + 1);
-  if (d) {
-    memcpy(d, s, n);
-    d[n] = '\0';
-  }
-  return d;
-}
-
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/* Percent-decodes in place (names in a URI path may be escaped). */
-static void percent_decode(char *s) {
-  char *o = s;
-  for (char *p = s; *p; p++) {
-    if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-      *o++ = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-      p += 2;
-    } else {
-      *o++ = *p;
-    }
-  }
-  *o = '\0';
-}
-
-/* Splits "/db.collection" off the URI path. *kept is the URI for libmongoc with "/db" only:
- * the database stays because a URI's database is also its default authSource. *db and
- * *coll are NULL when the path lacks them. The caller frees all three. */
-static int split_uri(const char *uri, char **kept, char **db, char **coll) {
-  *kept = *db = *coll = NULL;
-  const char *h = strstr(uri, "://");
-  h = h ? h + 3 : uri;
-  const char *q = strchr(h, '?');
-  const char *end = q ? q : h + strlen(h);
-  const char *at = NULL;
-  for (const char *p = h; p < end; p++)
-    if (*p == '@') at = p;
-  const char *hosts = at ? at + 1 : h;
-  const char *slash = memchr(hosts, '/', (size_t)(end - hosts));
-  if (slash) {
-    const char *path = slash + 1, *dot = memchr(path, '.', (size_t)(end - path));
-    *db = dup_range(path, (size_t)((dot ? dot : end) - path));
-    if (dot) *coll = dup_range(dot + 1, (size_t)(end - dot - 1));
-    if (!*db || (dot && !*coll)) return ASR_ENOMEM;
-    percent_decode(*db);
-    if (*coll) percent_decode(*coll);
-  }
-  const char *cut = slash ? slash : end;
-  size_t dblen = slash ? strcspn(slash + 1, ".?") : 0;
-  if (slash && slash + 1 + dblen > end) dblen = (size_t)(end - slash - 1);
-  if (asprintf(kept, "%.*s/%.*s%s", (int)(cut - uri), uri, (int)dblen, slash ? slash + 1 : "",
-               q ? q : "") < 0) {
-    *kept = NULL;
-    return ASR_ENOMEM;
-  }
-  return 0;
-}
-
-/* The option as the user spelled it (libmongoc reports it lower-cased). */
-static void option_spelling(const char *uri, const char *lower, char *out, size_t n) {
-  snprintf(out, n, "%s", lower);
-  const char *q = strchr(uri, '?');
-  size_t len = strlen(lower);
-  for (const char *p = q; p && *p; p++) {
-    if ((*p == '?' || *p == '&' || *p == ';') && strncasecmp(p + 1, lower, len) == 0 &&
-        (p[1 + len] == '=' || p[1 + len] == '&' || p[1 + len] == '\0')) {
-      snprintf(out, n, "%.*s", (int)len, p + 1);
-      return;
-    }
-  }
-}
-
-static int parse_uri(const char *kept, const char *ruri, mongoc_uri_t **out, asr_err_t *err) {
-  uri_capture_t cap = {{0}, {0}};
-  bson_error_t e;
-  tl_capture = &cap;
-  mongoc_uri_t *uri = mongoc_uri_new_with_error(kept, &e);
-  tl_capture = NULL;
-  if (!uri) {
-    if (cap.detail[0])
-      return fail(err, ASR_EINVAL, "invalid MongoDB URI %s: %s (%s)", ruri, e.message,
-                  cap.detail);
-    return fail(err, ASR_EINVAL, "invalid MongoDB URI %s: %s", ruri, e.message);
-  }
-  if (cap.unknown[0]) {
-    char name[128];
-    option_spelling(kept, cap.unknown, name, sizeof name);
-    mongoc_uri_destroy(uri);
-    return fail(err, ASR_EINVAL,
-                "invalid MongoDB URI %s: unknown option '%s' (see the connection string "
-                "options of the MongoDB manual)", ruri, name);
-  }
-  *out = uri;
-  return 0;
-}
-
-static int valid_db_name(const char *s) {
-  return *s && strlen(s) < 64 && !strpbrk(s, "/\\. \"$*<>:|?");
-}
-
-static int check_names(mongo_sink_t *s, asr_err_t *err) {
-  if (!s->db || !*s->db)
-    return fail(err, ASR_EINVAL,
-                "target %s: no database name (put it in the URI path as /database.collection "
-                "or set it in the strategy)", s->ruri);
-  if (!s->coll || !*s->coll)
-    return fail(err, ASR_EINVAL,
-                "target %s: no collection name (put it in the URI path as "
-                "/database.collection or set it in the strategy)", s->ruri);
-  if (!valid_db_name(s->db))
-    return fail(err, ASR_EINVAL, "target %s: invalid database name '%s'", s->ruri, s->db);
-  if (strchr(s->coll, '$') || strncmp(s->coll, "system.", 7) == 0)
-    return fail(err, ASR_EINVAL, "target %s: invalid collection name '%s'", s->ruri, s->coll);
-  return 0;
-}
 
 static int copy_keys(mongo_sink_t *s, const asr_mongo_target_t *t, asr_err_t *err) {
   static const char *const id_key[] = {"_id"};
@@ -272,8 +122,8 @@ static int copy_keys(mongo_sink_t *s, const asr_mongo_target_t *t, asr_err_t *er
   if (!s->keys) return fail(err, ASR_ENOMEM, "out of memory");
   for (size_t i = 0; i < n; i++) {
     if (!keys[i] || !*keys[i] || keys[i][0] == '$')
-      return fail(err, ASR_EINVAL, "target %s: invalid key field '%s'", s->ruri,
-                  keys[i] ? keys[i] : "");
+      return asr_err_set(err, ASR_EINVAL, "target %s: invalid key field '%s'", s->ruri,
+                         keys[i] ? keys[i] : ""); /* ruri is redacted: not twice (see fail) */
     if (!(s->keys[i] = strdup(keys[i]))) return fail(err, ASR_ENOMEM, "out of memory");
     s->nkeys++;
   }
@@ -291,9 +141,9 @@ static int append_write_concern(bson_t *opts, const char *wc, const char *ruri, 
     char *end;
     long w = strtol(wc, &end, 10);
     if (!*wc || *end || w < 0 || w > 1000)
-      return fail(err, ASR_EINVAL,
-                  "target %s: write concern '%s' (use \"majority\" or a number of nodes)", ruri,
-                  wc);
+      return asr_err_set(err, ASR_EINVAL,
+                         "target %s: write concern '%s' (use \"majority\" or a number of nodes)",
+                         ruri, wc);
     BSON_APPEND_INT32(&child, "w", (int32_t)w);
   }
   bson_append_document_end(opts, &child);
@@ -315,19 +165,6 @@ static int build_opts(mongo_sink_t *s, const asr_mongo_target_t *t, asr_err_t *e
   return append_write_concern(s->bulk_opts, t->write_concern, s->ruri, err);
 }
 
-/* "h1:27017,h2:27017", or the SRV name. */
-static void hosts_of(const mongoc_uri_t *uri, char *out, size_t n) {
-  out[0] = '\0';
-  const char *srv = mongoc_uri_get_srv_hostname(uri);
-  if (srv) {
-    snprintf(out, n, "%s", srv);
-    return;
-  }
-  size_t len = 0;
-  for (const mongoc_host_list_t *h = mongoc_uri_get_hosts(uri); h && len + 1 < n; h = h->next)
-    len += (size_t)snprintf(out + len, n - len, "%s%s", len ? "," : "", h->host_and_port);
-}
-
 /* Cosmos DB for MongoDB, request-unit accounts: 2 MB documents, request charges. */
 static int cosmos_ru_host(const mongoc_uri_t *uri) {
   static const char *const suffixes[] = {".mongo.cosmos.azure.com", ".documents.azure.com",
@@ -344,21 +181,6 @@ static int cosmos_ru_host(const mongoc_uri_t *uri) {
 }
 
 /* ---- open: reach the server -------------------------------------------------------- */
-
-static int ping_error(mongo_sink_t *s, const mongoc_uri_t *uri, int32_t timeout_ms,
-                      const bson_error_t *e, asr_err_t *err) {
-  char hosts[512];
-  hosts_of(uri, hosts, sizeof hosts);
-  if (e->domain == MONGOC_ERROR_SERVER_SELECTION)
-    return fail(err, ASR_EINVAL, "cannot reach server %s within %d ms (%s)", hosts,
-                (int)timeout_ms, e->message);
-  if (e->domain == MONGOC_ERROR_CLIENT && e->code == MONGOC_ERROR_CLIENT_AUTHENTICATE) {
-    const char *user = mongoc_uri_get_username(uri);
-    return fail(err, ASR_EINVAL, "authentication failed on %s as user '%s' (authSource %s): %s",
-                hosts, user ? user : "", mongoc_uri_get_auth_source(uri), e->message);
-  }
-  return fail(err, ASR_EINVAL, "server %s did not answer ping: %s", hosts, e->message);
-}
 
 static uint32_t hello_int(const bson_t *hello, const char *key, uint32_t dflt) {
   bson_iter_t it;
@@ -395,7 +217,7 @@ static void probe_request_stats(mongo_sink_t *s, mongoc_client_t *client) {
   bson_t reply;
   bson_error_t e;
   bson_iter_t it;
-  if (mongoc_client_command_simple(client, s->db, s->stats_cmd, NULL, &reply, &e) &&
+  if (mongoc_client_command_simple(client, s->conn.db, s->stats_cmd, NULL, &reply, &e) &&
       bson_iter_init_find(&it, &reply, "RequestCharge") && BSON_ITER_HOLDS_NUMBER(&it)) {
     s->request_stats = 1;
     s->cosmos = 1;
@@ -403,27 +225,20 @@ static void probe_request_stats(mongo_sink_t *s, mongoc_client_t *client) {
   bson_destroy(&reply);
 }
 
-static int reach_server(mongo_sink_t *s, mongoc_uri_t *uri, int32_t timeout_ms,
-                        asr_err_t *err) {
-  bson_error_t e;
-  s->pool = mongoc_client_pool_new_with_error(uri, &e);
-  if (!s->pool) return fail(err, ASR_EINVAL, "target %s: %s", s->ruri, e.message);
-  mongoc_client_pool_set_error_api(s->pool, MONGOC_ERROR_API_VERSION_2);
-  if (!mongoc_uri_get_appname(uri)) mongoc_client_pool_set_appname(s->pool, "asrun");
-  mongoc_client_pool_max_size(s->pool, s->pool_max);
-  mongoc_client_t *client = mongoc_client_pool_pop(s->pool);
-  bson_t ping = BSON_INITIALIZER, reply;
-  BSON_APPEND_INT32(&ping, "ping", 1);
-  int ok = mongoc_client_command_simple(client, "admin", &ping, NULL, &reply, &e);
-  bson_destroy(&ping);
-  bson_destroy(&reply);
-  int rc = ok ? 0 : ping_error(s, uri, timeout_ms, &e, err);
-  if (!rc && !s->dry_run) {
-    probe_request_stats(s, client);
-    read_limits(s, client);
-  }
-  mongoc_client_pool_push(s->pool, client);
-  return rc;
+/* Connects (asr_mongo_connect pings), sizes the pool for the workers and, unless in a dry
+ * run, learns what the server is and what it accepts. */
+static int reach_server(mongo_sink_t *s, const asr_mongo_target_t *t, asr_err_t *err) {
+  int rc = asr_mongo_connect(t->uri, t->database, t->collection,
+                             t->server_selection_timeout_ms, 1, &s->conn, err);
+  if (rc) return rc;
+  s->cosmos = cosmos_ru_host(s->conn.uri);
+  mongoc_client_pool_max_size(s->conn.pool, s->pool_max);
+  if (s->dry_run) return 0;
+  mongoc_client_t *client = mongoc_client_pool_pop(s->conn.pool);
+  probe_request_stats(s, client);
+  read_limits(s, client);
+  mongoc_client_pool_push(s->conn.pool, client);
+  return 0;
 }
 
 /* ---- workers ----------------------------------------------------------------------- */
@@ -463,15 +278,15 @@ static int mongo_worker_open(asr_sink_t *base, asr_sink_worker_t **out, asr_err_
   uv_mutex_lock(&s->mu);
   if (s->in_use + 1 > s->pool_max) { /* more workers than clients: grow before popping */
     s->pool_max = s->in_use + 1;
-    mongoc_client_pool_max_size(s->pool, s->pool_max);
+    mongoc_client_pool_max_size(s->conn.pool, s->pool_max);
   }
   s->in_use++;
   w->next = s->workers;
   if (s->workers) s->workers->prev = w;
   s->workers = w;
   uv_mutex_unlock(&s->mu);
-  w->client = mongoc_client_pool_pop(s->pool);
-  w->coll = mongoc_client_get_collection(w->client, s->db, s->coll);
+  w->client = mongoc_client_pool_pop(s->conn.pool);
+  w->coll = mongoc_client_get_collection(w->client, s->conn.db, s->conn.coll);
   *out = w;
   return 0;
 }
@@ -479,7 +294,7 @@ static int mongo_worker_open(asr_sink_t *base, asr_sink_worker_t **out, asr_err_
 static void mongo_worker_close(asr_sink_t *base, asr_sink_worker_t *w) {
   mongo_sink_t *s = (mongo_sink_t *)base;
   mongoc_collection_destroy(w->coll);
-  mongoc_client_pool_push(s->pool, w->client);
+  mongoc_client_pool_push(s->conn.pool, w->client);
   uv_mutex_lock(&s->mu);
   add_counters(&s->retired, &w->c);
   if (w->prev) w->prev->next = w->next;
@@ -703,7 +518,7 @@ static void add_request_charge(mongo_sink_t *s, asr_sink_worker_t *w) {
   bson_t reply;
   bson_error_t e;
   bson_iter_t it;
-  if (mongoc_client_command_simple(w->client, s->db, s->stats_cmd, NULL, &reply, &e) &&
+  if (mongoc_client_command_simple(w->client, s->conn.db, s->stats_cmd, NULL, &reply, &e) &&
       bson_iter_init_find(&it, &reply, "RequestCharge") && BSON_ITER_HOLDS_NUMBER(&it)) {
     double ru = bson_iter_as_double(&it);
     if (ru > 0) atomic_fetch_add(&w->c.charge_milli, (uint64_t)(ru * 1000.0 + 0.5));
@@ -813,7 +628,7 @@ static int write_pending(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq,
     mongoc_bulk_operation_destroy(bulk);
     if (nops && r.command_failed && r.command_outcome == ASR_MONGO_FAILED)
       return fail(err, ASR_EIO, "cannot write batch %llu to %s.%s: %s",
-                  (unsigned long long)seq, s->db, s->coll, r.command_msg);
+                  (unsigned long long)seq, s->conn.db, s->conn.coll, r.command_msg);
     uint32_t nnext = 0;
     int wait = nops ? book_outcomes(s, w, docs, seq, nops, &r, &nnext, t) : 0;
     for (uint32_t k = used; k < w->npending; k++) w->next_pending[nnext++] = w->pending[k];
@@ -826,8 +641,8 @@ static int write_pending(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq,
     if (retries >= s->max_retries)
       return fail(err, ASR_EIO,
                   "cannot write batch %llu to %s.%s: %u documents not written after %d retries "
-                  "(last error: %s)", (unsigned long long)seq, s->db, s->coll, nnext, retries,
-                  retry_reason(&r));
+                  "(last error: %s)", (unsigned long long)seq, s->conn.db, s->conn.coll, nnext,
+                  retries, retry_reason(&r));
     uint32_t ms = r.count[ASR_MONGO_THROTTLED]
                       ? asr_mongo_throttle_wait_ms((uint32_t)retries, r.retry_after_ms, &w->rng)
                       : asr_mongo_backoff_ms((uint32_t)retries, ASR_MONGO_BACKOFF_BASE_MS,
@@ -882,7 +697,7 @@ static void mongo_abort(asr_sink_t *base, int keep_partial) {
 
 static void mongo_destroy(asr_sink_t *base) {
   mongo_sink_t *s = (mongo_sink_t *)base;
-  if (s->pool) mongoc_client_pool_destroy(s->pool);
+  asr_mongo_conn_close(&s->conn);
   for (size_t i = 0; i < s->nkeys; i++) free(s->keys[i]);
   free(s->keys);
   bson_t *docs[] = {s->bulk_opts, s->insert_opts, s->upsert_opts, s->stats_cmd};
@@ -890,8 +705,6 @@ static void mongo_destroy(asr_sink_t *base) {
     if (docs[i]) bson_destroy(docs[i]);
   uv_cond_destroy(&s->wake);
   uv_mutex_destroy(&s->mu);
-  free(s->db);
-  free(s->coll);
   free(s->ruri);
   free(s->base.description);
   free(s->base.location);
@@ -917,19 +730,20 @@ static const char *mode_name(asr_write_mode_t m) {
   }
 }
 
-static int describe(mongo_sink_t *s, const mongoc_uri_t *uri, const char *wc) {
+static int describe(mongo_sink_t *s, const char *wc) {
+  const mongoc_uri_t *uri = s->conn.uri;
   char hosts[512];
-  hosts_of(uri, hosts, sizeof hosts);
+  asr_mongo_hosts(uri, hosts, sizeof hosts);
   int srv = mongoc_uri_get_srv_hostname(uri) != NULL;
   if (asprintf(&s->base.description, "%s %s %s.%s (%s, %s bulk writes%s%s)",
-               s->cosmos ? "Cosmos DB for MongoDB" : "MongoDB", hosts, s->db, s->coll,
+               s->cosmos ? "Cosmos DB for MongoDB" : "MongoDB", hosts, s->conn.db, s->conn.coll,
                mode_name(s->mode), s->ordered ? "ordered" : "unordered", wc ? ", w=" : "",
                wc ? wc : "") < 0) {
     s->base.description = NULL;
     return ASR_ENOMEM;
   }
   if (asprintf(&s->base.location, "%s://%s/%s.%s", srv ? "mongodb+srv" : "mongodb", hosts,
-               s->db, s->coll) < 0) {
+               s->conn.db, s->conn.coll) < 0) {
     s->base.location = NULL;
     return ASR_ENOMEM;
   }
@@ -953,61 +767,26 @@ static mongo_sink_t *new_sink(const asr_mongo_target_t *t, const asr_sink_option
   return s;
 }
 
-/* Parses the target into s; *uri is what libmongoc connects with. */
-static int configure(mongo_sink_t *s, const asr_mongo_target_t *t, mongoc_uri_t **uri,
-                     int32_t *timeout_ms, asr_err_t *err) {
-  char *kept = NULL, *path_db = NULL, *path_coll = NULL;
-  int rc = split_uri(t->uri, &kept, &path_db, &path_coll);
-  if (rc) {
-    rc = fail(err, rc, "out of memory");
-    goto done;
-  }
-  s->db = t->database ? strdup(t->database) : path_db;
-  s->coll = t->collection ? strdup(t->collection) : path_coll;
-  if (t->database) free(path_db);
-  if (t->collection) free(path_coll);
-  path_db = path_coll = NULL;
-  if ((rc = parse_uri(kept, s->ruri, uri, err))) goto done;
-  if ((rc = check_names(s, err)) || (rc = copy_keys(s, t, err)) || (rc = build_opts(s, t, err)))
-    goto done;
-  *timeout_ms = t->server_selection_timeout_ms;
-  if (*timeout_ms <= 0 && mongoc_uri_has_option(*uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS))
-    *timeout_ms = mongoc_uri_get_option_as_int32(*uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS,
-                                                 DEFAULT_SELECTION_MS);
-  if (*timeout_ms <= 0) *timeout_ms = DEFAULT_SELECTION_MS;
-  mongoc_uri_set_option_as_int32(*uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, *timeout_ms);
-  s->cosmos = cosmos_ru_host(*uri);
-done:
-  free(kept);
-  free(path_db);
-  free(path_coll);
-  return rc;
-}
-
 int asr_sink_mongo_open(const asr_mongo_target_t *t, const asr_sink_options_t *opt,
                         asr_sink_t **out, asr_err_t *err) {
-  static uv_once_t once = UV_ONCE_INIT;
-  uv_once(&once, mongo_global_init);
   *out = NULL;
   if (!t || !t->uri || !*t->uri) return asr_err_set(err, ASR_EINVAL, "no MongoDB URI given");
   if ((unsigned)t->mode > ASR_WRITE_DELETE)
     return asr_err_set(err, ASR_EINVAL, "unknown write mode %d", (int)t->mode);
   mongo_sink_t *s = new_sink(t, opt);
   if (!s) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  mongoc_uri_t *uri = NULL;
-  int32_t timeout_ms = 0;
   int rc = 0;
   char red[2048];
-  asr_redact_uri(t->uri, red, sizeof red);
+  asr_mongo_redact(t->uri, red, sizeof red);
   if (!(s->ruri = strdup(red))) {
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
     goto done;
   }
-  if ((rc = configure(s, t, &uri, &timeout_ms, err))) goto done;
-  if ((rc = reach_server(s, uri, timeout_ms, err))) goto done;
-  if (describe(s, uri, t->write_concern)) rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+  /* The sink's own options first: they need no server. */
+  if ((rc = copy_keys(s, t, err)) || (rc = build_opts(s, t, err))) goto done;
+  if ((rc = reach_server(s, t, err))) goto done;
+  if (describe(s, t->write_concern)) rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
 done:
-  if (uri) mongoc_uri_destroy(uri);
   if (rc) mongo_destroy(&s->base);
   else *out = &s->base;
   return rc;

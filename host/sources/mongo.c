@@ -21,32 +21,31 @@
  * ($lte), so the source yields exactly the first `limit` matching documents in _id order
  * (unless the collection changes during the run).
  *
- * Ownership: the source owns the URI, the client pool, the producer-side client and the plan;
+ * The connection (URI parsing, unknown options refused, timeout, pool, ping, redaction) is
+ * mongo/connect.c's.
+ *
+ * Ownership: the source owns the connection, the producer-side client and the plan;
  * each worker owns the client it popped (returned to the pool by worker_close). The filter and
  * the find options are read-only once open returns and shared by every worker. */
 #include "sources/mongo.h"
 
-#include <mongoc/mongoc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mongo/connect.h"
 #include "pipeline/pipeline.h"
 #include "util/log.h"
 
-#define DEFAULT_SELECTION_TIMEOUT_MS 10000
 /* Caps the sample: a batch size of 1 over a huge collection would otherwise sample every _id.
  * Beyond it, ranges hold more than one batch's worth. */
 #define MAX_RANGES 100000u
 
 typedef struct mongo_source {
   asr_source_t base;
-  char *redacted; /* the URI without credentials: the only form that appears in messages */
-  mongoc_uri_t *uri;
-  mongoc_client_pool_t *pool;
+  asr_mongo_conn_t conn; /* pool, names, and the redacted URI: the only form in messages */
   mongoc_client_t *client; /* open, then the producer thread (planning); never both at once */
   mongoc_collection_t *coll;
-  char *db, *coll_name;
   bson_t *filter;    /* {} when none */
   bson_t *find_opts; /* projection, sort {_id: 1}, batchSize */
   int64_t limit;
@@ -68,93 +67,7 @@ struct asr_source_worker {
   bson_t *query; /* rebuilt for each range */
 };
 
-/* ---- credentials ---- */
-
-static int is_secret_option(const char *key, size_t n) {
-  static const char *const words[] = {"password", "secret", "token", "authmechanismproperties"};
-  char lower[64];
-  if (n >= sizeof lower) n = sizeof lower - 1;
-  for (size_t i = 0; i < n; i++) lower[i] = (char)(key[i] | 0x20);
-  lower[n] = '\0';
-  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-    if (strstr(lower, words[i])) return 1;
-  return 0;
-}
-
-/* A copy of uri with the user info replaced by `who` and the values of secret-bearing options
- * by `value`. Works on malformed URIs too, since those are the ones that end up in messages. */
-static char *replace_secrets(const char *uri, const char *who, const char *value) {
-  size_t n = strlen(uri), wn = strlen(who), vn = strlen(value);
-  char *out = malloc(n + (n + 1) * (wn > vn ? wn : vn) + 1); /* at most one per input byte */
-  if (!out) return NULL;
-  const char *scheme = strstr(uri, "://");
-  const char *start = scheme ? scheme + 3 : uri;
-  const char *query = strchr(start, '?');
-  const char *end = query ? query : uri + n;
-  const char *at = NULL;
-  for (const char *p = start; p < end; p++)
-    if (*p == '@') at = p;
-  char *o = out;
-  if (at) {
-    memcpy(o, uri, (size_t)(start - uri));
-    o += start - uri;
-    memcpy(o, who, wn);
-    o += wn;
-    start = at;
-  } else {
-    start = uri;
-  }
-  memcpy(o, start, (size_t)(end - start));
-  o += end - start;
-  for (const char *p = end; *p;) { /* ?k=v&k=v;k=v */
-    *o++ = *p++;
-    size_t klen = strcspn(p, "=&;");
-    int secret = is_secret_option(p, klen);
-    memcpy(o, p, klen);
-    o += klen;
-    p += klen;
-    if (*p != '=') continue;
-    *o++ = *p++;
-    size_t vlen = strcspn(p, "&;");
-    memcpy(o, secret ? value : p, secret ? vn : vlen);
-    o += secret ? vn : vlen;
-    p += vlen;
-  }
-  *o = '\0';
-  return out;
-}
-
-/* The URI for messages. Local stand-in for asr_redact_uri (host/util/redact.h, being written
- * in parallel): switch to it once it lands. */
-static char *redact_uri(const char *uri) { return replace_secrets(uri, "***", "***"); }
-
 /* ---- open ---- */
-
-/* libmongoc reads the URI path as a database name only: "/db.collection" is split here, and
- * the URI handed on keeps "/db" (which is also the default auth database, as with mongosh). */
-static int split_uri_path(const char *uri, char **rewritten, char **db, char **coll) {
-  *rewritten = *db = *coll = NULL;
-  const char *scheme = strstr(uri, "://");
-  const char *start = scheme ? scheme + 3 : uri;
-  const char *end = strchr(start, '?');
-  if (!end) end = uri + strlen(uri);
-  for (const char *p = start; p < end; p++) /* the host list starts after the user info */
-    if (*p == '@') start = p + 1;
-  const char *slash = memchr(start, '/', (size_t)(end - start));
-  const char *dot = slash ? memchr(slash, '.', (size_t)(end - slash)) : NULL;
-  if (slash && slash + 1 < end) {
-    const char *db_end = dot ? dot : end;
-    *db = strndup(slash + 1, (size_t)(db_end - slash - 1));
-    if (!*db) return ASR_ENOMEM;
-  }
-  if (dot && dot + 1 < end && !(*coll = strndup(dot + 1, (size_t)(end - dot - 1))))
-    return ASR_ENOMEM;
-  if (asprintf(rewritten, "%.*s%s", (int)((dot ? dot : end) - uri), uri, end) < 0) {
-    *rewritten = NULL;
-    return ASR_ENOMEM;
-  }
-  return 0;
-}
 
 /* Parses relaxed or canonical Extended JSON into a document; what = "filter"/"projection". */
 static int parse_json_doc(const char *json, const char *what, bson_t **out, asr_err_t *err) {
@@ -167,61 +80,6 @@ static int parse_json_doc(const char *json, const char *what, bson_t **out, asr_
     return asr_err_set(err, ASR_EINVAL, "the %s is not valid Extended JSON: %s", what,
                        error.message);
   return 0;
-}
-
-/* libmongoc's parse errors may quote the password ("Password \"...\" must not have unescaped
- * chars"), so the message comes from parsing the URI again with placeholders for every
- * secret: if that parses, the fault is in a secret and the message says so without it. */
-static int uri_error(const mongo_source_t *s, const char *uri, asr_err_t *err) {
-  bson_error_t error;
-  char *probe = replace_secrets(uri, "user:password", "x:x");
-  if (!probe) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  mongoc_uri_t *u = mongoc_uri_new_with_error(probe, &error);
-  free(probe);
-  if (!u)
-    return asr_err_set(err, ASR_EINVAL, "malformed MongoDB URI %s: %s", s->redacted,
-                       error.message);
-  mongoc_uri_destroy(u);
-  return asr_err_set(err, ASR_EINVAL,
-                     "malformed MongoDB URI %s: invalid credentials or secret option "
-                     "(percent-encode user name and password as RFC 3986 says)", s->redacted);
-}
-
-static int parse_uri(mongo_source_t *s, const asr_mongo_source_cfg_t *cfg, asr_err_t *err) {
-  char *rewritten = NULL, *path_db = NULL, *path_coll = NULL;
-  bson_error_t error;
-  int rc = split_uri_path(cfg->uri, &rewritten, &path_db, &path_coll);
-  if (rc) {
-    rc = asr_err_set(err, rc, "out of memory");
-    goto done;
-  }
-  s->uri = mongoc_uri_new_with_error(rewritten, &error);
-  if (!s->uri) {
-    rc = uri_error(s, rewritten, err);
-    goto done;
-  }
-  if (cfg->server_selection_timeout_ms > 0 ||
-      !mongoc_uri_has_option(s->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS))
-    mongoc_uri_set_option_as_int32(s->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS,
-                                   cfg->server_selection_timeout_ms > 0
-                                       ? cfg->server_selection_timeout_ms
-                                       : DEFAULT_SELECTION_TIMEOUT_MS);
-  if (!mongoc_uri_get_appname(s->uri)) mongoc_uri_set_appname(s->uri, "asrun");
-  const char *db = cfg->database ? cfg->database : path_db;
-  const char *coll = cfg->collection ? cfg->collection : path_coll;
-  if (!db || !*db || !coll || !*coll) {
-    rc = asr_err_set(err, ASR_EINVAL,
-                     "MongoDB source %s: no %s name (give it, or write the URI path as "
-                     "/database.collection)", s->redacted, !db || !*db ? "database" : "collection");
-    goto done;
-  }
-  if (!(s->db = strdup(db)) || !(s->coll_name = strdup(coll)))
-    rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
-done:
-  free(rewritten);
-  free(path_db);
-  free(path_coll);
-  return rc;
 }
 
 static int build_find_opts(mongo_source_t *s, const asr_mongo_source_cfg_t *cfg, asr_err_t *err) {
@@ -252,22 +110,16 @@ static int find_cap(mongo_source_t *s, asr_err_t *err) {
     bson_append_iter(s->cap, "_id", 3, &it);
   } else if (mongoc_cursor_error(cur, &error)) {
     rc = asr_err_set(err, ASR_EINVAL, "MongoDB source %s.%s: finding the end of the limit: %s",
-                     s->db, s->coll_name, error.message);
+                     s->conn.db, s->conn.coll, error.message);
   }
   mongoc_cursor_destroy(cur);
   bson_destroy(opts);
   return rc;
 }
 
-/* Ping, then the matching count (which also has the server check the filter). */
+/* The matching count (which also has the server check the filter). */
 static int check_and_count(mongo_source_t *s, asr_err_t *err) {
   bson_error_t error;
-  bson_t *ping = BCON_NEW("ping", BCON_INT32(1));
-  int ok = mongoc_client_command_simple(s->client, "admin", ping, NULL, NULL, &error);
-  bson_destroy(ping);
-  if (!ok)
-    return asr_err_set(err, ASR_EINVAL, "cannot reach MongoDB at %s: %s", s->redacted,
-                       error.message);
   /* The whole collection: the server's metadata count (instant, and the plan only needs about
    * how many). Otherwise the exact count, stopping at the limit. */
   s->count = -1;
@@ -280,28 +132,26 @@ static int check_and_count(mongo_source_t *s, asr_err_t *err) {
   }
   if (s->count < 0)
     return asr_err_set(err, ASR_EINVAL, "MongoDB source %s.%s: counting documents: %s",
-                       s->db, s->coll_name, error.message);
+                       s->conn.db, s->conn.coll, error.message);
   if (s->limit > 0 && s->count == s->limit) return find_cap(s, err);
   return 0;
 }
 
-static int connect_pool(mongo_source_t *s, asr_err_t *err) {
-  bson_error_t error;
-  s->pool = mongoc_client_pool_new_with_error(s->uri, &error);
-  if (!s->pool)
-    return asr_err_set(err, ASR_EINVAL, "MongoDB URI %s: %s", s->redacted, error.message);
-  mongoc_client_pool_set_error_api(s->pool, MONGOC_ERROR_API_VERSION_2);
+static int connect_pool(mongo_source_t *s, const asr_mongo_source_cfg_t *cfg, asr_err_t *err) {
+  int rc = asr_mongo_connect(cfg->uri, cfg->database, cfg->collection,
+                             cfg->server_selection_timeout_ms, 1, &s->conn, err);
+  if (rc) return rc;
   /* One client per worker plus the producer's: pop never blocks. */
-  mongoc_client_pool_max_size(s->pool, ASR_MAX_WORKERS + 1);
-  s->client = mongoc_client_pool_pop(s->pool);
-  s->coll = mongoc_client_get_collection(s->client, s->db, s->coll_name);
+  mongoc_client_pool_max_size(s->conn.pool, ASR_MAX_WORKERS + 1);
+  s->client = mongoc_client_pool_pop(s->conn.pool);
+  s->coll = mongoc_client_get_collection(s->client, s->conn.db, s->conn.coll);
   return 0;
 }
 
 static int describe(mongo_source_t *s, asr_err_t *err) {
   int filtered = !bson_empty(s->filter);
-  if (asprintf(&s->base.description, "mongodb %s %s.%s (%lld %sdocuments%s)", s->redacted, s->db,
-               s->coll_name, (long long)s->count, filtered ? "matching " : "",
+  if (asprintf(&s->base.description, "mongodb %s %s.%s (%lld %sdocuments%s)", s->conn.redacted,
+               s->conn.db, s->conn.coll, (long long)s->count, filtered ? "matching " : "",
                s->cap ? ", limited" : "") < 0) {
     s->base.description = NULL;
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
@@ -392,8 +242,8 @@ static int sample_bounds(mongo_source_t *s, uint64_t k, asr_err_t *err) {
   if (rc == 1) rc = sample_once(s, pipeline, NULL, &error);
   if (rc == 1) {
     asr_log_warn("source.mongo.sample",
-                 "cannot sample _id boundaries in %s.%s (%s): reading it as one range", s->db,
-                 s->coll_name, error.message);
+                 "cannot sample _id boundaries in %s.%s (%s): reading it as one range", s->conn.db,
+                 s->conn.coll, error.message);
     rc = 0;
   }
   if (rc) rc = asr_err_set(err, rc, "out of memory");
@@ -473,7 +323,7 @@ static int mongo_decode(asr_source_t *base, asr_source_worker_t *w, const asr_ba
   if (rc)
     rc = asr_err_set(err, rc, "out of memory");
   else if (mongoc_cursor_error(cur, &error))
-    rc = asr_err_set(err, ASR_EIO, "reading %s.%s (_id range %llu): %s", s->db, s->coll_name,
+    rc = asr_err_set(err, ASR_EIO, "reading %s.%s (_id range %llu): %s", s->conn.db, s->conn.coll,
                      (unsigned long long)(b->origin - 1), error.message);
   mongoc_cursor_destroy(cur);
   return rc;
@@ -483,8 +333,8 @@ static int mongo_worker_open(asr_source_t *base, asr_source_worker_t **out, asr_
   mongo_source_t *s = (mongo_source_t *)base;
   asr_source_worker_t *w = calloc(1, sizeof *w);
   if (!w) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  w->client = mongoc_client_pool_pop(s->pool);
-  w->coll = mongoc_client_get_collection(w->client, s->db, s->coll_name);
+  w->client = mongoc_client_pool_pop(s->conn.pool);
+  w->coll = mongoc_client_get_collection(w->client, s->conn.db, s->conn.coll);
   w->query = bson_new();
   *out = w;
   return 0;
@@ -494,23 +344,19 @@ static void mongo_worker_close(asr_source_t *base, asr_source_worker_t *w) {
   mongo_source_t *s = (mongo_source_t *)base;
   bson_destroy(w->query);
   mongoc_collection_destroy(w->coll);
-  mongoc_client_pool_push(s->pool, w->client);
+  mongoc_client_pool_push(s->conn.pool, w->client);
   free(w);
 }
 
 static void mongo_destroy(asr_source_t *base) {
   mongo_source_t *s = (mongo_source_t *)base;
   mongoc_collection_destroy(s->coll);
-  if (s->client) mongoc_client_pool_push(s->pool, s->client);
-  mongoc_client_pool_destroy(s->pool);
-  mongoc_uri_destroy(s->uri);
+  if (s->client) mongoc_client_pool_push(s->conn.pool, s->client);
+  asr_mongo_conn_close(&s->conn);
   bson_destroy(s->filter);
   bson_destroy(s->find_opts);
   bson_destroy(s->cap);
   asr_docs_free(&s->bounds);
-  free(s->db);
-  free(s->coll_name);
-  free(s->redacted);
   free(s->base.description);
   free(s);
 }
@@ -531,24 +377,18 @@ int asr_source_mongo_open(const asr_mongo_source_cfg_t *cfg, asr_source_t **out,
   if (cfg->limit < -1 || cfg->cursor_batch < 0 || cfg->server_selection_timeout_ms < 0)
     return asr_err_set(err, ASR_EINVAL,
                        "MongoDB source: limit, cursor batch and timeout must not be negative");
-  mongoc_init(); /* once per process: later calls return at once */
   mongo_source_t *s = calloc(1, sizeof *s);
   if (!s) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   s->base.vt = &mongo_vt;
   s->limit = cfg->limit;
   asr_docs_init(&s->bounds);
-  if (!(s->redacted = redact_uri(cfg->uri))) {
-    rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
-    goto done;
-  }
-  if ((rc = parse_uri(s, cfg, err))) goto done;
   if (cfg->filter_json) {
     if ((rc = parse_json_doc(cfg->filter_json, "filter", &s->filter, err))) goto done;
   } else {
     s->filter = bson_new();
   }
   if ((rc = build_find_opts(s, cfg, err))) goto done;
-  if ((rc = connect_pool(s, err))) goto done;
+  if ((rc = connect_pool(s, cfg, err))) goto done;
   if ((rc = check_and_count(s, err))) goto done;
   rc = describe(s, err);
 done:

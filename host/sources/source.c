@@ -28,9 +28,10 @@ static const struct {
     {"json", asr_source_json_array_open},
     {"bson", asr_source_bson_open},
     {"mongodb", open_mongo},
+    {"mgodatagen", asr_source_mgodatagen_open},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
-#define KNOWN_KINDS "template, jsonl, json, bson, mongodb"
+#define KNOWN_KINDS "template, jsonl, json, bson, mongodb, mgodatagen"
 
 static int ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
@@ -86,6 +87,15 @@ void asr_source_spec_free(asr_source_spec_t *spec) {
   free(spec->projection);
   spec->kind = spec->path = spec->template_json = NULL;
   spec->database = spec->collection = spec->filter = spec->projection = NULL;
+  for (size_t i = 0; i < spec->ncustom; i++) free(spec->custom_ops[i]);
+  free(spec->custom_ops);
+  free(spec->strategy_path);
+  free(spec->collections);
+  spec->collections = NULL;
+  spec->ncollections = 0;
+  spec->custom_ops = NULL;
+  spec->ncustom = 0;
+  spec->strategy_path = NULL;
 }
 
 int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {

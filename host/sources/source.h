@@ -35,6 +35,12 @@ struct asr_source {
   char *description; /* for logs and --dry-run: "template templates/orders.json (1000 docs)" */
 };
 
+/* A collection a template may $ref (declared in the strategy); strings borrowed. */
+typedef struct asr_source_collection {
+  const char *name, *template_path, *template_json;
+  int64_t total, seed; /* seed -1: the run's seed */
+} asr_source_collection_t;
+
 /* What a source is built from: kind plus its settings, from the strategy or the CLI. */
 typedef struct asr_source_spec {
   char *kind;          /* "template" | "jsonl" | "json" | "bson" */
@@ -48,6 +54,15 @@ typedef struct asr_source_spec {
   char *database, *collection; /* NULL: from the URI path /db.collection */
   char *filter, *projection;   /* Extended JSON */
   int32_t cursor_batch;
+  /* template: custom (Lua) operators. Each worker evaluates strategy_path again to find them
+   * (lua/template_ops.h); op id = index in custom_ops. NULL / 0 when there are none. */
+  char *strategy_path;
+  char **custom_ops;
+  size_t ncustom;
+  /* template: collections $ref may name (owned array, borrowed strings); mgodatagen: the
+   * config's collection to generate is `collection` */
+  asr_source_collection_t *collections;
+  size_t ncollections;
 } asr_source_spec_t;
 
 /* Resolves a spec string "KIND:PATH" or a bare path (kind from the extension: .json is a
@@ -65,5 +80,6 @@ int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out,
 int asr_source_jsonl_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);
 int asr_source_json_array_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);
 int asr_source_bson_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);
+int asr_source_mgodatagen_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);
 
 #endif

@@ -1,7 +1,9 @@
 /* Template compiler: cJSON text → tree of generator nodes (node.h), with the error messages a
  * user needs to fix a template (file:line:column for malformed JSON; the JSON path and the
- * operator for everything else). Also the template's lifetime: the arena that owns every
- * node and string, compile from text or file, set_now and free.
+ * operator for everything else). Also the options every operator takes (nullPercentage, and
+ * unique / distribution where allowed: read here, applied by the operators or by wrapper
+ * nodes), custom operators (nodes that call the ext hooks), and the template's lifetime: the
+ * arena that owns every node and string, compile from text, file or cJSON, set_now and free.
  * The parsed cJSON tree is freed before asr_template_compile returns: nodes copy what they
  * keep into the arena. */
 #include <errno.h>
@@ -92,11 +94,11 @@ int asr_tpl_fail(asr_tpl_cc_t *c, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (!c->op) return asr_err_set(c->err, ASR_EINVAL, "%s: %s at %s", c->origin, msg, path_str(c));
+  if (!c->opname) return asr_err_set(c->err, ASR_EINVAL, "%s: %s at %s", c->origin, msg, path_str(c));
   char at[sizeof c->path];
   memcpy(at, c->path, c->op_pathlen);
   at[c->op_pathlen] = '\0';
-  return asr_err_set(c->err, ASR_EINVAL, "%s: $%s at %s: %s", c->origin, c->op->name,
+  return asr_err_set(c->err, ASR_EINVAL, "%s: $%s at %s: %s", c->origin, c->opname,
                      at[0] ? at : "(root)", msg);
 }
 
@@ -143,13 +145,21 @@ static const asr_tpl_op_t *op_find(const char *name) {
   return NULL;
 }
 
-static const char *op_closest(const char *name) {
+/* Custom operator names come first: a custom name shadows a built-in. */
+static long custom_find(const asr_tpl_cc_t *c, const char *name) {
+  for (size_t i = 0; i < c->opt->ncustom; i++)
+    if (strcmp(c->opt->custom_ops[i], name) == 0) return (long)i;
+  return -1;
+}
+
+static const char *op_closest(const asr_tpl_cc_t *c, const char *name) {
   const char *best = NULL;
   size_t best_d = (size_t)-1, limit = strlen(name) / 3;
   if (limit < 1) limit = 1;
-  for (size_t i = 0; i < asr_tpl_nops; i++) {
-    size_t d = edit_distance(name, asr_tpl_ops[i].name);
-    if (d < best_d) best_d = d, best = asr_tpl_ops[i].name;
+  for (size_t i = 0; i < asr_tpl_nops + c->opt->ncustom; i++) {
+    const char *cand = i < asr_tpl_nops ? asr_tpl_ops[i].name : c->opt->custom_ops[i - asr_tpl_nops];
+    size_t d = edit_distance(name, cand);
+    if (d < best_d) best_d = d, best = cand;
   }
   return best_d <= limit ? best : NULL;
 }
@@ -158,8 +168,37 @@ static const char *op_closest(const char *name) {
 
 static asr_tpl_node_t *node_new(asr_tpl_cc_t *c) {
   asr_tpl_node_t *n = asr_tpl_alloc(c, sizeof *n);
-  if (n) n->id = c->next_id++;
-  return n;
+  if (!n) return NULL;
+  n->id = c->next_id++;
+  n->path = arena_strndup(c, c->path, c->pathlen); /* run-time errors name it */
+  return n->path ? n : NULL;
+}
+
+static int num_literal(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
+  const bson_value_t *v = &n->lit;
+  out->isint = v->value_type != BSON_TYPE_DOUBLE;
+  out->i = v->value_type == BSON_TYPE_INT32 ? v->value.v_int32 : out->isint ? v->value.v_int64 : 0;
+  out->d = out->isint ? (double)out->i : v->value.v_double;
+  return 0;
+}
+
+/* The literal's BSON value bytes, so that generating it is one copy (asr_tpl_gen_literal). */
+static int encode_literal(asr_tpl_cc_t *c, asr_tpl_node_t *n) {
+  bson_type_t type = n->lit.value_type;
+  if (type == BSON_TYPE_INT32 || type == BSON_TYPE_INT64 || type == BSON_TYPE_DOUBLE) n->num = num_literal;
+  bson_t b;
+  bson_init(&b);
+  int rc = asr_tpl_ok(bson_append_value(&b, "", 0, &n->lit));
+  uint32_t len = rc ? 0 : b.len - 7; /* header, type, empty key, ..., trailing NUL */
+  uint8_t *data = rc ? NULL : asr_tpl_alloc(c, len ? len : 1);
+  if (rc == 0 && !data) rc = ASR_ENOMEM;
+  if (rc == 0) {
+    memcpy(data, bson_get_data(&b) + 6, len);
+    n->lit_data = data;
+    n->lit_len = len;
+  }
+  bson_destroy(&b);
+  return rc == ASR_EINVAL ? cc_error(c, "literal at %s is too large", path_str(c)) : rc;
 }
 
 static int check_utf8(asr_tpl_cc_t *c, const char *s, const char *what) {
@@ -232,6 +271,8 @@ static int fold_literal(asr_tpl_cc_t *c, asr_tpl_node_t *n, bool is_array) {
     n->lit.value_type = is_array ? BSON_TYPE_ARRAY : BSON_TYPE_DOCUMENT;
     n->lit.value.v_doc.data = data;
     n->lit.value.v_doc.data_len = b.len;
+    n->lit_data = data; /* a document's value bytes are the document */
+    n->lit_len = b.len;
   }
   bson_destroy(&b);
   return rc;
@@ -284,18 +325,22 @@ static int compile_array(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t *n) {
   return rc;
 }
 
+/* True when comma-separated list holds name. */
+static bool in_list(const char *list, const char *name) {
+  size_t len = strlen(name);
+  for (const char *p = list; *p;) {
+    size_t n = strcspn(p, ",");
+    if (n == len && strncmp(p, name, len) == 0) return true;
+    p += n + (p[n] == ',');
+  }
+  return false;
+}
+
 /* Rejects option names the operator does not know: a typo would otherwise silently fall back
  * to the default. */
 static int check_option_names(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJSON *opts) {
   for (const cJSON *o = opts->child; o; o = o->next) {
-    size_t len = strlen(o->string);
-    const char *p = op->options;
-    bool known = false;
-    while (*p && !known) {
-      size_t n = strcspn(p, ",");
-      known = n == len && strncmp(p, o->string, len) == 0;
-      p += n + (p[n] == ',');
-    }
+    bool known = in_list(op->options, o->string);
     if (!known && !op->options[0]) return asr_tpl_fail(c, "takes no options (got %s)", o->string);
     if (!known) return asr_tpl_fail(c, "unknown option %s (expected one of: %s)", o->string, op->options);
     for (const cJSON *q = opts->child; q != o; q = q->next)
@@ -304,22 +349,186 @@ static int check_option_names(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJS
   return 0;
 }
 
+/* ---- options every operator takes --------------------------------------------------------- */
+
+/* Where docs/templates.md allows unique and distribution. */
+static const char UNIQUE_OPS[] = "integer,number,numberInt,numberLong,string,email,uuid,guid";
+static const char DIST_OPS[] = "integer,number,numberInt,numberLong,floating,float,double,numberDecimal,ref";
+static const char DIST_PARAMS[] = "distribution,mean,stddev,lambda,s";
+
+static void list_ops(char *buf, size_t cap, const char *list) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (const char *p = list; *p && used < cap;) {
+    size_t n = strcspn(p, ",");
+    int w = snprintf(buf + used, cap - used, "%s$%.*s", used ? ", " : "", (int)n, p);
+    used += w > 0 ? (size_t)w : 0;
+    p += n + (p[n] == ',');
+  }
+}
+
+typedef struct xsplit {
+  const cJSON *null_pct; /* nullPercentage, or NULL */
+  cJSON *rest;           /* the other options (references), when some were taken out */
+} xsplit_t;
+
+/* Takes the options the compiler handles out of opts (a row listing one keeps it). */
+static int split_options(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJSON *opts, xsplit_t *x) {
+  const char *name = c->opname;
+  bool dist_op = op && in_list(DIST_OPS, name), taken = false;
+  char ops[256];
+  for (const cJSON *o = opts->child; o; o = o->next) {
+    const char *k = o->string;
+    bool take = false;
+    if (op && in_list(op->options, k)) continue;
+    if (strcmp(k, "nullPercentage") == 0) {
+      if (!cJSON_IsNumber(o) || !(o->valuedouble >= 0 && o->valuedouble <= 100)) {
+        char buf[80];
+        return asr_tpl_fail(c, "option nullPercentage must be a number between 0 and 100, got %s",
+                            describe(o, buf, sizeof buf));
+      }
+      x->null_pct = o, take = true;
+    } else if (op && strcmp(k, "unique") == 0) {
+      list_ops(ops, sizeof ops, UNIQUE_OPS);
+      if (!in_list(UNIQUE_OPS, name))
+        return asr_tpl_fail(c, "option unique is not supported here (only by %s)", ops);
+      if (!cJSON_IsBool(o)) return asr_tpl_fail(c, "option unique must be true or false");
+      c->x.unique = cJSON_IsTrue(o), take = true;
+    } else if (op && in_list(DIST_PARAMS, k) && dist_op) {
+      take = true; /* read below by asr_tpl_opt_dist */
+    } else if (op && strcmp(k, "distribution") == 0) {
+      list_ops(ops, sizeof ops, DIST_OPS);
+      return asr_tpl_fail(c, "option distribution is not supported here (only by %s)", ops);
+    }
+    taken |= take;
+  }
+  if (!taken) return 0;
+  if (!(x->rest = cJSON_CreateObject())) return asr_err_set(c->err, ASR_ENOMEM, "out of memory");
+  for (const cJSON *o = opts->child; o; o = o->next) {
+    bool take = !(op && in_list(op->options, o->string)) &&
+                (strcmp(o->string, "nullPercentage") == 0 ||
+                 (op && strcmp(o->string, "unique") == 0) || (dist_op && in_list(DIST_PARAMS, o->string)));
+    if (!take && !cJSON_AddItemReferenceToObject(x->rest, o->string, (cJSON *)o))
+      return asr_err_set(c->err, ASR_ENOMEM, "out of memory");
+  }
+  return 0;
+}
+
+/* {"nullPercentage": P}: null in P% of documents, else the wrapped value. */
+static int gen_nullable(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                        int keylen) {
+  const uint64_t *below = n->aux; /* null when the 53-bit draw is below this */
+  if ((asr_rng_next(&g->rng) >> 11) < *below) return asr_tpl_put_null(dst, key, keylen);
+  return asr_tpl_gen_kid(n->kids[0], g, dst, key, keylen);
+}
+
+/* Makes n a wrapper around a new node (returned in *inner, same path) that gets compiled
+ * in its place. */
+static int wrap_node(asr_tpl_cc_t *c, asr_tpl_node_t *n, asr_tpl_gen_fn gen, asr_tpl_node_t **inner) {
+  n->kids = asr_tpl_alloc(c, sizeof *n->kids);
+  *inner = n->kids ? asr_tpl_alloc(c, sizeof **inner) : NULL;
+  if (!*inner) return ASR_ENOMEM;
+  (*inner)->id = c->next_id++;
+  (*inner)->path = n->path;
+  n->kids[0] = *inner;
+  n->nkids = 1;
+  n->gen = gen;
+  return 0;
+}
+
+/* ---- custom operators --------------------------------------------------------------------- */
+
+static const uint8_t EMPTY_DOC[5] = {5, 0, 0, 0, 0};
+
+/* Evaluates the options (n->kids[0], an object node, or none) and calls the ext hook. */
+static int gen_custom(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                      int keylen) {
+  const asr_tpl_node_t *o = n->nkids ? n->kids[0] : NULL;
+  if (!g->ext || !g->ext->call)
+    return asr_tpl_gen_fail(g, n, ASR_EINVAL, "custom operator $%s needs operator hooks",
+                            (const char *)n->aux);
+  bson_t opts;
+  int rc = 0;
+  if (!o) {
+    bson_init_static(&opts, EMPTY_DOC, sizeof EMPTY_DOC);
+  } else if (o->literal) { /* constant options: no per-document work */
+    bson_init_static(&opts, o->lit.value.v_doc.data, o->lit.value.v_doc.data_len);
+  } else {
+    bson_init(&opts);
+    rc = asr_tpl_gen_fields(o, g, &opts);
+  }
+  if (rc == 0) rc = g->ext->call(g->ext->ud, n->flags, &g->rng, &opts, dst, key, keylen, g->err);
+  bson_destroy(&opts);
+  if (rc) asr_tpl_gen_fail(g, n, rc, "custom operator $%s failed (%s)", (const char *)n->aux, asr_err_name(rc));
+  return rc;
+}
+
+static int compile_custom(asr_tpl_cc_t *c, uint32_t id, const cJSON *opts, asr_tpl_node_t *n) {
+  n->gen = gen_custom;
+  n->flags = id;
+  n->aux = arena_strndup(c, c->opname, strlen(c->opname)); /* the options' names are borrowed */
+  if (!n->aux) return ASR_ENOMEM;
+  c->t->custom_nodes++;
+  if (!c->t->custom_first) c->t->custom_first = n->aux;
+  if (!opts || !opts->child) return 0;
+  asr_tpl_node_t *o = node_new(c);
+  n->kids = asr_tpl_alloc(c, sizeof *n->kids);
+  if (!o || !n->kids) return ASR_ENOMEM;
+  n->kids[0] = o;
+  n->nkids = 1;
+  return compile_object(c, opts, o, true);
+}
+
+/* ---- operators ---------------------------------------------------------------------------- */
+
+static int unknown_operator(asr_tpl_cc_t *c, const char *name) {
+  const char *hint = op_closest(c, name);
+  if (hint) return cc_error(c, "unknown operator $%s at %s (did you mean $%s?)", name, path_str(c), hint);
+  return cc_error(c, "unknown operator $%s at %s", name, path_str(c));
+}
+
+/* Compiles the operator itself into n, wrapped for nullPercentage and (for operators of other
+ * files) unique. The options are checked by now. */
+static int compile_op_body(asr_tpl_cc_t *c, const asr_tpl_op_t *op, long custom, const cJSON *opts,
+                           const xsplit_t *x, asr_tpl_node_t *n) {
+  int rc = 0;
+  if (x->null_pct) {
+    uint64_t *below = asr_tpl_alloc(c, sizeof *below);
+    if (!below) return ASR_ENOMEM;
+    *below = (uint64_t)(x->null_pct->valuedouble / 100 * 9007199254740992.0); /* of 2^53 */
+    n->aux = below;
+    if ((rc = wrap_node(c, n, gen_nullable, &n))) return rc;
+  }
+  if (custom >= 0) return compile_custom(c, (uint32_t)custom, opts, n);
+  n->op = op;
+  n->gen = op->gen;
+  bool wrap_unique = c->x.unique && (strcmp(op->name, "email") == 0 || strcmp(op->name, "uuid") == 0 ||
+                                     strcmp(op->name, "guid") == 0);
+  if (c->x.dist && strcmp(op->name, "numberDecimal") == 0) return asr_tpl_compile_decimal_dist(c, opts, n);
+  if (!wrap_unique) return op->compile(c, opts, n);
+  asr_tpl_node_t *inner;
+  if ((rc = wrap_node(c, n, NULL, &inner))) return rc;
+  inner->op = op;
+  inner->gen = op->gen;
+  rc = op->compile(c, opts, inner);
+  return rc ? rc : asr_tpl_unique_wrap(c, op->name, inner, n);
+}
+
 /* name: without the '$'. opts: the options value, or NULL for the "$op" string form. */
 static int compile_operator(asr_tpl_cc_t *c, const char *name, const cJSON *opts,
                             asr_tpl_node_t *n) {
-  const asr_tpl_op_t *op = op_find(name);
-  if (!op) {
-    const char *hint = op_closest(name);
-    if (hint)
-      return cc_error(c, "unknown operator $%s at %s (did you mean $%s?)", name, path_str(c), hint);
-    return cc_error(c, "unknown operator $%s at %s", name, path_str(c));
-  }
+  long custom = custom_find(c, name);
+  const asr_tpl_op_t *op = custom >= 0 ? NULL : op_find(name);
+  if (!op && custom < 0) return unknown_operator(c, name);
   const asr_tpl_op_t *saved_op = c->op;
+  const char *saved_name = c->opname;
+  asr_tpl_xopts_t saved_x = c->x;
   size_t saved_oplen = c->op_pathlen, old = c->pathlen;
+  xsplit_t x = {NULL, NULL};
   c->op = op;
+  c->opname = op ? op->name : c->opt->custom_ops[custom];
   c->op_pathlen = c->pathlen;
-  n->op = op;
-  n->gen = op->gen;
+  c->x = (asr_tpl_xopts_t){false, NULL};
   int rc = 0, deeper = opts && cJSON_IsObject(opts); /* the options object is a level */
   if (opts && cJSON_IsNull(opts)) opts = NULL;
   if (opts && !cJSON_IsObject(opts)) {
@@ -328,17 +537,28 @@ static int compile_operator(asr_tpl_cc_t *c, const char *name, const cJSON *opts
   } else if ((c->depth += deeper) > ASR_TPL_MAX_DEPTH) {
     rc = cc_error(c, "nesting deeper than %d levels at %s", ASR_TPL_MAX_DEPTH, path_str(c));
   } else if (opts) {
-    rc = check_option_names(c, op, opts);
+    rc = split_options(c, op, opts, &x);
+    if (rc == 0 && op) rc = check_option_names(c, op, x.rest ? x.rest : opts);
+    if (rc == 0 && op && in_list(DIST_OPS, op->name)) {
+      asr_tpl_dist_t *d = NULL;
+      rc = asr_tpl_opt_dist(c, opts, &d);
+      c->x.dist = d;
+    }
+    if (rc == 0 && c->x.unique && c->x.dist)
+      rc = asr_tpl_fail(c, "options unique and distribution cannot be combined");
   }
   if (rc == 0) {
-    char seg[64];
-    snprintf(seg, sizeof seg, "$%s", op->name);
+    char seg[80];
+    snprintf(seg, sizeof seg, "$%s", c->opname);
     path_push(c, seg, 0);
-    rc = op->compile(c, opts, n);
+    rc = compile_op_body(c, op, custom, x.rest ? x.rest : opts, &x, n);
   }
+  cJSON_Delete(x.rest); /* references only: the template's own items stay */
   c->depth -= deeper;
   path_pop(c, old);
   c->op = saved_op;
+  c->opname = saved_name;
+  c->x = saved_x;
   c->op_pathlen = saved_oplen;
   return rc;
 }
@@ -348,19 +568,23 @@ int asr_tpl_compile_value(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t **out)
   if (!n) return ASR_ENOMEM;
   *out = n;
   int type = v->type & 0xFF, rc;
-  if (type == cJSON_String && v->valuestring[0] == '$')
-    return compile_operator(c, v->valuestring + 1, NULL, n);
-  if (type != cJSON_Object && type != cJSON_Array) return compile_scalar(c, v, n);
-  if (++c->depth > ASR_TPL_MAX_DEPTH) {
-    rc = cc_error(c, "nesting deeper than %d levels at %s", ASR_TPL_MAX_DEPTH, path_str(c));
-  } else if (type == cJSON_Array) {
-    rc = compile_array(c, v, n);
-  } else if (v->child && !v->child->next && v->child->string[0] == '$') {
-    rc = compile_operator(c, v->child->string + 1, v->child, n);
+  if (type == cJSON_String && v->valuestring[0] == '$') {
+    rc = compile_operator(c, v->valuestring + 1, NULL, n);
+  } else if (type != cJSON_Object && type != cJSON_Array) {
+    rc = compile_scalar(c, v, n);
   } else {
-    rc = compile_object(c, v, n, true);
+    if (++c->depth > ASR_TPL_MAX_DEPTH) {
+      rc = cc_error(c, "nesting deeper than %d levels at %s", ASR_TPL_MAX_DEPTH, path_str(c));
+    } else if (type == cJSON_Array) {
+      rc = compile_array(c, v, n);
+    } else if (v->child && !v->child->next && v->child->string[0] == '$') {
+      rc = compile_operator(c, v->child->string + 1, v->child, n);
+    } else {
+      rc = compile_object(c, v, n, true);
+    }
+    c->depth--;
   }
-  c->depth--;
+  if (rc == 0 && n->literal && !n->lit_data) rc = encode_literal(c, n);
   return rc;
 }
 
@@ -486,6 +710,21 @@ int asr_tpl_opt_items(asr_tpl_cc_t *c, const cJSON *opts, const char *name, asr_
   return rc;
 }
 
+int asr_tpl_opt_const_int(asr_tpl_cc_t *c, const cJSON *opts, const char *name, int64_t lo,
+                          int64_t hi, int64_t def, int64_t *out) {
+  const cJSON *v = opts ? cJSON_GetObjectItemCaseSensitive(opts, name) : NULL;
+  *out = def;
+  if (!v) return 0;
+  double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+  if (!(d == floor(d) && d >= (double)lo && d <= (double)hi)) {
+    char buf[80];
+    return asr_tpl_fail(c, "option %s must be an integer between %lld and %lld, got %s", name,
+                        (long long)lo, (long long)hi, describe(v, buf, sizeof buf));
+  }
+  *out = d >= 9223372036854775807.0 ? INT64_MAX : (int64_t)d;
+  return 0;
+}
+
 /* ---- template lifetime ------------------------------------------------------------------ */
 
 /* Reports a cJSON parse failure at file:line:column (1-based, columns in bytes). */
@@ -513,18 +752,60 @@ static int64_t clock_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int asr_template_compile(const char *json, size_t len, const char *origin,
-                         asr_template_t **out, asr_err_t *err) {
-  int rc = 0;
-  cJSON *root = NULL;
-  const char *end = NULL;
+static const asr_template_options_t NO_OPTIONS = {0};
+
+/* Compiles a parsed template (root is only read). */
+static int compile_root(const cJSON *root, const char *origin, const asr_template_options_t *opt,
+                        asr_template_t **out, asr_err_t *err) {
   asr_template_t *t = calloc(1, sizeof *t);
   if (!origin) origin = "template";
-  asr_tpl_cc_t c = {.t = t, .err = err, .origin = origin, .depth = 1}; /* the root is level 1 */
+  asr_tpl_cc_t c = {.t = t, .err = err, .origin = origin, .depth = 1, /* the root is level 1 */
+                    .opt = opt ? opt : &NO_OPTIONS};
   *out = NULL;
   if (!t) return asr_err_set(err, ASR_ENOMEM, "%s: out of memory compiling the template", origin);
+  int rc = 0;
+  if (!cJSON_IsObject(root)) {
+    char buf[80];
+    rc = asr_err_set(err, ASR_EINVAL, "%s: the template must be a JSON object, got %s", origin,
+                     describe(root, buf, sizeof buf));
+    goto done;
+  }
+  if ((c.opt->ncustom && !c.opt->custom_ops) || (c.opt->nrefs && !c.opt->refs))
+    rc = asr_err_set(err, ASR_EINVAL, "%s: template options list custom operators or references "
+                                      "without giving them", origin);
+  for (size_t i = 0; i < c.opt->ncustom && rc == 0; i++)
+    if (!c.opt->custom_ops[i] || !c.opt->custom_ops[i][0])
+      rc = asr_err_set(err, ASR_EINVAL, "%s: custom operator %zu has no name", origin, i);
+  if (rc) goto done;
+  t->origin = arena_strndup(&c, origin, strlen(origin));
+  t->root = t->origin ? node_new(&c) : NULL;
+  rc = t->root ? compile_object(&c, root, t->root, false) : ASR_ENOMEM;
+  if (rc) goto done;
+  t->oid_nodes = c.oid_nodes;
+  t->now_ms = clock_now_ms();
+  *out = t;
+  t = NULL;
+done:
+  asr_template_free(t);
+  return rc;
+}
+
+int asr_template_compile_cjson(const cJSON *root, const char *origin,
+                               const asr_template_options_t *opt, asr_template_t **out,
+                               asr_err_t *err) {
+  *out = NULL;
+  if (!root) return asr_err_set(err, ASR_EINVAL, "%s: no template", origin ? origin : "template");
+  return compile_root(root, origin, opt, out, err);
+}
+
+int asr_template_compile(const char *json, size_t len, const char *origin,
+                         const asr_template_options_t *opt, asr_template_t **out, asr_err_t *err) {
+  int rc = 0;
+  const char *end = NULL;
+  if (!origin) origin = "template";
+  *out = NULL;
   /* return_parse_end, not cJSON_GetErrorPtr: the latter is a global, racy across threads */
-  root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+  cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
   if (!root) {
     rc = json_error(origin, json, len, end, "malformed JSON", err);
     goto done;
@@ -535,25 +816,14 @@ int asr_template_compile(const char *json, size_t len, const char *origin,
     rc = json_error(origin, json, len, end, "unexpected text after the template", err);
     goto done;
   }
-  if (!cJSON_IsObject(root)) {
-    char buf[80];
-    rc = asr_err_set(err, ASR_EINVAL, "%s: the template must be a JSON object, got %s", origin,
-                     describe(root, buf, sizeof buf));
-    goto done;
-  }
-  t->root = node_new(&c);
-  rc = t->root ? compile_object(&c, root, t->root, false) : ASR_ENOMEM;
-  if (rc) goto done;
-  t->now_ms = clock_now_ms();
-  *out = t;
-  t = NULL;
+  rc = compile_root(root, origin, opt, out, err);
 done:
   cJSON_Delete(root);
-  asr_template_free(t);
   return rc;
 }
 
-int asr_template_compile_file(const char *path, asr_template_t **out, asr_err_t *err) {
+int asr_template_compile_file(const char *path, const asr_template_options_t *opt,
+                              asr_template_t **out, asr_err_t *err) {
   int rc = 0;
   char *text = NULL;
   size_t len = 0, cap = 0;
@@ -578,7 +848,7 @@ int asr_template_compile_file(const char *path, asr_template_t **out, asr_err_t 
     rc = asr_err_set(err, ASR_EIO, "cannot read template %s: %s", path, strerror(errno));
     goto done;
   }
-  rc = asr_template_compile(text, len, path, out, err);
+  rc = asr_template_compile(text, len, path, opt, out, err);
 done:
   fclose(f);
   free(text);

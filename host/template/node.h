@@ -1,4 +1,4 @@
-/* Internal representation of a compiled template, shared by compile.c, generate.c and ops.c.
+/* Internal representation of a compiled template, shared by the files of host/template/.
  *
  * A template is a tree of nodes. Every node has a gen function that appends its value to a
  * bson_t under a given key (or appends nothing: that is how $missing drops a key). Literal
@@ -6,7 +6,10 @@
  *
  * Operators are rows of asr_tpl_ops[] (ops.c): a name, the option names it accepts, a compile
  * function (reads the options with the asr_tpl_opt_* helpers into the node) and a gen
- * function (reads them back per document with the asr_tpl_eval_* helpers).
+ * function (reads them back per document with the asr_tpl_eval_* helpers). The options every
+ * operator accepts (nullPercentage; unique and distribution where docs/templates.md allows
+ * them) are taken out by the compiler before the row's compile function sees the options,
+ * unless the row lists them itself.
  *
  * Memory: every node, string and table of a template lives in the template's arena and is
  * freed at once by asr_template_free; compile functions never free anything themselves. */
@@ -17,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "template/rng.h"
 #include "template/template.h"
@@ -26,15 +30,21 @@
 #define ASR_TPL_STRING_MAX 16384    /* bytes of one generated $string (built on the stack) */
 #define ASR_TPL_OID_SLOTS 64        /* per-document occurrence counters for $objectid nodes */
 #define ASR_TPL_MAX_PARAMS 4
+#define ASR_TPL_REF_DEPTH 8         /* longest chain of templates reached through $ref */
 
 typedef struct asr_tpl_node asr_tpl_node_t;
 typedef struct asr_tpl_gen asr_tpl_gen_t;
 typedef struct asr_tpl_cc asr_tpl_cc_t;
 typedef struct asr_tpl_op asr_tpl_op_t;
+typedef struct asr_tpl_dist asr_tpl_dist_t;
+typedef struct asr_tpl_num asr_tpl_num_t;
 
 /* Appends the node's value under key (keylen bytes) to dst, or nothing. 0 or ASR_E*. */
 typedef int (*asr_tpl_gen_fn)(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst,
                               const char *key, int keylen);
+/* The value gen would append, as a number, without a document: the same draws, so either may
+ * be used (asr_tpl_eval_num takes it for operator-valued options). 0 or ASR_E*. */
+typedef int (*asr_tpl_num_fn)(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out);
 /* Reads the options (NULL for the "$op" string form: all defaults) into n. 0 or ASR_E*. */
 typedef int (*asr_tpl_compile_fn)(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);
 
@@ -60,8 +70,8 @@ typedef struct asr_tpl_param {
 
 struct asr_tpl_node {
   asr_tpl_gen_fn gen;
-  const asr_tpl_op_t *op; /* NULL for literals, objects and arrays */
-  uint32_t id;            /* unique within the template: salts $objectid */
+  const asr_tpl_op_t *op; /* NULL for literals, objects, arrays and custom operators */
+  uint32_t id;            /* unique within the template, in compile order */
   uint32_t flags;         /* operator-specific */
   bool literal;           /* the value is the constant `lit` */
   bson_value_t lit;       /* documents and arrays pre-encoded, strings in the arena */
@@ -71,22 +81,43 @@ struct asr_tpl_node {
   int *keylens;
   asr_tpl_param_t p[ASR_TPL_MAX_PARAMS]; /* options, in the order the operator picks */
   void *aux;                             /* operator-specific compiled data */
+  const char *path;       /* JSON path of the value ("items[0].price"), for run-time errors */
+  const uint8_t *lit_data; /* literal: its BSON value bytes, appended as they are */
+  uint32_t lit_len;
+  asr_tpl_num_fn num;      /* optional: a number-valued node's value without a document */
 };
 
 struct asr_template {
   asr_tpl_node_t *root; /* an object node: its fields are the document's */
   int64_t now_ms;
   struct asr_tpl_block *arena;
+  const char *origin;       /* names the template in run-time errors */
+  uint32_t oid_nodes;       /* $objectid nodes: their per-document counters are reset */
+  uint32_t custom_nodes;    /* custom operator nodes, counting those reached by $ref */
+  const char *custom_first; /* the name of one, for the "no hooks" error */
+  int ref_depth;            /* 1 + the longest $ref chain below this template */
 };
 
-/* Per-document generation state, on the stack of asr_template_generate. */
+/* Per-document generation state, on the stack of asr_template_generate. Initialized field by
+ * field (asr_tpl_gen_init): scratch is never cleared, only written before it is read. */
 struct asr_tpl_gen {
   asr_rng_t rng;
   const asr_template_t *t;
   uint64_t seed, index;
+  const asr_template_ext_t *ext; /* custom operator hooks, or NULL */
+  asr_err_t *err;                /* never NULL */
+  uint64_t seed_mix;             /* asr_rng_mix(seed): salts $objectid and unique values */
+  int depth;                     /* $ref nesting: 0 for the document asked for */
   uint32_t oid_occ[ASR_TPL_OID_SLOTS];
   char scratch[ASR_TPL_STRING_MAX];
 };
+
+/* Options every operator may take, read by the compiler (compile.c) for the operator being
+ * compiled; compile functions of the operators that support them look here. */
+typedef struct asr_tpl_xopts {
+  bool unique;                /* "unique": true */
+  const asr_tpl_dist_t *dist; /* "distribution" other than uniform, else NULL */
+} asr_tpl_xopts_t;
 
 /* Compile state: where we are (JSON path, operator) for error messages. */
 struct asr_tpl_cc {
@@ -100,6 +131,10 @@ struct asr_tpl_cc {
   int depth;
   uint32_t next_id;
   uint32_t oid_nodes;
+  const asr_template_options_t *opt; /* never NULL */
+  asr_tpl_xopts_t x;                 /* of the operator being compiled */
+  const char *opname;                /* its name (also for custom operators), or NULL */
+  uint32_t unique_nodes;
 };
 
 /* --- compile.c: helpers for operator compile functions --------------------------------- */
@@ -124,6 +159,10 @@ int asr_tpl_opt_node(asr_tpl_cc_t *c, const cJSON *opts, const char *name, bool 
  * option is something else (then nothing is compiled). */
 int asr_tpl_opt_items(asr_tpl_cc_t *c, const cJSON *opts, const char *name, asr_tpl_node_t *n,
                       bool *is_array);
+/* A constant integer option within [lo, hi] (operators refused: the value shapes the
+ * compiled node). *out keeps def when absent. */
+int asr_tpl_opt_const_int(asr_tpl_cc_t *c, const cJSON *opts, const char *name, int64_t lo,
+                          int64_t hi, int64_t def, int64_t *out);
 
 /* --- generate.c: helpers for operator gen functions ------------------------------------ */
 /* gen functions of literals, objects (fields in n->keys/n->kids) and arrays (n->kids). */
@@ -133,11 +172,25 @@ int asr_tpl_gen_object(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, c
                        int keylen);
 int asr_tpl_gen_array(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                       int keylen);
-typedef struct asr_tpl_num {
+/* Appends an array of count values of node `of` (a $missing value leaves no hole). */
+int asr_tpl_gen_repeat(const asr_tpl_node_t *of, uint64_t count, asr_tpl_gen_t *g, bson_t *dst,
+                       const char *key, int keylen);
+/* Appends the fields of object node n to dst itself (not as a subdocument). */
+int asr_tpl_gen_fields(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst);
+/* Calls kid->gen; when it fails without a message, records one naming the kid's path. */
+int asr_tpl_gen_kid(const asr_tpl_node_t *kid, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                    int keylen);
+/* A run-time error at node n: "origin: at <path>: <message> (document i)". Returns code. */
+int asr_tpl_gen_fail(asr_tpl_gen_t *g, const asr_tpl_node_t *n, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Sets up g for document index of t (the RNG, counters; not the scratch). */
+void asr_tpl_gen_init(asr_tpl_gen_t *g, const asr_template_t *t, const asr_template_ext_t *ext,
+                      uint64_t seed, uint64_t index, asr_err_t *err);
+struct asr_tpl_num {
   bool isint;
   int64_t i;
   double d;
-} asr_tpl_num_t;
+};
 int asr_tpl_eval_num(asr_tpl_gen_t *g, const asr_tpl_param_t *p, asr_tpl_num_t *out);
 int asr_tpl_eval_int(asr_tpl_gen_t *g, const asr_tpl_param_t *p, int64_t *out);
 int asr_tpl_eval_date(asr_tpl_gen_t *g, const asr_tpl_param_t *p, int64_t *out_ms);
@@ -152,5 +205,157 @@ static inline int asr_tpl_ok(bool appended) { return appended ? 0 : ASR_EINVAL; 
 /* Parses an ISO-8601 date ("2015-01-01", "2016-12-31T23:59:59.999Z", "...+02:00"); times
  * without an offset are UTC. Returns 0 or -1. */
 int asr_tpl_parse_date(const char *s, size_t len, int64_t *out_ms);
+
+/* Fast appends, the hot path: they write the element straight into dst's buffer when dst is
+ * a top-level document, and go through libbson for a subdocument being built with
+ * bson_append_document_begin. Same bytes as the bson_append_* of the same name; 0, or
+ * ASR_EINVAL when the document would outgrow BSON. Inline, so that the value's size and type
+ * fold into each caller. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "BSON values are written with memcpy");
+
+/* Grows top-level document dst by n bytes at its end (before its trailing NUL) and returns
+ * them; NULL for a subdocument being built (libbson refuses to resize those) or past BSON's
+ * limit. bson_reserve_buffer keeps the bytes already written (it reallocates) and only sets
+ * the length; the header and the trailing NUL are rewritten here so that dst stays a valid
+ * document for libbson's own appends between ours. */
+static inline uint8_t *asr_tpl_put_raw(bson_t *dst, uint32_t n) {
+  uint32_t len = dst->len;
+  uint64_t need = (uint64_t)len + n;
+  if (need > INT32_MAX) return NULL;
+  uint8_t *data = bson_reserve_buffer(dst, (uint32_t)need);
+  if (!data) return NULL;
+  uint32_t le = (uint32_t)need;
+  memcpy(data, &le, 4);
+  data[need - 1] = '\0';
+  return data + len - 1;
+}
+
+/* Starts element (type, key) with vlen value bytes and returns where the value goes (valid
+ * until the next append), or NULL: then append with libbson instead. */
+static inline uint8_t *asr_tpl_put_begin(bson_t *dst, bson_type_t type, const char *key,
+                                         int keylen, uint32_t vlen) {
+  if (keylen < 0) keylen = (int)strlen(key);
+  if ((uint64_t)keylen + vlen > INT32_MAX) return NULL;
+  uint8_t *p = asr_tpl_put_raw(dst, 2u + (uint32_t)keylen + vlen);
+  if (!p) return NULL;
+  *p++ = (uint8_t)type;
+  memcpy(p, key, (size_t)keylen);
+  p += keylen;
+  *p++ = '\0';
+  return p;
+}
+
+static inline int asr_tpl_put_int32(bson_t *dst, const char *key, int keylen, int32_t v) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_INT32, key, keylen, 4);
+  if (!p) return asr_tpl_ok(bson_append_int32(dst, key, keylen, v));
+  memcpy(p, &v, 4);
+  return 0;
+}
+
+static inline int asr_tpl_put_int64(bson_t *dst, const char *key, int keylen, int64_t v) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_INT64, key, keylen, 8);
+  if (!p) return asr_tpl_ok(bson_append_int64(dst, key, keylen, v));
+  memcpy(p, &v, 8);
+  return 0;
+}
+
+static inline int asr_tpl_put_int(bson_t *dst, const char *key, int keylen, int64_t v) {
+  if (v >= INT32_MIN && v <= INT32_MAX) return asr_tpl_put_int32(dst, key, keylen, (int32_t)v);
+  return asr_tpl_put_int64(dst, key, keylen, v);
+}
+
+static inline int asr_tpl_put_double(bson_t *dst, const char *key, int keylen, double v) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_DOUBLE, key, keylen, 8);
+  if (!p) return asr_tpl_ok(bson_append_double(dst, key, keylen, v));
+  memcpy(p, &v, 8);
+  return 0;
+}
+
+static inline int asr_tpl_put_bool(bson_t *dst, const char *key, int keylen, bool v) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_BOOL, key, keylen, 1);
+  if (!p) return asr_tpl_ok(bson_append_bool(dst, key, keylen, v));
+  *p = v ? 1 : 0;
+  return 0;
+}
+
+static inline int asr_tpl_put_null(bson_t *dst, const char *key, int keylen) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_NULL, key, keylen, 0);
+  return p ? 0 : asr_tpl_ok(bson_append_null(dst, key, keylen));
+}
+
+static inline int asr_tpl_put_date(bson_t *dst, const char *key, int keylen, int64_t ms) {
+  uint8_t *p = asr_tpl_put_begin(dst, BSON_TYPE_DATE_TIME, key, keylen, 8);
+  if (!p) return asr_tpl_ok(bson_append_date_time(dst, key, keylen, ms));
+  memcpy(p, &ms, 8);
+  return 0;
+}
+
+static inline int asr_tpl_put_utf8(bson_t *dst, const char *key, int keylen, const char *s,
+                                   uint32_t len) {
+  uint8_t *p = len < INT32_MAX - 5 ? asr_tpl_put_begin(dst, BSON_TYPE_UTF8, key, keylen, len + 5)
+                                   : NULL;
+  if (!p) return asr_tpl_ok(bson_append_utf8(dst, key, keylen, s, (int)len));
+  uint32_t n = len + 1;
+  memcpy(p, &n, 4);
+  memcpy(p + 4, s, len);
+  p[4 + len] = '\0';
+  return 0;
+}
+
+int asr_tpl_put_oid(bson_t *dst, const char *key, int keylen, const uint8_t bytes[12]);
+int asr_tpl_put_value(bson_t *dst, const char *key, int keylen, const bson_value_t *v);
+
+/* --- dist.c: the "distribution" option --------------------------------------------------- */
+enum { ASR_TPL_DIST_NORMAL = 1, ASR_TPL_DIST_EXPONENTIAL, ASR_TPL_DIST_ZIPF, ASR_TPL_DIST_POISSON };
+struct asr_tpl_dist {
+  int kind;
+  double mean, stddev, lambda, s;
+  bool has_mean, has_stddev; /* else derived from the bounds (when both are given) */
+  bool has_zipf;             /* zipf over constant bounds: the table below is ready */
+  double z_hx1, z_hn, z_sdiv;
+  double z_lo;
+  uint64_t z_n;
+};
+/* Reads distribution, mean, stddev, lambda and s from opts (all constants) into a new dist,
+ * or *out = NULL for uniform / absent. Errors name the option and the accepted values. */
+int asr_tpl_opt_dist(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_dist_t **out);
+/* Checks what the distribution needs (zipf: both bounds given, at least one integer between
+ * them) and, for bounds known at compile time (constant), precomputes zipf's constants. */
+int asr_tpl_dist_prepare(asr_tpl_cc_t *c, asr_tpl_dist_t *d, double lo, double hi, bool bounded,
+                         bool constant);
+/* One draw, not yet clamped. [lo, hi] are the bounds in force; bounded: both were given (they
+ * set the normal defaults and zipf's range). zipf yields an integer in [ceil(lo), floor(hi)]. */
+double asr_tpl_dist_sample(const asr_tpl_dist_t *d, asr_rng_t *r, double lo, double hi,
+                           bool bounded);
+/* The draw rounded to the nearest integer, clamped to [lo, hi]. */
+int64_t asr_tpl_dist_int(const asr_tpl_dist_t *d, asr_rng_t *r, int64_t lo, int64_t hi,
+                         bool bounded);
+
+/* --- unique.c: "unique": true as a keyed bijection of the document index ----------------- */
+typedef struct asr_tpl_perm {
+  uint64_t range; /* values 0..range-1; 0 means all 2^64 */
+  int bits;       /* smallest b with 2^b >= range */
+  uint64_t salt[4];
+} asr_tpl_perm_t;
+/* Sets up a permutation of [0, range) for the node being compiled (its own key), checking
+ * range against the run's total ("what" names the range in the message). */
+int asr_tpl_perm_init(asr_tpl_cc_t *c, asr_tpl_perm_t *p, uint64_t range, const char *what);
+/* The index's image; ASR_EINVAL (with the node's path) once the index passes the range. */
+int asr_tpl_perm_apply(const asr_tpl_perm_t *p, asr_tpl_gen_t *g, const asr_tpl_node_t *n,
+                       uint64_t *out);
+/* Wraps the already compiled $email / $uuid node inner into n (unique by rewriting part of
+ * each value with the permuted index). */
+int asr_tpl_unique_wrap(asr_tpl_cc_t *c, const char *opname, asr_tpl_node_t *inner,
+                        asr_tpl_node_t *n);
+
+/* --- ops.c -------------------------------------------------------------------------------- */
+/* $numberDecimal with a distribution: min, max and fixed read as $floating reads them, values
+ * appended as Decimal128 with `fixed` decimals. */
+int asr_tpl_compile_decimal_dist(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);
+
+/* --- ref.c: $ref ---------------------------------------------------------------------------- */
+int asr_tpl_compile_ref(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);
+int asr_tpl_gen_ref(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                    int keylen);
 
 #endif

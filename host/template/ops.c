@@ -2,8 +2,12 @@
  * with the options it accepts, a compile function that reads and checks the options into the
  * node (node.h: n->p[], n->kids, n->aux, n->flags) and a gen function that appends one value
  * per document. Adding an operator is one row and two short functions.
- * Names, options and defaults follow mgeneratejs 0.6 (and chance.js behind it). */
+ * Names, options and defaults follow mgeneratejs 0.6 (and chance.js behind it); this file's
+ * operators also take asrun's unique / distribution options where docs/templates.md says so
+ * (read by the compiler into c->x), and add $inc's partitionSize, $partition and $field.
+ * Values go out through the asr_tpl_put_* fast appends (node.h). */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "template/node.h"
@@ -11,10 +15,11 @@
 
 #define MAX_SAFE_INT 9007199254740991LL /* 2^53 - 1: chance.js's integer range */
 
-static int append_int(bson_t *dst, const char *key, int keylen, int64_t v) {
-  if (v >= INT32_MIN && v <= INT32_MAX) return asr_tpl_ok(bson_append_int32(dst, key, keylen, (int32_t)v));
-  return asr_tpl_ok(bson_append_int64(dst, key, keylen, v));
-}
+/* Number forms of the number-valued operators (node.h asr_tpl_num_fn), set by their compile. */
+static int num_inc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out);
+static int num_partition(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out);
+static int num_floating(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out);
+static void choose_num(asr_tpl_node_t *n);
 
 /* min <= max when both are constants (operator-valued bounds are swapped when needed). */
 static int check_order(asr_tpl_cc_t *c, const asr_tpl_param_t *min, const asr_tpl_param_t *max) {
@@ -32,27 +37,116 @@ static int gen_missing(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, c
   return 0;
 }
 
-/* ---- $inc {start=0, step=1}: start + index*step ------------------------------------------- */
+/* ---- $inc {start=0, step=1, partitionSize}: start + i*step ---------------------------------
+ * i is the document index, or with partitionSize K its position in its partition (index mod
+ * K), so the sequence restarts every K documents. */
 
 static int compile_inc(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   int rc = asr_tpl_opt_num(c, opts, "start", 0, &n->p[0]);
-  return rc ? rc : asr_tpl_opt_num(c, opts, "step", 1, &n->p[1]);
+  if (rc == 0) rc = asr_tpl_opt_num(c, opts, "step", 1, &n->p[1]);
+  if (rc == 0) rc = asr_tpl_opt_const_int(c, opts, "partitionSize", 1, INT64_MAX, 0, &n->p[2].i);
+  n->num = num_inc;
+  return rc;
 }
 
-static int gen_inc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
-                   int keylen) {
+static int num_inc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
   asr_tpl_num_t start, step;
   int rc = asr_tpl_eval_num(g, &n->p[0], &start);
   if (rc == 0) rc = asr_tpl_eval_num(g, &n->p[1], &step);
   if (rc) return rc;
-  if (start.isint && step.isint) /* unsigned: wraps instead of overflowing */
-    return append_int(dst, key, keylen, (int64_t)((uint64_t)start.i + g->index * (uint64_t)step.i));
-  return asr_tpl_ok(bson_append_double(dst, key, keylen, start.d + (double)g->index * step.d));
+  uint64_t i = n->p[2].i ? g->index % (uint64_t)n->p[2].i : g->index;
+  out->isint = start.isint && step.isint;
+  if (out->isint) /* unsigned: wraps instead of overflowing */
+    out->i = (int64_t)((uint64_t)start.i + i * (uint64_t)step.i), out->d = (double)out->i;
+  else
+    out->d = start.d + (double)i * step.d;
+  return 0;
 }
 
-/* ---- $integer / $number, $numberInt, $numberLong {min, max} ------------------------------- */
+static int gen_inc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                   int keylen) {
+  asr_tpl_num_t v;
+  int rc = num_inc(n, g, &v);
+  if (rc) return rc;
+  return v.isint ? asr_tpl_put_int(dst, key, keylen, v.i) : asr_tpl_put_double(dst, key, keylen, v.d);
+}
+
+/* ---- $partition {size, start=0}: start + index div size ----------------------------------- */
+
+static int compile_partition(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  if (!opts || !cJSON_GetObjectItemCaseSensitive(opts, "size"))
+    return asr_tpl_fail(c, "option size is required (documents per partition)");
+  n->num = num_partition;
+  int rc = asr_tpl_opt_const_int(c, opts, "size", 1, INT64_MAX, 1, &n->p[0].i);
+  return rc ? rc : asr_tpl_opt_const_int(c, opts, "start", INT64_MIN, INT64_MAX, 0, &n->p[1].i);
+}
+
+static int num_partition(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
+  out->isint = true;
+  out->i = (int64_t)((uint64_t)n->p[1].i + g->index / (uint64_t)n->p[0].i);
+  out->d = (double)out->i;
+  return 0;
+}
+
+static int gen_partition(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                         int keylen) {
+  asr_tpl_num_t v;
+  num_partition(n, g, &v);
+  return asr_tpl_put_int(dst, key, keylen, v.i);
+}
+
+/* ---- $field {of, nullPercentage}: any value (the compiler applies nullPercentage) ---------- */
+
+static int compile_field(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  asr_tpl_node_t *of;
+  int rc = asr_tpl_opt_node(c, opts, "of", true, &of);
+  n->aux = of;
+  return rc;
+}
+
+static int gen_field(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                     int keylen) {
+  return asr_tpl_gen_kid(n->aux, g, dst, key, keylen);
+}
+
+/* ---- $integer / $number, $numberInt, $numberLong {min, max} -------------------------------
+ * With unique: min + a keyed permutation of the index over max-min+1 values. With a
+ * distribution: its draw rounded and clamped to [min, max]. */
 
 enum { INT_BY_RANGE = 0, INT_32 = 1, INT_64 = 2 };
+
+static int gen_int(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                   int keylen);
+static int gen_int_unique(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                          int keylen);
+static int gen_int_dist(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                        int keylen);
+
+static int num_int(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out);
+
+/* Also gives the plain draw its number form. */
+static int int_extensions(asr_tpl_cc_t *c, asr_tpl_node_t *n) {
+  bool constant = !n->p[0].node && !n->p[1].node;
+  if (!c->x.unique && !c->x.dist) n->num = num_int;
+  if (c->x.unique) {
+    if (!constant) return asr_tpl_fail(c, "option unique needs constant min and max");
+    asr_tpl_perm_t *perm = asr_tpl_alloc(c, sizeof *perm);
+    if (!perm) return ASR_ENOMEM;
+    char what[96];
+    snprintf(what, sizeof what, "min..max (%lld..%lld)", (long long)n->p[0].i, (long long)n->p[1].i);
+    int rc = asr_tpl_perm_init(c, perm, (uint64_t)n->p[1].i - (uint64_t)n->p[0].i + 1, what);
+    n->aux = perm;
+    n->gen = gen_int_unique;
+    return rc;
+  }
+  if (c->x.dist) {
+    n->aux = (void *)c->x.dist;
+    n->gen = gen_int_dist;
+    return asr_tpl_dist_prepare(c, n->aux, (double)n->p[0].i, (double)n->p[1].i,
+                                n->p[0].present && n->p[1].present, constant);
+  }
+  return 0;
+}
 
 static int compile_int_range(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n, int64_t lo,
                              int64_t hi, int64_t def_min, int64_t def_max) {
@@ -70,37 +164,83 @@ static int compile_integer(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n
   /* constant bounds fix the type for the whole run: int32 when the range fits */
   if (rc == 0 && !n->p[0].node && !n->p[1].node)
     n->flags = n->p[0].i >= INT32_MIN && n->p[1].i <= INT32_MAX ? INT_32 : INT_64;
-  return rc;
+  return rc ? rc : int_extensions(c, n);
 }
 
 static int compile_number_int(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   n->flags = INT_32;
-  return compile_int_range(c, opts, n, INT32_MIN, INT32_MAX, INT32_MIN, INT32_MAX);
+  int rc = compile_int_range(c, opts, n, INT32_MIN, INT32_MAX, INT32_MIN, INT32_MAX);
+  return rc ? rc : int_extensions(c, n);
 }
 
 static int compile_number_long(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   n->flags = INT_64;
-  return compile_int_range(c, opts, n, INT64_MIN, INT64_MAX, -(MAX_SAFE_INT + 1), MAX_SAFE_INT + 1);
+  int rc = compile_int_range(c, opts, n, INT64_MIN, INT64_MAX, -(MAX_SAFE_INT + 1), MAX_SAFE_INT + 1);
+  return rc ? rc : int_extensions(c, n);
+}
+
+/* The bounds for this document: constants directly, operator-valued ones evaluated, swapped
+ * when reversed and kept in int32 for $numberInt. */
+static int int_bounds(const asr_tpl_node_t *n, asr_tpl_gen_t *g, int64_t *min, int64_t *max) {
+  if (!n->p[0].node && !n->p[1].node) {
+    *min = n->p[0].i, *max = n->p[1].i; /* ordered at compile time */
+    return 0;
+  }
+  int rc = asr_tpl_eval_int(g, &n->p[0], min);
+  if (rc == 0) rc = asr_tpl_eval_int(g, &n->p[1], max);
+  if (rc) return rc;
+  if (*min > *max) {
+    int64_t t = *min;
+    *min = *max, *max = t;
+  }
+  if (n->flags == INT_32) { /* $numberInt with operator-valued bounds: stay in int32 */
+    *min = *min < INT32_MIN ? INT32_MIN : *min > INT32_MAX ? INT32_MAX : *min;
+    *max = *max < INT32_MIN ? INT32_MIN : *max > INT32_MAX ? INT32_MAX : *max;
+  }
+  return 0;
+}
+
+static int put_int_typed(const asr_tpl_node_t *n, bson_t *dst, const char *key, int keylen,
+                         int64_t v, int64_t min, int64_t max) {
+  bool int32 = n->flags == INT_32 || (n->flags == INT_BY_RANGE && min >= INT32_MIN && max <= INT32_MAX);
+  if (int32) return asr_tpl_put_int32(dst, key, keylen, (int32_t)v);
+  return asr_tpl_put_int64(dst, key, keylen, v);
 }
 
 static int gen_int(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                    int keylen) {
   int64_t min, max;
-  int rc = asr_tpl_eval_int(g, &n->p[0], &min);
-  if (rc == 0) rc = asr_tpl_eval_int(g, &n->p[1], &max);
+  int rc = int_bounds(n, g, &min, &max);
   if (rc) return rc;
-  if (min > max) {
-    int64_t t = min;
-    min = max, max = t;
-  }
-  if (n->flags == INT_32) { /* $numberInt with operator-valued bounds: stay in int32 */
-    min = min < INT32_MIN ? INT32_MIN : min > INT32_MAX ? INT32_MAX : min;
-    max = max < INT32_MIN ? INT32_MIN : max > INT32_MAX ? INT32_MAX : max;
-  }
-  int64_t v = asr_rng_range(&g->rng, min, max);
-  bool int32 = n->flags == INT_32 || (n->flags == INT_BY_RANGE && min >= INT32_MIN && max <= INT32_MAX);
-  if (int32) return asr_tpl_ok(bson_append_int32(dst, key, keylen, (int32_t)v));
-  return asr_tpl_ok(bson_append_int64(dst, key, keylen, v));
+  return put_int_typed(n, dst, key, keylen, asr_rng_range(&g->rng, min, max), min, max);
+}
+
+static int num_int(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
+  int64_t min, max;
+  int rc = int_bounds(n, g, &min, &max);
+  if (rc) return rc;
+  out->isint = true;
+  out->i = asr_rng_range(&g->rng, min, max);
+  out->d = (double)out->i;
+  return 0;
+}
+
+static int gen_int_unique(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                          int keylen) {
+  uint64_t k;
+  int rc = asr_tpl_perm_apply(n->aux, g, n, &k);
+  if (rc) return rc;
+  int64_t min = n->p[0].i, max = n->p[1].i;
+  return put_int_typed(n, dst, key, keylen, (int64_t)((uint64_t)min + k), min, max);
+}
+
+static int gen_int_dist(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                        int keylen) {
+  int64_t min, max;
+  int rc = int_bounds(n, g, &min, &max);
+  if (rc) return rc;
+  int64_t v = asr_tpl_dist_int(n->aux, &g->rng, min, max, n->p[0].present && n->p[1].present);
+  return put_int_typed(n, dst, key, keylen, v, min, max);
 }
 
 /* ---- $floating {min, max, fixed=4}: a double with at most `fixed` decimals ---------------- */
@@ -121,7 +261,13 @@ static void fixed_steps(double min, double max, double f, int64_t *lo, int64_t *
 typedef struct fixed_steps {
   double f;
   int64_t lo, hi;
+  const asr_tpl_dist_t *dist; /* "distribution", or NULL for uniform */
 } fixed_steps_t;
+
+enum { FLOAT_DOUBLE = 0, FLOAT_DECIMAL = 1 };
+
+static int gen_floating_dist(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst,
+                             const char *key, int keylen);
 
 static int compile_floating(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   int rc = asr_tpl_opt_int(c, opts, "fixed", 4, &n->p[2]);
@@ -135,38 +281,109 @@ static int compile_floating(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *
       rc = asr_tpl_fail(c, "option %s must be within +-%.17g with fixed=%lld, got %.17g",
                         i ? "max" : "min", lim, (long long)n->p[2].i, n->p[i].d);
   if (rc == 0) rc = check_order(c, &n->p[0], &n->p[1]);
-  if (rc == 0 && lim > 0 && !n->p[0].node && !n->p[1].node) {
-    /* all constant: the steps are computed once, not per document */
+  bool constant = lim > 0 && !n->p[0].node && !n->p[1].node;
+  if (!c->x.dist) n->num = num_floating;
+  if (rc == 0 && c->x.dist) {
+    rc = asr_tpl_dist_prepare(c, (asr_tpl_dist_t *)c->x.dist, n->p[0].d, n->p[1].d,
+                              n->p[0].present && n->p[1].present, constant);
+    n->gen = gen_floating_dist;
+  }
+  if (rc == 0 && (constant || c->x.dist)) {
+    /* constant bounds: the steps are computed once, not per document */
     fixed_steps_t *k = asr_tpl_alloc(c, sizeof *k);
     if (!k) return ASR_ENOMEM;
-    k->f = pow10_table[n->p[2].i];
-    fixed_steps(n->p[0].d, n->p[1].d, k->f, &k->lo, &k->hi);
-    if (k->lo > k->hi)
-      rc = asr_tpl_fail(c, "no number with %lld decimals lies between min and max", (long long)n->p[2].i);
+    k->dist = c->x.dist;
+    if (constant) {
+      k->f = pow10_table[n->p[2].i];
+      fixed_steps(n->p[0].d, n->p[1].d, k->f, &k->lo, &k->hi);
+      if (k->lo > k->hi)
+        rc = asr_tpl_fail(c, "no number with %lld decimals lies between min and max", (long long)n->p[2].i);
+    }
     n->aux = k;
   }
   return rc;
 }
 
-static int gen_floating(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
-                        int keylen) {
-  const fixed_steps_t *k = n->aux;
-  if (k) return asr_tpl_ok(bson_append_double(dst, key, keylen, (double)asr_rng_range(&g->rng, k->lo, k->hi) / k->f));
+int asr_tpl_compile_decimal_dist(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  n->flags = FLOAT_DECIMAL;
+  return compile_floating(c, opts, n);
+}
+
+/* The bounds for this document when they are not constant: fixed first (the defaults of min
+ * and max depend on it), then min and max, ordered and limited to chance.js's range. */
+static int float_bounds(const asr_tpl_node_t *n, asr_tpl_gen_t *g, double *f, double *a, double *b) {
   int64_t fixed;
   asr_tpl_num_t min, max;
   int rc = asr_tpl_eval_int(g, &n->p[2], &fixed);
   if (rc) return rc;
   fixed = fixed < 0 ? 0 : fixed > FIXED_MAX ? FIXED_MAX : fixed;
-  double f = pow10_table[fixed], lim = MAX_SAFE_INT / f;
-  /* defaults depend on fixed, which may only be known now */
+  double lim = MAX_SAFE_INT / pow10_table[fixed];
+  *f = pow10_table[fixed];
   min.d = -lim, max.d = lim;
   if (n->p[0].present && (rc = asr_tpl_eval_num(g, &n->p[0], &min))) return rc;
   if (n->p[1].present && (rc = asr_tpl_eval_num(g, &n->p[1], &max))) return rc;
-  double a = fmin(fmax(fmin(min.d, max.d), -lim), lim), b = fmin(fmax(fmax(min.d, max.d), -lim), lim);
+  *a = fmin(fmax(fmin(min.d, max.d), -lim), lim);
+  *b = fmin(fmax(fmax(min.d, max.d), -lim), lim);
+  return 0;
+}
+
+static int num_floating(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
+  const fixed_steps_t *k = n->aux;
+  out->isint = false, out->i = 0;
+  if (k) {
+    out->d = (double)asr_rng_range(&g->rng, k->lo, k->hi) / k->f;
+    return 0;
+  }
+  double f, a, b;
+  int rc = float_bounds(n, g, &f, &a, &b);
+  if (rc) return rc;
   int64_t lo, hi;
   fixed_steps(a, b, f, &lo, &hi);
-  double v = lo <= hi ? (double)asr_rng_range(&g->rng, lo, hi) / f : a;
-  return asr_tpl_ok(bson_append_double(dst, key, keylen, v));
+  out->d = lo <= hi ? (double)asr_rng_range(&g->rng, lo, hi) / f : a;
+  return 0;
+}
+
+static int gen_floating(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                        int keylen) {
+  asr_tpl_num_t v;
+  int rc = num_floating(n, g, &v);
+  return rc ? rc : asr_tpl_put_double(dst, key, keylen, v.d);
+}
+
+/* steps/f as a Decimal128 with exactly `decimals` digits after the point. */
+static int put_decimal(bson_t *dst, const char *key, int keylen, int64_t steps, int decimals) {
+  uint64_t u = steps < 0 ? 0 - (uint64_t)steps : (uint64_t)steps;
+  uint64_t p10 = (uint64_t)pow10_table[decimals];
+  char text[48];
+  if (decimals)
+    snprintf(text, sizeof text, "%s%llu.%0*llu", steps < 0 ? "-" : "", (unsigned long long)(u / p10),
+             decimals, (unsigned long long)(u % p10));
+  else
+    snprintf(text, sizeof text, "%s%llu", steps < 0 ? "-" : "", (unsigned long long)u);
+  bson_decimal128_t d;
+  if (!bson_decimal128_from_string(text, &d)) return ASR_EINVAL;
+  return asr_tpl_ok(bson_append_decimal128(dst, key, keylen, &d));
+}
+
+/* A distribution's draw rounded to `fixed` decimals and clamped into [min, max]. */
+static int gen_floating_dist(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst,
+                             const char *key, int keylen) {
+  const fixed_steps_t *k = n->aux;
+  double f, a, b;
+  int64_t lo, hi;
+  if (k->f > 0) {
+    f = k->f, lo = k->lo, hi = k->hi, a = n->p[0].d, b = n->p[1].d;
+  } else {
+    int rc = float_bounds(n, g, &f, &a, &b);
+    if (rc) return rc;
+    fixed_steps(a, b, f, &lo, &hi);
+    if (lo > hi) lo = hi = llround(a * f);
+  }
+  double x = asr_tpl_dist_sample(k->dist, &g->rng, a, b, n->p[0].present && n->p[1].present) * f;
+  int64_t steps = !(x > (double)lo) ? lo : !(x < (double)hi) ? hi : llround(x);
+  steps = steps < lo ? lo : steps > hi ? hi : steps;
+  if (n->flags == FLOAT_DECIMAL) return put_decimal(dst, key, keylen, steps, (int)lround(log10(f)));
+  return asr_tpl_put_double(dst, key, keylen, (double)steps / f);
 }
 
 /* ---- $bool {likelihood=50}: true with likelihood percent ---------------------------------- */
@@ -180,21 +397,24 @@ static int compile_bool(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
 
 static int gen_bool(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                     int keylen) {
-  asr_tpl_num_t like;
-  int rc = asr_tpl_eval_num(g, &n->p[0], &like);
+  asr_tpl_num_t like = {.d = n->p[0].d};
+  int rc = n->p[0].node ? asr_tpl_eval_num(g, &n->p[0], &like) : 0;
   if (rc) return rc;
-  return asr_tpl_ok(bson_append_bool(dst, key, keylen, asr_rng_unit(&g->rng) * 100 < like.d));
+  return asr_tpl_put_bool(dst, key, keylen, asr_rng_unit(&g->rng) * 100 < like.d);
 }
 
 /* ---- $string {length=5..20, pool=alphanumeric}, $character {pool} ------------------------ */
 
 static const char ALNUM[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-/* A pool split into characters (UTF-8 sequences): character i is bytes [start[i], start[i+1]). */
+/* A pool split into characters (UTF-8 sequences): character i is bytes [start[i], start[i+1]).
+ * With unique, the first `digits` characters spell the permuted index in base nchars. */
 typedef struct pool {
   const char *s;
   uint32_t nchars, maxw;
   const uint32_t *start; /* NULL when every character is one byte */
+  const asr_tpl_perm_t *perm;
+  uint32_t digits;
 } pool_t;
 
 static uint32_t utf8_width(unsigned char b) { return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4; }
@@ -228,6 +448,33 @@ static int compile_pool(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   return 0;
 }
 
+static uint32_t put_char(const pool_t *pool, uint32_t k, char *out);
+
+/* unique: the first `digits` characters (the fixed length, or 5, the shortest of the default
+ * 5..20) encode a permutation of the index over nchars^digits values. */
+static int string_unique(asr_tpl_cc_t *c, asr_tpl_node_t *n) {
+  pool_t *pool = n->aux;
+  if (!pool) return asr_tpl_fail(c, "option unique needs a constant pool");
+  if (n->p[0].node) return asr_tpl_fail(c, "option unique needs a constant length");
+  for (uint32_t i = 0; i < pool->nchars; i++) /* a repeat would spell two numbers alike */
+    for (uint32_t j = i + 1; j < pool->nchars; j++) {
+      char x[4], y[4];
+      uint32_t wx = put_char(pool, i, x), wy = put_char(pool, j, y);
+      if (wx == wy && memcmp(x, y, wx) == 0)
+        return asr_tpl_fail(c, "option unique needs a pool without repeated characters (%.*s)", (int)wx, x);
+    }
+  pool->digits = n->p[0].present ? (uint32_t)n->p[0].i : 5;
+  uint64_t range = 1; /* nchars^digits, 0 once it reaches 2^64 */
+  for (uint32_t i = 0; i < pool->digits && range; i++)
+    range = range > UINT64_MAX / pool->nchars ? 0 : range * pool->nchars;
+  asr_tpl_perm_t *perm = asr_tpl_alloc(c, sizeof *perm);
+  if (!perm) return ASR_ENOMEM;
+  char what[96];
+  snprintf(what, sizeof what, "%u characters from a pool of %u", pool->digits, pool->nchars);
+  pool->perm = perm;
+  return asr_tpl_perm_init(c, perm, range, what);
+}
+
 static int compile_string(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   int rc = compile_pool(c, opts, n);
   if (rc == 0) rc = asr_tpl_opt_int(c, opts, "length", 0, &n->p[0]);
@@ -236,7 +483,7 @@ static int compile_string(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n)
   if (rc == 0 && n->p[0].present && !n->p[0].node && (n->p[0].i < 0 || n->p[0].i > most))
     rc = asr_tpl_fail(c, "option length must be between 0 and %lld, got %lld", (long long)most,
                       (long long)n->p[0].i);
-  return rc;
+  return rc == 0 && c->x.unique ? string_unique(c, n) : rc;
 }
 
 static int compile_character(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
@@ -244,60 +491,94 @@ static int compile_character(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t 
   return compile_pool(c, opts, n);
 }
 
-/* Fills g->scratch with len characters from pool; returns the byte count. */
-static uint32_t fill_chars(asr_tpl_gen_t *g, const pool_t *pool, int64_t len) {
-  char *out = g->scratch;
+/* Writes character k of pool at out; returns its width in bytes. */
+static uint32_t put_char(const pool_t *pool, uint32_t k, char *out) {
+  uint32_t at, w;
   if (pool->maxw == 1) {
-    for (int64_t i = 0; i < len; i += 2) { /* two characters per 64-bit draw */
-      uint64_t x = asr_rng_next(&g->rng);
-      out[i] = pool->s[asr_rng_below32(&g->rng, (uint32_t)x, pool->nchars)];
-      if (i + 1 < len) out[i + 1] = pool->s[asr_rng_below32(&g->rng, (uint32_t)(x >> 32), pool->nchars)];
+    *out = pool->s[k];
+    return 1;
+  }
+  if (pool->start) {
+    at = pool->start[k], w = pool->start[k + 1] - at;
+  } else { /* operator-valued pool: walk to the k-th character */
+    for (at = 0; k--; at += utf8_width((unsigned char)pool->s[at])) {}
+    w = utf8_width((unsigned char)pool->s[at]);
+  }
+  memcpy(out, pool->s + at, w);
+  return w;
+}
+
+/* Writes len random characters from pool at out; returns the byte count. */
+static uint32_t fill_chars(asr_tpl_gen_t *g, const pool_t *pool, int64_t len, char *out) {
+  if (pool->maxw == 1) {
+    /* a local copy of the RNG: stores through out (a char *) could alias g->rng, which
+     * would keep the state in memory for every character */
+    asr_rng_t r = g->rng;
+    const char *s = pool->s;
+    uint32_t n = pool->nchars;
+    int64_t i = 0;
+    for (; i + 1 < len; i += 2) { /* two characters per 64-bit draw */
+      uint64_t x = asr_rng_next(&r);
+      out[i] = s[asr_rng_below32(&r, (uint32_t)x, n)];
+      out[i + 1] = s[asr_rng_below32(&r, (uint32_t)(x >> 32), n)];
     }
+    if (i < len) out[i] = s[asr_rng_below32(&r, (uint32_t)asr_rng_next(&r), n)];
+    g->rng = r;
     return (uint32_t)len;
   }
   uint32_t used = 0;
-  for (int64_t i = 0; i < len; i++) {
-    uint32_t k = (uint32_t)asr_rng_below(&g->rng, pool->nchars), at, w;
-    if (pool->start) {
-      at = pool->start[k], w = pool->start[k + 1] - at;
-    } else { /* operator-valued pool: walk to the k-th character */
-      for (at = 0; k--; at += utf8_width((unsigned char)pool->s[at])) {}
-      w = utf8_width((unsigned char)pool->s[at]);
-    }
-    memcpy(out + used, pool->s + at, w);
-    used += w;
-  }
+  for (int64_t i = 0; i < len; i++)
+    used += put_char(pool, (uint32_t)asr_rng_below(&g->rng, pool->nchars), out + used);
   return used;
 }
 
+/* The unique prefix: the permuted index in base nchars, lowest digit first. */
+static int fill_unique(const asr_tpl_node_t *n, asr_tpl_gen_t *g, const pool_t *pool, char *out,
+                       uint32_t *used) {
+  uint64_t v;
+  int rc = asr_tpl_perm_apply(pool->perm, g, n, &v);
+  for (uint32_t i = 0; i < pool->digits && rc == 0; i++, v /= pool->nchars)
+    *used += put_char(pool, (uint32_t)(v % pool->nchars), out + *used);
+  return rc;
+}
+
 /* A length beyond what the stack scratch holds (ASR_TPL_STRING_MAX bytes) can only come from
- * an operator-valued option (constants are checked at compile time): it is cut to fit. */
+ * an operator-valued option (constants are checked at compile time): it is cut to fit.
+ * One-byte pools write straight into the document (the byte length is known up front). */
 static int gen_string(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                       int keylen) {
-  int64_t len;
-  int rc = n->p[0].present ? asr_tpl_eval_int(g, &n->p[0], &len) : 0;
+  int64_t len = n->p[0].i;
+  int rc = n->p[0].node ? asr_tpl_eval_int(g, &n->p[0], &len) : 0;
   if (rc) return rc;
   if (!n->p[0].present) len = asr_rng_range(&g->rng, 5, 20);
   bson_t tmp; /* holds an operator-valued pool while we draw from it */
   pool_t dyn = {0};
   const pool_t *pool = n->aux;
-  if (pool) {
-    bson_init(&tmp);
-  } else {
+  if (!pool) {
     const char *s;
     uint32_t slen;
     rc = asr_tpl_eval_str(g, &n->p[1], &tmp, &s, &slen);
     if (rc == 0) pool_scan(&dyn, s, slen, NULL);
-    if (rc == 0 && dyn.nchars == 0) rc = ASR_EINVAL;
+    if (rc == 0 && dyn.nchars == 0) rc = asr_tpl_gen_fail(g, n->p[1].node, ASR_EINVAL, "yields an empty pool");
     pool = &dyn;
   }
   if (rc == 0) {
-    int64_t most = ASR_TPL_STRING_MAX / pool->maxw;
+    int64_t most = pool->maxw == 1 ? ASR_TPL_STRING_MAX : ASR_TPL_STRING_MAX / pool->maxw;
     len = len < 0 ? 0 : len > most ? most : len;
-    uint32_t bytes = fill_chars(g, pool, len);
-    rc = asr_tpl_ok(bson_append_utf8(dst, key, keylen, g->scratch, (int)bytes));
+    uint32_t used = 0;
+    uint8_t *p = pool->maxw == 1 ? asr_tpl_put_begin(dst, BSON_TYPE_UTF8, key, keylen, (uint32_t)len + 5) : NULL;
+    char *out = p ? (char *)p + 4 : g->scratch;
+    if (pool->perm) rc = fill_unique(n, g, pool, out, &used);
+    if (rc == 0) used += fill_chars(g, pool, len - (pool->perm ? pool->digits : 0), out + used);
+    if (p) {
+      uint32_t size = used + 1;
+      memcpy(p, &size, 4);
+      out[used] = '\0';
+    } else if (rc == 0) {
+      rc = asr_tpl_put_utf8(dst, key, keylen, g->scratch, used);
+    }
   }
-  bson_destroy(&tmp);
+  if (!n->aux) bson_destroy(&tmp);
   return rc;
 }
 
@@ -310,7 +591,10 @@ static int compile_choose(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n)
   if (!is_array) return asr_tpl_fail(c, "option from must be an array of values");
   if (n->nkids == 0) return asr_tpl_fail(c, "option from must not be empty");
   const cJSON *w = opts ? cJSON_GetObjectItemCaseSensitive(opts, "weights") : NULL;
-  if (!w) return 0;
+  if (!w) {
+    choose_num(n);
+    return 0;
+  }
   if (!cJSON_IsArray(w)) return asr_tpl_fail(c, "option weights must be an array of numbers");
   if ((uint32_t)cJSON_GetArraySize(w) != n->nkids)
     return asr_tpl_fail(c, "weights has %d entries but from has %u", cJSON_GetArraySize(w), n->nkids);
@@ -324,15 +608,19 @@ static int compile_choose(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n)
   }
   if (total <= 0) return asr_tpl_fail(c, "weights must not all be zero");
   n->aux = cum;
+  choose_num(n);
   return 0;
 }
 
-static int gen_choose(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
-                      int keylen) {
+static uint32_t choose_kid(const asr_tpl_node_t *n, asr_tpl_gen_t *g) {
   uint32_t k;
   const double *cum = n->aux;
   if (!cum) {
     k = (uint32_t)asr_rng_below(&g->rng, n->nkids);
+  } else if (n->nkids <= 16) { /* the same k as below, without branches to mispredict */
+    double u = asr_rng_unit(&g->rng) * cum[n->nkids - 1];
+    k = 0;
+    for (uint32_t i = 0; i + 1 < n->nkids; i++) k += cum[i] <= u;
   } else { /* first k with u < cum[k]: zero weights are never chosen */
     double u = asr_rng_unit(&g->rng) * cum[n->nkids - 1];
     uint32_t lo = 0, hi = n->nkids - 1;
@@ -343,7 +631,24 @@ static int gen_choose(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
     }
     k = lo;
   }
-  return n->kids[k]->gen(n->kids[k], g, dst, key, keylen);
+  return k;
+}
+
+static int gen_choose(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                      int keylen) {
+  return asr_tpl_gen_kid(n->kids[choose_kid(n, g)], g, dst, key, keylen);
+}
+
+static int num_choose(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tpl_num_t *out) {
+  const asr_tpl_node_t *kid = n->kids[choose_kid(n, g)];
+  return kid->num(kid, g, out);
+}
+
+/* A $choose among numbers is a number too (for operator-valued options). */
+static void choose_num(asr_tpl_node_t *n) {
+  for (uint32_t i = 0; i < n->nkids; i++)
+    if (!n->kids[i]->num) return;
+  n->num = num_choose;
 }
 
 /* ---- $array {of, number=0} ---------------------------------------------------------------- */
@@ -361,23 +666,10 @@ static int compile_array_op(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *
 
 static int gen_array_op(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                         int keylen) {
-  const asr_tpl_node_t *of = n->aux;
-  int64_t number;
-  int rc = asr_tpl_eval_int(g, &n->p[0], &number);
+  int64_t number = n->p[0].i;
+  int rc = n->p[0].node ? asr_tpl_eval_int(g, &n->p[0], &number) : 0;
   if (rc) return rc;
-  bson_t child;
-  if (!bson_append_array_begin(dst, key, keylen, &child)) return ASR_EINVAL;
-  uint32_t idx = 0;
-  for (int64_t i = 0; i < number && rc == 0; i++) {
-    char buf[16];
-    const char *k;
-    size_t klen = bson_uint32_to_string(idx, &k, buf, sizeof buf);
-    uint32_t before = child.len;
-    rc = of->gen(of, g, &child, k, (int)klen);
-    idx += child.len != before;
-  }
-  if (!bson_append_array_end(dst, &child) && rc == 0) rc = ASR_EINVAL;
-  return rc;
+  return asr_tpl_gen_repeat(n->aux, number < 0 ? 0 : (uint64_t)number, g, dst, key, keylen);
 }
 
 /* ---- $pick {array, element=0}: out of range is $missing ----------------------------------- */
@@ -398,7 +690,7 @@ static int gen_pick(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, cons
   int64_t e;
   int rc = asr_tpl_eval_int(g, &n->p[0], &e);
   if (rc || e < 0) return rc;
-  if (!n->aux) return e < n->nkids ? n->kids[e]->gen(n->kids[e], g, dst, key, keylen) : 0;
+  if (!n->aux) return e < n->nkids ? asr_tpl_gen_kid(n->kids[e], g, dst, key, keylen) : 0;
   bson_t tmp;
   bson_iter_t it, item;
   bool found;
@@ -428,16 +720,14 @@ static int gen_objectid(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, 
                         int keylen) {
   int64_t ms = g->t->now_ms, secs = ms / 1000 - (ms % 1000 < 0);
   uint32_t ts = (uint32_t)secs, occ = g->oid_occ[n->flags % ASR_TPL_OID_SLOTS]++;
-  uint32_t x = ((n->flags & 0xFFFu) << 12 | (occ & 0xFFFu)) ^ (uint32_t)(asr_rng_mix(g->seed) & 0xFFFFFFu);
+  uint32_t x = ((n->flags & 0xFFFu) << 12 | (occ & 0xFFFu)) ^ (uint32_t)(g->seed_mix & 0xFFFFFFu);
   x = (x * 0x9E3779u) & 0xFFFFFFu; /* odd multiplier and xorshift: bijections on 24 bits */
   x ^= x >> 12;
   uint8_t b[12] = {(uint8_t)(ts >> 24), (uint8_t)(ts >> 16), (uint8_t)(ts >> 8), (uint8_t)ts,
                    (uint8_t)(x >> 16), (uint8_t)(x >> 8), (uint8_t)x,
                    (uint8_t)(g->index >> 32), (uint8_t)(g->index >> 24), (uint8_t)(g->index >> 16),
                    (uint8_t)(g->index >> 8), (uint8_t)g->index};
-  bson_oid_t oid;
-  bson_oid_init_from_data(&oid, b);
-  return asr_tpl_ok(bson_append_oid(dst, key, keylen, &oid));
+  return asr_tpl_put_oid(dst, key, keylen, b);
 }
 
 /* ---- $date {min, max}, $now ----------------------------------------------------------------- */
@@ -456,17 +746,17 @@ static int compile_date(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
 
 static int gen_date(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                     int keylen) {
-  int64_t min, max;
-  int rc = asr_tpl_eval_date(g, &n->p[0], &min);
-  if (rc == 0) rc = asr_tpl_eval_date(g, &n->p[1], &max);
+  int64_t min = n->p[0].i, max = n->p[1].i;
+  int rc = n->p[0].node ? asr_tpl_eval_date(g, &n->p[0], &min) : 0;
+  if (rc == 0 && n->p[1].node) rc = asr_tpl_eval_date(g, &n->p[1], &max);
   if (rc) return rc;
   int64_t v = min <= max ? asr_rng_range(&g->rng, min, max) : asr_rng_range(&g->rng, max, min);
-  return asr_tpl_ok(bson_append_date_time(dst, key, keylen, v));
+  return asr_tpl_put_date(dst, key, keylen, v);
 }
 
 static int gen_now(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                    int keylen) {
-  return asr_tpl_ok(bson_append_date_time(dst, key, keylen, g->t->now_ms));
+  return asr_tpl_put_date(dst, key, keylen, g->t->now_ms);
 }
 
 /* ---- the table ---------------------------------------------------------------------------- */
@@ -480,8 +770,9 @@ const asr_tpl_op_t asr_tpl_ops[] = {
     {"datetime", "min,max", compile_date, gen_date},
     {"double", "min,max,fixed", compile_floating, gen_floating},
     {"float", "min,max,fixed", compile_floating, gen_floating},
+    {"field", "of", compile_field, gen_field},
     {"floating", "min,max,fixed", compile_floating, gen_floating},
-    {"inc", "start,step", compile_inc, gen_inc},
+    {"inc", "start,step,partitionSize", compile_inc, gen_inc},
     {"integer", "min,max", compile_integer, gen_int},
     {"missing", "", compile_none, gen_missing},
     {"now", "", compile_none, gen_now},
@@ -490,7 +781,9 @@ const asr_tpl_op_t asr_tpl_ops[] = {
     {"numberLong", "min,max", compile_number_long, gen_int},
     {"objectid", "", compile_objectid, gen_objectid},
     {"oid", "", compile_objectid, gen_objectid},
+    {"partition", "size,start", compile_partition, gen_partition},
     {"pick", "array,element", compile_pick, gen_pick},
+    {"ref", "collection,field", asr_tpl_compile_ref, asr_tpl_gen_ref},
     {"string", "length,pool", compile_string, gen_string},
     /* mgeneratejs's other built-ins and chance.js's operators (ops_ext.h) */
     {"long", "min,max", compile_number_long, gen_int},

@@ -2,7 +2,9 @@
  * Each document gets its own generator seeded from (seed, index) with splitmix64, then draws
  * from xoshiro256** as the node tree is walked, so document i never depends on which worker
  * made it or on what was generated before it. Header-only: every draw is inlined into the
- * operators. The state is plain data owned by the caller (on the stack of one generate call). */
+ * operators. The state is plain data owned by the caller (on the stack of one generate call).
+ * Public for custom operators (template.h includes it): asr_rng_next, asr_rng_unit and
+ * asr_rng_range are the draws they may use. */
 #ifndef ASR_TEMPLATE_RNG_H
 #define ASR_TEMPLATE_RNG_H
 

@@ -22,7 +22,7 @@ static asr_template_t *compile_ok(const char *json) {
   asr_err_t err;
   asr_err_clear(&err);
   asr_template_t *t = NULL;
-  int rc = asr_template_compile(json, strlen(json), "t.json", &t, &err);
+  int rc = asr_template_compile(json, strlen(json), "t.json", NULL, &t, &err);
   if (rc) fail_msg("compile failed (%d): %s", rc, err.msg);
   assert_non_null(t);
   return t;
@@ -33,7 +33,7 @@ static void expect_error(const char *json, int code, const char *text) {
   asr_err_t err;
   asr_err_clear(&err);
   asr_template_t *t = (asr_template_t *)&err; /* must be reset to NULL */
-  int rc = asr_template_compile(json, strlen(json), "t.json", &t, &err);
+  int rc = asr_template_compile(json, strlen(json), "t.json", NULL, &t, &err);
   if (rc != code || !strstr(err.msg, text))
     fail_msg("template %s\n  expected %d with \"%s\"\n  got %d: \"%s\"", json, code, text, rc, err.msg);
   assert_null(t);
@@ -41,7 +41,7 @@ static void expect_error(const char *json, int code, const char *text) {
 
 static void gen(const asr_template_t *t, uint64_t seed, uint64_t index, bson_t *doc) {
   bson_init(doc);
-  int rc = asr_template_generate(t, seed, index, doc);
+  int rc = asr_template_generate(t, NULL, seed, index, doc, NULL);
   if (rc) fail_msg("generate failed: %d", rc);
 }
 
@@ -588,7 +588,7 @@ static void test_operator_option_of_wrong_type_fails_generate(void **state) {
   asr_template_t *t = compile_ok("{\"v\": {\"$integer\": {\"min\": \"$string\"}}}");
   bson_t doc;
   bson_init(&doc);
-  assert_int_equal(asr_template_generate(t, 1, 0, &doc), ASR_EINVAL);
+  assert_int_equal(asr_template_generate(t, NULL, 1, 0, &doc, NULL), ASR_EINVAL);
   bson_destroy(&doc);
   asr_template_free(t);
 }
@@ -600,7 +600,7 @@ static asr_template_t *service_order(void) {
   asr_err_t err;
   asr_err_clear(&err);
   asr_template_t *t = NULL;
-  int rc = asr_template_compile_file(path, &t, &err);
+  int rc = asr_template_compile_file(path, NULL, &t, &err);
   if (rc) fail_msg("%s", err.msg);
   asr_template_set_now(t, 1700000000000LL);
   return t;
@@ -641,7 +641,7 @@ static void *generate_all(void *arg) {
   for (uint64_t i = 0; i < 300; i++) {
     bson_t doc;
     bson_init(&doc);
-    if (asr_template_generate(job->t, 77, i, &doc) != 0 || !bson_equal(&doc, &job->expected[i]))
+    if (asr_template_generate(job->t, NULL, 77, i, &doc, NULL) != 0 || !bson_equal(&doc, &job->expected[i]))
       job->mismatches++;
     bson_destroy(&doc);
   }
@@ -722,7 +722,7 @@ static void test_error_unknown_operator(void **state) {
   asr_err_clear(&err);
   asr_template_t *t;
   const char *json = "{\"price\": \"$5.00\"}";
-  assert_int_equal(asr_template_compile(json, strlen(json), "t.json", &t, &err), ASR_EINVAL);
+  assert_int_equal(asr_template_compile(json, strlen(json), "t.json", NULL, &t, &err), ASR_EINVAL);
   assert_string_equal(err.msg, "t.json: unknown operator $5.00 at price");
 }
 
@@ -816,7 +816,7 @@ static void test_error_unreadable_file(void **state) {
   asr_err_t err;
   asr_err_clear(&err);
   asr_template_t *t = (asr_template_t *)&err;
-  assert_int_equal(asr_template_compile_file("/nonexistent/dir/t.json", &t, &err), ASR_EIO);
+  assert_int_equal(asr_template_compile_file("/nonexistent/dir/t.json", NULL, &t, &err), ASR_EIO);
   assert_string_equal(err.msg, "cannot read template /nonexistent/dir/t.json: No such file or directory");
   assert_null(t);
 }

@@ -21,11 +21,13 @@
 /* ---- the template API (the only two lines to change when it gains options/ext/err) -------- */
 
 static int compile_tpl(const char *json, asr_template_t **t, asr_err_t *err) {
-  return asr_template_compile(json, strlen(json), "t.json", t, err);
+  return asr_template_compile(json, strlen(json), "t.json", NULL, t, err);
 }
 
 static int gen_doc(const asr_template_t *t, uint64_t seed, uint64_t index, bson_t *doc) {
-  return asr_template_generate(t, seed, index, doc);
+  asr_err_t err;
+  asr_err_clear(&err);
+  return asr_template_generate(t, NULL, seed, index, doc, &err);
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */

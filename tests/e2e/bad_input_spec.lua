@@ -73,7 +73,7 @@ describe("bad input", function()
 
   it("unknown source kind", function()
     local p = strategy("badsrc.lua", "return { source = 'xml:data.xml' }")
-    fails({p}, 2, "unknown source kind 'xml' (known: template, jsonl, json, bson, mongodb)")
+    fails({p}, 2, "unknown source kind 'xml' (known: template, jsonl, json, bson, mongodb, mgodatagen)")
   end)
 
   it("unknown target scheme", function()

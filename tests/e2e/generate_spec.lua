@@ -72,6 +72,46 @@ describe("generation", function()
     assert.are.equal(h.slurp(a), h.slurp(b))
   end)
 
+  it("generates an mgodatagen config's collection, references resolved", function()
+    local out = h.path("mgo_orders.jsonl")
+    h.remove(out)
+    local cfg = h.root .. "/tests/fixtures/mgodatagen/shop.json"
+    local code, _, stderr = h.run({"--source", "mgodatagen:" .. cfg, "--collection", "orders",
+      "--total", "3000", "--target", out, "-q"})
+    assert.are.equal(0, code, stderr)
+    local lines = h.lines(out)
+    assert.are.equal(3000, #lines)
+    for _, line in ipairs(lines) do -- customers.customerId is an autoincrement 1..1000
+      local c = h.json.decode(line).customerId
+      assert.is_true(c >= 1 and c <= 1000, "customerId " .. tostring(c))
+    end
+    code, _, stderr = h.run({"--source", "mgodatagen:" .. cfg, "--target", out})
+    assert.are.equal(2, code)
+    assert.matches("holds 3 collections: choose one with --collection NAME", stderr, 1, true)
+  end)
+
+  it("resolves $ref to a collection declared in the strategy", function()
+    local out = h.path("ref_out.jsonl")
+    h.remove(out)
+    local strategy = h.write(h.path("refs.lua"), string.format([[
+return {
+  collections = { customers = { template = '{"cid": {"$inc": {"start": 100}}}', total = 50 } },
+  source = { kind = "template", template = '{"c": {"$ref": {"collection": "customers", "field": "cid"}}}' },
+  total = 2000, target = "%s",
+}]], out))
+    local code, _, stderr = h.run({strategy, "-q"})
+    assert.are.equal(0, code, stderr)
+    local seen = {}
+    for _, line in ipairs(h.lines(out)) do
+      local c = h.json.decode(line).c
+      assert.is_true(c >= 100 and c <= 149, "c = " .. tostring(c))
+      seen[c] = true
+    end
+    local distinct = 0
+    for _ in pairs(seen) do distinct = distinct + 1 end
+    assert.is_true(distinct > 40) -- uniform over the 50 customers
+  end)
+
   it("writes to out/NAME.jsonl by default and says where", function()
     local dir = h.path("default_cwd")
     os.execute("rm -rf " .. h.q(dir) .. " && mkdir -p " .. h.q(dir))

@@ -1,0 +1,34 @@
+#include "mongo/checks.h"
+
+#include "mongo/connect.h"
+#include "mongo/indexes.h"
+#include "mongo/verify.h"
+
+static int connect_to(const asr_mongo_endpoint_t *e, asr_mongo_conn_t *c, asr_err_t *err) {
+  return asr_mongo_connect(e->uri, e->database, e->collection, 0, 1, c, err);
+}
+
+int asr_mongo_check_copy_indexes(const asr_mongo_endpoint_t *from, const asr_mongo_endpoint_t *to,
+                                 uint32_t *copied, asr_err_t *err) {
+  asr_mongo_conn_t a = {0}, b = {0};
+  int rc = connect_to(from, &a, err);
+  if (rc == 0) rc = connect_to(to, &b, err);
+  if (rc == 0) rc = asr_mongo_copy_indexes(&a, &b, copied, err);
+  asr_mongo_conn_close(&a);
+  asr_mongo_conn_close(&b);
+  return rc;
+}
+
+int asr_mongo_check_verify(const asr_mongo_endpoint_t *source, const char *filter_json,
+                           const asr_mongo_endpoint_t *target, int64_t expected,
+                           uint32_t sample_n, asr_verify_map_fn map, void *ud,
+                           asr_verify_result_t *out, asr_err_t *err) {
+  asr_mongo_conn_t s = {0}, t = {0};
+  int rc = source ? connect_to(source, &s, err) : 0;
+  if (rc == 0) rc = connect_to(target, &t, err);
+  if (rc == 0)
+    rc = asr_mongo_verify(source ? &s : NULL, filter_json, &t, expected, sample_n, map, ud, out, err);
+  if (source) asr_mongo_conn_close(&s);
+  asr_mongo_conn_close(&t);
+  return rc;
+}

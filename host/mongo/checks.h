@@ -1,0 +1,22 @@
+/* The runtime's entry points to the database-level checks (--copy-indexes, --verify), by URI:
+ * the runtime never includes libmongoc. Each call connects, does its work and disconnects. */
+#ifndef ASR_MONGO_CHECKS_H
+#define ASR_MONGO_CHECKS_H
+
+#include <stdint.h>
+
+#include "mongo/verify_types.h"
+
+typedef struct asr_mongo_endpoint {
+  const char *uri, *database, *collection; /* NULL names: from the URI path /db.collection */
+} asr_mongo_endpoint_t;
+
+int asr_mongo_check_copy_indexes(const asr_mongo_endpoint_t *from, const asr_mongo_endpoint_t *to,
+                                 uint32_t *copied, asr_err_t *err);
+/* source NULL: the count check only (the source is not a MongoDB collection). */
+int asr_mongo_check_verify(const asr_mongo_endpoint_t *source, const char *filter_json,
+                           const asr_mongo_endpoint_t *target, int64_t expected,
+                           uint32_t sample_n, asr_verify_map_fn map, void *ud,
+                           asr_verify_result_t *out, asr_err_t *err);
+
+#endif
