@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes the template compiler and generator (tests/fuzz/fuzz_template.c) with libFuzzer for
 # SECONDS (default 60). Builds build-fuzz/ with clang, ASan and UBSan. The corpus grows in
-# build-fuzz/corpus/, seeded from templates/, tests/fixtures/conformance/ and
-# tests/fuzz/regressions/ (inputs that once failed, replayed by every run); a dictionary of
-# operator, option and keyword names steers mutation. Crashes land in build-fuzz/artifacts/
-# and make this script fail; replay one with
+# build-fuzz/corpus/, seeded from templates/, tests/fixtures/conformance/, tests/fuzz/seeds/
+# (asrun's extensions) and tests/fuzz/regressions/ (inputs that once failed, replayed by every
+# run); a dictionary of operator, option and keyword names steers mutation. Crashes land in
+# build-fuzz/artifacts/ and make this script fail; replay one with
 #   build-fuzz/tests/fuzz/fuzz_template build-fuzz/artifacts/crash-...
 # Usage: scripts/fuzz.sh [SECONDS] [extra libFuzzer flags...]
 set -euo pipefail
@@ -18,7 +18,7 @@ cmake -S . -B "$B" -DCMAKE_C_COMPILER=clang -DASR_FUZZ=ON -DCMAKE_BUILD_TYPE=Rel
 cmake --build "$B" --target fuzz_template -j"$(nproc)" >/dev/null
 
 mkdir -p "$B/corpus" "$B/artifacts"
-SEEDS=(templates tests/fixtures/conformance tests/fuzz/regressions)
+SEEDS=(templates tests/fixtures/conformance tests/fuzz/seeds tests/fuzz/regressions)
 # The dictionary: every quoted name in the seeds and in the compiler's sources (operators,
 # options, keywords; word lists left out), the latter also as "$name".
 {

@@ -467,7 +467,10 @@ int asr_tplx_gen_regex(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, c
   uint32_t plen, flen;
   char bson_opts[8];
   int rc = asr_tpl_eval_str(g, &n->p[0], &ptmp, &pattern, &plen);
-  if (rc) return rc;
+  if (rc) {
+    bson_destroy(&ptmp); /* initialized even on failure: it may hold the wrong-typed value */
+    return rc;
+  }
   rc = asr_tpl_eval_str(g, &n->p[1], &ftmp, &flags, &flen);
   if (rc == 0 && regex_options(flags, flen, bson_opts) < 0) rc = ASR_EINVAL;
   if (rc == 0 && memchr(pattern, '\0', plen)) rc = ASR_EINVAL; /* BSON regexes are C strings */
