@@ -17,6 +17,9 @@ stop_server() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "
 trap stop_server EXIT
 start_server() {
   stop_server
+  if build-bench/tests/mongo_ping "$URI" >/dev/null 2>&1; then
+    echo "port $PORT is taken by another server: stop it first" >&2; exit 1
+  fi
   (cd tests/server && exec node congo.mjs "$PORT" >/dev/null 2>&1) &
   SERVER_PID=$!
   for _ in $(seq 100); do
@@ -28,6 +31,8 @@ start_server() {
 [ -x build-bench/tests/mongo_ping ] || cmake --build build-bench --target mongo_ping -j2 >/dev/null
 
 URI="mongodb://127.0.0.1:$PORT"
+# The rate functions run in this shell (not in $(...)): start_server must see and replace the
+# previous server, or a measurement would run against an old, fuller one. They set RATE.
 asrun_rate() { # workers batch
   start_server
   local t0 t1
@@ -35,22 +40,22 @@ asrun_rate() { # workers batch
   build-bench/asrun --source templates/service_order.json --total "$N" --workers "$1" \
     --batch-size "$2" --target "$URI/bench.orders" -q
   t1=$(date +%s.%N)
-  awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }'
+  RATE=$(awk -v n="$N" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 }
-node_rate() { # concurrency batch; 0 when the driver gives up (printed to stderr)
+node_rate() { # concurrency batch; 0 when the driver gives up (said on stderr)
   start_server
-  node bench/node/insert_many.mjs "$URI" bench.orders "$N" "$1" "$2" 2>/tmp/asrun-bench-node.err ||
-    { echo "  (node failed: $(grep -m1 -o 'MongoBulkWriteError: [^"]*' /tmp/asrun-bench-node.err))" >&2; echo 0; }
+  RATE=$(node bench/node/insert_many.mjs "$URI" bench.orders "$N" "$1" "$2" 2>/tmp/asrun-bench-node.err) ||
+    { echo "  (node failed: $(grep -m1 -o 'MongoBulkWriteError: [^"]*' /tmp/asrun-bench-node.err))" >&2; RATE=0; }
 }
 
 echo "== $N generated service orders into CongoDB, $(nproc) cores, $(date -u +%Y-%m-%d)"
 best_a=0; best_a_cfg=""; best_n=0; best_n_cfg=""
 for w in 1 2 4; do for b in 500 1000 5000; do
-  r=$(asrun_rate "$w" "$b"); echo "asrun  workers=$w batch=$b: $r docs/s"
+  asrun_rate "$w" "$b"; r=$RATE; echo "asrun  workers=$w batch=$b: $r docs/s"
   [ "$r" -gt "$best_a" ] && best_a=$r && best_a_cfg="workers=$w batch=$b"
 done; done
 for c in 1 2 4; do for b in 500 1000 5000; do
-  r=$(node_rate "$c" "$b"); echo "node   concurrency=$c batch=$b: $r docs/s"
+  node_rate "$c" "$b"; r=$RATE; echo "node   concurrency=$c batch=$b: $r docs/s"
   [ "$r" -gt "$best_n" ] && best_n=$r && best_n_cfg="concurrency=$c batch=$b"
 done; done
 echo
