@@ -39,18 +39,6 @@ static redacted_t red_text(const char *in) {
   return r;
 }
 
-__attribute__((format(printf, 3, 4))) static void log_redacted(asr_log_level_t level,
-                                                               const char *event,
-                                                               const char *fmt, ...) {
-  if (!asr_log_enabled(level)) return;
-  char raw[1024], red[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(raw, sizeof raw, fmt, ap);
-  va_end(ap);
-  asr_redact_uri(raw, red, sizeof red);
-  asr_log(level, event, "%s", red);
-}
 
 /* What libmongoc logged while a URI was parsed on this thread. */
 typedef struct uri_capture {
@@ -76,7 +64,7 @@ static void mongo_log_handler(mongoc_log_level_t level, const char *domain, cons
   asr_log_level_t ours = level <= MONGOC_LOG_LEVEL_CRITICAL  ? ASR_LOG_ERROR
                          : level <= MONGOC_LOG_LEVEL_WARNING ? ASR_LOG_WARN
                                                              : ASR_LOG_DEBUG;
-  log_redacted(ours, "mongo.driver", "libmongoc %s: %s", domain, msg);
+  asr_log_redacted(ours, "mongo.driver", "libmongoc %s: %s", domain, msg);
 }
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;

@@ -97,19 +97,6 @@ __attribute__((format(printf, 3, 4))) static int fail(asr_err_t *err, int code,
   return asr_err_set(err, code, "%s", red);
 }
 
-/* asr_log with the text redacted first. */
-__attribute__((format(printf, 3, 4))) static void log_redacted(asr_log_level_t level,
-                                                               const char *event,
-                                                               const char *fmt, ...) {
-  if (!asr_log_enabled(level)) return;
-  char raw[1024], red[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(raw, sizeof raw, fmt, ap);
-  va_end(ap);
-  asr_redact_uri(raw, red, sizeof red);
-  asr_log(level, event, "%s", red);
-}
 
 /* ---- the target -------------------------------------------------------------------- */
 
@@ -649,7 +636,7 @@ static int write_pending(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq,
                                              ASR_MONGO_BACKOFF_CAP_MS, &w->rng);
     t->retries++;
     retries++;
-    log_redacted(ASR_LOG_DEBUG, "mongo.write.retry",
+    asr_log_redacted(ASR_LOG_DEBUG, "mongo.write.retry",
                  "batch %llu: retry %d of %u documents in %u ms (%s)", (unsigned long long)seq,
                  retries, nnext, ms, retry_reason(&r));
     if (wait_retry(s, ms)) return asr_err_set(err, ASR_ECANCELED, "run stopped");

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "template/node.h"
+#include "util/file.h"
 
 /* ---- arena ------------------------------------------------------------------------------ */
 
@@ -824,33 +825,11 @@ done:
 
 int asr_template_compile_file(const char *path, const asr_template_options_t *opt,
                               asr_template_t **out, asr_err_t *err) {
-  int rc = 0;
   char *text = NULL;
-  size_t len = 0, cap = 0;
+  size_t len = 0;
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return asr_err_set(err, ASR_EIO, "cannot read template %s: %s", path, strerror(errno));
-  for (;;) {
-    if (cap - len < 4096) {
-      size_t ncap = cap ? cap * 2 : 16384;
-      char *p = realloc(text, ncap);
-      if (!p) {
-        rc = asr_err_set(err, ASR_ENOMEM, "out of memory reading template %s", path);
-        goto done;
-      }
-      text = p, cap = ncap;
-    }
-    size_t n = fread(text + len, 1, cap - len, f);
-    len += n;
-    if (n == 0) break;
-  }
-  if (ferror(f)) {
-    rc = asr_err_set(err, ASR_EIO, "cannot read template %s: %s", path, strerror(errno));
-    goto done;
-  }
-  rc = asr_template_compile(text, len, path, opt, out, err);
-done:
-  fclose(f);
+  int rc = asr_read_file(path, "template", &text, &len, err);
+  if (rc == 0) rc = asr_template_compile(text, len, path, opt, out, err);
   free(text);
   return rc;
 }

@@ -51,7 +51,8 @@
 #include <string.h>
 
 #include "template/mgodatagen.h"
-#include "template/node.h" /* asr_tpl_parse_date, ASR_TPL_STRING_MAX */
+#include "template/node.h"
+#include "util/file.h" /* asr_tpl_parse_date, ASR_TPL_STRING_MAX */
 
 /* mgodatagen's string alphabet */
 static const char POOL[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890-_";
@@ -964,33 +965,11 @@ done:
 }
 
 int asr_mgodatagen_load(const char *path, asr_mgo_collection_t **out, size_t *n, asr_err_t *err) {
-  int rc = 0;
   char *text = NULL;
-  size_t len = 0, cap = 0;
+  size_t len = 0;
   *out = NULL, *n = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) return asr_err_set(err, ASR_EIO, "cannot read mgodatagen config %s: %s", path, strerror(errno));
-  for (;;) {
-    if (cap - len < 4096) {
-      size_t ncap = cap ? cap * 2 : 16384;
-      char *p = realloc(text, ncap);
-      if (!p) {
-        rc = asr_err_set(err, ASR_ENOMEM, "out of memory reading mgodatagen config %s", path);
-        goto done;
-      }
-      text = p, cap = ncap;
-    }
-    size_t got = fread(text + len, 1, cap - len, f);
-    len += got;
-    if (got == 0) break;
-  }
-  if (ferror(f)) {
-    rc = asr_err_set(err, ASR_EIO, "cannot read mgodatagen config %s: %s", path, strerror(errno));
-    goto done;
-  }
-  rc = asr_mgodatagen_parse(text, len, path, out, n, err);
-done:
-  fclose(f);
+  int rc = asr_read_file(path, "mgodatagen config", &text, &len, err);
+  if (rc == 0) rc = asr_mgodatagen_parse(text, len, path, out, n, err);
   free(text);
   return rc;
 }

@@ -3,6 +3,9 @@
  * of hiding: a malformed URI (an unescaped '?' or '@' in the password) is still masked. */
 #include "util/redact.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -120,4 +123,15 @@ void asr_redact_uri(const char *in, char *outbuf, size_t n) {
     put(&o, p, 1);
     p++;
   }
+}
+
+void asr_log_redacted(asr_log_level_t level, const char *event, const char *fmt, ...) {
+  if (!asr_log_enabled(level)) return;
+  char raw[1024], red[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(raw, sizeof raw, fmt, ap);
+  va_end(ap);
+  asr_redact_uri(raw, red, sizeof red);
+  asr_log(level, event, "%s", red);
 }
