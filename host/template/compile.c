@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "template/node.h"
+#include "codec/json_error.h"
 #include "util/file.h"
 
 /* ---- arena ------------------------------------------------------------------------------ */
@@ -728,24 +729,6 @@ int asr_tpl_opt_const_int(asr_tpl_cc_t *c, const cJSON *opts, const char *name, 
 
 /* ---- template lifetime ------------------------------------------------------------------ */
 
-/* Reports a cJSON parse failure at file:line:column (1-based, columns in bytes). */
-static int json_error(const char *origin, const char *json, size_t len, const char *at,
-                      const char *what, asr_err_t *err) {
-  size_t pos = at && at >= json ? (size_t)(at - json) : 0;
-  if (pos > len) pos = len;
-  unsigned line = 1, col = 1;
-  for (size_t i = 0; i < pos; i++) {
-    if (json[i] == '\n') line++, col = 1;
-    else col++;
-  }
-  int near = 0;
-  while (pos + (size_t)near < len && near < 24 && json[pos + near] != '\n' && json[pos + near] != '\r')
-    near++;
-  if (near == 0)
-    return asr_err_set(err, ASR_EINVAL, "%s:%u:%u: %s at the end of the input", origin, line, col, what);
-  return asr_err_set(err, ASR_EINVAL, "%s:%u:%u: %s near '%.*s'", origin, line, col, what, near,
-                     json + pos);
-}
 
 static int64_t clock_now_ms(void) {
   struct timespec ts;
@@ -808,13 +791,13 @@ int asr_template_compile(const char *json, size_t len, const char *origin,
   /* return_parse_end, not cJSON_GetErrorPtr: the latter is a global, racy across threads */
   cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
   if (!root) {
-    rc = json_error(origin, json, len, end, "malformed JSON", err);
+    rc = asr_json_error(origin, json, len, end, "malformed JSON", err);
     goto done;
   }
   while (end && end < json + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
     end++;
   if (end && end < json + len) {
-    rc = json_error(origin, json, len, end, "unexpected text after the template", err);
+    rc = asr_json_error(origin, json, len, end, "unexpected text after the template", err);
     goto done;
   }
   rc = compile_root(root, origin, opt, out, err);

@@ -50,9 +50,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/json_error.h"
 #include "template/mgodatagen.h"
-#include "template/node.h"
-#include "util/file.h" /* asr_tpl_parse_date, ASR_TPL_STRING_MAX */
+#include "template/node.h" /* asr_tpl_parse_date, ASR_TPL_STRING_MAX */
+#include "util/file.h"
 
 /* mgodatagen's string alphabet */
 static const char POOL[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890-_";
@@ -878,24 +879,6 @@ static int read_collection(tr_t *t, const cJSON *e, size_t i) {
   return c->database && c->collection ? 0 : oom(t);
 }
 
-/* Reports a cJSON parse failure at origin:line:column (1-based, columns in bytes). */
-static int json_error(const char *origin, const char *json, size_t len, const char *at,
-                      const char *what, asr_err_t *err) {
-  size_t pos = at && at >= json ? (size_t)(at - json) : 0;
-  if (pos > len) pos = len;
-  unsigned line = 1, col = 1;
-  for (size_t i = 0; i < pos; i++) {
-    if (json[i] == '\n') line++, col = 1;
-    else col++;
-  }
-  int near = 0;
-  while (pos + (size_t)near < len && near < 24 && json[pos + near] != '\n' && json[pos + near] != '\r')
-    near++;
-  if (near == 0)
-    return asr_err_set(err, ASR_EINVAL, "%s:%u:%u: %s at the end of the input", origin, line, col, what);
-  return asr_err_set(err, ASR_EINVAL, "%s:%u:%u: %s near '%.*s'", origin, line, col, what, near,
-                     json + pos);
-}
 
 static const char *describe(const cJSON *v) {
   switch (v->type & 0xFF) {
@@ -916,13 +899,13 @@ int asr_mgodatagen_parse(const char *json, size_t len, const char *origin,
   cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
   int rc = 0;
   if (!root) {
-    rc = json_error(t.origin, json, len, end, "malformed JSON", err);
+    rc = asr_json_error(t.origin, json, len, end, "malformed JSON", err);
     goto done;
   }
   while (end && end < json + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
     end++;
   if (end && end < json + len) {
-    rc = json_error(t.origin, json, len, end, "unexpected text after the config", err);
+    rc = asr_json_error(t.origin, json, len, end, "unexpected text after the config", err);
     goto done;
   }
   if (!cJSON_IsArray(root)) {
