@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "template/node.h"
 #include "codec/json_error.h"
+#include "template/node.h"
 #include "util/file.h"
 
 /* ---- arena ------------------------------------------------------------------------------ */
