@@ -22,6 +22,7 @@ typedef struct asr_ordered_writer {
   const char *path; /* for messages; borrowed */
   uint64_t next_seq;
   uint64_t bytes_written;
+  uint64_t flushed_to; /* writeback started up to this offset (see write_all) */
   struct {
     int used;
     uint64_t seq;
