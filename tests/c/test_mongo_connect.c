@@ -13,18 +13,7 @@
 
 #include "mongo/connect.h"
 
-static const char *server_uri(void) {
-  const char *u = getenv("ASRUN_TEST_MONGO_URI");
-  return u && *u ? u : NULL;
-}
-
-#define NEED_SERVER()                                                                  \
-  do {                                                                                 \
-    if (!server_uri()) {                                                               \
-      print_message("ASRUN_TEST_MONGO_URI is not set: no test server, skipped\n");     \
-      skip();                                                                          \
-    }                                                                                  \
-  } while (0)
+#include "mongo_test.h"
 
 static double now_s(void) {
   struct timespec ts;

@@ -24,18 +24,7 @@
 #define NTHREADS 3
 #define BATCH 1000
 
-static const char *server_uri(void) {
-  const char *u = getenv("ASRUN_TEST_MONGO_URI");
-  return u && *u ? u : NULL;
-}
-
-#define NEED_SERVER()                                                                    \
-  do {                                                                                   \
-    if (!server_uri()) {                                                                 \
-      print_message("ASRUN_TEST_MONGO_URI is not set: no test server, test skipped\n");  \
-      skip();                                                                            \
-    }                                                                                    \
-  } while (0)
+#include "mongo_test.h"
 
 static char g_db[64];
 

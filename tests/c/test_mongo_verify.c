@@ -22,18 +22,7 @@
 static char g_db[64];
 static bson_oid_t ids[N];
 
-static const char *server_uri(void) {
-  const char *u = getenv("ASRUN_TEST_MONGO_URI");
-  return u && *u ? u : NULL;
-}
-
-#define NEED_SERVER()                                                                  \
-  do {                                                                                 \
-    if (!server_uri()) {                                                               \
-      print_message("ASRUN_TEST_MONGO_URI is not set: no test server, skipped\n");     \
-      skip();                                                                          \
-    }                                                                                  \
-  } while (0)
+#include "mongo_test.h"
 
 static void conn_to(const char *coll, asr_mongo_conn_t *c) {
   asr_err_t err;
