@@ -38,6 +38,13 @@ static mongoc_collection_t *open_coll(mongoc_client_t **client, const char *coll
   return c;
 }
 
+/* Undoes open_coll: drops the test's collection and lets the client go. */
+static void close_coll(mongoc_collection_t *c, mongoc_client_t *client) {
+  mongoc_collection_drop(c, NULL);
+  mongoc_collection_destroy(c);
+  mongoc_client_destroy(client);
+}
+
 static int64_t count(mongoc_collection_t *c, const bson_t *filter) {
   bson_error_t e;
   bson_t empty = BSON_INITIALIZER;
@@ -206,9 +213,7 @@ static void test_insert_from_three_workers(void **state) {
     bson_destroy(got);
   }
   bson_destroy(want);
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 /* ---- insert: _ids, duplicates, limits ------------------------------------------- */
@@ -254,9 +259,7 @@ static void test_documents_without_id_get_one(void **state) {
   bson_destroy(want);
   bson_destroy(b);
   asr_docs_free(&d);
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 static void run_duplicates(int ordered) {
@@ -317,9 +320,7 @@ static void run_duplicates(int ordered) {
   assert_int_equal(count(c, NULL), 160); /* nothing else lost */
   bson_destroy(b);
   asr_docs_free(&d);
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 static void test_duplicates_are_counted(void **state) {
@@ -365,9 +366,7 @@ static void test_write_concerns_pass_through(void **state) {
   }
   for (int tries = 0; tries < 100 && count(c, NULL) < 30; tries++) usleep(10000); /* w:0 */
   assert_int_equal(count(c, NULL), 30);
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 static void test_oversized_document_fails_alone(void **state) {
@@ -409,9 +408,7 @@ static void test_oversized_document_fails_alone(void **state) {
   assert_int_equal(count(c, NULL), 2);
   bson_destroy(b);
   asr_docs_free(&d);
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 /* ---- upsert, merge, delete by key fields ----------------------------------------- */
@@ -494,9 +491,7 @@ static void test_upsert_by_key_fields(void **state) {
   assert_int_equal(int_field(doc, "version"), 2);
   bson_destroy(first);
   bson_destroy(doc);
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 static void test_merge_by_key_field(void **state) {
@@ -522,9 +517,7 @@ static void test_merge_by_key_field(void **state) {
     assert_int_equal(int_field(doc, "version"), 1);
     bson_destroy(doc);
   }
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 static void test_delete_by_key_field(void **state) {
@@ -551,9 +544,7 @@ static void test_delete_by_key_field(void **state) {
   assert_null(gone);
   assert_non_null(kept);
   bson_destroy(kept);
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 static void test_missing_key_field_fails_that_document(void **state) {
@@ -593,9 +584,7 @@ static void test_missing_key_field_fails_that_document(void **state) {
   assert_int_equal(count(c, NULL), 2);
   bson_destroy(b);
   asr_docs_free(&d);
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 /* ---- faults between the sink and the real server ------------------------------------
@@ -878,9 +867,7 @@ static void test_lost_reply_is_retried_without_duplicates(void **state) {
     assert_non_null(doc);
     bson_destroy(doc);
   }
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 static void test_throttled_batches_wait_and_retry(void **state) {
@@ -912,9 +899,7 @@ static void test_throttled_batches_wait_and_retry(void **state) {
   assert_true(ms >= 3 * 40);                    /* waited at least RetryAfterMs each time */
   assert_true(st.latency_us_total >= 3 * 40 * 1000);
   assert_int_equal(count(c, NULL), 2 * BATCH);
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 static void test_transient_error_is_retried(void **state) {
@@ -938,9 +923,7 @@ static void test_transient_error_is_retried(void **state) {
   assert_int_equal(st.retries, 2);
   assert_int_equal(st.throttles, 0);
   assert_int_equal(count(c, NULL), 3 * BATCH);
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 static void test_retries_run_out(void **state) {
@@ -1015,9 +998,7 @@ static void test_cosmos_request_charge_and_document_limit(void **state) {
   assert_int_equal(count(c, NULL), 4 * BATCH);
   bson_destroy(b);
   asr_docs_free(&d);
-  mongoc_collection_drop(c, NULL);
-  mongoc_collection_destroy(c);
-  mongoc_client_destroy(client);
+  close_coll(c, client);
 }
 
 static void abort_later(void *arg) {
