@@ -17,6 +17,7 @@
 #include "codec/json_error.h"
 #include "template/node.h"
 #include "util/file.h"
+#include "util/path.h"
 
 /* ---- arena ------------------------------------------------------------------------------ */
 
@@ -56,28 +57,12 @@ static char *arena_strndup(asr_tpl_cc_t *c, const char *s, size_t len) {
 
 static const char *path_str(const asr_tpl_cc_t *c) { return c->path[0] ? c->path : "(root)"; }
 
-/* Appends ".key" (or "key" at the top) or "[i]" to the path; returns the length to restore.
- * A path too long for the buffer is cut short with "...": only messages use it. */
+/* The JSON path of the value being compiled (util/path.h). */
 static size_t path_push(asr_tpl_cc_t *c, const char *key, long index) {
-  size_t old = c->pathlen, cap = sizeof c->path;
-  int n;
-  if (key)
-    n = snprintf(c->path + old, cap - old, "%s%s", old ? "." : "", key);
-  else
-    n = snprintf(c->path + old, cap - old, "[%ld]", index);
-  if (n < 0 || (size_t)n >= cap - old) {
-    memcpy(c->path + cap - 4, "...", 4);
-    c->pathlen = cap - 1;
-  } else {
-    c->pathlen = old + (size_t)n;
-  }
-  return old;
+  return asr_path_push(c->path, &c->pathlen, sizeof c->path, key, index);
 }
 
-static void path_pop(asr_tpl_cc_t *c, size_t old) {
-  c->pathlen = old;
-  c->path[old] = '\0';
-}
+static void path_pop(asr_tpl_cc_t *c, size_t old) { asr_path_pop(c->path, &c->pathlen, old); }
 
 /* A structural error: the message carries its own location. */
 static int cc_error(asr_tpl_cc_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

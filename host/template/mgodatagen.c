@@ -54,6 +54,7 @@
 #include "template/mgodatagen.h"
 #include "template/node.h" /* asr_tpl_parse_date, ASR_TPL_STRING_MAX */
 #include "util/file.h"
+#include "util/path.h"
 
 /* mgodatagen's string alphabet */
 static const char POOL[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890-_";
@@ -112,25 +113,12 @@ static int oom(tr_t *t) {
   return asr_err_set(t->err, ASR_ENOMEM, "%s: out of memory translating the config", t->origin);
 }
 
-/* Appends ".seg" (or "seg" first) to the path; returns the length to restore. Too long a path
- * is cut with "...": only messages and $ref field names use it, and 500 bytes of nesting is
- * far beyond a real config. */
+/* The field path in the config (util/path.h); only messages and $ref field names use it. */
 static size_t path_push(tr_t *t, const char *seg) {
-  size_t old = t->pathlen, cap = sizeof t->path;
-  int n = snprintf(t->path + old, cap - old, "%s%s", old ? "." : "", seg);
-  if (n < 0 || (size_t)n >= cap - old) {
-    memcpy(t->path + cap - 4, "...", 4);
-    t->pathlen = cap - 1;
-  } else {
-    t->pathlen = old + (size_t)n;
-  }
-  return old;
+  return asr_path_push(t->path, &t->pathlen, sizeof t->path, seg, 0);
 }
 
-static void path_pop(tr_t *t, size_t old) {
-  t->pathlen = old;
-  t->path[old] = '\0';
-}
+static void path_pop(tr_t *t, size_t old) { asr_path_pop(t->path, &t->pathlen, old); }
 
 /* ---- building cJSON: allocation failures set t->oom, checked once per generator ----------- */
 
