@@ -28,11 +28,6 @@ typedef struct asr_mongo_target {
   int max_retries;          /* transient/throttle retries per batch, 0: 10 */
 } asr_mongo_target_t;
 
-typedef struct asr_sink_db_stats {      /* read by the scaler: sum over workers */
-  uint64_t docs_written, duplicates, failed, throttles, retries, batches;
-  uint64_t latency_us_total; uint32_t pool_in_use, pool_size; double request_charge;
-} asr_sink_db_stats_t;
-
 /* Parses and checks the target, creates the client pool and pings the server (dry_run:
  * validates and pings only). Every configuration problem, an unreachable server and failed
  * authentication are ASR_EINVAL here, so nothing is written. */

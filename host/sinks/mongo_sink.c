@@ -46,6 +46,7 @@ typedef struct mongo_sink {
   uint32_t max_doc, max_ops, max_bytes; /* per document, per bulk */
   bson_t *bulk_opts, *insert_opts, *upsert_opts, *stats_cmd;
   _Atomic int aborted;
+  _Atomic uint32_t retry_after_max; /* largest RetryAfterMs seen, for the scaler */
   uv_mutex_t mu; /* guards the fields below */
   uv_cond_t wake; /* abort wakes workers waiting to retry */
   struct asr_sink_worker *workers;
@@ -83,10 +84,20 @@ typedef struct tally {
 
 /* ---- messages ---------------------------------------------------------------------- */
 
+/* Keeps the largest RetryAfterMs the server asked for (lock-free: workers race here). */
+static void note_retry_after(mongo_sink_t *s, int64_t ms) {
+  if (ms <= 0) return;
+  uint32_t want = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+  uint32_t cur = atomic_load_explicit(&s->retry_after_max, memory_order_relaxed);
+  while (want > cur && !atomic_compare_exchange_weak(&s->retry_after_max, &cur, want)) {
+  }
+}
+
 /* asr_err_set with the text redacted first. Not for text holding the redacted URI: a second
  * pass would take the ':' after a masked option value ("...Password=****: ") for part of
  * the value. */
-__attribute__((format(printf, 3, 4))) static int fail(asr_err_t *err, int code,
+__attribute__((format(printf, 3, 4)))
+static int fail(asr_err_t *err, int code,
                                                       const char *fmt, ...) {
   char raw[1024], red[1024];
   va_list ap;
@@ -624,7 +635,10 @@ static int write_pending(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq,
     w->next_pending = swap;
     w->npending = nnext;
     if (!wait) continue;
-    if (r.count[ASR_MONGO_THROTTLED]) t->throttles++;
+    if (r.count[ASR_MONGO_THROTTLED]) {
+      t->throttles++;
+      note_retry_after(s, r.retry_after_ms);
+    }
     if (retries >= s->max_retries)
       return fail(err, ASR_EIO,
                   "cannot write batch %llu to %s.%s: %u documents not written after %d retries "
@@ -706,6 +720,7 @@ static const asr_sink_vt_t mongo_vt = {
     .finish = mongo_finish,
     .abort = mongo_abort,
     .destroy = mongo_destroy,
+    .stats = asr_sink_mongo_stats,
 };
 
 static const char *mode_name(asr_write_mode_t m) {
@@ -797,6 +812,7 @@ void asr_sink_mongo_stats(asr_sink_t *base, asr_sink_db_stats_t *out) {
   out->batches = atomic_load(&sum.batches);
   out->latency_us_total = atomic_load(&sum.latency_us);
   out->request_charge = (double)atomic_load(&sum.charge_milli) / 1000.0;
+  out->retry_after_ms_max = atomic_load(&s->retry_after_max);
 }
 
 void asr_sink_mongo_samples(asr_sink_t *base, asr_mongo_samples_t *out) {

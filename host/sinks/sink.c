@@ -44,3 +44,10 @@ int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **o
 void asr_sink_destroy(asr_sink_t *s) {
   if (s) s->vt->destroy(s);
 }
+
+int asr_sink_stats(asr_sink_t *s, asr_sink_db_stats_t *out) {
+  memset(out, 0, sizeof *out);
+  if (!s || !s->vt->stats) return 0;
+  s->vt->stats(s, out);
+  return 1;
+}

@@ -16,6 +16,14 @@
 typedef struct asr_sink asr_sink_t;
 typedef struct asr_sink_worker asr_sink_worker_t;
 
+/* Database counters, summed over workers (cumulative since the sink opened). */
+typedef struct asr_sink_db_stats {
+  uint64_t docs_written, duplicates, failed, throttles, retries, batches;
+  uint64_t latency_us_total;
+  uint32_t pool_in_use, pool_size;
+  double request_charge;      /* Cosmos request units, 0 when the server reports none */
+  uint32_t retry_after_ms_max;/* largest RetryAfterMs seen since open */
+} asr_sink_db_stats_t;
 typedef struct asr_sink_vt {
   const char *scheme;
   int (*worker_open)(asr_sink_t *s, asr_sink_worker_t **w, asr_err_t *err);
@@ -31,6 +39,9 @@ typedef struct asr_sink_vt {
    * is left that looks complete (keep_partial: leave PATH.partial for inspection). */
   void (*abort)(asr_sink_t *s, int keep_partial);
   void (*destroy)(asr_sink_t *s);
+  /* Optional (NULL for file and null sinks): the database counters the scaler reads each
+   * interval. Thread-safe, cumulative since open. */
+  void (*stats)(asr_sink_t *s, struct asr_sink_db_stats *out);
 } asr_sink_vt_t;
 
 struct asr_sink {
@@ -55,6 +66,8 @@ typedef struct asr_sink_options {
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
                   asr_err_t *err);
 void asr_sink_destroy(asr_sink_t *s);
+/* The sink's database counters; returns 0 and zeroes out when the sink keeps none. */
+int asr_sink_stats(asr_sink_t *s, asr_sink_db_stats_t *out);
 
 int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink_t **out,
                        asr_err_t *err);
