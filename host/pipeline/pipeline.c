@@ -24,6 +24,7 @@ int asr_pipeline_create(const asr_pipeline_config_t *cfg, asr_pipeline_t **out, 
   p->cfg = *cfg;
   uint32_t cap = cfg->queue_capacity ? cfg->queue_capacity : default_queue_capacity(cfg->workers);
   p->cfg.queue_capacity = cap;
+  p->queue_follows_workers = cfg->queue_capacity == 0;
   atomic_init(&p->batch_size, cfg->batch_size);
   asr_queue_init(&p->queue, cap);
   uv_mutex_init(&p->pool_lock);
@@ -78,6 +79,8 @@ void asr_pipeline_worker_exited(asr_pipeline_t *p, asr_worker_t *w) {
   p->retired[1] += atomic_load(&w->counters.docs_in);
   p->retired[2] += atomic_load(&w->counters.docs_out);
   p->retired[3] += atomic_load(&w->counters.docs_dropped);
+  p->retired[4] += atomic_load(&w->counters.bytes_out);
+  p->retired[5] += atomic_load(&w->counters.write_us);
   w->exited = 1;
   p->live--;
   maybe_done_locked(p);
@@ -159,6 +162,8 @@ int asr_pipeline_set_workers(asr_pipeline_t *p, uint32_t n) {
   uv_mutex_lock(&p->pool_lock);
   if (p->done_fired || !p->started) {
     if (!p->started) p->target = n; /* applied by start */
+    if (!p->started && p->queue_follows_workers)
+      asr_queue_set_capacity(&p->queue, default_queue_capacity(n));
     uv_mutex_unlock(&p->pool_lock);
     return 0;
   }
@@ -170,6 +175,8 @@ int asr_pipeline_set_workers(asr_pipeline_t *p, uint32_t n) {
     asr_queue_adjust_retire(&p->queue, (int32_t)(p->target - n));
   }
   if (rc == 0) p->target = n;
+  if (rc == 0 && p->queue_follows_workers)
+    asr_queue_set_capacity(&p->queue, default_queue_capacity(n));
   uv_mutex_unlock(&p->pool_lock);
   return rc;
 }
@@ -210,6 +217,8 @@ void asr_pipeline_stats(asr_pipeline_t *p, asr_pipeline_stats_t *s) {
   s->docs_in = p->retired[1];
   s->docs_out = p->retired[2];
   s->docs_dropped = p->retired[3];
+  s->bytes_out = p->retired[4];
+  s->write_us = p->retired[5];
   for (uint32_t i = 0; i < p->nworkers; i++) {
     asr_worker_t *w = p->workers[i];
     if (w->exited) continue;
@@ -217,6 +226,8 @@ void asr_pipeline_stats(asr_pipeline_t *p, asr_pipeline_stats_t *s) {
     s->docs_in += atomic_load_explicit(&w->counters.docs_in, memory_order_relaxed);
     s->docs_out += atomic_load_explicit(&w->counters.docs_out, memory_order_relaxed);
     s->docs_dropped += atomic_load_explicit(&w->counters.docs_dropped, memory_order_relaxed);
+    s->bytes_out += atomic_load_explicit(&w->counters.bytes_out, memory_order_relaxed);
+    s->write_us += atomic_load_explicit(&w->counters.write_us, memory_order_relaxed);
   }
   s->workers = p->live;
   s->workers_target = p->target;
@@ -225,7 +236,7 @@ void asr_pipeline_stats(asr_pipeline_t *p, asr_pipeline_stats_t *s) {
   s->batches_read = atomic_load(&p->batches_read);
   s->batch_size = atomic_load(&p->batch_size);
   s->queue_depth = asr_queue_depth(&p->queue);
-  s->queue_capacity = p->cfg.queue_capacity;
+  s->queue_capacity = asr_queue_capacity(&p->queue);
   s->in_flight = atomic_load(&p->in_flight);
 }
 

@@ -28,6 +28,10 @@ typedef struct asr_pipeline_config {
    * stopped). The controller uses it to wake its loop (uv_async_send). */
   void (*on_done)(void *ud);
   void *ud;
+  /* Optional: called by a worker after each sink write with its duration (the metrics'
+   * latency histogram). Must be thread-safe and cheap: it runs once per batch. */
+  void (*on_write)(void *write_ud, uint64_t write_us);
+  void *write_ud;
 } asr_pipeline_config_t;
 
 typedef struct asr_pipeline_stats {
@@ -37,11 +41,13 @@ typedef struct asr_pipeline_stats {
   uint64_t docs_in;       /* documents decoded */
   uint64_t docs_out;      /* documents handed to the sink */
   uint64_t docs_dropped;  /* transform returned nil */
+  uint64_t bytes_out;     /* BSON bytes handed to the sink */
+  uint64_t write_us;      /* summed time of the sink's writes */
   uint32_t workers;       /* live worker threads */
   uint32_t workers_target;
   uint32_t batch_size;
   uint32_t queue_depth;
-  uint32_t queue_capacity;
+  uint32_t queue_capacity; /* follows the worker count (2 per worker) unless set */
   uint32_t in_flight;     /* batches being processed */
 } asr_pipeline_stats_t;
 

@@ -15,6 +15,7 @@ struct asr_pipeline {
   _Atomic int stop_requested;
   _Atomic int input_exhausted; /* the source reported its end: every record is queued */
   _Atomic uint32_t in_flight;
+  int queue_follows_workers; /* no explicit capacity: 2 batches per worker */
   _Atomic uint64_t records_read, batches_read;
 
   /* Pool: guarded by pool_lock. Workers are never freed before the pipeline is. */
@@ -22,7 +23,7 @@ struct asr_pipeline {
   asr_worker_t **workers;
   uint32_t nworkers, workers_cap; /* every worker ever started */
   uint32_t live, target;
-  uint64_t retired[4]; /* counters of exited workers: batches, in, out, dropped */
+  uint64_t retired[6]; /* counters of exited workers: batches, in, out, dropped, bytes, us */
   int producer_done, done_fired, started;
   uv_thread_t producer;
 

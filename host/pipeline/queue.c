@@ -112,3 +112,10 @@ uint32_t asr_queue_depth(asr_queue_t *q) {
   uv_mutex_unlock(&q->lock);
   return d;
 }
+
+uint32_t asr_queue_capacity(asr_queue_t *q) {
+  uv_mutex_lock(&q->lock);
+  uint32_t c = q->capacity;
+  uv_mutex_unlock(&q->lock);
+  return c;
+}

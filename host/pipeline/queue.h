@@ -39,6 +39,7 @@ void asr_queue_set_capacity(asr_queue_t *q, uint32_t capacity);
  * (never more than were pending: those workers are already gone). */
 uint32_t asr_queue_adjust_retire(asr_queue_t *q, int32_t n);
 uint32_t asr_queue_depth(asr_queue_t *q);
+uint32_t asr_queue_capacity(asr_queue_t *q);
 
 void asr_batch_free(asr_batch_t *b);
 

@@ -48,8 +48,13 @@ static int process(asr_pipeline_t *p, asr_worker_t *w, worker_ctx_t *c, const as
     if (rc) return rc;
     out = &c->transformed;
   }
+  uint64_t t0 = uv_hrtime();
   rc = p->cfg.sink->vt->write(p->cfg.sink, c->sink, b->seq, out, err);
   if (rc) return rc;
+  uint64_t us = (uv_hrtime() - t0) / 1000;
+  if (p->cfg.on_write) p->cfg.on_write(p->cfg.write_ud, us);
+  count(&w->counters.write_us, us);
+  count(&w->counters.bytes_out, out->buf.len);
   count(&w->counters.batches, 1);
   count(&w->counters.docs_in, c->decoded.count);
   count(&w->counters.docs_out, out->count);

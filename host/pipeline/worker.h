@@ -13,6 +13,8 @@ struct asr_pipeline;
 /* Written only by the owning worker (relaxed stores), read by the stats reader. */
 typedef struct asr_worker_counters {
   _Atomic uint64_t batches, docs_in, docs_out, docs_dropped;
+  _Atomic uint64_t bytes_out; /* BSON bytes handed to the sink */
+  _Atomic uint64_t write_us;  /* time spent in the sink's write */
 } asr_worker_counters_t;
 
 typedef struct asr_worker {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,44 @@ static void test_stop_keeps_a_clean_prefix(void **state) {
   assert_file_holds_sequence(partial, st.docs_out);
 }
 
+/* Bytes and write time reach the stats (the scaler's bytes/s and latency); each write is
+ * reported to on_write; the queue's capacity follows the worker count. */
+typedef struct write_log { _Atomic uint64_t calls, us; } write_log_t;
+static void note_write(void *ud, uint64_t us) {
+  write_log_t *l = ud;
+  atomic_fetch_add(&l->calls, 1);
+  atomic_fetch_add(&l->us, us);
+}
+
+static void test_bytes_latency_and_queue_capacity(void **state) {
+  (void)state;
+  counter_source_t src = make_source(1000);
+  asr_err_t err;
+  asr_sink_t *sink = NULL;
+  asr_sink_options_t opt = {0};
+  assert_int_equal(asr_sink_null_open(&opt, &sink, &err), 0);
+  write_log_t log = {0};
+  asr_pipeline_config_t pc = {.source = &src.base, .sink = sink, .workers = 2, .batch_size = 100,
+                              .on_write = note_write, .write_ud = &log};
+  asr_pipeline_t *p = NULL;
+  assert_int_equal(asr_pipeline_create(&pc, &p, &err), 0);
+  asr_pipeline_stats_t st;
+  asr_pipeline_stats(p, &st);
+  assert_int_equal(st.queue_capacity, 4);
+  assert_int_equal(asr_pipeline_set_workers(p, 9), 0);
+  asr_pipeline_stats(p, &st);
+  assert_int_equal(st.queue_capacity, 18); /* the brief's "Workers: 9 ... Queue size: 18" */
+  assert_int_equal(asr_pipeline_start(p, &err), 0);
+  assert_int_equal(asr_pipeline_wait(p, &err), 0);
+  asr_pipeline_stats(p, &st);
+  /* {"i": int64} is 4 (size) + 1 (type) + 2 ("i\0") + 8 + 1 (end) = 16 bytes */
+  assert_int_equal(st.bytes_out, 1000 * 16);
+  assert_int_equal(atomic_load(&log.calls), 10);
+  assert_int_equal(st.write_us, atomic_load(&log.us));
+  asr_pipeline_destroy(p);
+  asr_sink_destroy(sink);
+}
+
 static void test_rejects_bad_sizes(void **state) {
   counter_source_t src = make_source(10);
   asr_err_t err;
@@ -228,6 +267,7 @@ int main(void) {
       cmocka_unit_test(test_failure_leaves_nothing),
       cmocka_unit_test(test_stop_keeps_a_clean_prefix),
       cmocka_unit_test(test_rejects_bad_sizes),
+      cmocka_unit_test(test_bytes_latency_and_queue_capacity),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
