@@ -1,12 +1,33 @@
--- The aggressive auto-scaling profile (product brief, "Auto-Scaling Profiles").
--- Selected with --profile aggressive (or --auto-scaling-profile aggressive, or scaling = "aggressive" in a
--- strategy). The scaler reads these targets; AUTO_SCALING_* environment variables, the
--- strategy's scaling table and command-line flags override them, in that order.
+-- The aggressive auto-scaling profile (product brief, "Auto-Scaling Profiles"): fast, aggressive adjustments for time-critical migrations.
+-- Selected with --profile aggressive (or --auto-scaling-profile aggressive, AUTO_SCALING_PROFILE=aggressive, or
+-- scaling = { profile = "aggressive" } in a strategy). Every key is a scaling setting; layers
+-- override it in this order: this file < AUTO_SCALING_* environment variables < the
+-- strategy's scaling table < command-line flags (README, "Auto-scaling").
+-- Thresholds: usage below *_scale_down_threshold leaves room to add workers; usage above
+-- *_scale_up_threshold is too high and workers are removed (memory: at once).
 return {
   name = "aggressive",
-  target_docs_per_second = 20000,
-  target_cpu_usage = 80.0,      -- percent
-  target_memory_usage = 85.0,   -- percent
-  cooldown = 15,               -- seconds between applied changes
   scaling_speed = "fast",
+  -- targets (the brief's numbers)
+  target_docs_per_second = 20000,
+  target_cpu_usage = 80.0,          -- percent
+  target_memory_usage = 85.0,       -- percent
+  target_error_rate = 0.01,       -- 1% of documents
+  -- thresholds (percent)
+  cpu_scale_up_threshold = 90.0,
+  cpu_scale_down_threshold = 60.0,
+  memory_scale_up_threshold = 92.0,
+  memory_scale_down_threshold = 70.0,
+  -- limits (the brief's Configuration section)
+  min_workers = 4,
+  max_workers = 30,
+  min_batch_size = 2000,
+  max_batch_size = 75000,
+  -- timing (seconds)
+  check_interval = 5.0,
+  cooldown = 15,               -- between applied changes
+  -- how fast: the largest step one decision applies, and how many checks in a row must agree
+  worker_step = 4,
+  batch_step = 5000,
+  stability_intervals = 1,
 }

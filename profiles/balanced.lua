@@ -1,12 +1,33 @@
--- The balanced auto-scaling profile (product brief, "Auto-Scaling Profiles").
--- Selected with --profile balanced (or --auto-scaling-profile balanced, or scaling = "balanced" in a
--- strategy). The scaler reads these targets; AUTO_SCALING_* environment variables, the
--- strategy's scaling table and command-line flags override them, in that order.
+-- The balanced auto-scaling profile (product brief, "Auto-Scaling Profiles"): moderate adjustments for most migrations (the default).
+-- Selected with --profile balanced (or --auto-scaling-profile balanced, AUTO_SCALING_PROFILE=balanced, or
+-- scaling = { profile = "balanced" } in a strategy). Every key is a scaling setting; layers
+-- override it in this order: this file < AUTO_SCALING_* environment variables < the
+-- strategy's scaling table < command-line flags (README, "Auto-scaling").
+-- Thresholds: usage below *_scale_down_threshold leaves room to add workers; usage above
+-- *_scale_up_threshold is too high and workers are removed (memory: at once).
 return {
   name = "balanced",
-  target_docs_per_second = 10000,
-  target_cpu_usage = 70.0,      -- percent
-  target_memory_usage = 75.0,   -- percent
-  cooldown = 30,               -- seconds between applied changes
   scaling_speed = "moderate",
+  -- targets (the brief's numbers)
+  target_docs_per_second = 10000,
+  target_cpu_usage = 70.0,          -- percent
+  target_memory_usage = 75.0,       -- percent
+  target_error_rate = 0.01,       -- 1% of documents
+  -- thresholds (percent)
+  cpu_scale_up_threshold = 80.0,
+  cpu_scale_down_threshold = 50.0,
+  memory_scale_up_threshold = 85.0,
+  memory_scale_down_threshold = 60.0,
+  -- limits (the brief's Configuration section)
+  min_workers = 4,
+  max_workers = 30,
+  min_batch_size = 2000,
+  max_batch_size = 75000,
+  -- timing (seconds)
+  check_interval = 10.0,
+  cooldown = 30,               -- between applied changes
+  -- how fast: the largest step one decision applies, and how many checks in a row must agree
+  worker_step = 2,
+  batch_step = 2000,
+  stability_intervals = 2,
 }

@@ -1,12 +1,33 @@
--- The conservative auto-scaling profile (product brief, "Auto-Scaling Profiles").
--- Selected with --profile conservative (or --auto-scaling-profile conservative, or scaling = "conservative" in a
--- strategy). The scaler reads these targets; AUTO_SCALING_* environment variables, the
--- strategy's scaling table and command-line flags override them, in that order.
+-- The conservative auto-scaling profile (product brief, "Auto-Scaling Profiles"): slow, safe adjustments for stable production systems.
+-- Selected with --profile conservative (or --auto-scaling-profile conservative, AUTO_SCALING_PROFILE=conservative, or
+-- scaling = { profile = "conservative" } in a strategy). Every key is a scaling setting; layers
+-- override it in this order: this file < AUTO_SCALING_* environment variables < the
+-- strategy's scaling table < command-line flags (README, "Auto-scaling").
+-- Thresholds: usage below *_scale_down_threshold leaves room to add workers; usage above
+-- *_scale_up_threshold is too high and workers are removed (memory: at once).
 return {
   name = "conservative",
-  target_docs_per_second = 5000,
-  target_cpu_usage = 60.0,      -- percent
-  target_memory_usage = 70.0,   -- percent
-  cooldown = 60,               -- seconds between applied changes
   scaling_speed = "slow",
+  -- targets (the brief's numbers)
+  target_docs_per_second = 5000,
+  target_cpu_usage = 60.0,          -- percent
+  target_memory_usage = 70.0,       -- percent
+  target_error_rate = 0.01,       -- 1% of documents
+  -- thresholds (percent)
+  cpu_scale_up_threshold = 70.0,
+  cpu_scale_down_threshold = 40.0,
+  memory_scale_up_threshold = 80.0,
+  memory_scale_down_threshold = 55.0,
+  -- limits (the brief's Configuration section)
+  min_workers = 4,
+  max_workers = 30,
+  min_batch_size = 2000,
+  max_batch_size = 75000,
+  -- timing (seconds)
+  check_interval = 15.0,
+  cooldown = 60,               -- between applied changes
+  -- how fast: the largest step one decision applies, and how many checks in a row must agree
+  worker_step = 1,
+  batch_step = 1000,
+  stability_intervals = 3,
 }

@@ -9,7 +9,11 @@ enum {
   OPT_STRATEGY = 256, OPT_SOURCE, OPT_TARGET, OPT_PROFILE, OPT_AS_PROFILE, OPT_AUTO,
   OPT_NO_AUTO, OPT_WORKERS, OPT_BATCH, OPT_TOTAL, OPT_SEED, OPT_DRY_RUN, OPT_LOG_FORMAT,
   OPT_QUEUE, OPT_NOW, OPT_MODE, OPT_KEYS, OPT_WRITE_CONCERN, OPT_ORDERED, OPT_FILTER,
-  OPT_PROJECTION, OPT_COPY_INDEXES, OPT_VERIFY, OPT_VERIFY_ONLY, OPT_COLLECTION
+  OPT_PROJECTION, OPT_COPY_INDEXES, OPT_VERIFY, OPT_VERIFY_ONLY, OPT_COLLECTION,
+  OPT_SCALING, OPT_POLICY, OPT_SUMMARY_JSON,
+  /* named scaling settings: --min-workers N is --scaling min_workers=N */
+  OPT_SET_MIN_WORKERS, OPT_SET_MAX_WORKERS, OPT_SET_MIN_BATCH, OPT_SET_MAX_BATCH,
+  OPT_SET_CHECK_INTERVAL, OPT_SET_COOLDOWN
 };
 
 static const struct option options[] = {
@@ -37,6 +41,15 @@ static const struct option options[] = {
     {"verify-only", no_argument, NULL, OPT_VERIFY_ONLY},
     {"collection", required_argument, NULL, OPT_COLLECTION},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"scaling", required_argument, NULL, OPT_SCALING},
+    {"policy", required_argument, NULL, OPT_POLICY},
+    {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
+    {"min-workers", required_argument, NULL, OPT_SET_MIN_WORKERS},
+    {"max-workers", required_argument, NULL, OPT_SET_MAX_WORKERS},
+    {"min-batch-size", required_argument, NULL, OPT_SET_MIN_BATCH},
+    {"max-batch-size", required_argument, NULL, OPT_SET_MAX_BATCH},
+    {"check-interval", required_argument, NULL, OPT_SET_CHECK_INTERVAL},
+    {"cooldown", required_argument, NULL, OPT_SET_COOLDOWN},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -79,9 +92,19 @@ const char *asr_cli_usage(void) {
          "  --workers N              worker threads (default: number of CPUs)\n"
          "  --batch-size N           documents per batch (default: 1000)\n"
          "  --queue-size N           batches buffered between source and workers\n"
-         "  --profile NAME           auto-scaling profile: conservative | balanced | aggressive\n"
+         "\n"
+         "Auto-scaling (on with --auto-scaling, --profile, or a strategy's scaling table):\n"
+         "  --profile NAME           conservative | balanced (default) | aggressive, or a\n"
+         "                           profile .lua file; turns auto-scaling on\n"
          "  --auto-scaling-profile NAME   same as --profile\n"
          "  --auto-scaling, --no-auto-scaling\n"
+         "  --policy NAME|FILE       rules (default) | aimd | gradient | usl, or a policy .lua\n"
+         "  --min-workers N, --max-workers N, --min-batch-size N, --max-batch-size N\n"
+         "  --check-interval S, --cooldown S\n"
+         "  --scaling KEY=VALUE      any scaling setting (repeatable), e.g. target_cpu_usage=60;\n"
+         "                           flags override the strategy, which overrides the\n"
+         "                           AUTO_SCALING_* environment, which overrides the profile\n"
+         "  --summary-json FILE      write the performance summary as JSON\n"
          "\n"
          "Other:\n"
          "  --dry-run                validate strategy, template and target; print the plan;\n"
@@ -109,12 +132,47 @@ static int parse_count(const char *flag, const char *s, int64_t min, int64_t max
   return 0;
 }
 
+/* Built-in names are checked here; a .lua path is read by the config. */
 static int parse_profile(const char *s, asr_cli_t *cli, asr_err_t *err) {
-  if (strcmp(s, "conservative") && strcmp(s, "balanced") && strcmp(s, "aggressive"))
-    return asr_err_set(err, ASR_EINVAL,
-                       "--profile: unknown profile '%s' (conservative, balanced, aggressive)", s);
+  size_t n = strlen(s);
+  int is_file = strchr(s, '/') || (n > 4 && strcmp(s + n - 4, ".lua") == 0);
+  if (!is_file && strcmp(s, "conservative") && strcmp(s, "balanced") && strcmp(s, "aggressive"))
+    return asr_err_set(err, ASR_EINVAL, "--profile: unknown profile '%s' (conservative, balanced, "
+                       "aggressive, or a profile .lua file)", s);
   cli->profile = s;
   return 0;
+}
+
+static int add_scaling(asr_cli_t *cli, const char *key, size_t key_len, const char *value,
+                       asr_err_t *err) {
+  if (cli->nscaling >= ASR_CLI_MAX_SCALING)
+    return asr_err_set(err, ASR_EINVAL, "too many scaling settings (at most %d)", ASR_CLI_MAX_SCALING);
+  cli->scaling[cli->nscaling].key = key;
+  cli->scaling[cli->nscaling].key_len = key_len;
+  cli->scaling[cli->nscaling].value = value;
+  cli->nscaling++;
+  return 0;
+}
+
+/* --scaling KEY=VALUE */
+static int parse_scaling(const char *arg, asr_cli_t *cli, asr_err_t *err) {
+  const char *eq = strchr(arg, '=');
+  if (!eq || eq == arg || !eq[1])
+    return asr_err_set(err, ASR_EINVAL, "--scaling: expected KEY=VALUE (e.g. max_workers=16), "
+                       "got '%s'", arg);
+  return add_scaling(cli, arg, (size_t)(eq - arg), eq + 1, err);
+}
+
+static const char *named_scaling_key(int opt) {
+  switch (opt) {
+  case OPT_SET_MIN_WORKERS: return "min_workers";
+  case OPT_SET_MAX_WORKERS: return "max_workers";
+  case OPT_SET_MIN_BATCH: return "min_batch_size";
+  case OPT_SET_MAX_BATCH: return "max_batch_size";
+  case OPT_SET_CHECK_INTERVAL: return "check_interval";
+  case OPT_SET_COOLDOWN: return "cooldown";
+  default: return NULL;
+  }
 }
 
 static int set_once(const char **slot, const char *flag, const char *value, asr_err_t *err) {
@@ -125,7 +183,12 @@ static int set_once(const char **slot, const char *flag, const char *value, asr_
 }
 
 static int apply_option(int opt, const char *arg, asr_cli_t *cli, asr_err_t *err) {
+  const char *named = named_scaling_key(opt);
+  if (named) return add_scaling(cli, named, strlen(named), arg, err);
   switch (opt) {
+  case OPT_SCALING: return parse_scaling(arg, cli, err);
+  case OPT_POLICY: cli->policy = arg; return 0;
+  case OPT_SUMMARY_JSON: cli->summary_json = arg; return 0;
   case OPT_STRATEGY: return set_once(&cli->strategy, "strategy", arg, err);
   case OPT_SOURCE: cli->source = arg; return 0;
   case OPT_TARGET: cli->target = arg; return 0;

@@ -2,10 +2,13 @@
 #ifndef ASR_CLI_ARGS_H
 #define ASR_CLI_ARGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/error.h"
 #include "util/log.h"
+
+#define ASR_CLI_MAX_SCALING 64
 
 typedef struct asr_cli {
   const char *strategy;   /* positional STRATEGY.lua or --strategy */
@@ -13,6 +16,12 @@ typedef struct asr_cli {
   const char *target;     /* --target URI */
   const char *profile;    /* --profile / --auto-scaling-profile */
   int auto_scaling;       /* -1 unset, 0 --no-auto-scaling, 1 --auto-scaling */
+  /* scaling settings from --scaling KEY=VALUE and the named flags (--max-workers 30, ...),
+   * in command-line order; checked against the settings table by the config */
+  struct { const char *key; size_t key_len; const char *value; } scaling[ASR_CLI_MAX_SCALING];
+  int nscaling;
+  const char *policy;     /* --policy NAME|FILE.lua */
+  const char *summary_json; /* --summary-json FILE */
   int64_t workers, batch_size, total, seed, queue_size; /* -1: unset */
   const char *now;        /* --now: the generation clock, ms or ISO-8601 */
   /* MongoDB targets and sources */

@@ -11,6 +11,8 @@
 #include "lua/ltemplate.h"
 #include "lua/vm.h"
 #include "template/node.h"
+#include "scaler/settings.h"
+#include "util/closest.h"
 #include "util/log.h"
 
 static const char *const known_fields[] = {
@@ -25,29 +27,10 @@ static const char *const target_fields[] = {"uri", "database", "collection", "mo
                                             "verify", NULL};
 static const char *const collection_fields[] = {"template", "total", "seed", NULL};
 
-static size_t edit_distance(const char *a, const char *b) {
-  size_t n = strlen(a), m = strlen(b), prev[64], cur[64];
-  if (m >= 63) return 99;
-  for (size_t j = 0; j <= m; j++) prev[j] = j;
-  for (size_t i = 1; i <= n; i++) {
-    cur[0] = i;
-    for (size_t j = 1; j <= m; j++) {
-      size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-      size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-      cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-    }
-    memcpy(prev, cur, (m + 1) * sizeof *cur);
-  }
-  return prev[m];
-}
-
 static void warn_unknown(const char *where, const char *key, const char *const *known) {
-  const char *best = NULL;
-  size_t best_d = 3;
-  for (int i = 0; known[i]; i++) {
-    size_t d = edit_distance(key, known[i]);
-    if (d < best_d) best = known[i], best_d = d;
-  }
+  size_t n = 0;
+  while (known[n]) n++;
+  const char *best = asr_closest(key, known, n, 2);
   if (best)
     asr_log_warn("strategy.unknown_field", "%s: unknown field '%s' ignored (did you mean '%s'?)",
                  where, key, best);
@@ -634,17 +617,75 @@ int asr_strategy_custom_ops(const asr_strategy_t *s, asr_source_spec_t *spec, as
   return 0;
 }
 
+/* [-0,+0,m] The numeric settings of the scaling table on top (unknown keys were warned about). */
+static int read_scaling_settings(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
+  const char *const *keys = asr_scaling_keys();
+  size_t n = 0;
+  while (keys[n]) n++;
+  s->scaling_keys = calloc(n, sizeof *s->scaling_keys);
+  s->scaling_values = calloc(n, sizeof *s->scaling_values);
+  if (!s->scaling_keys || !s->scaling_values) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    int t = lua_getfield(L, -1, keys[i]);
+    int isnum = lua_isnumber(L, -1);
+    double v = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    if (t == LUA_TNIL) continue;
+    if (t != LUA_TNUMBER || !isnum)
+      return asr_err_set(err, ASR_EINVAL, "%s: scaling.%s must be a number, got %s", s->path,
+                         keys[i], lua_typename(L, t));
+    if (!(s->scaling_keys[s->nscaling] = strdup(keys[i])))
+      return asr_err_set(err, ASR_ENOMEM, "out of memory");
+    s->scaling_values[s->nscaling++] = v;
+  }
+  return 0;
+}
+
+/* [-0,+0,m] scaling.policy: a built-in name or a .lua file (string), or a table with decide. */
+static int read_policy(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
+  int t = lua_getfield(L, -1, "policy");
+  int rc = 0;
+  if (t == LUA_TSTRING) {
+    s->policy = strdup(lua_tostring(L, -1));
+  } else if (t == LUA_TTABLE) {
+    if (lua_getfield(L, -1, "decide") != LUA_TFUNCTION)
+      rc = asr_err_set(err, ASR_EINVAL, "%s: scaling.policy must have a decide(snapshot, history, "
+                       "state) function", s->path);
+    lua_pop(L, 1);
+    s->has_policy_table = rc == 0;
+  } else if (t != LUA_TNIL) {
+    rc = asr_err_set(err, ASR_EINVAL, "%s: scaling.policy must be a policy name, a .lua file or a "
+                     "table with decide(), got %s", s->path, lua_typename(L, t));
+  }
+  lua_pop(L, 1);
+  if (rc) return rc;
+  t = lua_getfield(L, -1, "params");
+  lua_pop(L, 1);
+  if (t != LUA_TNIL && t != LUA_TTABLE)
+    rc = asr_err_set(err, ASR_EINVAL, "%s: scaling.params must be a table, got %s", s->path,
+                     lua_typename(L, t));
+  return rc;
+}
+
 static int read_scaling(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   int t = lua_getfield(L, -1, "scaling");
   int rc = 0;
   if (t == LUA_TSTRING) {
     s->profile = strdup(lua_tostring(L, -1));
+    s->auto_scaling = 1;
   } else if (t == LUA_TBOOLEAN) {
     s->auto_scaling = lua_toboolean(L, -1);
   } else if (t == LUA_TTABLE) {
+    static const char *known[64] = {"profile", "enabled", "policy", "params"};
+    if (!known[4])
+      for (size_t i = 0; asr_scaling_keys()[i] && i < 59; i++) known[4 + i] = asr_scaling_keys()[i];
+    check_fields(L, -1, "scaling", known);
     rc = get_string(L, s->path, "profile", &s->profile, err);
+    s->auto_scaling = 1; /* a scaling table turns the scaler on unless enabled = false */
     if (lua_getfield(L, -1, "enabled") != LUA_TNIL) s->auto_scaling = lua_toboolean(L, -1);
     lua_pop(L, 1);
+    if (!rc) rc = read_policy(L, s, err);
+    if (!rc) rc = read_scaling_settings(L, s, err);
   } else if (t != LUA_TNIL) {
     rc = asr_err_set(err, ASR_EINVAL, "%s: field 'scaling' must be a table, a profile name or a "
                      "boolean, got %s", s->path, lua_typename(L, t));
@@ -761,5 +802,9 @@ void asr_strategy_free(asr_strategy_t *s) {
     free(s->collections[i].template_json);
   }
   free(s->collections);
+  for (size_t i = 0; i < s->nscaling; i++) free(s->scaling_keys[i]);
+  free(s->scaling_keys);
+  free(s->scaling_values);
+  free(s->policy);
   free(s);
 }

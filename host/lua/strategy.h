@@ -32,6 +32,12 @@ typedef struct asr_strategy {
   char *profile;          /* scaling.profile or scaling = "name"; NULL: not set */
   int auto_scaling;       /* scaling.enabled: -1 not set, 0, 1 */
   double tick_interval;   /* seconds between on_tick calls; 0: not set */
+  /* scaling = { profile, enabled, policy, params, <setting> = number, ... } */
+  char **scaling_keys;    /* settings (scaler/settings.h) in the order found */
+  double *scaling_values;
+  size_t nscaling;
+  char *policy;           /* scaling.policy as a built-in name or a .lua path; NULL: unset */
+  int has_policy_table;   /* scaling.policy is a table with decide(); stays in L */
   int has_transform, has_on_start, has_on_finish, has_on_tick;
   /* MongoDB target settings (target = { uri = ..., database = ..., ... }) */
   char *target_database, *target_collection, *write_mode, *keys, *write_concern;

@@ -1,9 +1,11 @@
 #include "runtime/config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lua/profile.h"
 #include "template/template.h"
 
 static uint32_t cpu_count(void) {
@@ -101,6 +103,45 @@ static int copy_mongo(const asr_cli_t *cli, const asr_strategy_t *st, asr_config
   return 0;
 }
 
+/* The scaler's settings, layer by layer; the profile named by the highest layer that names
+ * one. Validated even when auto-scaling is off, so a bad variable never waits for --auto-scaling. */
+static int build_scaling(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
+                         asr_err_t *err) {
+  const char *env_profile = getenv("AUTO_SCALING_PROFILE");
+  const char *profile = cli->profile ? cli->profile
+                        : st && st->profile ? st->profile
+                        : env_profile && *env_profile ? env_profile : "balanced";
+  asr_scaling_defaults(&cfg->scaling);
+  int rc = asr_profile_load(profile, &cfg->scaling, err);
+  if (rc == 0) rc = asr_scaling_apply_env(&cfg->scaling, environ, err);
+  for (size_t i = 0; rc == 0 && st && i < st->nscaling; i++) {
+    char origin[512];
+    snprintf(origin, sizeof origin, "%s: scaling.%s", st->path, st->scaling_keys[i]);
+    rc = asr_scaling_set(&cfg->scaling, st->scaling_keys[i], st->scaling_values[i], origin, err);
+  }
+  for (int i = 0; rc == 0 && i < cli->nscaling; i++) {
+    char key[128];
+    snprintf(key, sizeof key, "%.*s", (int)cli->scaling[i].key_len, cli->scaling[i].key);
+    rc = asr_scaling_set_text(&cfg->scaling, key, cli->scaling[i].value, "command line", err);
+  }
+  if (rc == 0) rc = asr_scaling_validate(&cfg->scaling, err);
+  if (rc) return rc;
+  cfg->profile = strdup(profile);
+  const char *env_policy = getenv("AUTO_SCALING_POLICY");
+  const char *policy = cli->policy ? cli->policy
+                       : st && (st->policy || st->has_policy_table) ? st->policy
+                       : env_policy && *env_policy ? env_policy : "rules";
+  if (policy && !(cfg->policy = strdup(policy))) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  if (cli->summary_json && !(cfg->summary_json = strdup(cli->summary_json)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  /* On with --auto-scaling or --profile, or a strategy's scaling table; off with
+   * --no-auto-scaling or scaling.enabled = false. */
+  cfg->auto_scaling = cli->auto_scaling >= 0 ? cli->auto_scaling
+                      : cli->profile || cli->policy ? 1
+                      : st && st->auto_scaling >= 0 ? st->auto_scaling : 0;
+  return 0;
+}
+
 int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
                      asr_err_t *err) {
   memset(cfg, 0, sizeof *cfg);
@@ -147,13 +188,8 @@ int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_
   cfg->batch_size = (uint32_t)batch;
   cfg->queue_capacity = cli->queue_size > 0 ? (uint32_t)cli->queue_size : 0;
 
-  const char *profile = cli->profile ? cli->profile : st && st->profile ? st->profile : "balanced";
-  if (strcmp(profile, "conservative") && strcmp(profile, "balanced") && strcmp(profile, "aggressive"))
-    return asr_err_set(err, ASR_EINVAL,
-                       "unknown scaling profile '%s' (conservative, balanced, aggressive)", profile);
-  cfg->profile = strdup(profile);
-  cfg->auto_scaling = cli->auto_scaling >= 0 ? cli->auto_scaling
-                      : st && st->auto_scaling >= 0 ? st->auto_scaling : 0;
+  int rc2 = build_scaling(cli, st, cfg, err);
+  if (rc2) return rc2;
   cfg->tick_interval = st && st->tick_interval > 0 ? st->tick_interval : 1.0;
   cfg->dry_run = cli->dry_run;
 
@@ -165,7 +201,7 @@ int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_
     if (asprintf(&cfg->target, "file:" ASR_DEFAULT_OUT_DIR "/%s.jsonl", cfg->name) < 0)
       cfg->target = NULL;
   }
-  if (!cfg->name || !cfg->target || !cfg->profile) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  if (!cfg->name || !cfg->target) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   return copy_mongo(cli, st, cfg, err);
 }
 
@@ -180,5 +216,7 @@ void asr_config_free(asr_config_t *cfg) {
   free(cfg->name);
   free(cfg->target);
   free(cfg->profile);
+  free(cfg->policy);
+  free(cfg->summary_json);
   memset(cfg, 0, sizeof *cfg);
 }

@@ -1,5 +1,5 @@
 /* The settings of one run, merged from defaults, the strategy and the command line (the
- * command line wins). Later issues add the scaler's profile values and environment here. */
+ * command line wins), and the scaler's settings: profile < environment < strategy < flags. */
 #ifndef ASR_RUNTIME_CONFIG_H
 #define ASR_RUNTIME_CONFIG_H
 
@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "lua/strategy.h"
+#include "scaler/settings.h"
 #include "sources/source.h"
 
 #define ASR_DEFAULT_BATCH_SIZE 1000u
@@ -22,6 +23,9 @@ typedef struct asr_config {
   uint64_t seed;
   char *profile;
   int auto_scaling;
+  asr_scaling_settings_t scaling; /* profile < AUTO_SCALING_* < strategy < command line */
+  char *policy;             /* a built-in name or a .lua file; NULL: the strategy's table */
+  char *summary_json;       /* --summary-json FILE */
   double tick_interval;
   int dry_run;
   /* MongoDB targets */

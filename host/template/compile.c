@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "codec/json_error.h"
+#include "util/closest.h"
 #include "template/node.h"
 #include "util/file.h"
 #include "util/path.h"
@@ -105,27 +106,6 @@ static const char *describe(const cJSON *v, char *buf, size_t cap) {
 
 /* ---- unknown operators: suggest the closest known name ---------------------------------- */
 
-static size_t edit_distance(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  if (la > 63 || lb > 63) return 64;
-  size_t row[64];
-  for (size_t j = 0; j <= lb; j++) row[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      size_t up = row[j];
-      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      size_t best = diag + cost;
-      if (up + 1 < best) best = up + 1;
-      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-      row[j] = best;
-      diag = up;
-    }
-  }
-  return row[lb];
-}
-
 static const asr_tpl_op_t *op_find(const char *name) {
   for (size_t i = 0; i < asr_tpl_nops; i++)
     if (strcmp(asr_tpl_ops[i].name, name) == 0) return &asr_tpl_ops[i];
@@ -145,7 +125,7 @@ static const char *op_closest(const asr_tpl_cc_t *c, const char *name) {
   if (limit < 1) limit = 1;
   for (size_t i = 0; i < asr_tpl_nops + c->opt->ncustom; i++) {
     const char *cand = i < asr_tpl_nops ? asr_tpl_ops[i].name : c->opt->custom_ops[i - asr_tpl_nops];
-    size_t d = edit_distance(name, cand);
+    size_t d = asr_edit_distance(name, cand);
     if (d < best_d) best_d = d, best = cand;
   }
   return best_d <= limit ? best : NULL;

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <string.h>
+
 #include "cli/args.h"
 
 #define PARSE(cli, err, ...)                                                   \
@@ -48,6 +50,28 @@ static void test_brief_spellings(void **state) {
   assert_int_equal(c.workers, -1); /* unset stays -1 */
 }
 
+/* Scaling settings keep command-line order: the config applies them in turn. */
+static void test_scaling_flags(void **state) {
+  asr_cli_t c;
+  asr_err_t e;
+  assert_int_equal(PARSE(c, e, "s.lua", "--max-workers", "16", "--scaling", "target_cpu_usage=60",
+                         "--cooldown", "5", "--min-workers=2", "--min-batch-size", "100",
+                         "--max-batch-size", "900", "--check-interval", "0.5", "--policy", "usl",
+                         "--summary-json", "out/s.json", "--profile", "my/profile.lua"), 0);
+  assert_int_equal(c.nscaling, 7);
+  const char *want[][2] = {{"max_workers", "16"}, {"target_cpu_usage", "60"}, {"cooldown", "5"},
+                           {"min_workers", "2"}, {"min_batch_size", "100"},
+                           {"max_batch_size", "900"}, {"check_interval", "0.5"}};
+  for (int i = 0; i < 7; i++) {
+    assert_int_equal(c.scaling[i].key_len, strlen(want[i][0]));
+    assert_memory_equal(c.scaling[i].key, want[i][0], c.scaling[i].key_len);
+    assert_string_equal(c.scaling[i].value, want[i][1]);
+  }
+  assert_string_equal(c.policy, "usl");
+  assert_string_equal(c.summary_json, "out/s.json");
+  assert_string_equal(c.profile, "my/profile.lua");
+}
+
 static void test_errors_name_the_flag(void **state) {
   asr_cli_t c;
   asr_err_t e;
@@ -59,7 +83,11 @@ static void test_errors_name_the_flag(void **state) {
   assert_int_equal(PARSE(c, e, "s.lua", "--batch-size", "-5"), ASR_EINVAL);
   assert_string_equal(e.msg, "--batch-size: expected an integer in 1..1000000, got '-5'");
   assert_int_equal(PARSE(c, e, "s.lua", "--profile", "turbo"), ASR_EINVAL);
-  assert_string_equal(e.msg, "--profile: unknown profile 'turbo' (conservative, balanced, aggressive)");
+  assert_string_equal(e.msg, "--profile: unknown profile 'turbo' (conservative, balanced, "
+                             "aggressive, or a profile .lua file)");
+  assert_int_equal(PARSE(c, e, "s.lua", "--scaling", "max_workers"), ASR_EINVAL);
+  assert_string_equal(e.msg, "--scaling: expected KEY=VALUE (e.g. max_workers=16), got 'max_workers'");
+  assert_int_equal(PARSE(c, e, "s.lua", "--scaling", "=3"), ASR_EINVAL);
   assert_int_equal(PARSE(c, e, "s.lua", "--log-format", "xml"), ASR_EINVAL);
   assert_int_equal(PARSE(c, e, "s.lua", "--total"), ASR_EINVAL);
   assert_string_equal(e.msg, "option '--total' needs a value");
@@ -74,6 +102,7 @@ int main(void) {
       cmocka_unit_test(test_all_flags),
       cmocka_unit_test(test_brief_spellings),
       cmocka_unit_test(test_errors_name_the_flag),
+      cmocka_unit_test(test_scaling_flags),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

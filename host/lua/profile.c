@@ -1,0 +1,80 @@
+#include "lua/profile.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lua/vm.h"
+
+const char *asr_profile_dir(void) {
+  const char *env = getenv("ASRUN_PROFILES_DIR");
+  return env && *env ? env : ASR_SOURCE_PROFILES_DIR;
+}
+
+static int is_path(const char *s) {
+  size_t n = strlen(s);
+  return strchr(s, '/') || (n > 4 && strcmp(s + n - 4, ".lua") == 0);
+}
+
+typedef struct load_ctx {
+  const char *path;
+  asr_scaling_settings_t *out;
+} load_ctx_t;
+
+/* [-0,+0,-] Applies the profile table on top of the stack (the table stays). */
+static int apply_profile(lua_State *L, load_ctx_t *c, asr_err_t *err) {
+  if (!lua_istable(L, -1))
+    return asr_err_set(err, ASR_EINVAL, "%s: a profile must return a table, got %s", c->path,
+                       luaL_typename(L, -1));
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      lua_pop(L, 2);
+      return asr_err_set(err, ASR_EINVAL, "%s: profile keys must be names", c->path);
+    }
+    const char *key = lua_tostring(L, -2);
+    int rc = 0;
+    if (strcmp(key, "name") == 0 && lua_type(L, -1) == LUA_TSTRING) {
+      snprintf(c->out->profile, sizeof c->out->profile, "%s", lua_tostring(L, -1));
+    } else if (strcmp(key, "scaling_speed") == 0 || strcmp(key, "description") == 0) {
+      /* documentation for people reading the profile */
+    } else {
+      if (lua_type(L, -1) != LUA_TNUMBER)
+        rc = asr_err_set(err, ASR_EINVAL, "%s: %s must be a number, got %s", c->path, key,
+                         luaL_typename(L, -1));
+      else
+        rc = asr_scaling_set(c->out, key, lua_tonumber(L, -1), c->path, err);
+    }
+    lua_pop(L, 1);
+    if (rc) {
+      lua_pop(L, 1);
+      return rc;
+    }
+  }
+  return 0;
+}
+
+int asr_profile_load(const char *name_or_path, asr_scaling_settings_t *out, asr_err_t *err) {
+  char path[1024];
+  if (is_path(name_or_path))
+    snprintf(path, sizeof path, "%s", name_or_path);
+  else
+    snprintf(path, sizeof path, "%s/%s.lua", asr_profile_dir(), name_or_path);
+  if (access(path, R_OK) != 0)
+    return is_path(name_or_path)
+               ? asr_err_set(err, ASR_EINVAL, "scaling profile file %s cannot be read", path)
+               : asr_err_set(err, ASR_EINVAL, "unknown scaling profile '%s' (conservative, "
+                             "balanced, aggressive, or a path to a profile .lua file)",
+                             name_or_path);
+  lua_State *L = asr_vm_new(64u << 20, err);
+  if (!L) return err->code ? err->code : ASR_ENOMEM;
+  load_ctx_t c = {path, out};
+  snprintf(out->profile, sizeof out->profile, "%s", name_or_path);
+  int rc = asr_vm_dofile(L, path, err);
+  if (rc == 0) rc = apply_profile(L, &c, err);
+  asr_vm_close(L);
+  return rc;
+}

@@ -1,0 +1,170 @@
+#include "scaler/settings.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/closest.h"
+#include "util/log.h"
+
+typedef enum { K_REAL, K_COUNT } kind_t;
+
+typedef struct key_def {
+  const char *name;
+  size_t offset;
+  kind_t kind;
+  double min, max;
+  const char *unit; /* for messages: what the value is */
+} key_def_t;
+
+#define REAL(f, lo, hi, unit) {#f, offsetof(asr_scaling_settings_t, f), K_REAL, lo, hi, unit}
+#define COUNT(f, lo, hi, unit) {#f, offsetof(asr_scaling_settings_t, f), K_COUNT, lo, hi, unit}
+
+static const key_def_t keys[] = {
+    REAL(target_docs_per_second, 0, 1e12, "documents per second"),
+    REAL(target_cpu_usage, 0, 100, "a percentage"),
+    REAL(target_memory_usage, 0, 100, "a percentage"),
+    REAL(target_error_rate, 0, 1, "a fraction of documents (0.01 = 1%)"),
+    REAL(cpu_scale_up_threshold, 0, 100, "a percentage"),
+    REAL(cpu_scale_down_threshold, 0, 100, "a percentage"),
+    REAL(memory_scale_up_threshold, 0, 100, "a percentage"),
+    REAL(memory_scale_down_threshold, 0, 100, "a percentage"),
+    COUNT(min_workers, 1, 1024, "a worker count"),
+    COUNT(max_workers, 1, 1024, "a worker count"),
+    COUNT(min_batch_size, 1, 1000000, "a batch size"),
+    COUNT(max_batch_size, 1, 1000000, "a batch size"),
+    REAL(check_interval, 0.05, 3600, "seconds"),
+    REAL(cooldown, 0, 86400, "seconds"),
+    COUNT(worker_step, 1, 1024, "a worker count"),
+    COUNT(batch_step, 1, 1000000, "a batch size"),
+    COUNT(stability_intervals, 1, 100, "a number of checks"),
+    COUNT(history, 2, 1000, "a number of snapshots"),
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+void asr_scaling_defaults(asr_scaling_settings_t *s) {
+  *s = (asr_scaling_settings_t){
+      .profile = "balanced",
+      .target_docs_per_second = 10000, .target_cpu_usage = 70.0, .target_memory_usage = 75.0,
+      .target_error_rate = 0.01,
+      .cpu_scale_up_threshold = 80.0, .cpu_scale_down_threshold = 50.0,
+      .memory_scale_up_threshold = 85.0, .memory_scale_down_threshold = 60.0,
+      .min_workers = 4, .max_workers = 30, .min_batch_size = 2000, .max_batch_size = 75000,
+      .check_interval = 10.0, .cooldown = 30.0,
+      .worker_step = 2, .batch_step = 2000, .stability_intervals = 2, .history = 20,
+  };
+}
+
+static const key_def_t *find(const char *key) {
+  for (size_t i = 0; i < NKEYS; i++)
+    if (strcmp(keys[i].name, key) == 0) return &keys[i];
+  return NULL;
+}
+
+int asr_scaling_is_key(const char *key) { return find(key) != NULL; }
+
+const char *const *asr_scaling_keys(void) {
+  static const char *names[NKEYS + 1];
+  if (!names[0])
+    for (size_t i = 0; i < NKEYS; i++) names[i] = keys[i].name;
+  return names;
+}
+
+static const char *closest(const char *key) {
+  return asr_closest(key, asr_scaling_keys(), NKEYS, 3);
+}
+
+int asr_scaling_set(asr_scaling_settings_t *s, const char *key, double v, const char *origin,
+                    asr_err_t *err) {
+  const key_def_t *k = find(key);
+  if (!k) {
+    const char *near = closest(key);
+    return asr_err_set(err, ASR_EINVAL, "%s: unknown scaling setting '%s'%s%s%s", origin, key,
+                       near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+  }
+  if (!isfinite(v) || v < k->min || v > k->max)
+    return asr_err_set(err, ASR_EINVAL, "%s: %s must be %s from %g to %g, got %g", origin, key,
+                       k->unit, k->min, k->max, v);
+  if (k->kind == K_COUNT && v != floor(v))
+    return asr_err_set(err, ASR_EINVAL, "%s: %s must be a whole number, got %g", origin, key, v);
+  char *field = (char *)s + k->offset;
+  if (k->kind == K_COUNT) *(uint32_t *)field = (uint32_t)v;
+  else *(double *)field = v;
+  return 0;
+}
+
+int asr_scaling_set_text(asr_scaling_settings_t *s, const char *key, const char *text,
+                         const char *origin, asr_err_t *err) {
+  char *end = NULL;
+  const char *p = text;
+  while (isspace((unsigned char)*p)) p++;
+  double v = *p ? strtod(p, &end) : 0;
+  if (!*p || end == p || (end && *end && !isspace((unsigned char)*end)))
+    return asr_err_set(err, ASR_EINVAL, "%s: %s must be a number, got '%s'", origin, key, text);
+  return asr_scaling_set(s, key, v, origin, err);
+}
+
+/* "AUTO_SCALING_MAX_WORKERS" → "max_workers" */
+static void env_key(const char *name, size_t len, char *out, size_t size) {
+  size_t n = len < size - 1 ? len : size - 1;
+  for (size_t i = 0; i < n; i++) out[i] = (char)tolower((unsigned char)name[i]);
+  out[n] = '\0';
+}
+
+int asr_scaling_apply_env(asr_scaling_settings_t *s, char *const *envp, asr_err_t *err) {
+  static const char prefix[] = "AUTO_SCALING_";
+  for (size_t i = 0; envp && envp[i]; i++) {
+    const char *e = envp[i], *eq = strchr(e, '=');
+    if (!eq || strncmp(e, prefix, sizeof prefix - 1) != 0) continue;
+    char var[128], key[128];
+    size_t vlen = (size_t)(eq - e);
+    snprintf(var, sizeof var, "%.*s", (int)vlen, e);
+    env_key(e + sizeof prefix - 1, vlen - (sizeof prefix - 1), key, sizeof key);
+    if (strcmp(key, "profile") == 0 || strcmp(key, "policy") == 0) continue;
+    if (!find(key)) {
+      const char *near = closest(key);
+      char hint[128] = "";
+      if (near) {
+        char upper[96];
+        size_t n = strlen(near);
+        for (size_t j = 0; j <= n && j < sizeof upper; j++)
+          upper[j] = (char)toupper((unsigned char)near[j]);
+        upper[sizeof upper - 1] = '\0';
+        snprintf(hint, sizeof hint, " (did you mean AUTO_SCALING_%s?)", upper);
+      }
+      asr_log_warn("scaling.env", "%s is not an auto-scaling setting; ignored%s", var, hint);
+      continue;
+    }
+    int rc = asr_scaling_set_text(s, key, eq + 1, var, err);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+int asr_scaling_validate(const asr_scaling_settings_t *s, asr_err_t *err) {
+  if (s->min_workers > s->max_workers)
+    return asr_err_set(err, ASR_EINVAL, "scaling: min_workers (%u) is above max_workers (%u)",
+                       s->min_workers, s->max_workers);
+  if (s->min_batch_size > s->max_batch_size)
+    return asr_err_set(err, ASR_EINVAL, "scaling: min_batch_size (%u) is above max_batch_size (%u)",
+                       s->min_batch_size, s->max_batch_size);
+  if (s->cpu_scale_down_threshold > s->cpu_scale_up_threshold)
+    return asr_err_set(err, ASR_EINVAL, "scaling: cpu_scale_down_threshold (%g) is above "
+                       "cpu_scale_up_threshold (%g)", s->cpu_scale_down_threshold,
+                       s->cpu_scale_up_threshold);
+  if (s->memory_scale_down_threshold > s->memory_scale_up_threshold)
+    return asr_err_set(err, ASR_EINVAL, "scaling: memory_scale_down_threshold (%g) is above "
+                       "memory_scale_up_threshold (%g)", s->memory_scale_down_threshold,
+                       s->memory_scale_up_threshold);
+  return 0;
+}
+
+double asr_scaling_get(const asr_scaling_settings_t *s, const char *key) {
+  const key_def_t *k = find(key);
+  if (!k) return NAN;
+  const char *field = (const char *)s + k->offset;
+  return k->kind == K_COUNT ? (double)*(const uint32_t *)field : *(const double *)field;
+}

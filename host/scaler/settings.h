@@ -1,0 +1,50 @@
+/* The auto-scaler's settings: the brief's targets, thresholds, limits and intervals, plus
+ * asrun's step sizes. One table of keys (settings.c) serves every layer, so a key has one
+ * name everywhere: `max_workers` in a profile or strategy, AUTO_SCALING_MAX_WORKERS in the
+ * environment, `--scaling max_workers=30` (or --max-workers 30) on the command line.
+ * Layers apply in order profile < environment < strategy < command line; each set checks
+ * its value's range and names where the bad value came from. */
+#ifndef ASR_SCALER_SETTINGS_H
+#define ASR_SCALER_SETTINGS_H
+
+#include <stdint.h>
+
+#include "util/error.h"
+
+typedef struct asr_scaling_settings {
+  char profile[64];
+  double target_docs_per_second, target_cpu_usage, target_memory_usage, target_error_rate;
+  double cpu_scale_up_threshold, cpu_scale_down_threshold;     /* percent */
+  double memory_scale_up_threshold, memory_scale_down_threshold;
+  uint32_t min_workers, max_workers, min_batch_size, max_batch_size;
+  double check_interval, cooldown;                              /* seconds */
+  uint32_t worker_step, batch_step;      /* largest change one decision may apply */
+  uint32_t stability_intervals;          /* same direction this many checks in a row */
+  uint32_t history;                      /* snapshots kept for policies */
+} asr_scaling_settings_t;
+
+/* The built-in balanced values (the brief's Configuration section): what a profile file
+ * does not set keeps these. */
+void asr_scaling_defaults(asr_scaling_settings_t *s);
+/* Sets one key. origin names the layer for messages ("AUTO_SCALING_MAX_WORKERS",
+ * "strategy.lua: scaling.max_workers", "--scaling"). ASR_EINVAL on an unknown key or a value
+ * out of range. */
+int asr_scaling_set(asr_scaling_settings_t *s, const char *key, double value, const char *origin,
+                    asr_err_t *err);
+/* Same, from text ("30", "75.5"): anything that is not a whole number is rejected. */
+int asr_scaling_set_text(asr_scaling_settings_t *s, const char *key, const char *text,
+                         const char *origin, asr_err_t *err);
+/* Applies every AUTO_SCALING_<KEY>=VALUE of envp (environ, or a test's list). An unknown
+ * AUTO_SCALING_* name is logged as a warning with the closest known one (a typo must not
+ * pass silently); AUTO_SCALING_PROFILE and AUTO_SCALING_POLICY are read by the caller. */
+int asr_scaling_apply_env(asr_scaling_settings_t *s, char *const *envp, asr_err_t *err);
+/* Cross-field checks once every layer is applied: min <= max, thresholds in order. */
+int asr_scaling_validate(const asr_scaling_settings_t *s, asr_err_t *err);
+/* 1 if key names a setting. */
+int asr_scaling_is_key(const char *key);
+/* The keys, NULL-terminated, in documentation order. */
+const char *const *asr_scaling_keys(void);
+/* The value of key as a double (for Lua's state.config); NAN for an unknown key. */
+double asr_scaling_get(const asr_scaling_settings_t *s, const char *key);
+
+#endif

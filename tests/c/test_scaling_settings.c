@@ -1,0 +1,235 @@
+/* The scaler's settings: the profiles carry the brief's numbers; every layer (profile <
+ * AUTO_SCALING_* environment < strategy < command line) overrides the one below; bad values
+ * are refused with a message naming where they came from. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/args.h"
+#include "lua/profile.h"
+#include "lua/strategy.h"
+#include "runtime/config.h"
+#include "scaler/settings.h"
+
+/* Each call starts with a clear error record (asr_err_set keeps the first error). */
+static asr_err_t *fresh(asr_err_t *e) {
+  asr_err_clear(e);
+  return e;
+}
+
+static void load(const char *name, asr_scaling_settings_t *s) {
+  asr_err_t err;
+  asr_err_clear(&err);
+  asr_scaling_defaults(s);
+  assert_int_equal(asr_profile_load(name, s, fresh(&err)), 0);
+}
+
+/* The brief's "Auto-Scaling Profiles": targets and cooldowns. */
+static void test_profiles_carry_the_brief_numbers(void **state) {
+  asr_scaling_settings_t s;
+  load("conservative", &s);
+  assert_string_equal(s.profile, "conservative");
+  assert_true(s.target_docs_per_second == 5000 && s.target_cpu_usage == 60 &&
+              s.target_memory_usage == 70 && s.cooldown == 60);
+  load("balanced", &s);
+  assert_true(s.target_docs_per_second == 10000 && s.target_cpu_usage == 70 &&
+              s.target_memory_usage == 75 && s.cooldown == 30);
+  /* the brief's Configuration section is the balanced default */
+  assert_true(s.target_error_rate == 0.01 && s.cpu_scale_up_threshold == 80 &&
+              s.cpu_scale_down_threshold == 50 && s.memory_scale_up_threshold == 85 &&
+              s.memory_scale_down_threshold == 60 && s.check_interval == 10);
+  assert_int_equal(s.min_workers, 4);
+  assert_int_equal(s.max_workers, 30);
+  assert_int_equal(s.min_batch_size, 2000);
+  assert_int_equal(s.max_batch_size, 75000);
+  load("aggressive", &s);
+  assert_true(s.target_docs_per_second == 20000 && s.target_cpu_usage == 80 &&
+              s.target_memory_usage == 85 && s.cooldown == 15);
+  /* steps from slow to fast */
+  asr_scaling_settings_t c, a;
+  load("conservative", &c);
+  load("aggressive", &a);
+  assert_true(c.worker_step < s.worker_step || c.worker_step < a.worker_step);
+  assert_true(c.stability_intervals > a.stability_intervals);
+  assert_true(c.check_interval > a.check_interval);
+}
+
+static void test_unknown_profile(void **state) {
+  asr_scaling_settings_t s;
+  asr_err_t err;
+  asr_scaling_defaults(&s);
+  assert_int_equal(asr_profile_load("turbo", &s, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "unknown scaling profile 'turbo' (conservative, balanced, "
+                               "aggressive, or a path to a profile .lua file)");
+  char path[512];
+  snprintf(path, sizeof path, "%s/bad_profile.lua", ASR_TEST_TMP);
+  mkdir(ASR_TEST_TMP, 0755);
+  FILE *f = fopen(path, "w");
+  fputs("return { max_workers = 'many' }\n", f);
+  fclose(f);
+  assert_int_equal(asr_profile_load(path, &s, fresh(&err)), ASR_EINVAL);
+  char want[600];
+  snprintf(want, sizeof want, "%s: max_workers must be a number, got string", path);
+  assert_string_equal(err.msg, want);
+  f = fopen(path, "w");
+  fputs("return { max_wrokers = 3 }\n", f);
+  fclose(f);
+  assert_int_equal(asr_profile_load(path, &s, fresh(&err)), ASR_EINVAL);
+  snprintf(want, sizeof want, "%s: unknown scaling setting 'max_wrokers' (did you mean 'max_workers'?)", path);
+  assert_string_equal(err.msg, want);
+}
+
+static void test_values_are_checked(void **state) {
+  asr_scaling_settings_t s;
+  asr_err_t err;
+  asr_scaling_defaults(&s);
+  assert_int_equal(asr_scaling_set_text(&s, "max_workers", "abc", "AUTO_SCALING_MAX_WORKERS", fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "AUTO_SCALING_MAX_WORKERS: max_workers must be a number, got 'abc'");
+  assert_int_equal(asr_scaling_set_text(&s, "cooldown", "-5", "AUTO_SCALING_COOLDOWN", fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "AUTO_SCALING_COOLDOWN: cooldown must be seconds from 0 to 86400, got -5");
+  assert_int_equal(asr_scaling_set_text(&s, "min_workers", "2.5", "--scaling", fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "--scaling: min_workers must be a whole number, got 2.5");
+  assert_int_equal(asr_scaling_set_text(&s, "target_cpu_usage", "150", "x", fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "x: target_cpu_usage must be a percentage from 0 to 100, got 150");
+  assert_int_equal(asr_scaling_set_text(&s, "max_workers", "12 ", "x", fresh(&err)), 0);
+  assert_int_equal(s.max_workers, 12);
+  assert_int_equal(asr_scaling_set_text(&s, "min_workers", "20", "x", fresh(&err)), 0);
+  assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: min_workers (20) is above max_workers (12)");
+}
+
+static void test_environment(void **state) {
+  asr_scaling_settings_t s;
+  asr_err_t err;
+  asr_scaling_defaults(&s);
+  char *env[] = {"PATH=/bin", "AUTO_SCALING_MAX_WORKERS=16", "AUTO_SCALING_CHECK_INTERVAL=2.5",
+                 "AUTO_SCALING_TARGET_ERROR_RATE=0.05", "AUTO_SCALING_PROFILE=aggressive",
+                 "AUTO_SCALING_MAX_WORKRS=3", NULL};
+  assert_int_equal(asr_scaling_apply_env(&s, env, fresh(&err)), 0); /* the typo is warned about */
+  assert_int_equal(s.max_workers, 16);
+  assert_true(s.check_interval == 2.5 && s.target_error_rate == 0.05);
+  char *bad[] = {"AUTO_SCALING_MIN_BATCH_SIZE=lots", NULL};
+  assert_int_equal(asr_scaling_apply_env(&s, bad, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "AUTO_SCALING_MIN_BATCH_SIZE: min_batch_size must be a number, got 'lots'");
+}
+
+/* ---- precedence through the whole configuration ---- */
+
+#define PARSE(cli, ...)                                                        \
+  do {                                                                         \
+    char *argv_[] = {"asrun", __VA_ARGS__, NULL};                              \
+    asr_err_t e_;                                                              \
+    assert_int_equal(asr_cli_parse((int)(sizeof argv_ / sizeof argv_[0]) - 1, argv_, &(cli), &e_), 0); \
+  } while (0)
+
+static const char *strategy_file(const char *body) {
+  static char path[512];
+  snprintf(path, sizeof path, "%s/scaling_strategy.lua", ASR_TEST_TMP);
+  mkdir(ASR_TEST_TMP, 0755);
+  FILE *f = fopen(path, "w");
+  fprintf(f, "return { name = 's', source = { kind = 'template', template = '{\"a\": 1}' },\n"
+             "  target = 'null:', %s }\n", body);
+  fclose(f);
+  return path;
+}
+
+static int build(asr_cli_t *cli, asr_config_t *cfg, asr_err_t *err) {
+  asr_strategy_t *st = NULL;
+  asr_err_clear(err);
+  int rc = cli->strategy ? asr_strategy_load(cli->strategy, &st, err) : 0;
+  if (rc == 0) rc = asr_config_build(cli, st, cfg, err);
+  asr_strategy_free(st);
+  return rc;
+}
+
+static void test_precedence(void **state) {
+  asr_cli_t cli;
+  asr_config_t cfg;
+  asr_err_t err;
+  unsetenv("AUTO_SCALING_PROFILE");
+  setenv("AUTO_SCALING_MAX_WORKERS", "20", 1);
+  setenv("AUTO_SCALING_MIN_WORKERS", "3", 1);
+  setenv("AUTO_SCALING_COOLDOWN", "7", 1);
+  setenv("AUTO_SCALING_CPU_SCALE_UP_THRESHOLD", "77", 1);
+  const char *path = strategy_file("scaling = { profile = 'aggressive', max_workers = 12, cooldown = 9 }");
+  PARSE(cli, (char *)path, "--cooldown", "4");
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), 0);
+  assert_string_equal(cfg.profile, "aggressive");          /* strategy names the profile */
+  assert_int_equal(cfg.auto_scaling, 1);                   /* a scaling table turns it on */
+  assert_true(cfg.scaling.target_docs_per_second == 20000); /* from the profile */
+  assert_true(cfg.scaling.cpu_scale_up_threshold == 77);   /* environment over profile */
+  assert_int_equal(cfg.scaling.min_workers, 3);            /* environment */
+  assert_int_equal(cfg.scaling.max_workers, 12);           /* strategy over environment */
+  assert_true(cfg.scaling.cooldown == 4);                  /* flag over strategy */
+  assert_string_equal(cfg.policy, "rules");
+  asr_config_free(&cfg);
+
+  /* the environment names the profile only when nothing above does */
+  setenv("AUTO_SCALING_PROFILE", "conservative", 1);
+  PARSE(cli, "--source", "x.json");
+  cli.source = NULL;
+  path = strategy_file("scaling = { enabled = false }");
+  cli.strategy = path;
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), 0);
+  assert_string_equal(cfg.profile, "conservative");
+  assert_int_equal(cfg.auto_scaling, 0);
+  assert_true(cfg.scaling.target_docs_per_second == 5000);
+  asr_config_free(&cfg);
+
+  /* a bad variable is a configuration error naming it */
+  setenv("AUTO_SCALING_MAX_WORKERS", "-4", 1);
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "AUTO_SCALING_MAX_WORKERS: max_workers must be a worker count from 1 to 1024, got -4");
+  asr_config_free(&cfg);
+  setenv("AUTO_SCALING_MAX_WORKERS", "2", 1);
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: min_workers (3) is above max_workers (2)");
+  asr_config_free(&cfg);
+  unsetenv("AUTO_SCALING_MAX_WORKERS");
+  unsetenv("AUTO_SCALING_MIN_WORKERS");
+  unsetenv("AUTO_SCALING_COOLDOWN");
+  unsetenv("AUTO_SCALING_CPU_SCALE_UP_THRESHOLD");
+  unsetenv("AUTO_SCALING_PROFILE");
+}
+
+static void test_strategy_scaling_errors(void **state) {
+  asr_cli_t cli;
+  asr_config_t cfg;
+  asr_err_t err;
+  const char *path = strategy_file("scaling = { max_workers = 'x' }");
+  PARSE(cli, (char *)path);
+  cli.strategy = path;
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
+  char want[700];
+  snprintf(want, sizeof want, "%s: scaling.max_workers must be a number, got string", path);
+  assert_string_equal(err.msg, want);
+  path = strategy_file("scaling = { policy = 42 }");
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
+  snprintf(want, sizeof want, "%s: scaling.policy must be a policy name, a .lua file or a table "
+           "with decide(), got number", path);
+  assert_string_equal(err.msg, want);
+  path = strategy_file("scaling = { min_workers = 0 }");
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
+  snprintf(want, sizeof want, "%s: scaling.min_workers: min_workers must be a worker count from 1 "
+           "to 1024, got 0", path);
+  assert_string_equal(err.msg, want);
+  asr_config_free(&cfg);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_profiles_carry_the_brief_numbers),
+      cmocka_unit_test(test_unknown_profile),
+      cmocka_unit_test(test_values_are_checked),
+      cmocka_unit_test(test_environment),
+      cmocka_unit_test(test_precedence),
+      cmocka_unit_test(test_strategy_scaling_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
