@@ -101,6 +101,19 @@ int asr_vm_pcall(lua_State *L, int nargs, int nresults, asr_err_t *err) {
   return code;
 }
 
+static void budget_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0); /* fire once: the error unwinds the call */
+  luaL_error(L, "instruction budget exceeded");
+}
+
+int asr_vm_pcall_budget(lua_State *L, int nargs, int nresults, int budget, asr_err_t *err) {
+  lua_sethook(L, budget_hook, LUA_MASKCOUNT, budget > 0 ? budget : 1);
+  int rc = asr_vm_pcall(L, nargs, nresults, err);
+  lua_sethook(L, NULL, 0, 0);
+  return rc;
+}
+
 typedef struct protected_call {
   int (*fn)(lua_State *L, void *ud);
   void *ud;

@@ -21,6 +21,10 @@ void asr_vm_close(struct lua_State *L);
  * message (with traceback) goes into err as ASR_ESCRIPT (ASR_ENOMEM on the memory cap) and
  * nothing is left on the stack. */
 int asr_vm_pcall(struct lua_State *L, int nargs, int nresults, asr_err_t *err);
+/* [-(nargs+1), +(nresults|0), -] asr_vm_pcall with at most `budget` VM instructions: a call
+ * that runs longer fails with "instruction budget exceeded" (an endless loop in a
+ * policy costs one interval's warning, never the run). */
+int asr_vm_pcall_budget(struct lua_State *L, int nargs, int nresults, int budget, asr_err_t *err);
 /* [-0, +0, -] Runs fn(L, ud) as a protected call: anything it raises (a memory error while
  * building tables, a metamethod that errors) comes back in err instead of unwinding through
  * C. fn returns 0 or an ASR_E* code, which asr_vm_protect returns. */
