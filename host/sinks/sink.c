@@ -31,13 +31,14 @@ int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **o
     return asr_sink_file_open(path, opt, out, err);
   }
   if (strcmp(uri, "null:") == 0 || strcmp(uri, "null") == 0) return asr_sink_null_open(opt, out, err);
+  if (strncmp(uri, "sim:", 4) == 0) return asr_sink_sim_open(uri + 4, opt, out, err);
   if (strncmp(uri, "mongodb://", 10) == 0 || strncmp(uri, "mongodb+srv://", 14) == 0)
     return open_mongo(uri, opt, out, err);
   size_t scheme_len = strspn(uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
   if (scheme_len > 0 && uri[scheme_len] == ':')
     return asr_err_set(err, ASR_EINVAL,
                        "unknown target scheme '%.*s:' (known: file:PATH.jsonl, file:PATH.bson, "
-                       "null:, mongodb://, mongodb+srv://)", (int)scheme_len, uri);
+                       "null:, sim:, mongodb://, mongodb+srv://)", (int)scheme_len, uri);
   return asr_sink_file_open(uri, opt, out, err); /* a bare path is a file */
 }
 

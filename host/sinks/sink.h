@@ -72,5 +72,8 @@ int asr_sink_stats(asr_sink_t *s, asr_sink_db_stats_t *out);
 int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink_t **out,
                        asr_err_t *err);
 int asr_sink_null_open(const asr_sink_options_t *opt, asr_sink_t **out, asr_err_t *err);
+/* sim:KEY=VALUE,... a database slowed on purpose (sinks/sim.c); spec is the text after "sim:". */
+int asr_sink_sim_open(const char *spec, const asr_sink_options_t *opt, asr_sink_t **out,
+                      asr_err_t *err);
 
 #endif

@@ -1,0 +1,385 @@
+/* The sim: sink: option parsing and its messages, write timing (lower bounds only: the
+ * machine is shared), USL contention between concurrent writers, throttling with retries,
+ * deterministic document failures, abort waking a sleeping writer, and the counters. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "sinks/sink.h"
+
+static asr_sink_t *open_sim(const char *uri) {
+  asr_sink_options_t opt = {0};
+  asr_sink_t *s = NULL;
+  asr_err_t err;
+  asr_err_clear(&err);
+  int rc = asr_sink_open(uri, &opt, &s, &err);
+  if (rc) fail_msg("%s: %s", uri, err.msg);
+  assert_non_null(s);
+  return s;
+}
+
+static void make_docs(asr_docs_t *d, uint32_t n) {
+  asr_docs_init(d);
+  for (uint32_t i = 0; i < n; i++) {
+    bson_t *b = BCON_NEW("_id", BCON_INT32((int32_t)i));
+    assert_int_equal(asr_docs_append_bson(d, b), 0);
+    bson_destroy(b);
+  }
+}
+
+static double ms_since(uint64_t t0) { return (double)(uv_hrtime() - t0) / 1e6; }
+
+static asr_sink_db_stats_t stats_of(asr_sink_t *s) {
+  asr_sink_db_stats_t st;
+  assert_int_equal(asr_sink_stats(s, &st), 1);
+  return st;
+}
+
+/* Writes one batch; returns rc, fills *ms with how long it took. */
+static int write_timed(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const asr_docs_t *d,
+                       double *ms, asr_err_t *err) {
+  asr_err_clear(err);
+  uint64_t t0 = uv_hrtime();
+  int rc = s->vt->write(s, w, seq, d, err);
+  if (ms) *ms = ms_since(t0);
+  return rc;
+}
+
+/* Polls until `n` writers are in flight (the writer thread is asleep in its write). */
+static void wait_in_flight(asr_sink_t *s, uint32_t n) {
+  for (int i = 0; i < 10000 && stats_of(s).pool_in_use != n; i++) usleep(1000);
+  assert_int_equal(stats_of(s).pool_in_use, n);
+}
+
+/* ---- options ----------------------------------------------------------------------- */
+
+static void test_defaults(void **state) {
+  asr_sink_t *s = open_sim("sim:");
+  assert_string_equal(s->vt->scheme, "sim");
+  assert_string_equal(s->description,
+                      "simulated database (latency 5 ms + 20 us/doc, sigma 0, kappa 0)");
+  assert_string_equal(s->location, "sim:");
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_int_equal(st.docs_written + st.batches + st.failed + st.throttles + st.retries, 0);
+  assert_int_equal(st.pool_size, 0);
+  asr_docs_t d;
+  make_docs(&d, 100);
+  asr_err_t err;
+  double ms;
+  assert_int_equal(write_timed(s, NULL, 0, &d, &ms, &err), 0);
+  assert_true(ms >= 6.9); /* 5 ms + 100 * 20 us = 7 ms */
+  st = stats_of(s);
+  assert_int_equal(st.docs_written, 100);
+  assert_int_equal(st.batches, 1);
+  assert_int_equal(st.failed, 0);
+  assert_true(st.latency_us_total >= 6900);
+  assert_int_equal(s->vt->finish(s, &err), 0);
+  asr_docs_free(&d);
+  asr_sink_destroy(s);
+}
+
+static void test_each_key(void **state) {
+  asr_sink_t *s = open_sim("sim:latency_ms=2.5,per_doc_us=7,sigma=0.1,kappa=0.02,"
+                           "throttle_above=3,retry_after_ms=15,error_rate=0.25");
+  assert_string_equal(s->description,
+                      "simulated database (latency 2.5 ms + 7 us/doc, sigma 0.1, kappa 0.02, "
+                      "throttled above 3 writers, retry after 15 ms, error rate 0.25)");
+  asr_sink_destroy(s);
+  /* empty items are skipped; a later value replaces an earlier one */
+  s = open_sim("sim:,latency_ms=1,,latency_ms=0,per_doc_us=0,");
+  assert_string_equal(s->description,
+                      "simulated database (latency 0 ms + 0 us/doc, sigma 0, kappa 0)");
+  asr_sink_destroy(s);
+  /* the open function takes the text after "sim:" */
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_sink_sim_open("kappa=1e-2", NULL, &s, &err), 0);
+  assert_string_equal(s->description,
+                      "simulated database (latency 5 ms + 20 us/doc, sigma 0, kappa 0.01)");
+  asr_sink_destroy(s);
+}
+
+static void expect_error(const char *uri, const char *msg) {
+  asr_sink_options_t opt = {0};
+  asr_sink_t dummy, *s = &dummy; /* must be reset to NULL */
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_sink_open(uri, &opt, &s, &err), ASR_EINVAL);
+  assert_null(s);
+  assert_string_equal(err.msg, msg);
+}
+
+static void test_option_errors(void **state) {
+  expect_error("sim:latncy_ms=5", "sim: unknown option 'latncy_ms' (latency_ms, per_doc_us, "
+                                  "sigma, kappa, throttle_above, retry_after_ms, error_rate)");
+  expect_error("sim:latency_ms=1,,x=1", "sim: unknown option 'x' (latency_ms, per_doc_us, "
+                                        "sigma, kappa, throttle_above, retry_after_ms, "
+                                        "error_rate)");
+  expect_error("sim:=5", "sim: unknown option '' (latency_ms, per_doc_us, sigma, kappa, "
+                         "throttle_above, retry_after_ms, error_rate)");
+  expect_error("sim:latency_ms", "sim: option 'latency_ms' needs a value (latency_ms=NUMBER)");
+  expect_error("sim:latency_ms=abc", "sim: bad value 'abc' for latency_ms (a number >= 0)");
+  expect_error("sim:latency_ms=", "sim: bad value '' for latency_ms (a number >= 0)");
+  expect_error("sim:per_doc_us=5us", "sim: bad value '5us' for per_doc_us (a number >= 0)");
+  expect_error("sim:sigma=-0.1", "sim: bad value '-0.1' for sigma (a number >= 0)");
+  expect_error("sim:kappa=nan", "sim: bad value 'nan' for kappa (a number >= 0)");
+  expect_error("sim:kappa=inf", "sim: bad value 'inf' for kappa (a number >= 0)");
+  expect_error("sim:error_rate=1.5",
+               "sim: bad value '1.5' for error_rate (a number from 0 to 1)");
+  expect_error("sim:throttle_above=2.5",
+               "sim: bad value '2.5' for throttle_above (a whole number from 0 to 4294967295)");
+  expect_error("sim:throttle_above=4294967296", "sim: bad value '4294967296' for "
+               "throttle_above (a whole number from 0 to 4294967295)");
+  expect_error("sim:retry_after_ms=-1",
+               "sim: bad value '-1' for retry_after_ms (a whole number from 0 to 4294967295)");
+  expect_error("s3://bucket/x", "unknown target scheme 's3:' (known: file:PATH.jsonl, "
+                                "file:PATH.bson, null:, sim:, mongodb://, mongodb+srv://)");
+}
+
+/* ---- timing and contention ---------------------------------------------------------- */
+
+static void test_write_timing(void **state) {
+  asr_sink_t *s = open_sim("sim:latency_ms=20,per_doc_us=1000");
+  asr_docs_t d, empty;
+  make_docs(&d, 10);
+  make_docs(&empty, 0);
+  asr_err_t err;
+  double ms;
+  assert_int_equal(write_timed(s, NULL, 0, &d, &ms, &err), 0);
+  assert_true(ms >= 29.9); /* 20 ms + 10 * 1 ms */
+  assert_int_equal(write_timed(s, NULL, 1, &empty, &ms, &err), 0); /* counted, not slept */
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_int_equal(st.docs_written, 10);
+  assert_int_equal(st.batches, 2);
+  assert_true(st.latency_us_total >= 29900);
+  assert_int_equal(st.pool_in_use, 0);
+  asr_docs_free(&d);
+  asr_docs_free(&empty);
+  asr_sink_destroy(s);
+}
+
+typedef struct {
+  asr_sink_t *s;
+  const asr_docs_t *d;
+  uv_barrier_t *start;
+  int nbatch, rc[8];
+  double ms[8];
+} writer_t;
+
+static void writer_run(void *arg) {
+  writer_t *j = arg;
+  asr_sink_worker_t *w = NULL;
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(j->s->vt->worker_open(j->s, &w, &err), 0);
+  if (j->start) uv_barrier_wait(j->start);
+  for (int b = 0; b < j->nbatch; b++)
+    j->rc[b] = write_timed(j->s, w, (uint64_t)b, j->d, &j->ms[b], &err);
+  j->s->vt->worker_close(j->s, w);
+}
+
+/* Runs n writer threads started together, nbatch batches each. */
+static void run_writers(asr_sink_t *s, const asr_docs_t *d, writer_t *jobs, int n, int nbatch) {
+  uv_barrier_t start;
+  uv_thread_t t[8];
+  assert_int_equal(uv_barrier_init(&start, (unsigned)n), 0);
+  for (int i = 0; i < n; i++) {
+    jobs[i] = (writer_t){.s = s, .d = d, .start = &start, .nbatch = nbatch};
+    assert_int_equal(uv_thread_create(&t[i], writer_run, &jobs[i]), 0);
+  }
+  for (int i = 0; i < n; i++) uv_thread_join(&t[i]);
+  uv_barrier_destroy(&start);
+}
+
+/* Factors 1 + sigma(c-1) + kappa c(c-1) for c = 1..4 with sigma 0.5, kappa 0.25: 1, 2, 3.5,
+ * 5.5 (sum 12). The bounds below hold as soon as three of the four writes overlap. */
+static void test_contention(void **state) {
+  const double base = 100.0;
+  asr_sink_t *s = open_sim("sim:latency_ms=100,per_doc_us=0,sigma=0.5,kappa=0.25");
+  asr_docs_t d;
+  make_docs(&d, 10);
+  writer_t one, four[4];
+  run_writers(s, &d, &one, 1, 1);
+  assert_int_equal(one.rc[0], 0);
+  assert_true(one.ms[0] >= base - 0.1);
+  run_writers(s, &d, four, 4, 1);
+  double sum = 0, max = 0;
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(four[i].rc[0], 0);
+    assert_true(four[i].ms[0] >= base - 0.1);
+    sum += four[i].ms[0];
+    if (four[i].ms[0] > max) max = four[i].ms[0];
+  }
+  assert_true(max >= 2.0 * base - 0.1); /* some write saw 2 or more in flight */
+  assert_true(sum >= 6.0 * base);      /* 12 * base when all four overlap */
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_int_equal(st.docs_written, 50);
+  assert_int_equal(st.batches, 5);
+  assert_int_equal(st.pool_in_use, 0);
+  assert_int_equal(st.pool_size, 0);
+  assert_true(st.latency_us_total >= (uint64_t)(5.0 * base * 1000.0));
+  asr_docs_free(&d);
+  asr_sink_destroy(s);
+}
+
+/* ---- throttling, failures, abort ---------------------------------------------------- */
+
+static void test_throttle_retries_until_written(void **state) {
+  asr_sink_t *s = open_sim("sim:latency_ms=10,per_doc_us=0,throttle_above=1,retry_after_ms=20");
+  asr_docs_t d;
+  make_docs(&d, 10);
+  writer_t jobs[3];
+  run_writers(s, &d, jobs, 3, 3);
+  for (int i = 0; i < 3; i++)
+    for (int b = 0; b < 3; b++) assert_int_equal(jobs[i].rc[b], 0);
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_int_equal(st.docs_written, 90);
+  assert_int_equal(st.batches, 9);
+  assert_int_equal(st.failed, 0);
+  assert_true(st.throttles > 0);
+  assert_int_equal(st.retries, st.throttles); /* none gave up */
+  assert_int_equal(st.retry_after_ms_max, 20);
+  assert_int_equal(st.pool_in_use, 0);
+  asr_docs_free(&d);
+  asr_sink_destroy(s);
+}
+
+static void test_throttle_gives_up_and_abort_wakes(void **state) {
+  asr_sink_t *s = open_sim("sim:latency_ms=10000,throttle_above=1,retry_after_ms=1");
+  asr_docs_t d;
+  make_docs(&d, 5);
+  writer_t hog = {.s = s, .d = &d, .nbatch = 1};
+  uv_thread_t t;
+  assert_int_equal(uv_thread_create(&t, writer_run, &hog), 0);
+  wait_in_flight(s, 1);
+  assert_int_equal(stats_of(s).pool_size, 1);
+  asr_err_t err;
+  assert_int_equal(write_timed(s, NULL, 7, &d, NULL, &err), ASR_EIO);
+  assert_string_equal(err.msg, "sim: batch 7 still throttled after 20 attempts (more writers "
+                               "in flight than throttle_above=1); giving up");
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_int_equal(st.throttles, 20);
+  assert_int_equal(st.retries, 19);
+  assert_int_equal(st.retry_after_ms_max, 1);
+  assert_int_equal(st.pool_in_use, 1);
+  uint64_t t0 = uv_hrtime();
+  s->vt->abort(s, 0);
+  uv_thread_join(&t);
+  assert_true(ms_since(t0) < 1000.0);
+  assert_int_equal(hog.rc[0], ASR_ECANCELED);
+  st = stats_of(s);
+  assert_int_equal(st.docs_written, 0);
+  assert_int_equal(st.pool_in_use, 0);
+  assert_int_equal(st.pool_size, 0);
+  asr_docs_free(&d);
+  asr_sink_destroy(s);
+}
+
+static void test_abort_wakes_sleeping_writer(void **state) {
+  asr_sink_t *s = open_sim("sim:latency_ms=10000");
+  asr_docs_t d;
+  make_docs(&d, 3);
+  writer_t j = {.s = s, .d = &d, .nbatch = 1};
+  uv_thread_t t;
+  assert_int_equal(uv_thread_create(&t, writer_run, &j), 0);
+  wait_in_flight(s, 1);
+  uint64_t t0 = uv_hrtime();
+  s->vt->abort(s, 0);
+  uv_thread_join(&t);
+  assert_true(ms_since(t0) < 1000.0);
+  assert_int_equal(j.rc[0], ASR_ECANCELED);
+  asr_err_t err;
+  double ms;
+  assert_int_equal(write_timed(s, NULL, 1, &d, &ms, &err), ASR_ECANCELED); /* no new sleeps */
+  assert_string_equal(err.msg, "run stopped");
+  assert_true(ms < 1000.0);
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_int_equal(st.docs_written, 0);
+  assert_int_equal(st.failed, 0);
+  assert_int_equal(st.pool_in_use, 0);
+  asr_docs_free(&d);
+  asr_sink_destroy(s);
+}
+
+static void test_error_rate_is_exact(void **state) {
+  asr_sink_t *s = open_sim("sim:latency_ms=0,per_doc_us=0,error_rate=0.01");
+  asr_docs_t d;
+  make_docs(&d, 100);
+  asr_err_t err;
+  for (uint64_t b = 0; b < 10; b++) assert_int_equal(write_timed(s, NULL, b, &d, NULL, &err), 0);
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_int_equal(st.failed, 10);
+  assert_int_equal(st.docs_written, 990);
+  assert_int_equal(st.batches, 10);
+  asr_sink_destroy(s);
+  asr_docs_free(&d);
+
+  /* 0.3 rounds to every 3rd document, counted across batches: 7 docs (3, 6), then 3 (9) */
+  s = open_sim("sim:latency_ms=0,per_doc_us=0,error_rate=0.3");
+  make_docs(&d, 7);
+  assert_int_equal(write_timed(s, NULL, 0, &d, NULL, &err), 0);
+  assert_int_equal(stats_of(s).failed, 2);
+  asr_docs_free(&d);
+  make_docs(&d, 3);
+  assert_int_equal(write_timed(s, NULL, 1, &d, NULL, &err), 0);
+  st = stats_of(s);
+  assert_int_equal(st.failed, 3);
+  assert_int_equal(st.docs_written, 7);
+  asr_sink_destroy(s);
+
+  s = open_sim("sim:latency_ms=0,per_doc_us=0,error_rate=1");
+  assert_int_equal(write_timed(s, NULL, 0, &d, NULL, &err), 0);
+  st = stats_of(s);
+  assert_int_equal(st.failed, 3);
+  assert_int_equal(st.docs_written, 0);
+  asr_docs_free(&d);
+  asr_sink_destroy(s);
+}
+
+static void test_workers_and_dry_run(void **state) {
+  asr_sink_options_t opt = {.dry_run = 1};
+  asr_sink_t *s;
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_sink_open("sim:latency_ms=10000", &opt, &s, &err), 0);
+  asr_sink_worker_t *w[3];
+  for (int i = 0; i < 3; i++) assert_int_equal(s->vt->worker_open(s, &w[i], &err), 0);
+  assert_int_equal(stats_of(s).pool_size, 3);
+  s->vt->worker_close(s, w[1]);
+  assert_int_equal(stats_of(s).pool_size, 2);
+  asr_docs_t d;
+  make_docs(&d, 4);
+  double ms;
+  assert_int_equal(write_timed(s, w[0], 0, &d, &ms, &err), 0); /* dry run: nothing written */
+  assert_true(ms < 5000.0);
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_int_equal(st.docs_written, 0);
+  assert_int_equal(st.batches, 0);
+  s->vt->worker_close(s, w[0]);
+  s->vt->worker_close(s, w[2]);
+  assert_int_equal(stats_of(s).pool_size, 0);
+  asr_docs_free(&d);
+  asr_sink_destroy(s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_each_key),
+      cmocka_unit_test(test_option_errors),
+      cmocka_unit_test(test_write_timing),
+      cmocka_unit_test(test_contention),
+      cmocka_unit_test(test_throttle_retries_until_written),
+      cmocka_unit_test(test_throttle_gives_up_and_abort_wakes),
+      cmocka_unit_test(test_abort_wakes_sleeping_writer),
+      cmocka_unit_test(test_error_rate_is_exact),
+      cmocka_unit_test(test_workers_and_dry_run),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
