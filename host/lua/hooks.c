@@ -1,8 +1,11 @@
 #include "lua/hooks.h"
 
+#include <cjson/cJSON.h>
 #include <lauxlib.h>
+#include <math.h>
 #include <lua.h>
 
+#include "lua/lconv.h"
 #include "lua/vm.h"
 
 /* A hook call: the builder pushes the hook's one argument. The whole call (building the
@@ -131,26 +134,51 @@ int asr_hooks_on_tick(asr_strategy_t *s, const asr_pipeline_stats_t *st, double 
   return call_hook(s, "on_tick", build_tick, &d, err);
 }
 
+/* [-0,+1,m] A cJSON value as Lua: objects and arrays as tables (arrays marked as arrays),
+ * whole numbers as integers. */
+static void push_json(lua_State *L, const cJSON *v) {
+  if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+    lua_createtable(L, cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0, cJSON_IsObject(v) ? 16 : 0);
+    lua_Integer i = 1;
+    for (const cJSON *c = v->child; c; c = c->next) {
+      push_json(L, c);
+      if (cJSON_IsArray(v)) lua_rawseti(L, -2, i++);
+      else lua_setfield(L, -2, c->string);
+    }
+    if (cJSON_IsArray(v)) {
+      asr_lconv_push_array_mt(L);
+      lua_setmetatable(L, -2);
+    }
+  } else if (cJSON_IsString(v)) {
+    lua_pushstring(L, v->valuestring);
+  } else if (cJSON_IsBool(v)) {
+    lua_pushboolean(L, cJSON_IsTrue(v));
+  } else if (cJSON_IsNumber(v)) {
+    double d = v->valuedouble;
+    if (d == floor(d) && fabs(d) < 9e15) lua_pushinteger(L, (lua_Integer)d);
+    else lua_pushnumber(L, d);
+  } else {
+    lua_pushnil(L);
+  }
+}
+
+const void *asr_hooks_summary_key(void) {
+  static const char key = 0;
+  return &key;
+}
+
+/* The summary table also answers asrun.summary() from then on (lasrun.c reads it). */
 static void build_finish(lua_State *L, const void *data) {
-  const asr_run_summary_t *sum = data;
-  lua_createtable(L, 0, 12);
-  set_str(L, "status", sum->status);
-  set_str(L, "error", sum->error);
-  set_str(L, "output", sum->output);
-  set_int(L, "docs_read", (lua_Integer)sum->docs_read);
-  set_int(L, "docs_written", (lua_Integer)sum->docs_written);
-  set_int(L, "docs_dropped", (lua_Integer)sum->docs_dropped);
-  set_int(L, "batches", (lua_Integer)sum->batches);
-  set_num(L, "duration_s", sum->duration_s);
-  set_num(L, "docs_per_second", sum->docs_per_second);
-  set_int(L, "workers", sum->workers);
-  set_int(L, "batch_size", sum->batch_size);
-  set_int(L, "duplicates", (lua_Integer)sum->duplicates);
-  set_int(L, "failed", (lua_Integer)sum->failed);
-  set_int(L, "throttles", (lua_Integer)sum->throttles);
-  set_int(L, "retries", (lua_Integer)sum->retries);
+  push_json(L, data);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, asr_hooks_summary_key());
 }
 
 int asr_hooks_on_finish(asr_strategy_t *s, const asr_run_summary_t *sum, asr_err_t *err) {
-  return call_hook(s, "on_finish", build_finish, sum, err);
+  if (!s || !s->L) return 0;
+  cJSON *json = asr_summary_json(sum);
+  if (!json) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  int rc = call_hook(s, "on_finish", build_finish, json, err);
+  cJSON_Delete(json);
+  return rc;
 }

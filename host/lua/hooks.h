@@ -30,6 +30,8 @@ typedef struct asr_control {
 int asr_hooks_on_start(asr_strategy_t *s, const asr_run_info_t *info, asr_err_t *err);
 int asr_hooks_on_tick(asr_strategy_t *s, const asr_pipeline_stats_t *st, double elapsed_s,
                       double docs_per_second, const asr_control_t *ctl, asr_err_t *err);
+/* The registry key (lua_rawgetp) of the last summary handed to on_finish. */
+const void *asr_hooks_summary_key(void);
 int asr_hooks_on_finish(asr_strategy_t *s, const asr_run_summary_t *sum, asr_err_t *err);
 
 #endif

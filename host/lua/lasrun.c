@@ -2,6 +2,7 @@
  * Lua templates to JSON and template generation for lua/asrun/gen.lua and the specs).
  * lua/asrun/init.lua re-exports them as the public `asrun` table; this file only registers.
  * Bad arguments raise; operational failures return nil, message, code (a short string). */
+#include "lua/hooks.h"
 #include "lua/lasrun.h"
 
 #include <bson/bson.h>
@@ -185,8 +186,16 @@ static int l_template_generate(lua_State *L) {
   return rc ? 2 : 1;
 }
 
+/* asrun.summary(): the run's performance summary once on_finish has been called (the same
+ * table on_finish receives), else nil. */
+static int l_summary(lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, asr_hooks_summary_key());
+  return 1;
+}
+
 int luaopen_asrun_core(lua_State *L) {
   static const luaL_Reg funcs[] = {{"version", l_version},
+                                   {"summary", l_summary},
                                    {"bson_decode", l_bson_decode},
                                    {"array", l_array},
                                    {"is_array", l_is_array},

@@ -43,6 +43,19 @@ typedef struct asr_metrics_snapshot {
 /* What the host hands over each interval. Counters are cumulative since the run started
  * (they start at 0 when asr_metrics_new is called); a counter that goes backwards counts as
  * no change. The rest are current values. */
+/* Every snapshot field once, for code that walks them (the Lua table, the JSON summary):
+ * REAL(f) for doubles, COUNT(f) for integers. Keep in step with the struct above. */
+#define ASR_SNAPSHOT_FIELDS(REAL, COUNT)                                                    \
+  REAL(t) REAL(interval) COUNT(workers) COUNT(batch_size) REAL(docs_per_second)            \
+  REAL(ops_per_second) REAL(bytes_per_second) COUNT(docs_total) REAL(cpu_percent)         \
+  REAL(system_cpu_percent) COUNT(cpu_count) COUNT(rss_bytes) COUNT(memory_limit_bytes)     \
+  REAL(memory_percent) REAL(net_rx_bytes_per_second) REAL(net_tx_bytes_per_second)         \
+  COUNT(errors) COUNT(retries) COUNT(throttles) REAL(error_rate) REAL(retry_rate)          \
+  REAL(throttle_rate) COUNT(retry_after_ms) COUNT(queue_depth) COUNT(queue_capacity)       \
+  COUNT(in_flight) REAL(latency_p50_ms) REAL(latency_p95_ms) REAL(latency_p99_ms)          \
+  REAL(latency_per_doc_ms) COUNT(pool_in_use) COUNT(pool_size) REAL(pool_utilization)      \
+  REAL(ru_per_second) REAL(ru_per_doc)
+
 typedef struct asr_metrics_raw {
   uint64_t docs_written, batches_written, bytes_written, docs_attempted;
   uint64_t errors, retries, throttles;

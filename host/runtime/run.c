@@ -13,6 +13,8 @@
 #include "runtime/config.h"
 #include "runtime/plan.h"
 #include "mongo/checks.h"
+#include "metrics/metrics.h"
+#include "scaler/controller.h"
 #include "sinks/mongo.h"
 #include "util/log.h"
 
@@ -37,6 +39,14 @@ typedef struct run {
   int interrupts;
   asr_control_t control;
   asr_transform_t *verify_xf; /* the transform on the main thread, for --verify */
+
+  /* metrics and the auto-scaler (scaler/controller.c), sampled by the check timer */
+  asr_hist_t latency;         /* per-batch sink write times, recorded by the workers */
+  asr_metrics_t *metrics;
+  asr_controller_t *scaler;   /* NULL: auto-scaling off */
+  uv_timer_t check;
+  uint64_t last_throttles;
+  uint32_t start_workers, start_batch_size;
 } run_t;
 
 static double seconds_since(uint64_t t0) { return (double)(uv_hrtime() - t0) / 1e9; }
@@ -62,6 +72,7 @@ static void ctl_stop(void *ud) { asr_pipeline_stop(((run_t *)ud)->pipeline); }
 /* ---- loop callbacks ---- */
 
 static void close_handles(run_t *r) {
+  uv_close((uv_handle_t *)&r->check, NULL);
   uv_close((uv_handle_t *)&r->done, NULL);
   uv_close((uv_handle_t *)&r->sigint, NULL);
   uv_close((uv_handle_t *)&r->sigterm, NULL);
@@ -114,6 +125,87 @@ static void on_tick(uv_timer_t *h) {
   }
 }
 
+/* ---- metrics and the auto-scaler ---- */
+
+static void record_write(void *ud, uint64_t us) { asr_hist_record(ud, us); }
+
+/* The cumulative counters of the pipeline and the sink, as the metrics collector reads them. */
+static void collect_raw(run_t *r, asr_metrics_raw_t *raw) {
+  asr_pipeline_stats_t st;
+  asr_pipeline_stats(r->pipeline, &st);
+  asr_sink_db_stats_t db;
+  int has_db = asr_sink_stats(r->sink, &db);
+  *raw = (asr_metrics_raw_t){
+      .docs_written = has_db ? db.docs_written : st.docs_out,
+      .batches_written = st.batches_done,
+      .bytes_written = st.bytes_out,
+      .docs_attempted = st.docs_out,
+      .errors = db.failed,
+      .retries = db.retries,
+      .throttles = db.throttles,
+      .latency_us_total = st.write_us,
+      .latency = &r->latency,
+      .workers = st.workers_target,
+      .batch_size = st.batch_size,
+      .queue_depth = st.queue_depth,
+      .queue_capacity = st.queue_capacity,
+      .in_flight = st.in_flight,
+      .pool_in_use = db.pool_in_use,
+      .pool_size = db.pool_size,
+      .request_charge = db.request_charge,
+  };
+  /* The sink keeps the largest RetryAfterMs of the run: report it for intervals that were
+   * throttled, so a policy sees the server's wait while it matters. */
+  if (db.throttles > r->last_throttles) raw->retry_after_ms_max = db.retry_after_ms_max;
+  r->last_throttles = db.throttles;
+}
+
+static void sample(run_t *r, asr_metrics_snapshot_t *snap) {
+  asr_metrics_raw_t raw;
+  collect_raw(r, &raw);
+  asr_metrics_sample(r->metrics, &raw, seconds_since(r->started_ns), snap);
+}
+
+static void on_check(uv_timer_t *h) {
+  run_t *r = h->data;
+  asr_metrics_snapshot_t snap;
+  sample(r, &snap);
+  if (r->scaler) asr_controller_check(r->scaler, &snap);
+}
+
+static int scaler_set_workers(void *ud, uint32_t n) {
+  return asr_pipeline_set_workers(((run_t *)ud)->pipeline, n);
+}
+
+static int scaler_set_batch_size(void *ud, uint32_t n) {
+  return asr_pipeline_set_batch_size(((run_t *)ud)->pipeline, n);
+}
+
+static uint32_t scaler_queue_capacity(void *ud) {
+  asr_pipeline_stats_t st;
+  asr_pipeline_stats(((run_t *)ud)->pipeline, &st);
+  return st.queue_capacity;
+}
+
+static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* With auto-scaling on: the controller (policy + gate), and the starting point inside the
+ * limits. Before the pipeline exists, so nothing runs outside the limits. */
+static int open_scaler(run_t *r, asr_err_t *err) {
+  if (!r->cfg.auto_scaling) return 0;
+  const asr_scaling_settings_t *s = &r->cfg.scaling;
+  r->cfg.workers = clamp_u32(r->cfg.workers, s->min_workers, s->max_workers);
+  r->cfg.batch_size = clamp_u32(r->cfg.batch_size, s->min_batch_size, s->max_batch_size);
+  asr_policy_spec_t ps = {
+      .strategy = r->strategy,
+      .name = r->cfg.policy,
+      .settings = s,
+  };
+  asr_controller_actions_t act = {r, scaler_set_workers, scaler_set_batch_size,
+                                  scaler_queue_capacity};
+  return asr_controller_open(s, &ps, &act, &r->scaler, err);
+}
+
 /* ---- setup ---- */
 
 static int open_run(run_t *r, asr_err_t *err) {
@@ -137,7 +229,7 @@ static int open_run(run_t *r, asr_err_t *err) {
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
   if (r->strategy && r->strategy->has_transform)
     asr_lua_transform_factory(&r->transform, r->strategy->path);
-  return 0;
+  return open_scaler(r, err);
 }
 
 static int start_loop(run_t *r, asr_err_t *err) {
@@ -146,12 +238,16 @@ static int start_loop(run_t *r, asr_err_t *err) {
   uv_signal_init(&r->loop, &r->sigint);
   uv_signal_init(&r->loop, &r->sigterm);
   uv_timer_init(&r->loop, &r->tick);
-  r->done.data = r->sigint.data = r->sigterm.data = r->tick.data = r;
+  uv_timer_init(&r->loop, &r->check);
+  r->done.data = r->sigint.data = r->sigterm.data = r->tick.data = r->check.data = r;
   uv_signal_start(&r->sigint, on_signal, SIGINT);
   uv_signal_start(&r->sigterm, on_signal, SIGTERM);
   uint64_t tick_ms = (uint64_t)(r->cfg.tick_interval * 1000.0);
   if (tick_ms < 10) tick_ms = 10;
   uv_timer_start(&r->tick, on_tick, tick_ms, tick_ms);
+  uint64_t check_ms = (uint64_t)(r->cfg.scaling.check_interval * 1000.0);
+  uv_timer_start(&r->check, on_check, check_ms, check_ms);
+  asr_hist_init(&r->latency);
 
   asr_pipeline_config_t pc = {
       .source = r->source,
@@ -162,11 +258,17 @@ static int start_loop(run_t *r, asr_err_t *err) {
       .queue_capacity = r->cfg.queue_capacity,
       .on_done = on_pipeline_done,
       .ud = r,
+      .on_write = record_write,
+      .write_ud = &r->latency,
   };
   int rc = asr_pipeline_create(&pc, &r->pipeline, err);
   if (rc) return rc;
   r->control = (asr_control_t){r, ctl_set_workers, ctl_set_batch_size, ctl_stop};
   r->started_ns = r->last_progress_ns = r->last_tick_ns = uv_hrtime();
+  r->start_workers = r->cfg.workers;
+  r->start_batch_size = r->cfg.batch_size;
+  asr_metrics_options_t mo = {.history = r->cfg.scaling.history, .start_s = 0};
+  if (!(r->metrics = asr_metrics_new(&mo))) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   return asr_pipeline_start(r->pipeline, err);
 }
 
@@ -175,6 +277,8 @@ static void run_close(run_t *r) {
     uv_run(&r->loop, UV_RUN_DEFAULT); /* let closed handles finish */
     uv_loop_close(&r->loop);
   }
+  asr_controller_close(r->scaler); /* its policy lives in the strategy's state */
+  asr_metrics_free(r->metrics);
   asr_pipeline_destroy(r->pipeline);
   asr_sink_destroy(r->sink);
   asr_source_destroy(r->source);

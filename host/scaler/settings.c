@@ -27,7 +27,7 @@ static const key_def_t keys[] = {
     REAL(target_docs_per_second, 0, 1e12, "documents per second"),
     REAL(target_cpu_usage, 0, 100, "a percentage"),
     REAL(target_memory_usage, 0, 100, "a percentage"),
-    REAL(target_error_rate, 0, 1, "a fraction of documents (0.01 = 1%)"),
+    REAL(target_error_rate, 1e-6, 1, "a fraction of documents (0.01 = 1%)"),
     REAL(cpu_scale_up_threshold, 0, 100, "a percentage"),
     REAL(cpu_scale_down_threshold, 0, 100, "a percentage"),
     REAL(memory_scale_up_threshold, 0, 100, "a percentage"),

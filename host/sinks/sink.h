@@ -66,7 +66,7 @@ typedef struct asr_sink_options {
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
                   asr_err_t *err);
 void asr_sink_destroy(asr_sink_t *s);
-/* The sink's database counters; returns 0 and zeroes out when the sink keeps none. */
+/* The sink's database counters: returns 1, or 0 (out zeroed) when the sink keeps none. */
 int asr_sink_stats(asr_sink_t *s, asr_sink_db_stats_t *out);
 
 int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink_t **out,

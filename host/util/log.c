@@ -46,7 +46,8 @@ static void json_escape(asr_buf_t *b, const char *s) {
   }
 }
 
-static void write_json(asr_log_level_t level, const char *event, const char *msg) {
+static void write_json(asr_log_level_t level, const char *event, const char *fields,
+                       const char *msg) {
   char ts[40];
   struct timespec now;
   struct tm tm;
@@ -62,24 +63,26 @@ static void write_json(asr_log_level_t level, const char *event, const char *msg
   asr_buf_append_str(&b, level_name(level));
   asr_buf_append_str(&b, "\",\"event\":\"");
   json_escape(&b, event);
-  asr_buf_append_str(&b, "\",\"msg\":\"");
+  asr_buf_append_str(&b, "\",");
+  if (fields && *fields) {
+    asr_buf_append_str(&b, fields);
+    asr_buf_append_str(&b, ",");
+  }
+  asr_buf_append_str(&b, "\"msg\":\"");
   json_escape(&b, msg);
   asr_buf_append(&b, "\"}\n", 3);
   if (b.data) fwrite(b.data, 1, b.len, stderr);
   asr_buf_free(&b);
 }
 
-void asr_log(asr_log_level_t level, const char *event, const char *fmt, ...) {
-  if (level > g_level) return;
+static void emit(asr_log_level_t level, const char *event, const char *fields, const char *fmt,
+                 va_list ap) {
   char msg[2048];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
   uv_once(&g_once, init_lock);
   uv_mutex_lock(&g_lock);
   if (g_format == ASR_LOG_JSON) {
-    write_json(level, event, msg);
+    write_json(level, event, fields, msg);
   } else if (level <= ASR_LOG_WARN) {
     fprintf(stderr, "asrun: %s: %s\n", level_name(level), msg);
   } else {
@@ -87,6 +90,23 @@ void asr_log(asr_log_level_t level, const char *event, const char *fmt, ...) {
   }
   fflush(stderr);
   uv_mutex_unlock(&g_lock);
+}
+
+void asr_log(asr_log_level_t level, const char *event, const char *fmt, ...) {
+  if (level > g_level) return;
+  va_list ap;
+  va_start(ap, fmt);
+  emit(level, event, NULL, fmt, ap);
+  va_end(ap);
+}
+
+void asr_log_fields(asr_log_level_t level, const char *event, const char *fields,
+                    const char *fmt, ...) {
+  if (level > g_level) return;
+  va_list ap;
+  va_start(ap, fmt);
+  emit(level, event, fields, fmt, ap);
+  va_end(ap);
 }
 
 const char *asr_log_thousands(long long n, char *buf, unsigned size) {

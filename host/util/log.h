@@ -12,6 +12,11 @@ int asr_log_enabled(asr_log_level_t level);
 /* event: a stable dotted name ("run.start") that the JSON form carries as "event". */
 void asr_log(asr_log_level_t level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* asr_log with machine-readable fields for the JSON form: `fields` is a list of JSON members
+ * without braces ("\"action\":\"scale_up\",\"workers\":9"), inserted beside "msg". The text
+ * form prints the message only. */
+void asr_log_fields(asr_log_level_t level, const char *event, const char *fields,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Formats n with thousands separators ("15,000") as the brief's log lines do. */
 const char *asr_log_thousands(long long n, char *buf, unsigned size);
 

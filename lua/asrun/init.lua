@@ -35,6 +35,9 @@ local asrun = {
   array = core.array,           -- ([t]) -> t marked as an array
   is_array = core.is_array,
 
+  -- the run's performance summary (the table on_finish receives); nil before the end
+  summary = core.summary,
+
   core = core,
 }
 
