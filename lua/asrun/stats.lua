@@ -1,0 +1,270 @@
+-- asrun.stats: the small numeric helpers the auto-scaler's policies share (trends over the
+-- history, robust summaries), plus the few readings of a snapshot that every built-in policy
+-- interprets the same way (effective CPU and memory, the pressure checks and their reason
+-- texts), so "High memory usage: 2.1GB" means the same thing whichever policy said it.
+--
+-- Everything here is pure: no state, no I/O; tables passed in are never changed. Snapshot,
+-- history, state and decision are defined in notes/scaler-spec.md. A policy call must stay
+-- well under a millisecond, so helpers look at most at the last `n` (default 20) entries.
+local stats = {}
+
+local floor = math.floor
+
+-- Entries a helper reads from the end of a history when not told otherwise.
+stats.WINDOW = 20
+
+function stats.clamp(x, lo, hi)
+  if x < lo then return lo end
+  if x > hi then return hi end
+  return x
+end
+
+-- Rounds to `digits` decimals (default 2): confidences are reported, not computed on.
+function stats.round(x, digits)
+  local m = 10 ^ (digits or 2)
+  return floor(x * m + 0.5) / m
+end
+
+function stats.mean(values)
+  local n = #values
+  if n == 0 then return nil end
+  local s = 0
+  for i = 1, n do s = s + values[i] end
+  return s / n
+end
+
+-- Linear interpolation between closest ranks (numpy's default); p in 0..100.
+function stats.percentile(values, p)
+  local n = #values
+  if n == 0 then return nil end
+  local sorted = table.move(values, 1, n, 1, {})
+  table.sort(sorted)
+  local pos = 1 + (n - 1) * stats.clamp(p, 0, 100) / 100
+  local lo = floor(pos)
+  if lo >= n then return sorted[n] end
+  return sorted[lo] + (pos - lo) * (sorted[lo + 1] - sorted[lo])
+end
+
+function stats.median(values)
+  return stats.percentile(values, 50)
+end
+
+-- Exponentially weighted mean, oldest value first; alpha is the weight of each new value.
+function stats.ewma(values, alpha)
+  local n = #values
+  if n == 0 then return nil end
+  local s = values[1]
+  for i = 2, n do s = s + alpha * (values[i] - s) end
+  return s
+end
+
+-- Least-squares slope per step (x = 1, 2, ...): units of the value per interval.
+function stats.slope(values)
+  local n = #values
+  if n < 2 then return 0 end
+  local mx, my = (n + 1) / 2, stats.mean(values)
+  local sxy, sxx = 0, 0
+  for i = 1, n do
+    local dx = i - mx
+    sxy = sxy + dx * (values[i] - my)
+    sxx = sxx + dx * dx
+  end
+  return sxy / sxx
+end
+
+-- The last n (default WINDOW) values of `field` in history, oldest first; a missing field
+-- reads as 0 (the spec's "missing metrics are 0"). `skip` leaves out that many newest entries
+-- (skip = 1: the baseline before the current snapshot).
+function stats.series(history, field, n, skip)
+  local out = {}
+  if not history then return out end
+  local last = #history - (skip or 0)
+  local first = last - (n or stats.WINDOW) + 1
+  if first < 1 then first = 1 end
+  for i = first, last do out[#out + 1] = history[i][field] or 0 end
+  return out
+end
+
+-- The values above zero, in order: a latency of 0 means "no sample", not "instant".
+function stats.positive(values)
+  local out = {}
+  for i = 1, #values do
+    if values[i] > 0 then out[#out + 1] = values[i] end
+  end
+  return out
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Configuration: the host fills state.config; a policy called directly (specs, a REPL) gets
+-- the balanced profile and the brief's example limits for whatever is missing.
+stats.DEFAULT_CONFIG = {
+  profile = "balanced",
+  target_docs_per_second = 10000,
+  target_cpu_usage = 70.0,
+  target_memory_usage = 75.0,
+  target_error_rate = 0.01,
+  cpu_scale_up_threshold = 80.0,
+  cpu_scale_down_threshold = 50.0,
+  memory_scale_up_threshold = 85.0,
+  memory_scale_down_threshold = 60.0,
+  min_workers = 4,
+  max_workers = 30,
+  min_batch_size = 2000,
+  max_batch_size = 75000,
+  check_interval = 10.0,
+  cooldown = 30.0,
+  worker_step = 1,
+  batch_step = 1000,
+  stability_intervals = 2,
+}
+
+-- state.config with the defaults filled in: a fresh table, state.config is not changed.
+function stats.config(state)
+  local given = state and state.config or {}
+  local c = {}
+  for k, v in pairs(given) do c[k] = v end
+  for k, v in pairs(stats.DEFAULT_CONFIG) do
+    if c[k] == nil then c[k] = v end
+  end
+  return c
+end
+
+-- state.params over a policy's defaults (policies are callable without the host).
+function stats.params(state, defaults)
+  local given = state and state.params
+  if not given then return defaults end
+  local p = {}
+  for k, v in pairs(defaults) do p[k] = v end
+  for k, v in pairs(given) do p[k] = v end
+  return p
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Readings of one snapshot.
+
+-- CPU that counts against the target: the larger of this process and the whole machine, so a
+-- database (or anything else) sharing the machine leaves the workers less room.
+function stats.cpu(s)
+  local a, b = s.cpu_percent or 0, s.system_cpu_percent or 0
+  return a > b and a or b
+end
+
+function stats.memory_percent(s)
+  local m = s.memory_percent or 0
+  if m <= 0 and (s.memory_limit_bytes or 0) > 0 then
+    m = 100 * (s.rss_bytes or 0) / s.memory_limit_bytes
+  end
+  return m
+end
+
+-- "2.1GB": resident memory in GiB with one decimal, as in the brief's log lines.
+function stats.gb(bytes)
+  return string.format("%.1fGB", (bytes or 0) / 2 ^ 30)
+end
+
+-- The queue has been empty with idle workers for the last k (default 3) snapshots: the
+-- source, not the workers, limits throughput. Unknown (capacity 0) never counts as starved.
+function stats.starved(history, k)
+  local n = #history
+  if n == 0 then return false end
+  local first = n - (k or 3) + 1
+  if first < 1 then first = 1 end
+  for i = first, n do
+    local h = history[i]
+    if (h.queue_capacity or 0) <= 0 or (h.queue_depth or 0) > 0
+        or (h.in_flight or 0) >= (h.workers or 0) then
+      return false
+    end
+  end
+  return true
+end
+
+-- Throttle rate from which a policy also sheds workers, not only batch size.
+stats.HEAVY_THROTTLE_RATE = 0.1
+
+-- The first pressure that forces a step down, in order of urgency, or nil:
+--   memory   memory above memory_scale_up_threshold (an emergency for the gate)
+--   errors   error rate above target_error_rate, or at half of it and still rising
+--   throttle the database answered 16500/429 (throttles, throttle_rate or RetryAfterMs)
+--   cpu      CPU above cpu_scale_up_threshold
+-- Returns { kind, reason, distance (0..1, how far past the line), heavy (throttle only) }.
+function stats.pressure(s, history, c)
+  local mem = stats.memory_percent(s)
+  if mem > c.memory_scale_up_threshold then
+    return { kind = "memory", reason = "High memory usage: " .. stats.gb(s.rss_bytes),
+             distance = stats.clamp((mem - c.memory_scale_up_threshold)
+                                    / (100 - c.memory_scale_up_threshold), 0, 1) }
+  end
+  local er, target = s.error_rate or 0, c.target_error_rate
+  if er > 0 and (er > target
+      or (er >= target / 2 and stats.slope(stats.series(history, "error_rate", 4)) > 0)) then
+    return { kind = "errors", reason = string.format("Error rate rising: %.1f%%", er * 100),
+             distance = stats.clamp(er / (4 * (target > 0 and target or 0.01)), 0, 1) }
+  end
+  local tr = s.throttle_rate or 0
+  if (s.throttles or 0) > 0 or tr > 0 or (s.retry_after_ms or 0) > 0 then
+    return { kind = "throttle", reason = "Throttled by the database (16500/429)",
+             heavy = tr >= stats.HEAVY_THROTTLE_RATE or (s.retry_after_ms or 0) >= 1000,
+             distance = stats.clamp(tr / (2 * stats.HEAVY_THROTTLE_RATE), 0, 1) }
+  end
+  local cpu = stats.cpu(s)
+  if cpu > c.cpu_scale_up_threshold then
+    return { kind = "cpu", reason = string.format("High CPU usage: %.0f%%", cpu),
+             distance = stats.clamp((cpu - c.cpu_scale_up_threshold)
+                                    / (100 - c.cpu_scale_up_threshold), 0, 1) }
+  end
+  return nil
+end
+
+-- Where CPU and memory stand against the profile (spec, "Threshold meaning"):
+--   "low"    both below their *_scale_down_threshold: room to scale up
+--   "below"  both below their target: room to fine-tune upwards
+--   "within" at or above a target (and below the scale-up thresholds): hold
+function stats.room(s, c)
+  local cpu, mem = stats.cpu(s), stats.memory_percent(s)
+  if cpu < c.cpu_scale_down_threshold and mem < c.memory_scale_down_threshold then
+    return "low"
+  end
+  if cpu < c.target_cpu_usage and mem < c.target_memory_usage then return "below" end
+  return "within"
+end
+
+-- How far CPU and memory are below the lines they must stay under (0..1, the smaller).
+function stats.headroom(s, cpu_line, mem_line)
+  local cpu, mem = stats.cpu(s), stats.memory_percent(s)
+  local a = cpu_line > 0 and (cpu_line - cpu) / cpu_line or 0
+  local b = mem_line > 0 and (mem_line - mem) / mem_line or 0
+  return stats.clamp(a < b and a or b, 0, 1)
+end
+
+-- A decision table with both deltas clamped so the result stays inside the configured limits.
+-- When clamping leaves nothing to change the action becomes "hold" and says why.
+function stats.decision(s, c, action, dw, db, confidence, reason)
+  local w, b = s.workers or 0, s.batch_size or 0
+  if dw ~= 0 then dw = stats.clamp(w + dw, c.min_workers, c.max_workers) - w end
+  if db ~= 0 then db = stats.clamp(b + db, c.min_batch_size, c.max_batch_size) - b end
+  if action ~= "hold" and dw == 0 and db == 0 then
+    reason = reason .. (action == "scale_up" and "; already at the maximum workers and batch size"
+                        or "; already at the minimum workers and batch size")
+    action = "hold"
+  end
+  return { action = action, workers = dw, batch_size = db,
+           confidence = stats.round(stats.clamp(confidence, 0, 1)), reason = reason }
+end
+
+-- The same with an absolute worker target (and optional batch target), clamped to the limits;
+-- the deltas agree with the targets. Action follows the sign of the change.
+function stats.target_decision(s, c, target_w, target_b, confidence, reason)
+  local w, b = s.workers or 0, s.batch_size or 0
+  target_w = stats.clamp(floor(target_w), c.min_workers, c.max_workers)
+  if target_b then target_b = stats.clamp(floor(target_b), c.min_batch_size, c.max_batch_size) end
+  local dw, db = target_w - w, target_b and target_b - b or 0
+  local action = "hold"
+  if dw > 0 or (dw == 0 and db > 0) then action = "scale_up"
+  elseif dw < 0 or db < 0 then action = "scale_down" end
+  return { action = action, workers = dw, batch_size = db, target_workers = target_w,
+           target_batch_size = target_b, confidence = stats.round(stats.clamp(confidence, 0, 1)),
+           reason = reason }
+end
+
+return stats

@@ -1,0 +1,594 @@
+-- The auto-scaling policies (lua/asrun/policies/*.lua) on recorded snapshot sequences built
+-- with the spec's keys (notes/scaler-spec.md), and the example strategy's own policy.
+local policies = require("asrun.policies")
+local usl = require("asrun.policies.usl")
+
+local GiB = 2 ^ 30
+
+-- The effective configuration the host fills in: the balanced profile, the brief's limits.
+local function config(over)
+  local c = {
+    profile = "balanced", target_docs_per_second = 10000, target_cpu_usage = 70.0,
+    target_memory_usage = 75.0, target_error_rate = 0.01, cpu_scale_up_threshold = 80.0,
+    cpu_scale_down_threshold = 50.0, memory_scale_up_threshold = 85.0,
+    memory_scale_down_threshold = 60.0, min_workers = 4, max_workers = 30, min_batch_size = 2000,
+    max_batch_size = 75000, check_interval = 10.0, cooldown = 30.0, worker_step = 1,
+    batch_step = 1000, stability_intervals = 2,
+  }
+  for k, v in pairs(over or {}) do c[k] = v end
+  return c
+end
+
+local function state(cfg_over, params)
+  return { config = config(cfg_over), params = params }
+end
+
+-- A healthy, lightly loaded interval: 8 workers, 15,000-document batches, 3,200 docs/s,
+-- CPU 30% (machine 35%), memory 40% of 2.5 GiB, a backlog in the queue, 2 ms per document.
+local BASE = {
+  t = 10, interval = 10, workers = 8, batch_size = 15000,
+  docs_per_second = 3200, ops_per_second = 0.2, bytes_per_second = 3200 * 600, docs_total = 32000,
+  cpu_percent = 30, system_cpu_percent = 35, cpu_count = 8,
+  rss_bytes = 1 * GiB, memory_limit_bytes = 2.5 * GiB, memory_percent = 40,
+  net_rx_bytes_per_second = 0, net_tx_bytes_per_second = 2e6,
+  errors = 0, retries = 0, throttles = 0, error_rate = 0, retry_rate = 0, throttle_rate = 0,
+  retry_after_ms = 0,
+  queue_depth = 6, queue_capacity = 16, in_flight = 8,
+  latency_p50_ms = 25, latency_p95_ms = 30, latency_p99_ms = 40, latency_per_doc_ms = 2.0,
+  pool_in_use = 8, pool_size = 100, pool_utilization = 0.08,
+  ru_per_second = 0, ru_per_doc = 0,
+}
+
+local function snap(over)
+  local s = {}
+  for k, v in pairs(BASE) do s[k] = v end
+  for k, v in pairs(over or {}) do s[k] = v end
+  return s
+end
+
+-- n snapshots 10 s apart; over(i) gives the overrides of the i-th (or a table for all).
+local function seq(n, over)
+  local h = {}
+  for i = 1, n do
+    local o = type(over) == "function" and over(i) or over or {}
+    local s = snap(o)
+    s.t = o.t or 10 * i
+    h[i] = s
+  end
+  return h
+end
+
+-- Calls a policy on a history (the current snapshot last) and checks the decision's shape.
+local function decide(name, history, st)
+  local d = policies.get(name).decide(history[#history], history, st or state())
+  assert.is_table(d)
+  assert.is_truthy(d.action == "scale_up" or d.action == "scale_down" or d.action == "hold", d.action)
+  assert.are.equal(math.type(d.workers), "integer")
+  assert.are.equal(math.type(d.batch_size), "integer")
+  assert.is_true(d.confidence >= 0 and d.confidence <= 1)
+  assert.is_string(d.reason)
+  if d.target_workers then assert.are.equal(history[#history].workers + d.workers, d.target_workers) end
+  return d
+end
+
+local function errmsg(f, ...)
+  local ok, msg = pcall(f, ...)
+  assert.is_false(ok)
+  return (tostring(msg):gsub("^[^:]*:%d+: ", ""))
+end
+
+local function usl_x(n) return 1000 * n / (1 + 0.05 * (n - 1) + 0.002 * n * (n - 1)) end
+
+-- What every policy does on the same recorded situations (history of 5 intervals).
+local common = {
+  low = {
+    rules = { "scale_up", 1, 1000, "Low resource usage, can increase throughput" },
+    aimd = { "scale_up", 1, 1000, "Low resource usage, can increase throughput" },
+    gradient = { "scale_up", 1, 0, "Gradient 1.00 (latency 2.00 ms/doc, long-term 2.00): limit 9.4" },
+    usl = { "scale_up", 1, 0, "USL probing: 1 of 3 worker counts measured" },
+  },
+  memory = {
+    rules = { "scale_down", -1, -2000 }, aimd = { "scale_down", -3, -4500 },
+    gradient = { "scale_down", -1, -2000 }, usl = { "scale_down", -1, -2000 },
+  },
+  errors = {
+    rules = { "scale_down", -1, -1000 }, aimd = { "scale_down", -3, -4500 },
+    gradient = { "scale_down", -1, -1000 }, usl = { "scale_down", -1, -1000 },
+  },
+  throttle = {
+    rules = { "scale_down", 0, -1000 }, aimd = { "scale_down", -3, -4500 },
+    gradient = { "scale_down", 0, -1000 }, usl = { "scale_down", 0, -1000 },
+  },
+}
+
+for _, name in ipairs(policies.names) do
+  describe("policy " .. name .. " on common situations", function()
+    it("low resource usage: scales up by a positive worker step", function()
+      local d = decide(name, seq(5))
+      local e = common.low[name]
+      assert.are.same({ e[1], e[2], e[3], e[4] }, { d.action, d.workers, d.batch_size, d.reason })
+    end)
+
+    it("memory over 85%: scales down with the brief's reason text", function()
+      local d = decide(name, seq(5, { rss_bytes = 2.1 * GiB, memory_limit_bytes = 2.4 * GiB,
+                                      memory_percent = 87.5 }))
+      local e = common.memory[name]
+      assert.are.same({ e[1], e[2], e[3] }, { d.action, d.workers, d.batch_size })
+      assert.are.equal("High memory usage: 2.1GB", d.reason)
+    end)
+
+    it("inside the targets (machine CPU 75%): holds", function()
+      local d = decide(name, seq(5, { system_cpu_percent = 75 }))
+      assert.are.same({ "hold", 0, 0, "Within targets" }, { d.action, d.workers, d.batch_size, d.reason })
+    end)
+
+    it("rising errors: scales down", function()
+      local rates = { 0, 0.002, 0.006, 0.012, 0.02 }
+      local d = decide(name, seq(5, function(i) return { error_rate = rates[i], errors = rates[i] * 32000 } end))
+      local e = common.errors[name]
+      assert.are.same({ e[1], e[2], e[3] }, { d.action, d.workers, d.batch_size })
+      assert.are.equal("Error rate rising: 2.0%", d.reason)
+    end)
+
+    it("database throttling: smaller batches", function()
+      local d = decide(name, seq(5, { throttles = 6, throttle_rate = 0.03 }))
+      local e = common.throttle[name]
+      assert.are.same({ e[1], e[2], e[3] }, { d.action, d.workers, d.batch_size })
+      assert.is_true(d.batch_size < 0)
+      assert.are.equal("Throttled by the database (16500/429)", d.reason)
+    end)
+
+    it("reads its parameters from state.params and works without state.config", function()
+      local p = policies.params(name)
+      local d = policies.get(name).decide(snap(), { snap() }, { params = p })
+      assert.are.equal("scale_up", d.action)
+    end)
+
+    it("stays cheap: 2000 calls on a 20-interval history in well under 1 ms each", function()
+      local h = seq(20, function(i) return { docs_per_second = 3000 + 10 * i, workers = 8 + i % 3 } end)
+      local st, pol = state(), policies.get(name)
+      local t0 = os.clock()
+      for i = 1, 2000 do
+        h[20].t = 200 + i
+        pol.decide(h[20], h, st)
+      end
+      local per_call = (os.clock() - t0) / 2000
+      assert.is_true(per_call < 2e-4, string.format("%.1f us per call", per_call * 1e6))
+    end)
+  end)
+end
+
+describe("rules policy", function()
+  it("reports the brief's memory decision exactly", function()
+    local d = decide("rules", seq(5, { rss_bytes = 2.1 * GiB, memory_limit_bytes = 2.4 * GiB,
+                                       memory_percent = 87.5, workers = 12, batch_size = 25000 }))
+    assert.are.same({ action = "scale_down", workers = -1, batch_size = -2000, confidence = 0.55,
+                      reason = "High memory usage: 2.1GB" }, d)
+  end)
+
+  it("scales up on low usage with a confidence from headroom and agreeing signals", function()
+    -- headroom min((50-35)/50, (60-40)/60) = 0.3 -> 0.59; backlog and docs/s under target: +0.2
+    assert.are.same({ action = "scale_up", workers = 1, batch_size = 1000, confidence = 0.79,
+                      reason = "Low resource usage, can increase throughput" }, decide("rules", seq(5)))
+  end)
+
+  it("takes its steps from state.config", function()
+    local d = decide("rules", seq(5), state({ worker_step = 2, batch_step = 5000 }))
+    assert.are.same({ 2, 5000 }, { d.workers, d.batch_size })
+  end)
+
+  it("counts the machine's CPU, so a database on the same host scales workers down", function()
+    local d = decide("rules", seq(5, { cpu_percent = 40, system_cpu_percent = 85 }))
+    assert.are.same({ "scale_down", -1, 0, "High CPU usage: 85%" }, { d.action, d.workers, d.batch_size, d.reason })
+  end)
+
+  it("errors at half the target and rising already scale down", function()
+    local rates = { 0, 0, 0.001, 0.003, 0.006 }
+    local d = decide("rules", seq(5, function(i) return { error_rate = rates[i], errors = rates[i] * 32000 } end))
+    assert.are.same({ "scale_down", -1, -1000, "Error rate rising: 0.6%" },
+                    { d.action, d.workers, d.batch_size, d.reason })
+  end)
+
+  it("heavy throttling sheds a worker as well", function()
+    local d = decide("rules", seq(5, { throttles = 40, throttle_rate = 0.2, retry_after_ms = 500 }))
+    assert.are.same({ "scale_down", -1, -1000 }, { d.action, d.workers, d.batch_size })
+  end)
+
+  it("shrinks batches when latency per document rises past 1.5x its baseline", function()
+    local d = decide("rules", seq(6, function(i) return { latency_per_doc_ms = i == 6 and 4.0 or 2.0 } end))
+    assert.are.same({ action = "scale_down", workers = 0, batch_size = -1000, confidence = 0.6,
+                      reason = "Database latency rising: 4.00 ms/doc (baseline 2.00)" }, d)
+  end)
+
+  it("reads latency 0 as no sample, not as a fast baseline", function()
+    local d = decide("rules", seq(6, function(i) return { latency_per_doc_ms = i <= 3 and 0 or 2.0 } end))
+    assert.are.same({ "scale_up", 1, 1000 }, { d.action, d.workers, d.batch_size })
+  end)
+
+  it("grows workers but not batches while latency per document creeps up", function()
+    local d = decide("rules", seq(6, function(i) return { latency_per_doc_ms = i == 6 and 2.4 or 2.0 } end))
+    assert.are.same({ "scale_up", 1, 0 }, { d.action, d.workers, d.batch_size })
+  end)
+
+  it("does not grow batches with memory at target, and holds there", function()
+    local d = decide("rules", seq(5, { memory_percent = 76 }))
+    assert.are.same({ "hold", 0, 0, "Within targets" }, { d.action, d.workers, d.batch_size, d.reason })
+  end)
+
+  it("between the scale-down thresholds and the targets: fine-tunes upwards", function()
+    local d = decide("rules", seq(5, { system_cpu_percent = 60 }))
+    assert.are.same({ action = "scale_up", workers = 1, batch_size = 1000, confidence = 0.64,
+                      reason = "Below CPU and memory targets, can increase throughput" }, d)
+  end)
+
+  it("treats the docs/s target as a floor: above it, still scales up with room", function()
+    local d = decide("rules", seq(5, { docs_per_second = 25000 }))
+    assert.are.same({ "scale_up", 1, 1000, 0.69 }, { d.action, d.workers, d.batch_size, d.confidence })
+  end)
+
+  it("source-bound: drops a worker when half of them idle, holds otherwise", function()
+    local d = decide("rules", seq(5, { queue_depth = 0, in_flight = 2 }))
+    assert.are.same({ "scale_down", -1, 0, "Source-bound: queue empty, 2.0 of 8 workers busy" },
+                    { d.action, d.workers, d.batch_size, d.reason })
+    d = decide("rules", seq(5, { queue_depth = 0, in_flight = 6 }))
+    assert.are.same({ "hold", 0, 0, "Source-bound: queue empty, more workers would wait" },
+                    { d.action, d.workers, d.batch_size, d.reason })
+    d = decide("rules", seq(5, { queue_depth = 0, in_flight = 1, workers = 4 }))
+    assert.are.equal("hold", d.action) -- at min_workers
+  end)
+
+  it("holds when the database pool is saturated", function()
+    local d = decide("rules", seq(5, { pool_in_use = 97, pool_utilization = 0.97 }))
+    assert.are.same({ "hold", 0, 0, "Database pool saturated: 97/100 connections in use" },
+                    { d.action, d.workers, d.batch_size, d.reason })
+  end)
+
+  it("at max workers grows only the batch; at both maxima holds", function()
+    local d = decide("rules", seq(5, { workers = 30 }))
+    assert.are.same({ "scale_up", 0, 1000 }, { d.action, d.workers, d.batch_size })
+    d = decide("rules", seq(5, { workers = 30, batch_size = 75000 }))
+    assert.are.same({ "hold", 0, 0, "Low resource usage, can increase throughput; already at the maximum workers and batch size" },
+                    { d.action, d.workers, d.batch_size, d.reason })
+  end)
+
+  it("memory pressure at the minimum settings holds and says so", function()
+    local d = decide("rules", seq(5, { workers = 4, batch_size = 2000, memory_percent = 90, rss_bytes = 2.1 * GiB }))
+    assert.are.same({ "hold", 0, 0, "High memory usage: 2.1GB; already at the minimum workers and batch size" },
+                    { d.action, d.workers, d.batch_size, d.reason })
+  end)
+
+  it("holds after a scale-up that did not raise throughput, remembers it, probes again later", function()
+    local function h(upto, dps9)
+      return seq(upto, function(i)
+        if i <= 3 then return { workers = 8, docs_per_second = 8000 } end
+        return { workers = 9, docs_per_second = dps9 }
+      end)
+    end
+    local st = state()
+    local d = decide("rules", h(4, 8050), st)
+    assert.are.same({ "hold", 0, 0, "Diminishing returns from more workers (8 -> 9 workers: +1% docs/s)" },
+                    { d.action, d.workers, d.batch_size, d.reason })
+    assert.are.equal(9, st.ceiling)
+    assert.are.equal(40, st.ceiling_t)
+    assert.are.near(0.05, st.judged.efficiency, 1e-12)
+    -- Still held 110 s later (the verdict is kept once the change has settled) ...
+    d = decide("rules", h(15, 8050), st)
+    assert.are.equal("hold", d.action)
+    assert.are.equal(9, st.ceiling)
+    -- ... and released after plateau_hold (12) intervals.
+    d = decide("rules", h(16, 8050), st)
+    assert.are.same({ "scale_up", 1 }, { d.action, d.workers })
+    assert.is_nil(st.ceiling)
+  end)
+
+  it("keeps scaling up after a scale-up that paid off", function()
+    local st = state()
+    local d = decide("rules", seq(4, function(i)
+      return i <= 3 and { workers = 8, docs_per_second = 8000 } or { workers = 9, docs_per_second = 8900 }
+    end), st)
+    assert.are.same({ "scale_up", 1 }, { d.action, d.workers })
+    assert.is_nil(st.ceiling)
+    assert.are.near(0.9, st.judged.efficiency, 1e-12)
+  end)
+
+  it("min_efficiency comes from state.params", function()
+    local st = state(nil, policies.params("rules", { min_efficiency = 0.95 }))
+    decide("rules", seq(4, function(i)
+      return i <= 3 and { workers = 8, docs_per_second = 8000 } or { workers = 9, docs_per_second = 8900 }
+    end), st)
+    assert.are.equal(9, st.ceiling)
+  end)
+end)
+
+describe("aimd policy", function()
+  local function rise(over)
+    return seq(6, function(i)
+      local o = { workers = 10, batch_size = 20000, latency_per_doc_ms = i == 6 and 3.5 or 2.0 }
+      for k, v in pairs(over or {}) do o[k] = v end
+      return o
+    end)
+  end
+
+  it("multiplies workers and batch size by 0.7 on a latency rise past 1.5x the baseline", function()
+    local st = state()
+    local d = decide("aimd", rise(), st)
+    assert.are.same({ action = "scale_down", workers = -3, batch_size = -6000, target_workers = 7,
+                      target_batch_size = 14000, confidence = 0.55,
+                      reason = "Latency rising: 3.50 ms/doc (baseline 2.00)" }, d)
+    assert.are.equal(2.0, st.baseline) -- a congested interval does not feed the baseline
+  end)
+
+  it("takes the decrease factor from params", function()
+    local d = decide("aimd", rise(), state(nil, policies.params("aimd", { decrease = 0.5 })))
+    assert.are.same({ 5, 10000 }, { d.target_workers, d.target_batch_size })
+  end)
+
+  it("cuts only workers on CPU pressure", function()
+    local d = decide("aimd", seq(5, { workers = 10, batch_size = 20000, system_cpu_percent = 90 }))
+    assert.are.same({ "scale_down", 7, -3, 0, "High CPU usage: 90%" },
+                    { d.action, d.target_workers, d.workers, d.batch_size, d.reason })
+    assert.is_nil(d.target_batch_size)
+  end)
+
+  it("always cuts, and never below the minimum", function()
+    local d = decide("aimd", rise({ workers = 5, batch_size = 2500 }))
+    assert.are.same({ 4, 2000 }, { d.target_workers, d.target_batch_size })
+    d = decide("aimd", rise({ workers = 4, batch_size = 2000 }))
+    assert.are.same({ "hold", 4, "Latency rising: 3.50 ms/doc (baseline 2.00); already at the minimum workers and batch size" },
+                    { d.action, d.target_workers, d.reason })
+  end)
+
+  it("keeps the latency baseline in state across calls, fed by healthy intervals", function()
+    local st = state()
+    decide("aimd", seq(1, { latency_per_doc_ms = 2.0 }), st)
+    assert.are.equal(2.0, st.baseline)
+    decide("aimd", seq(1, { latency_per_doc_ms = 2.5 }), st)
+    assert.are.near(2.1, st.baseline, 1e-12)
+    local d = decide("aimd", seq(1, { latency_per_doc_ms = 3.2 }), st) -- 3.2 > 1.5 * 2.1
+    assert.are.same({ "scale_down", 5 }, { d.action, d.target_workers })
+    assert.are.near(2.1, st.baseline, 1e-12)
+  end)
+
+  it("increases additively by params", function()
+    local d = decide("aimd", seq(5), state(nil, policies.params("aimd", { increase = 2, batch_increase = 500 })))
+    assert.are.same({ "scale_up", 2, 500 }, { d.action, d.workers, d.batch_size })
+  end)
+end)
+
+describe("gradient policy", function()
+  local function lat_jump(to, over)
+    return seq(11, function(i)
+      local o = { latency_per_doc_ms = i == 11 and to or 2.0 }
+      for k, v in pairs(over or {}) do o[k] = v end
+      return o
+    end)
+  end
+
+  it("a latency rise gives fewer workers", function()
+    -- long = 2 + (2/21) * 6 = 2.571; gradient = max(0.5, 1.5 * 2.571 / 8) = 0.5;
+    -- limit = 8 * 0.5 + 0.5 * (8 * 0.5 + sqrt(8)) = 7.41 -> 7 workers
+    local st = state()
+    local d = decide("gradient", lat_jump(8.0), st)
+    assert.are.same({ action = "scale_down", workers = -1, batch_size = 0, target_workers = 7,
+                      confidence = 0.8, reason = "Gradient 0.50 (latency 8.00 ms/doc, long-term 2.57): limit 7.4" }, d)
+    assert.are.near(4 + 0.5 * (4 + math.sqrt(8)), st.limit, 1e-12)
+    assert.are.near(2 + 2 / 21 * 6, st.long, 1e-12)
+  end)
+
+  it("a latency rise shrinks the limit even inside the targets", function()
+    local d = decide("gradient", lat_jump(8.0, { system_cpu_percent = 75 }))
+    assert.are.same({ "scale_down", 7 }, { d.action, d.target_workers })
+  end)
+
+  it("a rise within the tolerance still grows: gradient stays 1", function()
+    local d = decide("gradient", lat_jump(2.8))
+    assert.are.same({ "scale_up", 9 }, { d.action, d.target_workers })
+  end)
+
+  it("keeps the fractional limit in state: growth accumulates", function()
+    local st = state()
+    local d = decide("gradient", seq(3), st)
+    assert.are.equal(9, d.target_workers)
+    assert.are.near(8 + 0.5 * math.sqrt(8), st.limit, 1e-12)
+    d = decide("gradient", seq(4, { workers = 9 }), st)
+    local l = st.limit
+    assert.are.near(8 + 0.5 * math.sqrt(8) + 0.5 * math.sqrt(8 + 0.5 * math.sqrt(8)), l, 1e-12)
+    assert.are.same({ "scale_up", 11, 2 }, { d.action, d.target_workers, d.workers })
+  end)
+
+  it("re-anchors a limit the gate did not apply within two worker steps", function()
+    local st = state()
+    st.limit = 20
+    local d = decide("gradient", seq(3), st)
+    assert.are.equal(math.floor(10 + 0.5 * math.sqrt(10) + 0.5), d.target_workers)
+  end)
+
+  it("does not grow when source-bound, holds without latency samples", function()
+    local d = decide("gradient", seq(5, { queue_depth = 0, in_flight = 3 }))
+    assert.are.same({ "hold", 0, "Source-bound: queue empty, more workers would wait" },
+                    { d.action, d.workers, d.reason })
+    d = decide("gradient", seq(5, { latency_per_doc_ms = 0 }))
+    assert.are.same({ "hold", 0, "No latency samples yet" }, { d.action, d.workers, d.reason })
+  end)
+
+  it("takes tolerance and smoothing from params", function()
+    local st = state(nil, policies.params("gradient", { tolerance = 1.0, smoothing = 1.0 }))
+    -- gradient = 2.095 / 2.8 = 0.748; limit = 8 * 0.748 + sqrt(8) = 8.81 -> 9
+    local d = decide("gradient", lat_jump(2.8), st)
+    local long = 2 + 2 / 21 * 0.8
+    assert.are.near(8 * long / 2.8 + math.sqrt(8), st.limit, 1e-12)
+    assert.are.equal(9, d.target_workers)
+  end)
+end)
+
+describe("usl policy", function()
+  it("fits known sigma and kappa from synthetic USL points", function()
+    local ns, xs = { 2, 4, 8, 12, 16 }, {}
+    for i, n in ipairs(ns) do xs[i] = usl_x(n) end
+    local fit = usl.fit(ns, xs)
+    assert.are.near(1000, fit.lambda, 1e-6)
+    assert.are.near(0.05, fit.sigma, 1e-9)
+    assert.are.near(0.002, fit.kappa, 1e-9)
+    assert.are.near(1, fit.r2, 1e-9)
+    assert.are.equal(21, usl.optimum(fit))
+  end)
+
+  it("fits within tolerance with 1% alternating noise", function()
+    local ns, xs = { 2, 4, 6, 8, 10, 12, 16, 20 }, {}
+    for i, n in ipairs(ns) do xs[i] = usl_x(n) * (1 + 0.01 * (i % 2 == 0 and 1 or -1)) end
+    local fit = usl.fit(ns, xs)
+    assert.is_true(math.abs(fit.sigma - 0.05) < 0.02, tostring(fit.sigma))
+    assert.is_true(math.abs(fit.kappa - 0.002) < 0.0005, tostring(fit.kappa))
+    assert.is_true(fit.r2 > 0.99)
+  end)
+
+  it("never reports a negative sigma or kappa", function()
+    local ns, lin, sup = { 2, 4, 8 }, {}, {}
+    for i, n in ipairs(ns) do lin[i], sup[i] = 500 * n, 500 * n ^ 1.2 end
+    local fit = usl.fit(ns, lin)
+    assert.are.near(0, fit.sigma, 1e-12)
+    assert.are.near(0, fit.kappa, 1e-12)
+    assert.are.near(500, fit.lambda, 1e-9)
+    assert.are.equal(math.huge, usl.optimum(fit))
+    fit = usl.fit(ns, sup) -- superlinear: the free fit would need negative sigma
+    assert.is_true(fit.sigma >= 0 and fit.kappa >= 0)
+    assert.is_nil(usl.fit({ 4 }, { 100 }))
+    assert.are.equal(1, usl.optimum({ sigma = 1.2, kappa = 0.01 }))
+  end)
+
+  it("probes until 3 worker counts are measured, then goes straight to N*", function()
+    local st = state()
+    local d = decide("usl", { snap({ t = 10, workers = 4, docs_per_second = usl_x(4) }) }, st)
+    assert.are.same({ "scale_up", 1, "USL probing: 1 of 3 worker counts measured" }, { d.action, d.workers, d.reason })
+    d = decide("usl", { snap({ t = 20, workers = 6, docs_per_second = usl_x(6) }) }, st)
+    assert.are.equal("USL probing: 2 of 3 worker counts measured", d.reason)
+    d = decide("usl", { snap({ t = 30, workers = 8, docs_per_second = usl_x(8) }) }, st)
+    assert.are.same({ action = "scale_up", workers = 13, batch_size = 0, target_workers = 21,
+                      confidence = 0.7, reason = "USL fit sigma=0.05 kappa=0.002: optimum 21 workers" }, d)
+    -- Past the optimum: back down to it.
+    d = decide("usl", { snap({ t = 40, workers = 28, docs_per_second = usl_x(28) }) }, st)
+    assert.are.same({ "scale_down", -7, 21 }, { d.action, d.workers, d.target_workers })
+    assert.are.equal(0.8, d.confidence)
+    -- At the optimum: hold.
+    d = decide("usl", { snap({ t = 50, workers = 21, docs_per_second = usl_x(21) }) }, st)
+    assert.are.same({ "hold", 0, "USL fit sigma=0.05 kappa=0.002: optimum 21 workers" }, { d.action, d.workers, d.reason })
+  end)
+
+  it("inside the targets does not climb towards N*", function()
+    local st = state()
+    for i, n in ipairs({ 4, 6 }) do
+      decide("usl", { snap({ t = 10 * i, workers = n, docs_per_second = usl_x(n) }) }, st)
+    end
+    local d = decide("usl", { snap({ t = 30, workers = 8, docs_per_second = usl_x(8), system_cpu_percent = 75 }) }, st)
+    assert.are.same({ "hold", 0, "Within targets (USL fit sigma=0.05 kappa=0.002: optimum 21 workers)" },
+                    { d.action, d.workers, d.reason })
+  end)
+
+  it("steps up while no coherency cost shows (kappa ~ 0)", function()
+    local st = state()
+    local d
+    for i, n in ipairs({ 4, 5, 6 }) do
+      d = decide("usl", { snap({ t = 10 * i, workers = n, docs_per_second = 800 * n }) }, st)
+    end
+    assert.are.same({ "scale_up", 1, "USL fit sigma=0.00 kappa=0.000: no coherency limit yet, stepping up" },
+                    { d.action, d.workers, d.reason })
+  end)
+
+  it("records clean intervals only, once per snapshot, and forgets on a batch size change", function()
+    local st = state()
+    decide("usl", { snap({ t = 10, workers = 4, docs_per_second = 3000 }) }, st)
+    decide("usl", { snap({ t = 10, workers = 4, docs_per_second = 3000 }) }, st) -- same snapshot
+    assert.are.same({ [4] = 1 }, st.counts)
+    decide("usl", { snap({ t = 20, workers = 4, docs_per_second = 4000 }) }, st)
+    assert.are.same({ [4] = 3500 }, st.points)
+    decide("usl", { snap({ t = 30, workers = 5, docs_per_second = 9000, throttles = 2, throttle_rate = 0.01 }) }, st)
+    decide("usl", { snap({ t = 40, workers = 6, docs_per_second = 9000, errors = 5, error_rate = 0.001 }) }, st)
+    decide("usl", { snap({ t = 50, workers = 7, docs_per_second = 9000, queue_depth = 0, in_flight = 2 }) }, st)
+    assert.are.same({ [4] = 3500 }, st.points)
+    decide("usl", { snap({ t = 60, workers = 8, batch_size = 20000, docs_per_second = 6000 }) }, st)
+    assert.are.same({ [8] = 6000 }, st.points)
+  end)
+end)
+
+describe("asrun.policies", function()
+  it("gets each built-in policy by name, rules by default", function()
+    for _, name in ipairs({ "rules", "aimd", "gradient", "usl" }) do
+      local p = policies.get(name)
+      assert.are.equal(name, p.name)
+      assert.is_function(p.decide)
+      assert.is_table(p.defaults)
+    end
+    assert.are.equal(policies.get("rules"), policies.get())
+    assert.are.same({ "rules", "aimd", "gradient", "usl" }, policies.names)
+  end)
+
+  it("names the known policies for an unknown one", function()
+    assert.are.equal("unknown scaling policy 'fastest' (known: rules, aimd, gradient, usl)",
+                     errmsg(policies.get, "fastest"))
+    assert.are.equal("unknown scaling policy of type number (known: rules, aimd, gradient, usl)",
+                     errmsg(policies.get, 3))
+  end)
+
+  it("accepts a strategy's own policy table with a decide function", function()
+    local mine = { decide = function() end }
+    assert.are.equal(mine, policies.get(mine))
+    assert.are.equal("a scaling policy table needs a decide(snapshot, history, state) function",
+                     errmsg(policies.get, { name = "x" }))
+  end)
+
+  it("params merges overrides into the defaults and checks keys and types", function()
+    local p = policies.params("aimd", { decrease = 0.5 })
+    assert.are.same({ increase = 1, batch_increase = 1000, decrease = 0.5, latency_tolerance = 1.5,
+                      alpha = 0.2 }, p)
+    assert.are.equal(0.7, policies.get("aimd").defaults.decrease) -- defaults untouched
+    assert.are.same(policies.get("usl").defaults, policies.params("usl"))
+    assert.are.equal("unknown parameter 'decay' for scaling policy 'aimd' (known: alpha, batch_increase, "
+                     .. "decrease, increase, latency_tolerance)", errmsg(policies.params, "aimd", { decay = 1 }))
+    assert.are.equal("parameter 'tolerance' of scaling policy 'gradient' must be a number, got string",
+                     errmsg(policies.params, "gradient", { tolerance = "2" }))
+    assert.are.equal("scaling params must be a table, got string", errmsg(policies.params, "usl", "x"))
+    assert.are.same({ anything = 1 }, policies.params({ decide = print }, { anything = 1 }))
+  end)
+end)
+
+describe("strategies/custom_policy.lua", function()
+  local root = os.getenv("ASRUN_ROOT") or "."
+  local strategy = dofile(root .. "/strategies/custom_policy.lua")
+  local decide = policies.get(strategy.scaling.policy).decide
+
+  it("brings its own policy and the balanced profile", function()
+    assert.are.equal("balanced", strategy.scaling.profile)
+    assert.are.equal("keep_queue_fed", strategy.scaling.policy.name)
+  end)
+
+  it("adds a worker on a queue backlog below the CPU target, drops one on an empty queue", function()
+    local st = state()
+    local d = decide(snap({ queue_depth = 12 }), nil, st)
+    assert.are.same({ action = "scale_up", workers = 1, batch_size = 0, confidence = 0.6,
+                      reason = "Queue backlog 12 of 16 at 35% CPU: adding a worker" }, d)
+    d = decide(snap({ queue_depth = 12, system_cpu_percent = 72 }), nil, st)
+    assert.are.same({ "hold", "Queue at 12 of 16" }, { d.action, d.reason })
+    d = decide(snap({ queue_depth = 0, in_flight = 3 }), nil, st)
+    assert.are.same({ "scale_down", -1, "Queue empty, 3 of 8 workers busy: the source is the limit" },
+                    { d.action, d.workers, d.reason })
+  end)
+
+  it("drops a worker when p95 doubles against its baseline", function()
+    local st = state()
+    decide(snap({ latency_p95_ms = 30 }), nil, st)
+    assert.are.equal(30, st.p95_baseline)
+    local d = decide(snap({ latency_p95_ms = 61 }), nil, st)
+    assert.are.same({ action = "scale_down", workers = -1, batch_size = 0, confidence = 0.7,
+                      reason = "Latency p95 doubled: 61 ms (baseline 30 ms)" }, d)
+    assert.are.equal(30, st.p95_baseline)
+  end)
+
+  it("runs under the host", function()
+    local bin = os.getenv("ASRUN_BIN") or "build/asrun"
+    local f = assert(io.popen(bin .. " " .. root .. "/strategies/custom_policy.lua --target null: --total 2000 2>&1"))
+    local out = f:read("a")
+    local ok = f:close()
+    assert.is_true(ok, out)
+    assert.matches("Wrote 2,000 documents to null:", out, 1, true)
+  end)
+end)
