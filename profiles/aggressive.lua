@@ -26,8 +26,9 @@ return {
   -- timing (seconds)
   check_interval = 5.0,
   cooldown = 15,               -- between applied changes
-  -- how fast: the largest step one decision applies, and how many checks in a row must agree
-  worker_step = 4,
-  batch_step = 5000,
+  -- how fast: the policies' usual step (the safety gate allows at most twice it per change),
+  -- and how many checks in a row must agree before a change
+  worker_step = 2,
+  batch_step = 2500,
   stability_intervals = 1,
 }

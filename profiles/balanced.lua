@@ -26,8 +26,9 @@ return {
   -- timing (seconds)
   check_interval = 10.0,
   cooldown = 30,               -- between applied changes
-  -- how fast: the largest step one decision applies, and how many checks in a row must agree
-  worker_step = 2,
-  batch_step = 2000,
+  -- how fast: the policies' usual step (the safety gate allows at most twice it per change),
+  -- and how many checks in a row must agree before a change
+  worker_step = 1,
+  batch_step = 1000,
   stability_intervals = 2,
 }

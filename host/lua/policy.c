@@ -135,7 +135,11 @@ static int load(asr_policy_t *p, const char *name, asr_strategy_t *st, asr_err_t
   snprintf(p->name, sizeof p->name, "%s", name ? name : "(strategy's scaling.policy)");
   load_ctx_t c = {p, name, st, err};
   int rc = asr_vm_protect(p->L, load_protected, &c, err);
-  if (rc == ASR_ESCRIPT) err->code = rc = ASR_EINVAL; /* a policy that cannot load is configuration */
+  if (rc == ASR_ESCRIPT) {
+    err->code = rc = ASR_EINVAL; /* a policy that cannot load is configuration: no traceback */
+    char *tb = strstr(err->msg, "\nstack traceback:");
+    if (tb) *tb = '\0';
+  }
   return rc;
 }
 

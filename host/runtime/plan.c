@@ -13,9 +13,13 @@ void asr_plan_print(FILE *out, const asr_config_t *cfg, const asr_strategy_t *st
   fprintf(out, "  workers:    %u\n", cfg->workers);
   fprintf(out, "  batch size: %u\n", cfg->batch_size);
   if (cfg->queue_capacity) fprintf(out, "  queue:      %u batches\n", cfg->queue_capacity);
-  /* The scaler itself is a later component: say plainly that the request is only recorded. */
-  fprintf(out, "  scaling:    profile %s, auto-scaling %s\n", cfg->profile,
-          cfg->auto_scaling ? "requested (recorded; no scaler in this build: fixed settings)"
-                            : "off (fixed settings)");
+  const asr_scaling_settings_t *sc = &cfg->scaling;
+  if (cfg->auto_scaling)
+    fprintf(out, "  scaling:    auto-scaling on: profile %s, policy %s; workers %u..%u, batch size "
+            "%u..%u; check every %g s, cooldown %g s\n", cfg->profile,
+            cfg->policy ? cfg->policy : "(strategy's own)", sc->min_workers, sc->max_workers,
+            sc->min_batch_size, sc->max_batch_size, sc->check_interval, sc->cooldown);
+  else
+    fprintf(out, "  scaling:    off (fixed settings; --auto-scaling or --profile turns it on)\n");
   fflush(out);
 }

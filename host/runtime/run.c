@@ -1,9 +1,12 @@
 #include "runtime/run.h"
 
+#include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "lua/hooks.h"
@@ -206,6 +209,18 @@ static int open_scaler(run_t *r, asr_err_t *err) {
   return asr_controller_open(s, &ps, &act, &r->scaler, err);
 }
 
+/* --summary-json's directory must exist and be writable before anything runs. */
+static int check_writable(const char *path, asr_err_t *err) {
+  const char *slash = strrchr(path, '/');
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+           slash ? path : ".");
+  if (access(dir, W_OK) != 0)
+    return asr_err_set(err, ASR_EINVAL, "--summary-json: cannot write to directory %s: %s", dir,
+                       strerror(errno));
+  return 0;
+}
+
 /* ---- setup ---- */
 
 static int open_run(run_t *r, asr_err_t *err) {
@@ -229,6 +244,7 @@ static int open_run(run_t *r, asr_err_t *err) {
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
   if (r->strategy && r->strategy->has_transform)
     asr_lua_transform_factory(&r->transform, r->strategy->path);
+  if (r->cfg.summary_json && (rc = check_writable(r->cfg.summary_json, err))) return rc;
   return open_scaler(r, err);
 }
 
@@ -320,10 +336,52 @@ static void print_summary(const asr_run_summary_t *s) {
   fflush(stdout);
 }
 
+/* The brief's completion lines, then the performance summary. */
+static void log_completion(run_t *r, const asr_run_summary_t *sum) {
+  asr_log_info("run.workers_done", "✅ Write workers completed");
+  if (!sum->scaling) return;
+  char b0[32], b1[32];
+  asr_log_thousands(sum->start_batch_size, b0, sizeof b0);
+  asr_log_thousands(sum->batch_size, b1, sizeof b1);
+  char fields[256];
+  snprintf(fields, sizeof fields, "\"decisions\":%llu,\"applied\":%llu,\"workers\":%u,"
+           "\"batch_size\":%u", (unsigned long long)sum->scaling->decisions,
+           (unsigned long long)sum->scaling->applied, sum->workers, sum->batch_size);
+  asr_log_fields(ASR_LOG_INFO, "scaling.done", fields,
+                 "🏁 Auto-scaling completed: %llu decisions, %llu changes applied; workers %u → %u, "
+                 "batch size %s → %s", (unsigned long long)sum->scaling->decisions,
+                 (unsigned long long)sum->scaling->applied, sum->start_workers, sum->workers, b0,
+                 b1);
+}
+
+static void print_performance(const asr_run_summary_t *s) {
+  const asr_metrics_totals_t *m = s->metrics;
+  char peak[32];
+  asr_log_thousands(llround(m->peak_docs_per_second), peak, sizeof peak);
+  printf("Performance: peak %s docs/s; CPU avg %.0f%% (peak %.0f%%), machine avg %.0f%%; "
+         "memory peak %.1f MB (%.1f%%)", peak, m->avg_cpu_percent, m->peak_cpu_percent,
+         m->avg_system_cpu_percent, (double)m->peak_rss_bytes / 1048576.0, m->peak_memory_percent);
+  if (m->latency_p50_ms > 0)
+    printf("; write latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms", m->latency_p50_ms,
+           m->latency_p95_ms, m->latency_p99_ms);
+  printf("\n");
+  if (s->scaling)
+    printf("Auto-scaling (%s, policy %s): %llu decisions, %llu applied; workers %u → %u, batch "
+           "size %u → %u\n", s->profile, s->scaling->policy,
+           (unsigned long long)s->scaling->decisions, (unsigned long long)s->scaling->applied,
+           s->start_workers, s->workers, s->start_batch_size, s->batch_size);
+}
+
 static int finish_run(run_t *r, int rc, asr_err_t *err) {
   asr_pipeline_stats_t st;
   asr_pipeline_stats(r->pipeline, &st);
   double secs = seconds_since(r->started_ns);
+  asr_metrics_snapshot_t last;
+  sample(r, &last); /* the tail since the last check counts too */
+  asr_metrics_totals_t totals;
+  asr_metrics_totals(r->metrics, &totals);
+  asr_scaling_report_t report;
+  if (r->scaler) asr_controller_report(r->scaler, &report);
   asr_run_summary_t sum = {
       .status = rc == 0 ? "ok" : rc == ASR_ECANCELED ? "interrupted" : "failed",
       .error = rc ? err->msg : NULL,
@@ -332,21 +390,27 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .docs_written = st.docs_out,
       .docs_dropped = st.docs_dropped,
       .batches = st.batches_done,
+      .bytes_written = st.bytes_out,
       .duration_s = secs,
-      .docs_per_second = secs > 0 ? (double)st.docs_out / secs : 0,
       .workers = st.workers_target,
       .batch_size = st.batch_size,
+      .start_workers = r->start_workers,
+      .start_batch_size = r->start_batch_size,
+      .metrics = &totals,
+      .auto_scaling = r->cfg.auto_scaling,
+      .profile = r->cfg.profile,
+      .scaling = r->scaler ? &report : NULL,
   };
-  int is_mongo = strcmp(r->sink->vt->scheme, "mongodb") == 0;
-  if (is_mongo) {
-    asr_sink_db_stats_t db;
-    asr_sink_mongo_stats(r->sink, &db);
+  asr_sink_db_stats_t db;
+  if (asr_sink_stats(r->sink, &db)) {
     sum.docs_written = db.docs_written;
     sum.duplicates = db.duplicates;
     sum.failed = db.failed;
     sum.throttles = db.throttles;
     sum.retries = db.retries;
   }
+  sum.docs_per_second = secs > 0 ? (double)sum.docs_written / secs : 0;
+  int is_mongo = strcmp(r->sink->vt->scheme, "mongodb") == 0;
   if (is_mongo && rc == 0 && sum.failed) {
     asr_mongo_samples_t samples;
     asr_sink_mongo_samples(r->sink, &samples);
@@ -356,14 +420,26 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
     sum.status = "failed";
     sum.error = err->msg;
   }
+  log_completion(r, &sum);
   asr_err_t hook_err;
   asr_err_clear(&hook_err);
   int hrc = asr_hooks_on_finish(r->strategy, &sum, &hook_err);
-  if (r->cli->verbosity >= 0) print_summary(&sum);
+  if (r->cli->verbosity >= 0) {
+    print_summary(&sum);
+    print_performance(&sum);
+    fflush(stdout);
+  }
   if (r->cli->log_format == ASR_LOG_JSON)
     asr_log_info("run.done", "status %s: %llu documents written to %s in %.3f s (%.0f docs/s), "
                  "%llu dropped", sum.status, (unsigned long long)sum.docs_written, sum.output,
                  sum.duration_s, sum.docs_per_second, (unsigned long long)sum.docs_dropped);
+  asr_err_t json_err;
+  asr_err_clear(&json_err);
+  int jrc = r->cfg.summary_json ? asr_summary_write(&sum, r->cfg.summary_json, &json_err) : 0;
+  if (jrc && rc == 0) {
+    *err = json_err;
+    rc = jrc;
+  }
   if (hrc && rc == 0) {
     *err = hook_err;
     rc = hrc;

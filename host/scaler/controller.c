@@ -28,8 +28,10 @@ static asr_gate_config_t gate_config(const asr_scaling_settings_t *s) {
       .max_batch_size = s->max_batch_size,
       .cooldown_s = s->cooldown,
       .stability_intervals = s->stability_intervals,
-      .max_worker_step = s->worker_step,
-      .max_batch_step = s->batch_step,
+      /* policies step by worker_step / batch_step; a stronger move (memory: two batch
+       * steps, the brief's -2000) may take twice that, never more */
+      .max_worker_step = 2 * s->worker_step,
+      .max_batch_step = 2 * s->batch_step,
       .memory_emergency_percent = s->memory_scale_up_threshold,
       .target_error_rate = s->target_error_rate,
   };
@@ -127,7 +129,7 @@ static void log_decision(const asr_decision_t *d, const asr_metrics_snapshot_t *
   if (json) json[strlen(json) - 1] = '\0'; /* the members without braces */
   const char *fields = json ? json + 1 : NULL;
   char gate_line[320] = "";
-  if (g->note[0]) snprintf(gate_line, sizeof gate_line, "\n   Safety gate: %s", g->note);
+  if (g->note[0] && strcmp(g->note, "hold") != 0) snprintf(gate_line, sizeof gate_line, "\n   Safety gate: %s", g->note);
   if (d->action == ASR_SCALE_HOLD && !g->apply)
     asr_log_fields(ASR_LOG_INFO, "scaling.decision", fields,
                    "🔄 Auto-scaling decision: hold - %s (current: %s docs/s)%s",

@@ -54,7 +54,7 @@ void asr_scaling_defaults(asr_scaling_settings_t *s) {
       .memory_scale_up_threshold = 85.0, .memory_scale_down_threshold = 60.0,
       .min_workers = 4, .max_workers = 30, .min_batch_size = 2000, .max_batch_size = 75000,
       .check_interval = 10.0, .cooldown = 30.0,
-      .worker_step = 2, .batch_step = 2000, .stability_intervals = 2, .history = 20,
+      .worker_step = 1, .batch_step = 1000, .stability_intervals = 2, .history = 20,
   };
 }
 

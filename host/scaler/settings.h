@@ -18,7 +18,7 @@ typedef struct asr_scaling_settings {
   double memory_scale_up_threshold, memory_scale_down_threshold;
   uint32_t min_workers, max_workers, min_batch_size, max_batch_size;
   double check_interval, cooldown;                              /* seconds */
-  uint32_t worker_step, batch_step;      /* largest change one decision may apply */
+  uint32_t worker_step, batch_step;      /* a policy's usual step; the gate allows 2x */
   uint32_t stability_intervals;          /* same direction this many checks in a row */
   uint32_t history;                      /* snapshots kept for policies */
 } asr_scaling_settings_t;

@@ -41,4 +41,8 @@ local asrun = {
   core = core,
 }
 
+-- the auto-scaler's policies (asrun.policies.get("usl")) and their statistics helpers
+asrun.policies = require("asrun.policies")
+asrun.stats = require("asrun.stats")
+
 return asrun

@@ -237,9 +237,9 @@ describe("rules policy", function()
     assert.are.equal("hold", d.action) -- at min_workers
   end)
 
-  it("holds when the database pool is saturated", function()
-    local d = decide("rules", seq(5, { pool_in_use = 97, pool_utilization = 0.97 }))
-    assert.are.same({ "hold", 0, 0, "Database pool saturated: 97/100 connections in use" },
+  it("holds when the database pool is saturated below the worker count", function()
+    local d = decide("rules", seq(5, { workers = 8, pool_in_use = 6, pool_size = 6, pool_utilization = 1 }))
+    assert.are.same({ "hold", 0, 0, "Database pool saturated: 6/6 connections in use" },
                     { d.action, d.workers, d.batch_size, d.reason })
   end)
 

@@ -6,8 +6,11 @@
 --   2. database latency per document rising over its EWMA baseline -> smaller batches
 --   3. source-bound (queue empty, workers idle) -> drop a worker if half of them idle, else hold
 --   4. CPU or memory at/above target -> hold ("Within targets")
---   5. database pool saturated, or the last scale-up added too little throughput
---      (diminishing returns, remembered in state for plateau_hold intervals) -> hold
+--   5. database pool saturated with fewer connections than workers (more workers would only
+--      wait for a connection), or the last scale-up added too little throughput
+--      (diminishing returns, remembered in state for plateau_hold intervals) -> hold.
+--      A pool as large as the worker count being fully used is normal (asrun's pool grows
+--      with the workers): it means the workers are busy writing, not that more would wait.
 --   6. otherwise room below the targets -> one worker step up, and a batch step up while
 --      latency per document is flat or falling and memory is below target.
 -- The docs/s target is a floor to reach, not a cap: it only adds to the confidence.
@@ -153,7 +156,7 @@ function rules.decide(s, history, state)
                           "Within targets")
   end
 
-  if (s.pool_size or 0) > 0 and (s.pool_utilization or 0) >= p.pool_saturation then
+  if (s.pool_size or 0) > 0 and s.pool_size < w and (s.pool_utilization or 0) >= p.pool_saturation then
     return stats.decision(s, c, "hold", 0, 0, confidence(0.5, 0),
       string.format("Database pool saturated: %d/%d connections in use", s.pool_in_use or 0, s.pool_size))
   end
