@@ -1,0 +1,256 @@
+/* The controller: a policy proposes, the safety gate disposes, the run never stops for the
+ * scaler. Policies here are small Lua files written to the test's temp directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "lua/policy.h"
+#include "scaler/controller.h"
+#include "scaler/settings.h"
+
+typedef struct fake_run {
+  uint32_t workers, batch_size;
+  int set_workers_calls, set_batch_calls;
+} fake_run_t;
+
+static int fake_set_workers(void *ud, uint32_t n) {
+  fake_run_t *f = ud;
+  f->workers = n;
+  f->set_workers_calls++;
+  return 0;
+}
+
+static int fake_set_batch(void *ud, uint32_t n) {
+  fake_run_t *f = ud;
+  f->batch_size = n;
+  f->set_batch_calls++;
+  return 0;
+}
+
+static uint32_t fake_queue(void *ud) { return ((fake_run_t *)ud)->workers * 2; }
+
+static const char *policy_file(const char *name, const char *body) {
+  static char path[512];
+  mkdir(ASR_TEST_TMP, 0755);
+  snprintf(path, sizeof path, "%s/%s.lua", ASR_TEST_TMP, name);
+  FILE *f = fopen(path, "w");
+  fprintf(f, "return { decide = function(s, history, state)\n%s\nend }\n", body);
+  fclose(f);
+  return path;
+}
+
+static asr_scaling_settings_t settings(void) {
+  asr_scaling_settings_t s;
+  asr_scaling_defaults(&s); /* balanced: workers 4..30, batch 2000..75000, stability 2 */
+  s.cooldown = 0;
+  return s;
+}
+
+/* A quiet interval at the fake run's settings. */
+static asr_metrics_snapshot_t snap_at(const fake_run_t *f, double t) {
+  return (asr_metrics_snapshot_t){.t = t, .interval = 1, .workers = f->workers,
+                                  .batch_size = f->batch_size, .docs_per_second = 5000,
+                                  .cpu_percent = 20, .system_cpu_percent = 25, .cpu_count = 2,
+                                  .memory_percent = 10, .queue_depth = 4, .queue_capacity = 16,
+                                  .in_flight = f->workers};
+}
+
+typedef struct fixture {
+  asr_scaling_settings_t s;
+  fake_run_t run;
+  asr_controller_t *c;
+} fixture_t;
+
+static void open_with(fixture_t *fx, const char *policy) {
+  fx->s = settings();
+  fx->run = (fake_run_t){8, 4000, 0, 0};
+  asr_policy_spec_t ps = {.name = policy, .settings = &fx->s, .budget = 200000};
+  asr_controller_actions_t act = {&fx->run, fake_set_workers, fake_set_batch, fake_queue};
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_controller_open(&fx->s, &ps, &act, &fx->c, &err), 0);
+}
+
+static void check(fixture_t *fx, double t) {
+  asr_metrics_snapshot_t s = snap_at(&fx->run, t);
+  asr_controller_check(fx->c, &s);
+}
+
+static asr_scaling_report_t report(const fixture_t *fx) {
+  asr_scaling_report_t r;
+  asr_controller_report(fx->c, &r);
+  return r;
+}
+
+/* A proposal is applied once the gate's stability check passes. */
+static void test_applies_after_stability(void **state) {
+  fixture_t fx;
+  open_with(&fx, policy_file("up", "return { action = 'scale_up', workers = 1, batch_size = 1000,"
+                                   " confidence = 0.6, reason = 'room' }"));
+  check(&fx, 1);
+  assert_int_equal(fx.run.set_workers_calls, 0); /* stability: 1/2 */
+  check(&fx, 2);
+  assert_int_equal(fx.run.workers, 9);
+  assert_int_equal(fx.run.batch_size, 5000);
+  asr_scaling_report_t r = report(&fx);
+  assert_int_equal(r.decisions, 2);
+  assert_int_equal(r.applied, 1);
+  assert_int_equal(r.nrecords, 2);
+  assert_string_equal(r.records[0].note, "stability: 1/2 scale_up");
+  assert_int_equal(r.records[1].applied, 1);
+  assert_int_equal(r.records[1].workers_from, 8);
+  assert_int_equal(r.records[1].workers_to, 9);
+  assert_string_equal(r.records[1].reason, "room");
+  asr_controller_close(fx.c);
+}
+
+/* Garbage answers and errors: warning, hold, and after three in a row the rules policy. */
+static void expect_fallback(const char *name, const char *body, const char *why) {
+  fixture_t fx;
+  open_with(&fx, policy_file(name, body));
+  for (int i = 1; i <= 3; i++) check(&fx, i);
+  asr_scaling_report_t r = report(&fx);
+  assert_int_equal(r.policy_failures, 3);
+  assert_int_equal(r.fallbacks, 1);
+  assert_string_equal(r.policy, "rules");
+  assert_int_equal(fx.run.set_workers_calls, 0); /* the failures held */
+  assert_int_equal(r.records[0].policy_failed, 1);
+  assert_non_null(strstr(r.records[0].note, why));
+  check(&fx, 4); /* rules decides from here on */
+  r = report(&fx);
+  assert_int_equal(r.records[3].policy_failed, 0);
+  assert_true(r.records[3].reason[0] != '\0');
+  asr_controller_close(fx.c);
+}
+
+static void test_policy_that_raises(void **state) {
+  expect_fallback("raises", "error('boom')", "boom");
+}
+
+static void test_policy_that_loops_forever(void **state) {
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  expect_fallback("loops", "while true do end", "instruction budget exceeded");
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  /* 200,000 instructions a call: stopped long before anything like a check interval */
+  assert_true(t1.tv_sec - t0.tv_sec < 10);
+}
+
+static void test_policy_that_returns_a_string(void **state) {
+  expect_fallback("string", "return 'scale_up'", "decide returned string, not a decision table");
+}
+
+static void test_policy_with_a_bad_action(void **state) {
+  expect_fallback("action", "return { action = 'grow' }",
+                  "'action' must be \"scale_up\", \"scale_down\" or \"hold\", got \"grow\"");
+}
+
+static void test_policy_with_nan(void **state) {
+  expect_fallback("nan", "return { action = 'scale_up', workers = 0/0 }",
+                  "'workers' must be a finite number");
+}
+
+/* workers = 10^9: the gate clamps to the step cap and max_workers, never wraps. */
+static void test_absurd_targets_are_clamped(void **state) {
+  fixture_t fx;
+  open_with(&fx, policy_file("huge", "return { action = 'scale_up', target_workers = 1e9, "
+                                     "workers = 1e9, batch_size = 1e9 }"));
+  for (int i = 1; i <= 100; i++) check(&fx, i); /* 2 checks a change (stability) */
+  assert_int_equal(fx.run.workers, fx.s.max_workers);       /* 30 */
+  assert_int_equal(fx.run.batch_size, fx.s.max_batch_size); /* 75,000 */
+  asr_scaling_report_t r = report(&fx);
+  for (size_t i = 0; i < r.nrecords; i++) /* never more than twice the step per change */
+    assert_true(r.records[i].workers_to - r.records[i].workers_from <= 2 * fx.s.worker_step &&
+                r.records[i].batch_to - r.records[i].batch_from <= 2 * fx.s.batch_step);
+  asr_controller_close(fx.c);
+}
+
+/* Memory over its threshold: the gate scales down at once, whatever the policy says. */
+static void test_memory_emergency_overrides_the_policy(void **state) {
+  fixture_t fx;
+  open_with(&fx, policy_file("greedy", "return { action = 'scale_up', workers = 1 }"));
+  asr_metrics_snapshot_t s = snap_at(&fx.run, 1);
+  s.memory_percent = 93; /* above memory_scale_up_threshold 85 */
+  asr_controller_check(fx.c, &s);
+  assert_true(fx.run.workers < 8);
+  assert_true(fx.run.batch_size < 4000);
+  asr_scaling_report_t r = report(&fx);
+  assert_int_equal(r.records[0].emergency, 1);
+  asr_controller_close(fx.c);
+}
+
+/* The cooldown spaces applied changes. */
+static void test_cooldown(void **state) {
+  fixture_t fx;
+  open_with(&fx, policy_file("up2", "return { action = 'scale_up', workers = 1 }"));
+  fx.s.cooldown = 10; /* the gate copied its config at open: reopen with it */
+  asr_controller_close(fx.c);
+  fx.run = (fake_run_t){8, 4000, 0, 0};
+  asr_policy_spec_t ps = {.name = policy_file("up2", "return { action = 'scale_up', workers = 1 }"),
+                          .settings = &fx.s};
+  asr_controller_actions_t act = {&fx.run, fake_set_workers, fake_set_batch, fake_queue};
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_controller_open(&fx.s, &ps, &act, &fx.c, &err), 0);
+  for (int t = 1; t <= 12; t++) check(&fx, t);
+  /* applied at t=2 (stability), then not before t=12 */
+  assert_int_equal(fx.run.set_workers_calls, 2);
+  assert_int_equal(fx.run.workers, 10);
+  asr_scaling_report_t r = report(&fx);
+  assert_string_equal(r.records[5].note, "cooldown: 6 s left");
+  asr_controller_close(fx.c);
+}
+
+/* What a policy sees: every snapshot field, the history ring, state kept between calls. */
+static void test_what_the_policy_sees(void **state) {
+  fixture_t fx;
+  open_with(&fx, policy_file("probe",
+      "local n = 0 for _ in pairs(s) do n = n + 1 end\n"
+      "state.calls = (state.calls or 0) + 1\n"
+      "return { action = 'hold', reason = string.format('%d %d %d %s %d %d %g', n, #history,\n"
+      "  state.config.max_workers, state.config.profile, state.calls, s.workers,\n"
+      "  history[1].t) }"));
+  for (int i = 1; i <= 25; i++) check(&fx, i);
+  asr_scaling_report_t r = report(&fx);
+  /* 35 snapshot fields; history capped at 20 (the oldest now t=6) */
+  assert_string_equal(r.records[0].reason, "35 1 30 balanced 1 8 1");
+  assert_string_equal(r.records[24].reason, "35 20 30 balanced 25 8 6");
+  asr_controller_close(fx.c);
+}
+
+static void test_unknown_policy_is_a_configuration_error(void **state) {
+  asr_scaling_settings_t s = settings();
+  fake_run_t run = {8, 4000, 0, 0};
+  asr_policy_spec_t ps = {.name = "nosuch", .settings = &s};
+  asr_controller_actions_t act = {&run, fake_set_workers, fake_set_batch, fake_queue};
+  asr_controller_t *c = NULL;
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_controller_open(&s, &ps, &act, &c, &err), ASR_EINVAL);
+  assert_null(c);
+  assert_non_null(strstr(err.msg, "unknown scaling policy 'nosuch' (known: rules, aimd, gradient, usl)"));
+  assert_null(strstr(err.msg, "stack traceback"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_applies_after_stability),
+      cmocka_unit_test(test_policy_that_raises),
+      cmocka_unit_test(test_policy_that_loops_forever),
+      cmocka_unit_test(test_policy_that_returns_a_string),
+      cmocka_unit_test(test_policy_with_a_bad_action),
+      cmocka_unit_test(test_policy_with_nan),
+      cmocka_unit_test(test_absurd_targets_are_clamped),
+      cmocka_unit_test(test_memory_emergency_overrides_the_policy),
+      cmocka_unit_test(test_cooldown),
+      cmocka_unit_test(test_unknown_policy_is_a_configuration_error),
+      cmocka_unit_test(test_what_the_policy_sees),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
