@@ -204,6 +204,12 @@ static int open_scaler(run_t *r, asr_err_t *err) {
       .name = r->cfg.policy,
       .settings = s,
   };
+  if (r->cfg.dry_run) { /* check the policy loads; nothing will run */
+    asr_policy_t *p = NULL;
+    int rc = asr_policy_open(&ps, &p, err);
+    asr_policy_close(p);
+    return rc;
+  }
   asr_controller_actions_t act = {r, scaler_set_workers, scaler_set_batch_size,
                                   scaler_queue_capacity};
   return asr_controller_open(s, &ps, &act, &r->scaler, err);
