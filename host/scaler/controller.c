@@ -37,18 +37,34 @@ static asr_gate_config_t gate_config(const asr_scaling_settings_t *s) {
   };
 }
 
+/* The members of o without the braces, for asr_log_fields (malloc'd; NULL when out of
+ * memory); deletes o. cJSON escapes the strings: profile and policy may be file paths. */
+static char *json_members(cJSON *o) {
+  char *json = o ? cJSON_PrintUnformatted(o) : NULL;
+  cJSON_Delete(o);
+  if (!json) return NULL;
+  size_t n = strlen(json);
+  memmove(json, json + 1, n - 2);
+  json[n - 2] = '\0';
+  return json;
+}
+
 static void log_initialized(const asr_controller_t *c) {
   const asr_scaling_settings_t *s = c->settings;
   char minb[32], maxb[32], docs[32];
   asr_log_thousands(s->min_batch_size, minb, sizeof minb);
   asr_log_thousands(s->max_batch_size, maxb, sizeof maxb);
   asr_log_thousands((long long)s->target_docs_per_second, docs, sizeof docs);
-  char fields[512];
-  snprintf(fields, sizeof fields, "\"profile\":\"%s\",\"policy\":\"%s\",\"min_workers\":%u,"
-           "\"max_workers\":%u,\"min_batch_size\":%u,\"max_batch_size\":%u,"
-           "\"check_interval\":%g,\"cooldown\":%g", s->profile, asr_policy_name(c->policy),
-           s->min_workers, s->max_workers, s->min_batch_size, s->max_batch_size,
-           s->check_interval, s->cooldown);
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "profile", s->profile);
+  cJSON_AddStringToObject(f, "policy", asr_policy_name(c->policy));
+  cJSON_AddNumberToObject(f, "min_workers", s->min_workers);
+  cJSON_AddNumberToObject(f, "max_workers", s->max_workers);
+  cJSON_AddNumberToObject(f, "min_batch_size", s->min_batch_size);
+  cJSON_AddNumberToObject(f, "max_batch_size", s->max_batch_size);
+  cJSON_AddNumberToObject(f, "check_interval", s->check_interval);
+  cJSON_AddNumberToObject(f, "cooldown", s->cooldown);
+  char *fields = json_members(f);
   asr_log_fields(ASR_LOG_INFO, "scaling.init", fields,
                  "🚀 Auto-scaling initialized with profile: %s\n"
                  "   Policy: %s; targets %s docs/s, %g%% CPU, %g%% memory; workers %u..%u, "
@@ -56,6 +72,7 @@ static void log_initialized(const asr_controller_t *c) {
                  s->profile, asr_policy_name(c->policy), docs, s->target_cpu_usage,
                  s->target_memory_usage, s->min_workers, s->max_workers, minb, maxb,
                  s->check_interval, s->cooldown);
+  free(fields);
 }
 
 int asr_controller_open(const asr_scaling_settings_t *settings, const asr_policy_spec_t *policy,
@@ -124,10 +141,7 @@ static void log_decision(const asr_decision_t *d, const asr_metrics_snapshot_t *
   cJSON_AddBoolToObject(f, "applied", g->apply);
   cJSON_AddBoolToObject(f, "emergency", g->emergency);
   cJSON_AddStringToObject(f, "gate", g->note);
-  char *json = cJSON_PrintUnformatted(f);
-  cJSON_Delete(f);
-  if (json) json[strlen(json) - 1] = '\0'; /* the members without braces */
-  const char *fields = json ? json + 1 : NULL;
+  char *fields = json_members(f);
   char gate_line[320] = "";
   if (g->note[0] && strcmp(g->note, "hold") != 0) snprintf(gate_line, sizeof gate_line, "\n   Safety gate: %s", g->note);
   if (d->action == ASR_SCALE_HOLD && !g->apply)
@@ -142,7 +156,7 @@ static void log_decision(const asr_decision_t *d, const asr_metrics_snapshot_t *
                    "   Batch size adjustment: %lld%s",
                    action, d->reason[0] ? d->reason : "(no reason given)", rate, d->confidence,
                    (long long)dw, (long long)db, gate_line);
-  free(json);
+  free(fields);
 }
 
 static void log_applied(uint32_t w0, uint32_t w1, uint32_t b0, uint32_t b1, uint32_t queue) {
