@@ -197,8 +197,14 @@ static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi) { return v < lo 
 static int open_scaler(run_t *r, asr_err_t *err) {
   if (!r->cfg.auto_scaling) return 0;
   const asr_scaling_settings_t *s = &r->cfg.scaling;
-  r->cfg.workers = clamp_u32(r->cfg.workers, s->min_workers, s->max_workers);
-  r->cfg.batch_size = clamp_u32(r->cfg.batch_size, s->min_batch_size, s->max_batch_size);
+  uint32_t w = clamp_u32(r->cfg.workers, s->min_workers, s->max_workers);
+  uint32_t b = clamp_u32(r->cfg.batch_size, s->min_batch_size, s->max_batch_size);
+  if (w != r->cfg.workers || b != r->cfg.batch_size)
+    asr_log_info("scaling.start", "Auto-scaling starts inside its limits: workers %u → %u "
+                 "(%u..%u), batch size %u → %u (%u..%u)", r->cfg.workers, w, s->min_workers,
+                 s->max_workers, r->cfg.batch_size, b, s->min_batch_size, s->max_batch_size);
+  r->cfg.workers = w;
+  r->cfg.batch_size = b;
   asr_policy_spec_t ps = {
       .strategy = r->strategy,
       .name = r->cfg.policy,

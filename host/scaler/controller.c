@@ -103,8 +103,11 @@ int asr_controller_open(const asr_scaling_settings_t *settings, const asr_policy
 static void policy_failed(asr_controller_t *c, const asr_err_t *perr) {
   c->policy_failures++;
   c->failures_in_a_row++;
-  asr_log_warn("scaling.policy_failed", "Auto-scaling policy %s failed (%s); keeping the current "
-               "settings", asr_policy_name(c->policy), perr->msg);
+  /* one line: the message without the Lua traceback (the summary's note keeps it whole) */
+  const char *tb = strstr(perr->msg, "\nstack traceback:");
+  int len = tb ? (int)(tb - perr->msg) : (int)strlen(perr->msg);
+  asr_log_warn("scaling.policy_failed", "Auto-scaling policy %s failed (%.*s); keeping the "
+               "current settings", asr_policy_name(c->policy), len, perr->msg);
   if (c->failures_in_a_row < ASR_CONTROLLER_MAX_FAILURES || c->on_default) return;
   asr_err_t err;
   asr_err_clear(&err);
