@@ -4,13 +4,17 @@
 #  1b. our JSONL writer against libbson's bson_as_relaxed_extended_json, same document
 #  2. generation of the example template to null: and to a JSONL file, docs/s
 #  3. peak RSS of a 10,000,000-document generation run against the 200 MB bound
-# Usage: bench/run.sh [DOCS_FOR_GENERATION]   (default 2,000,000)
+#  4. the auto-scaler: cost of one policy decision (goal < 1 ms) and its overhead on a run
+#     (goal <= 1%); with ASRUN_BENCH_MONGO=1 also auto-scaled vs fixed against the MongoDB
+#     test server (bench/autoscale_mongo.sh: needs Node.js, takes minutes; bench/mongo_bench.sh
+#     is the other MongoDB benchmark, run on its own)
+# Usage: [ASRUN_BENCH_MONGO=1] bench/run.sh [DOCS_FOR_GENERATION]   (default 2,000,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-2000000}"
 BIG=10000000
 scripts/setup.sh build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-bench --target pipeline_bench ejson_writer_bench -j2 >/dev/null
+cmake --build build-bench --target pipeline_bench ejson_writer_bench policy_bench -j2 >/dev/null
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 TEMPLATE=templates/service_order.json
@@ -58,3 +62,19 @@ echo "== 3. peak RSS, $BIG documents to a JSONL file"
   --target "file:$OUT/big.jsonl" --workers 2 -q
 kb=$(cat "$OUT/rss")
 awk -v kb="$kb" 'BEGIN { printf "peak RSS %.1f MB (bound 200 MB: %.2fx of the bound)\n", kb / 1024, kb / 1024 / 200 }'
+echo
+
+echo "== 4. auto-scaler: one policy decision (each built-in policy)"
+build-bench/policy_bench 20000
+echo
+echo "== 4b. auto-scaler: overhead on a run (scaler off vs on at the same pinned configuration)"
+bench/scaler_overhead.sh
+if [ "${ASRUN_BENCH_MONGO:-0}" = 1 ]; then
+  echo
+  echo "== 4c. auto-scaled vs fixed configuration against the MongoDB test server"
+  bench/autoscale_mongo.sh
+else
+  echo
+  echo "(4c. auto-scaled vs fixed against the MongoDB test server: ASRUN_BENCH_MONGO=1 bench/run.sh,"
+  echo "     or bench/autoscale_mongo.sh on its own)"
+fi

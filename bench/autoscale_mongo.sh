@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Auto-scaled against fixed, inserting the same generated stream into the test server
+# (CongoDB, in memory; started and stopped as bench/mongo_bench.sh does, a fresh server per
+# measurement so every run starts empty). The product brief claims auto-scaling gives
+# 1.2-1.5x the throughput of a fixed configuration.
+#   fixed: asrun's defaults with the scaler off (workers = CPU count, batch size 1000)
+#   auto:  --auto-scaling from the balanced profile (starts at its min_workers 4, batch 2000),
+#          with --check-interval 2 --cooldown 4 instead of 10 / 30 s, so the scaler gets to
+#          act within a run of 30-60 s (at the profile's own timing it would barely move)
+# Runs alternate fixed/auto, RUNS each; docs/s from --summary-json (avg_docs_per_second);
+# prints the medians, the ratio auto / fixed as measured, and what the scaler chose.
+# Usage: bench/autoscale_mongo.sh [DOCS] [RUNS]   (default 1,000,000 docs, 3 runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-1000000}"
+RUNS="${2:-3}"
+PORT=27879 # not mongo_bench.sh's 27877: the two may run side by side
+scripts/setup.sh build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+tests/server/install.sh >/dev/null
+OUT="$(mktemp -d)"
+
+SERVER_PID=""
+stop_server() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""; }
+trap 'stop_server; rm -rf "$OUT"' EXIT
+start_server() {
+  stop_server
+  if build-bench/tests/mongo_ping "$URI" >/dev/null 2>&1; then
+    echo "port $PORT is taken by another server: stop it first" >&2; exit 1
+  fi
+  (cd tests/server && exec node congo.mjs "$PORT" >/dev/null 2>&1) &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    build-bench/tests/mongo_ping "mongodb://127.0.0.1:$PORT" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "server did not start" >&2; exit 1
+}
+[ -x build-bench/tests/mongo_ping ] || cmake --build build-bench --target mongo_ping -j2 >/dev/null
+
+URI="mongodb://127.0.0.1:$PORT"
+BASE=(build-bench/asrun --source templates/service_order.json --total "$N"
+      --target "$URI/bench.orders" -q)
+FIXED=(--no-auto-scaling)
+AUTO=(--auto-scaling --check-interval 2 --cooldown 4)
+
+# summary FILE: "docs_per_second docs_written duration current_workers current_batch_size
+# changes_applied decisions", on a second line the applied changes, on a third the policy's
+# actions and its last reason (lua-dkjson, a setup package).
+summary() {
+  lua5.4 - "$1" <<'EOF'
+local f = assert(io.open(arg[1]))
+local t = assert(require("dkjson").decode(f:read("a")), "not JSON: " .. arg[1])
+local int = function(v) return math.tointeger(v) or v end
+print(string.format("%.0f %d %.1f %d %d %d %d", t.avg_docs_per_second, int(t.docs_written),
+  t.duration_s, int(t.current_workers), int(t.current_batch_size),
+  int(t.scaling_changes_applied), int(t.scaling_decisions_count)))
+local path = {}
+for _, d in ipairs(t.decisions or {}) do
+  if d.applied then
+    path[#path + 1] = string.format("%.0fs %s -> %dx%d", d.t, d.action, int(d.workers_to), int(d.batch_size_to))
+  end
+end
+print(#path > 0 and table.concat(path, ", ") or "(no change applied)")
+local n, last = { scale_up = 0, scale_down = 0, hold = 0 }, nil
+for _, d in ipairs(t.decisions or {}) do
+  n[d.action] = (n[d.action] or 0) + 1
+  last = d
+end
+print(string.format("scale_up %d, scale_down %d, hold %d; last: %s", n.scale_up, n.scale_down,
+  n.hold, last and (last.action .. " - " .. last.reason) or "(no check ran)"))
+EOF
+}
+
+# measure fixed|auto: one run against a fresh server; appends to $OUT/<mode> and prints a line.
+measure() {
+  local -n flags="${1^^}"
+  start_server
+  "${BASE[@]}" "${flags[@]}" --summary-json "$OUT/$1.json"
+  stop_server
+  { read -r rate written secs w b applied decisions; read -r path; read -r actions; } \
+    < <(summary "$OUT/$1.json")
+  [ "$written" = "$N" ] || { echo "$1 run wrote $written of $N documents" >&2; exit 1; }
+  echo "$rate" >>"$OUT/$1"
+  if [ "$1" = fixed ]; then
+    printf 'fixed run %d: %7.0f docs/s (%s s, %d workers, batch %d)\n' "$i" "$rate" "$secs" "$w" "$b"
+  else
+    echo "$w $b" >>"$OUT/final"
+    printf 'auto  run %d: %7.0f docs/s (%s s, %d checks, %d changes; final %d workers, batch %d)\n' \
+      "$i" "$rate" "$secs" "$decisions" "$applied" "$w" "$b"
+    echo "             policy: $actions"
+    echo "             applied: $path"
+  fi
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "== auto-scaled vs fixed: $N generated service orders into CongoDB, $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo "   fixed: ${BASE[*]} ${FIXED[*]}"
+echo "   auto:  ${BASE[*]} ${AUTO[*]}"
+echo "   (balanced profile, but check interval 2 s and cooldown 4 s instead of 10 s and 30 s so"
+echo "    the scaler acts within the run; $RUNS runs each, alternating; a fresh server per run)"
+: >"$OUT/fixed" && : >"$OUT/auto" && : >"$OUT/final"
+for i in $(seq "$RUNS"); do
+  measure fixed
+  measure auto
+done
+fixed=$(median <"$OUT/fixed") auto=$(median <"$OUT/auto")
+echo
+echo "median fixed: $fixed docs/s"
+echo "median auto:  $auto docs/s"
+echo "final workers x batch size chosen by the scaler, per run: $(awk '{ s = s (NR > 1 ? ", " : "") $1 "x" $2 } END { print s }' "$OUT/final")"
+awk -v a="$auto" -v f="$fixed" 'BEGIN { printf "ratio auto / fixed: %.2fx (the brief claims 1.2-1.5x)\n", a / f }'
