@@ -69,12 +69,15 @@ build-bench/policy_bench 20000
 echo
 echo "== 4b. auto-scaler: overhead on a run (scaler off vs on at the same pinned configuration)"
 bench/scaler_overhead.sh
+echo
+echo "== 4c. auto-scaled vs fixed configuration on a simulated database (best at 22 writers)"
+bench/autoscale_sim.sh
 if [ "${ASRUN_BENCH_MONGO:-0}" = 1 ]; then
   echo
-  echo "== 4c. auto-scaled vs fixed configuration against the MongoDB test server"
+  echo "== 4d. auto-scaled vs fixed configuration against the MongoDB test server"
   bench/autoscale_mongo.sh
 else
   echo
-  echo "(4c. auto-scaled vs fixed against the MongoDB test server: ASRUN_BENCH_MONGO=1 bench/run.sh,"
+  echo "(4d. auto-scaled vs fixed against the MongoDB test server: ASRUN_BENCH_MONGO=1 bench/run.sh,"
   echo "     or bench/autoscale_mongo.sh on its own)"
 fi
