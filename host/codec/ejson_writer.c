@@ -274,27 +274,46 @@ static int round_digits(uint64_t m, int e, int p, int x, dec_digits_t *out) {
   return 0;
 }
 
+/* The nd digits of q with a '.' after the first int_digits of them (0 < int_digits < nd),
+ * written right to left straight into the output: no digit buffer to copy from. */
+static uint8_t *put_point(uint8_t *w, uint64_t q, int nd, int int_digits) {
+  uint8_t *p = w + nd + 1;
+  for (int i = int_digits; i < nd; i++) {
+    *--p = (uint8_t)('0' + q % 10);
+    q /= 10;
+  }
+  *--p = '.';
+  while (p > w) {
+    *--p = (uint8_t)('0' + q % 10);
+    q /= 10;
+  }
+  return w + nd + 1;
+}
+
 /* Writes p digits as %.{p}g would: fixed notation for -4 <= x < p, else d.ddde+XX; trailing
  * zeros dropped, and ".0" added when the text would read back as an integer. */
 static uint8_t *put_g(uint8_t *w, dec_digits_t dd, int p) {
-  uint8_t digits[20];
   int nd = p;
-  if (dd.q % 100000000 == 0) { /* short decimals (prices) have many trailing zeros */
+  /* Trailing zeros off (short decimals such as prices have many): 8 at a time, then at most
+   * 4 + 2 + 1, without a loop per digit. */
+  while (dd.q % 100000000 == 0) {
     dd.q /= 100000000;
     nd -= 8;
   }
-  while (dd.q % 10 == 0) {
-    dd.q /= 10;
-    nd--;
+  if (dd.q % 10000 == 0) {
+    dd.q /= 10000;
+    nd -= 4;
   }
-  put_u64(digits, dd.q);
+  if (dd.q % 100 == 0) {
+    dd.q /= 100;
+    nd -= 2;
+  }
+  if (dd.q % 10 == 0) {
+    dd.q /= 10;
+    nd -= 1;
+  }
   if (dd.x < -4 || dd.x >= p) {
-    *w++ = digits[0];
-    if (nd > 1) {
-      *w++ = '.';
-      memcpy(w, digits + 1, (size_t)nd - 1);
-      w += nd - 1;
-    }
+    w = nd > 1 ? put_point(w, dd.q, nd, 1) : put_u64(w, dd.q);
     *w++ = 'e';
     *w++ = dd.x < 0 ? '-' : '+';
     unsigned ax = (unsigned)(dd.x < 0 ? -dd.x : dd.x);
@@ -303,21 +322,15 @@ static uint8_t *put_g(uint8_t *w, dec_digits_t dd, int p) {
   if (dd.x < 0) { /* 0.000ddd */
     w = PUT_LIT(w, "0.");
     for (int i = -1; i > dd.x; i--) *w++ = '0';
-    memcpy(w, digits, (size_t)nd);
-    return w + nd;
+    return put_u64(w, dd.q);
   }
   int int_digits = dd.x + 1;
   if (nd <= int_digits) { /* an integer: digits, zeros, ".0" */
-    memcpy(w, digits, (size_t)nd);
-    w += nd;
+    w = put_u64(w, dd.q);
     for (int i = nd; i < int_digits; i++) *w++ = '0';
     return PUT_LIT(w, ".0");
   }
-  memcpy(w, digits, (size_t)int_digits);
-  w += int_digits;
-  *w++ = '.';
-  memcpy(w, digits + int_digits, (size_t)(nd - int_digits));
-  return w + (nd - int_digits);
+  return put_point(w, dd.q, nd, int_digits);
 }
 
 /* The exact path for finite a with 1e-5 <= a < 1e15; NULL when it cannot decide. */
@@ -329,7 +342,9 @@ static uint8_t *put_double_exact(uint8_t *w, double a) {
   memcpy(&bits, &a, 8);
   int be = (int)(bits >> 52); /* a > 0 and normal here: no sign bit, exponent 1..2046 */
   uint64_t m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
-  int e = be - 1075, x = (int)floor((be - 1023) * 0.30102999566398120); /* log10(2) */
+  /* x = floor(log10(2) * binary exponent), in integers: 1233 / 4096 is log10(2) closely
+   * enough for exponents below 600 (here -17..49); offset by 4096 so the shift floors. */
+  int e = be - 1075, x = (((be - 1023 + 4096) * 1233) >> 12) - 1233;
   if (x < -5) x = -5;
   if (x < 14 && a >= P10[x + 6]) x++;
   dec_digits_t dd;
@@ -468,6 +483,22 @@ static inline unsigned plain_prefix(const uint8_t *s, uint8_t *w) {
                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
   return (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(bad) | (1u << BLOCK));
 }
+
+/* For a NUL-terminated name at s: its length when it is plain and shorter than a block (the
+ * block is stored at w), else BLOCK. The NUL and the bytes needing care are found in the same
+ * load, in parallel: the name is plain when the first of them is the NUL. */
+static inline unsigned plain_name(const uint8_t *s, uint8_t *w) {
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+  _mm_storeu_si128((__m128i *)(void *)w, v);
+  __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+  unsigned nul = (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(
+                                             _mm_cmpeq_epi8(v, _mm_setzero_si128())) |
+                                         (1u << BLOCK));
+  unsigned first_bad = (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(bad) | (1u << BLOCK));
+  return nul == first_bad ? nul : BLOCK;
+}
 #else
 #define BLOCK 8
 /* A word at a time. (x - 0x01..) & ~x & 0x80.. marks the bytes of x below 1 (and
@@ -487,6 +518,11 @@ static inline unsigned plain_prefix(const uint8_t *s, uint8_t *w) {
   while (k < BLOCK && s[k] >= 0x20 && s[k] < 0x80 && !ESC[s[k]]) k++;
   return k;
 #endif
+}
+
+static inline unsigned plain_name(const uint8_t *s, uint8_t *w) {
+  unsigned k = plain_prefix(s, w);
+  return k < BLOCK && s[k] == 0 ? k : BLOCK;
 }
 #endif
 
@@ -773,7 +809,8 @@ static int write_fixed(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, si
   }
   case BSON_TYPE_OID:
     w = PUT_LIT(w, "{\"$oid\":\"");
-    w = PUT_LIT(put_hex(w, v, 12), "\"}");
+    w = put_hex(w, v, 12);
+    w = PUT_LIT(w, "\"}");
     break;
   case BSON_TYPE_BOOL:
     if (v[0] > 1) return fail(c, v, "boolean value %u is neither 0 nor 1", v[0]);
@@ -786,7 +823,8 @@ static int write_fixed(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, si
     w = PUT_LIT(w, "{\"$timestamp\":{\"t\":");
     w = put_u64(w, rd32(v + 4));
     w = PUT_LIT(w, ",\"i\":");
-    w = PUT_LIT(put_u64(w, rd32(v)), "}}");
+    w = put_u64(w, rd32(v));
+    w = PUT_LIT(w, "}}");
     break;
   case BSON_TYPE_DECIMAL128: w = put_decimal128(w, v); break;
   case BSON_TYPE_UNDEFINED: w = PUT_LIT(w, "{\"$undefined\":true}"); break;
@@ -827,8 +865,8 @@ static int write_name(wctx_t *c, const uint8_t *e, const uint8_t *end, int first
   if (!w) return nomem(c);
   if (!first) *w++ = ',';
   if (c->limit - e >= BLOCK) {
-    size_t k = plain_prefix(e, w + 1); /* a NUL is not plain: it ends the run */
-    if (k < BLOCK && e[k] == 0 && k < (size_t)(end - e)) {
+    size_t k = plain_name(e, w + 1);
+    if (k < BLOCK && k < (size_t)(end - e)) {
       *nul = e + k;
       c->path[c->depth] = (const char *)e;
       if (!is_array) {
