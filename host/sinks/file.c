@@ -2,15 +2,17 @@
  * file:PATH.bson (concatenated BSON, for mongorestore). Output goes to PATH.partial and is
  * renamed to PATH only after every batch is written and synced, so a file at PATH is always
  * complete. Workers encode in parallel into their own buffers; the ordered writer appends
- * the buffers in source order. The file is opened with O_DIRECT where the file system allows
- * it (not tmpfs): the ordered writer then stages the output in aligned chunks that go to the
- * device without the page-cache copy, and the disk takes them faster than writeback would. */
+ * the buffers in source order. On a disk file system the file gets O_DIRECT (use_direct_io):
+ * the ordered writer then stages the output in aligned chunks that go to the device without
+ * the page-cache copy, and the disk takes them faster than writeback would. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "codec/ejson_writer.h"
@@ -85,6 +87,16 @@ static int prepare_parent(const char *path, int dry_run, asr_err_t *err) {
   if (mkdir(dir, 0755) != 0 && errno != EEXIST)
     return asr_err_set(err, ASR_EINVAL, "cannot create directory %s: %s", dir, strerror(errno));
   return 0;
+}
+
+/* Turns O_DIRECT on where it pays: on a file system with a device under it. In memory (tmpfs,
+ * ramfs) there is no device to hand the data to, only a second copy to make; a file system
+ * without O_DIRECT refuses the flag (EINVAL). Returns whether it is on. */
+static int use_direct_io(int fd) {
+  struct statfs sfs;
+  if (fstatfs(fd, &sfs) != 0 || sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC) return 0;
+  int fl = fcntl(fd, F_GETFL);
+  return fl >= 0 && fcntl(fd, F_SETFL, fl | O_DIRECT) == 0;
 }
 
 static int file_worker_open(asr_sink_t *s, asr_sink_worker_t **w, asr_err_t *err) {
@@ -202,19 +214,14 @@ int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   }
   if (!(opt && opt->dry_run)) {
-    int direct = 1, flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-    f->fd = open(f->partial_path, flags | O_DIRECT, 0644);
-    if (f->fd < 0 && errno == EINVAL) { /* the file system has no O_DIRECT (tmpfs) */
-      direct = 0;
-      f->fd = open(f->partial_path, flags, 0644);
-    }
+    f->fd = open(f->partial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (f->fd < 0) {
       rc = asr_err_set(err, ASR_EINVAL, "cannot write %s: %s", f->partial_path, strerror(errno));
       f->withdrawn = 1; /* nothing was created */
       file_destroy(&f->base);
       return rc;
     }
-    if ((rc = asr_ordered_writer_set_fd(&f->writer, f->fd, direct, err))) {
+    if ((rc = asr_ordered_writer_set_fd(&f->writer, f->fd, use_direct_io(f->fd), err))) {
       file_destroy(&f->base);
       return rc;
     }
