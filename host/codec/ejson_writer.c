@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Room for an element's fixed-size parts besides its escaped name: '"' x2, ':' and ',' and the
  * largest fixed-size value, {"$date":{"$numberLong":"-9223372036854775808"}} (46 bytes) or
@@ -18,6 +21,9 @@
 #define FIXED_ROOM 96
 /* Worst case of one escaped input byte: a control character becomes \u00XX. */
 #define ESC_MAX 6
+/* What put_str needs for n input bytes: their worst case, the quotes, and a block of slack
+ * (put_chars stores whole blocks). */
+#define STR_ROOM(n) (ESC_MAX * (size_t)(n) + 32)
 /* Strings longer than this are escaped in pieces (see write_string). */
 #define STR_CHUNK 16384
 /* 9999-12-31T23:59:59.999Z is the last instant relaxed mode writes as an ISO-8601 string. */
@@ -26,7 +32,8 @@
 typedef struct wctx {
   asr_buf_t *out;
   asr_err_t *err;
-  const uint8_t *base; /* the top-level document: error offsets are relative to it */
+  const uint8_t *base;  /* the top-level document: error offsets are relative to it */
+  const uint8_t *limit; /* the end of the input buffer: bytes before it may be read */
   int depth;
   /* Name of the element being written at each level, for error messages only; an entry is
    * NULL until the level's first name is read. Not zero-initialised (it is 1.6 KB). */
@@ -267,27 +274,46 @@ static int round_digits(uint64_t m, int e, int p, int x, dec_digits_t *out) {
   return 0;
 }
 
+/* The nd digits of q with a '.' after the first int_digits of them (0 < int_digits < nd),
+ * written right to left straight into the output: no digit buffer to copy from. */
+static uint8_t *put_point(uint8_t *w, uint64_t q, int nd, int int_digits) {
+  uint8_t *p = w + nd + 1;
+  for (int i = int_digits; i < nd; i++) {
+    *--p = (uint8_t)('0' + q % 10);
+    q /= 10;
+  }
+  *--p = '.';
+  while (p > w) {
+    *--p = (uint8_t)('0' + q % 10);
+    q /= 10;
+  }
+  return w + nd + 1;
+}
+
 /* Writes p digits as %.{p}g would: fixed notation for -4 <= x < p, else d.ddde+XX; trailing
  * zeros dropped, and ".0" added when the text would read back as an integer. */
 static uint8_t *put_g(uint8_t *w, dec_digits_t dd, int p) {
-  uint8_t digits[20];
   int nd = p;
-  if (dd.q % 100000000 == 0) { /* short decimals (prices) have many trailing zeros */
+  /* Trailing zeros off (short decimals such as prices have many): 8 at a time, then at most
+   * 4 + 2 + 1, without a loop per digit. */
+  while (dd.q % 100000000 == 0) {
     dd.q /= 100000000;
     nd -= 8;
   }
-  while (dd.q % 10 == 0) {
-    dd.q /= 10;
-    nd--;
+  if (dd.q % 10000 == 0) {
+    dd.q /= 10000;
+    nd -= 4;
   }
-  put_u64(digits, dd.q);
+  if (dd.q % 100 == 0) {
+    dd.q /= 100;
+    nd -= 2;
+  }
+  if (dd.q % 10 == 0) {
+    dd.q /= 10;
+    nd -= 1;
+  }
   if (dd.x < -4 || dd.x >= p) {
-    *w++ = digits[0];
-    if (nd > 1) {
-      *w++ = '.';
-      memcpy(w, digits + 1, (size_t)nd - 1);
-      w += nd - 1;
-    }
+    w = nd > 1 ? put_point(w, dd.q, nd, 1) : put_u64(w, dd.q);
     *w++ = 'e';
     *w++ = dd.x < 0 ? '-' : '+';
     unsigned ax = (unsigned)(dd.x < 0 ? -dd.x : dd.x);
@@ -296,21 +322,15 @@ static uint8_t *put_g(uint8_t *w, dec_digits_t dd, int p) {
   if (dd.x < 0) { /* 0.000ddd */
     w = PUT_LIT(w, "0.");
     for (int i = -1; i > dd.x; i--) *w++ = '0';
-    memcpy(w, digits, (size_t)nd);
-    return w + nd;
+    return put_u64(w, dd.q);
   }
   int int_digits = dd.x + 1;
   if (nd <= int_digits) { /* an integer: digits, zeros, ".0" */
-    memcpy(w, digits, (size_t)nd);
-    w += nd;
+    w = put_u64(w, dd.q);
     for (int i = nd; i < int_digits; i++) *w++ = '0';
     return PUT_LIT(w, ".0");
   }
-  memcpy(w, digits, (size_t)int_digits);
-  w += int_digits;
-  *w++ = '.';
-  memcpy(w, digits + int_digits, (size_t)(nd - int_digits));
-  return w + (nd - int_digits);
+  return put_point(w, dd.q, nd, int_digits);
 }
 
 /* The exact path for finite a with 1e-5 <= a < 1e15; NULL when it cannot decide. */
@@ -322,7 +342,9 @@ static uint8_t *put_double_exact(uint8_t *w, double a) {
   memcpy(&bits, &a, 8);
   int be = (int)(bits >> 52); /* a > 0 and normal here: no sign bit, exponent 1..2046 */
   uint64_t m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
-  int e = be - 1075, x = (int)floor((be - 1023) * 0.30102999566398120); /* log10(2) */
+  /* x = floor(log10(2) * binary exponent), in integers: 1233 / 4096 is log10(2) closely
+   * enough for exponents below 600 (here -17..49); offset by 4096 so the shift floors. */
+  int e = be - 1075, x = (((be - 1023 + 4096) * 1233) >> 12) - 1233;
   if (x < -5) x = -5;
   if (x < 14 && a >= P10[x + 6]) x++;
   dec_digits_t dd;
@@ -447,15 +469,62 @@ static const char ESC[128] = {
     ['"'] = '"', ['\\'] = '\\'};
 /* clang-format on */
 
-/* True if none of the 8 bytes needs attention: all ASCII >= 0x20 and none is '"' or '\\'.
- * Bit tricks: (x - 0x01..) & ~x & 0x80.. is non-zero iff some byte of x is zero, and
- * (v - n*0x01..) & ~v & 0x80.. iff some byte is below n (n <= 128). */
-static inline int plain8(uint64_t v) {
-  const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-  uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
-  uint64_t bad = ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b) | v;
-  return (bad & high) == 0;
+/* The length of the run of bytes at s that copy through unchanged (ASCII >= 0x20, neither '"'
+ * nor '\\'), up to BLOCK; the BLOCK bytes at s are also stored at w, so a plain run costs one
+ * load and one store. Reads and writes BLOCK bytes: the caller checks both are there. */
+#if defined(__SSE2__)
+#define BLOCK 16
+static inline unsigned plain_prefix(const uint8_t *s, uint8_t *w) {
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+  _mm_storeu_si128((__m128i *)(void *)w, v);
+  /* Signed compare: bytes >= 0x80 are negative, so "< 0x20" also flags every non-ASCII byte. */
+  __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+  return (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(bad) | (1u << BLOCK));
 }
+
+/* For a NUL-terminated name at s: its length when it is plain and shorter than a block (the
+ * block is stored at w), else BLOCK. The NUL and the bytes needing care are found in the same
+ * load, in parallel: the name is plain when the first of them is the NUL. */
+static inline unsigned plain_name(const uint8_t *s, uint8_t *w) {
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+  _mm_storeu_si128((__m128i *)(void *)w, v);
+  __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+  unsigned nul = (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(
+                                             _mm_cmpeq_epi8(v, _mm_setzero_si128())) |
+                                         (1u << BLOCK));
+  unsigned first_bad = (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(bad) | (1u << BLOCK));
+  return nul == first_bad ? nul : BLOCK;
+}
+#else
+#define BLOCK 8
+/* A word at a time. (x - 0x01..) & ~x & 0x80.. marks the bytes of x below 1 (and
+ * (v - n*0x01..) & ~v those below n): later marks may be false after a borrow, but the lowest
+ * mark of each term is exact, so the lowest of all is the first byte that needs care. */
+static inline unsigned plain_prefix(const uint8_t *s, uint8_t *w) {
+  const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  uint64_t v;
+  memcpy(&v, s, 8);
+  memcpy(w, &v, 8);
+#if BSON_BYTE_ORDER == BSON_LITTLE_ENDIAN
+  uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+  uint64_t bad = (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b) | v) & high;
+  return bad ? (unsigned)__builtin_ctzll(bad) >> 3 : BLOCK;
+#else
+  unsigned k = 0;
+  while (k < BLOCK && s[k] >= 0x20 && s[k] < 0x80 && !ESC[s[k]]) k++;
+  return k;
+#endif
+}
+
+static inline unsigned plain_name(const uint8_t *s, uint8_t *w) {
+  unsigned k = plain_prefix(s, w);
+  return k < BLOCK && s[k] == 0 ? k : BLOCK;
+}
+#endif
 
 static inline uint8_t *put_escaped(uint8_t *w, uint8_t ch) {
   char e = ESC[ch];
@@ -470,51 +539,53 @@ static inline uint8_t *put_escaped(uint8_t *w, uint8_t ch) {
   return w + 6;
 }
 
-/* Escapes the bytes from *sp on, up to stop or a little past it (a word and a UTF-8 sequence
- * that start before stop, never past end), and advances *sp. Needs ESC_MAX * (stop - *sp + 16)
- * bytes. Returns NULL if the bytes are not valid UTF-8. */
+/* Escapes the bytes from *sp on, up to stop or a little past it (at most a block and a UTF-8
+ * sequence that start before stop, never past end), and advances *sp. Plain runs go a block
+ * at a time while a whole block is readable before `limit` (the end of the input buffer: the
+ * bytes after a string are its NUL and the rest of the document); bytes that need care, and
+ * those within a block of limit, one at a time. Needs ESC_MAX * (stop - *sp) + BLOCK bytes at
+ * w (what is written never exceeds ESC_MAX times what is read, plus one block store). Returns NULL if the bytes are not valid UTF-8. */
 static inline uint8_t *put_chars(uint8_t *w, const uint8_t **sp, const uint8_t *stop,
-                                 const uint8_t *end) {
+                                 const uint8_t *end, const uint8_t *limit) {
   const uint8_t *s = *sp;
   while (s < stop) {
-    if (end - s >= 8) {
-      uint64_t v;
-      memcpy(&v, s, 8);
-      if (plain8(v)) {
-        memcpy(w, &v, 8);
-        w += 8;
-        s += 8;
-        continue;
+    if (limit - s >= BLOCK) {
+      size_t k = plain_prefix(s, w), left = (size_t)(end - s);
+      if (k >= left) { /* the rest of the string is plain */
+        w += left;
+        s = end;
+        break;
       }
+      w += k;
+      s += k;
+      if (k == BLOCK) continue;
     }
-    /* Something in the next 8 bytes needs care: go byte by byte past them. */
-    const uint8_t *word_end = end - s > 8 ? s + 8 : end;
-    while (s < word_end) {
-      uint8_t ch = *s;
-      if (ch < 0x80) {
-        if (ESC[ch])
-          w = put_escaped(w, ch);
-        else
-          *w++ = ch;
-        s++;
-        continue;
-      }
+    uint8_t ch = *s; /* one byte or UTF-8 sequence */
+    if (ch < 0x80) {
+      if (ESC[ch])
+        w = put_escaped(w, ch);
+      else
+        *w++ = ch;
+      s++;
+      continue;
+    }
+    do { /* a run of non-ASCII text: no block loads in between */
       size_t k = utf8_seq(s, (size_t)(end - s));
       if (!k) return NULL;
       memcpy(w, s, k);
       w += k;
       s += k;
-    }
+    } while (s < stop && *s >= 0x80);
   }
   *sp = s;
   return w;
 }
 
-/* Writes s[0..n) quoted and escaped; needs ESC_MAX * n + 2 bytes. Returns NULL if s is not
+/* Writes s[0..n) quoted and escaped; needs STR_ROOM(n) bytes. Returns NULL if s is not
  * valid UTF-8 (the caller reports it; what was written is discarded with the document). */
-static uint8_t *put_str(uint8_t *w, const uint8_t *s, size_t n) {
+static uint8_t *put_str(const wctx_t *c, uint8_t *w, const uint8_t *s, size_t n) {
   *w++ = '"';
-  w = put_chars(w, &s, s + n, s + n);
+  w = put_chars(w, &s, s + n, s + n, c->limit);
   if (!w) return NULL;
   *w++ = '"';
   return w;
@@ -562,17 +633,17 @@ static int write_string(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, s
   size_t n = 0;
   int rc = read_string(c, v, rem, &s, &n, used);
   if (rc) return rc;
-  uint8_t *w = room(c, ESC_MAX * (n < STR_CHUNK ? n : STR_CHUNK + 16) + 16);
+  uint8_t *w = room(c, STR_ROOM(n < STR_CHUNK ? n : STR_CHUNK) + 16);
   if (!w) return nomem(c);
   if (type == BSON_TYPE_CODE) w = PUT_LIT(w, "{\"$code\":");
   if (type == BSON_TYPE_SYMBOL) w = PUT_LIT(w, "{\"$symbol\":");
   *w++ = '"';
   for (const uint8_t *end = s + n;;) {
-    w = put_chars(w, &s, (size_t)(end - s) > STR_CHUNK ? s + STR_CHUNK : end, end);
+    w = put_chars(w, &s, (size_t)(end - s) > STR_CHUNK ? s + STR_CHUNK : end, end, c->limit);
     if (!w) return bad_utf8(c, v);
     if (s >= end) break;
     commit(c, w);
-    if (!(w = room(c, ESC_MAX * (STR_CHUNK + 16) + 16))) return nomem(c);
+    if (!(w = room(c, STR_ROOM(STR_CHUNK) + 16))) return nomem(c);
   }
   *w++ = '"';
   if (type != BSON_TYPE_UTF8) *w++ = '}';
@@ -608,10 +679,10 @@ static int write_binary(wctx_t *c, const uint8_t *v, size_t rem, size_t *used) {
 
 /* Regex options sorted by byte value when all ASCII (the specification wants them in
  * alphabetical order); counting sort, as a hostile options string may be long. */
-static uint8_t *put_regex_options(uint8_t *w, const uint8_t *o, size_t n) {
+static uint8_t *put_regex_options(const wctx_t *c, uint8_t *w, const uint8_t *o, size_t n) {
   uint32_t count[128] = {0};
   for (size_t i = 0; i < n; i++) {
-    if (o[i] >= 0x80) return put_str(w, o, n);
+    if (o[i] >= 0x80) return put_str(c, w, o, n);
     count[o[i]]++;
   }
   *w++ = '"';
@@ -632,12 +703,12 @@ static int write_regex(wctx_t *c, const uint8_t *v, size_t rem, size_t *used) {
   int rc = read_cstring(c, v, rem, &plen, "regex pattern");
   if (!rc) rc = read_cstring(c, v + plen + 1, rem - plen - 1, &olen, "regex options");
   if (rc) return rc;
-  uint8_t *w = room(c, ESC_MAX * (plen + olen) + 64);
+  uint8_t *w = room(c, STR_ROOM(plen) + STR_ROOM(olen) + 64);
   if (!w) return nomem(c);
   w = PUT_LIT(w, "{\"$regularExpression\":{\"pattern\":");
-  w = put_str(w, v, plen);
+  w = put_str(c, w, v, plen);
   if (w) w = PUT_LIT(w, ",\"options\":");
-  if (w) w = put_regex_options(w, v + plen + 1, olen);
+  if (w) w = put_regex_options(c, w, v + plen + 1, olen);
   if (!w) return bad_utf8(c, v);
   w = PUT_LIT(w, "}}");
   commit(c, w);
@@ -651,10 +722,10 @@ static int write_dbpointer(wctx_t *c, const uint8_t *v, size_t rem, size_t *used
   int rc = read_string(c, v, rem, &s, &n, &slen);
   if (!rc) rc = need(c, v + slen, rem - slen, 12, "dbpointer ObjectId");
   if (rc) return rc;
-  uint8_t *w = room(c, ESC_MAX * n + 80);
+  uint8_t *w = room(c, STR_ROOM(n) + 80);
   if (!w) return nomem(c);
   w = PUT_LIT(w, "{\"$dbPointer\":{\"$ref\":");
-  w = put_str(w, s, n);
+  w = put_str(c, w, s, n);
   if (!w) return bad_utf8(c, v);
   w = PUT_LIT(w, ",\"$id\":{\"$oid\":\"");
   w = put_hex(w, v + slen, 12);
@@ -689,10 +760,10 @@ static int write_code_w_scope(wctx_t *c, const uint8_t *v, size_t rem, size_t *u
   const uint8_t *scope = v + 4 + slen;
   if (total - 4 - slen < 5 || rd32(scope) != total - 4 - slen)
     return fail(c, v, "code with scope: scope length does not match the total length");
-  uint8_t *w = room(c, ESC_MAX * n + 32);
+  uint8_t *w = room(c, STR_ROOM(n) + 32);
   if (!w) return nomem(c);
   w = PUT_LIT(w, "{\"$code\":");
-  w = put_str(w, s, n);
+  w = put_str(c, w, s, n);
   if (!w) return bad_utf8(c, v + 4);
   w = PUT_LIT(w, ",\"$scope\":");
   commit(c, w);
@@ -738,7 +809,8 @@ static int write_fixed(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, si
   }
   case BSON_TYPE_OID:
     w = PUT_LIT(w, "{\"$oid\":\"");
-    w = PUT_LIT(put_hex(w, v, 12), "\"}");
+    w = put_hex(w, v, 12);
+    w = PUT_LIT(w, "\"}");
     break;
   case BSON_TYPE_BOOL:
     if (v[0] > 1) return fail(c, v, "boolean value %u is neither 0 nor 1", v[0]);
@@ -751,7 +823,8 @@ static int write_fixed(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, si
     w = PUT_LIT(w, "{\"$timestamp\":{\"t\":");
     w = put_u64(w, rd32(v + 4));
     w = PUT_LIT(w, ",\"i\":");
-    w = PUT_LIT(put_u64(w, rd32(v)), "}}");
+    w = put_u64(w, rd32(v));
+    w = PUT_LIT(w, "}}");
     break;
   case BSON_TYPE_DECIMAL128: w = put_decimal128(w, v); break;
   case BSON_TYPE_UNDEFINED: w = PUT_LIT(w, "{\"$undefined\":true}"); break;
@@ -782,16 +855,37 @@ static int write_value(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, si
 
 /* ---- documents ---- */
 
-/* Writes ',' (unless first) and, outside arrays, the quoted name and ':'. */
-static int write_name(wctx_t *c, const uint8_t *name, size_t n, int first, int is_array) {
-  uint8_t *w = room(c, ESC_MAX * n + FIXED_ROOM);
+/* Writes ',' (unless first) and, outside arrays, the quoted name at e and ':'; sets *nul to
+ * the name's terminating NUL, which must come before end, and records the name in c->path.
+ * The common name, plain ASCII and shorter than a block, is found and copied with one block
+ * load; others go through find_nul and put_str. */
+static int write_name(wctx_t *c, const uint8_t *e, const uint8_t *end, int first, int is_array,
+                      const uint8_t **nul) {
+  uint8_t *w = room(c, BLOCK + 8);
   if (!w) return nomem(c);
   if (!first) *w++ = ',';
-  if (!is_array) {
-    w = put_str(w, name, n);
-    if (!w) return fail(c, name, "field name is not valid UTF-8");
-    *w++ = ':';
+  if (c->limit - e >= BLOCK) {
+    size_t k = plain_name(e, w + 1);
+    if (k < BLOCK && k < (size_t)(end - e)) {
+      *nul = e + k;
+      c->path[c->depth] = (const char *)e;
+      if (!is_array) {
+        w[0] = '"';
+        w += k + 1;
+        w = PUT_LIT(w, "\":");
+      }
+      commit(c, w);
+      return 0;
+    }
   }
+  commit(c, w);
+  if (!(*nul = find_nul(e, end))) return fail(c, e - 1, "field name not terminated by a NUL byte");
+  c->path[c->depth] = (const char *)e; /* for messages, now that it is known to end */
+  if (is_array) return 0;
+  size_t n = (size_t)(*nul - e);
+  if (!(w = room(c, STR_ROOM(n) + 1))) return nomem(c);
+  if (!(w = put_str(c, w, e, n))) return fail(c, e, "field name is not valid UTF-8");
+  *w++ = ':';
   commit(c, w);
   return 0;
 }
@@ -811,10 +905,8 @@ static int write_doc(wctx_t *c, const uint8_t *d, size_t avail, int is_array) {
   commit(c, w);
   for (int first = 1; e < end; first = 0) {
     uint8_t type = *e++;
-    const uint8_t *nul = find_nul(e, end);
-    if (!nul) return fail(c, e - 1, "field name not terminated by a NUL byte");
-    c->path[c->depth] = (const char *)e;
-    int rc = write_name(c, e, (size_t)(nul - e), first, is_array);
+    const uint8_t *nul = NULL;
+    int rc = write_name(c, e, end, first, is_array, &nul);
     size_t used = 0;
     if (!rc) rc = write_value(c, type, nul + 1, (size_t)(end - nul - 1), &used);
     if (rc) return rc;
@@ -827,11 +919,14 @@ static int write_doc(wctx_t *c, const uint8_t *d, size_t avail, int is_array) {
   return 0;
 }
 
-int asr_ejson_append_doc(asr_buf_t *out, const uint8_t *doc, uint32_t len, asr_err_t *err) {
+/* The document doc[0..len), which lies in an input buffer ending at limit (>= doc + len). */
+static int append_doc(asr_buf_t *out, const uint8_t *doc, uint32_t len, const uint8_t *limit,
+                      asr_err_t *err) {
   wctx_t c; /* path[] is filled as the walk goes: see wctx_t */
   c.out = out;
   c.err = err;
   c.base = doc;
+  c.limit = limit;
   c.depth = 0;
   c.path[0] = NULL;
   size_t start = out->len;
@@ -852,9 +947,13 @@ done:
   return rc;
 }
 
+int asr_ejson_append_doc(asr_buf_t *out, const uint8_t *doc, uint32_t len, asr_err_t *err) {
+  return append_doc(out, doc, len, doc + len, err);
+}
+
 int asr_ejson_append_lines(asr_buf_t *out, const asr_docs_t *docs, asr_err_t *err) {
   size_t start = out->len, left = docs->buf.len;
-  const uint8_t *p = docs->buf.data;
+  const uint8_t *p = docs->buf.data, *limit = docs->buf.data + docs->buf.len;
   uint32_t i = 0;
   int rc = 0;
   while (left > 0) {
@@ -864,7 +963,7 @@ int asr_ejson_append_lines(asr_buf_t *out, const asr_docs_t *docs, asr_err_t *er
                        i + 1, len, left);
       goto done;
     }
-    rc = asr_ejson_append_doc(out, p, len, err);
+    rc = append_doc(out, p, len, limit, err);
     if (rc) {
       if (err) asr_err_prefix(err, "document %u", i + 1);
       goto done;

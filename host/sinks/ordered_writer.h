@@ -2,8 +2,16 @@
  * order the workers finish in, so output is byte-identical for any worker count. A worker
  * whose batch is next writes it (and any buffered successors) at once; one that is early parks
  * its buffer in a bounded set of slots (swapping buffers: no copy) and goes on, or waits while
- * every slot is taken. The worker holding the next seq never waits, so this cannot deadlock.
- * One lock per batch. */
+ * every slot is taken. The worker holding the next seq never waits for another worker, so this
+ * cannot deadlock. One lock per batch.
+ *
+ * Two ways to write. Buffered (the default): the worker whose batch is next write(2)s it
+ * through the page cache. Staged (asr_ordered_writer_set_fd with direct = 1, for an O_DIRECT
+ * descriptor): the worker copies its batch into the current 4096-aligned chunk, and full chunks
+ * go to a writer thread that hands them straight to the device, so no worker waits on the disk
+ * and the kernel copies nothing into the page cache. The unaligned tail is written by
+ * asr_ordered_writer_flush after O_DIRECT is cleared. A file system that refuses O_DIRECT
+ * writes (EINVAL) gets buffered writes from then on; the output is the same. */
 #ifndef ASR_SINKS_ORDERED_WRITER_H
 #define ASR_SINKS_ORDERED_WRITER_H
 
@@ -14,6 +22,8 @@
 #include "util/error.h"
 
 #define ASR_ORDERED_SLOTS 8
+#define ASR_ORDERED_CHUNKS 4          /* staged mode: one filling, the others queued or free */
+#define ASR_ORDERED_CHUNK (8u << 20)  /* bytes; a multiple of the O_DIRECT alignment */
 
 typedef struct asr_ordered_writer {
   uv_mutex_t lock;
@@ -21,8 +31,8 @@ typedef struct asr_ordered_writer {
   int fd;
   const char *path; /* for messages; borrowed */
   uint64_t next_seq;
-  uint64_t bytes_written;
-  uint64_t flushed_to; /* writeback started up to this offset (see write_all) */
+  uint64_t bytes_written; /* bytes accepted in order (staged ones included) */
+  uint64_t flushed_to;    /* buffered mode: writeback started up to this offset */
   struct {
     int used;
     uint64_t seq;
@@ -30,17 +40,35 @@ typedef struct asr_ordered_writer {
   } slots[ASR_ORDERED_SLOTS];
   int canceled;
   asr_err_t io_err; /* the first write failure */
+  /* Staged mode. Chunks are used in rotation: io_count full ones from io_head on wait for (or
+   * are in) the writer thread, the next one is filling (fill bytes). Only the writer thread
+   * writes to fd while it runs; fd_direct says whether fd still has O_DIRECT. */
+  int staged, fd_direct;
+  uint8_t *chunk[ASR_ORDERED_CHUNKS];
+  size_t fill;
+  unsigned io_head, io_count;
+  int io_started, io_quit;
+  uv_thread_t io_thread;
+  uv_cond_t io_wake; /* to the writer thread: a chunk is queued, or quit */
+  uv_cond_t io_done; /* from it: a chunk is free again */
 } asr_ordered_writer_t;
 
 void asr_ordered_writer_init(asr_ordered_writer_t *w, int fd, const char *path);
+/* Sets the output before the first commit; direct = 1: fd was opened with O_DIRECT, use the
+ * staged mode. Returns 0 or ASR_ENOMEM (err set); on ASR_ENOMEM the buffered mode is kept. */
+int asr_ordered_writer_set_fd(asr_ordered_writer_t *w, int fd, int direct, asr_err_t *err);
+/* Stops the writer thread (waiting for its current write) and frees everything. */
 void asr_ordered_writer_destroy(asr_ordered_writer_t *w);
 /* Commits `buf` as batch seq. May swap buf's storage with a slot's (the caller's buffer comes
  * back empty, with capacity). Returns 0, ASR_EIO (err set) or ASR_ECANCELED. */
 int asr_ordered_writer_commit(asr_ordered_writer_t *w, uint64_t seq, asr_buf_t *buf,
                               asr_err_t *err);
-/* Wakes every waiter; later commits return ASR_ECANCELED. */
+/* Wakes every waiter; later commits return ASR_ECANCELED and staged chunks are dropped. */
 void asr_ordered_writer_cancel(asr_ordered_writer_t *w);
-/* After the last commit: 0 when every parked batch was written, else ASR_EIO. */
+/* Writes out everything committed in order so far (staged chunks and the tail; O_DIRECT is
+ * cleared for the tail and stays off). Returns 0 or ASR_EIO (err set). */
+int asr_ordered_writer_flush(asr_ordered_writer_t *w, asr_err_t *err);
+/* After the last commit: flushes, then 0 when every parked batch was written, else ASR_EIO. */
 int asr_ordered_writer_drained(asr_ordered_writer_t *w, asr_err_t *err);
 
 #endif

@@ -830,6 +830,78 @@ static void test_large_escaped_string(void **state) {
   free(s);
 }
 
+/* Reference escaper for valid UTF-8: what the writer must produce for a string, quoted. */
+static size_t ref_quote(const char *s, size_t n, char *out) {
+  size_t o = 0;
+  out[o++] = '"';
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    const char *e = ch == '"' ? "\\\"" : ch == '\\' ? "\\\\" : ch == '\n' ? "\\n" : ch == '\t' ? "\\t"
+                  : ch == '\r' ? "\\r" : ch == '\b' ? "\\b" : ch == '\f' ? "\\f" : NULL;
+    if (e) {
+      o += (size_t)sprintf(out + o, "%s", e);
+    } else if (ch < 0x20) {
+      o += (size_t)sprintf(out + o, "\\u%04x", ch);
+    } else {
+      out[o++] = (char)ch;
+    }
+  }
+  out[o++] = '"';
+  return o;
+}
+
+/* Strings and names of every length up to three blocks, with a character that needs care at
+ * every position (or none), as the last element (the writer cannot read a block past it) and
+ * not: the block-at-a-time path and the byte path must agree with the reference. Each
+ * document sits in a buffer of its exact size, so ASan catches a read past it. */
+static void test_strings_every_length_and_position(void **state) {
+  (void)state;
+  static const char *const special[] = {NULL, "\"", "\\", "\n", "\x01", "\x7f", "\x1f",
+                                        "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+  char str[64], want[1024];
+  asr_buf_t out;
+  asr_buf_init(&out);
+  int cases = 0;
+  for (size_t len = 0; len <= 48; len++) {
+    for (size_t k = 0; k < sizeof special / sizeof *special; k++) {
+      size_t sl = special[k] ? strlen(special[k]) : 0;
+      for (size_t pos = 0; pos + sl <= len && (special[k] || pos == 0); pos++) {
+        for (size_t i = 0; i < len; i++) str[i] = (char)('a' + (i * 7) % 26);
+        if (sl) memcpy(str + pos, special[k], sl);
+        for (int last = 0; last <= 1; last++) {
+          bson_t b = BSON_INITIALIZER;
+          bson_append_utf8(&b, str, (int)len, str, (int)len); /* as name and as value */
+          if (!last) BSON_APPEND_INT32(&b, "z", 1);
+          size_t n = 0;
+          want[n++] = '{';
+          n += ref_quote(str, len, want + n);
+          want[n++] = ':';
+          n += ref_quote(str, len, want + n);
+          n += (size_t)sprintf(want + n, "%s", last ? "}" : ",\"z\":1}");
+          uint8_t *d = malloc(b.len);
+          assert_non_null(d);
+          memcpy(d, bson_get_data(&b), b.len);
+          asr_err_t err;
+          asr_err_clear(&err);
+          asr_buf_reset(&out);
+          if (asr_ejson_append_doc(&out, d, b.len, &err))
+            fail_msg("len %zu special %zu pos %zu: %s", len, k, pos, err.msg);
+          if (out.len != n || memcmp(out.data, want, n) != 0)
+            fail_msg("len %zu special %zu pos %zu last %d\nwant %.*s\ngot  %.*s", len, k, pos, last,
+                     (int)n, want, (int)out.len, (const char *)out.data);
+          free(d);
+          bson_destroy(&b);
+          cases++;
+        }
+      }
+    }
+  }
+  /* per length 0..48: one plain string, and len - size + 1 positions for each special:
+   * six of 1 byte, one each of 2, 3 and 4 bytes; each twice (last or not) */
+  assert_int_equal(cases, 2 * (49 + 6 * 48 * 49 / 2 + 47 * 48 / 2 + 46 * 47 / 2 + 45 * 46 / 2));
+  asr_buf_free(&out);
+}
+
 /* Random damage to a document holding every type: the writer must either refuse it with
  * ASR_EDATA (leaving the buffer alone) or write valid UTF-8 JSON. Each damaged copy sits in a
  * buffer of its exact size, so ASan catches any read past it. */
@@ -923,6 +995,7 @@ int main(void) {
       cmocka_unit_test(test_depth_limit),
       cmocka_unit_test(test_large_escaped_string),
       cmocka_unit_test(test_long_utf8_string),
+      cmocka_unit_test(test_strings_every_length_and_position),
       cmocka_unit_test(test_damaged_bson),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
