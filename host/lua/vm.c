@@ -101,9 +101,12 @@ int asr_vm_pcall(lua_State *L, int nargs, int nresults, asr_err_t *err) {
   return code;
 }
 
+/* Once the budget is spent the hook stays armed at every instruction until the call
+ * returns: code that catches the error with pcall and loops on gets it again at its next
+ * instruction, so the error always reaches the host. */
 static void budget_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
-  lua_sethook(L, NULL, 0, 0); /* fire once: the error unwinds the call */
+  lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
   luaL_error(L, "instruction budget exceeded");
 }
 

@@ -142,6 +142,12 @@ static void test_policy_that_loops_forever(void **state) {
   assert_true(t1.tv_sec - t0.tv_sec < 10);
 }
 
+/* Catching the budget error does not help: it comes back at the next instruction. */
+static void test_policy_that_catches_the_budget_error(void **state) {
+  expect_fallback("catches", "while true do pcall(function() while true do end end) end",
+                  "instruction budget exceeded");
+}
+
 static void test_policy_that_returns_a_string(void **state) {
   expect_fallback("string", "return 'scale_up'", "decide returned string, not a decision table");
 }
@@ -243,6 +249,7 @@ int main(void) {
       cmocka_unit_test(test_applies_after_stability),
       cmocka_unit_test(test_policy_that_raises),
       cmocka_unit_test(test_policy_that_loops_forever),
+      cmocka_unit_test(test_policy_that_catches_the_budget_error),
       cmocka_unit_test(test_policy_that_returns_a_string),
       cmocka_unit_test(test_policy_with_a_bad_action),
       cmocka_unit_test(test_policy_with_nan),
