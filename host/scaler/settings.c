@@ -28,9 +28,9 @@ static const key_def_t keys[] = {
     REAL(target_cpu_usage, 0, 100, "a percentage"),
     REAL(target_memory_usage, 0, 100, "a percentage"),
     REAL(target_error_rate, 1e-6, 1, "a fraction of documents (0.01 = 1%)"),
-    REAL(cpu_scale_up_threshold, 0, 100, "a percentage"),
+    REAL(cpu_scale_up_threshold, 0.01, 100, "a percentage"),
     REAL(cpu_scale_down_threshold, 0, 100, "a percentage"),
-    REAL(memory_scale_up_threshold, 0, 100, "a percentage"),
+    REAL(memory_scale_up_threshold, 0.01, 100, "a percentage"),
     REAL(memory_scale_down_threshold, 0, 100, "a percentage"),
     COUNT(min_workers, 1, 1024, "a worker count"),
     COUNT(max_workers, 1, 1024, "a worker count"),
@@ -144,6 +144,18 @@ int asr_scaling_apply_env(asr_scaling_settings_t *s, char *const *envp, asr_err_
   return 0;
 }
 
+/* down <= target < up: the target sits in the band the thresholds draw around it. */
+static int check_band(double down, double target, double up, const char *what,
+                      const char *target_key, asr_err_t *err) {
+  if (down > target)
+    return asr_err_set(err, ASR_EINVAL, "scaling: %s_scale_down_threshold (%g) is above %s (%g)",
+                       what, down, target_key, target);
+  if (target >= up)
+    return asr_err_set(err, ASR_EINVAL, "scaling: %s (%g) must be below %s_scale_up_threshold "
+                       "(%g)", target_key, target, what, up);
+  return 0;
+}
+
 int asr_scaling_validate(const asr_scaling_settings_t *s, asr_err_t *err) {
   if (s->min_workers > s->max_workers)
     return asr_err_set(err, ASR_EINVAL, "scaling: min_workers (%u) is above max_workers (%u)",
@@ -151,15 +163,12 @@ int asr_scaling_validate(const asr_scaling_settings_t *s, asr_err_t *err) {
   if (s->min_batch_size > s->max_batch_size)
     return asr_err_set(err, ASR_EINVAL, "scaling: min_batch_size (%u) is above max_batch_size (%u)",
                        s->min_batch_size, s->max_batch_size);
-  if (s->cpu_scale_down_threshold > s->cpu_scale_up_threshold)
-    return asr_err_set(err, ASR_EINVAL, "scaling: cpu_scale_down_threshold (%g) is above "
-                       "cpu_scale_up_threshold (%g)", s->cpu_scale_down_threshold,
-                       s->cpu_scale_up_threshold);
-  if (s->memory_scale_down_threshold > s->memory_scale_up_threshold)
-    return asr_err_set(err, ASR_EINVAL, "scaling: memory_scale_down_threshold (%g) is above "
-                       "memory_scale_up_threshold (%g)", s->memory_scale_down_threshold,
-                       s->memory_scale_up_threshold);
-  return 0;
+  int rc = check_band(s->cpu_scale_down_threshold, s->target_cpu_usage, s->cpu_scale_up_threshold,
+                      "cpu", "target_cpu_usage", err);
+  if (rc == 0)
+    rc = check_band(s->memory_scale_down_threshold, s->target_memory_usage,
+                    s->memory_scale_up_threshold, "memory", "target_memory_usage", err);
+  return rc;
 }
 
 double asr_scaling_get(const asr_scaling_settings_t *s, const char *key) {

@@ -102,6 +102,15 @@ static void test_values_are_checked(void **state) {
   assert_int_equal(asr_scaling_set_text(&s, "min_workers", "20", "x", fresh(&err)), 0);
   assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
   assert_string_equal(err.msg, "scaling: min_workers (20) is above max_workers (12)");
+  /* a target must sit inside its thresholds (the policies measure distances between them) */
+  asr_scaling_defaults(&s);
+  s.target_cpu_usage = 80;
+  assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: target_cpu_usage (80) must be below cpu_scale_up_threshold (80)");
+  asr_scaling_defaults(&s);
+  s.memory_scale_down_threshold = 76;
+  assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: memory_scale_down_threshold (76) is above target_memory_usage (75)");
 }
 
 static void test_environment(void **state) {
@@ -156,14 +165,14 @@ static void test_precedence(void **state) {
   setenv("AUTO_SCALING_MAX_WORKERS", "20", 1);
   setenv("AUTO_SCALING_MIN_WORKERS", "3", 1);
   setenv("AUTO_SCALING_COOLDOWN", "7", 1);
-  setenv("AUTO_SCALING_CPU_SCALE_UP_THRESHOLD", "77", 1);
+  setenv("AUTO_SCALING_CPU_SCALE_UP_THRESHOLD", "87", 1);
   const char *path = strategy_file("scaling = { profile = 'aggressive', max_workers = 12, cooldown = 9 }");
   PARSE(cli, (char *)path, "--cooldown", "4");
   assert_int_equal(build(&cli, &cfg, fresh(&err)), 0);
   assert_string_equal(cfg.profile, "aggressive");          /* strategy names the profile */
   assert_int_equal(cfg.auto_scaling, 1);                   /* a scaling table turns it on */
   assert_true(cfg.scaling.target_docs_per_second == 20000); /* from the profile */
-  assert_true(cfg.scaling.cpu_scale_up_threshold == 77);   /* environment over profile */
+  assert_true(cfg.scaling.cpu_scale_up_threshold == 87);   /* environment over profile */
   assert_int_equal(cfg.scaling.min_workers, 3);            /* environment */
   assert_int_equal(cfg.scaling.max_workers, 12);           /* strategy over environment */
   assert_true(cfg.scaling.cooldown == 4);                  /* flag over strategy */

@@ -12,7 +12,7 @@
 -- run. So the scale-up runs see a frozen copy of /proc/stat (bind-mounted in a private mount
 -- namespace: the machine reads as idle, this process's own CPU is still measured from
 -- /proc/self/stat) and keep the balanced profile's thresholds. Where that is not allowed (not
--- root), they move both CPU lines to 100 instead: best effort, "any idle CPU at all".
+-- root), they move the CPU lines to 99.8 / 99.9 / 100 instead: best effort, "any idle CPU at all".
 local h = require("tests.e2e.helper")
 
 local TPL = h.root .. "/templates/service_order.json"
@@ -30,9 +30,9 @@ local isolation = (function()
     .. h.q(frozen) .. "' 2>/dev/null")
   if ok then return {opts = {env = wrap}, flags = {}} end
   io.stderr:write("autoscaling_spec: cannot freeze /proc/stat (unshare -m needs root): the "
-    .. "scale-up cases use CPU thresholds of 100 and depend on the machine not being saturated\n")
-  return {opts = {}, flags = {"--scaling", "cpu_scale_down_threshold=100", "--scaling",
-                              "cpu_scale_up_threshold=100"}}
+    .. "scale-up cases move the CPU thresholds to 100 and depend on the machine not being saturated\n")
+  return {opts = {}, flags = {"--scaling", "cpu_scale_down_threshold=99.8", "--scaling",
+                              "target_cpu_usage=99.9", "--scaling", "cpu_scale_up_threshold=100"}}
 end)()
 
 local function plain(s) return (s:gsub("%p", "%%%0")) end

@@ -149,9 +149,12 @@ function rules.decide(s, history, state)
   if room == "within" then
     -- The nearer CPU/memory sit to their targets, the surer.
     local cpu, mem = stats.cpu(s), stats.memory_percent(s)
-    local off = max(max(0, cpu - c.target_cpu_usage) / (c.cpu_scale_up_threshold - c.target_cpu_usage),
-                    max(0, mem - c.target_memory_usage)
-                      / (c.memory_scale_up_threshold - c.target_memory_usage))
+    local function past(v, target, line) -- share of the way from target to line, 1 if no way
+      local span = line - target
+      return span > 0 and max(0, v - target) / span or 1
+    end
+    local off = max(past(cpu, c.target_cpu_usage, c.cpu_scale_up_threshold),
+                    past(mem, c.target_memory_usage, c.memory_scale_up_threshold))
     return stats.decision(s, c, "hold", 0, 0, confidence(1 - stats.clamp(off, 0, 1), 0),
                           "Within targets")
   end
