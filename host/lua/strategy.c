@@ -1,10 +1,12 @@
 #include "lua/strategy.h"
 
+#include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "codec/ejson_writer.h"
 #include "lua/lconv.h"
@@ -641,12 +643,20 @@ static int read_scaling_settings(lua_State *L, asr_strategy_t *s, asr_err_t *err
   return 0;
 }
 
+/* A policy or profile named by a strategy: a built-in name as it is, a .lua file found like
+ * the strategy's other paths (from the current directory, else the strategy's). */
+static char *scaling_file(const char *strategy_path, const char *v) {
+  size_t n = strlen(v);
+  int is_file = strchr(v, '/') || (n > 4 && strcmp(v + n - 4, ".lua") == 0);
+  return is_file ? resolve_path(strategy_path, v) : strdup(v);
+}
+
 /* [-0,+0,m] scaling.policy: a built-in name or a .lua file (string), or a table with decide. */
 static int read_policy(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   int t = lua_getfield(L, -1, "policy");
   int rc = 0;
   if (t == LUA_TSTRING) {
-    s->policy = strdup(lua_tostring(L, -1));
+    s->policy = scaling_file(s->path, lua_tostring(L, -1));
   } else if (t == LUA_TTABLE) {
     if (lua_getfield(L, -1, "decide") != LUA_TFUNCTION)
       rc = asr_err_set(err, ASR_EINVAL, "%s: scaling.policy must have a decide(snapshot, history, "
@@ -671,7 +681,7 @@ static int read_scaling(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   int t = lua_getfield(L, -1, "scaling");
   int rc = 0;
   if (t == LUA_TSTRING) {
-    s->profile = strdup(lua_tostring(L, -1));
+    s->profile = scaling_file(s->path, lua_tostring(L, -1));
     s->auto_scaling = 1;
   } else if (t == LUA_TBOOLEAN) {
     s->auto_scaling = lua_toboolean(L, -1);
@@ -681,6 +691,11 @@ static int read_scaling(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
       for (size_t i = 0; asr_scaling_keys()[i] && i < 59; i++) known[4 + i] = asr_scaling_keys()[i];
     check_fields(L, -1, "scaling", known);
     rc = get_string(L, s->path, "profile", &s->profile, err);
+    if (rc == 0 && s->profile) {
+      char *resolved = scaling_file(s->path, s->profile);
+      free(s->profile);
+      s->profile = resolved;
+    }
     s->auto_scaling = 1; /* a scaling table turns the scaler on unless enabled = false */
     if (lua_getfield(L, -1, "enabled") != LUA_TNIL) s->auto_scaling = lua_toboolean(L, -1);
     lua_pop(L, 1);
@@ -760,6 +775,8 @@ int asr_strategy_load(const char *path, asr_strategy_t **out, asr_err_t *err) {
   int rc = 0;
   lua_State *L = s->L = asr_vm_new(0, err);
   if (!L) rc = err->code;
+  if (!rc && access(path, R_OK) != 0)
+    rc = asr_err_set(err, ASR_EINVAL, "cannot open strategy %s: %s", path, strerror(errno));
   if (!rc) rc = asr_vm_dofile(L, path, err);
   if (!rc && !lua_istable(L, -1)) {
     rc = asr_err_set(err, ASR_EINVAL, "%s: a strategy must return a table, it returned %s", path,

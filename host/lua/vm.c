@@ -187,7 +187,7 @@ static void push_sandbox_env(lua_State *L) {
 
 int asr_vm_dofile(lua_State *L, const char *path, asr_err_t *err) {
   FILE *f = fopen(path, "r");
-  if (!f) return asr_err_set(err, ASR_EINVAL, "cannot open strategy %s: %s", path, strerror(errno));
+  if (!f) return asr_err_set(err, ASR_EINVAL, "cannot open %s: %s", path, strerror(errno));
   fclose(f);
   int status = luaL_loadfilex(L, path, "t");
   if (status != LUA_OK) {

@@ -231,6 +231,27 @@ static void test_strategy_scaling_errors(void **state) {
   asr_config_free(&cfg);
 }
 
+/* A policy or profile file named by a strategy is found beside the strategy. */
+static void test_strategy_relative_files(void **state) {
+  char policy[512], profile[512];
+  snprintf(policy, sizeof policy, "%s/rel_policy.lua", ASR_TEST_TMP);
+  snprintf(profile, sizeof profile, "%s/rel_profile.lua", ASR_TEST_TMP);
+  FILE *f = fopen(policy, "w");
+  fputs("return { decide = function() return { action = 'hold' } end }\n", f);
+  fclose(f);
+  f = fopen(profile, "w");
+  fputs("return { name = 'mine', max_workers = 9 }\n", f);
+  fclose(f);
+  const char *path = strategy_file("scaling = { profile = 'rel_profile.lua', policy = 'rel_policy.lua' }");
+  asr_strategy_t *st = NULL;
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_strategy_load(path, &st, &err), 0);
+  assert_string_equal(st->policy, policy);
+  assert_string_equal(st->profile, profile);
+  asr_strategy_free(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_profiles_carry_the_brief_numbers),
@@ -239,6 +260,7 @@ int main(void) {
       cmocka_unit_test(test_environment),
       cmocka_unit_test(test_precedence),
       cmocka_unit_test(test_strategy_scaling_errors),
+      cmocka_unit_test(test_strategy_relative_files),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

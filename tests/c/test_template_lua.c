@@ -198,7 +198,7 @@ static void test_ops_open_errors(void **state) {
            "was evaluated again (its templates must be built the same way every time)", path);
   expect_open_error(path, "__lua_fn_3", ASR_EINVAL, want);
   expect_open_error(TMP("missing.lua"), "vin", ASR_EINVAL,
-                    "cannot open strategy " TMP("missing.lua") ": No such file or directory");
+                    "cannot open " TMP("missing.lua") ": No such file or directory");
 }
 
 static void expect_load_error(const char *body, const char *want_suffix) {
