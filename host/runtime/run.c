@@ -48,7 +48,6 @@ typedef struct run {
   asr_metrics_t *metrics;
   asr_controller_t *scaler;   /* NULL: auto-scaling off */
   uv_timer_t check;
-  uint64_t last_throttles;
   uint32_t start_workers, start_batch_size;
 } run_t;
 
@@ -157,10 +156,7 @@ static void collect_raw(run_t *r, asr_metrics_raw_t *raw) {
       .pool_size = db.pool_size,
       .request_charge = db.request_charge,
   };
-  /* The sink keeps the largest RetryAfterMs of the run: report it for intervals that were
-   * throttled, so a policy sees the server's wait while it matters. */
-  if (db.throttles > r->last_throttles) raw->retry_after_ms_max = db.retry_after_ms_max;
-  r->last_throttles = db.throttles;
+  raw->retry_after_ms_max = db.retry_after_ms_max; /* this interval's: the read reset it */
 }
 
 static void sample(run_t *r, asr_metrics_snapshot_t *snap) {

@@ -122,11 +122,16 @@ static void policy_failed(asr_controller_t *c, const asr_err_t *perr) {
   }
 }
 
+/* a - b without overflow: a target of -1e300 arrives as INT64_MIN. */
+static int64_t minus(int64_t a, uint32_t b) {
+  return a < INT64_MIN + (int64_t)b ? INT64_MIN : a - (int64_t)b;
+}
+
 /* The proposal as deltas from the current settings, for logs and the summary. */
 static void proposed_deltas(const asr_decision_t *d, const asr_metrics_snapshot_t *s,
                             int64_t *dw, int64_t *db) {
-  *dw = d->has_target_workers ? d->target_workers - (int64_t)s->workers : d->workers_delta;
-  *db = d->has_target_batch ? d->target_batch - (int64_t)s->batch_size : d->batch_delta;
+  *dw = d->has_target_workers ? minus(d->target_workers, s->workers) : d->workers_delta;
+  *db = d->has_target_batch ? minus(d->target_batch, s->batch_size) : d->batch_delta;
 }
 
 static void log_decision(const asr_decision_t *d, const asr_metrics_snapshot_t *s,

@@ -812,7 +812,7 @@ void asr_sink_mongo_stats(asr_sink_t *base, asr_sink_db_stats_t *out) {
   out->batches = atomic_load(&sum.batches);
   out->latency_us_total = atomic_load(&sum.latency_us);
   out->request_charge = (double)atomic_load(&sum.charge_milli) / 1000.0;
-  out->retry_after_ms_max = atomic_load(&s->retry_after_max);
+  out->retry_after_ms_max = atomic_exchange(&s->retry_after_max, 0); /* per reading */
 }
 
 void asr_sink_mongo_samples(asr_sink_t *base, asr_mongo_samples_t *out) {

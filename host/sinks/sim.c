@@ -258,7 +258,7 @@ static void sim_stats(asr_sink_t *base, asr_sink_db_stats_t *out) {
   out->latency_us_total = atomic_load(&s->latency_us);
   out->pool_in_use = atomic_load(&s->in_flight);
   out->pool_size = atomic_load(&s->workers);
-  out->retry_after_ms_max = atomic_load(&s->retry_after_max);
+  out->retry_after_ms_max = atomic_exchange(&s->retry_after_max, 0); /* per reading */
 }
 
 static const asr_sink_vt_t sim_vt = {

@@ -22,7 +22,8 @@ typedef struct asr_sink_db_stats {
   uint64_t latency_us_total;
   uint32_t pool_in_use, pool_size;
   double request_charge;      /* Cosmos request units, 0 when the server reports none */
-  uint32_t retry_after_ms_max;/* largest RetryAfterMs seen since open */
+  uint32_t retry_after_ms_max;/* largest RetryAfterMs since the previous reading: reading
+                               * resets it, so the scaler sees each interval's own */
 } asr_sink_db_stats_t;
 typedef struct asr_sink_vt {
   const char *scheme;

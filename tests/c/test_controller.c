@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -177,6 +178,18 @@ static void test_absurd_targets_are_clamped(void **state) {
   asr_controller_close(fx.c);
 }
 
+static void test_absurd_negative_targets_are_clamped(void **state) {
+  fixture_t fx;
+  open_with(&fx, policy_file("tiny", "return { action = 'scale_down', target_workers = -1e300, "
+                                     "target_batch_size = -1e300 }"));
+  for (int i = 1; i <= 20; i++) check(&fx, i);
+  assert_int_equal(fx.run.workers, fx.s.min_workers);
+  assert_int_equal(fx.run.batch_size, fx.s.min_batch_size);
+  asr_scaling_report_t r = report(&fx);
+  assert_true(r.records[0].workers_delta == INT64_MIN);
+  asr_controller_close(fx.c);
+}
+
 /* Memory over its threshold: the gate scales down at once, whatever the policy says. */
 static void test_memory_emergency_overrides_the_policy(void **state) {
   fixture_t fx;
@@ -254,6 +267,7 @@ int main(void) {
       cmocka_unit_test(test_policy_with_a_bad_action),
       cmocka_unit_test(test_policy_with_nan),
       cmocka_unit_test(test_absurd_targets_are_clamped),
+      cmocka_unit_test(test_absurd_negative_targets_are_clamped),
       cmocka_unit_test(test_memory_emergency_overrides_the_policy),
       cmocka_unit_test(test_cooldown),
       cmocka_unit_test(test_unknown_policy_is_a_configuration_error),

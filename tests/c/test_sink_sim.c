@@ -246,6 +246,7 @@ static void test_throttle_retries_until_written(void **state) {
   assert_int_equal(st.retries, st.throttles); /* none gave up */
   assert_int_equal(st.retry_after_ms_max, 20);
   assert_int_equal(st.pool_in_use, 0);
+  assert_int_equal(stats_of(s).retry_after_ms_max, 0); /* a reading resets it: per interval */
   asr_docs_free(&d);
   asr_sink_destroy(s);
 }
