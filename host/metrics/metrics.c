@@ -84,7 +84,11 @@ static void fill_counters(asr_metrics_t *m, const asr_metrics_raw_t *raw,
   s->errors = delta(raw->errors, p->errors);
   s->retries = delta(raw->retries, p->retries);
   s->throttles = delta(raw->throttles, p->throttles);
-  s->error_rate = clamp(rate_of(s->errors, delta(raw->docs_attempted, p->docs_attempted)), 0, 1);
+  /* Sinks count a failure inside the write, the pipeline counts the attempt after it: an
+   * interval can hold the one without the other. No attempt finished: no reading (0), not a
+   * 100% error rate that would trip the gate's emergency. */
+  uint64_t attempted = delta(raw->docs_attempted, p->docs_attempted);
+  s->error_rate = attempted ? clamp((double)s->errors / (double)attempted, 0, 1) : 0;
   s->retry_rate = rate_of(s->retries, batches);
   s->throttle_rate = rate_of(s->throttles, batches);
   s->retry_after_ms = raw->retry_after_ms_max;
