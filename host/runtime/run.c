@@ -273,6 +273,9 @@ static int start_loop(run_t *r, asr_err_t *err) {
   uv_timer_start(&r->check, on_check, check_ms, check_ms);
   asr_hist_init(&r->latency);
 
+  asr_metrics_options_t mo = {.history = r->cfg.scaling.history, .start_s = 0};
+  if (!(r->metrics = asr_metrics_new(&mo))) /* before the pipeline: nothing to wait for */
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
   asr_pipeline_config_t pc = {
       .source = r->source,
       .sink = r->sink,
@@ -291,8 +294,6 @@ static int start_loop(run_t *r, asr_err_t *err) {
   r->started_ns = r->last_progress_ns = r->last_tick_ns = uv_hrtime();
   r->start_workers = r->cfg.workers;
   r->start_batch_size = r->cfg.batch_size;
-  asr_metrics_options_t mo = {.history = r->cfg.scaling.history, .start_s = 0};
-  if (!(r->metrics = asr_metrics_new(&mo))) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   return asr_pipeline_start(r->pipeline, err);
 }
 

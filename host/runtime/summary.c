@@ -80,6 +80,8 @@ static void add_scaling(cJSON *o, const asr_run_summary_t *s) {
   str(o, "policy", r->policy);
   num(o, "policy_failures", (double)r->policy_failures);
   num(o, "policy_fallbacks", (double)r->fallbacks);
+  if (r->decisions > r->nrecords) /* the list keeps the first ASR_CONTROLLER_MAX_RECORDS */
+    cJSON_AddBoolToObject(o, "decisions_truncated", 1);
   cJSON *list = cJSON_AddArrayToObject(o, "decisions");
   for (size_t i = 0; list && i < r->nrecords; i++)
     cJSON_AddItemToArray(list, decision_json(&r->records[i]));

@@ -55,7 +55,7 @@ typedef struct asr_ordered_writer {
 
 void asr_ordered_writer_init(asr_ordered_writer_t *w, int fd, const char *path);
 /* Sets the output before the first commit; direct = 1: fd was opened with O_DIRECT, use the
- * staged mode. Returns 0 or ASR_ENOMEM (err set); on ASR_ENOMEM the buffered mode is kept. */
+ * staged mode. Returns 0 or ASR_ENOMEM (err set: the file sink gives up opening then). */
 int asr_ordered_writer_set_fd(asr_ordered_writer_t *w, int fd, int direct, asr_err_t *err);
 /* Stops the writer thread (waiting for its current write) and frees everything. */
 void asr_ordered_writer_destroy(asr_ordered_writer_t *w);
