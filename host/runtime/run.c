@@ -88,7 +88,8 @@ static void on_done_async(uv_async_t *h) { close_handles(h->data); }
 static void on_signal(uv_signal_t *h, int signum) {
   run_t *r = h->data;
   if (++r->interrupts > 1) {
-    asr_log_error("run.abort", "second %s: aborting now; partial output is left as .partial",
+    asr_log_error("run.abort", "second %s: aborting now; the .partial output is left as it is "
+                  "and may end mid-document (one signal stops on a document boundary)",
                   signum == SIGINT ? "interrupt" : "termination signal");
     _exit(ASR_EXIT_INTERRUPTED);
   }
