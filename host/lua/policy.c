@@ -161,7 +161,6 @@ int asr_policy_open(const asr_policy_spec_t *spec, asr_policy_t **out, asr_err_t
   }
   int rc = load(p, spec->name, spec->strategy, err);
   if (rc) {
-    asr_err_prefix(err, "scaling policy");
     asr_policy_close(p);
     return rc;
   }

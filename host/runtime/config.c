@@ -111,8 +111,11 @@ static int build_scaling(const asr_cli_t *cli, const asr_strategy_t *st, asr_con
   const char *profile = cli->profile ? cli->profile
                         : st && st->profile ? st->profile
                         : env_profile && *env_profile ? env_profile : "balanced";
+  const char *profile_origin = cli->profile ? "--profile" : st && st->profile ? "scaling.profile"
+                               : env_profile && *env_profile ? "AUTO_SCALING_PROFILE" : NULL;
   asr_scaling_defaults(&cfg->scaling);
   int rc = asr_profile_load(profile, &cfg->scaling, err);
+  if (rc && profile_origin) asr_err_prefix(err, "%s", profile_origin);
   if (rc == 0) rc = asr_scaling_apply_env(&cfg->scaling, environ, err);
   for (size_t i = 0; rc == 0 && st && i < st->nscaling; i++) {
     char origin[512];
@@ -131,6 +134,9 @@ static int build_scaling(const asr_cli_t *cli, const asr_strategy_t *st, asr_con
   const char *policy = cli->policy ? cli->policy
                        : st && (st->policy || st->has_policy_table) ? st->policy
                        : env_policy && *env_policy ? env_policy : "rules";
+  cfg->policy_origin = cli->policy ? "--policy"
+                       : st && (st->policy || st->has_policy_table) ? "scaling.policy"
+                       : env_policy && *env_policy ? "AUTO_SCALING_POLICY" : "default policy";
   if (policy && !(cfg->policy = strdup(policy))) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   if (cli->summary_json && !(cfg->summary_json = strdup(cli->summary_json)))
     return asr_err_set(err, ASR_ENOMEM, "out of memory");

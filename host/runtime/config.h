@@ -25,6 +25,7 @@ typedef struct asr_config {
   int auto_scaling;
   asr_scaling_settings_t scaling; /* profile < AUTO_SCALING_* < strategy < command line */
   char *policy;             /* a built-in name or a .lua file; NULL: the strategy's table */
+  const char *policy_origin;/* which layer named it, for messages: "--policy", ... */
   char *summary_json;       /* --summary-json FILE */
   double tick_interval;
   int dry_run;

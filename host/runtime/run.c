@@ -196,10 +196,7 @@ static int open_scaler(run_t *r, asr_err_t *err) {
   const asr_scaling_settings_t *s = &r->cfg.scaling;
   uint32_t w = clamp_u32(r->cfg.workers, s->min_workers, s->max_workers);
   uint32_t b = clamp_u32(r->cfg.batch_size, s->min_batch_size, s->max_batch_size);
-  if (w != r->cfg.workers || b != r->cfg.batch_size)
-    asr_log_info("scaling.start", "Auto-scaling starts inside its limits: workers %u → %u "
-                 "(%u..%u), batch size %u → %u (%u..%u)", r->cfg.workers, w, s->min_workers,
-                 s->max_workers, r->cfg.batch_size, b, s->min_batch_size, s->max_batch_size);
+  uint32_t w0 = r->cfg.workers, b0 = r->cfg.batch_size;
   r->cfg.workers = w;
   r->cfg.batch_size = b;
   asr_policy_spec_t ps = {
@@ -207,15 +204,22 @@ static int open_scaler(run_t *r, asr_err_t *err) {
       .name = r->cfg.policy,
       .settings = s,
   };
+  int rc;
   if (r->cfg.dry_run) { /* check the policy loads; nothing will run */
     asr_policy_t *p = NULL;
-    int rc = asr_policy_open(&ps, &p, err);
+    rc = asr_policy_open(&ps, &p, err);
     asr_policy_close(p);
-    return rc;
+  } else {
+    asr_controller_actions_t act = {r, scaler_set_workers, scaler_set_batch_size,
+                                    scaler_queue_capacity};
+    rc = asr_controller_open(s, &ps, &act, &r->scaler, err);
   }
-  asr_controller_actions_t act = {r, scaler_set_workers, scaler_set_batch_size,
-                                  scaler_queue_capacity};
-  return asr_controller_open(s, &ps, &act, &r->scaler, err);
+  if (rc == ASR_EINVAL) asr_err_prefix(err, "%s", r->cfg.policy_origin);
+  if (rc == 0 && !r->cfg.dry_run && (w != w0 || b != b0))
+    asr_log_info("scaling.start", "Auto-scaling starts inside its limits: workers %u → %u "
+                 "(%u..%u), batch size %u → %u (%u..%u)", w0, w, s->min_workers, s->max_workers,
+                 b0, b, s->min_batch_size, s->max_batch_size);
+  return rc;
 }
 
 /* --summary-json's directory must exist and be writable before anything runs. */

@@ -191,6 +191,14 @@ static void test_precedence(void **state) {
   assert_true(cfg.scaling.target_docs_per_second == 5000);
   asr_config_free(&cfg);
 
+  /* a bad profile name says which layer gave it */
+  setenv("AUTO_SCALING_PROFILE", "bogus", 1);
+  assert_int_equal(build(&cli, &cfg, &err), ASR_EINVAL);
+  assert_string_equal(err.msg, "AUTO_SCALING_PROFILE: unknown scaling profile 'bogus' "
+                               "(conservative, balanced, aggressive, or a path to a profile .lua file)");
+  asr_config_free(&cfg);
+  setenv("AUTO_SCALING_PROFILE", "conservative", 1);
+
   /* a bad variable is a configuration error naming it */
   setenv("AUTO_SCALING_MAX_WORKERS", "-4", 1);
   assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
