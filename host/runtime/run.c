@@ -88,9 +88,10 @@ static void on_done_async(uv_async_t *h) { close_handles(h->data); }
 static void on_signal(uv_signal_t *h, int signum) {
   run_t *r = h->data;
   if (++r->interrupts > 1) {
-    asr_log_error("run.abort", "second %s: aborting now; the .partial output is left as it is "
-                  "and may end mid-document (one signal stops on a document boundary)",
-                  signum == SIGINT ? "interrupt" : "termination signal");
+    asr_log_error("run.abort", "second %s: aborting now; partial output is left as .partial, "
+                  "cut back to the last whole batch", signum == SIGINT ? "interrupt"
+                                                          : "termination signal");
+    if (r->sink->vt->abandon) r->sink->vt->abandon(r->sink);
     _exit(ASR_EXIT_INTERRUPTED);
   }
   asr_log_warn("run.stop", "%s: finishing the batches in progress, then stopping (again to abort)",

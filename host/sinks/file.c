@@ -179,6 +179,9 @@ static void file_destroy(asr_sink_t *s) {
   free(f);
 }
 
+/* A second interrupt: cut PATH.partial back to the last batch wholly in it. */
+static void file_abandon(asr_sink_t *s) { asr_ordered_writer_abandon(&((file_sink_t *)s)->writer); }
+
 static const asr_sink_vt_t file_vt = {
     .scheme = "file",
     .worker_open = file_worker_open,
@@ -187,6 +190,7 @@ static const asr_sink_vt_t file_vt = {
     .finish = file_finish,
     .abort = file_abort,
     .destroy = file_destroy,
+    .abandon = file_abandon,
 };
 
 int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink_t **out,

@@ -101,6 +101,7 @@ static int write_buffered(asr_ordered_writer_t *w, const uint8_t *data, size_t l
   int e = write_span(w->fd, &w->fd_direct, data, len);
   if (e) return io_failed(w, e);
   w->bytes_written += len;
+  w->durable_end = w->bytes_written; /* one call writes one whole batch */
   /* Start the disk writeback of every full chunk now (asynchronous), so the fdatasync that
    * publishes the file at the end has little left to wait for. */
   if (w->bytes_written - w->flushed_to >= WRITEBACK_CHUNK) {
@@ -127,10 +128,13 @@ static void io_main(void *arg) {
     if (w->io_count == 0) break;
     const uint8_t *chunk = w->chunk[w->io_head];
     int drop = w->canceled;
+    w->io_busy = !drop;
     uv_mutex_unlock(&w->lock);
     int e = drop ? 0 : write_span(w->fd, &w->fd_direct, chunk, ASR_ORDERED_CHUNK);
     uv_mutex_lock(&w->lock);
+    w->io_busy = 0;
     if (e) io_failed(w, e);
+    else if (!drop && w->chunk_batch_end[w->io_head]) w->durable_end = w->chunk_batch_end[w->io_head];
     w->io_head = (w->io_head + 1) % ASR_ORDERED_CHUNKS;
     w->io_count--;
     uv_cond_broadcast(&w->io_done);
@@ -149,6 +153,7 @@ static int queue_chunk(asr_ordered_writer_t *w) {
   w->fill = 0;
   uv_cond_signal(&w->io_wake);
   while (w->io_count == ASR_ORDERED_CHUNKS && !w->canceled) uv_cond_wait(&w->io_done, &w->lock);
+  w->chunk_batch_end[filling(w)] = 0; /* free now: no batch ends in it yet */
   if (w->io_err.code) return ASR_EIO;
   return w->canceled ? ASR_ECANCELED : 0;
 }
@@ -163,6 +168,7 @@ static int stage(asr_ordered_writer_t *w, const uint8_t *data, size_t len) {
     w->bytes_written += n;
     data += n;
     len -= n;
+    if (len == 0) w->chunk_batch_end[filling(w)] = w->bytes_written; /* the batch ends here */
     if (w->fill == ASR_ORDERED_CHUNK) {
       int rc = queue_chunk(w);
       if (rc) return rc;
@@ -189,7 +195,17 @@ static int flush_locked(asr_ordered_writer_t *w) {
   if (e) return io_failed(w, e);
   w->fill = 0;
   w->staged = 0;
+  w->durable_end = w->bytes_written;
   return 0;
+}
+
+void asr_ordered_writer_abandon(asr_ordered_writer_t *w) {
+  uv_mutex_lock(&w->lock);
+  w->canceled = 1; /* the writer thread drops what is queued */
+  while (w->io_busy) uv_cond_wait(&w->io_done, &w->lock);
+  if (w->fd >= 0 && ftruncate(w->fd, (off_t)w->durable_end) != 0) {
+    /* nothing better to do: the process is exiting and the file stays .partial */
+  }
 }
 
 /* ---- ordering ---- */

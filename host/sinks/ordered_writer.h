@@ -51,12 +51,21 @@ typedef struct asr_ordered_writer {
   uv_thread_t io_thread;
   uv_cond_t io_wake; /* to the writer thread: a chunk is queued, or quit */
   uv_cond_t io_done; /* from it: a chunk is free again */
+  int io_busy;       /* the writer thread is in write(2), outside the lock */
+  /* For asr_ordered_writer_abandon: where each chunk's last batch ends (0: none ends in it),
+   * and the end of the last batch wholly in the file. */
+  uint64_t chunk_batch_end[ASR_ORDERED_CHUNKS];
+  uint64_t durable_end;
 } asr_ordered_writer_t;
 
 void asr_ordered_writer_init(asr_ordered_writer_t *w, int fd, const char *path);
 /* Sets the output before the first commit; direct = 1: fd was opened with O_DIRECT, use the
  * staged mode. Returns 0 or ASR_ENOMEM (err set: the file sink gives up opening then). */
 int asr_ordered_writer_set_fd(asr_ordered_writer_t *w, int fd, int direct, asr_err_t *err);
+/* The process exits next (a second interrupt): waits for the write in progress, cuts the file
+ * back to the end of the last batch wholly written, and keeps the lock so nothing is written
+ * after, leaving a .partial that ends on a batch boundary. Does not return the lock. */
+void asr_ordered_writer_abandon(asr_ordered_writer_t *w);
 /* Stops the writer thread (waiting for its current write) and frees everything. */
 void asr_ordered_writer_destroy(asr_ordered_writer_t *w);
 /* Commits `buf` as batch seq. May swap buf's storage with a slot's (the caller's buffer comes

@@ -43,6 +43,9 @@ typedef struct asr_sink_vt {
   /* Optional (NULL for file and null sinks): the database counters the scaler reads each
    * interval. Thread-safe, cumulative since open. */
   void (*stats)(asr_sink_t *s, struct asr_sink_db_stats *out);
+  /* Optional: the process exits next (a second interrupt) while workers may still write.
+   * Leave what is kept on a document boundary and let nothing more be written. */
+  void (*abandon)(asr_sink_t *s);
 } asr_sink_vt_t;
 
 struct asr_sink {

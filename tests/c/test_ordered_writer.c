@@ -152,6 +152,57 @@ static void test_staged_commits_land_in_order(void **state) {
 /* Staged mode on a descriptor without O_DIRECT (what a refusing file system leaves): the same
  * bytes. And buffered mode on an O_DIRECT descriptor: the unaligned writes are refused (EINVAL)
  * and retried without O_DIRECT. */
+/* A second interrupt abandons the writer: the file is cut back to the last batch wholly in
+ * it (staged: the last batch end inside the chunks the writer thread finished), so the kept
+ * .partial never ends mid-batch. */
+static void test_abandon_cuts_back_to_a_batch_boundary(void **state) {
+  char path[512];
+  mkdir(ASR_TEST_TMP, 0755);
+  snprintf(path, sizeof path, "%s/ordered_abandon.txt", ASR_TEST_TMP);
+  int direct;
+  int fd = open_out(path, &direct);
+  asr_ordered_writer_t w;
+  asr_ordered_writer_init(&w, -1, path);
+  assert_int_equal(asr_ordered_writer_set_fd(&w, fd, direct, NULL), 0);
+  const size_t batch = 1000, nbatches = (5 * (size_t)ASR_ORDERED_CHUNK / 2) / batch; /* 2.5 chunks */
+  asr_buf_t b;
+  asr_buf_init(&b);
+  for (uint64_t seq = 0; seq < nbatches; seq++) {
+    asr_buf_reset(&b);
+    assert_int_equal(asr_buf_reserve(&b, batch), 0);
+    memset(b.data, 'a' + (int)(seq % 26), batch - 1);
+    b.data[batch - 1] = '\n';
+    b.len = batch;
+    assert_int_equal(asr_ordered_writer_commit(&w, seq, &b, NULL), 0);
+  }
+  asr_buf_free(&b);
+  for (int i = 0; i < 5000; i++) { /* let the writer thread finish the two full chunks */
+    uv_mutex_lock(&w.lock);
+    unsigned queued = w.io_count;
+    uv_mutex_unlock(&w.lock);
+    if (queued == 0) break;
+    usleep(1000);
+  }
+  asr_ordered_writer_abandon(&w);
+  struct stat st;
+  assert_int_equal(fstat(fd, &st), 0);
+  /* staged: two 8 MB chunks are in the file; the last batch ending inside them ends at
+   * floor(16 MB / 1000) * 1000. Buffered: every batch was written whole. */
+  size_t want = direct ? (2 * (size_t)ASR_ORDERED_CHUNK / batch) * batch : nbatches * batch;
+  assert_int_equal((size_t)st.st_size, want);
+  char last[2];
+  int rfd = open(path, O_RDONLY); /* fd is write-only */
+  assert_true(rfd >= 0);
+  assert_int_equal(pread(rfd, last, 2, st.st_size - 2), 2);
+  close(rfd);
+  assert_int_equal(last[1], '\n');
+  assert_int_equal(last[0], 'a' + (int)((want / batch - 1) % 26));
+  uv_mutex_unlock(&w.lock); /* abandon keeps it: the process would exit here */
+  asr_ordered_writer_destroy(&w);
+  close(fd);
+  unlink(path);
+}
+
 static void test_direct_refused_falls_back(void **state) {
   char path[512];
   mkdir(ASR_TEST_TMP, 0755);
@@ -246,6 +297,7 @@ int main(void) {
       cmocka_unit_test(test_missing_batch_is_reported),
       cmocka_unit_test(test_staged_commits_land_in_order),
       cmocka_unit_test(test_direct_refused_falls_back),
+      cmocka_unit_test(test_abandon_cuts_back_to_a_batch_boundary),
       cmocka_unit_test(test_staged_write_failure_is_reported),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
