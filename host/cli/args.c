@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/file.h"
+
 enum {
   OPT_STRATEGY = 256, OPT_SOURCE, OPT_TARGET, OPT_PROFILE, OPT_AS_PROFILE, OPT_AUTO,
   OPT_NO_AUTO, OPT_WORKERS, OPT_BATCH, OPT_TOTAL, OPT_SEED, OPT_DRY_RUN, OPT_LOG_FORMAT,
@@ -135,9 +137,7 @@ static int parse_count(const char *flag, const char *s, int64_t min, int64_t max
 
 /* Built-in names are checked here; a .lua path is read by the config. */
 static int parse_profile(const char *s, asr_cli_t *cli, asr_err_t *err) {
-  size_t n = strlen(s);
-  int is_file = strchr(s, '/') || (n > 4 && strcmp(s + n - 4, ".lua") == 0);
-  if (!is_file && strcmp(s, "conservative") && strcmp(s, "balanced") && strcmp(s, "aggressive"))
+  if (!asr_is_lua_file_name(s) && strcmp(s, "conservative") && strcmp(s, "balanced") && strcmp(s, "aggressive"))
     return asr_err_set(err, ASR_EINVAL, "--profile: unknown profile '%s' (conservative, balanced, "
                        "aggressive, or a profile .lua file)", s);
   cli->profile = s;

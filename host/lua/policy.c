@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lua/vm.h"
+#include "util/file.h"
 
 struct asr_policy {
   lua_State *L;
@@ -22,11 +23,6 @@ struct asr_policy {
 };
 
 /* ---- loading ---- */
-
-static int is_path(const char *s) {
-  size_t n = strlen(s);
-  return strchr(s, '/') || (n > 4 && strcmp(s + n - 4, ".lua") == 0);
-}
 
 /* [-0,+1,e] require("asrun.policies") */
 static void push_policies_module(lua_State *L) {
@@ -59,7 +55,7 @@ static void push_scaling_field(lua_State *L, asr_strategy_t *st, const char *fie
 static int push_policy_table(lua_State *L, load_ctx_t *c) {
   if (!c->name) {
     push_scaling_field(L, c->strategy, "policy");
-  } else if (is_path(c->name)) {
+  } else if (asr_is_lua_file_name(c->name)) {
     int rc = asr_vm_dofile(L, c->name, c->err);
     if (rc) return rc;
   } else {

@@ -8,15 +8,11 @@
 #include <unistd.h>
 
 #include "lua/vm.h"
+#include "util/file.h"
 
 const char *asr_profile_dir(void) {
   const char *env = getenv("ASRUN_PROFILES_DIR");
   return env && *env ? env : ASR_SOURCE_PROFILES_DIR;
-}
-
-static int is_path(const char *s) {
-  size_t n = strlen(s);
-  return strchr(s, '/') || (n > 4 && strcmp(s + n - 4, ".lua") == 0);
 }
 
 typedef struct load_ctx {
@@ -59,12 +55,12 @@ static int apply_profile(lua_State *L, load_ctx_t *c, asr_err_t *err) {
 
 int asr_profile_load(const char *name_or_path, asr_scaling_settings_t *out, asr_err_t *err) {
   char path[1024];
-  if (is_path(name_or_path))
+  if (asr_is_lua_file_name(name_or_path))
     snprintf(path, sizeof path, "%s", name_or_path);
   else
     snprintf(path, sizeof path, "%s/%s.lua", asr_profile_dir(), name_or_path);
   if (access(path, R_OK) != 0)
-    return is_path(name_or_path)
+    return asr_is_lua_file_name(name_or_path)
                ? asr_err_set(err, ASR_EINVAL, "scaling profile file %s cannot be read", path)
                : asr_err_set(err, ASR_EINVAL, "unknown scaling profile '%s' (conservative, "
                              "balanced, aggressive, or a path to a profile .lua file)",

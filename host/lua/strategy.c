@@ -15,6 +15,7 @@
 #include "template/node.h"
 #include "scaler/settings.h"
 #include "util/closest.h"
+#include "util/file.h"
 #include "util/log.h"
 
 static const char *const known_fields[] = {
@@ -646,9 +647,7 @@ static int read_scaling_settings(lua_State *L, asr_strategy_t *s, asr_err_t *err
 /* A policy or profile named by a strategy: a built-in name as it is, a .lua file found like
  * the strategy's other paths (from the current directory, else the strategy's). */
 static char *scaling_file(const char *strategy_path, const char *v) {
-  size_t n = strlen(v);
-  int is_file = strchr(v, '/') || (n > 4 && strcmp(v + n - 4, ".lua") == 0);
-  return is_file ? resolve_path(strategy_path, v) : strdup(v);
+  return asr_is_lua_file_name(v) ? resolve_path(strategy_path, v) : strdup(v);
 }
 
 /* [-0,+0,m] scaling.policy: a built-in name or a .lua file (string), or a table with decide. */

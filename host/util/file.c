@@ -39,3 +39,8 @@ done:
   free(buf);
   return rc;
 }
+
+int asr_is_lua_file_name(const char *name) {
+  size_t n = strlen(name);
+  return strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".lua") == 0);
+}
