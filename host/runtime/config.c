@@ -103,19 +103,30 @@ static int copy_mongo(const asr_cli_t *cli, const asr_strategy_t *st, asr_config
   return 0;
 }
 
+/* A name set by the highest layer that sets it: flag, strategy, environment, default; with
+ * that layer's name for messages. */
+typedef struct layer { const char *value, *origin; } layer_t;
+
+static layer_t pick_layer(const char *flag_value, const char *flag, int strategy_sets,
+                          const char *strategy_value, const char *strategy_field,
+                          const char *env, const char *def, const char *def_origin) {
+  const char *env_value = getenv(env);
+  if (flag_value) return (layer_t){flag_value, flag};
+  if (strategy_sets) return (layer_t){strategy_value, strategy_field};
+  if (env_value && *env_value) return (layer_t){env_value, env};
+  return (layer_t){def, def_origin};
+}
+
 /* The scaler's settings, layer by layer; the profile named by the highest layer that names
  * one. Validated even when auto-scaling is off, so a bad variable never waits for --auto-scaling. */
 static int build_scaling(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
                          asr_err_t *err) {
-  const char *env_profile = getenv("AUTO_SCALING_PROFILE");
-  const char *profile = cli->profile ? cli->profile
-                        : st && st->profile ? st->profile
-                        : env_profile && *env_profile ? env_profile : "balanced";
-  const char *profile_origin = cli->profile ? "--profile" : st && st->profile ? "scaling.profile"
-                               : env_profile && *env_profile ? "AUTO_SCALING_PROFILE" : NULL;
+  layer_t profile = pick_layer(cli->profile, "--profile", st && st->profile,
+                               st ? st->profile : NULL, "scaling.profile",
+                               "AUTO_SCALING_PROFILE", "balanced", "default profile");
   asr_scaling_defaults(&cfg->scaling);
-  int rc = asr_profile_load(profile, &cfg->scaling, err);
-  if (rc && profile_origin) asr_err_prefix(err, "%s", profile_origin);
+  int rc = asr_profile_load(profile.value, &cfg->scaling, err);
+  if (rc) asr_err_prefix(err, "%s", profile.origin);
   if (rc == 0) rc = asr_scaling_apply_env(&cfg->scaling, environ, err);
   for (size_t i = 0; rc == 0 && st && i < st->nscaling; i++) {
     char origin[512];
@@ -129,15 +140,12 @@ static int build_scaling(const asr_cli_t *cli, const asr_strategy_t *st, asr_con
   }
   if (rc == 0) rc = asr_scaling_validate(&cfg->scaling, err);
   if (rc) return rc;
-  cfg->profile = strdup(profile);
-  const char *env_policy = getenv("AUTO_SCALING_POLICY");
-  const char *policy = cli->policy ? cli->policy
-                       : st && (st->policy || st->has_policy_table) ? st->policy
-                       : env_policy && *env_policy ? env_policy : "rules";
-  cfg->policy_origin = cli->policy ? "--policy"
-                       : st && (st->policy || st->has_policy_table) ? "scaling.policy"
-                       : env_policy && *env_policy ? "AUTO_SCALING_POLICY" : "default policy";
-  if (policy && !(cfg->policy = strdup(policy))) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  if (!(cfg->profile = strdup(profile.value))) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  int st_policy = st && (st->policy || st->has_policy_table); /* a table leaves value NULL */
+  layer_t policy = pick_layer(cli->policy, "--policy", st_policy, st ? st->policy : NULL,
+                              "scaling.policy", "AUTO_SCALING_POLICY", "rules", "default policy");
+  cfg->policy_origin = policy.origin;
+  if (policy.value && !(cfg->policy = strdup(policy.value))) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   if (cli->summary_json && !(cfg->summary_json = strdup(cli->summary_json)))
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   /* On with --auto-scaling or --profile, or a strategy's scaling table; off with
