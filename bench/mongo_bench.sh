@@ -12,25 +12,8 @@ scripts/setup.sh build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 tests/server/install.sh >/dev/null
 (cd bench/node && { [ -d node_modules/mongodb ] || npm ci --ignore-scripts --no-audit --no-fund >/dev/null; })
 
-SERVER_PID=""
-stop_server() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""; }
+source bench/congo_server.sh
 trap stop_server EXIT
-start_server() {
-  stop_server
-  if build-bench/tests/mongo_ping "$URI" >/dev/null 2>&1; then
-    echo "port $PORT is taken by another server: stop it first" >&2; exit 1
-  fi
-  (cd tests/server && exec node congo.mjs "$PORT" >/dev/null 2>&1) &
-  SERVER_PID=$!
-  for _ in $(seq 100); do
-    build-bench/tests/mongo_ping "mongodb://127.0.0.1:$PORT" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "server did not start" >&2; exit 1
-}
-[ -x build-bench/tests/mongo_ping ] || cmake --build build-bench --target mongo_ping -j2 >/dev/null
-
-URI="mongodb://127.0.0.1:$PORT"
 # The rate functions run in this shell (not in $(...)): start_server must see and replace the
 # previous server, or a measurement would run against an old, fuller one. They set RATE.
 asrun_rate() { # workers batch
