@@ -68,8 +68,9 @@ typedef struct fixture {
   asr_controller_t *c;
 } fixture_t;
 
-static void open_with(fixture_t *fx, const char *policy) {
+static void open_with_cooldown(fixture_t *fx, const char *policy, double cooldown) {
   fx->s = settings();
+  fx->s.cooldown = cooldown;
   fx->run = (fake_run_t){8, 4000, 0, 0};
   asr_policy_spec_t ps = {.name = policy, .settings = &fx->s, .budget = 200000};
   asr_controller_actions_t act = {&fx->run, fake_set_workers, fake_set_batch, fake_queue};
@@ -77,6 +78,8 @@ static void open_with(fixture_t *fx, const char *policy) {
   asr_err_clear(&err);
   assert_int_equal(asr_controller_open(&fx->s, &ps, &act, &fx->c, &err), 0);
 }
+
+static void open_with(fixture_t *fx, const char *policy) { open_with_cooldown(fx, policy, 0); }
 
 static void check(fixture_t *fx, double t) {
   asr_metrics_snapshot_t s = snap_at(&fx->run, t);
@@ -207,16 +210,7 @@ static void test_memory_emergency_overrides_the_policy(void **state) {
 /* The cooldown spaces applied changes. */
 static void test_cooldown(void **state) {
   fixture_t fx;
-  open_with(&fx, policy_file("up2", "return { action = 'scale_up', workers = 1 }"));
-  fx.s.cooldown = 10; /* the gate copied its config at open: reopen with it */
-  asr_controller_close(fx.c);
-  fx.run = (fake_run_t){8, 4000, 0, 0};
-  asr_policy_spec_t ps = {.name = policy_file("up2", "return { action = 'scale_up', workers = 1 }"),
-                          .settings = &fx.s};
-  asr_controller_actions_t act = {&fx.run, fake_set_workers, fake_set_batch, fake_queue};
-  asr_err_t err;
-  asr_err_clear(&err);
-  assert_int_equal(asr_controller_open(&fx.s, &ps, &act, &fx.c, &err), 0);
+  open_with_cooldown(&fx, policy_file("up2", "return { action = 'scale_up', workers = 1 }"), 10);
   for (int t = 1; t <= 12; t++) check(&fx, t);
   /* applied at t=2 (stability), then not before t=12 */
   assert_int_equal(fx.run.set_workers_calls, 2);
