@@ -124,15 +124,22 @@ static void check_big_file(const char *path) {
   assert_true(total % 4096 != 0);                    /* and there was an unaligned tail */
 }
 
+/* A writer on ASR_TEST_TMP/name, staged when the file system takes O_DIRECT (*direct). */
+static int open_staged(const char *name, char *path, size_t size, asr_ordered_writer_t *w,
+                       int *direct) {
+  mkdir(ASR_TEST_TMP, 0755);
+  snprintf(path, size, "%s/%s", ASR_TEST_TMP, name);
+  int fd = open_out(path, direct);
+  asr_ordered_writer_init(w, -1, path);
+  assert_int_equal(asr_ordered_writer_set_fd(w, fd, *direct, NULL), 0);
+  return fd;
+}
+
 static void test_staged_commits_land_in_order(void **state) {
   char path[512];
-  mkdir(ASR_TEST_TMP, 0755);
-  snprintf(path, sizeof path, "%s/ordered_big.txt", ASR_TEST_TMP);
   int direct;
-  int fd = open_out(path, &direct);
   asr_ordered_writer_t w;
-  asr_ordered_writer_init(&w, -1, path);
-  assert_int_equal(asr_ordered_writer_set_fd(&w, fd, direct, NULL), 0);
+  int fd = open_staged("ordered_big.txt", path, sizeof path, &w, &direct);
   assert_int_equal(w.staged, direct);
   uv_thread_t t[BIG_THREADS];
   job_t jobs[BIG_THREADS];
@@ -149,21 +156,14 @@ static void test_staged_commits_land_in_order(void **state) {
   unlink(path);
 }
 
-/* Staged mode on a descriptor without O_DIRECT (what a refusing file system leaves): the same
- * bytes. And buffered mode on an O_DIRECT descriptor: the unaligned writes are refused (EINVAL)
- * and retried without O_DIRECT. */
 /* A second interrupt abandons the writer: the file is cut back to the last batch wholly in
  * it (staged: the last batch end inside the chunks the writer thread finished), so the kept
  * .partial never ends mid-batch. */
 static void test_abandon_cuts_back_to_a_batch_boundary(void **state) {
   char path[512];
-  mkdir(ASR_TEST_TMP, 0755);
-  snprintf(path, sizeof path, "%s/ordered_abandon.txt", ASR_TEST_TMP);
   int direct;
-  int fd = open_out(path, &direct);
   asr_ordered_writer_t w;
-  asr_ordered_writer_init(&w, -1, path);
-  assert_int_equal(asr_ordered_writer_set_fd(&w, fd, direct, NULL), 0);
+  int fd = open_staged("ordered_abandon.txt", path, sizeof path, &w, &direct);
   const size_t batch = 1000, nbatches = (5 * (size_t)ASR_ORDERED_CHUNK / 2) / batch; /* 2.5 chunks */
   asr_buf_t b;
   asr_buf_init(&b);
@@ -203,6 +203,9 @@ static void test_abandon_cuts_back_to_a_batch_boundary(void **state) {
   unlink(path);
 }
 
+/* Staged mode on a descriptor without O_DIRECT (what a refusing file system leaves): the same
+ * bytes. And buffered mode on an O_DIRECT descriptor: the unaligned writes are refused (EINVAL)
+ * and retried without O_DIRECT. */
 static void test_direct_refused_falls_back(void **state) {
   char path[512];
   mkdir(ASR_TEST_TMP, 0755);
