@@ -1,8 +1,8 @@
 /* Benchmark: our relaxed Extended JSON writer against libbson's bson_as_relaxed_extended_json
  * on a service-order-like document (15 fields, a nested array of 3 line items). Standalone,
  * not built by CMake; from the repository root:
- *   gcc -O2 -Ihost bench/ejson_writer_bench.c host/codec/ejson_writer.c host/util/buf.c \
- *       host/util/error.c host/pipeline/docs.c $(pkg-config --cflags --libs libbson-1.0) -lm \
+ *   gcc -O2 -Ihost bench/ejson_writer_bench.c host/codec/ejson_writer.c host/core/buf.c \
+ *       host/core/error.c host/core/docs.c $(pkg-config --cflags --libs libbson-1.0) -lm \
  *       -o /tmp/ejson_bench
  *   /tmp/ejson_bench [seconds per measurement, default 1]
  * Single-threaded: the figures are docs/s on one core. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "util/file.h"
 
 enum {
@@ -197,8 +198,8 @@ static int apply_option(int opt, const char *arg, asr_cli_t *cli, asr_err_t *err
   case OPT_AS_PROFILE: return parse_profile(arg, cli, err);
   case OPT_AUTO: cli->auto_scaling = 1; return 0;
   case OPT_NO_AUTO: cli->auto_scaling = 0; return 0;
-  case OPT_WORKERS: return parse_count("workers", arg, 1, 1024, &cli->workers, err);
-  case OPT_BATCH: return parse_count("batch-size", arg, 1, 1000000, &cli->batch_size, err);
+  case OPT_WORKERS: return parse_count("workers", arg, 1, ASR_MAX_WORKERS, &cli->workers, err);
+  case OPT_BATCH: return parse_count("batch-size", arg, 1, ASR_MAX_BATCH_SIZE, &cli->batch_size, err);
   case OPT_TOTAL: return parse_count("total", arg, 0, INT64_MAX, &cli->total, err);
   case OPT_SEED: return parse_count("seed", arg, 0, INT64_MAX, &cli->seed, err);
   case OPT_QUEUE: return parse_count("queue-size", arg, 1, 100000, &cli->queue_size, err);

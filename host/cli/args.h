@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/error.h"
+#include "core/error.h"
 #include "util/log.h"
 
 #define ASR_CLI_MAX_SCALING 64

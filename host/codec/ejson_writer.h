@@ -24,9 +24,9 @@
 
 #include <stdint.h>
 
-#include "pipeline/docs.h"
-#include "util/buf.h"
-#include "util/error.h"
+#include "core/docs.h"
+#include "core/buf.h"
+#include "core/error.h"
 
 #define ASR_EJSON_MAX_DEPTH 200
 

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 /* Sets ASR_EINVAL "origin:line:col: what near '...'" for the parse failure at `at` in
  * json[0..len) (1-based line and column, columns in bytes) and returns ASR_EINVAL. */

@@ -16,7 +16,7 @@
 #include "lua/ltemplate.h"
 #include "lua/template_ops.h"
 #include "template/template.h"
-#include "util/error.h"
+#include "core/error.h"
 
 /* The encoder's output buffer, reused across calls and owned by a userdata so that a memory
  * error while pushing the result cannot leak it. */

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "lua/lconv.h"
-#include "util/error.h"
+#include "core/error.h"
 
 typedef struct type_desc {
   uint8_t type;

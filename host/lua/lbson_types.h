@@ -15,7 +15,7 @@
 #include <lua.h>
 #include <stdint.h>
 
-#include "util/buf.h"
+#include "core/buf.h"
 
 /* BSON_TYPE_INT64 stands for an asrun.int64 value (a forced int64), not a decoded int64:
  * decoded int64s are plain Lua integers. */

@@ -38,7 +38,7 @@
 #include <string.h>
 
 #include "lua/lbson_types.h"
-#include "util/buf.h"
+#include "core/buf.h"
 
 enum { KIND_PLAIN = 0, KIND_DOC = 1, KIND_ARRAY = 2 };
 

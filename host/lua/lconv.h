@@ -10,7 +10,7 @@
 #include <lua.h>
 #include <stdint.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 /* Documents nested deeper than this (the top level is 0) are refused both ways; it is
  * MongoDB's limit, and it turns a cycle in a Lua table into an error. */

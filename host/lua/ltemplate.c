@@ -13,7 +13,7 @@
 
 #include "lua/lbson_types.h"
 #include "lua/lconv.h"
-#include "util/buf.h"
+#include "core/buf.h"
 
 #define MAX_DEPTH 100 /* deeper is a table that contains itself */
 

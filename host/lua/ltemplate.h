@@ -17,7 +17,7 @@
 
 #include <lua.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 /* Prefix of the custom operator names given to functions found in Lua templates. */
 #define ASR_LTEMPLATE_FN_PREFIX "__lua_fn_"

@@ -12,7 +12,7 @@
 #include "metrics/metrics.h"
 #include "scaler/gate.h"
 #include "scaler/settings.h"
-#include "util/error.h"
+#include "core/error.h"
 
 #define ASR_POLICY_BUDGET 5000000 /* VM instructions per decide() call */
 

@@ -4,7 +4,7 @@
 #define ASR_LUA_PROFILE_H
 
 #include "scaler/settings.h"
-#include "util/error.h"
+#include "core/error.h"
 
 /* The directory of the built-in profiles: $ASRUN_PROFILES_DIR, else the source tree's. */
 const char *asr_profile_dir(void);

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "sources/source.h"
-#include "util/error.h"
+#include "core/error.h"
 
 struct lua_State;
 

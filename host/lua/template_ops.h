@@ -20,7 +20,7 @@
 #include <stddef.h>
 
 #include "template/template.h"
-#include "util/error.h"
+#include "core/error.h"
 
 struct lua_State;
 

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 struct lua_State;
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 #define ASR_MONGO_DEFAULT_SELECTION_MS 10000
 

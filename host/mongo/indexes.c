@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pipeline/docs.h"
+#include "core/docs.h"
 #include "util/log.h"
 #include "util/redact.h"
 

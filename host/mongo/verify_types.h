@@ -4,8 +4,8 @@
 
 #include <stdint.h>
 
-#include "pipeline/docs.h"
-#include "util/error.h"
+#include "core/docs.h"
+#include "core/error.h"
 
 /* The strategy's transform for one source document: appends what it becomes (zero, one or
  * several documents) to out, which the caller resets before each call. Returns 0 or ASR_E*

@@ -8,12 +8,10 @@
 
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "pipeline/transform.h"
 #include "sinks/sink.h"
 #include "sources/source.h"
-
-#define ASR_MAX_WORKERS 1024u
-#define ASR_MAX_BATCH_SIZE 1000000u
 
 typedef struct asr_pipeline asr_pipeline_t;
 

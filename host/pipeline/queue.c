@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 int asr_queue_init(asr_queue_t *q, uint32_t capacity) {
   *q = (asr_queue_t){0};

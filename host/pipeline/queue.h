@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "pipeline/batch.h"
+#include "core/batch.h"
 
 enum {
   ASR_QUEUE_ITEM = 1,   /* *out holds a batch: the caller owns it until it is released */

@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-#include "pipeline/docs.h"
-#include "util/error.h"
+#include "core/docs.h"
+#include "core/error.h"
 
 typedef struct asr_transform asr_transform_t;
 

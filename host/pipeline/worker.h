@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "pipeline/docs.h"
+#include "core/docs.h"
 
 struct asr_pipeline;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/limits.h"
 #include "lua/profile.h"
 #include "template/template.h"
 
@@ -196,8 +197,12 @@ int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_
   int64_t workers = cli->workers > 0 ? cli->workers : st && st->workers > 0 ? st->workers : cpu_count();
   int64_t batch = cli->batch_size > 0 ? cli->batch_size
                   : st && st->batch_size > 0 ? st->batch_size : ASR_DEFAULT_BATCH_SIZE;
-  if (workers > 1024) return asr_err_set(err, ASR_EINVAL, "workers must be 1..1024, got %lld", (long long)workers);
-  if (batch > 1000000) return asr_err_set(err, ASR_EINVAL, "batch_size must be 1..1000000, got %lld", (long long)batch);
+  if (workers > ASR_MAX_WORKERS)
+    return asr_err_set(err, ASR_EINVAL, "workers must be 1..%u, got %lld", ASR_MAX_WORKERS,
+                       (long long)workers);
+  if (batch > ASR_MAX_BATCH_SIZE)
+    return asr_err_set(err, ASR_EINVAL, "batch_size must be 1..%u, got %lld", ASR_MAX_BATCH_SIZE,
+                       (long long)batch);
   cfg->workers = (uint32_t)workers;
   cfg->batch_size = (uint32_t)batch;
   cfg->queue_capacity = cli->queue_size > 0 ? (uint32_t)cli->queue_size : 0;

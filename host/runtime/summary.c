@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 static void num(cJSON *o, const char *k, double v) {
   cJSON_AddNumberToObject(o, k, isfinite(v) ? round(v * 1000) / 1000 : 0);

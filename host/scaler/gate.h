@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 typedef enum { ASR_SCALE_HOLD = 0, ASR_SCALE_UP, ASR_SCALE_DOWN } asr_scale_action_t;
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "util/closest.h"
 #include "util/log.h"
 
@@ -32,14 +33,14 @@ static const key_def_t keys[] = {
     REAL(cpu_scale_down_threshold, 0, 100, "a percentage"),
     REAL(memory_scale_up_threshold, 0.01, 100, "a percentage"),
     REAL(memory_scale_down_threshold, 0, 100, "a percentage"),
-    COUNT(min_workers, 1, 1024, "a worker count"),
-    COUNT(max_workers, 1, 1024, "a worker count"),
-    COUNT(min_batch_size, 1, 1000000, "a batch size"),
-    COUNT(max_batch_size, 1, 1000000, "a batch size"),
+    COUNT(min_workers, 1, ASR_MAX_WORKERS, "a worker count"),
+    COUNT(max_workers, 1, ASR_MAX_WORKERS, "a worker count"),
+    COUNT(min_batch_size, 1, ASR_MAX_BATCH_SIZE, "a batch size"),
+    COUNT(max_batch_size, 1, ASR_MAX_BATCH_SIZE, "a batch size"),
     REAL(check_interval, 0.05, 3600, "seconds"),
     REAL(cooldown, 0, 86400, "seconds"),
-    COUNT(worker_step, 1, 1024, "a worker count"),
-    COUNT(batch_step, 1, 1000000, "a batch size"),
+    COUNT(worker_step, 1, ASR_MAX_WORKERS, "a worker count"),
+    COUNT(batch_step, 1, ASR_MAX_BATCH_SIZE, "a batch size"),
     COUNT(stability_intervals, 1, 100, "a number of checks"),
     COUNT(history, 2, 1000, "a number of snapshots"),
 };

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 typedef struct asr_scaling_settings {
   char profile[64];

@@ -417,7 +417,7 @@ static int add_id(asr_sink_worker_t *w, const uint8_t *doc, uint32_t len, doc_re
   ref->off = (uint32_t)w->scratch.len;
   ref->len = newlen;
   ref->in_scratch = 1;
-  asr_buf_put(&w->scratch, &newlen, 4); /* little-endian hosts, as in pipeline/docs.h */
+  asr_buf_put(&w->scratch, &newlen, 4); /* little-endian hosts, as in core/docs.h */
   asr_buf_put(&w->scratch, id_key, sizeof id_key);
   asr_buf_put(&w->scratch, oid.bytes, 12);
   asr_buf_put(&w->scratch, doc + 4, len - 4);

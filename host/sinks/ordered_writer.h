@@ -18,8 +18,8 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "util/buf.h"
-#include "util/error.h"
+#include "core/buf.h"
+#include "core/error.h"
 
 #define ASR_ORDERED_SLOTS 8
 #define ASR_ORDERED_CHUNKS 4          /* staged mode: one filling, the others queued or free */

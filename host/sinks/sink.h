@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#include "pipeline/docs.h"
-#include "util/error.h"
+#include "core/docs.h"
+#include "core/error.h"
 
 typedef struct asr_sink asr_sink_t;
 typedef struct asr_sink_worker asr_sink_worker_t;

@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline/batch.h"
-#include "pipeline/docs.h"
-#include "util/buf.h"
-#include "util/error.h"
+#include "core/batch.h"
+#include "core/docs.h"
+#include "core/buf.h"
+#include "core/error.h"
 
 #define ASR_FILE_READER_BUF_SIZE ((size_t)1 << 20)
 

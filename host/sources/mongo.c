@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include "mongo/connect.h"
-#include "pipeline/pipeline.h"
+#include "core/limits.h"
 #include "util/log.h"
 
 /* Caps the sample: a batch size of 1 over a huge collection would otherwise sample every _id.

@@ -7,9 +7,9 @@
 
 #include <stdint.h>
 
-#include "pipeline/batch.h"
-#include "pipeline/docs.h"
-#include "util/error.h"
+#include "core/batch.h"
+#include "core/docs.h"
+#include "core/error.h"
 
 typedef struct asr_source asr_source_t;
 

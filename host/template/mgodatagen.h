@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 typedef struct asr_mgo_collection {
   char *database, *collection;

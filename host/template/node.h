@@ -24,7 +24,7 @@
 
 #include "template/rng.h"
 #include "template/template.h"
-#include "util/error.h"
+#include "core/error.h"
 
 #define ASR_TPL_MAX_DEPTH 64        /* deepest JSON nesting accepted in a template */
 #define ASR_TPL_STRING_MAX 16384    /* bytes of one generated $string (built on the stack) */

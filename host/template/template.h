@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "template/rng.h" /* asr_rng_t and its draws, for custom operators */
-#include "util/error.h"
+#include "core/error.h"
 
 typedef struct asr_template asr_template_t;
 

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 /* Reads path into a new NUL-terminated buffer (*text, caller frees; *len excludes the NUL).
  * `what` names the file in messages: "cannot read template PATH: strerror" (ASR_EIO). */

@@ -5,7 +5,7 @@
 #include <time.h>
 #include <uv.h>
 
-#include "util/buf.h"
+#include "core/buf.h"
 
 static asr_log_level_t g_level = ASR_LOG_INFO;
 static asr_log_format_t g_format = ASR_LOG_TEXT;

@@ -1,4 +1,4 @@
-#include "pipeline/docs.h"
+#include "core/docs.h"
 
 void asr_docs_init(asr_docs_t *d) {
   asr_buf_init(&d->buf);

@@ -1,8 +1,8 @@
 /* Growable byte buffer: the unit in which batches, encoded output and raw input travel.
  * The owner of the asr_buf_t owns its bytes; buffers are reused between batches
  * (asr_buf_reset keeps the capacity), so the hot path does not allocate per document. */
-#ifndef ASR_UTIL_BUF_H
-#define ASR_UTIL_BUF_H
+#ifndef ASR_CORE_BUF_H
+#define ASR_CORE_BUF_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
-#include "util/buf.h"
+#include "core/buf.h"
 
 #include <stdlib.h>
 
-#include "util/error.h"
+#include "core/error.h"
 
 void asr_buf_init(asr_buf_t *b) {
   b->data = NULL;

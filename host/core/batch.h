@@ -2,12 +2,12 @@
  * The source fills in what it cheaply can on its own thread (an index range for generated
  * documents, raw bytes for files); the worker that takes the batch decodes it into documents,
  * so parsing and generation run in parallel. Batches are pooled and reused by the pipeline. */
-#ifndef ASR_PIPELINE_BATCH_H
-#define ASR_PIPELINE_BATCH_H
+#ifndef ASR_CORE_BATCH_H
+#define ASR_CORE_BATCH_H
 
 #include <stdint.h>
 
-#include "util/buf.h"
+#include "core/buf.h"
 
 typedef struct asr_batch {
   uint64_t seq;         /* 0, 1, 2, ... in source order; ordered sinks commit in this order */

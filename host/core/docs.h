@@ -1,13 +1,13 @@
 /* A run of BSON documents stored back to back in one buffer (each starts with its int32
  * length, as in a .bson file or an OP_MSG document sequence). Workers decode a batch into
  * one of these, the transform maps one into another, and sinks encode or send it. */
-#ifndef ASR_PIPELINE_DOCS_H
-#define ASR_PIPELINE_DOCS_H
+#ifndef ASR_CORE_DOCS_H
+#define ASR_CORE_DOCS_H
 
 #include <bson/bson.h>
 #include <stdint.h>
 
-#include "util/buf.h"
+#include "core/buf.h"
 
 typedef struct asr_docs {
   asr_buf_t buf;

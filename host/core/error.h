@@ -1,8 +1,8 @@
 /* Error codes and the error record every fallible call fills in.
  * Functions return 0 or a negative ASR_E* code; the asr_err_t carries the message that the
  * CLI prints, so the place that knows the details (file, line, field) writes them once. */
-#ifndef ASR_UTIL_ERROR_H
-#define ASR_UTIL_ERROR_H
+#ifndef ASR_CORE_ERROR_H
+#define ASR_CORE_ERROR_H
 
 enum {
   ASR_OK = 0,
