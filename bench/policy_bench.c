@@ -1,5 +1,5 @@
 /* Benchmark: the cost of one auto-scaling decision (goal: under 1 ms). Opens each built-in
- * policy through asr_policy_open with the balanced profile's settings, feeds it a synthetic
+ * policy through asr_lua_policy_open with the balanced profile's settings, feeds it a synthetic
  * but realistic run (docs/s from a USL-shaped curve that shifts every few hundred checks,
  * CPU, memory and latency growing with the workers, noise, errors and throttles now and
  * then), applies its decisions through the real safety gate so workers and batch size move,
@@ -127,7 +127,7 @@ static int bench_policy(const char *name, const asr_scaling_settings_t *cfg, uin
   asr_policy_spec_t spec = {.name = name, .settings = cfg};
   asr_gate_config_t gc = gate_config(cfg);
   int rc = asr_gate_init(&gate, &gc, err);
-  if (rc == 0) rc = asr_policy_open(&spec, &p, err);
+  if (rc == 0) rc = asr_lua_policy_open(&spec, &p, err);
   if (rc) goto done;
   world_t w = {.rng = 0x9e3779b97f4a7c15ull, .workers = cfg->min_workers,
                .batch = cfg->min_batch_size};

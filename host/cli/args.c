@@ -11,7 +11,7 @@
 enum {
   OPT_STRATEGY = 256, OPT_SOURCE, OPT_TARGET, OPT_PROFILE, OPT_AS_PROFILE, OPT_AUTO,
   OPT_NO_AUTO, OPT_WORKERS, OPT_BATCH, OPT_TOTAL, OPT_SEED, OPT_DRY_RUN, OPT_LOG_FORMAT,
-  OPT_QUEUE, OPT_NOW, OPT_MODE, OPT_KEYS, OPT_WRITE_CONCERN, OPT_ORDERED, OPT_FILTER,
+  OPT_QUEUE, OPT_BUDGET, OPT_NOW, OPT_MODE, OPT_KEYS, OPT_WRITE_CONCERN, OPT_ORDERED, OPT_FILTER,
   OPT_PROJECTION, OPT_COPY_INDEXES, OPT_VERIFY, OPT_VERIFY_ONLY, OPT_COLLECTION,
   OPT_SCALING, OPT_POLICY, OPT_SUMMARY_JSON,
   /* named scaling settings: --min-workers N is --scaling min_workers=N */
@@ -32,6 +32,7 @@ static const struct option options[] = {
     {"total", required_argument, NULL, OPT_TOTAL},
     {"seed", required_argument, NULL, OPT_SEED},
     {"queue-size", required_argument, NULL, OPT_QUEUE},
+    {"instruction-budget", required_argument, NULL, OPT_BUDGET},
     {"now", required_argument, NULL, OPT_NOW},
     {"mode", required_argument, NULL, OPT_MODE},
     {"keys", required_argument, NULL, OPT_KEYS},
@@ -96,6 +97,8 @@ const char *asr_cli_usage(void) {
          "  --workers N              worker threads (default: number of CPUs)\n"
          "  --batch-size N           documents per batch (default: 1000)\n"
          "  --queue-size N           batches buffered between source and workers\n"
+         "  --instruction-budget N   Lua VM instructions per call of a transform, operator or\n"
+         "                           hook (default 100000000; 0: no limit)\n"
          "\n"
          "Auto-scaling (on with --auto-scaling, --profile, or a strategy's scaling table):\n"
          "  --profile NAME           conservative | balanced (default) | aggressive, or a\n"
@@ -137,7 +140,7 @@ static int parse_count(const char *flag, const char *s, int64_t min, int64_t max
 }
 
 /* Built-in names are checked here; a .lua path is read by the config. */
-static int parse_profile(const char *s, asr_cli_t *cli, asr_err_t *err) {
+static int parse_profile(const char *s, asr_options_t *cli, asr_err_t *err) {
   if (!asr_is_lua_file_name(s) && strcmp(s, "conservative") && strcmp(s, "balanced") && strcmp(s, "aggressive"))
     return asr_err_set(err, ASR_EINVAL, "--profile: unknown profile '%s' (conservative, balanced, "
                        "aggressive, or a profile .lua file)", s);
@@ -145,10 +148,10 @@ static int parse_profile(const char *s, asr_cli_t *cli, asr_err_t *err) {
   return 0;
 }
 
-static int add_scaling(asr_cli_t *cli, const char *key, size_t key_len, const char *value,
+static int add_scaling(asr_options_t *cli, const char *key, size_t key_len, const char *value,
                        asr_err_t *err) {
-  if (cli->nscaling >= ASR_CLI_MAX_SCALING)
-    return asr_err_set(err, ASR_EINVAL, "too many scaling settings (at most %d)", ASR_CLI_MAX_SCALING);
+  if (cli->nscaling >= ASR_OPTIONS_MAX_SCALING)
+    return asr_err_set(err, ASR_EINVAL, "too many scaling settings (at most %d)", ASR_OPTIONS_MAX_SCALING);
   cli->scaling[cli->nscaling].key = key;
   cli->scaling[cli->nscaling].key_len = key_len;
   cli->scaling[cli->nscaling].value = value;
@@ -157,7 +160,7 @@ static int add_scaling(asr_cli_t *cli, const char *key, size_t key_len, const ch
 }
 
 /* --scaling KEY=VALUE */
-static int parse_scaling(const char *arg, asr_cli_t *cli, asr_err_t *err) {
+static int parse_scaling(const char *arg, asr_options_t *cli, asr_err_t *err) {
   const char *eq = strchr(arg, '=');
   if (!eq || eq == arg || !eq[1])
     return asr_err_set(err, ASR_EINVAL, "--scaling: expected KEY=VALUE (e.g. max_workers=16), "
@@ -184,7 +187,7 @@ static int set_once(const char **slot, const char *flag, const char *value, asr_
   return 0;
 }
 
-static int apply_option(int opt, const char *arg, asr_cli_t *cli, asr_err_t *err) {
+static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t *err) {
   const char *named = named_scaling_key(opt);
   if (named) return add_scaling(cli, named, strlen(named), arg, err);
   switch (opt) {
@@ -203,6 +206,8 @@ static int apply_option(int opt, const char *arg, asr_cli_t *cli, asr_err_t *err
   case OPT_TOTAL: return parse_count("total", arg, 0, INT64_MAX, &cli->total, err);
   case OPT_SEED: return parse_count("seed", arg, 0, INT64_MAX, &cli->seed, err);
   case OPT_QUEUE: return parse_count("queue-size", arg, 1, 100000, &cli->queue_size, err);
+  case OPT_BUDGET:
+    return parse_count("instruction-budget", arg, 0, INT64_MAX, &cli->instruction_budget, err);
   case OPT_NOW: cli->now = arg; return 0;
   case OPT_MODE:
     if (strcmp(arg, "insert") && strcmp(arg, "upsert") && strcmp(arg, "merge") && strcmp(arg, "delete"))
@@ -237,10 +242,11 @@ static int apply_option(int opt, const char *arg, asr_cli_t *cli, asr_err_t *err
   }
 }
 
-int asr_cli_parse(int argc, char **argv, asr_cli_t *cli, asr_err_t *err) {
+int asr_cli_parse(int argc, char **argv, asr_options_t *cli, asr_err_t *err) {
   memset(cli, 0, sizeof *cli);
   cli->auto_scaling = -1;
   cli->workers = cli->batch_size = cli->total = cli->seed = cli->queue_size = -1;
+  cli->instruction_budget = -1;
   optind = 0; /* GNU: re-initialise, so parse can run more than once (tests) */
   opterr = 0;
   int opt, rc = 0;

@@ -1,4 +1,4 @@
-/* Command-line parsing: argv → asr_cli_t. Pure (no I/O besides nothing): testable. */
+/* Command-line parsing: argv → asr_options_t (runtime/options.h). Pure (no I/O): testable. */
 #ifndef ASR_CLI_ARGS_H
 #define ASR_CLI_ARGS_H
 
@@ -6,42 +6,12 @@
 #include <stdint.h>
 
 #include "core/error.h"
-#include "util/log.h"
+#include "runtime/options.h"
 
-#define ASR_CLI_MAX_SCALING 64
 
-typedef struct asr_cli {
-  const char *strategy;   /* positional STRATEGY.lua or --strategy */
-  const char *source;     /* --source SPEC */
-  const char *target;     /* --target URI */
-  const char *profile;    /* --profile / --auto-scaling-profile */
-  int auto_scaling;       /* -1 unset, 0 --no-auto-scaling, 1 --auto-scaling */
-  /* scaling settings from --scaling KEY=VALUE and the named flags (--max-workers 30, ...),
-   * in command-line order; checked against the settings table by the config */
-  struct { const char *key; size_t key_len; const char *value; } scaling[ASR_CLI_MAX_SCALING];
-  int nscaling;
-  const char *policy;     /* --policy NAME|FILE.lua */
-  const char *summary_json; /* --summary-json FILE */
-  int64_t workers, batch_size, total, seed, queue_size; /* -1: unset */
-  const char *now;        /* --now: the generation clock, ms or ISO-8601 */
-  /* MongoDB targets and sources */
-  const char *mode;       /* --mode insert|upsert|merge|delete */
-  const char *keys;       /* --keys a,b: key fields for upsert/merge/delete */
-  const char *write_concern; /* --write-concern majority|N */
-  int ordered;            /* --ordered */
-  const char *filter, *projection; /* --filter / --projection: Extended JSON */
-  const char *copy_indexes; /* --copy-indexes before|after */
-  int verify;             /* --verify */
-  int verify_only;        /* --verify-only: check a previous migration, load nothing */
-  const char *collection; /* --collection: the mgodatagen config's collection to generate */
-  int dry_run, help, version;
-  int log_format_set;
-  asr_log_format_t log_format;
-  int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
-} asr_cli_t;
 
 /* Parses argv. Returns 0 or ASR_EINVAL with a message naming the flag. */
-int asr_cli_parse(int argc, char **argv, asr_cli_t *cli, asr_err_t *err);
+int asr_cli_parse(int argc, char **argv, asr_options_t *cli, asr_err_t *err);
 const char *asr_cli_usage(void);
 
 #endif

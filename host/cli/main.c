@@ -7,7 +7,7 @@
 #include "util/log.h"
 
 int main(int argc, char **argv) {
-  asr_cli_t cli;
+  asr_options_t cli;
   asr_err_t err;
   asr_err_clear(&err);
   if (asr_cli_parse(argc, argv, &cli, &err) != 0) {

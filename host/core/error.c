@@ -44,6 +44,7 @@ const char *asr_err_name(int code) {
   case ASR_EDATA: return "corrupt input";
   case ASR_ESCRIPT: return "script error";
   case ASR_ECANCELED: return "canceled";
+  case ASR_ELIMIT: return "instruction budget exceeded";
   default: return "error";
   }
 }

@@ -11,7 +11,8 @@ enum {
   ASR_EINVAL = -3,   /* bad configuration, flag, strategy or template: exit code 2 */
   ASR_EDATA = -4,    /* corrupt input data (JSONL line, BSON bytes) */
   ASR_ESCRIPT = -5,  /* a Lua hook raised at run time */
-  ASR_ECANCELED = -6 /* the run was stopped (signal, another worker's failure) */
+  ASR_ECANCELED = -6, /* the run was stopped (signal, another worker's failure) */
+  ASR_ELIMIT = -7     /* a Lua call ran past its instruction budget: exit code 1 */
 };
 
 typedef struct asr_err {

@@ -7,6 +7,7 @@
 
 #include "lua/lconv.h"
 #include "lua/vm.h"
+#include "util/log.h"
 
 /* A hook call: the builder pushes the hook's one argument. The whole call (building the
  * argument table included) runs protected, so even a memory error comes back as a message. */
@@ -81,7 +82,9 @@ static int l_set_workers(lua_State *L) {
   const asr_control_t *c = lua_touserdata(L, lua_upvalueindex(1));
   lua_Integer n = count_arg(L);
   if (n < 1 || n > ASR_MAX_WORKERS) return luaL_error(L, "set_workers: %d is out of 1..%d", (int)n, ASR_MAX_WORKERS);
-  lua_pushboolean(L, c->set_workers(c->ud, (uint32_t)n) == 0);
+  int ok = c->set_workers(c->ud, (uint32_t)n) == 0;
+  if (ok) asr_log_info("pipeline.workers", "Workers set to %u", (unsigned)n);
+  lua_pushboolean(L, ok);
   return 1;
 }
 
@@ -90,7 +93,9 @@ static int l_set_batch_size(lua_State *L) {
   lua_Integer n = count_arg(L);
   if (n < 1 || n > ASR_MAX_BATCH_SIZE)
     return luaL_error(L, "set_batch_size: %d is out of 1..%d", (int)n, ASR_MAX_BATCH_SIZE);
-  lua_pushboolean(L, c->set_batch_size(c->ud, (uint32_t)n) == 0);
+  int ok = c->set_batch_size(c->ud, (uint32_t)n) == 0;
+  if (ok) asr_log_info("pipeline.batch_size", "Batch size set to %u", (unsigned)n);
+  lua_pushboolean(L, ok);
   return 1;
 }
 
@@ -174,11 +179,6 @@ static void build_finish(lua_State *L, const void *data) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, asr_hooks_summary_key());
 }
 
-int asr_hooks_on_finish(asr_strategy_t *s, const asr_run_summary_t *sum, asr_err_t *err) {
-  if (!s || !s->L) return 0;
-  cJSON *json = asr_summary_json(sum);
-  if (!json) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  int rc = call_hook(s, "on_finish", build_finish, json, err);
-  cJSON_Delete(json);
-  return rc;
+int asr_hooks_on_finish(asr_strategy_t *s, const cJSON *summary, asr_err_t *err) {
+  return call_hook(s, "on_finish", build_finish, summary, err);
 }

@@ -1,6 +1,7 @@
 /* The strategy's lifecycle hooks, called on the main thread in the strategy's own state:
  * on_start(ctx) before the first batch, on_tick(ctx) every tick_interval seconds with the
- * run's counters and controls (ctx.set_workers, ctx.set_batch_size, ctx.stop), and
+ * run's counters and controls (ctx.set_workers, ctx.set_batch_size, ctx.stop: the pipeline's
+ * control table, pipeline/control.h), and
  * on_finish(summary) at the end. */
 #ifndef ASR_LUA_HOOKS_H
 #define ASR_LUA_HOOKS_H
@@ -8,8 +9,10 @@
 #include <stdint.h>
 
 #include "lua/strategy.h"
+#include "pipeline/control.h"
 #include "pipeline/pipeline.h"
-#include "runtime/summary.h"
+
+struct cJSON;
 
 typedef struct asr_run_info {
   const char *name, *source, *target, *profile;
@@ -19,19 +22,12 @@ typedef struct asr_run_info {
   int auto_scaling;
 } asr_run_info_t;
 
-/* The run's controls as on_tick sees them (implemented by the runtime). */
-typedef struct asr_control {
-  void *ud;
-  int (*set_workers)(void *ud, uint32_t n);
-  int (*set_batch_size)(void *ud, uint32_t n);
-  void (*stop)(void *ud);
-} asr_control_t;
-
 int asr_hooks_on_start(asr_strategy_t *s, const asr_run_info_t *info, asr_err_t *err);
 int asr_hooks_on_tick(asr_strategy_t *s, const asr_pipeline_stats_t *st, double elapsed_s,
                       double docs_per_second, const asr_control_t *ctl, asr_err_t *err);
 /* The registry key (lua_rawgetp) of the last summary handed to on_finish. */
 const void *asr_hooks_summary_key(void);
-int asr_hooks_on_finish(asr_strategy_t *s, const asr_run_summary_t *sum, asr_err_t *err);
+/* summary: the run's summary object (the keys of --summary-json), handed over as a table. */
+int asr_hooks_on_finish(asr_strategy_t *s, const struct cJSON *summary, asr_err_t *err);
 
 #endif

@@ -10,7 +10,8 @@
 #include "lua/vm.h"
 #include "util/file.h"
 
-struct asr_policy {
+typedef struct lua_policy {
+  asr_policy_t base; /* first: the controller holds the base pointer */
   lua_State *L;
   int owns_L;        /* no strategy: a state of our own */
   int policy_ref;    /* the policy table */
@@ -20,7 +21,7 @@ struct asr_policy {
   int budget;
   char name[256];
   const asr_scaling_settings_t *settings;
-};
+} lua_policy_t;
 
 /* ---- loading ---- */
 
@@ -32,7 +33,7 @@ static void push_policies_module(lua_State *L) {
 }
 
 typedef struct load_ctx {
-  asr_policy_t *p;
+  lua_policy_t *p;
   const char *name;          /* NULL: the strategy's scaling.policy table */
   asr_strategy_t *strategy;
   asr_err_t *err;
@@ -121,13 +122,13 @@ static int load_protected(lua_State *L, void *ud) {
   return 0;
 }
 
-static void unref_policy(asr_policy_t *p) {
+static void unref_policy(lua_policy_t *p) {
   luaL_unref(p->L, LUA_REGISTRYINDEX, p->policy_ref);
   luaL_unref(p->L, LUA_REGISTRYINDEX, p->state_ref);
   p->policy_ref = p->state_ref = LUA_NOREF;
 }
 
-static int load(asr_policy_t *p, const char *name, asr_strategy_t *st, asr_err_t *err) {
+static int load(lua_policy_t *p, const char *name, asr_strategy_t *st, asr_err_t *err) {
   snprintf(p->name, sizeof p->name, "%s", name ? name : "(strategy's scaling.policy)");
   load_ctx_t c = {p, name, st, err};
   int rc = asr_vm_protect(p->L, load_protected, &c, err);
@@ -139,10 +140,14 @@ static int load(asr_policy_t *p, const char *name, asr_strategy_t *st, asr_err_t
   return rc;
 }
 
-int asr_policy_open(const asr_policy_spec_t *spec, asr_policy_t **out, asr_err_t *err) {
+static const asr_policy_vt_t lua_policy_vt;
+static void policy_close(asr_policy_t *base);
+
+int asr_lua_policy_open(const asr_policy_spec_t *spec, asr_policy_t **out, asr_err_t *err) {
   *out = NULL;
-  asr_policy_t *p = calloc(1, sizeof *p);
+  lua_policy_t *p = calloc(1, sizeof *p);
   if (!p) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  p->base.vt = &lua_policy_vt;
   p->settings = spec->settings;
   p->budget = spec->budget > 0 ? spec->budget : ASR_POLICY_BUDGET;
   p->history_max = spec->settings->history > 0 ? (int)spec->settings->history : 20;
@@ -157,22 +162,23 @@ int asr_policy_open(const asr_policy_spec_t *spec, asr_policy_t **out, asr_err_t
   }
   int rc = load(p, spec->name, spec->strategy, err);
   if (rc) {
-    asr_policy_close(p);
+    policy_close(&p->base);
     return rc;
   }
-  *out = p;
+  *out = &p->base;
   return 0;
 }
 
-int asr_policy_use_default(asr_policy_t *p, asr_err_t *err) {
+static int policy_use_default(asr_policy_t *base, asr_err_t *err) {
+  lua_policy_t *p = (lua_policy_t *)base;
   unref_policy(p);
   return load(p, "rules", NULL, err);
 }
 
-const char *asr_policy_name(const asr_policy_t *p) { return p->name; }
+static const char *policy_name(const asr_policy_t *p) { return ((const lua_policy_t *)p)->name; }
 
-void asr_policy_close(asr_policy_t *p) {
-  if (!p) return;
+static void policy_close(asr_policy_t *base) {
+  lua_policy_t *p = (lua_policy_t *)base;
   if (p->L) {
     unref_policy(p);
     luaL_unref(p->L, LUA_REGISTRYINDEX, p->history_ref);
@@ -204,7 +210,7 @@ static void push_snapshot(lua_State *L, const asr_metrics_snapshot_t *s) {
 }
 
 /* [-0,+0,m] history[#+1] = snapshot on top (popped); drops the oldest past the limit. */
-static void push_history(lua_State *L, asr_policy_t *p) {
+static void push_history(lua_State *L, lua_policy_t *p) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, p->history_ref);
   lua_insert(L, -2);
   if (p->history_len == p->history_max) { /* shift left by one: cheap at K = 20 */
@@ -284,7 +290,7 @@ static int parse_decision(lua_State *L, asr_decision_t *out, char *why, size_t n
 }
 
 typedef struct call_ctx {
-  asr_policy_t *p;
+  lua_policy_t *p;
   const asr_metrics_snapshot_t *snap;
   asr_decision_t *out;
   asr_err_t *err;
@@ -292,7 +298,7 @@ typedef struct call_ctx {
 
 static int decide_protected(lua_State *L, void *ud) {
   call_ctx_t *c = ud;
-  asr_policy_t *p = c->p;
+  lua_policy_t *p = c->p;
   lua_rawgeti(L, LUA_REGISTRYINDEX, p->policy_ref);
   lua_getfield(L, -1, "decide");
   push_snapshot(L, c->snap);
@@ -308,10 +314,18 @@ static int decide_protected(lua_State *L, void *ud) {
   return 0;
 }
 
-int asr_policy_decide(asr_policy_t *p, const asr_metrics_snapshot_t *snap, asr_decision_t *out,
-                      asr_err_t *err) {
+static int policy_decide(asr_policy_t *base, const asr_metrics_snapshot_t *snap,
+                         asr_decision_t *out, asr_err_t *err) {
+  lua_policy_t *p = (lua_policy_t *)base;
   call_ctx_t c = {p, snap, out, err};
   int rc = asr_vm_protect(p->L, decide_protected, &c, err);
   if (rc) memset(out, 0, sizeof *out);
   return rc;
 }
+
+static const asr_policy_vt_t lua_policy_vt = {
+    .decide = policy_decide,
+    .use_default = policy_use_default,
+    .name = policy_name,
+    .close = policy_close,
+};

@@ -1,5 +1,5 @@
-/* The scaling policy as the controller sees it: a Lua table with
- * decide(snapshot, history, state), called once per check interval on the main thread.
+/* The Lua scaling policy behind the scaler's policy interface (scaler/policy.h): a Lua table
+ * with decide(snapshot, history, state), called once per check interval on the main thread.
  * This file owns the Lua side: where the policy comes from (a built-in name, a .lua file, or
  * the strategy's own scaling.policy table), the history ring and the state table it keeps
  * between calls, the instruction budget, and turning the returned table into an
@@ -10,13 +10,11 @@
 
 #include "lua/strategy.h"
 #include "metrics/metrics.h"
-#include "scaler/gate.h"
+#include "scaler/policy.h"
 #include "scaler/settings.h"
 #include "core/error.h"
 
 #define ASR_POLICY_BUDGET 5000000 /* VM instructions per decide() call */
-
-typedef struct asr_policy asr_policy_t;
 
 typedef struct asr_policy_spec {
   asr_strategy_t *strategy;           /* borrowed, may be NULL: its state runs the policy */
@@ -27,17 +25,9 @@ typedef struct asr_policy_spec {
 
 /* Loads the policy and checks its params (the strategy's scaling.params) against the
  * policy's defaults. ASR_EINVAL for an unknown name, a file without decide(), or an unknown
- * parameter; nothing is called yet. */
-int asr_policy_open(const asr_policy_spec_t *spec, asr_policy_t **out, asr_err_t *err);
-/* One call: appends snap to the history (the last settings->history snapshots) and runs
- * decide. Returns 0 with *out filled, or ASR_ESCRIPT (raised, over budget, or a reply that
- * is not a decision: the message says what was wrong), ASR_ENOMEM (memory cap). */
-int asr_policy_decide(asr_policy_t *p, const asr_metrics_snapshot_t *snap, asr_decision_t *out,
-                      asr_err_t *err);
-/* Replaces the policy with the built-in default ("rules", its default params) and a fresh
- * state, keeping the history. */
-int asr_policy_use_default(asr_policy_t *p, asr_err_t *err);
-const char *asr_policy_name(const asr_policy_t *p);
-void asr_policy_close(asr_policy_t *p);
+ * parameter; nothing is called yet. *out answers the scaler's interface (scaler/policy.h):
+ * decide appends the snapshot to the history (the last settings->history snapshots) and
+ * calls decide(snapshot, history, state) under the budget; use_default loads "rules". */
+int asr_lua_policy_open(const asr_policy_spec_t *spec, asr_policy_t **out, asr_err_t *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include "codec/ejson_writer.h"
 #include "lua/lconv.h"
 #include "lua/ltemplate.h"
+#include "lua/template_ops.h"
 #include "lua/vm.h"
 #include "template/node.h"
 #include "scaler/settings.h"
@@ -21,7 +22,7 @@
 static const char *const known_fields[] = {
     "name", "source", "target", "transform", "workers", "batch_size", "total", "seed",
     "scaling", "on_start", "on_finish", "on_tick", "tick_interval", "description", "operators",
-    "collections", "verify", NULL};
+    "collections", "verify", "instruction_budget", NULL};
 static const char *const source_fields[] = {"kind", "path", "template", "total", "seed", "uri",
                                             "database", "collection", "filter", "projection",
                                             "cursor_batch", NULL};
@@ -606,9 +607,9 @@ static int keep_json(void *ud, const char *collection, const char *json, size_t 
 int asr_strategy_custom_ops(const asr_strategy_t *s, asr_source_spec_t *spec, asr_err_t *err) {
   size_t n = s->noperators + s->nlua_fns;
   if (n == 0) return 0;
-  if (!(spec->custom_ops = calloc(n, sizeof *spec->custom_ops)) ||
-      !(spec->strategy_path = strdup(s->path)))
+  if (!(spec->custom_ops = calloc(n, sizeof *spec->custom_ops)))
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  spec->custom_ops_factory = &asr_lua_template_ops_factory;
   for (; spec->ncustom < n; spec->ncustom++) {
     size_t i = spec->ncustom;
     char *name = NULL;
@@ -717,6 +718,7 @@ static int read_fields(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   if (!rc) rc = get_count(L, s->path, "batch_size", 1, &s->batch_size, err);
   if (!rc) rc = get_count(L, s->path, "total", 0, &s->total, err);
   if (!rc) rc = get_count(L, s->path, "seed", 0, &s->seed, err);
+  if (!rc) rc = get_count(L, s->path, "instruction_budget", 0, &s->instruction_budget, err);
   if (!rc) rc = read_scaling(L, s, err);
   if (!rc) rc = is_function_field(L, s->path, "transform", &s->has_transform, err);
   if (!rc) rc = is_function_field(L, s->path, "on_start", &s->has_on_start, err);
@@ -766,7 +768,7 @@ static char *base_name(const char *path) {
 int asr_strategy_load(const char *path, asr_strategy_t **out, asr_err_t *err) {
   asr_strategy_t *s = calloc(1, sizeof *s);
   if (!s) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  s->workers = s->batch_size = s->total = s->seed = -1;
+  s->workers = s->batch_size = s->total = s->seed = s->instruction_budget = -1;
   s->ordered = s->verify = -1;
   s->auto_scaling = -1;
   s->ref = LUA_NOREF;

@@ -29,6 +29,7 @@ typedef struct asr_strategy {
   asr_source_spec_t source; /* source.kind is NULL when the strategy names none */
   char *target;           /* NULL: not set */
   int64_t workers, batch_size, total, seed; /* -1: not set */
+  int64_t instruction_budget; /* per call into Lua; -1: not set, 0: no limit */
   char *profile;          /* scaling.profile or scaling = "name"; NULL: not set */
   int auto_scaling;       /* scaling.enabled: -1 not set, 0, 1 */
   double tick_interval;   /* seconds between on_tick calls; 0: not set */
@@ -58,7 +59,7 @@ typedef struct asr_strategy {
 int asr_strategy_load(const char *path, asr_strategy_t **out, asr_err_t *err);
 void asr_strategy_free(asr_strategy_t *s);
 
-/* Sets spec's custom operators from the strategy: strategy_path, then custom_ops = the
+/* Sets spec's custom operators from the strategy: the Lua factory, then custom_ops = the
  * operator names followed by "__lua_fn_1".."__lua_fn_<nlua_fns>" (every template of the run is
  * compiled with this one list, so op ids agree). Nothing when the strategy has none. 0 or
  * ASR_ENOMEM. */

@@ -1,5 +1,5 @@
-/* Custom template operators in Lua (see template_ops.h). The ext owns its lua_State (unless
- * wrapped around a caller's), the registry references to the operator functions and one rng
+/* Custom template operators in Lua (see template_ops.h). The ext borrows a lua_State (the
+ * worker's, or the caller's) and owns the registry references to the operator functions and one rng
  * userdata that is re-pointed at the document's asr_rng_t for the length of each call. A call
  * is one protected call (asr_vm_protect): opts to a table, fn(rng, opts), result to BSON. */
 #include "lua/template_ops.h"
@@ -13,6 +13,7 @@
 #include "lua/ltemplate.h"
 #include "lua/strategy.h"
 #include "lua/vm.h"
+#include "lua/worker.h"
 #include "template/rng.h"
 
 #define RNG_MT "asrun.rng"
@@ -26,8 +27,7 @@ typedef struct rng_box {
 
 typedef struct ops {
   asr_template_ext_t ext; /* first: the ext pointer is the ops pointer */
-  lua_State *L;
-  int own;        /* L was created here */
+  lua_State *L;   /* the worker's or the caller's: borrowed */
   size_t n;
   int *refs;      /* registry references to the functions, by op id */
   char **names;   /* for messages */
@@ -267,21 +267,16 @@ static int resolve(ops_t *o, const char *const *names, const char *path, int idx
   return rc;
 }
 
-int asr_lua_template_ops_open(const char *strategy_path, const char *const *names, size_t n,
+int asr_lua_template_ops_open(asr_worker_env_t *env, const char *const *names, size_t n,
                               asr_template_ext_t **out, asr_err_t *err) {
   *out = NULL;
   ops_t *o = ops_new(names, n);
   if (!o) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  o->own = 1;
-  int rc = 0;
-  if (!(o->L = asr_vm_new(0, err))) rc = err->code;
-  if (!rc) rc = asr_vm_dofile(o->L, strategy_path, err);
-  if (!rc && !lua_istable(o->L, -1))
-    rc = asr_err_set(err, ASR_EINVAL, "%s: not a strategy table when loaded by a worker",
-                     strategy_path);
-  if (!rc) rc = resolve(o, names, strategy_path, lua_gettop(o->L), err);
-  if (rc == ASR_ESCRIPT) err->code = rc = ASR_EINVAL; /* a strategy that fails to load is config */
-  if (o->L) lua_settop(o->L, 0);
+  o->L = env->L;
+  lua_rawgeti(o->L, LUA_REGISTRYINDEX, env->strategy_ref);
+  int rc = resolve(o, names, env->path, lua_gettop(o->L), err);
+  lua_pop(o->L, 1);
+  if (rc == ASR_ESCRIPT) err->code = rc = ASR_EINVAL; /* a template file that fails: config */
   if (rc) {
     asr_lua_template_ops_close(&o->ext);
     return rc;
@@ -289,6 +284,9 @@ int asr_lua_template_ops_open(const char *strategy_path, const char *const *name
   *out = &o->ext;
   return 0;
 }
+
+const asr_template_ext_factory_t asr_lua_template_ops_factory = {asr_lua_template_ops_open,
+                                                                 asr_lua_template_ops_close};
 
 int asr_lua_template_ops_wrap(lua_State *L, int idx, const char *const *names, size_t n,
                               asr_template_ext_t **out, asr_err_t *err) {
@@ -308,11 +306,10 @@ int asr_lua_template_ops_wrap(lua_State *L, int idx, const char *const *names, s
 void asr_lua_template_ops_close(asr_template_ext_t *ext) {
   if (!ext) return;
   ops_t *o = ext->ud;
-  if (o->L && !o->own) {
+  if (o->L) {
     for (size_t i = 0; o->refs && i < o->n; i++) luaL_unref(o->L, LUA_REGISTRYINDEX, o->refs[i]);
     luaL_unref(o->L, LUA_REGISTRYINDEX, o->rng_ref);
   }
-  if (o->own) asr_vm_close(o->L);
   for (size_t i = 0; o->names && i < o->n; i++) free(o->names[i]);
   free(o->names);
   free(o->refs);

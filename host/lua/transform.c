@@ -6,36 +6,39 @@
 
 #include "lua/lconv.h"
 #include "lua/vm.h"
+#include "lua/worker.h"
 
 struct asr_transform {
-  lua_State *L;
+  lua_State *L;  /* the worker's (lua/worker.h): borrowed */
   int fn;        /* registry reference to transform */
   bson_t *scratch; /* reused for every output document (bson_new: 128-byte alignment) */
 };
 
 static void xf_close(asr_transform_t *t) {
   if (!t) return;
-  asr_vm_close(t->L);
+  luaL_unref(t->L, LUA_REGISTRYINDEX, t->fn);
   if (t->scratch) bson_destroy(t->scratch);
   free(t);
 }
 
-static int xf_open(void *ud, asr_transform_t **out, asr_err_t *err) {
-  const char *path = ud;
+static int xf_open(void *ud, asr_worker_env_t *env, asr_transform_t **out, asr_err_t *err) {
+  *out = NULL;
   asr_transform_t *t = calloc(1, sizeof *t);
-  if (!t) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  t->scratch = bson_new();
-  int rc = 0;
-  if (!(t->L = asr_vm_new(0, err))) rc = err->code;
-  if (!rc) rc = asr_vm_dofile(t->L, path, err);
-  if (!rc && (!lua_istable(t->L, -1) || lua_getfield(t->L, -1, "transform") != LUA_TFUNCTION))
-    rc = asr_err_set(err, ASR_EINVAL, "%s: no transform function when loaded by a worker", path);
-  if (rc) {
+  if (!t || !(t->scratch = bson_new())) {
+    free(t);
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  }
+  t->L = env->L;
+  lua_rawgeti(t->L, LUA_REGISTRYINDEX, env->strategy_ref);
+  if (lua_getfield(t->L, -1, "transform") != LUA_TFUNCTION) {
+    lua_pop(t->L, 2);
+    t->fn = LUA_NOREF;
     xf_close(t);
-    return rc;
+    return asr_err_set(err, ASR_EINVAL, "%s: no transform function when loaded by a worker",
+                       env->path);
   }
   t->fn = luaL_ref(t->L, LUA_REGISTRYINDEX);
-  lua_settop(t->L, 0);
+  lua_pop(t->L, 1);
   *out = t;
   return 0;
 }
@@ -117,9 +120,4 @@ static int xf_apply(asr_transform_t *t, const asr_docs_t *in, uint64_t first_ind
   return asr_vm_protect(t->L, apply_batch, &bc, err);
 }
 
-void asr_lua_transform_factory(asr_transform_factory_t *f, const char *strategy_path) {
-  f->open = xf_open;
-  f->apply = xf_apply;
-  f->close = xf_close;
-  f->ud = (void *)strategy_path;
-}
+const asr_transform_factory_t asr_lua_transform_factory = {xf_open, xf_apply, xf_close, NULL};

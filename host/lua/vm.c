@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <lauxlib.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
 #include <lua.h>
 #include <lualib.h>
 #include <stdio.h>
@@ -10,13 +13,62 @@
 
 #include "lua/lasrun.h"
 
-typedef struct vm_alloc {
+/* The call into user code in progress on a state: its instruction budget and the interrupt
+ * epoch it started in. Saved and restored around nested calls. */
+typedef struct vm_call {
+  long long budget, left; /* budget 0: no limit */
+  int spent;              /* once spent, raised again at every hook until the call returns */
+  unsigned epoch;         /* asr_vm_interrupt count when the call started */
+  int depth;              /* host calls in progress (the hook is set while > 0) */
+} vm_call_t;
+
+/* What a state carries beside Lua's own: the allocator's account and the call guard. The
+ * allocator's ud, so the hook finds it from any coroutine of the state. */
+typedef struct vm_state {
   size_t used, limit;
-} vm_alloc_t;
+  long long budget; /* per call (asr_vm_set_budget) */
+  vm_call_t call;
+  int interrupted;  /* the last error was raised by an interrupt */
+  int over_budget;  /* ... or by the budget */
+} vm_state_t;
+
+/* Process-wide: the budget new states start with, the interrupts, and a count of states. */
+static _Atomic long long default_budget = ASR_VM_DEFAULT_BUDGET;
+static _Atomic unsigned interrupt_epoch;
+static _Atomic int64_t interrupt_at_ns;
+static _Atomic unsigned long states_created;
+
+static int64_t monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void asr_vm_interrupt(void) { /* async-signal-safe: lock-free atomics and clock_gettime */
+  atomic_store(&interrupt_at_ns, monotonic_ns());
+  atomic_fetch_add(&interrupt_epoch, 1);
+}
+
+void asr_vm_set_default_budget(long long budget) { atomic_store(&default_budget, budget); }
+
+unsigned long asr_vm_states_created(void) { return atomic_load(&states_created); }
+
+static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+
+/* Ours, or NULL for a state asr_vm_new did not make (asrun.core in a plain lua5.4). */
+static vm_state_t *state_of(lua_State *L) {
+  void *ud;
+  return lua_getallocf(L, &ud) == capped_alloc ? ud : NULL;
+}
+
+void asr_vm_set_budget(lua_State *L, long long budget) {
+  vm_state_t *vm = state_of(L);
+  if (vm) vm->budget = budget;
+}
 
 /* Allocator with a cap: a runaway script gets a Lua memory error, not the machine's memory. */
 static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-  vm_alloc_t *a = ud;
+  vm_state_t *a = ud;
   size_t old = ptr ? osize : 0;
   if (nsize == 0) {
     free(ptr);
@@ -49,19 +101,20 @@ static void set_package_path(lua_State *L) {
 }
 
 lua_State *asr_vm_new(size_t memory_limit, asr_err_t *err) {
-  vm_alloc_t *a = malloc(sizeof *a);
+  vm_state_t *a = calloc(1, sizeof *a);
   if (!a) {
     asr_err_set(err, ASR_ENOMEM, "out of memory");
     return NULL;
   }
-  a->used = 0;
   a->limit = memory_limit ? memory_limit : ASR_VM_DEFAULT_MEMORY_LIMIT;
+  a->budget = atomic_load(&default_budget);
   lua_State *L = lua_newstate(capped_alloc, a);
   if (!L) {
     free(a);
     asr_err_set(err, ASR_ENOMEM, "cannot create a Lua state");
     return NULL;
   }
+  atomic_fetch_add(&states_created, 1);
   luaL_openlibs(L);
   set_package_path(L);
   lua_gc(L, LUA_GCGEN, 0, 0); /* transforms make many short-lived tables */
@@ -86,14 +139,64 @@ static int traceback_handler(lua_State *L) {
   return 1;
 }
 
-int asr_vm_pcall(lua_State *L, int nargs, int nresults, asr_err_t *err) {
+/* [-0,+1,-] "file:line" of the Lua function running at the hook, or "?" in C. */
+static void push_where(lua_State *L) {
+  lua_Debug ar;
+  if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+    lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+  else
+    lua_pushliteral(L, "?");
+}
+
+/* An interrupt stops a call that was already running when it came and is still running
+ * ASR_VM_INTERRUPT_GRACE_MS later: the batches in progress of an ordinary transform finish,
+ * a loop does not. Calls that start after the interrupt (on_finish) run normally. */
+static int interrupt_due(const vm_state_t *vm) {
+  if (atomic_load_explicit(&interrupt_epoch, memory_order_relaxed) == vm->call.epoch) return 0;
+  int64_t since = monotonic_ns() - atomic_load(&interrupt_at_ns);
+  return since >= (int64_t)ASR_VM_INTERRUPT_GRACE_MS * 1000000;
+}
+
+/* Every ASR_VM_HOOK_SLICE instructions of a call into user code, in the state's threads and
+ * coroutines: the interrupt, then the budget. Once either fires, the hook runs at every
+ * instruction and raises again until the call returns, so code that catches the error with
+ * pcall and loops on gets it at its next instruction outside that pcall: the error always
+ * reaches the host. */
+static void vm_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  vm_state_t *vm = state_of(L);
+  if (vm->interrupted || interrupt_due(vm)) {
+    vm->interrupted = 1;
+    lua_sethook(L, vm_hook, LUA_MASKCOUNT, 1);
+    push_where(L);
+    lua_pushfstring(L, "%s: interrupted", lua_tostring(L, -1));
+    lua_error(L);
+  }
+  if (vm->call.budget > 0 && !vm->call.spent && (vm->call.left -= ASR_VM_HOOK_SLICE) <= 0)
+    vm->call.spent = 1;
+  if (vm->call.spent) {
+    vm->over_budget = 1;
+    lua_sethook(L, vm_hook, LUA_MASKCOUNT, 1);
+    push_where(L);
+    lua_pushfstring(L, "%s: instruction budget exceeded (%I instructions per call)",
+                    lua_tostring(L, -1), (lua_Integer)vm->call.budget);
+    lua_error(L);
+  }
+}
+
+/* [-(nargs+1), +(nresults|0), -] A plain protected call with the traceback handler; 0 or
+ * the lua_pcall status, with the message on top. */
+static int pcall_traced(lua_State *L, int nargs, int nresults) {
   int base = lua_gettop(L) - nargs;
   lua_pushcfunction(L, traceback_handler);
   lua_insert(L, base);
   int status = lua_pcall(L, nargs, nresults, base);
   lua_remove(L, base);
-  if (status == LUA_OK) return 0;
-  int code = status == LUA_ERRMEM ? ASR_ENOMEM : ASR_ESCRIPT;
+  return status;
+}
+
+/* [-1,+0,-] The error on top into err. */
+static int take_error(lua_State *L, int status, int code, asr_err_t *err) {
   const char *msg = lua_tostring(L, -1);
   if (status == LUA_ERRMEM) msg = "Lua memory limit reached";
   asr_err_set(err, code, "%s", msg ? msg : "unknown Lua error");
@@ -101,20 +204,38 @@ int asr_vm_pcall(lua_State *L, int nargs, int nresults, asr_err_t *err) {
   return code;
 }
 
-/* Once the budget is spent the hook stays armed at every instruction until the call
- * returns: code that catches the error with pcall and loops on gets it again at its next
- * instruction, so the error always reaches the host. */
-static void budget_hook(lua_State *L, lua_Debug *ar) {
-  (void)ar;
-  lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
-  luaL_error(L, "instruction budget exceeded");
+static int pcall_guarded(lua_State *L, int nargs, int nresults, long long budget,
+                         asr_err_t *err) {
+  vm_state_t *vm = state_of(L);
+  if (!vm) { /* no budget or interrupt outside the host's states */
+    int status = pcall_traced(L, nargs, nresults);
+    return status == LUA_OK ? 0
+           : take_error(L, status, status == LUA_ERRMEM ? ASR_ENOMEM : ASR_ESCRIPT, err);
+  }
+  vm_call_t outer = vm->call;
+  vm->call = (vm_call_t){budget, budget, 0, atomic_load(&interrupt_epoch), outer.depth + 1};
+  if (outer.depth == 0) {
+    vm->interrupted = vm->over_budget = 0;
+    lua_sethook(L, vm_hook, LUA_MASKCOUNT, ASR_VM_HOOK_SLICE);
+  }
+  int status = pcall_traced(L, nargs, nresults);
+  vm->call = outer;
+  if (outer.depth == 0) lua_sethook(L, NULL, 0, 0);
+  if (status == LUA_OK) return 0;
+  int code = status == LUA_ERRMEM ? ASR_ENOMEM
+             : vm->interrupted    ? ASR_ECANCELED
+             : vm->over_budget    ? ASR_ELIMIT
+                                  : ASR_ESCRIPT;
+  return take_error(L, status, code, err);
+}
+
+int asr_vm_pcall(lua_State *L, int nargs, int nresults, asr_err_t *err) {
+  vm_state_t *vm = state_of(L);
+  return pcall_guarded(L, nargs, nresults, vm ? vm->budget : 0, err);
 }
 
 int asr_vm_pcall_budget(lua_State *L, int nargs, int nresults, int budget, asr_err_t *err) {
-  lua_sethook(L, budget_hook, LUA_MASKCOUNT, budget > 0 ? budget : 1);
-  int rc = asr_vm_pcall(L, nargs, nresults, err);
-  lua_sethook(L, NULL, 0, 0);
-  return rc;
+  return pcall_guarded(L, nargs, nresults, budget > 0 ? budget : 1, err);
 }
 
 typedef struct protected_call {

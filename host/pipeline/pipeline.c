@@ -43,7 +43,8 @@ void asr_pipeline_fail(asr_pipeline_t *p, const asr_err_t *err) {
   if (!first) return;
   atomic_store(&p->stop_requested, 1);
   asr_queue_abort(&p->queue);
-  p->cfg.sink->vt->abort(p->cfg.sink, 0); /* wakes writers waiting for their turn */
+  /* wakes writers waiting for their turn; an interrupt keeps the clean prefix as .partial */
+  p->cfg.sink->vt->abort(p->cfg.sink, err->code == ASR_ECANCELED);
 }
 
 /* ---- batches ---- */
@@ -281,3 +282,4 @@ void asr_pipeline_destroy(asr_pipeline_t *p) {
   uv_mutex_destroy(&p->err_lock);
   free(p);
 }
+

@@ -19,6 +19,9 @@ typedef struct asr_pipeline_config {
   asr_source_t *source;                     /* borrowed: outlives the pipeline */
   asr_sink_t *sink;                         /* borrowed */
   const asr_transform_factory_t *transform; /* NULL: documents pass through */
+  /* Opens each worker's env (one Lua state per worker thread, shared by the transform and
+   * the source's custom operators); NULL: workers carry none. */
+  const asr_worker_env_factory_t *worker_env;
   uint32_t workers;
   uint32_t batch_size;
   uint32_t queue_capacity; /* batches; 0 = 2 per worker, at least 4 */
@@ -57,6 +60,10 @@ int asr_pipeline_set_workers(asr_pipeline_t *p, uint32_t n);
 /* Sets the size of batches framed from now on (1..ASR_MAX_BATCH_SIZE). */
 int asr_pipeline_set_batch_size(asr_pipeline_t *p, uint32_t n);
 void asr_pipeline_stats(asr_pipeline_t *p, asr_pipeline_stats_t *out);
+
+/* Records the first failure and cancels the run (wakes every waiting thread); wait returns
+ * it. ASR_ECANCELED (an interrupt) keeps the sink's clean prefix as a partial output. */
+void asr_pipeline_fail(asr_pipeline_t *p, const asr_err_t *err);
 /* Graceful stop: read no more input, finish the batches already queued. */
 void asr_pipeline_stop(asr_pipeline_t *p);
 /* Waits for every thread, then publishes the sink's output (success) or withdraws it.

@@ -36,8 +36,6 @@ struct asr_pipeline {
   asr_err_t err;
 };
 
-/* Records the first failure and cancels the run (wakes every waiting thread). */
-void asr_pipeline_fail(asr_pipeline_t *p, const asr_err_t *err);
 void asr_pipeline_release_batch(asr_pipeline_t *p, asr_batch_t *b);
 /* Called by a worker thread as its last act. */
 void asr_pipeline_worker_exited(asr_pipeline_t *p, asr_worker_t *w);

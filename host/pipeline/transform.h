@@ -1,6 +1,7 @@
 /* The per-document stage between decode and sink. The pipeline knows nothing of Lua: the
  * strategy's transform hook is plugged in through this factory (host/lua/transform.c), and
- * each worker opens its own instance on its own thread (its own lua_State). */
+ * each worker opens its own instance on its own thread, inside that worker's env (the Lua
+ * state it shares with the worker's custom template operators). */
 #ifndef ASR_PIPELINE_TRANSFORM_H
 #define ASR_PIPELINE_TRANSFORM_H
 
@@ -8,12 +9,13 @@
 
 #include "core/docs.h"
 #include "core/error.h"
+#include "core/worker_env.h"
 
 typedef struct asr_transform asr_transform_t;
 
 typedef struct asr_transform_factory {
-  /* Called on the worker thread before its first batch. */
-  int (*open)(void *ud, asr_transform_t **out, asr_err_t *err);
+  /* Called on the worker thread before its first batch, with that worker's env. */
+  int (*open)(void *ud, asr_worker_env_t *env, asr_transform_t **out, asr_err_t *err);
   /* Maps `in` to `out` (out is reset by the caller). A document may become zero, one or
    * several. first_index is the stream index of in's first document (for messages). */
   int (*apply)(asr_transform_t *t, const asr_docs_t *in, uint64_t first_index, asr_docs_t *out,

@@ -6,6 +6,7 @@
 #include "pipeline/pipeline_internal.h"
 
 typedef struct worker_ctx {
+  asr_worker_env_t *env; /* opened first, closed last: the others live inside it */
   asr_source_worker_t *src;
   asr_sink_worker_t *sink;
   asr_transform_t *xf;
@@ -21,10 +22,12 @@ static int open_ctx(asr_pipeline_t *p, worker_ctx_t *c, asr_err_t *err) {
   asr_source_t *src = p->cfg.source;
   asr_sink_t *sink = p->cfg.sink;
   const asr_transform_factory_t *xf = p->cfg.transform;
+  const asr_worker_env_factory_t *env = p->cfg.worker_env;
   int rc = 0;
-  if (src->vt->worker_open && (rc = src->vt->worker_open(src, &c->src, err))) return rc;
+  if (env && (rc = env->open(env->ud, &c->env, err))) return rc;
+  if (src->vt->worker_open && (rc = src->vt->worker_open(src, c->env, &c->src, err))) return rc;
   if (sink->vt->worker_open && (rc = sink->vt->worker_open(sink, &c->sink, err))) return rc;
-  if (xf && (rc = xf->open(xf->ud, &c->xf, err))) return rc;
+  if (xf && (rc = xf->open(xf->ud, c->env, &c->xf, err))) return rc;
   return 0;
 }
 
@@ -32,6 +35,7 @@ static void close_ctx(asr_pipeline_t *p, worker_ctx_t *c) {
   if (c->xf) p->cfg.transform->close(c->xf);
   if (c->sink && p->cfg.sink->vt->worker_close) p->cfg.sink->vt->worker_close(p->cfg.sink, c->sink);
   if (c->src && p->cfg.source->vt->worker_close) p->cfg.source->vt->worker_close(p->cfg.source, c->src);
+  if (c->env) p->cfg.worker_env->close(c->env);
   asr_docs_free(&c->decoded);
   asr_docs_free(&c->transformed);
 }
@@ -84,7 +88,9 @@ void asr_worker_main(void *arg) {
     atomic_fetch_sub_explicit(&p->in_flight, 1, memory_order_relaxed);
     asr_pipeline_release_batch(p, b);
   }
-  if (rc && rc != ASR_ECANCELED) asr_pipeline_fail(p, &err);
+  /* ASR_ECANCELED first: an interrupted transform (the run stops, keeping its clean prefix);
+   * after a failure: a write the abort woke, which changes nothing. */
+  if (rc) asr_pipeline_fail(p, &err);
   close_ctx(p, &c);
   asr_pipeline_worker_exited(p, w);
 }

@@ -7,6 +7,7 @@
 
 #include "core/limits.h"
 #include "lua/profile.h"
+#include "lua/vm.h"
 #include "template/template.h"
 
 static uint32_t cpu_count(void) {
@@ -23,7 +24,7 @@ static char *stem(const char *path) {
   return strndup(b, n);
 }
 
-static int copy_source(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
+static int copy_source(const asr_options_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
                        asr_err_t *err) {
   if (cli->source) return asr_source_spec_parse(cli->source, &cfg->source, err);
   if (!st || !st->source.kind)
@@ -69,7 +70,7 @@ static int split_keys(const char *text, char ***out, size_t *n, asr_err_t *err) 
 }
 
 /* The MongoDB-specific settings: command line over strategy. */
-static int copy_mongo(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
+static int copy_mongo(const asr_options_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
                       asr_err_t *err) {
   const char *mode = cli->mode ? cli->mode : st && st->write_mode ? st->write_mode : "insert";
   if (write_mode_of(mode, &cfg->write_mode) != 0)
@@ -120,7 +121,7 @@ static layer_t pick_layer(const char *flag_value, const char *flag, int strategy
 
 /* The scaler's settings, layer by layer; the profile named by the highest layer that names
  * one. Validated even when auto-scaling is off, so a bad variable never waits for --auto-scaling. */
-static int build_scaling(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
+static int build_scaling(const asr_options_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
                          asr_err_t *err) {
   layer_t profile = pick_layer(cli->profile, "--profile", st && st->profile,
                                st ? st->profile : NULL, "scaling.profile",
@@ -157,7 +158,7 @@ static int build_scaling(const asr_cli_t *cli, const asr_strategy_t *st, asr_con
   return 0;
 }
 
-int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
+int asr_config_build(const asr_options_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
                      asr_err_t *err) {
   memset(cfg, 0, sizeof *cfg);
   int rc = copy_source(cli, st, cfg, err);
@@ -210,6 +211,9 @@ int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *st, asr_config_
   int rc2 = build_scaling(cli, st, cfg, err);
   if (rc2) return rc2;
   cfg->tick_interval = st && st->tick_interval > 0 ? st->tick_interval : 1.0;
+  cfg->instruction_budget = cli->instruction_budget >= 0 ? cli->instruction_budget
+                            : st && st->instruction_budget >= 0 ? st->instruction_budget
+                            : ASR_VM_DEFAULT_BUDGET;
   cfg->dry_run = cli->dry_run;
 
   const char *target = cli->target ? cli->target : st ? st->target : NULL;

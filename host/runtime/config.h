@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "cli/args.h"
+#include "runtime/options.h"
 #include "lua/strategy.h"
 #include "scaler/settings.h"
 #include "sources/source.h"
@@ -28,6 +28,7 @@ typedef struct asr_config {
   const char *policy_origin;/* which layer named it, for messages: "--policy", ... */
   char *summary_json;       /* --summary-json FILE */
   double tick_interval;
+  long long instruction_budget; /* per call into Lua (0: no limit): flag > strategy > default */
   int dry_run;
   /* MongoDB targets */
   char *target_database, *target_collection;
@@ -41,7 +42,7 @@ typedef struct asr_config {
 } asr_config_t;
 
 /* strategy may be NULL (a --source run). Returns 0 or ASR_EINVAL. */
-int asr_config_build(const asr_cli_t *cli, const asr_strategy_t *strategy, asr_config_t *cfg,
+int asr_config_build(const asr_options_t *cli, const asr_strategy_t *strategy, asr_config_t *cfg,
                      asr_err_t *err);
 void asr_config_free(asr_config_t *cfg);
 

@@ -1,4 +1,4 @@
-#include "runtime/summary.h"
+#include "runtime/report.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "lua/hooks.h"
+#include "sinks/mongo.h"
+#include "util/log.h"
 
 static void num(cJSON *o, const char *k, double v) {
   cJSON_AddNumberToObject(o, k, isfinite(v) ? round(v * 1000) / 1000 : 0);
@@ -116,4 +119,152 @@ int asr_summary_write(const asr_run_summary_t *s, const char *path, asr_err_t *e
   free(text);
   if (!ok) return asr_err_set(err, ASR_EIO, "--summary-json: cannot write %s: %s", path, strerror(errno));
   return 0;
+}
+
+/* ---- the end of a run ---- */
+
+static void print_summary(const asr_run_summary_t *s) {
+  char n[32], rate[32];
+  asr_log_thousands((long long)s->docs_written, n, sizeof n);
+  asr_log_thousands((long long)(s->docs_per_second + 0.5), rate, sizeof rate);
+  if (strcmp(s->status, "ok") == 0)
+    printf("Wrote %s documents to %s in %.2f s (%s docs/s)\n", n, s->output, s->duration_s, rate);
+  else if (strcmp(s->status, "interrupted") == 0)
+    printf("Interrupted: %s documents written to %s in %.2f s (incomplete)\n", n, s->output,
+           s->duration_s);
+  if (s->docs_dropped) printf("Dropped by transform: %llu\n", (unsigned long long)s->docs_dropped);
+  if (s->duplicates)
+    printf("Duplicates (already in the target, not rewritten): %llu\n", (unsigned long long)s->duplicates);
+  if (s->failed) printf("Failed (rejected by the server): %llu\n", (unsigned long long)s->failed);
+  if (s->throttles || s->retries)
+    printf("Throttled: %llu, retried: %llu\n", (unsigned long long)s->throttles,
+           (unsigned long long)s->retries);
+  fflush(stdout);
+}
+
+static void print_performance(const asr_run_summary_t *s) {
+  const asr_metrics_totals_t *m = s->metrics;
+  char peak[32];
+  asr_log_thousands(llround(m->peak_docs_per_second), peak, sizeof peak);
+  printf("Performance: peak %s docs/s; CPU avg %.0f%% (peak %.0f%%), machine avg %.0f%%; "
+         "memory peak %.1f MB (%.1f%%)", peak, m->avg_cpu_percent, m->peak_cpu_percent,
+         m->avg_system_cpu_percent, (double)m->peak_rss_bytes / 1048576.0, m->peak_memory_percent);
+  if (m->latency_p50_ms > 0)
+    printf("; write latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms", m->latency_p50_ms,
+           m->latency_p95_ms, m->latency_p99_ms);
+  printf("\n");
+  if (s->scaling)
+    printf("Auto-scaling (%s, policy %s): %llu decisions, %llu applied; workers %u → %u, batch "
+           "size %u → %u\n", s->profile, s->scaling->policy,
+           (unsigned long long)s->scaling->decisions, (unsigned long long)s->scaling->applied,
+           s->start_workers, s->workers, s->start_batch_size, s->batch_size);
+}
+
+/* The brief's completion lines. */
+static void log_completion(const asr_run_summary_t *sum) {
+  asr_log_info("run.workers_done", "✅ Write workers completed");
+  if (!sum->scaling) return;
+  char b0[32], b1[32];
+  asr_log_thousands(sum->start_batch_size, b0, sizeof b0);
+  asr_log_thousands(sum->batch_size, b1, sizeof b1);
+  char fields[256];
+  snprintf(fields, sizeof fields, "\"decisions\":%llu,\"applied\":%llu,\"workers\":%u,"
+           "\"batch_size\":%u", (unsigned long long)sum->scaling->decisions,
+           (unsigned long long)sum->scaling->applied, sum->workers, sum->batch_size);
+  asr_log_fields(ASR_LOG_INFO, "scaling.done", fields,
+                 "🏁 Auto-scaling completed: %llu decisions, %llu changes applied; workers %u → %u, "
+                 "batch size %s → %s", (unsigned long long)sum->scaling->decisions,
+                 (unsigned long long)sum->scaling->applied, sum->start_workers, sum->workers, b0,
+                 b1);
+}
+
+/* The summary of a run that ended with rc; the sink's database counts win over the
+ * pipeline's (documents the server took, not the ones handed to it). */
+static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const asr_err_t *err) {
+  const asr_pipeline_stats_t *st = in->pipeline;
+  asr_run_summary_t sum = {
+      .status = rc == 0 ? "ok" : rc == ASR_ECANCELED ? "interrupted" : "failed",
+      .error = rc ? err->msg : NULL,
+      .output = rc == 0 || rc == ASR_ECANCELED ? in->sink->location : "(nothing kept)",
+      .docs_read = st->docs_in,
+      .docs_written = st->docs_out,
+      .docs_dropped = st->docs_dropped,
+      .batches = st->batches_done,
+      .bytes_written = st->bytes_out,
+      .duration_s = in->duration_s,
+      .workers = st->workers_target,
+      .batch_size = st->batch_size,
+      .start_workers = in->start_workers,
+      .start_batch_size = in->start_batch_size,
+      .metrics = in->metrics,
+      .auto_scaling = in->cfg->auto_scaling,
+      .profile = in->cfg->profile,
+      .scaling = in->scaling,
+  };
+  asr_sink_db_stats_t db;
+  if (asr_sink_stats(in->sink, &db)) {
+    sum.docs_written = db.docs_written;
+    sum.duplicates = db.duplicates;
+    sum.failed = db.failed;
+    sum.throttles = db.throttles;
+    sum.retries = db.retries;
+  }
+  sum.docs_per_second = in->duration_s > 0 ? (double)sum.docs_written / in->duration_s : 0;
+  return sum;
+}
+
+/* A MongoDB load that otherwise succeeded fails when the server rejected documents. */
+static int check_rejections(const asr_report_input_t *in, asr_run_summary_t *sum, int rc,
+                            asr_err_t *err) {
+  if (rc != 0 || !sum->failed || strcmp(in->sink->vt->scheme, "mongodb") != 0) return rc;
+  asr_mongo_samples_t samples;
+  asr_sink_mongo_samples(in->sink, &samples);
+  rc = asr_err_set(err, ASR_EIO, "%llu documents were rejected by the server (first: %s)",
+                   (unsigned long long)sum->failed,
+                   samples.nfailures ? samples.failures[0] : "no message kept");
+  sum->status = "failed";
+  sum->error = err->msg;
+  return rc;
+}
+
+/* on_finish gets the same JSON object --summary-json writes, as a table. */
+static int call_on_finish(asr_strategy_t *strategy, const asr_run_summary_t *sum,
+                          asr_err_t *err) {
+  if (!strategy) return 0;
+  cJSON *json = asr_summary_json(sum);
+  if (!json) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  int rc = asr_hooks_on_finish(strategy, json, err);
+  cJSON_Delete(json);
+  return rc;
+}
+
+int asr_report_end_of_run(const asr_report_input_t *in, int rc, asr_err_t *err) {
+  asr_run_summary_t sum = summarize(in, rc, err);
+  rc = check_rejections(in, &sum, rc, err);
+  log_completion(&sum);
+  asr_err_t hook_err;
+  asr_err_clear(&hook_err);
+  int hrc = call_on_finish(in->strategy, &sum, &hook_err);
+  if (in->options->verbosity >= 0) {
+    print_summary(&sum);
+    print_performance(&sum);
+    fflush(stdout);
+  }
+  if (in->options->log_format == ASR_LOG_JSON)
+    asr_log_info("run.done", "status %s: %llu documents written to %s in %.3f s (%.0f docs/s), "
+                 "%llu dropped", sum.status, (unsigned long long)sum.docs_written, sum.output,
+                 sum.duration_s, sum.docs_per_second, (unsigned long long)sum.docs_dropped);
+  asr_err_t json_err;
+  asr_err_clear(&json_err);
+  const char *json_path = in->cfg->summary_json;
+  int jrc = json_path ? asr_summary_write(&sum, json_path, &json_err) : 0;
+  if (jrc && rc == 0) {
+    *err = json_err;
+    rc = jrc;
+  }
+  if (hrc && rc == 0) {
+    *err = hook_err;
+    rc = hrc;
+  }
+  return rc;
 }

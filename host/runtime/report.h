@@ -1,12 +1,17 @@
-/* What a run reports at its end: printed, written by --summary-json, and handed to the
- * strategy's on_finish (and asrun.summary()) as a table with the same keys. The JSON object
- * is the one source of those keys: asr_summary_json builds it, everyone else reads it. */
-#ifndef ASR_RUNTIME_SUMMARY_H
-#define ASR_RUNTIME_SUMMARY_H
+/* The end of a run: what it reports and which error it ends with. The summary is printed,
+ * written by --summary-json, and handed to the strategy's on_finish (and asrun.summary()) as
+ * a table with the same keys. The JSON object is the one source of those keys:
+ * asr_summary_json builds it, everyone else reads it. */
+#ifndef ASR_RUNTIME_REPORT_H
+#define ASR_RUNTIME_REPORT_H
 
 #include <stdint.h>
 
+#include "lua/strategy.h"
 #include "metrics/metrics.h"
+#include "pipeline/pipeline.h"
+#include "runtime/config.h"
+#include "runtime/options.h"
 #include "scaler/controller.h"
 
 typedef struct asr_run_summary {
@@ -34,5 +39,24 @@ struct cJSON;
 struct cJSON *asr_summary_json(const asr_run_summary_t *s);
 /* Writes it to path (pretty-printed, with a final newline). 0 or ASR_EIO. */
 int asr_summary_write(const asr_run_summary_t *s, const char *path, asr_err_t *err);
+
+/* What the end of a run reads; everything borrowed. */
+typedef struct asr_report_input {
+  const asr_options_t *options;       /* verbosity, log format */
+  const asr_config_t *cfg;            /* profile, auto-scaling, --summary-json */
+  asr_strategy_t *strategy;           /* on_finish; may be NULL */
+  asr_sink_t *sink;                   /* where the documents went, and its database counts */
+  const asr_pipeline_stats_t *pipeline; /* the final counts */
+  const asr_metrics_totals_t *metrics;
+  const asr_scaling_report_t *scaling; /* NULL when auto-scaling is off */
+  double duration_s;
+  uint32_t start_workers, start_batch_size;
+} asr_report_input_t;
+
+/* Ends the run whose outcome is rc (err holds its message): builds the summary, logs the
+ * completion lines, calls on_finish, prints the summary to stdout, writes --summary-json, and
+ * returns the run's result: rc, else the server's rejections, the JSON file's or on_finish's
+ * failure (err filled). */
+int asr_report_end_of_run(const asr_report_input_t *in, int rc, asr_err_t *err);
 
 #endif

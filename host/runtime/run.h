@@ -4,10 +4,10 @@
 #ifndef ASR_RUNTIME_RUN_H
 #define ASR_RUNTIME_RUN_H
 
-#include "cli/args.h"
+#include "runtime/options.h"
 #include "core/error.h"
 
 /* Returns 0 or an ASR_E* code (map with asr_err_exit_code); err holds the message. */
-int asr_run(const asr_cli_t *cli, asr_err_t *err);
+int asr_run(const asr_options_t *cli, asr_err_t *err);
 
 #endif

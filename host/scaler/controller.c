@@ -10,7 +10,7 @@
 
 struct asr_controller {
   const asr_scaling_settings_t *settings;
-  asr_controller_actions_t act;
+  asr_control_t act;
   asr_policy_t *policy;
   asr_gate_t gate;
   uint32_t failures_in_a_row;
@@ -75,17 +75,19 @@ static void log_initialized(const asr_controller_t *c) {
   free(fields);
 }
 
-int asr_controller_open(const asr_scaling_settings_t *settings, const asr_policy_spec_t *policy,
-                        const asr_controller_actions_t *actions, asr_controller_t **out,
-                        asr_err_t *err) {
+int asr_controller_open(const asr_scaling_settings_t *settings, asr_policy_t *policy,
+                        const asr_control_t *control, asr_controller_t **out, asr_err_t *err) {
   *out = NULL;
   asr_controller_t *c = calloc(1, sizeof *c);
-  if (!c) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  if (!c) {
+    asr_policy_close(policy);
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  }
   c->settings = settings;
-  c->act = *actions;
+  c->act = *control;
+  c->policy = policy;
   asr_gate_config_t gc = gate_config(settings);
   int rc = asr_gate_init(&c->gate, &gc, err);
-  if (rc == 0) rc = asr_policy_open(policy, &c->policy, err);
   if (rc == 0 && !(c->records = calloc(ASR_CONTROLLER_MAX_RECORDS, sizeof *c->records)))
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
   if (rc) {

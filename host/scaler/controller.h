@@ -1,5 +1,6 @@
 /* The auto-scaler's controller: once per check interval (main thread, from the run's libuv
- * timer) it hands the metrics snapshot to the Lua policy, passes the proposal through the
+ * timer; the lab's virtual clock) it hands the metrics snapshot to the policy
+ * (scaler/policy.h), passes the proposal through the
  * safety gate, applies what the gate allows to the pipeline, and logs both in the brief's
  * shapes. It never fails the run: a policy that raises, loops, or answers garbage costs a
  * warning and a hold; after ASR_CONTROLLER_MAX_FAILURES in a row the built-in rules policy
@@ -10,20 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lua/policy.h"
 #include "metrics/metrics.h"
+#include "pipeline/control.h"
 #include "scaler/gate.h"
+#include "scaler/policy.h"
 #include "scaler/settings.h"
 
 #define ASR_CONTROLLER_MAX_FAILURES 3
 #define ASR_CONTROLLER_MAX_RECORDS 1000 /* decisions kept for the summary */
-
-typedef struct asr_controller_actions { /* how the controller changes the run */
-  void *ud;
-  int (*set_workers)(void *ud, uint32_t n);
-  int (*set_batch_size)(void *ud, uint32_t n);
-  uint32_t (*queue_capacity)(void *ud); /* after a change, for the "Queue size" line */
-} asr_controller_actions_t;
 
 typedef struct asr_scaling_record { /* one decision, as the summary lists it */
   double t, docs_per_second, confidence;
@@ -44,11 +39,11 @@ typedef struct asr_scaling_report {
 
 typedef struct asr_controller asr_controller_t;
 
-/* Opens the policy and the gate and logs the initialisation line. ASR_EINVAL for a policy
- * that cannot load or settings the gate refuses. */
-int asr_controller_open(const asr_scaling_settings_t *settings, const asr_policy_spec_t *policy,
-                        const asr_controller_actions_t *actions, asr_controller_t **out,
-                        asr_err_t *err);
+/* Opens the gate around policy (takes ownership, also on failure) and logs the
+ * initialisation line. The controller changes the run through control (copied; its
+ * set_workers, set_batch_size and queue_capacity). ASR_EINVAL for settings the gate refuses. */
+int asr_controller_open(const asr_scaling_settings_t *settings, asr_policy_t *policy,
+                        const asr_control_t *control, asr_controller_t **out, asr_err_t *err);
 /* One check: decide, gate, apply, log. */
 void asr_controller_check(asr_controller_t *c, const asr_metrics_snapshot_t *snap);
 void asr_controller_report(const asr_controller_t *c, asr_scaling_report_t *out);

@@ -1,13 +1,12 @@
 /* The template generator source. The producer thread only hands out index ranges; each
  * worker generates its range from the compiled template, so generation scales with workers
- * and document i depends only on (seed, i). A template with custom (Lua) operators gets, in
- * each worker, its own Lua state that evaluates the strategy again (lua/template_ops.h). */
+ * and document i depends only on (seed, i). A template with custom operators opens them in
+ * each worker's env through the spec's factory (the strategy's Lua state of that worker). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "lua/template_ops.h"
 #include "sources/source.h"
 #include "template/mgodatagen.h"
 #include "template/template.h"
@@ -17,7 +16,7 @@ typedef struct generator {
   asr_template_t *tpl;
   uint64_t seed;
   uint64_t total, next_index;
-  char *strategy_path; /* where workers find the custom operators; NULL: none */
+  const asr_template_ext_factory_t *ops_factory; /* opens the custom operators; NULL: none */
   char **custom_ops;   /* owned copies of the spec's names */
   size_t ncustom;
   asr_template_ref_t *refs; /* collections $ref may name: compiled templates, owned */
@@ -59,12 +58,13 @@ static int gen_decode(asr_source_t *s, asr_source_worker_t *w, const asr_batch_t
 
 static void gen_worker_close(asr_source_t *s, asr_source_worker_t *w) {
   if (!w) return;
-  asr_lua_template_ops_close(w->ext);
+  if (w->ext) ((generator_t *)s)->ops_factory->close(w->ext);
   if (w->doc) bson_destroy(w->doc);
   free(w);
 }
 
-static int gen_worker_open(asr_source_t *s, asr_source_worker_t **out, asr_err_t *err) {
+static int gen_worker_open(asr_source_t *s, asr_worker_env_t *env, asr_source_worker_t **out,
+                           asr_err_t *err) {
   generator_t *g = (generator_t *)s;
   asr_source_worker_t *w = *out = calloc(1, sizeof *w);
   if (!w || !(w->doc = bson_new())) {
@@ -73,8 +73,10 @@ static int gen_worker_open(asr_source_t *s, asr_source_worker_t **out, asr_err_t
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   }
   if (!asr_template_has_custom_ops(g->tpl)) return 0;
-  int rc = asr_lua_template_ops_open(g->strategy_path, (const char *const *)g->custom_ops,
-                                     g->ncustom, &w->ext, err);
+  int rc = env ? g->ops_factory->open(env, (const char *const *)g->custom_ops, g->ncustom,
+                                      &w->ext, err)
+               : asr_err_set(err, ASR_EINVAL, "custom template operators need the strategy that "
+                             "defines them");
   if (rc) {
     gen_worker_close(s, w);
     *out = NULL;
@@ -92,7 +94,6 @@ static void gen_destroy(asr_source_t *s) {
   free(g->refs);
   for (size_t i = 0; i < g->ncustom; i++) free(g->custom_ops[i]);
   free(g->custom_ops);
-  free(g->strategy_path);
   free(g->base.description);
   free(g);
 }
@@ -100,11 +101,11 @@ static void gen_destroy(asr_source_t *s) {
 /* Keeps copies of the spec's custom operator names (the spec may not outlive the source). */
 static int copy_custom_ops(generator_t *g, const asr_source_spec_t *spec, asr_err_t *err) {
   if (!spec->ncustom) return 0;
-  if (!spec->strategy_path)
+  if (!spec->custom_ops_factory)
     return asr_err_set(err, ASR_EINVAL, "custom template operators need the strategy that "
                        "defines them");
-  if (!(g->strategy_path = strdup(spec->strategy_path)) ||
-      !(g->custom_ops = calloc(spec->ncustom, sizeof *g->custom_ops)))
+  g->ops_factory = spec->custom_ops_factory;
+  if (!(g->custom_ops = calloc(spec->ncustom, sizeof *g->custom_ops)))
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   for (; g->ncustom < spec->ncustom; g->ncustom++)
     if (!(g->custom_ops[g->ncustom] = strdup(spec->custom_ops[g->ncustom])))

@@ -329,7 +329,8 @@ static int mongo_decode(asr_source_t *base, asr_source_worker_t *w, const asr_ba
   return rc;
 }
 
-static int mongo_worker_open(asr_source_t *base, asr_source_worker_t **out, asr_err_t *err) {
+static int mongo_worker_open(asr_source_t *base, asr_worker_env_t *env, asr_source_worker_t **out,
+                             asr_err_t *err) {
   mongo_source_t *s = (mongo_source_t *)base;
   asr_source_worker_t *w = calloc(1, sizeof *w);
   if (!w) return asr_err_set(err, ASR_ENOMEM, "out of memory");

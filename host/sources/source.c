@@ -89,13 +89,12 @@ void asr_source_spec_free(asr_source_spec_t *spec) {
   spec->database = spec->collection = spec->filter = spec->projection = NULL;
   for (size_t i = 0; i < spec->ncustom; i++) free(spec->custom_ops[i]);
   free(spec->custom_ops);
-  free(spec->strategy_path);
   free(spec->collections);
   spec->collections = NULL;
   spec->ncollections = 0;
   spec->custom_ops = NULL;
   spec->ncustom = 0;
-  spec->strategy_path = NULL;
+  spec->custom_ops_factory = NULL;
 }
 
 int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {

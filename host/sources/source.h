@@ -10,11 +10,15 @@
 #include "core/batch.h"
 #include "core/docs.h"
 #include "core/error.h"
+#include "core/worker_env.h"
+#include "template/template.h"
 
 typedef struct asr_source asr_source_t;
 
 /* Per-worker scratch a source may keep (for example a reusable bson_t). Created on the worker
- * thread by worker_open, freed by worker_close; NULL when the source needs none. */
+ * thread by worker_open, freed by worker_close; NULL when the source needs none. env is the
+ * worker's env (core/worker_env.h; NULL when the run has none): the generator opens its
+ * custom operators in it. */
 typedef struct asr_source_worker asr_source_worker_t;
 
 typedef struct asr_source_vt {
@@ -25,7 +29,8 @@ typedef struct asr_source_vt {
   /* Appends the batch's documents to `out`. Thread-safe: called by many workers at once. */
   int (*decode)(asr_source_t *s, asr_source_worker_t *w, const asr_batch_t *b, asr_docs_t *out,
                 asr_err_t *err);
-  int (*worker_open)(asr_source_t *s, asr_source_worker_t **w, asr_err_t *err); /* optional */
+  int (*worker_open)(asr_source_t *s, asr_worker_env_t *env, asr_source_worker_t **w,
+                     asr_err_t *err); /* optional */
   void (*worker_close)(asr_source_t *s, asr_source_worker_t *w);                /* optional */
   void (*destroy)(asr_source_t *s);
 } asr_source_vt_t;
@@ -54,9 +59,10 @@ typedef struct asr_source_spec {
   char *database, *collection; /* NULL: from the URI path /db.collection */
   char *filter, *projection;   /* Extended JSON */
   int32_t cursor_batch;
-  /* template: custom (Lua) operators. Each worker evaluates strategy_path again to find them
-   * (lua/template_ops.h); op id = index in custom_ops. NULL / 0 when there are none. */
-  char *strategy_path;
+  /* template: custom operators, opened per worker in its env by custom_ops_factory
+   * (borrowed; the strategy's: lua/template_ops.h); op id = index in custom_ops. NULL / 0
+   * when there are none. */
+  const asr_template_ext_factory_t *custom_ops_factory;
   char **custom_ops;
   size_t ncustom;
   /* template: collections $ref may name (owned array, borrowed strings); mgodatagen: the

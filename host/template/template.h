@@ -20,6 +20,7 @@
 
 #include "template/rng.h" /* asr_rng_t and its draws, for custom operators */
 #include "core/error.h"
+#include "core/worker_env.h"
 
 typedef struct asr_template asr_template_t;
 
@@ -48,6 +49,16 @@ typedef struct asr_template_ext {
   int (*call)(void *ud, uint32_t op, asr_rng_t *rng, const bson_t *opts, bson_t *dst,
               const char *key, int keylen, asr_err_t *err);
 } asr_template_ext_t;
+
+/* Where a worker's ext comes from: the generator opens one per worker, on the worker's
+ * thread, inside that worker's env (the Lua layer resolves the names in the strategy it
+ * evaluated there). names[i] is op id i, as compiled. A layer above provides it (the
+ * strategy's custom operators: lua/template_ops.h); the template layer never sees Lua. */
+typedef struct asr_template_ext_factory {
+  int (*open)(asr_worker_env_t *env, const char *const *names, size_t n,
+              asr_template_ext_t **out, asr_err_t *err);
+  void (*close)(asr_template_ext_t *ext);
+} asr_template_ext_factory_t;
 
 /* Compiles template text. origin names it in error messages (a file path). opt may be NULL
  * (no custom operators, no references, total unknown). A custom operator name shadows a

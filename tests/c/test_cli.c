@@ -16,7 +16,7 @@
   })
 
 static void test_all_flags(void **state) {
-  asr_cli_t c;
+  asr_options_t c;
   asr_err_t e;
   assert_int_equal(PARSE(c, e, "s.lua", "--profile", "aggressive", "--auto-scaling", "--workers",
                          "8", "--batch-size=5000", "--total", "1000000", "--target", "null:",
@@ -36,7 +36,7 @@ static void test_all_flags(void **state) {
 }
 
 static void test_brief_spellings(void **state) {
-  asr_cli_t c;
+  asr_options_t c;
   asr_err_t e;
   assert_int_equal(PARSE(c, e, "--strategy", "x.lua", "--auto-scaling", "--auto-scaling-profile",
                          "conservative"), 0);
@@ -52,7 +52,7 @@ static void test_brief_spellings(void **state) {
 
 /* Scaling settings keep command-line order: the config applies them in turn. */
 static void test_scaling_flags(void **state) {
-  asr_cli_t c;
+  asr_options_t c;
   asr_err_t e;
   assert_int_equal(PARSE(c, e, "s.lua", "--max-workers", "16", "--scaling", "target_cpu_usage=60",
                          "--cooldown", "5", "--min-workers=2", "--min-batch-size", "100",
@@ -73,7 +73,7 @@ static void test_scaling_flags(void **state) {
 }
 
 static void test_errors_name_the_flag(void **state) {
-  asr_cli_t c;
+  asr_options_t c;
   asr_err_t e;
   assert_int_equal(PARSE(c, e, "s.lua", "--wrokers", "3"), ASR_EINVAL);
   assert_string_equal(e.msg, "unknown option '--wrokers'");

@@ -73,10 +73,12 @@ static void open_with_cooldown(fixture_t *fx, const char *policy, double cooldow
   fx->s.cooldown = cooldown;
   fx->run = (fake_run_t){8, 4000, 0, 0};
   asr_policy_spec_t ps = {.name = policy, .settings = &fx->s, .budget = 200000};
-  asr_controller_actions_t act = {&fx->run, fake_set_workers, fake_set_batch, fake_queue};
+  asr_control_t act = {&fx->run, fake_set_workers, fake_set_batch, fake_queue, NULL};
   asr_err_t err;
   asr_err_clear(&err);
-  assert_int_equal(asr_controller_open(&fx->s, &ps, &act, &fx->c, &err), 0);
+  asr_policy_t *p = NULL;
+  assert_int_equal(asr_lua_policy_open(&ps, &p, &err), 0);
+  assert_int_equal(asr_controller_open(&fx->s, p, &act, &fx->c, &err), 0);
 }
 
 static void open_with(fixture_t *fx, const char *policy) { open_with_cooldown(fx, policy, 0); }
@@ -239,16 +241,55 @@ static void test_what_the_policy_sees(void **state) {
 
 static void test_unknown_policy_is_a_configuration_error(void **state) {
   asr_scaling_settings_t s = settings();
-  fake_run_t run = {8, 4000, 0, 0};
   asr_policy_spec_t ps = {.name = "nosuch", .settings = &s};
-  asr_controller_actions_t act = {&run, fake_set_workers, fake_set_batch, fake_queue};
+  asr_policy_t *p = NULL;
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_lua_policy_open(&ps, &p, &err), ASR_EINVAL);
+  assert_null(p);
+  assert_non_null(strstr(err.msg, "unknown scaling policy 'nosuch' (known: rules, aimd, gradient, usl)"));
+  assert_null(strstr(err.msg, "stack traceback"));
+}
+
+/* A policy written in C through the scaler's interface: the controller and the gate need no
+ * Lua (the policy lab drives them the same way). */
+typedef struct step_policy {
+  asr_policy_t base;
+  int calls, closed;
+} step_policy_t;
+
+static int step_decide(asr_policy_t *p, const asr_metrics_snapshot_t *snap, asr_decision_t *out,
+                       asr_err_t *err) {
+  ((step_policy_t *)p)->calls++;
+  *out = (asr_decision_t){.action = ASR_SCALE_UP, .workers_delta = 2, .confidence = 1};
+  snprintf(out->reason, sizeof out->reason, "step at %.0f", snap->t);
+  return 0;
+}
+static int step_use_default(asr_policy_t *p, asr_err_t *err) { return 0; }
+static const char *step_name(const asr_policy_t *p) { return "step"; }
+static void step_close(asr_policy_t *p) { ((step_policy_t *)p)->closed = 1; }
+
+static void test_a_policy_in_c(void **state) {
+  static const asr_policy_vt_t vt = {step_decide, step_use_default, step_name, step_close};
+  step_policy_t policy = {.base = {&vt}};
+  asr_scaling_settings_t s = settings();
+  s.stability_intervals = 1;
+  fake_run_t run = {8, 4000, 0, 0};
+  asr_control_t act = {&run, fake_set_workers, fake_set_batch, fake_queue, NULL};
   asr_controller_t *c = NULL;
   asr_err_t err;
   asr_err_clear(&err);
-  assert_int_equal(asr_controller_open(&s, &ps, &act, &c, &err), ASR_EINVAL);
-  assert_null(c);
-  assert_non_null(strstr(err.msg, "unknown scaling policy 'nosuch' (known: rules, aimd, gradient, usl)"));
-  assert_null(strstr(err.msg, "stack traceback"));
+  assert_int_equal(asr_controller_open(&s, &policy.base, &act, &c, &err), 0);
+  asr_metrics_snapshot_t snap = snap_at(&run, 1);
+  asr_controller_check(c, &snap);
+  assert_int_equal(policy.calls, 1);
+  assert_int_equal(run.workers, 10);
+  asr_scaling_report_t r;
+  asr_controller_report(c, &r);
+  assert_string_equal(r.policy, "step");
+  assert_string_equal(r.records[0].reason, "step at 1");
+  asr_controller_close(c);
+  assert_true(policy.closed);
 }
 
 int main(void) {
@@ -266,6 +307,7 @@ int main(void) {
       cmocka_unit_test(test_cooldown),
       cmocka_unit_test(test_unknown_policy_is_a_configuration_error),
       cmocka_unit_test(test_what_the_policy_sees),
+      cmocka_unit_test(test_a_policy_in_c),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,7 +130,7 @@ static void *decode_thread(void *arg) {
   asr_source_worker_t *w = NULL;
   asr_err_t err;
   asr_err_clear(&err);
-  int rc = r->src->vt->worker_open(r->src, &w, &err);
+  int rc = r->src->vt->worker_open(r->src, NULL, &w, &err);
   for (uint32_t i; rc == 0 && (i = atomic_fetch_add(&r->next, 1)) < r->nbatches;)
     rc = r->src->vt->decode(r->src, w, &r->batches[i], &r->docs[i], &err);
   if (w) r->src->vt->worker_close(r->src, w);

@@ -148,7 +148,7 @@ static const char *strategy_file(const char *body) {
   return path;
 }
 
-static int build(asr_cli_t *cli, asr_config_t *cfg, asr_err_t *err) {
+static int build(asr_options_t *cli, asr_config_t *cfg, asr_err_t *err) {
   asr_strategy_t *st = NULL;
   asr_err_clear(err);
   int rc = cli->strategy ? asr_strategy_load(cli->strategy, &st, err) : 0;
@@ -158,7 +158,7 @@ static int build(asr_cli_t *cli, asr_config_t *cfg, asr_err_t *err) {
 }
 
 static void test_precedence(void **state) {
-  asr_cli_t cli;
+  asr_options_t cli;
   asr_config_t cfg;
   asr_err_t err;
   unsetenv("AUTO_SCALING_PROFILE");
@@ -216,7 +216,7 @@ static void test_precedence(void **state) {
 }
 
 static void test_strategy_scaling_errors(void **state) {
-  asr_cli_t cli;
+  asr_options_t cli;
   asr_config_t cfg;
   asr_err_t err;
   const char *path = strategy_file("scaling = { max_workers = 'x' }");

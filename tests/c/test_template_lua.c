@@ -14,10 +14,25 @@
 
 #include "lua/strategy.h"
 #include "lua/template_ops.h"
+#include "lua/worker.h"
 #include "sources/source.h"
 #include "template/template.h"
 
 #define TMP(name) ASR_TEST_TMP "/template_lua_" name
+
+/* The ops as a worker opens them: in the Lua state where it evaluated the strategy. */
+static int open_ops(const char *path, const char *const *names, size_t n, asr_worker_env_t **env,
+                    asr_template_ext_t **ext, asr_err_t *err) {
+  *ext = NULL;
+  int rc = asr_lua_worker_open(path, env, err);
+  if (rc == 0) rc = asr_lua_template_ops_open(*env, names, n, ext, err);
+  return rc;
+}
+
+static void close_ops(asr_worker_env_t *env, asr_template_ext_t *ext) {
+  asr_lua_template_ops_close(ext);
+  asr_lua_worker_close(env);
+}
 
 static const char *write_str(const char *path, const char *text) {
   mkdir(ASR_TEST_TMP, 0755);
@@ -96,7 +111,7 @@ static void test_custom_ops_list_and_generation(void **state) {
   asr_err_t err;
   asr_err_clear(&err);
   assert_int_equal(asr_strategy_custom_ops(s, &spec, &err), 0);
-  assert_string_equal(spec.strategy_path, TMP("strategy.lua"));
+  assert_ptr_equal(spec.custom_ops_factory, &asr_lua_template_ops_factory);
   assert_int_equal(spec.ncustom, 5);
   const char *want[] = {"a_op", "boom", "vin", "__lua_fn_1", "__lua_fn_2"};
   for (size_t i = 0; i < 5; i++) assert_string_equal(spec.custom_ops[i], want[i]);
@@ -111,8 +126,9 @@ static void test_custom_ops_list_and_generation(void **state) {
                                         strlen(s->collections[0].template_json), "customers", &opt,
                                         &cust, &err), 0);
   assert_true(asr_template_has_custom_ops(src));
-  assert_int_equal(asr_lua_template_ops_open(spec.strategy_path, (const char *const *)spec.custom_ops,
-                                             spec.ncustom, &ext, &err), 0);
+  asr_worker_env_t *env = NULL;
+  assert_int_equal(open_ops(TMP("strategy.lua"), (const char *const *)spec.custom_ops, spec.ncustom,
+                            &env, &ext, &err), 0);
   for (uint64_t i = 0; i < 50; i++) {
     bson_t *doc = bson_new(), *again = bson_new();
     assert_int_equal(asr_template_generate(src, ext, 3, i, doc, &err), 0);
@@ -139,7 +155,7 @@ static void test_custom_ops_list_and_generation(void **state) {
     bson_destroy(doc);
     bson_destroy(again);
   }
-  asr_lua_template_ops_close(ext);
+  close_ops(env, ext);
   asr_template_free(src);
   asr_template_free(cust);
   asr_source_spec_free(&spec);
@@ -156,7 +172,8 @@ static void test_operator_error_names_operator_file_and_line(void **state) {
   asr_err_t err;
   asr_err_clear(&err);
   assert_int_equal(asr_template_compile("{\"x\": \"$boom\"}", 14, "t", &opt, &t, &err), 0);
-  assert_int_equal(asr_lua_template_ops_open(path, names, 1, &ext, &err), 0);
+  asr_worker_env_t *env = NULL;
+  assert_int_equal(open_ops(path, names, 1, &env, &ext, &err), 0);
   int failed = 0;
   (void)path; /* Lua shortens long chunk names ("...ests/tmp/template_lua_strategy.lua") */
   const char *want = "custom operator $boom: ", *where = "template_lua_strategy.lua:7: boom\nstack traceback:";
@@ -174,7 +191,7 @@ static void test_operator_error_names_operator_file_and_line(void **state) {
     bson_destroy(doc);
   }
   assert_in_range(failed, 3, 17); /* about half: the ext keeps working after an error */
-  asr_lua_template_ops_close(ext);
+  close_ops(env, ext);
   asr_template_free(t);
 }
 
@@ -183,8 +200,10 @@ static void expect_open_error(const char *path, const char *name, int code, cons
   asr_err_t err;
   asr_err_clear(&err);
   const char *names[] = {"vin", name};
-  assert_int_equal(asr_lua_template_ops_open(path, names, 2, &ext, &err), code);
+  asr_worker_env_t *env = NULL;
+  assert_int_equal(open_ops(path, names, 2, &env, &ext, &err), code);
   assert_null(ext);
+  asr_lua_worker_close(env);
   assert_string_equal(err.msg, want);
 }
 

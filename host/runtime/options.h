@@ -1,0 +1,45 @@
+/* What one run is asked to do: the options of the command line (cli/args.c parses argv into
+ * this), before the strategy and the defaults are merged in (runtime/config.c). Strings are
+ * borrowed from argv. */
+#ifndef ASR_RUNTIME_OPTIONS_H
+#define ASR_RUNTIME_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/log.h"
+
+#define ASR_OPTIONS_MAX_SCALING 64
+
+typedef struct asr_options {
+  const char *strategy;   /* positional STRATEGY.lua or --strategy */
+  const char *source;     /* --source SPEC */
+  const char *target;     /* --target URI */
+  const char *profile;    /* --profile / --auto-scaling-profile */
+  int auto_scaling;       /* -1 unset, 0 --no-auto-scaling, 1 --auto-scaling */
+  /* scaling settings from --scaling KEY=VALUE and the named flags (--max-workers 30, ...),
+   * in command-line order; checked against the settings table by the config */
+  struct { const char *key; size_t key_len; const char *value; } scaling[ASR_OPTIONS_MAX_SCALING];
+  int nscaling;
+  const char *policy;     /* --policy NAME|FILE.lua */
+  const char *summary_json; /* --summary-json FILE */
+  int64_t workers, batch_size, total, seed, queue_size; /* -1: unset */
+  int64_t instruction_budget; /* --instruction-budget: per call into Lua; -1 unset, 0 no limit */
+  const char *now;        /* --now: the generation clock, ms or ISO-8601 */
+  /* MongoDB targets and sources */
+  const char *mode;       /* --mode insert|upsert|merge|delete */
+  const char *keys;       /* --keys a,b: key fields for upsert/merge/delete */
+  const char *write_concern; /* --write-concern majority|N */
+  int ordered;            /* --ordered */
+  const char *filter, *projection; /* --filter / --projection: Extended JSON */
+  const char *copy_indexes; /* --copy-indexes before|after */
+  int verify;             /* --verify */
+  int verify_only;        /* --verify-only: check a previous migration, load nothing */
+  const char *collection; /* --collection: the mgodatagen config's collection to generate */
+  int dry_run, help, version;
+  int log_format_set;
+  asr_log_format_t log_format;
+  int verbosity;          /* -1 quiet, 0 normal, 1 verbose */
+} asr_options_t;
+
+#endif
