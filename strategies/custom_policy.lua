@@ -13,7 +13,7 @@
 -- last interval (snapshot), the last 20 snapshots (history, oldest first) and a table kept
 -- for the policy between calls (state; state.config holds the profile's targets and limits).
 -- The decision passes the host's safety gate (limits, cooldown, stability) before it is
--- applied. Keys and meanings: notes/scaler-spec.md.
+-- applied. Keys and meanings: docs/scaling-policy.md.
 --
 -- To use a built-in policy instead (rules is the default; also aimd, gradient, usl), name it
 -- and override its parameters:

@@ -32,7 +32,11 @@ void asr_queue_destroy(asr_queue_t *q) {
 
 int asr_queue_push(asr_queue_t *q, asr_batch_t *b) {
   uv_mutex_lock(&q->lock);
-  while (q->depth >= q->capacity && !q->aborted) uv_cond_wait(&q->not_full, &q->lock);
+  while (q->depth >= q->capacity && !q->aborted) {
+    q->push_waiters++;
+    uv_cond_wait(&q->not_full, &q->lock);
+    q->push_waiters--;
+  }
   if (q->aborted) {
     uv_mutex_unlock(&q->lock);
     return ASR_ECANCELED;
@@ -64,7 +68,9 @@ int asr_queue_pop(asr_queue_t *q, asr_batch_t **out) {
       break;
     }
     if (q->closed) { rc = ASR_QUEUE_END; break; }
+    q->pop_waiters++;
     uv_cond_wait(&q->not_empty, &q->lock);
+    q->pop_waiters--;
   }
   uv_mutex_unlock(&q->lock);
   return rc;
@@ -111,6 +117,13 @@ uint32_t asr_queue_depth(asr_queue_t *q) {
   uint32_t d = q->depth;
   uv_mutex_unlock(&q->lock);
   return d;
+}
+
+void asr_queue_waiters(asr_queue_t *q, uint32_t *pushers, uint32_t *poppers) {
+  uv_mutex_lock(&q->lock);
+  *pushers = q->push_waiters;
+  *poppers = q->pop_waiters;
+  uv_mutex_unlock(&q->lock);
 }
 
 uint32_t asr_queue_capacity(asr_queue_t *q) {

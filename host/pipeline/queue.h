@@ -22,6 +22,7 @@ typedef struct asr_queue {
   asr_batch_t *head, *tail;
   uint32_t depth, capacity;
   uint32_t retire_tickets;
+  uint32_t push_waiters, pop_waiters; /* threads blocked in push (full) / pop (empty) now */
   int closed, aborted;
 } asr_queue_t;
 
@@ -39,6 +40,11 @@ void asr_queue_set_capacity(asr_queue_t *q, uint32_t capacity);
  * (never more than were pending: those workers are already gone). */
 uint32_t asr_queue_adjust_retire(asr_queue_t *q, int32_t n);
 uint32_t asr_queue_depth(asr_queue_t *q);
+/* How many threads are blocked inside push (queue full) and pop (queue empty) right now.
+ * A count includes a thread only while it waits on the queue's condition, so a test can wait
+ * for it and then know that a wake-up (push, pop, close, abort, a retire ticket, a larger
+ * capacity) reaches a thread that is really blocked, never one that has not arrived yet. */
+void asr_queue_waiters(asr_queue_t *q, uint32_t *pushers, uint32_t *poppers);
 uint32_t asr_queue_capacity(asr_queue_t *q);
 
 void asr_batch_free(asr_batch_t *b);

@@ -4,7 +4,7 @@
 -- texts), so "High memory usage: 2.1GB" means the same thing whichever policy said it.
 --
 -- Everything here is pure: no state, no I/O; tables passed in are never changed. Snapshot,
--- history, state and decision are defined in notes/scaler-spec.md. A policy call must stay
+-- history, state and decision are defined in docs/scaling-policy.md. A policy call must stay
 -- well under a millisecond, so helpers look at most at the last `n` (default 20) entries.
 local stats = {}
 
@@ -73,8 +73,8 @@ function stats.slope(values)
 end
 
 -- The last n (default WINDOW) values of `field` in history, oldest first; a missing field
--- reads as 0 (the spec's "missing metrics are 0"). `skip` leaves out that many newest entries
--- (skip = 1: the baseline before the current snapshot).
+-- reads as 0 (as an unmeasured metric does: docs/scaling-policy.md, "Snapshot"). `skip`
+-- leaves out that many newest entries (skip = 1: the baseline before the current snapshot).
 function stats.series(history, field, n, skip)
   local out = {}
   if not history then return out end
@@ -216,7 +216,7 @@ function stats.pressure(s, history, c)
   return nil
 end
 
--- Where CPU and memory stand against the profile (spec, "Threshold meaning"):
+-- Where CPU and memory stand against the profile (docs/scaling-policy.md, "Threshold meaning"):
 --   "low"    both below their *_scale_down_threshold: room to scale up
 --   "below"  both below their target: room to fine-tune upwards
 --   "within" at or above a target (and below the scale-up thresholds): hold

@@ -1001,10 +1001,30 @@ static void test_cosmos_request_charge_and_document_limit(void **state) {
   close_coll(c, client);
 }
 
-static void abort_later(void *arg) {
-  usleep(200 * 1000);
-  asr_sink_t *s = arg;
-  s->vt->abort(s, 0);
+/* Aborts once the writer has booked the 16500 and its RetryAfterMs (the last thing it does
+ * before the 20 s retry wait): a wait on the sink's own stats, not a guessed delay, so the
+ * abort comes during the wait (or a few instructions before it, which the wait checks too),
+ * never before the first attempt. Gives up after 30 s and says so in saw_throttle. */
+typedef struct aborter {
+  asr_sink_t *s;
+  int saw_throttle;
+  uint64_t aborted_at; /* uv_hrtime */
+} aborter_t;
+
+static void abort_during_retry_wait(void *arg) {
+  aborter_t *a = arg;
+  uint64_t deadline = uv_hrtime() + 30ull * 1000000000u;
+  while (uv_hrtime() < deadline) {
+    asr_sink_db_stats_t st;
+    asr_sink_mongo_stats(a->s, &st);
+    if (st.retry_after_ms_max >= 20000) {
+      a->saw_throttle = 1;
+      break;
+    }
+    uv_sleep(1);
+  }
+  a->aborted_at = uv_hrtime();
+  a->s->vt->abort(a->s, 0);
 }
 
 static void test_abort_wakes_a_waiting_writer(void **state) {
@@ -1018,13 +1038,20 @@ static void test_abort_wakes_a_waiting_writer(void **state) {
   p.fake_code = 16500;
   snprintf(p.fake_msg, sizeof p.fake_msg, "Request rate is large. RetryAfterMs=20000");
   atomic_store(&p.fake_left, 1000);
+  aborter_t a = {s, 0, 0};
   uv_thread_t th;
-  uv_thread_create(&th, abort_later, s);
+  uv_thread_create(&th, abort_during_retry_wait, &a);
   asr_err_t err;
-  uint64_t t0 = uv_hrtime();
   assert_int_equal(write_generated(s, 1, &err), ASR_ECANCELED);
-  assert_true((uv_hrtime() - t0) / 1000000 < 2000);
+  uint64_t returned_at = uv_hrtime();
   uv_thread_join(&th);
+  assert_true(a.saw_throttle);
+  assert_true((returned_at - a.aborted_at) / 1000000 < 2000); /* not the 20 s wait */
+  asr_sink_db_stats_t st;
+  asr_sink_mongo_stats(s, &st);
+  assert_int_equal(st.throttles, 1); /* one attempt, answered 16500, then the wait */
+  assert_int_equal(st.retries, 1);
+  assert_int_equal(st.docs_written, 0);
   asr_sink_destroy(s);
   proxy_stop(&p);
   mongoc_collection_destroy(c);

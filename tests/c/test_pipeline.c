@@ -90,6 +90,20 @@ static int file_exists(const char *p) {
   return stat(p, &st) == 0;
 }
 
+/* Waits (polling the stats, at most 30 s) until the pipeline has finished more than `done`
+ * batches or has read its whole source; returns the stats then. A wait on what the test
+ * needs, never a sleep that hopes it happened. */
+static asr_pipeline_stats_t wait_progress(asr_pipeline_t *p, uint64_t done, uint64_t total) {
+  uint64_t deadline = uv_hrtime() + 30ull * 1000000000u;
+  asr_pipeline_stats_t st;
+  for (;;) {
+    asr_pipeline_stats(p, &st);
+    if (st.batches_done > done || st.records_read >= total) return st;
+    if (uv_hrtime() > deadline) fail_msg("the pipeline made no progress in 30 s");
+    uv_sleep(1);
+  }
+}
+
 static void run_once(counter_source_t *src, const char *path, uint32_t workers, uint32_t batch,
                      int resize, int *rc_out, asr_err_t *err) {
   asr_sink_t *sink = NULL;
@@ -101,7 +115,8 @@ static void run_once(counter_source_t *src, const char *path, uint32_t workers, 
   assert_int_equal(asr_pipeline_create(&pc, &p, err), 0);
   assert_int_equal(asr_pipeline_start(p, err), 0);
   if (resize) {
-    /* Resize while the run is still reading; count the changes that landed mid-run. */
+    /* Resize while the run is still reading, each change followed by batches finished
+     * under it (a wait on the stats, not a sleep); count the changes that landed mid-run. */
     static const uint32_t sizes[][2] = {{4, 7}, {1, 500}, {8, 13}, {2, 1}, {6, 64}, {3, 1000}};
     int mid_run = 0;
     for (int round = 0; round < 3; round++)
@@ -111,7 +126,7 @@ static void run_once(counter_source_t *src, const char *path, uint32_t workers, 
         if (st.records_read < src->total) mid_run++;
         assert_int_equal(asr_pipeline_set_workers(p, sizes[k][0]), 0);
         assert_int_equal(asr_pipeline_set_batch_size(p, sizes[k][1]), 0);
-        usleep(3000);
+        wait_progress(p, st.batches_done + 2, src->total);
       }
     assert_true(mid_run >= 10);
   }
@@ -185,7 +200,7 @@ static void test_stop_keeps_a_clean_prefix(void **state) {
   asr_pipeline_t *p = NULL;
   assert_int_equal(asr_pipeline_create(&pc, &p, &err), 0);
   assert_int_equal(asr_pipeline_start(p, &err), 0);
-  usleep(50000);
+  wait_progress(p, 0, src.total); /* stop once output has begun, not after a guessed delay */
   asr_pipeline_stop(p);
   assert_int_equal(asr_pipeline_wait(p, &err), ASR_ECANCELED);
   asr_pipeline_stats_t st;

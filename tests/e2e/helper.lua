@@ -74,7 +74,7 @@ function M.bson_docs(path)
   return docs
 end
 
--- Root reads and writes anything: permission tests only assert a refusal for other users.
+-- Root reads and writes through permission bits: permission cases check this and pend as root.
 function M.is_root()
   local p = io.popen("id -u")
   local uid = p:read("l")

@@ -1,6 +1,7 @@
 -- End to end against the test server (CongoDB, started by the ctest fixture): generation into
 -- a collection, collection-to-collection migrations, duplicates, resizing mid-run.
 -- Contents are read back with asrun itself (mongodb source → JSONL).
+-- needs: mongo
 local h = require("tests.e2e.helper")
 local URI = os.getenv("ASRUN_TEST_MONGO_URI")
 
