@@ -30,7 +30,7 @@
 #define CPATH ASR_TEST_TMP "/../../lua/?.so" /* where build/lua/asrun/core.so is */
 
 static char bytecode[4096], crafted[4096];
-static size_t bytecode_len;
+static size_t bytecode_len, crafted_len;
 
 static void write_file(const char *path, const void *data, size_t len) {
   FILE *f = fopen(path, "wb");
@@ -55,8 +55,15 @@ static int collect(lua_State *L, const void *p, size_t n, void *ud) {
   return 0;
 }
 
-/* Real bytecode of a chunk that would run a shell command, dumped by a stock state; and a
- * crafted copy whose instructions are garbage (the stock load crashes on such). */
+/* Crafted bytecode: `return "abc"` with its LOADK pointing far past the constants, which the
+ * stock load takes and runs into SIGSEGV. */
+static const char CRAFT[] =
+    "local d = string.dump(function() return 'abc' end, true)\n"
+    "local i = assert(d:find('\\3\\0\\0\\0', 1, true))\n"
+    "return d:sub(1, i) .. '\\0\\255\\255' .. d:sub(i + 4)";
+
+/* Real bytecode of a chunk that would run a shell command, dumped by a stock state; and the
+ * crafted bytecode, made there too. */
 static int setup(void **state) {
   (void)state;
   mkdir(ASR_TEST_TMP, 0755);
@@ -71,10 +78,13 @@ static int setup(void **state) {
   assert_int_equal(luaL_loadstring(raw, "os.execute('touch " MARKER "') return 1"), LUA_OK);
   bytecode_len = 0;
   assert_int_equal(lua_dump(raw, collect, NULL, 0), 0);
+  assert_int_equal(luaL_dostring(raw, CRAFT), LUA_OK);
+  size_t n;
+  const char *c = lua_tolstring(raw, -1, &n);
+  assert_true(n <= sizeof crafted);
+  memcpy(crafted, c, crafted_len = n);
   lua_close(raw);
   write_file(EVIL, bytecode, bytecode_len);
-  memcpy(crafted, bytecode, bytecode_len);
-  memset(crafted + 32, 0xff, bytecode_len - 32);
   setenv("ASR_SANDBOX_TEST", "visible", 1);
   return 0;
 }
@@ -95,7 +105,7 @@ static lua_State *new_state(size_t memory_limit) {
   }
   lua_pushlstring(L, bytecode, bytecode_len);
   lua_setglobal(L, "BYTECODE");
-  lua_pushlstring(L, crafted, bytecode_len);
+  lua_pushlstring(L, crafted, crafted_len);
   lua_setglobal(L, "CRAFTED");
   return L;
 }
