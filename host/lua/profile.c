@@ -70,6 +70,7 @@ int asr_profile_load(const char *name_or_path, asr_scaling_settings_t *out, asr_
   load_ctx_t c = {path, out};
   snprintf(out->profile, sizeof out->profile, "%s", name_or_path);
   int rc = asr_vm_dofile(L, path, err);
+  if (rc == ASR_ESCRIPT) rc = err->code = ASR_EINVAL; /* a profile that fails to load is config */
   if (rc == 0) rc = apply_profile(L, &c, err);
   asr_vm_close(L);
   return rc;

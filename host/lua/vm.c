@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lua/lasrun.h"
+#include "lua/sandbox.h"
 
 /* The call into user code in progress on a state: its instruction budget and the interrupt
  * epoch it started in. Saved and restored around nested calls. */
@@ -117,6 +118,10 @@ lua_State *asr_vm_new(size_t memory_limit, asr_err_t *err) {
   atomic_fetch_add(&states_created, 1);
   luaL_openlibs(L);
   set_package_path(L);
+  if (asr_sandbox_apply(L, err)) {
+    asr_vm_close(L);
+    return NULL;
+  }
   lua_gc(L, LUA_GCGEN, 0, 0); /* transforms make many short-lived tables */
   return L;
 }
@@ -261,62 +266,17 @@ int asr_vm_protect(lua_State *L, int (*fn)(lua_State *L, void *ud), void *ud, as
   return rc ? rc : pc.rc;
 }
 
-/* [-0,+1,-] Pushes a shallow copy of the table at idx without the string keys in drop. */
-static void push_copy_without(lua_State *L, int idx, const char *const *drop) {
-  idx = lua_absindex(L, idx);
-  lua_newtable(L);
-  lua_pushnil(L);
-  while (lua_next(L, idx)) {
-    int skip = 0;
-    for (int i = 0; drop[i] && !skip; i++)
-      skip = lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), drop[i]) == 0;
-    if (skip) {
-      lua_pop(L, 1);
-    } else {
-      lua_pushvalue(L, -2);
-      lua_insert(L, -2);
-      lua_settable(L, -4);
-    }
-  }
-}
-
-/* [-0,+0,-] env[name] = a copy of the global library `name` without the fields in drop. */
-static void set_lib_without(lua_State *L, const char *name, const char *const *drop) {
-  lua_getglobal(L, name);
-  push_copy_without(L, -1, drop);
-  lua_setfield(L, -3, name);
-  lua_pop(L, 1);
-}
-
-/* [-0,+1,-] A fresh environment for user code: a copy of the globals without what can run
- * programs, load native code or reach into the VM (debug, io.popen, os.execute, os.exit,
- * os.remove, os.rename, package.loadlib, dofile, loadfile). */
-static void push_sandbox_env(lua_State *L) {
-  static const char *const hidden[] = {"debug", "dofile", "loadfile", "io", "os", "package", NULL};
-  static const char *const io_drop[] = {"popen", NULL};
-  static const char *const os_drop[] = {"execute", "exit", "remove", "rename", "tmpname", NULL};
-  static const char *const package_drop[] = {"loadlib", "cpath", NULL};
-  lua_pushglobaltable(L);
-  push_copy_without(L, -1, hidden);
-  lua_remove(L, -2);
-  set_lib_without(L, "io", io_drop);
-  set_lib_without(L, "os", os_drop);
-  set_lib_without(L, "package", package_drop);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -2, "_G");
-}
-
 int asr_vm_dofile(lua_State *L, const char *path, asr_err_t *err) {
   FILE *f = fopen(path, "r");
   if (!f) return asr_err_set(err, ASR_EINVAL, "cannot open %s: %s", path, strerror(errno));
   fclose(f);
-  int status = luaL_loadfilex(L, path, "t");
+  int status = asr_sandbox_loadfile(L, path);
   if (status != LUA_OK) {
     asr_err_set(err, ASR_EINVAL, "%s", lua_tostring(L, -1));
     lua_pop(L, 1);
     return ASR_EINVAL;
   }
-  push_sandbox_env(L);
+  asr_sandbox_push_env(L);
   lua_setupvalue(L, -2, 1); /* _ENV of the main chunk */
   int rc = asr_vm_pcall(L, 0, 1, err);
   if (rc) return rc;

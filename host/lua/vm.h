@@ -16,8 +16,9 @@ struct lua_State;
 #define ASR_VM_HOOK_SLICE 1000            /* instructions between two looks at budget and interrupt */
 #define ASR_VM_INTERRUPT_GRACE_MS 500     /* a call still running this long after an interrupt stops */
 
-/* A state with the standard libraries, `require("asrun")` available (package.path includes
- * the asrun Lua directory; asrun.core preloaded) and a memory cap (0 = default). */
+/* A state with the standard libraries stripped by the sandbox (lua/sandbox.h),
+ * `require("asrun")` available (package.path includes the asrun Lua directory; asrun.core
+ * preloaded) and a memory cap (0 = default). */
 struct lua_State *asr_vm_new(size_t memory_limit, asr_err_t *err);
 void asr_vm_close(struct lua_State *L);
 /* [-(nargs+1), +(nresults|0), -] Calls the function below the nargs arguments, with the
@@ -44,8 +45,8 @@ unsigned long asr_vm_states_created(void);
  * C. fn returns 0 or an ASR_E* code, which asr_vm_protect returns. */
 int asr_vm_protect(struct lua_State *L, int (*fn)(struct lua_State *L, void *ud), void *ud,
                    asr_err_t *err);
-/* [-0, +1, -] Loads and runs a user file in its own sandboxed environment (no io.popen,
- * os.execute, os.exit, package.loadlib, debug) and pushes its first return value. */
+/* [-0, +1, -] Loads a user file (Lua text only) and runs it with globals of its own (a copy
+ * of the sandboxed ones, lua/sandbox.h); pushes its first return value. */
 int asr_vm_dofile(struct lua_State *L, const char *path, asr_err_t *err);
 /* The directory of the asrun Lua modules (lua/): $ASRUN_LUA_DIR, else next to the binary's
  * source tree as configured at build time. */
