@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "scaler/gate.h"
-#include "util/error.h"
+#include "core/error.h"
 
 /* workers 2..30 step 4, batch 100..5000 step 500, cooldown 30 s, memory 85%, errors 1% */
 static asr_gate_config_t base(uint32_t stability, double cooldown_s) {

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "pipeline/queue.h"
-#include "util/error.h"
+#include "core/error.h"
 
 static asr_batch_t *batch(uint64_t seq) {
   asr_batch_t *b = calloc(1, sizeof *b);

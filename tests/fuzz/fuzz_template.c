@@ -21,8 +21,8 @@
 
 #include "codec/ejson_writer.h"
 #include "template/template.h"
-#include "util/buf.h"
-#include "util/error.h"
+#include "core/buf.h"
+#include "core/error.h"
 
 #define COUNT_CAP 8
 #define LENGTH_CAP 20000    /* above asrun's 16 KiB string cap, so the cap is exercised */
