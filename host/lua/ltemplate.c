@@ -19,13 +19,8 @@
 
 typedef struct box {
   asr_buf_t out;  /* the JSON text */
-  asr_buf_t keys; /* key_ref_t runs being sorted, one run per open object */
+  asr_buf_t keys; /* asr_lconv_key_t runs being sorted, one run per open object */
 } box_t;
-
-typedef struct key_ref {
-  const char *s; /* inside a Lua string the table being walked keeps alive */
-  size_t len;
-} key_ref_t;
 
 typedef struct walk {
   lua_State *L;
@@ -239,15 +234,6 @@ static int write_fields(walk_t *w, int idx, int depth) {
   return rc ? rc : put(w, "}", 1);
 }
 
-static int key_cmp(const void *a, const void *b) {
-  const key_ref_t *x = a, *y = b;
-  int xi = x->len == 3 && memcmp(x->s, "_id", 3) == 0;
-  int yi = y->len == 3 && memcmp(y->s, "_id", 3) == 0;
-  if (xi != yi) return yi - xi; /* "_id" first */
-  int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
-  return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
 /* Collects the string keys (into box->keys from keys0) and counts the integer ones. */
 static int scan_keys(walk_t *w, int idx, lua_Integer *nint, lua_Integer *maxk, size_t *nstr) {
   lua_State *L = w->L;
@@ -255,7 +241,7 @@ static int scan_keys(walk_t *w, int idx, lua_Integer *nint, lua_Integer *maxk, s
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
     if (lua_type(L, -1) == LUA_TSTRING) {
-      key_ref_t k;
+      asr_lconv_key_t k;
       k.s = lua_tolstring(L, -1, &k.len);
       if (asr_buf_append(&w->box->keys, &k, sizeof k)) {
         lua_pop(L, 1);
@@ -291,11 +277,11 @@ static int write_array(walk_t *w, int idx, lua_Integer n, int depth) {
 
 static int write_object(walk_t *w, int idx, size_t keys0, int depth) {
   lua_State *L = w->L;
-  size_t nkeys = (w->box->keys.len - keys0) / sizeof(key_ref_t);
-  if (nkeys > 1) qsort(w->box->keys.data + keys0, nkeys, sizeof(key_ref_t), key_cmp);
+  size_t nkeys = (w->box->keys.len - keys0) / sizeof(asr_lconv_key_t);
+  asr_lconv_sort_keys((asr_lconv_key_t *)(void *)(w->box->keys.data + keys0), nkeys);
   int rc = put(w, "{", 1);
   for (size_t j = 0; j < nkeys && !rc; j++) {
-    key_ref_t k; /* copied out: nested objects grow the buffer and may move it */
+    asr_lconv_key_t k; /* copied out: nested objects grow the buffer and may move it */
     memcpy(&k, w->box->keys.data + keys0 + j * sizeof k, sizeof k);
     size_t old = path_push_key(w, k.s, k.len);
     if (j > 0) rc = put(w, ",", 1);
