@@ -18,6 +18,7 @@
 #include "util/closest.h"
 #include "template/node.h"
 #include "util/file.h"
+#include "util/names.h"
 #include "util/path.h"
 
 /* ---- arena ------------------------------------------------------------------------------ */
@@ -292,22 +293,11 @@ static int compile_array(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t *n) {
   return rc;
 }
 
-/* True when comma-separated list holds name. */
-static bool in_list(const char *list, const char *name) {
-  size_t len = strlen(name);
-  for (const char *p = list; *p;) {
-    size_t n = strcspn(p, ",");
-    if (n == len && strncmp(p, name, len) == 0) return true;
-    p += n + (p[n] == ',');
-  }
-  return false;
-}
-
 /* Rejects option names the operator does not know: a typo would otherwise silently fall back
  * to the default. */
 static int check_option_names(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJSON *opts) {
   for (const cJSON *o = opts->child; o; o = o->next) {
-    bool known = in_list(op->options, o->string);
+    bool known = asr_names_in_list(op->options, o->string);
     if (!known && !op->options[0]) return asr_tpl_fail(c, "takes no options (got %s)", o->string);
     if (!known) return asr_tpl_fail(c, "unknown option %s (expected one of: %s)", o->string, op->options);
     for (const cJSON *q = opts->child; q != o; q = q->next)
@@ -342,12 +332,12 @@ typedef struct xsplit {
 /* Takes the options the compiler handles out of opts (a row listing one keeps it). */
 static int split_options(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJSON *opts, xsplit_t *x) {
   const char *name = c->opname;
-  bool dist_op = op && in_list(DIST_OPS, name), taken = false;
+  bool dist_op = op && asr_names_in_list(DIST_OPS, name), taken = false;
   char ops[256];
   for (const cJSON *o = opts->child; o; o = o->next) {
     const char *k = o->string;
     bool take = false;
-    if (op && in_list(op->options, k)) continue;
+    if (op && asr_names_in_list(op->options, k)) continue;
     if (strcmp(k, "nullPercentage") == 0) {
       if (!cJSON_IsNumber(o) || !(o->valuedouble >= 0 && o->valuedouble <= 100)) {
         char buf[80];
@@ -357,11 +347,11 @@ static int split_options(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJSON *o
       x->null_pct = o, take = true;
     } else if (op && strcmp(k, "unique") == 0) {
       list_ops(ops, sizeof ops, UNIQUE_OPS);
-      if (!in_list(UNIQUE_OPS, name))
+      if (!asr_names_in_list(UNIQUE_OPS, name))
         return asr_tpl_fail(c, "option unique is not supported here (only by %s)", ops);
       if (!cJSON_IsBool(o)) return asr_tpl_fail(c, "option unique must be true or false");
       c->x.unique = cJSON_IsTrue(o), take = true;
-    } else if (op && in_list(DIST_PARAMS, k) && dist_op) {
+    } else if (op && asr_names_in_list(DIST_PARAMS, k) && dist_op) {
       take = true; /* read below by asr_tpl_opt_dist */
     } else if (op && strcmp(k, "distribution") == 0) {
       list_ops(ops, sizeof ops, DIST_OPS);
@@ -372,9 +362,9 @@ static int split_options(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJSON *o
   if (!taken) return 0;
   if (!(x->rest = cJSON_CreateObject())) return asr_err_set(c->err, ASR_ENOMEM, "out of memory");
   for (const cJSON *o = opts->child; o; o = o->next) {
-    bool take = !(op && in_list(op->options, o->string)) &&
+    bool take = !(op && asr_names_in_list(op->options, o->string)) &&
                 (strcmp(o->string, "nullPercentage") == 0 ||
-                 (op && strcmp(o->string, "unique") == 0) || (dist_op && in_list(DIST_PARAMS, o->string)));
+                 (op && strcmp(o->string, "unique") == 0) || (dist_op && asr_names_in_list(DIST_PARAMS, o->string)));
     if (!take && !cJSON_AddItemReferenceToObject(x->rest, o->string, (cJSON *)o))
       return asr_err_set(c->err, ASR_ENOMEM, "out of memory");
   }
@@ -506,7 +496,7 @@ static int compile_operator(asr_tpl_cc_t *c, const char *name, const cJSON *opts
   } else if (opts) {
     rc = split_options(c, op, opts, &x);
     if (rc == 0 && op) rc = check_option_names(c, op, x.rest ? x.rest : opts);
-    if (rc == 0 && op && in_list(DIST_OPS, op->name)) {
+    if (rc == 0 && op && asr_names_in_list(DIST_OPS, op->name)) {
       asr_tpl_dist_t *d = NULL;
       rc = asr_tpl_opt_dist(c, opts, &d);
       c->x.dist = d;
