@@ -26,6 +26,7 @@ typedef struct walk {
   lua_State *L;
   box_t *box;
   int fns;
+  int numbers; /* fns the other way round: function -> its number */
   const char *origin;
   asr_err_t *err;
   size_t pathlen;
@@ -138,19 +139,39 @@ static int put_float(walk_t *w, double d) {
 
 /* ---- functions ---------------------------------------------------------------------- */
 
+/* [-0,+1,m] Pushes the inverse of fns, {function = number}, the first number of a function
+ * listed twice: a look-up per function instead of a scan of fns (a template can hold
+ * thousands). */
+static void push_numbers(lua_State *L, int fns) {
+  lua_Integer n = (lua_Integer)lua_rawlen(L, fns);
+  lua_createtable(L, 0, (int)(n < 1024 ? n : 1024));
+  for (lua_Integer i = n; i >= 1; i--) { /* backwards: the first number is set last */
+    if (lua_rawgeti(L, fns, i) != LUA_TFUNCTION) {
+      lua_pop(L, 1);
+      continue;
+    }
+    lua_pushinteger(L, i);
+    lua_rawset(L, -3);
+  }
+}
+
 /* [-0,+0,m] The number of the function at idx in fns, added at the end when new. */
 static lua_Integer fn_number(walk_t *w, int idx) {
   lua_State *L = w->L;
-  lua_Integer n = (lua_Integer)lua_rawlen(L, w->fns);
-  for (lua_Integer i = 1; i <= n; i++) {
-    lua_rawgeti(L, w->fns, i);
-    int same = lua_rawequal(L, -1, idx);
-    lua_pop(L, 1);
-    if (same) return i;
-  }
   lua_pushvalue(L, idx);
-  lua_rawseti(L, w->fns, n + 1);
-  return n + 1;
+  if (lua_rawget(L, w->numbers) == LUA_TNUMBER) {
+    lua_Integer k = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return k;
+  }
+  lua_pop(L, 1);
+  lua_Integer k = (lua_Integer)lua_rawlen(L, w->fns) + 1;
+  lua_pushvalue(L, idx);
+  lua_rawseti(L, w->fns, k);
+  lua_pushvalue(L, idx);
+  lua_pushinteger(L, k);
+  lua_rawset(L, w->numbers);
+  return k;
 }
 
 long asr_ltemplate_fn_number(const char *name) {
@@ -357,7 +378,9 @@ int asr_ltemplate_json(lua_State *L, int idx, int fns, const char *origin, asr_e
     return asr_err_set(err, ASR_EINVAL, "%s: a Lua template must be a table, got %s", origin,
                        luaL_typename(L, idx));
   int top = lua_gettop(L);
-  walk_t w = {L, push_box(L), fns, origin, err, 0, {0}};
+  box_t *box = push_box(L);
+  push_numbers(L, fns);
+  walk_t w = {L, box, fns, lua_gettop(L), origin, err, 0, {0}};
   int rc = write_table(&w, idx, 0);
   if (!rc && w.box->out.data[0] == '[')
     rc = asr_err_set(err, ASR_EINVAL, "%s: a Lua template must be a table of fields, not an "

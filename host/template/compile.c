@@ -23,6 +23,10 @@
 
 /* ---- arena ------------------------------------------------------------------------------ */
 
+int asr_tpl_nomem(asr_tpl_cc_t *c) {
+  return asr_err_set(c->err, ASR_ENOMEM, "%s: out of memory compiling the template", c->origin);
+}
+
 struct asr_tpl_block {
   struct asr_tpl_block *next;
   size_t used, cap;
@@ -37,7 +41,7 @@ void *asr_tpl_alloc(asr_tpl_cc_t *c, size_t size) {
     size_t cap = size > 8192 ? size : 8192;
     b = calloc(1, sizeof *b + cap);
     if (!b) {
-      asr_err_set(c->err, ASR_ENOMEM, "%s: out of memory compiling the template", c->origin);
+      asr_tpl_nomem(c);
       return NULL;
     }
     b->cap = cap;
@@ -113,11 +117,23 @@ static const asr_tpl_op_t *op_find(const char *name) {
   return NULL;
 }
 
-/* Custom operator names come first: a custom name shadows a built-in. */
+/* Custom operator names come first: a custom name shadows a built-in. A Lua template with a
+ * function in every field has as many custom operators as fields: they are looked up in the
+ * index compile_root sorts once (the first of equal names, as a scan would find). */
 static long custom_find(const asr_tpl_cc_t *c, const char *name) {
-  for (size_t i = 0; i < c->opt->ncustom; i++)
-    if (strcmp(c->opt->custom_ops[i], name) == 0) return (long)i;
-  return -1;
+  const asr_name_t *hit = asr_names_find(c->custom_index, c->opt->ncustom, name, strlen(name));
+  return hit ? (long)hit->index : -1;
+}
+
+static int index_custom(asr_tpl_cc_t *c) {
+  size_t n = c->opt->ncustom;
+  asr_name_t *index = n ? malloc(sizeof *index * n) : NULL;
+  if (n && !index) return asr_tpl_nomem(c);
+  for (size_t i = 0; i < n; i++)
+    index[i] = (asr_name_t){c->opt->custom_ops[i], strlen(c->opt->custom_ops[i]), (uint32_t)i};
+  asr_names_sort(index, n);
+  c->custom_index = index;
+  return 0;
 }
 
 static const char *op_closest(const asr_tpl_cc_t *c, const char *name) {
@@ -246,22 +262,41 @@ static int fold_literal(asr_tpl_cc_t *c, asr_tpl_node_t *n, bool is_array) {
   return rc;
 }
 
+int asr_tpl_key_repeats(const cJSON *obj, uint32_t **first) {
+  int count = cJSON_GetArraySize(obj);
+  *first = NULL;
+  if (count < 2) return 0;
+  asr_name_t *names = malloc(sizeof *names * (size_t)count);
+  uint32_t *out = malloc(sizeof *out * (size_t)count), i = 0;
+  if (names && out) {
+    for (const cJSON *f = obj->child; f; f = f->next, i++)
+      names[i] = (asr_name_t){f->string, strlen(f->string), i};
+    asr_names_first(names, (size_t)count, out);
+    *first = out;
+  } else {
+    free(out);
+  }
+  free(names);
+  return *first ? 0 : ASR_ENOMEM;
+}
+
 static int compile_object(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t *n, bool fold) {
   int count = cJSON_GetArraySize(v);
+  uint32_t *first = NULL; /* repeated keys, found with one sort: comparing pairs is quadratic */
   n->gen = asr_tpl_gen_object;
   n->kids = asr_tpl_alloc(c, sizeof *n->kids * (size_t)(count ? count : 1));
   n->keys = asr_tpl_alloc(c, sizeof *n->keys * (size_t)(count ? count : 1));
   n->keylens = asr_tpl_alloc(c, sizeof *n->keylens * (size_t)(count ? count : 1));
   if (!n->kids || !n->keys || !n->keylens) return ASR_ENOMEM;
+  if (asr_tpl_key_repeats(v, &first)) return asr_tpl_nomem(c);
   int rc = 0;
   for (const cJSON *f = v->child; f && rc == 0; f = f->next) {
     size_t old = path_push(c, f->string, 0);
     if (f->string[0] == '$')
       rc = cc_error(c, "field %s starts with '$': an operator object must have exactly one key",
                     path_str(c));
-    for (uint32_t i = 0; i < n->nkids && rc == 0; i++)
-      if (strcmp(n->keys[i], f->string) == 0)
-        rc = cc_error(c, "duplicate field %s", path_str(c));
+    else if (first && first[n->nkids] != n->nkids)
+      rc = cc_error(c, "duplicate field %s", path_str(c));
     if (rc == 0) rc = check_utf8(c, f->string, "the field name");
     if (rc == 0) {
       size_t len = strlen(f->string);
@@ -273,6 +308,7 @@ static int compile_object(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t *n, bo
     if (rc == 0) n->nkids++;
     path_pop(c, old);
   }
+  free(first);
   if (rc == 0 && fold) rc = fold_literal(c, n, false);
   return rc;
 }
@@ -715,6 +751,7 @@ static int compile_root(const cJSON *root, const char *origin, const asr_templat
   for (size_t i = 0; i < c.opt->ncustom && rc == 0; i++)
     if (!c.opt->custom_ops[i] || !c.opt->custom_ops[i][0])
       rc = asr_err_set(err, ASR_EINVAL, "%s: custom operator %zu has no name", origin, i);
+  if (rc == 0) rc = index_custom(&c);
   if (rc) goto done;
   t->origin = arena_strndup(&c, origin, strlen(origin));
   t->root = t->origin ? node_new(&c) : NULL;
@@ -725,6 +762,7 @@ static int compile_root(const cJSON *root, const char *origin, const asr_templat
   *out = t;
   t = NULL;
 done:
+  free(c.custom_index);
   asr_template_free(t);
   return rc;
 }

@@ -751,14 +751,15 @@ static int tr_gen(tr_t *t, const cJSON *g, unsigned ctx, cJSON **out) {
 /* An object of generators (a collection's content or objectContent) → a template object. */
 static int tr_content(tr_t *t, const cJSON *content, unsigned ctx, cJSON **out) {
   cJSON *o = jobj(t);
-  int rc = t->oom ? oom(t) : 0;
-  for (const cJSON *f = content->child; f && rc == 0; f = f->next) {
+  uint32_t *first = NULL, i = 0; /* repeated fields, found with one sort (any object size) */
+  int rc = t->oom || asr_tpl_key_repeats(content, &first) ? oom(t) : 0;
+  for (const cJSON *f = content->child; f && rc == 0; f = f->next, i++) {
     size_t old = path_push(t, f->string);
     t->gtype = NULL;
     cJSON *v = NULL;
     if (f->string[0] == '$')
       rc = fail(t, "field names must not start with '$'");
-    else if (cJSON_GetObjectItemCaseSensitive(o, f->string))
+    else if (first && first[i] != i)
       rc = fail(t, "the field is declared twice");
     else
       rc = tr_gen(t, f, ctx, &v);
@@ -766,6 +767,7 @@ static int tr_content(tr_t *t, const cJSON *content, unsigned ctx, cJSON **out) 
     if (rc == 0 && t->oom) rc = oom(t);
     path_pop(t, old);
   }
+  free(first);
   if (rc) cJSON_Delete(o);
   *out = rc ? NULL : o;
   return rc;
