@@ -2,6 +2,7 @@
 # Host benchmarks (issue: the asrun host). Builds a Release tree and prints:
 #  1. the pipeline alone (trivial source -> queue -> workers -> null) against 1,000,000 docs/s
 #  1b. our JSONL writer against libbson's bson_as_relaxed_extended_json, same document
+#  1c. template compile time at 20,000 and 200,000 keys (n log n: about 12x, not 100x)
 #  2. generation of the example template to null: and to a JSONL file, docs/s
 #  3. peak RSS of a 10,000,000-document generation run against the 200 MB bound
 #  4. the auto-scaler: cost of one policy decision (goal < 1 ms) and its overhead on a run
@@ -14,7 +15,8 @@ cd "$(dirname "$0")/.."
 N="${1:-2000000}"
 BIG=10000000
 scripts/setup.sh build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-bench --target pipeline_bench ejson_writer_bench policy_bench -j2 >/dev/null
+cmake --build build-bench --target pipeline_bench ejson_writer_bench policy_bench \
+  template_compile_bench -j2 >/dev/null
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 TEMPLATE=templates/service_order.json
@@ -38,6 +40,10 @@ timed() { # timed CMD... ; prints seconds
 
 echo "== 1b. JSONL writer against libbson's relaxed Extended JSON writer (one core)"
 build-bench/ejson_writer_bench 2
+echo
+
+echo "== 1c. template compile time against template size (one core)"
+build-bench/template_compile_bench 20000
 echo
 
 echo "== 2. generation of $TEMPLATE, $N documents, 2 workers"

@@ -23,9 +23,9 @@
 local ALPHA = 0.2
 
 local function keep_queue_fed(s, history, state)
-  local cfg = state.config or {}
-  local target_cpu = cfg.target_cpu_usage or 70
-  local min_workers = cfg.min_workers or 1
+  local cfg = state.config -- the host fills every setting of the run's profile
+  local target_cpu = cfg.target_cpu_usage
+  local min_workers = cfg.min_workers
   local cpu = math.max(s.cpu_percent or 0, s.system_cpu_percent or 0)
   local p95 = s.latency_p95_ms or 0
   local workers, depth, cap = s.workers or 0, s.queue_depth or 0, s.queue_capacity or 0

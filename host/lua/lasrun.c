@@ -14,8 +14,10 @@
 #include "lua/lbson_types.h"
 #include "lua/lconv.h"
 #include "lua/ltemplate.h"
+#include "lua/profile.h"
 #include "lua/template_ops.h"
 #include "template/template.h"
+#include "util/file.h"
 #include "core/error.h"
 
 /* The encoder's output buffer, reused across calls and owned by a userdata so that a memory
@@ -193,6 +195,20 @@ static int l_summary(lua_State *L) {
   return 1;
 }
 
+/* profile([name]) -> the settings of a built-in profile (default balanced) as a policy gets
+ * them in state.config, for policies called without the host (specs, a REPL). A name, not a
+ * path: profiles/NAME.lua. Raises for an unknown profile. */
+static int l_profile(lua_State *L) {
+  const char *name = luaL_optstring(L, 1, ASR_PROFILE_DEFAULT);
+  luaL_argcheck(L, !asr_is_lua_file_name(name), 1, "a profile name, not a path");
+  asr_scaling_settings_t s;
+  asr_err_t err;
+  asr_err_clear(&err);
+  if (asr_profile_settings(name, &s, &err)) return luaL_error(L, "%s", err.msg);
+  asr_profile_push(L, &s);
+  return 1;
+}
+
 int luaopen_asrun_core(lua_State *L) {
   static const luaL_Reg funcs[] = {{"version", l_version},
                                    {"summary", l_summary},
@@ -201,6 +217,7 @@ int luaopen_asrun_core(lua_State *L) {
                                    {"is_array", l_is_array},
                                    {"template_json", l_template_json},
                                    {"template_generate", l_template_generate},
+                                   {"profile", l_profile},
                                    {NULL, NULL}};
   luaL_newlib(L, funcs);
   enc_box_t *box = lua_newuserdatauv(L, sizeof *box, 0);

@@ -53,16 +53,11 @@ typedef struct shape {
   int ref; /* registry reference to the metatable */
 } shape_t;
 
-typedef struct key_ref {
-  const char *s; /* points into a Lua string that the table being written keeps alive */
-  size_t len;
-} key_ref_t;
-
 /* Per-lua_State conversion state; a userdata in the registry at &ctx_key. Nested levels use
  * sig and keys as stacks (each level truncates back to where it started). */
 typedef struct lconv_ctx {
   asr_buf_t sig;     /* shape signatures being built while decoding */
-  asr_buf_t keys;    /* key_ref_t runs to sort while encoding */
+  asr_buf_t keys;    /* asr_lconv_key_t runs to sort while encoding */
   asr_buf_t scratch; /* for asr_lbson_append */
   shape_t *shapes;   /* SHAPE_SLOTS entries, allocated on first use */
   uint32_t nshapes;
@@ -464,8 +459,8 @@ static void key_desc(lua_State *L, int idx, char *buf, size_t cap) {
 }
 
 static int push_key(encode_t *e, const char *s, size_t len) {
-  if (asr_buf_reserve(&e->c->keys, sizeof(key_ref_t))) return nomem(e);
-  key_ref_t k = {s, len};
+  if (asr_buf_reserve(&e->c->keys, sizeof(asr_lconv_key_t))) return nomem(e);
+  asr_lconv_key_t k = {s, len};
   asr_buf_put(&e->c->keys, &k, sizeof k);
   return 0;
 }
@@ -580,7 +575,7 @@ static int write_value(encode_t *e, int vidx, bson_t *dst, const char *key, int 
   return ok ? 0 : fail(e, path, "document exceeds the maximum BSON size");
 }
 
-static int fail_nul_key(encode_t *e, const path_t *path, key_ref_t kr) {
+static int fail_nul_key(encode_t *e, const path_t *path, asr_lconv_key_t kr) {
   char shown[64];
   size_t n = 0;
   for (size_t i = 0; i < kr.len && n + 3 < sizeof shown; i++) {
@@ -596,8 +591,8 @@ static int fail_nul_key(encode_t *e, const path_t *path, key_ref_t kr) {
 }
 
 /* Writes the field named by kr, read raw from the table at tidx. */
-static int write_key(encode_t *e, int tidx, key_ref_t kr, bson_t *dst, const path_t *path,
-                     int depth) {
+static int write_key(encode_t *e, int tidx, asr_lconv_key_t kr, bson_t *dst,
+                     const path_t *path, int depth) {
   lua_State *L = e->L;
   path_t fp = {path, kr.s, kr.len, 0};
   if (memchr(kr.s, 0, kr.len)) return fail_nul_key(e, path, kr);
@@ -610,7 +605,7 @@ static int write_key(encode_t *e, int tidx, key_ref_t kr, bson_t *dst, const pat
 }
 
 static int key_cmp(const void *a, const void *b) {
-  const key_ref_t *x = a, *y = b;
+  const asr_lconv_key_t *x = a, *y = b;
   int xi = x->len == 3 && memcmp(x->s, "_id", 3) == 0;
   int yi = y->len == 3 && memcmp(y->s, "_id", 3) == 0;
   if (xi != yi) return yi - xi; /* "_id" first */
@@ -618,13 +613,17 @@ static int key_cmp(const void *a, const void *b) {
   return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
+void asr_lconv_sort_keys(asr_lconv_key_t *keys, size_t n) {
+  if (n > 1) qsort(keys, n, sizeof *keys, key_cmp);
+}
+
 /* Sorts the keys collected from keys0 on and writes those fields. */
 static int write_sorted(encode_t *e, int tidx, size_t keys0, bson_t *dst, const path_t *path,
                         int depth) {
-  size_t nkeys = (e->c->keys.len - keys0) / sizeof(key_ref_t);
-  if (nkeys > 1) qsort(e->c->keys.data + keys0, nkeys, sizeof(key_ref_t), key_cmp);
+  size_t nkeys = (e->c->keys.len - keys0) / sizeof(asr_lconv_key_t);
+  asr_lconv_sort_keys((asr_lconv_key_t *)(void *)(e->c->keys.data + keys0), nkeys);
   for (size_t j = 0; j < nkeys; j++) {
-    key_ref_t kr; /* copied out: nested tables push keys and may move the buffer */
+    asr_lconv_key_t kr; /* copied out: nested tables push keys and may move the buffer */
     memcpy(&kr, e->c->keys.data + keys0 + j * sizeof kr, sizeof kr);
     int rc = write_key(e, tidx, kr, dst, path, depth);
     if (rc) return rc;

@@ -35,6 +35,17 @@ int asr_lconv_to_bson(lua_State *L, int idx, bson_t *out, asr_err_t *err);
 int asr_lconv_append_value(lua_State *L, int idx, bson_t *dst, const char *key, int keylen,
                            asr_err_t *err);
 
+/* A string key of a table being written: len bytes at s, inside a Lua string that the table
+ * keeps alive. */
+typedef struct asr_lconv_key {
+  const char *s;
+  size_t len;
+} asr_lconv_key_t;
+
+/* Sorts keys into the order of a table without a shape: "_id" first, then the others
+ * bytewise (see "Key order" in lconv.c). Lua templates write their objects in it too. */
+void asr_lconv_sort_keys(asr_lconv_key_t *keys, size_t n);
+
 /* [-0,+1,m] Pushes the shared array metatable (asrun.array_mt). */
 void asr_lconv_push_array_mt(lua_State *L);
 

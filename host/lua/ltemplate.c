@@ -19,18 +19,14 @@
 
 typedef struct box {
   asr_buf_t out;  /* the JSON text */
-  asr_buf_t keys; /* key_ref_t runs being sorted, one run per open object */
+  asr_buf_t keys; /* asr_lconv_key_t runs being sorted, one run per open object */
 } box_t;
-
-typedef struct key_ref {
-  const char *s; /* inside a Lua string the table being walked keeps alive */
-  size_t len;
-} key_ref_t;
 
 typedef struct walk {
   lua_State *L;
   box_t *box;
   int fns;
+  int numbers; /* fns the other way round: function -> its number */
   const char *origin;
   asr_err_t *err;
   size_t pathlen;
@@ -143,19 +139,39 @@ static int put_float(walk_t *w, double d) {
 
 /* ---- functions ---------------------------------------------------------------------- */
 
+/* [-0,+1,m] Pushes the inverse of fns, {function = number}, the first number of a function
+ * listed twice: a look-up per function instead of a scan of fns (a template can hold
+ * thousands). */
+static void push_numbers(lua_State *L, int fns) {
+  lua_Integer n = (lua_Integer)lua_rawlen(L, fns);
+  lua_createtable(L, 0, (int)(n < 1024 ? n : 1024));
+  for (lua_Integer i = n; i >= 1; i--) { /* backwards: the first number is set last */
+    if (lua_rawgeti(L, fns, i) != LUA_TFUNCTION) {
+      lua_pop(L, 1);
+      continue;
+    }
+    lua_pushinteger(L, i);
+    lua_rawset(L, -3);
+  }
+}
+
 /* [-0,+0,m] The number of the function at idx in fns, added at the end when new. */
 static lua_Integer fn_number(walk_t *w, int idx) {
   lua_State *L = w->L;
-  lua_Integer n = (lua_Integer)lua_rawlen(L, w->fns);
-  for (lua_Integer i = 1; i <= n; i++) {
-    lua_rawgeti(L, w->fns, i);
-    int same = lua_rawequal(L, -1, idx);
-    lua_pop(L, 1);
-    if (same) return i;
-  }
   lua_pushvalue(L, idx);
-  lua_rawseti(L, w->fns, n + 1);
-  return n + 1;
+  if (lua_rawget(L, w->numbers) == LUA_TNUMBER) {
+    lua_Integer k = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return k;
+  }
+  lua_pop(L, 1);
+  lua_Integer k = (lua_Integer)lua_rawlen(L, w->fns) + 1;
+  lua_pushvalue(L, idx);
+  lua_rawseti(L, w->fns, k);
+  lua_pushvalue(L, idx);
+  lua_pushinteger(L, k);
+  lua_rawset(L, w->numbers);
+  return k;
 }
 
 long asr_ltemplate_fn_number(const char *name) {
@@ -239,15 +255,6 @@ static int write_fields(walk_t *w, int idx, int depth) {
   return rc ? rc : put(w, "}", 1);
 }
 
-static int key_cmp(const void *a, const void *b) {
-  const key_ref_t *x = a, *y = b;
-  int xi = x->len == 3 && memcmp(x->s, "_id", 3) == 0;
-  int yi = y->len == 3 && memcmp(y->s, "_id", 3) == 0;
-  if (xi != yi) return yi - xi; /* "_id" first */
-  int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
-  return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
 /* Collects the string keys (into box->keys from keys0) and counts the integer ones. */
 static int scan_keys(walk_t *w, int idx, lua_Integer *nint, lua_Integer *maxk, size_t *nstr) {
   lua_State *L = w->L;
@@ -255,7 +262,7 @@ static int scan_keys(walk_t *w, int idx, lua_Integer *nint, lua_Integer *maxk, s
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
     if (lua_type(L, -1) == LUA_TSTRING) {
-      key_ref_t k;
+      asr_lconv_key_t k;
       k.s = lua_tolstring(L, -1, &k.len);
       if (asr_buf_append(&w->box->keys, &k, sizeof k)) {
         lua_pop(L, 1);
@@ -291,11 +298,11 @@ static int write_array(walk_t *w, int idx, lua_Integer n, int depth) {
 
 static int write_object(walk_t *w, int idx, size_t keys0, int depth) {
   lua_State *L = w->L;
-  size_t nkeys = (w->box->keys.len - keys0) / sizeof(key_ref_t);
-  if (nkeys > 1) qsort(w->box->keys.data + keys0, nkeys, sizeof(key_ref_t), key_cmp);
+  size_t nkeys = (w->box->keys.len - keys0) / sizeof(asr_lconv_key_t);
+  asr_lconv_sort_keys((asr_lconv_key_t *)(void *)(w->box->keys.data + keys0), nkeys);
   int rc = put(w, "{", 1);
   for (size_t j = 0; j < nkeys && !rc; j++) {
-    key_ref_t k; /* copied out: nested objects grow the buffer and may move it */
+    asr_lconv_key_t k; /* copied out: nested objects grow the buffer and may move it */
     memcpy(&k, w->box->keys.data + keys0 + j * sizeof k, sizeof k);
     size_t old = path_push_key(w, k.s, k.len);
     if (j > 0) rc = put(w, ",", 1);
@@ -371,7 +378,9 @@ int asr_ltemplate_json(lua_State *L, int idx, int fns, const char *origin, asr_e
     return asr_err_set(err, ASR_EINVAL, "%s: a Lua template must be a table, got %s", origin,
                        luaL_typename(L, idx));
   int top = lua_gettop(L);
-  walk_t w = {L, push_box(L), fns, origin, err, 0, {0}};
+  box_t *box = push_box(L);
+  push_numbers(L, fns);
+  walk_t w = {L, box, fns, lua_gettop(L), origin, err, 0, {0}};
   int rc = write_table(&w, idx, 0);
   if (!rc && w.box->out.data[0] == '[')
     rc = asr_err_set(err, ASR_EINVAL, "%s: a Lua template must be a table of fields, not an "

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lua/profile.h"
 #include "lua/vm.h"
 #include "util/file.h"
 
@@ -76,25 +77,12 @@ static int push_policy_table(lua_State *L, load_ctx_t *c) {
   return 0;
 }
 
-/* [-0,+1,e] state.config: the effective scaling settings, read-only by convention. */
-static void push_config(lua_State *L, const asr_scaling_settings_t *s) {
-  lua_createtable(L, 0, 24);
-  lua_pushstring(L, s->profile);
-  lua_setfield(L, -2, "profile");
-  for (const char *const *k = asr_scaling_keys(); *k; k++) {
-    double v = asr_scaling_get(s, *k);
-    if (v == floor(v) && fabs(v) < 1e15) lua_pushinteger(L, (lua_Integer)v);
-    else lua_pushnumber(L, v);
-    lua_setfield(L, -2, *k);
-  }
-}
-
 /* [-0,+0,e] Builds the state table: config and the policy's params merged with the
  * strategy's scaling.params (policies.params raises on an unknown parameter). */
 static int make_state(lua_State *L, load_ctx_t *c, int with_overrides) {
   int policy = lua_gettop(L);
   lua_createtable(L, 0, 4);
-  push_config(L, c->p->settings);
+  asr_profile_push(L, c->p->settings); /* state.config, read-only by convention */
   lua_setfield(L, -2, "config");
   push_policies_module(L);
   lua_getfield(L, -1, "params");

@@ -2,6 +2,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,4 +75,24 @@ int asr_profile_load(const char *name_or_path, asr_scaling_settings_t *out, asr_
   if (rc == 0) rc = apply_profile(L, &c, err);
   asr_vm_close(L);
   return rc;
+}
+
+int asr_profile_settings(const char *name_or_path, asr_scaling_settings_t *out, asr_err_t *err) {
+  asr_scaling_defaults(out);
+  int rc = asr_profile_load(ASR_PROFILE_DEFAULT, out, err);
+  if (rc == 0 && strcmp(name_or_path, ASR_PROFILE_DEFAULT) != 0)
+    rc = asr_profile_load(name_or_path, out, err);
+  return rc;
+}
+
+void asr_profile_push(lua_State *L, const asr_scaling_settings_t *s) {
+  lua_createtable(L, 0, 24);
+  lua_pushstring(L, s->profile);
+  lua_setfield(L, -2, "profile");
+  for (const char *const *k = asr_scaling_keys(); *k; k++) {
+    double v = asr_scaling_get(s, *k);
+    if (v == floor(v) && fabs(v) < 1e15) lua_pushinteger(L, (lua_Integer)v);
+    else lua_pushnumber(L, v);
+    lua_setfield(L, -2, *k);
+  }
 }

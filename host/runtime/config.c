@@ -125,9 +125,8 @@ static int build_scaling(const asr_options_t *cli, const asr_strategy_t *st, asr
                          asr_err_t *err) {
   layer_t profile = pick_layer(cli->profile, "--profile", st && st->profile,
                                st ? st->profile : NULL, "scaling.profile",
-                               "AUTO_SCALING_PROFILE", "balanced", "default profile");
-  asr_scaling_defaults(&cfg->scaling);
-  int rc = asr_profile_load(profile.value, &cfg->scaling, err);
+                               "AUTO_SCALING_PROFILE", ASR_PROFILE_DEFAULT, "default profile");
+  int rc = asr_profile_settings(profile.value, &cfg->scaling, err);
   if (rc) asr_err_prefix(err, "%s", profile.origin);
   if (rc == 0) rc = asr_scaling_apply_env(&cfg->scaling, environ, err);
   for (size_t i = 0; rc == 0 && st && i < st->nscaling; i++) {

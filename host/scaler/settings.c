@@ -46,17 +46,17 @@ static const key_def_t keys[] = {
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
+/* Unset: NAN for a real, 0 for a count (no count may be 0). */
+static int is_set(const asr_scaling_settings_t *s, const key_def_t *k) {
+  const char *field = (const char *)s + k->offset;
+  return k->kind == K_COUNT ? *(const uint32_t *)field != 0 : !isnan(*(const double *)field);
+}
+
 void asr_scaling_defaults(asr_scaling_settings_t *s) {
-  *s = (asr_scaling_settings_t){
-      .profile = "balanced",
-      .target_docs_per_second = 10000, .target_cpu_usage = 70.0, .target_memory_usage = 75.0,
-      .target_error_rate = 0.01,
-      .cpu_scale_up_threshold = 80.0, .cpu_scale_down_threshold = 50.0,
-      .memory_scale_up_threshold = 85.0, .memory_scale_down_threshold = 60.0,
-      .min_workers = 4, .max_workers = 30, .min_batch_size = 2000, .max_batch_size = 75000,
-      .check_interval = 10.0, .cooldown = 30.0,
-      .worker_step = 1, .batch_step = 1000, .stability_intervals = 2, .history = 20,
-  };
+  memset(s, 0, sizeof *s);
+  for (size_t i = 0; i < NKEYS; i++)
+    if (keys[i].kind == K_REAL) *(double *)((char *)s + keys[i].offset) = NAN;
+  s->history = 20;
 }
 
 static const key_def_t *find(const char *key) {
@@ -158,6 +158,10 @@ static int check_band(double down, double target, double up, const char *what,
 }
 
 int asr_scaling_validate(const asr_scaling_settings_t *s, asr_err_t *err) {
+  for (size_t i = 0; i < NKEYS; i++)
+    if (!is_set(s, &keys[i]))
+      return asr_err_set(err, ASR_EINVAL, "scaling: %s is not set (every profile sets it; runs "
+                         "load profiles/balanced.lua before any other)", keys[i].name);
   if (s->min_workers > s->max_workers)
     return asr_err_set(err, ASR_EINVAL, "scaling: min_workers (%u) is above max_workers (%u)",
                        s->min_workers, s->max_workers);

@@ -23,8 +23,10 @@ typedef struct asr_scaling_settings {
   uint32_t history;                      /* snapshots kept for policies */
 } asr_scaling_settings_t;
 
-/* The built-in balanced values (the brief's Configuration section): what a profile file
- * does not set keeps these. */
+/* What no profile sets (history); every other key is left unset (NAN, or 0 for a count), for
+ * a profile to set: the profile files (profiles/NAME.lua) are the one place the brief's numbers
+ * are written. A run starts from asr_profile_settings (lua/profile.h): these, then the
+ * balanced profile, then the one it names. */
 void asr_scaling_defaults(asr_scaling_settings_t *s);
 /* Sets one key. origin names the layer for messages ("AUTO_SCALING_MAX_WORKERS",
  * "strategy.lua: scaling.max_workers", "--scaling"). ASR_EINVAL on an unknown key or a value
@@ -38,7 +40,7 @@ int asr_scaling_set_text(asr_scaling_settings_t *s, const char *key, const char 
  * AUTO_SCALING_* name is logged as a warning with the closest known one (a typo must not
  * pass silently); AUTO_SCALING_PROFILE and AUTO_SCALING_POLICY are read by the caller. */
 int asr_scaling_apply_env(asr_scaling_settings_t *s, char *const *envp, asr_err_t *err);
-/* Cross-field checks once every layer is applied: min <= max, thresholds in order. */
+/* Checks once every layer is applied: every key set, min <= max, thresholds in order. */
 int asr_scaling_validate(const asr_scaling_settings_t *s, asr_err_t *err);
 /* 1 if key names a setting. */
 int asr_scaling_is_key(const char *key);

@@ -18,9 +18,14 @@
 #include "util/closest.h"
 #include "template/node.h"
 #include "util/file.h"
+#include "util/names.h"
 #include "util/path.h"
 
 /* ---- arena ------------------------------------------------------------------------------ */
+
+int asr_tpl_nomem(asr_tpl_cc_t *c) {
+  return asr_err_set(c->err, ASR_ENOMEM, "%s: out of memory compiling the template", c->origin);
+}
 
 struct asr_tpl_block {
   struct asr_tpl_block *next;
@@ -36,7 +41,7 @@ void *asr_tpl_alloc(asr_tpl_cc_t *c, size_t size) {
     size_t cap = size > 8192 ? size : 8192;
     b = calloc(1, sizeof *b + cap);
     if (!b) {
-      asr_err_set(c->err, ASR_ENOMEM, "%s: out of memory compiling the template", c->origin);
+      asr_tpl_nomem(c);
       return NULL;
     }
     b->cap = cap;
@@ -112,11 +117,23 @@ static const asr_tpl_op_t *op_find(const char *name) {
   return NULL;
 }
 
-/* Custom operator names come first: a custom name shadows a built-in. */
+/* Custom operator names come first: a custom name shadows a built-in. A Lua template with a
+ * function in every field has as many custom operators as fields: they are looked up in the
+ * index compile_root sorts once (the first of equal names, as a scan would find). */
 static long custom_find(const asr_tpl_cc_t *c, const char *name) {
-  for (size_t i = 0; i < c->opt->ncustom; i++)
-    if (strcmp(c->opt->custom_ops[i], name) == 0) return (long)i;
-  return -1;
+  const asr_name_t *hit = asr_names_find(c->custom_index, c->opt->ncustom, name, strlen(name));
+  return hit ? (long)hit->index : -1;
+}
+
+static int index_custom(asr_tpl_cc_t *c) {
+  size_t n = c->opt->ncustom;
+  asr_name_t *index = n ? malloc(sizeof *index * n) : NULL;
+  if (n && !index) return asr_tpl_nomem(c);
+  for (size_t i = 0; i < n; i++)
+    index[i] = (asr_name_t){c->opt->custom_ops[i], strlen(c->opt->custom_ops[i]), (uint32_t)i};
+  asr_names_sort(index, n);
+  c->custom_index = index;
+  return 0;
 }
 
 static const char *op_closest(const asr_tpl_cc_t *c, const char *name) {
@@ -245,22 +262,41 @@ static int fold_literal(asr_tpl_cc_t *c, asr_tpl_node_t *n, bool is_array) {
   return rc;
 }
 
+int asr_tpl_key_repeats(const cJSON *obj, uint32_t **first) {
+  int count = cJSON_GetArraySize(obj);
+  *first = NULL;
+  if (count < 2) return 0;
+  asr_name_t *names = malloc(sizeof *names * (size_t)count);
+  uint32_t *out = malloc(sizeof *out * (size_t)count), i = 0;
+  if (names && out) {
+    for (const cJSON *f = obj->child; f; f = f->next, i++)
+      names[i] = (asr_name_t){f->string, strlen(f->string), i};
+    asr_names_first(names, (size_t)count, out);
+    *first = out;
+  } else {
+    free(out);
+  }
+  free(names);
+  return *first ? 0 : ASR_ENOMEM;
+}
+
 static int compile_object(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t *n, bool fold) {
   int count = cJSON_GetArraySize(v);
+  uint32_t *first = NULL; /* repeated keys, found with one sort: comparing pairs is quadratic */
   n->gen = asr_tpl_gen_object;
   n->kids = asr_tpl_alloc(c, sizeof *n->kids * (size_t)(count ? count : 1));
   n->keys = asr_tpl_alloc(c, sizeof *n->keys * (size_t)(count ? count : 1));
   n->keylens = asr_tpl_alloc(c, sizeof *n->keylens * (size_t)(count ? count : 1));
   if (!n->kids || !n->keys || !n->keylens) return ASR_ENOMEM;
+  if (asr_tpl_key_repeats(v, &first)) return asr_tpl_nomem(c);
   int rc = 0;
   for (const cJSON *f = v->child; f && rc == 0; f = f->next) {
     size_t old = path_push(c, f->string, 0);
     if (f->string[0] == '$')
       rc = cc_error(c, "field %s starts with '$': an operator object must have exactly one key",
                     path_str(c));
-    for (uint32_t i = 0; i < n->nkids && rc == 0; i++)
-      if (strcmp(n->keys[i], f->string) == 0)
-        rc = cc_error(c, "duplicate field %s", path_str(c));
+    else if (first && first[n->nkids] != n->nkids)
+      rc = cc_error(c, "duplicate field %s", path_str(c));
     if (rc == 0) rc = check_utf8(c, f->string, "the field name");
     if (rc == 0) {
       size_t len = strlen(f->string);
@@ -272,6 +308,7 @@ static int compile_object(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t *n, bo
     if (rc == 0) n->nkids++;
     path_pop(c, old);
   }
+  free(first);
   if (rc == 0 && fold) rc = fold_literal(c, n, false);
   return rc;
 }
@@ -292,22 +329,11 @@ static int compile_array(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t *n) {
   return rc;
 }
 
-/* True when comma-separated list holds name. */
-static bool in_list(const char *list, const char *name) {
-  size_t len = strlen(name);
-  for (const char *p = list; *p;) {
-    size_t n = strcspn(p, ",");
-    if (n == len && strncmp(p, name, len) == 0) return true;
-    p += n + (p[n] == ',');
-  }
-  return false;
-}
-
 /* Rejects option names the operator does not know: a typo would otherwise silently fall back
  * to the default. */
 static int check_option_names(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJSON *opts) {
   for (const cJSON *o = opts->child; o; o = o->next) {
-    bool known = in_list(op->options, o->string);
+    bool known = asr_names_in_list(op->options, o->string);
     if (!known && !op->options[0]) return asr_tpl_fail(c, "takes no options (got %s)", o->string);
     if (!known) return asr_tpl_fail(c, "unknown option %s (expected one of: %s)", o->string, op->options);
     for (const cJSON *q = opts->child; q != o; q = q->next)
@@ -342,12 +368,12 @@ typedef struct xsplit {
 /* Takes the options the compiler handles out of opts (a row listing one keeps it). */
 static int split_options(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJSON *opts, xsplit_t *x) {
   const char *name = c->opname;
-  bool dist_op = op && in_list(DIST_OPS, name), taken = false;
+  bool dist_op = op && asr_names_in_list(DIST_OPS, name), taken = false;
   char ops[256];
   for (const cJSON *o = opts->child; o; o = o->next) {
     const char *k = o->string;
     bool take = false;
-    if (op && in_list(op->options, k)) continue;
+    if (op && asr_names_in_list(op->options, k)) continue;
     if (strcmp(k, "nullPercentage") == 0) {
       if (!cJSON_IsNumber(o) || !(o->valuedouble >= 0 && o->valuedouble <= 100)) {
         char buf[80];
@@ -357,11 +383,11 @@ static int split_options(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJSON *o
       x->null_pct = o, take = true;
     } else if (op && strcmp(k, "unique") == 0) {
       list_ops(ops, sizeof ops, UNIQUE_OPS);
-      if (!in_list(UNIQUE_OPS, name))
+      if (!asr_names_in_list(UNIQUE_OPS, name))
         return asr_tpl_fail(c, "option unique is not supported here (only by %s)", ops);
       if (!cJSON_IsBool(o)) return asr_tpl_fail(c, "option unique must be true or false");
       c->x.unique = cJSON_IsTrue(o), take = true;
-    } else if (op && in_list(DIST_PARAMS, k) && dist_op) {
+    } else if (op && asr_names_in_list(DIST_PARAMS, k) && dist_op) {
       take = true; /* read below by asr_tpl_opt_dist */
     } else if (op && strcmp(k, "distribution") == 0) {
       list_ops(ops, sizeof ops, DIST_OPS);
@@ -372,9 +398,9 @@ static int split_options(asr_tpl_cc_t *c, const asr_tpl_op_t *op, const cJSON *o
   if (!taken) return 0;
   if (!(x->rest = cJSON_CreateObject())) return asr_err_set(c->err, ASR_ENOMEM, "out of memory");
   for (const cJSON *o = opts->child; o; o = o->next) {
-    bool take = !(op && in_list(op->options, o->string)) &&
+    bool take = !(op && asr_names_in_list(op->options, o->string)) &&
                 (strcmp(o->string, "nullPercentage") == 0 ||
-                 (op && strcmp(o->string, "unique") == 0) || (dist_op && in_list(DIST_PARAMS, o->string)));
+                 (op && strcmp(o->string, "unique") == 0) || (dist_op && asr_names_in_list(DIST_PARAMS, o->string)));
     if (!take && !cJSON_AddItemReferenceToObject(x->rest, o->string, (cJSON *)o))
       return asr_err_set(c->err, ASR_ENOMEM, "out of memory");
   }
@@ -506,7 +532,7 @@ static int compile_operator(asr_tpl_cc_t *c, const char *name, const cJSON *opts
   } else if (opts) {
     rc = split_options(c, op, opts, &x);
     if (rc == 0 && op) rc = check_option_names(c, op, x.rest ? x.rest : opts);
-    if (rc == 0 && op && in_list(DIST_OPS, op->name)) {
+    if (rc == 0 && op && asr_names_in_list(DIST_OPS, op->name)) {
       asr_tpl_dist_t *d = NULL;
       rc = asr_tpl_opt_dist(c, opts, &d);
       c->x.dist = d;
@@ -725,6 +751,7 @@ static int compile_root(const cJSON *root, const char *origin, const asr_templat
   for (size_t i = 0; i < c.opt->ncustom && rc == 0; i++)
     if (!c.opt->custom_ops[i] || !c.opt->custom_ops[i][0])
       rc = asr_err_set(err, ASR_EINVAL, "%s: custom operator %zu has no name", origin, i);
+  if (rc == 0) rc = index_custom(&c);
   if (rc) goto done;
   t->origin = arena_strndup(&c, origin, strlen(origin));
   t->root = t->origin ? node_new(&c) : NULL;
@@ -735,6 +762,7 @@ static int compile_root(const cJSON *root, const char *origin, const asr_templat
   *out = t;
   t = NULL;
 done:
+  free(c.custom_index);
   asr_template_free(t);
   return rc;
 }

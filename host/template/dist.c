@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "template/node.h"
+#include "util/names.h"
 
 /* ---- compile ---------------------------------------------------------------------------- */
 
@@ -23,16 +24,6 @@ static const struct {
     {"poisson", ASR_TPL_DIST_POISSON, "lambda"},
 };
 static const char *const PARAMS[] = {"mean", "stddev", "lambda", "s"};
-
-static bool takes(const char *params, const char *name) {
-  size_t len = strlen(name);
-  for (const char *p = params; *p;) {
-    size_t n = strcspn(p, ",");
-    if (n == len && strncmp(p, name, n) == 0) return true;
-    p += n + (p[n] == ',');
-  }
-  return false;
-}
 
 /* Reads parameter name (a finite number, > 0 unless it is the mean) into *out. */
 static int read_param(asr_tpl_cc_t *c, const cJSON *v, const char *name, double *out) {
@@ -64,7 +55,7 @@ int asr_tpl_opt_dist(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_dist_t **out) {
                           strcmp(PARAMS[i], "lambda") == 0 ? "exponential or poisson"
                           : strcmp(PARAMS[i], "s") == 0    ? "zipf"
                                                            : "normal");
-    if (p && !takes(params, PARAMS[i]))
+    if (p && !asr_names_in_list(params, PARAMS[i]))
       return asr_tpl_fail(c, "option %s does not apply to distribution %s (it takes: %s)", PARAMS[i],
                           v->valuestring, params);
   }

@@ -54,6 +54,7 @@
 #include "template/mgodatagen.h"
 #include "template/node.h" /* asr_tpl_parse_date, ASR_TPL_STRING_MAX */
 #include "util/file.h"
+#include "util/names.h"
 #include "util/path.h"
 
 /* mgodatagen's string alphabet */
@@ -681,22 +682,12 @@ static const struct gtype *gtype_find(const char *name) {
   return NULL;
 }
 
-static bool in_list(const char *list, const char *name) {
-  size_t len = strlen(name);
-  for (const char *p = list; *p;) {
-    size_t n = strcspn(p, ",");
-    if (n == len && strncmp(p, name, len) == 0) return true;
-    p += n + (p[n] == ',');
-  }
-  return false;
-}
-
 /* Unknown options are typos (mgodatagen rejects unknown fields too). */
 static int check_options(tr_t *t, const cJSON *g, const struct gtype *gt) {
   for (const cJSON *o = g->child; o; o = o->next) {
     for (const cJSON *q = g->child; q != o; q = q->next)
       if (strcmp(q->string, o->string) == 0) return fail(t, "option '%.60s' is given twice", o->string);
-    if (in_list("type,nullPercentage,maxDistinctValue", o->string) || in_list(gt->options, o->string))
+    if (asr_names_in_list("type,nullPercentage,maxDistinctValue", o->string) || asr_names_in_list(gt->options, o->string))
       continue;
     char expected[200]; /* the option list with ", " between names */
     size_t k = 0;
@@ -760,14 +751,15 @@ static int tr_gen(tr_t *t, const cJSON *g, unsigned ctx, cJSON **out) {
 /* An object of generators (a collection's content or objectContent) → a template object. */
 static int tr_content(tr_t *t, const cJSON *content, unsigned ctx, cJSON **out) {
   cJSON *o = jobj(t);
-  int rc = t->oom ? oom(t) : 0;
-  for (const cJSON *f = content->child; f && rc == 0; f = f->next) {
+  uint32_t *first = NULL, i = 0; /* repeated fields, found with one sort (any object size) */
+  int rc = t->oom || asr_tpl_key_repeats(content, &first) ? oom(t) : 0;
+  for (const cJSON *f = content->child; f && rc == 0; f = f->next, i++) {
     size_t old = path_push(t, f->string);
     t->gtype = NULL;
     cJSON *v = NULL;
     if (f->string[0] == '$')
       rc = fail(t, "field names must not start with '$'");
-    else if (cJSON_GetObjectItemCaseSensitive(o, f->string))
+    else if (first && first[i] != i)
       rc = fail(t, "the field is declared twice");
     else
       rc = tr_gen(t, f, ctx, &v);
@@ -775,6 +767,7 @@ static int tr_content(tr_t *t, const cJSON *content, unsigned ctx, cJSON **out) 
     if (rc == 0 && t->oom) rc = oom(t);
     path_pop(t, old);
   }
+  free(first);
   if (rc) cJSON_Delete(o);
   *out = rc ? NULL : o;
   return rc;
@@ -853,7 +846,7 @@ static int read_collection(tr_t *t, const cJSON *e, size_t i) {
   /* indexes, shardConfig and compressionLevel shape the target collection, not its documents:
    * accepted and left to whoever creates the collection */
   for (const cJSON *k = e->child; k; k = k->next)
-    if (!in_list(COLL_KEYS, k->string))
+    if (!asr_names_in_list(COLL_KEYS, k->string))
       return fail(t, "unknown key '%.60s' (expected one of: database, collection, count, content, "
                      "compressionLevel, indexes, shardConfig)", k->string);
   if (!cJSON_IsNumber(count) || count->valuedouble != floor(count->valuedouble) ||

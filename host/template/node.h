@@ -135,12 +135,18 @@ struct asr_tpl_cc {
   asr_tpl_xopts_t x;                 /* of the operator being compiled */
   const char *opname;                /* its name (also for custom operators), or NULL */
   uint32_t unique_nodes;
+  struct asr_name *custom_index;     /* opt->custom_ops sorted (util/names.h), or NULL */
 };
 
 /* --- compile.c: helpers for operator compile functions --------------------------------- */
 void *asr_tpl_alloc(asr_tpl_cc_t *c, size_t size); /* zeroed; NULL after setting ASR_ENOMEM */
+int asr_tpl_nomem(asr_tpl_cc_t *c);                /* sets ASR_ENOMEM and returns it */
 /* Sets ASR_EINVAL with "origin: $op at path: <message>" and returns ASR_EINVAL. */
 int asr_tpl_fail(asr_tpl_cc_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For each key of the object obj (in order), the position of the first key with the same
+ * name: (*first)[k] != k marks a repeat. n log n, for objects of any size. *first is
+ * malloc'd (the caller frees it), NULL for fewer than two keys; ASR_ENOMEM (err not set). */
+int asr_tpl_key_repeats(const cJSON *obj, uint32_t **first);
 /* Compiles any template value (literal, operator, object, array) into a node. */
 int asr_tpl_compile_value(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t **out);
 /* Options. Each returns 0 or ASR_E*; an absent option leaves the default (present=false). */

@@ -8,10 +8,12 @@
  * Values go out through the asr_tpl_put_* fast appends (node.h). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "template/node.h"
 #include "template/ops_ext.h"
+#include "util/names.h"
 
 #define MAX_SAFE_INT 9007199254740991LL /* 2^53 - 1: chance.js's integer range */
 
@@ -452,19 +454,40 @@ static int compile_pool(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
 
 static uint32_t put_char(const pool_t *pool, uint32_t k, char *out);
 
+/* The first character of a constant pool that comes again later (*at), or -1: one sort, not
+ * a comparison of every pair (a pool can be long). */
+static int pool_repeat(asr_tpl_cc_t *c, const pool_t *pool, long *at) {
+  uint32_t n = pool->nchars;
+  asr_name_t *names = malloc(sizeof *names * n);
+  uint32_t *first = malloc(sizeof *first * n);
+  int rc = names && first ? 0 : asr_tpl_nomem(c);
+  *at = -1;
+  for (uint32_t i = 0; i < n && rc == 0; i++) {
+    uint32_t from = pool->start ? pool->start[i] : i, to = pool->start ? pool->start[i + 1] : i + 1;
+    names[i] = (asr_name_t){pool->s + from, to - from, i};
+  }
+  if (rc == 0) asr_names_first(names, n, first);
+  for (uint32_t i = 0; i < n && rc == 0; i++)
+    if (first[i] != i && (*at < 0 || first[i] < (uint32_t)*at)) *at = first[i];
+  free(names);
+  free(first);
+  return rc;
+}
+
 /* unique: the first `digits` characters (the fixed length, or 5, the shortest of the default
  * 5..20) encode a permutation of the index over nchars^digits values. */
 static int string_unique(asr_tpl_cc_t *c, asr_tpl_node_t *n) {
   pool_t *pool = n->aux;
   if (!pool) return asr_tpl_fail(c, "option unique needs a constant pool");
   if (n->p[0].node) return asr_tpl_fail(c, "option unique needs a constant length");
-  for (uint32_t i = 0; i < pool->nchars; i++) /* a repeat would spell two numbers alike */
-    for (uint32_t j = i + 1; j < pool->nchars; j++) {
-      char x[4], y[4];
-      uint32_t wx = put_char(pool, i, x), wy = put_char(pool, j, y);
-      if (wx == wy && memcmp(x, y, wx) == 0)
-        return asr_tpl_fail(c, "option unique needs a pool without repeated characters (%.*s)", (int)wx, x);
-    }
+  long at; /* a repeat would spell two numbers alike */
+  int rc = pool_repeat(c, pool, &at);
+  if (rc) return rc;
+  if (at >= 0) {
+    char x[4];
+    uint32_t wx = put_char(pool, (uint32_t)at, x);
+    return asr_tpl_fail(c, "option unique needs a pool without repeated characters (%.*s)", (int)wx, x);
+  }
   pool->digits = n->p[0].present ? (uint32_t)n->p[0].i : 5;
   uint64_t range = 1; /* nchars^digits, 0 once it reaches 2^64 */
   for (uint32_t i = 0; i < pool->digits && range; i++)

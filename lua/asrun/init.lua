@@ -38,6 +38,10 @@ local asrun = {
   -- the run's performance summary (the table on_finish receives); nil before the end
   summary = core.summary,
 
+  -- ([name]) the scaling settings of a built-in profile (default "balanced"), as a policy
+  -- finds them in state.config
+  profile = core.profile,
+
   core = core,
 }
 

@@ -95,35 +95,18 @@ function stats.positive(values)
 end
 
 -- ---------------------------------------------------------------------------------------
--- Configuration: the host fills state.config; a policy called directly (specs, a REPL) gets
--- the balanced profile and the brief's example limits for whatever is missing.
-stats.DEFAULT_CONFIG = {
-  profile = "balanced",
-  target_docs_per_second = 10000,
-  target_cpu_usage = 70.0,
-  target_memory_usage = 75.0,
-  target_error_rate = 0.01,
-  cpu_scale_up_threshold = 80.0,
-  cpu_scale_down_threshold = 50.0,
-  memory_scale_up_threshold = 85.0,
-  memory_scale_down_threshold = 60.0,
-  min_workers = 4,
-  max_workers = 30,
-  min_batch_size = 2000,
-  max_batch_size = 75000,
-  check_interval = 10.0,
-  cooldown = 30.0,
-  worker_step = 1,
-  batch_step = 1000,
-  stability_intervals = 2,
-}
+-- Configuration: the host fills every key of state.config. A policy called directly (specs, a
+-- REPL) gets whatever is missing from the balanced profile, read once through the C core
+-- (asrun.core.profile: profiles/balanced.lua, the one place its numbers are written).
+local balanced
 
 -- state.config with the defaults filled in: a fresh table, state.config is not changed.
 function stats.config(state)
   local given = state and state.config or {}
   local c = {}
   for k, v in pairs(given) do c[k] = v end
-  for k, v in pairs(stats.DEFAULT_CONFIG) do
+  balanced = balanced or require("asrun.core").profile()
+  for k, v in pairs(balanced) do
     if c[k] == nil then c[k] = v end
   end
   return c

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "lua/policy.h"
+#include "lua/profile.h"
 #include "scaler/controller.h"
 #include "scaler/settings.h"
 
@@ -48,7 +49,10 @@ static const char *policy_file(const char *name, const char *body) {
 
 static asr_scaling_settings_t settings(void) {
   asr_scaling_settings_t s;
-  asr_scaling_defaults(&s); /* balanced: workers 4..30, batch 2000..75000, stability 2 */
+  asr_err_t err;
+  asr_err_clear(&err);
+  /* balanced: workers 4..30, batch 2000..75000, stability 2 */
+  assert_int_equal(asr_profile_settings("balanced", &s, &err), 0);
   s.cooldown = 0;
   return s;
 }

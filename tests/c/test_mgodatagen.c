@@ -586,6 +586,9 @@ static void test_config_errors(void **state) {
                    "t.json: collection db.c, field $x: field names must not start with '$'");
   expect_cfg_error(CFG("{\"a\":{\"type\":\"boolean\"},\"a\":{\"type\":\"int\"}}"), ASR_EINVAL,
                    "t.json: collection db.c, field a: the field is declared twice");
+  expect_cfg_error(CFG("{\"b\":{\"type\":\"int\"},\"a\":{\"type\":\"int\"},\"b\":{\"type\":\"int\"},"
+                       "\"a\":{\"type\":\"int\"}}"), ASR_EINVAL,
+                   "t.json: collection db.c, field b: the field is declared twice");
 
   asr_err_t err;
   asr_err_clear(&err);

@@ -23,11 +23,54 @@ static asr_err_t *fresh(asr_err_t *e) {
   return e;
 }
 
+/* Writes text to ASR_TEST_TMP/name; returns the path (a static buffer). */
+static const char *tmp_file(const char *name, const char *text) {
+  static char path[512];
+  snprintf(path, sizeof path, "%s/%s", ASR_TEST_TMP, name);
+  mkdir(ASR_TEST_TMP, 0755);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  return path;
+}
+
+/* What a run starts from with profile name: the balanced profile, then name on top. */
 static void load(const char *name, asr_scaling_settings_t *s) {
   asr_err_t err;
   asr_err_clear(&err);
-  asr_scaling_defaults(s);
-  assert_int_equal(asr_profile_load(name, s, fresh(&err)), 0);
+  assert_int_equal(asr_profile_settings(name, s, fresh(&err)), 0);
+}
+
+/* Each built-in profile sets every key on its own: the C side writes none of their numbers. */
+static void test_every_profile_sets_every_key(void **state) {
+  static const char *const names[] = {"conservative", "balanced", "aggressive"};
+  for (size_t i = 0; i < 3; i++) {
+    asr_scaling_settings_t s;
+    asr_err_t err;
+    asr_scaling_defaults(&s);
+    assert_int_equal(asr_profile_load(names[i], &s, fresh(&err)), 0);
+    if (asr_scaling_validate(&s, fresh(&err))) print_error("%s: %s\n", names[i], err.msg);
+    assert_int_equal(asr_scaling_validate(&s, fresh(&err)), 0);
+  }
+  /* without a profile nothing but the history is set, and validation says so */
+  asr_scaling_settings_t s;
+  asr_err_t err;
+  asr_scaling_defaults(&s);
+  assert_int_equal(s.history, 20);
+  assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: target_docs_per_second is not set (every profile sets "
+                               "it; runs load profiles/balanced.lua before any other)");
+  /* a profile file of its own starts from balanced: what it leaves out keeps balanced's */
+  const char *path = tmp_file("partial_profile.lua", "return { name = 'mine', max_workers = 9 }\n");
+  asr_scaling_settings_t balanced, mine;
+  load("balanced", &balanced);
+  load(path, &mine);
+  assert_string_equal(mine.profile, "mine");
+  for (const char *const *k = asr_scaling_keys(); *k; k++)
+    if (strcmp(*k, "max_workers") != 0)
+      assert_true(asr_scaling_get(&mine, *k) == asr_scaling_get(&balanced, *k));
+  assert_int_equal(mine.max_workers, 9);
 }
 
 /* The brief's "Auto-Scaling Profiles": targets and cooldowns. */
@@ -63,23 +106,15 @@ static void test_profiles_carry_the_brief_numbers(void **state) {
 static void test_unknown_profile(void **state) {
   asr_scaling_settings_t s;
   asr_err_t err;
-  asr_scaling_defaults(&s);
-  assert_int_equal(asr_profile_load("turbo", &s, fresh(&err)), ASR_EINVAL);
+  assert_int_equal(asr_profile_settings("turbo", &s, fresh(&err)), ASR_EINVAL);
   assert_string_equal(err.msg, "unknown scaling profile 'turbo' (conservative, balanced, "
                                "aggressive, or a path to a profile .lua file)");
-  char path[512];
-  snprintf(path, sizeof path, "%s/bad_profile.lua", ASR_TEST_TMP);
-  mkdir(ASR_TEST_TMP, 0755);
-  FILE *f = fopen(path, "w");
-  fputs("return { max_workers = 'many' }\n", f);
-  fclose(f);
+  const char *path = tmp_file("bad_profile.lua", "return { max_workers = 'many' }\n");
   assert_int_equal(asr_profile_load(path, &s, fresh(&err)), ASR_EINVAL);
   char want[600];
   snprintf(want, sizeof want, "%s: max_workers must be a number, got string", path);
   assert_string_equal(err.msg, want);
-  f = fopen(path, "w");
-  fputs("return { max_wrokers = 3 }\n", f);
-  fclose(f);
+  path = tmp_file("bad_profile.lua", "return { max_wrokers = 3 }\n");
   assert_int_equal(asr_profile_load(path, &s, fresh(&err)), ASR_EINVAL);
   snprintf(want, sizeof want, "%s: unknown scaling setting 'max_wrokers' (did you mean 'max_workers'?)", path);
   assert_string_equal(err.msg, want);
@@ -88,7 +123,7 @@ static void test_unknown_profile(void **state) {
 static void test_values_are_checked(void **state) {
   asr_scaling_settings_t s;
   asr_err_t err;
-  asr_scaling_defaults(&s);
+  load("balanced", &s);
   assert_int_equal(asr_scaling_set_text(&s, "max_workers", "abc", "AUTO_SCALING_MAX_WORKERS", fresh(&err)), ASR_EINVAL);
   assert_string_equal(err.msg, "AUTO_SCALING_MAX_WORKERS: max_workers must be a number, got 'abc'");
   assert_int_equal(asr_scaling_set_text(&s, "cooldown", "-5", "AUTO_SCALING_COOLDOWN", fresh(&err)), ASR_EINVAL);
@@ -103,11 +138,11 @@ static void test_values_are_checked(void **state) {
   assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
   assert_string_equal(err.msg, "scaling: min_workers (20) is above max_workers (12)");
   /* a target must sit inside its thresholds (the policies measure distances between them) */
-  asr_scaling_defaults(&s);
+  load("balanced", &s);
   s.target_cpu_usage = 80;
   assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
   assert_string_equal(err.msg, "scaling: target_cpu_usage (80) must be below cpu_scale_up_threshold (80)");
-  asr_scaling_defaults(&s);
+  load("balanced", &s);
   s.memory_scale_down_threshold = 76;
   assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
   assert_string_equal(err.msg, "scaling: memory_scale_down_threshold (76) is above target_memory_usage (75)");
@@ -116,7 +151,7 @@ static void test_values_are_checked(void **state) {
 static void test_environment(void **state) {
   asr_scaling_settings_t s;
   asr_err_t err;
-  asr_scaling_defaults(&s);
+  load("balanced", &s);
   char *env[] = {"PATH=/bin", "AUTO_SCALING_MAX_WORKERS=16", "AUTO_SCALING_CHECK_INTERVAL=2.5",
                  "AUTO_SCALING_TARGET_ERROR_RATE=0.05", "AUTO_SCALING_PROFILE=aggressive",
                  "AUTO_SCALING_MAX_WORKRS=3", NULL};
@@ -263,6 +298,7 @@ static void test_strategy_relative_files(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_profiles_carry_the_brief_numbers),
+      cmocka_unit_test(test_every_profile_sets_every_key),
       cmocka_unit_test(test_unknown_profile),
       cmocka_unit_test(test_values_are_checked),
       cmocka_unit_test(test_environment),

@@ -808,6 +808,14 @@ static void test_error_structure(void **state) {
   expect_error("{\"a\": {\"$integer\": {}, \"b\": 1}}", ASR_EINVAL,
                "t.json: field a.$integer starts with '$': an operator object must have exactly one key");
   expect_error("{\"a\": 1, \"a\": 2}", ASR_EINVAL, "t.json: duplicate field a");
+  /* the first field that repeats an earlier one, after any error before it */
+  expect_error("{\"a\": 1, \"b\": {\"x\": 1, \"y\": 2, \"x\": 3}, \"a\": 2}", ASR_EINVAL,
+               "t.json: duplicate field b.x");
+  expect_error("{\"c\": 1, \"b\": 1, \"a\": 1, \"b\": 2, \"a\": 2}", ASR_EINVAL,
+               "t.json: duplicate field b");
+  expect_error("{\"ab\": 1, \"a\": 2, \"abc\": 3, \"a\": 4}", ASR_EINVAL, "t.json: duplicate field a");
+  expect_error("{\"a\": 1, \"$x\": 1, \"a\": 2}", ASR_EINVAL, "t.json: field $x starts with '$'");
+  expect_error("{\"a\": 1, \"a\": 2, \"$x\": 1}", ASR_EINVAL, "t.json: duplicate field a");
   expect_error("{\"a\": {\"$integer\": {\"min\": 1, \"min\": 2}}}", ASR_EINVAL,
                "$integer at a: duplicate option min");
   expect_error("{\"a\": \"\xff\"}", ASR_EINVAL, "t.json: the string at a is not valid UTF-8");

@@ -266,6 +266,13 @@ static void test_unique_range_errors(void **state) {
                "$string at v: option unique needs a constant pool");
   expect_error("{\"v\": {\"$string\": {\"pool\": \"abca\", \"unique\": true}}}",
                "$string at v: option unique needs a pool without repeated characters (a)");
+  /* the repeat named is the first character, in pool order, that comes again */
+  expect_error("{\"v\": {\"$string\": {\"pool\": \"xbcab\", \"unique\": true}}}",
+               "$string at v: option unique needs a pool without repeated characters (b)");
+  expect_error("{\"v\": {\"$string\": {\"pool\": \"abcbca\", \"unique\": true}}}",
+               "$string at v: option unique needs a pool without repeated characters (a)");
+  expect_error("{\"v\": {\"$string\": {\"pool\": \"\xce\xb1\xce\xb2\xce\xb3\xce\xb2\", \"unique\": true}}}",
+               "$string at v: option unique needs a pool without repeated characters (\xce\xb2)");
   expect_error("{\"v\": {\"$integer\": {\"unique\": true, \"distribution\": \"normal\"}}}",
                "$integer at v: options unique and distribution cannot be combined");
 }
@@ -702,6 +709,17 @@ static void test_custom_operator_options(void **state) {
   expect_error_opt("{\"a\": {\"$vin\": {\"$x\": 1}}}", &o2, "field a.$vin.$x starts with '$'");
   expect_error_opt("{\"a\": {\"$vin\": {\"nullPercentage\": 101}}}", &o2,
                    "$vin at a: option nullPercentage must be a number between 0 and 100");
+  /* a name given twice is its first entry */
+  static const char *const twice[] = {"vin", "echo", "vin"};
+  asr_template_options_t o3 = {.custom_ops = twice, .ncustom = 3};
+  t = compile_opt("{\"v\": \"$vin\"}", &o3);
+  fake_t g = {.fail_op = -1};
+  asr_template_ext_t ext3 = {&g, fake_call};
+  gen_ext(t, &ext3, 1, 0, &doc);
+  assert_int_equal(g.calls[0], 1);
+  assert_int_equal(g.calls[2], 0);
+  bson_destroy(&doc);
+  asr_template_free(t);
 }
 
 /* ---- run-time errors ---------------------------------------------------------------------- */

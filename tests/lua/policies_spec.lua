@@ -5,16 +5,9 @@ local usl = require("asrun.policies.usl")
 
 local GiB = 2 ^ 30
 
--- The effective configuration the host fills in: the balanced profile, the brief's limits.
+-- The effective configuration the host fills in: the balanced profile (profiles/balanced.lua).
 local function config(over)
-  local c = {
-    profile = "balanced", target_docs_per_second = 10000, target_cpu_usage = 70.0,
-    target_memory_usage = 75.0, target_error_rate = 0.01, cpu_scale_up_threshold = 80.0,
-    cpu_scale_down_threshold = 50.0, memory_scale_up_threshold = 85.0,
-    memory_scale_down_threshold = 60.0, min_workers = 4, max_workers = 30, min_batch_size = 2000,
-    max_batch_size = 75000, check_interval = 10.0, cooldown = 30.0, worker_step = 1,
-    batch_step = 1000, stability_intervals = 2,
-  }
+  local c = require("asrun").profile("balanced")
   for k, v in pairs(over or {}) do c[k] = v end
   return c
 end

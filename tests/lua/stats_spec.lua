@@ -84,16 +84,33 @@ describe("stats snapshot readings", function()
     assert.are.equal("0.5GB", stats.gb(512 * 2 ^ 20))
   end)
 
-  it("config fills the balanced defaults without touching state.config", function()
+  it("config fills the balanced profile's values without touching state.config", function()
+    local balanced = require("asrun").profile()
     local given = { target_cpu_usage = 80, min_workers = 2 }
     local merged = stats.config({ config = given })
     assert.are.equal(80, merged.target_cpu_usage)
     assert.are.equal(2, merged.min_workers)
-    assert.are.equal(30, merged.max_workers)
-    assert.are.equal(1000, merged.batch_step)
+    assert.are.equal(balanced.max_workers, merged.max_workers)
+    assert.are.equal(balanced.batch_step, merged.batch_step)
     assert.are.same({ target_cpu_usage = 80, min_workers = 2 }, given)
-    assert.are.equal(10000, c.target_docs_per_second)
-    assert.are.equal(0.01, c.target_error_rate)
+    assert.are.same(balanced, c)
+  end)
+
+  it("asrun.profile reads profiles/NAME.lua over the balanced profile, as the host does", function()
+    local root = assert(os.getenv("ASRUN_ROOT"), "ASRUN_ROOT (tests/CMakeLists.txt sets it)")
+    for _, name in ipairs({ "conservative", "balanced", "aggressive" }) do
+      local file = dofile(root .. "/profiles/" .. name .. ".lua")
+      local p = require("asrun").profile(name)
+      assert.are.equal(name, p.profile)
+      for k, v in pairs(file) do
+        if type(v) == "number" then assert.are.equal(v, p[k], name .. "." .. k) end
+      end
+    end
+    assert.are.equal(20, require("asrun").profile().history) -- what no profile sets
+    assert.has_error(function() require("asrun").profile("turbo") end,
+      "unknown scaling profile 'turbo' (conservative, balanced, aggressive, or a path to a "
+      .. "profile .lua file)")
+    assert.has_error(function() require("asrun").profile("../x.lua") end)
   end)
 
   it("params: state.params over the defaults, the defaults when absent", function()
