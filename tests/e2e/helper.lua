@@ -55,6 +55,23 @@ function M.run(args, opts)
   return code, o, e
 end
 
+-- Starts asrun, sends it `signal` (INT, TERM) after `after` seconds, and waits. Returns the
+-- exit code, the seconds from the signal to the exit, stdout and stderr.
+function M.run_signalled(args, signal, after)
+  local out, err = os.tmpname(), os.tmpname()
+  local parts = {}
+  for _, a in ipairs(args) do parts[#parts + 1] = shell_quote(a) end
+  local script = string.format("%s %s >%s 2>%s & pid=$!; sleep %s; kill -%s $pid; "
+    .. "t0=$(date +%%s%%N); wait $pid; code=$?; echo $code $(( ($(date +%%s%%N) - t0) / 1000000 ))",
+    shell_quote(M.bin), table.concat(parts, " "), out, err, tostring(after), signal)
+  local p = assert(io.popen("sh -c " .. shell_quote(script)))
+  local code, ms = p:read("a"):match("(%d+) (%d+)")
+  p:close()
+  local o, e = slurp(out), slurp(err)
+  os.remove(out); os.remove(err)
+  return tonumber(code), tonumber(ms) / 1000, o, e
+end
+
 function M.lines(path)
   local t = {}
   for line in io.lines(path) do t[#t + 1] = line end
