@@ -138,7 +138,8 @@ int asr_lua_policy_open(const asr_policy_spec_t *spec, asr_policy_t **out, asr_e
   p->base.vt = &lua_policy_vt;
   p->settings = spec->settings;
   p->budget = spec->budget > 0 ? spec->budget : ASR_POLICY_BUDGET;
-  p->history_max = spec->settings->history > 0 ? (int)spec->settings->history : 20;
+  p->history_max = spec->settings->history > 0 ? (int)spec->settings->history
+                                                : ASR_SCALING_DEFAULT_HISTORY;
   p->policy_ref = p->state_ref = p->history_ref = LUA_NOREF;
   if (spec->strategy && spec->strategy->L) {
     p->L = spec->strategy->L;
@@ -201,7 +202,7 @@ static void push_snapshot(lua_State *L, const asr_metrics_snapshot_t *s) {
 static void push_history(lua_State *L, lua_policy_t *p) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, p->history_ref);
   lua_insert(L, -2);
-  if (p->history_len == p->history_max) { /* shift left by one: cheap at K = 20 */
+  if (p->history_len == p->history_max) { /* shift left by one: cheap at the default K */
     for (int i = 1; i < p->history_len; i++) {
       lua_rawgeti(L, -2, i + 1);
       lua_rawseti(L, -3, i);

@@ -56,7 +56,7 @@ void asr_scaling_defaults(asr_scaling_settings_t *s) {
   memset(s, 0, sizeof *s);
   for (size_t i = 0; i < NKEYS; i++)
     if (keys[i].kind == K_REAL) *(double *)((char *)s + keys[i].offset) = NAN;
-  s->history = 20;
+  s->history = ASR_SCALING_DEFAULT_HISTORY;
 }
 
 static const key_def_t *find(const char *key) {

@@ -23,6 +23,8 @@ typedef struct asr_scaling_settings {
   uint32_t history;                      /* snapshots kept for policies */
 } asr_scaling_settings_t;
 
+#define ASR_SCALING_DEFAULT_HISTORY 20 /* snapshots, when no profile sets history */
+
 /* What no profile sets (history); every other key is left unset (NAN, or 0 for a count), for
  * a profile to set: the profile files (profiles/NAME.lua) are the one place the brief's numbers
  * are written. A run starts from asr_profile_settings (lua/profile.h): these, then the

@@ -92,7 +92,7 @@ static blocked_t *start_blocked(int op, uint32_t capacity, uint32_t queued) {
   assert_int_equal(asr_queue_init(&x->q, capacity), 0);
   for (uint32_t i = 0; i < queued; i++) assert_int_equal(asr_queue_push(&x->q, batch(i)), 0);
   x->op = op;
-  x->extra = batch(99);
+  x->extra = op == PUSH ? batch(99) : NULL; /* a pop takes nothing of its own */
   uv_mutex_init(&x->mu);
   uv_cond_init(&x->cv);
   assert_int_equal(uv_thread_create(&x->t, blocked_call, x), 0);
