@@ -3,52 +3,29 @@
 #include <errno.h>
 #include <lauxlib.h>
 #include <stdatomic.h>
-#include <stdint.h>
-#include <time.h>
 #include <lua.h>
 #include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lua/guard.h"
 #include "lua/lasrun.h"
 #include "lua/sandbox.h"
 
-/* The call into user code in progress on a state: its instruction budget and the interrupt
- * epoch it started in. Saved and restored around nested calls. */
-typedef struct vm_call {
-  long long budget, left; /* budget 0: no limit */
-  int spent;              /* once spent, raised again at every hook until the call returns */
-  unsigned epoch;         /* asr_vm_interrupt count when the call started */
-  int depth;              /* host calls in progress (the hook is set while > 0) */
-} vm_call_t;
-
-/* What a state carries beside Lua's own: the allocator's account and the call guard. The
- * allocator's ud, so the hook finds it from any coroutine of the state. */
+/* What a state carries beside Lua's own: the allocator's account and the guard of its
+ * calls (lua/guard.h). The allocator's ud. */
 typedef struct vm_state {
   size_t used, limit;
   long long budget; /* per call (asr_vm_set_budget) */
-  vm_call_t call;
-  int interrupted;  /* the last error was raised by an interrupt */
-  int over_budget;  /* ... or by the budget */
+  asr_guard_t guard;
 } vm_state_t;
 
-/* Process-wide: the budget new states start with, the interrupts, and a count of states. */
+/* Process-wide: the budget new states start with, and a count of states. */
 static _Atomic long long default_budget = ASR_VM_DEFAULT_BUDGET;
-static _Atomic unsigned interrupt_epoch;
-static _Atomic int64_t interrupt_at_ns;
 static _Atomic unsigned long states_created;
 
-static int64_t monotonic_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-void asr_vm_interrupt(void) { /* async-signal-safe: lock-free atomics and clock_gettime */
-  atomic_store(&interrupt_at_ns, monotonic_ns());
-  atomic_fetch_add(&interrupt_epoch, 1);
-}
+void asr_vm_interrupt(void) { asr_guard_interrupt(); }
 
 void asr_vm_set_default_budget(long long budget) { atomic_store(&default_budget, budget); }
 
@@ -116,22 +93,24 @@ lua_State *asr_vm_new(size_t memory_limit, asr_err_t *err) {
     return NULL;
   }
   atomic_fetch_add(&states_created, 1);
+  asr_guard_init(&a->guard, L);
   luaL_openlibs(L);
   set_package_path(L);
   if (asr_sandbox_apply(L, err)) {
     asr_vm_close(L);
     return NULL;
   }
+  asr_guard_coroutines(L);
   lua_gc(L, LUA_GCGEN, 0, 0); /* transforms make many short-lived tables */
   return L;
 }
 
 void asr_vm_close(lua_State *L) {
   if (!L) return;
-  void *ud;
-  lua_getallocf(L, &ud);
+  vm_state_t *vm = state_of(L);
+  asr_guard_fini(&vm->guard);
   lua_close(L);
-  free(ud);
+  free(vm);
 }
 
 static int traceback_handler(lua_State *L) {
@@ -142,51 +121,6 @@ static int traceback_handler(lua_State *L) {
   }
   luaL_traceback(L, L, msg, 1);
   return 1;
-}
-
-/* [-0,+1,-] "file:line" of the Lua function running at the hook, or "?" in C. */
-static void push_where(lua_State *L) {
-  lua_Debug ar;
-  if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
-    lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
-  else
-    lua_pushliteral(L, "?");
-}
-
-/* An interrupt stops a call that was already running when it came and is still running
- * ASR_VM_INTERRUPT_GRACE_MS later: the batches in progress of an ordinary transform finish,
- * a loop does not. Calls that start after the interrupt (on_finish) run normally. */
-static int interrupt_due(const vm_state_t *vm) {
-  if (atomic_load_explicit(&interrupt_epoch, memory_order_relaxed) == vm->call.epoch) return 0;
-  int64_t since = monotonic_ns() - atomic_load(&interrupt_at_ns);
-  return since >= (int64_t)ASR_VM_INTERRUPT_GRACE_MS * 1000000;
-}
-
-/* Every ASR_VM_HOOK_SLICE instructions of a call into user code, in the state's threads and
- * coroutines: the interrupt, then the budget. Once either fires, the hook runs at every
- * instruction and raises again until the call returns, so code that catches the error with
- * pcall and loops on gets it at its next instruction outside that pcall: the error always
- * reaches the host. */
-static void vm_hook(lua_State *L, lua_Debug *ar) {
-  (void)ar;
-  vm_state_t *vm = state_of(L);
-  if (vm->interrupted || interrupt_due(vm)) {
-    vm->interrupted = 1;
-    lua_sethook(L, vm_hook, LUA_MASKCOUNT, 1);
-    push_where(L);
-    lua_pushfstring(L, "%s: interrupted", lua_tostring(L, -1));
-    lua_error(L);
-  }
-  if (vm->call.budget > 0 && !vm->call.spent && (vm->call.left -= ASR_VM_HOOK_SLICE) <= 0)
-    vm->call.spent = 1;
-  if (vm->call.spent) {
-    vm->over_budget = 1;
-    lua_sethook(L, vm_hook, LUA_MASKCOUNT, 1);
-    push_where(L);
-    lua_pushfstring(L, "%s: instruction budget exceeded (%I instructions per call)",
-                    lua_tostring(L, -1), (lua_Integer)vm->call.budget);
-    lua_error(L);
-  }
 }
 
 /* [-(nargs+1), +(nresults|0), -] A plain protected call with the traceback handler; 0 or
@@ -217,21 +151,12 @@ static int pcall_guarded(lua_State *L, int nargs, int nresults, long long budget
     return status == LUA_OK ? 0
            : take_error(L, status, status == LUA_ERRMEM ? ASR_ENOMEM : ASR_ESCRIPT, err);
   }
-  vm_call_t outer = vm->call;
-  vm->call = (vm_call_t){budget, budget, 0, atomic_load(&interrupt_epoch), outer.depth + 1};
-  if (outer.depth == 0) {
-    vm->interrupted = vm->over_budget = 0;
-    lua_sethook(L, vm_hook, LUA_MASKCOUNT, ASR_VM_HOOK_SLICE);
-  }
+  asr_guard_saved_t saved;
+  asr_guard_enter(&vm->guard, budget, &saved);
   int status = pcall_traced(L, nargs, nresults);
-  vm->call = outer;
-  if (outer.depth == 0) lua_sethook(L, NULL, 0, 0);
+  int why = asr_guard_leave(&vm->guard, &saved);
   if (status == LUA_OK) return 0;
-  int code = status == LUA_ERRMEM ? ASR_ENOMEM
-             : vm->interrupted    ? ASR_ECANCELED
-             : vm->over_budget    ? ASR_ELIMIT
-                                  : ASR_ESCRIPT;
-  return take_error(L, status, code, err);
+  return take_error(L, status, status == LUA_ERRMEM ? ASR_ENOMEM : why ? why : ASR_ESCRIPT, err);
 }
 
 int asr_vm_pcall(lua_State *L, int nargs, int nresults, asr_err_t *err) {

@@ -13,8 +13,6 @@ struct lua_State;
 
 #define ASR_VM_DEFAULT_MEMORY_LIMIT ((size_t)1 << 30) /* per state */
 #define ASR_VM_DEFAULT_BUDGET 100000000LL /* VM instructions per call into user code */
-#define ASR_VM_HOOK_SLICE 1000            /* instructions between two looks at budget and interrupt */
-#define ASR_VM_INTERRUPT_GRACE_MS 500     /* a call still running this long after an interrupt stops */
 
 /* A state with the standard libraries stripped by the sandbox (lua/sandbox.h),
  * `require("asrun")` available (package.path includes the asrun Lua directory; asrun.core
@@ -22,7 +20,8 @@ struct lua_State;
 struct lua_State *asr_vm_new(size_t memory_limit, asr_err_t *err);
 void asr_vm_close(struct lua_State *L);
 /* [-(nargs+1), +(nresults|0), -] Calls the function below the nargs arguments, with the
- * state's instruction budget (asr_vm_set_budget) and open to interrupts. On error the message
+ * state's instruction budget (asr_vm_set_budget) and open to interrupts (lua/guard.h: a call
+ * counts against its budget once it has run ASR_VM_ARM_AFTER_MS). On error the message
  * (with traceback) goes into err as ASR_ESCRIPT, ASR_ELIMIT ("file:line: instruction budget
  * exceeded"), ASR_ECANCELED (interrupted) or ASR_ENOMEM (memory cap), and nothing is
  * left on the stack. Every host call into user code goes through here. */
@@ -35,7 +34,7 @@ int asr_vm_pcall_budget(struct lua_State *L, int nargs, int nresults, int budget
 void asr_vm_set_budget(struct lua_State *L, long long budget);
 void asr_vm_set_default_budget(long long budget);
 /* Interrupts the Lua calls in progress in every state, on every thread, as lua.c does for
- * SIGINT: a call that is still running ASR_VM_INTERRUPT_GRACE_MS later fails with
+ * SIGINT: a call that is still running ASR_VM_INTERRUPT_GRACE_MS (lua/guard.h) later fails with
  * "file:line: interrupted" (ASR_ECANCELED). Async-signal-safe: call it from the handler. */
 void asr_vm_interrupt(void);
 /* Lua states created in this process so far (one per worker that runs strategy code). */

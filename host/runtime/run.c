@@ -1,7 +1,6 @@
 #include "runtime/run.h"
 
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

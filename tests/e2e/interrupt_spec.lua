@@ -56,6 +56,29 @@ return {
     assert.matches("instruction budget exceeded", stderr, 1, true)
   end)
 
+  it("cannot hide from the budget or SIGINT in a coroutine made before the call", function()
+    local path = strategy("loop_coroutine.lua", [[
+local spin = coroutine.wrap(function() while true do end end)
+local spin2 = coroutine.create(function() while true do end end)
+return {
+  source = { kind = "template", template = '{"a": "$inc"}', total = 10 },
+  transform = function(doc)
+    if doc.a == 3 then spin() end
+    if doc.a == 5 then coroutine.resume(spin2) end
+    return doc
+  end,
+}
+]])
+    local code, _, stderr = h.run({path, "--target", "null:", "-q", "--instruction-budget", "100000"})
+    assert.are.equal(1, code, stderr)
+    assert.matches("/loop_coroutine.lua:1: instruction budget exceeded", stderr, 1, true)
+    local secs
+    code, secs, _, stderr = h.run_signalled({path, "--target", "null:", "--instruction-budget", "0"},
+      "INT", 1)
+    assert.are.equal(130, code, stderr)
+    assert.is_true(secs < 2, "took " .. secs .. " s after the signal")
+  end)
+
   it("stops at SIGINT within 2 s with exit 130, keeping the documents before it as .partial", function()
     local path = strategy("loop_sigint.lua", LOOP_AT_500)
     local out = h.path("loop_sigint.jsonl")
