@@ -24,6 +24,20 @@ static _Thread_local asr_guard_t *running_guard;
 
 #define ARM_SIGNAL (SIGRTMIN + 2)
 
+/* ThreadSanitizer holds a thread's asynchronous signals until it calls into libc, which a Lua
+ * loop never does: there the watchdog sets the hook itself (what lua_sethook's "reasonable
+ * assumptions" allow from another thread too; liblua is not instrumented). */
+#if defined(__SANITIZE_THREAD__)
+#define ARM_FROM_WATCHDOG 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ARM_FROM_WATCHDOG 1
+#endif
+#endif
+#ifndef ARM_FROM_WATCHDOG
+#define ARM_FROM_WATCHDOG 0
+#endif
+
 static int64_t monotonic_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -82,14 +96,16 @@ static void guard_hook(lua_State *L, lua_Debug *ar) {
 
 /* ---- arming: the watchdog asks, the owner thread's signal handler sets the hook ---- */
 
+static void arm(asr_guard_t *g) {
+  lua_sethook(g->main, guard_hook, LUA_MASKCOUNT, ASR_VM_HOOK_SLICE);
+  atomic_store(&g->phase, ARMED);
+}
+
 static void on_arm_signal(int sig) {
   (void)sig;
   int saved = errno;
   asr_guard_t *g = running_guard;
-  if (g && atomic_load(&g->phase) == ARMING) {
-    lua_sethook(g->main, guard_hook, LUA_MASKCOUNT, ASR_VM_HOOK_SLICE);
-    atomic_store(&g->phase, ARMED);
-  }
+  if (g && atomic_load(&g->phase) == ARMING) arm(g);
   errno = saved;
 }
 
@@ -109,8 +125,10 @@ static void *watchdog(void *arg) {
     int64_t now = monotonic_ns();
     for (asr_guard_t *g = guards; g; g = g->next) {
       int expect = RUNNING;
-      if (should_arm(g, now) && atomic_compare_exchange_strong(&g->phase, &expect, ARMING))
-        pthread_kill(g->owner, ARM_SIGNAL);
+      if (should_arm(g, now) && atomic_compare_exchange_strong(&g->phase, &expect, ARMING)) {
+        if (ARM_FROM_WATCHDOG) arm(g);
+        else pthread_kill(g->owner, ARM_SIGNAL);
+      }
     }
     pthread_mutex_unlock(&list_lock);
     nanosleep(&period, NULL);
