@@ -44,6 +44,16 @@ static int64_t monotonic_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* When calls start: at every call, so the cheap clock (a few ms of resolution is plenty
+ * against ASR_VM_ARM_AFTER_MS). */
+static int64_t coarse_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+#define RELAXED memory_order_relaxed
+
 void asr_guard_interrupt(void) {
   atomic_store(&interrupt_at_ns, monotonic_ns());
   atomic_fetch_add(&interrupt_epoch, 1);
@@ -111,9 +121,10 @@ static void on_arm_signal(int sig) {
 
 static int should_arm(asr_guard_t *g, int64_t now) {
   if (atomic_load(&g->phase) != RUNNING) return 0;
-  if (interrupt_due(atomic_load(&g->started_epoch), now)) return 1;
-  return atomic_load(&g->limited) &&
-         now - atomic_load(&g->started_ns) >= (int64_t)ASR_VM_ARM_AFTER_MS * 1000000;
+  if (interrupt_due(atomic_load_explicit(&g->started_epoch, RELAXED), now)) return 1;
+  return atomic_load_explicit(&g->limited, RELAXED) &&
+         coarse_ns() - atomic_load_explicit(&g->started_ns, RELAXED) >=
+             (int64_t)ASR_VM_ARM_AFTER_MS * 1000000;
 }
 
 static void *watchdog(void *arg) {
@@ -178,19 +189,25 @@ void asr_guard_fini(asr_guard_t *g) {
   pthread_mutex_unlock(&list_lock);
 }
 
+/* The innermost call's start, epoch and budget, as the watchdog reads them. Relaxed: a stale
+ * reading only arms a call a period early or late; every call pays these stores. */
+static void publish_call(asr_guard_t *g) {
+  atomic_store_explicit(&g->started_epoch, g->epoch, RELAXED);
+  atomic_store_explicit(&g->started_ns, coarse_ns(), RELAXED);
+  atomic_store_explicit(&g->limited, g->budget > 0, RELAXED);
+}
+
 void asr_guard_enter(asr_guard_t *g, long long budget, asr_guard_saved_t *saved) {
   *saved = (asr_guard_saved_t){g->budget, g->left, g->spent, g->epoch};
   g->budget = g->left = budget;
   g->spent = 0;
-  g->epoch = atomic_load(&interrupt_epoch);
-  atomic_store(&g->started_epoch, g->epoch);
-  atomic_store(&g->started_ns, monotonic_ns());
-  atomic_store(&g->limited, budget > 0);
+  g->epoch = atomic_load_explicit(&interrupt_epoch, RELAXED);
+  publish_call(g);
   if (g->depth++ == 0) {
     g->interrupted = g->over_budget = 0;
     g->owner = pthread_self();
     running_guard = g;
-    atomic_store(&g->phase, RUNNING); /* publishes owner */
+    atomic_store_explicit(&g->phase, RUNNING, memory_order_release); /* publishes owner */
   }
 }
 
@@ -214,9 +231,7 @@ int asr_guard_leave(asr_guard_t *g, const asr_guard_saved_t *saved) {
   if (--g->depth == 0) {
     disarm(g);
   } else { /* the outer call goes on: its time counts afresh */
-    atomic_store(&g->started_epoch, g->epoch);
-    atomic_store(&g->started_ns, monotonic_ns());
-    atomic_store(&g->limited, g->budget > 0);
+    publish_call(g);
   }
   return code;
 }
