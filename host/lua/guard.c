@@ -44,14 +44,6 @@ static int64_t monotonic_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* When calls start: at every call, so the cheap clock (a few ms of resolution is plenty
- * against ASR_VM_ARM_AFTER_MS). */
-static int64_t coarse_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 #define RELAXED memory_order_relaxed
 
 void asr_guard_interrupt(void) {
@@ -119,12 +111,18 @@ static void on_arm_signal(int sig) {
   errno = saved;
 }
 
+/* The owner reads no clock: the watchdog times a call by seeing the same call_seq look
+ * after look. */
 static int should_arm(asr_guard_t *g, int64_t now) {
+  unsigned long seq = atomic_load_explicit(&g->call_seq, RELAXED);
+  if (seq != g->seen_seq) {
+    g->seen_seq = seq;
+    g->seen_since_ns = now;
+  }
   if (atomic_load(&g->phase) != RUNNING) return 0;
   if (interrupt_due(atomic_load_explicit(&g->started_epoch, RELAXED), now)) return 1;
   return atomic_load_explicit(&g->limited, RELAXED) &&
-         coarse_ns() - atomic_load_explicit(&g->started_ns, RELAXED) >=
-             (int64_t)ASR_VM_ARM_AFTER_MS * 1000000;
+         now - g->seen_since_ns >= (int64_t)ASR_VM_ARM_AFTER_MS * 1000000;
 }
 
 static void *watchdog(void *arg) {
@@ -189,11 +187,12 @@ void asr_guard_fini(asr_guard_t *g) {
   pthread_mutex_unlock(&list_lock);
 }
 
-/* The innermost call's start, epoch and budget, as the watchdog reads them. Relaxed: a stale
- * reading only arms a call a period early or late; every call pays these stores. */
+/* A new innermost call (or the outer one resuming), its epoch and budget, as the watchdog
+ * reads them. Relaxed: a stale reading only arms a call a period early or late; every call
+ * pays these stores. */
 static void publish_call(asr_guard_t *g) {
+  atomic_store_explicit(&g->call_seq, ++g->seq, RELAXED);
   atomic_store_explicit(&g->started_epoch, g->epoch, RELAXED);
-  atomic_store_explicit(&g->started_ns, coarse_ns(), RELAXED);
   atomic_store_explicit(&g->limited, g->budget > 0, RELAXED);
 }
 

@@ -33,10 +33,14 @@ typedef struct asr_guard {
   int interrupted, over_budget; /* what the last error was raised by */
   /* shared with the watchdog */
   _Atomic int phase;              /* idle, running, arming, armed */
-  _Atomic int64_t started_ns;     /* when the innermost call started */
+  unsigned long seq;              /* calls begun or resumed (the owner's count) ... */
+  _Atomic unsigned long call_seq; /* ... as the watchdog reads it: unchanged = same call */
   _Atomic unsigned started_epoch;
   _Atomic int limited;            /* the innermost call has a budget */
   pthread_t owner;                /* the thread in the call */
+  /* the watchdog's own */
+  unsigned long seen_seq;         /* call_seq at its last look */
+  int64_t seen_since_ns;          /* since when it has seen that call */
   struct asr_guard *prev, *next;  /* the watchdog's list */
 } asr_guard_t;
 
