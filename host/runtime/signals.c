@@ -1,5 +1,7 @@
 #include "runtime/signals.h"
 
+#include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -10,22 +12,26 @@
 
 static _Atomic int signals_seen, last_signal;
 static _Atomic(uv_async_t *) loop_async;
+static _Atomic int in_handler; /* handlers that may hold loop_async (any thread) */
 static struct sigaction saved_int, saved_term;
 
 /* Async-signal-safe only: atomics, asr_vm_interrupt, uv_async_send, write, _exit. */
 static void on_signal(int signum) {
+  int saved_errno = errno;
   int n = atomic_fetch_add(&signals_seen, 1) + 1;
   atomic_store(&last_signal, signum);
   asr_vm_interrupt();
+  atomic_fetch_add(&in_handler, 1);
   uv_async_t *async = atomic_load(&loop_async);
-  if (async) {
-    uv_async_send(async);
-  } else if (n >= 2) {
+  if (async) uv_async_send(async);
+  atomic_fetch_sub(&in_handler, 1);
+  if (!async && n >= 2) {
     static const char msg[] = "asrun: second signal: aborting now\n";
     ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)ignored;
     _exit(ASR_EXIT_INTERRUPTED);
   }
+  errno = saved_errno;
 }
 
 void asr_signals_install(void) {
@@ -40,12 +46,18 @@ void asr_signals_install(void) {
 }
 
 void asr_signals_restore(void) {
-  atomic_store(&loop_async, NULL);
+  asr_signals_notify(NULL);
   sigaction(SIGINT, &saved_int, NULL);
   sigaction(SIGTERM, &saved_term, NULL);
 }
 
-void asr_signals_notify(uv_async_t *async) { atomic_store(&loop_async, async); }
+/* Clearing waits out a handler on another thread that may still send to the old handle, so
+ * the caller can close it (and its loop's descriptor) safely. */
+void asr_signals_notify(uv_async_t *async) {
+  atomic_store(&loop_async, async);
+  if (!async)
+    while (atomic_load(&in_handler)) sched_yield();
+}
 
 int asr_signals_count(void) { return atomic_load(&signals_seen); }
 
