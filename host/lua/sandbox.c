@@ -96,6 +96,17 @@ static int sandbox_io_output(lua_State *L) {
   return call_stock(L);
 }
 
+/* setmetatable(t, mt) as the stock one, refusing a __gc field: Lua runs finalizers with hooks
+ * off, so no budget or interrupt could stop a finalizer that loops. Lua marks an object for
+ * finalization only when its metatable has __gc as it is set, so checking here is enough. */
+static int sandbox_setmetatable(lua_State *L) {
+  if (lua_istable(L, 2) && lua_getfield(L, 2, "__gc") != LUA_TNIL)
+    return luaL_error(L, "__gc metamethods are not allowed in the asrun sandbox (a finalizer "
+                      "cannot be stopped)");
+  lua_settop(L, 2);
+  return call_stock(L);
+}
+
 /* package.searchers[2]: Lua text files from package.path (the stock searcher also loads
  * bytecode). Upvalues: the package table, the stock package.searchpath. */
 static int search_text(lua_State *L) {
@@ -185,6 +196,7 @@ static int strip_all(lua_State *L) {
   drop_fields(L, g, debug_drop);
   drop_fields(L, loaded, debug_drop);
   wrap_field(L, g, "load", sandbox_load);
+  wrap_field(L, g, "setmetatable", sandbox_setmetatable);
   lua_pushcfunction(L, sandbox_loadfile);
   lua_setfield(L, g, "loadfile");
   lua_pushcfunction(L, sandbox_dofile);

@@ -142,6 +142,19 @@ describe("other entry points that loop forever", function()
     assert.matches("/loop_top.lua:1: instruction budget exceeded", stderr, 1, true)
   end)
 
+  it("refuses a __gc finalizer (Lua runs finalizers with hooks off: nothing could stop one)", function()
+    local path = strategy("loop_gc.lua", [[
+local keep = setmetatable({}, {__gc = function() while true do end end})
+return {
+  source = { kind = "template", template = '{"a": "$inc"}', total = 10 },
+  transform = function(doc) return setmetatable(doc, {__index = {}}) end,
+}
+]])
+    local code, _, stderr = h.run({path, "--target", "null:", "-q"})
+    assert.are.equal(2, code, stderr)
+    assert.matches("/loop_gc.lua:1: __gc metamethods are not allowed in the asrun sandbox", stderr, 1, true)
+  end)
+
   it("a custom operator and on_finish end by budget (exit 1) naming file:line", function()
     local op = strategy("loop_op.lua", [[
 return {
