@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -103,26 +102,37 @@ static void arm(asr_guard_t *g) {
   atomic_store(&g->phase, ARMED);
 }
 
+/* On the owner thread. A call may run inside a call of another state on the same thread
+ * (asrun.profile() makes one): look at every guard the thread is in. */
 static void on_arm_signal(int sig) {
   (void)sig;
   int saved = errno;
-  asr_guard_t *g = running_guard;
-  if (g && atomic_load(&g->phase) == ARMING) arm(g);
+  for (asr_guard_t *g = running_guard; g; g = g->outer_running)
+    if (atomic_load(&g->phase) == ARMING) arm(g);
   errno = saved;
 }
 
-/* The owner reads no clock: the watchdog times a call by seeing the same call_seq look
- * after look. */
-static int should_arm(asr_guard_t *g, int64_t now) {
-  unsigned long seq = atomic_load_explicit(&g->call_seq, RELAXED);
-  if (seq != g->seen_seq) {
-    g->seen_seq = seq;
-    g->seen_since_ns = now;
+/* [watchdog] How long it has seen the value at *seen unchanged. */
+static int64_t seen_for(_Atomic unsigned long *value, unsigned long *seen, int64_t *since,
+                        int64_t now) {
+  unsigned long v = atomic_load_explicit(value, RELAXED);
+  if (v != *seen) {
+    *seen = v;
+    *since = now;
   }
+  return now - *since;
+}
+
+/* The owner reads no clock: the watchdog times a call by seeing the same sequence number
+ * look after look; the innermost call, and the outermost one. */
+static int should_arm(asr_guard_t *g, int64_t now) {
+  int64_t inner = seen_for(&g->call_seq, &g->seen_seq, &g->seen_since_ns, now);
+  int64_t outer = seen_for(&g->outer_seq, &g->seen_outer, &g->seen_outer_since_ns, now);
   if (atomic_load(&g->phase) != RUNNING) return 0;
   if (interrupt_due(atomic_load_explicit(&g->started_epoch, RELAXED), now)) return 1;
   return atomic_load_explicit(&g->limited, RELAXED) &&
-         now - g->seen_since_ns >= (int64_t)ASR_VM_ARM_AFTER_MS * 1000000;
+         (inner >= (int64_t)ASR_VM_ARM_AFTER_MS * 1000000 ||
+          outer >= (int64_t)ASR_VM_ARM_OUTER_AFTER_MS * 1000000);
 }
 
 static void *watchdog(void *arg) {
@@ -136,7 +146,7 @@ static void *watchdog(void *arg) {
       int expect = RUNNING;
       if (should_arm(g, now) && atomic_compare_exchange_strong(&g->phase, &expect, ARMING)) {
         if (ARM_FROM_WATCHDOG) arm(g);
-        else pthread_kill(g->owner, ARM_SIGNAL);
+        else if (pthread_kill(g->owner, ARM_SIGNAL) != 0) atomic_store(&g->phase, RUNNING);
       }
     }
     pthread_mutex_unlock(&list_lock);
@@ -197,28 +207,27 @@ static void publish_call(asr_guard_t *g) {
 }
 
 void asr_guard_enter(asr_guard_t *g, long long budget, asr_guard_saved_t *saved) {
-  *saved = (asr_guard_saved_t){g->budget, g->left, g->spent, g->epoch};
+  *saved = (asr_guard_saved_t){g->budget, g->left, g->spent, g->interrupted, g->over_budget,
+                               g->epoch};
   g->budget = g->left = budget;
-  g->spent = 0;
+  g->spent = g->interrupted = g->over_budget = 0;
   g->epoch = atomic_load_explicit(&interrupt_epoch, RELAXED);
   publish_call(g);
   if (g->depth++ == 0) {
-    g->interrupted = g->over_budget = 0;
+    atomic_store_explicit(&g->outer_seq, g->seq, RELAXED);
     g->owner = pthread_self();
+    g->outer_running = running_guard;
     running_guard = g;
     atomic_store_explicit(&g->phase, RUNNING, memory_order_release); /* publishes owner */
   }
 }
 
-/* The outermost call is over: take the hook off if the watchdog armed it. */
+/* The outermost call is over: take the hook off if the watchdog armed it. The handler runs
+ * on this thread, so the phase it finds is settled: ARMING means its signal has not come yet,
+ * and once this guard is out of the thread's chain it will leave it alone. */
 static void disarm(asr_guard_t *g) {
-  int expect = RUNNING;
-  if (!atomic_compare_exchange_strong(&g->phase, &expect, IDLE)) {
-    while (atomic_load(&g->phase) == ARMING) sched_yield(); /* our own signal is on its way */
-    lua_sethook(g->main, NULL, 0, 0);
-    atomic_store(&g->phase, IDLE);
-  }
-  running_guard = NULL;
+  if (atomic_exchange(&g->phase, IDLE) == ARMED) lua_sethook(g->main, NULL, 0, 0);
+  running_guard = g->outer_running;
 }
 
 int asr_guard_leave(asr_guard_t *g, const asr_guard_saved_t *saved) {
@@ -226,12 +235,11 @@ int asr_guard_leave(asr_guard_t *g, const asr_guard_saved_t *saved) {
   g->budget = saved->budget;
   g->left = saved->left;
   g->spent = saved->spent;
+  g->interrupted = saved->interrupted;
+  g->over_budget = saved->over_budget;
   g->epoch = saved->epoch;
-  if (--g->depth == 0) {
-    disarm(g);
-  } else { /* the outer call goes on: its time counts afresh */
-    publish_call(g);
-  }
+  if (--g->depth == 0) disarm(g);
+  else publish_call(g); /* the outer call goes on: its time counts afresh */
   return code;
 }
 

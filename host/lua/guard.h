@@ -21,6 +21,9 @@ struct lua_State;
 #define ASR_VM_HOOK_SLICE 1000        /* instructions between two looks, once armed */
 #define ASR_VM_WATCH_MS 20            /* the watchdog's period */
 #define ASR_VM_ARM_AFTER_MS 50        /* a call this long starts counting its budget */
+#define ASR_VM_ARM_OUTER_AFTER_MS 2000 /* ... and an outermost call this long, however many
+                                          calls it makes inside (a Lua loop calling C that
+                                          calls Lua) */
 #define ASR_VM_INTERRUPT_GRACE_MS 500 /* a call still running this long after an interrupt stops */
 
 typedef struct asr_guard {
@@ -34,20 +37,22 @@ typedef struct asr_guard {
   /* shared with the watchdog */
   _Atomic int phase;              /* idle, running, arming, armed */
   unsigned long seq;              /* calls begun or resumed (the owner's count) ... */
-  _Atomic unsigned long call_seq; /* ... as the watchdog reads it: unchanged = same call */
+  _Atomic unsigned long call_seq; /* ... as the watchdog reads it: unchanged = one long call */
+  _Atomic unsigned long outer_seq;/* outermost calls begun: unchanged = one long outermost */
   _Atomic unsigned started_epoch;
   _Atomic int limited;            /* the innermost call has a budget */
   pthread_t owner;                /* the thread in the call */
+  struct asr_guard *outer_running;/* the guard its thread was in when this call began */
   /* the watchdog's own */
-  unsigned long seen_seq;         /* call_seq at its last look */
-  int64_t seen_since_ns;          /* since when it has seen that call */
+  unsigned long seen_seq, seen_outer; /* call_seq and outer_seq at its last look */
+  int64_t seen_since_ns, seen_outer_since_ns; /* since when it has seen them */
   struct asr_guard *prev, *next;  /* the watchdog's list */
 } asr_guard_t;
 
 /* A call's guard state, saved around a nested call. */
 typedef struct asr_guard_saved {
   long long budget, left;
-  int spent;
+  int spent, interrupted, over_budget;
   unsigned epoch;
 } asr_guard_saved_t;
 

@@ -43,6 +43,7 @@ typedef struct run {
   uint64_t started_ns, last_progress_ns, last_tick_ns, last_tick_docs;
   double last_rate;
   int interrupts;
+  int tick_failed; /* on_tick went over its budget: not called again */
   asr_control_t control; /* the scaler's and on_tick's way to change the run */
 
   /* metrics and the auto-scaler (scaler/controller.c), sampled by the check timer */
@@ -126,13 +127,15 @@ static void on_tick(uv_timer_t *h) {
     r->last_progress_ns = now;
     log_progress(r, &st);
   }
-  if (r->strategy && r->strategy->has_on_tick && !r->interrupts) { /* not once stopping */
+  if (r->strategy && r->strategy->has_on_tick && !r->interrupts && !r->tick_failed) {
     asr_err_t err;
     asr_err_clear(&err);
     int rc = asr_hooks_on_tick(r->strategy, &st, seconds_since(r->started_ns), r->last_rate,
                                &r->control, &err);
-    if (rc == ASR_ELIMIT) /* a runaway hook: an error would go on forever */
+    if (rc == ASR_ELIMIT) { /* a runaway hook: a warning would go on forever */
+      r->tick_failed = 1;
       asr_pipeline_fail(r->pipeline, &err);
+    }
     else if (rc)
       asr_log_warn("hook.on_tick", "%s (the run goes on)", err.msg);
   }

@@ -25,8 +25,8 @@ static void on_signal(int signum) {
   uv_async_t *async = atomic_load(&loop_async);
   if (async) uv_async_send(async);
   atomic_fetch_sub(&in_handler, 1);
-  if (!async && n >= 2) {
-    static const char msg[] = "asrun: second signal: aborting now\n";
+  if ((!async && n >= 2) || n >= 3) { /* no loop to abort through, or it is stuck (in C) */
+    static const char msg[] = "asrun: aborting now; partial output may end mid-document\n";
     ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)ignored;
     _exit(ASR_EXIT_INTERRUPTED);

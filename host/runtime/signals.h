@@ -2,7 +2,8 @@
  * progress (lua/vm.h: a looping on_tick on the main thread or transform on a worker stops
  * even though the event loop cannot run) and wakes the run's loop, which stops the pipeline
  * at the first signal and aborts at the second. Before the loop runs and after it ends,
- * nothing can abort through it: a second signal exits at once (130). */
+ * nothing can abort through it: a second signal exits at once (130); so does a third, when
+ * the loop is stuck (a hook blocked in C, where Lua hooks cannot reach). */
 #ifndef ASR_RUNTIME_SIGNALS_H
 #define ASR_RUNTIME_SIGNALS_H
 
