@@ -150,9 +150,10 @@ static int file_finish(asr_sink_t *s, asr_err_t *err) {
 
 static void file_abort(asr_sink_t *s, int keep_partial) {
   file_sink_t *f = (file_sink_t *)s;
-  /* Kept: what was committed in order is a clean prefix, so write out what is staged. */
+  /* Kept: what was committed in order is a clean prefix, so write out what is staged (workers
+   * may still be committing when an interrupted transform stops the run: keep is safe then). */
   if (keep_partial && !f->published && !f->withdrawn && f->fd >= 0)
-    asr_ordered_writer_flush(&f->writer, NULL);
+    asr_ordered_writer_keep(&f->writer, NULL);
   asr_ordered_writer_cancel(&f->writer);
   if (f->published || f->withdrawn) return;
   if (keep_partial) {

@@ -101,7 +101,7 @@ static int write_buffered(asr_ordered_writer_t *w, const uint8_t *data, size_t l
   int e = write_span(w->fd, &w->fd_direct, data, len);
   if (e) return io_failed(w, e);
   w->bytes_written += len;
-  w->durable_end = w->bytes_written; /* one call writes one whole batch */
+  w->durable_end = w->whole_end = w->bytes_written; /* one call writes one whole batch */
   /* Start the disk writeback of every full chunk now (asynchronous), so the fdatasync that
    * publishes the file at the end has little left to wait for. */
   if (w->bytes_written - w->flushed_to >= WRITEBACK_CHUNK) {
@@ -168,7 +168,8 @@ static int stage(asr_ordered_writer_t *w, const uint8_t *data, size_t len) {
     w->bytes_written += n;
     data += n;
     len -= n;
-    if (len == 0) w->chunk_batch_end[filling(w)] = w->bytes_written; /* the batch ends here */
+    if (len == 0) /* the batch ends here */
+      w->chunk_batch_end[filling(w)] = w->whole_end = w->bytes_written;
     if (w->fill == ASR_ORDERED_CHUNK) {
       int rc = queue_chunk(w);
       if (rc) return rc;
@@ -275,6 +276,20 @@ void asr_ordered_writer_cancel(asr_ordered_writer_t *w) {
   uv_cond_broadcast(&w->turn);
   uv_cond_broadcast(&w->io_done);
   uv_mutex_unlock(&w->lock);
+}
+
+int asr_ordered_writer_keep(asr_ordered_writer_t *w, asr_err_t *err) {
+  uv_mutex_lock(&w->lock);
+  int rc = w->canceled ? 0 : flush_locked(w);
+  if (rc == 0 && w->fd >= 0 && w->bytes_written > w->whole_end &&
+      ftruncate(w->fd, (off_t)w->whole_end) != 0)
+    rc = io_failed(w, errno);
+  if (rc == ASR_EIO && err) *err = w->io_err;
+  w->canceled = 1;
+  uv_cond_broadcast(&w->turn);
+  uv_cond_broadcast(&w->io_done);
+  uv_mutex_unlock(&w->lock);
+  return rc == ASR_ECANCELED ? 0 : rc;
 }
 
 int asr_ordered_writer_flush(asr_ordered_writer_t *w, asr_err_t *err) {

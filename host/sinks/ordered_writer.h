@@ -56,6 +56,7 @@ typedef struct asr_ordered_writer {
    * and the end of the last batch wholly in the file. */
   uint64_t chunk_batch_end[ASR_ORDERED_CHUNKS];
   uint64_t durable_end;
+  uint64_t whole_end; /* the end of the last batch wholly accepted (staged or written) */
 } asr_ordered_writer_t;
 
 void asr_ordered_writer_init(asr_ordered_writer_t *w, int fd, const char *path);
@@ -77,6 +78,10 @@ void asr_ordered_writer_cancel(asr_ordered_writer_t *w);
 /* Writes out everything committed in order so far (staged chunks and the tail; O_DIRECT is
  * cleared for the tail and stays off). Returns 0 or ASR_EIO (err set). */
 int asr_ordered_writer_flush(asr_ordered_writer_t *w, asr_err_t *err);
+/* Keeps what was committed as a clean prefix and cancels, in one hold of the lock, so it is
+ * safe while other threads commit: flushes, cuts off a batch caught half-staged (its writer
+ * was waiting for a free chunk), then later commits return ASR_ECANCELED. 0 or ASR_EIO. */
+int asr_ordered_writer_keep(asr_ordered_writer_t *w, asr_err_t *err);
 /* After the last commit: flushes, then 0 when every parked batch was written, else ASR_EIO. */
 int asr_ordered_writer_drained(asr_ordered_writer_t *w, asr_err_t *err);
 
