@@ -209,6 +209,8 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
     sum.throttles = db.throttles;
     sum.retries = db.retries;
   }
+  if (rc == ASR_ECANCELED && in->sink->vt->docs_kept) /* what the .partial holds */
+    sum.docs_written = in->sink->vt->docs_kept(in->sink);
   sum.docs_per_second = in->duration_s > 0 ? (double)sum.docs_written / in->duration_s : 0;
   return sum;
 }

@@ -118,7 +118,7 @@ static int file_write(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const a
   int rc = f->format == FORMAT_JSONL ? asr_ejson_append_lines(&w->out, docs, err)
                                      : asr_buf_append(&w->out, docs->buf.data, docs->buf.len);
   if (rc) return rc;
-  return asr_ordered_writer_commit(&f->writer, seq, &w->out, err);
+  return asr_ordered_writer_commit(&f->writer, seq, &w->out, docs->count, err);
 }
 
 static int sync_dir_of(const char *path) {
@@ -183,6 +183,10 @@ static void file_destroy(asr_sink_t *s) {
 /* A second interrupt: cut PATH.partial back to the last batch wholly in it. */
 static void file_abandon(asr_sink_t *s) { asr_ordered_writer_abandon(&((file_sink_t *)s)->writer); }
 
+static uint64_t file_docs_kept(asr_sink_t *s) {
+  return asr_ordered_writer_docs(&((file_sink_t *)s)->writer);
+}
+
 static const asr_sink_vt_t file_vt = {
     .scheme = "file",
     .worker_open = file_worker_open,
@@ -192,6 +196,7 @@ static const asr_sink_vt_t file_vt = {
     .abort = file_abort,
     .destroy = file_destroy,
     .abandon = file_abandon,
+    .docs_kept = file_docs_kept,
 };
 
 int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink_t **out,

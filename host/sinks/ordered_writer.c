@@ -234,6 +234,7 @@ static int drain_parked(asr_ordered_writer_t *w) {
   while ((i = find_slot(w, 1, w->next_seq)) >= 0) {
     int rc = write_next(w, &w->slots[i].buf);
     if (rc) return rc;
+    w->whole_docs += w->slots[i].ndocs;
     asr_buf_reset(&w->slots[i].buf);
     w->slots[i].used = 0;
     w->next_seq++;
@@ -242,7 +243,7 @@ static int drain_parked(asr_ordered_writer_t *w) {
 }
 
 int asr_ordered_writer_commit(asr_ordered_writer_t *w, uint64_t seq, asr_buf_t *buf,
-                              asr_err_t *err) {
+                              uint32_t ndocs, asr_err_t *err) {
   int rc = 0, slot = -1;
   uv_mutex_lock(&w->lock);
   while (!w->canceled && seq != w->next_seq && (slot = find_slot(w, 0, 0)) < 0)
@@ -252,6 +253,7 @@ int asr_ordered_writer_commit(asr_ordered_writer_t *w, uint64_t seq, asr_buf_t *
   } else if (seq == w->next_seq) {
     rc = write_next(w, buf);
     if (rc == 0) {
+      w->whole_docs += ndocs;
       w->next_seq++;
       rc = drain_parked(w);
     }
@@ -261,6 +263,7 @@ int asr_ordered_writer_commit(asr_ordered_writer_t *w, uint64_t seq, asr_buf_t *
     asr_buf_t tmp = w->slots[slot].buf; /* park by swapping: no copy */
     w->slots[slot].buf = *buf;
     w->slots[slot].seq = seq;
+    w->slots[slot].ndocs = ndocs;
     w->slots[slot].used = 1;
     *buf = tmp;
     asr_buf_reset(buf);
@@ -276,6 +279,13 @@ void asr_ordered_writer_cancel(asr_ordered_writer_t *w) {
   uv_cond_broadcast(&w->turn);
   uv_cond_broadcast(&w->io_done);
   uv_mutex_unlock(&w->lock);
+}
+
+uint64_t asr_ordered_writer_docs(asr_ordered_writer_t *w) {
+  uv_mutex_lock(&w->lock);
+  uint64_t n = w->whole_docs;
+  uv_mutex_unlock(&w->lock);
+  return n;
 }
 
 int asr_ordered_writer_keep(asr_ordered_writer_t *w, asr_err_t *err) {

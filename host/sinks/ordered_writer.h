@@ -36,6 +36,7 @@ typedef struct asr_ordered_writer {
   struct {
     int used;
     uint64_t seq;
+    uint32_t ndocs;
     asr_buf_t buf;
   } slots[ASR_ORDERED_SLOTS];
   int canceled;
@@ -56,7 +57,8 @@ typedef struct asr_ordered_writer {
    * and the end of the last batch wholly in the file. */
   uint64_t chunk_batch_end[ASR_ORDERED_CHUNKS];
   uint64_t durable_end;
-  uint64_t whole_end; /* the end of the last batch wholly accepted (staged or written) */
+  uint64_t whole_end;  /* the end of the last batch wholly accepted (staged or written) */
+  uint64_t whole_docs; /* the documents of the batches wholly accepted */
 } asr_ordered_writer_t;
 
 void asr_ordered_writer_init(asr_ordered_writer_t *w, int fd, const char *path);
@@ -69,10 +71,14 @@ int asr_ordered_writer_set_fd(asr_ordered_writer_t *w, int fd, int direct, asr_e
 void asr_ordered_writer_abandon(asr_ordered_writer_t *w);
 /* Stops the writer thread (waiting for its current write) and frees everything. */
 void asr_ordered_writer_destroy(asr_ordered_writer_t *w);
-/* Commits `buf` as batch seq. May swap buf's storage with a slot's (the caller's buffer comes
- * back empty, with capacity). Returns 0, ASR_EIO (err set) or ASR_ECANCELED. */
+/* Commits `buf` (ndocs documents) as batch seq. May swap buf's storage with a slot's (the
+ * caller's buffer comes back empty, with capacity). Returns 0, ASR_EIO (err set) or
+ * ASR_ECANCELED. */
 int asr_ordered_writer_commit(asr_ordered_writer_t *w, uint64_t seq, asr_buf_t *buf,
-                              asr_err_t *err);
+                              uint32_t ndocs, asr_err_t *err);
+/* The documents in the output's clean prefix: the batches wholly accepted in order (after
+ * asr_ordered_writer_keep: exactly what the kept file holds). */
+uint64_t asr_ordered_writer_docs(asr_ordered_writer_t *w);
 /* Wakes every waiter; later commits return ASR_ECANCELED and staged chunks are dropped. */
 void asr_ordered_writer_cancel(asr_ordered_writer_t *w);
 /* Writes out everything committed in order so far (staged chunks and the tail; O_DIRECT is

@@ -46,6 +46,9 @@ typedef struct asr_sink_vt {
   /* Optional: the process exits next (a second interrupt) while workers may still write.
    * Leave what is kept on a document boundary and let nothing more be written. */
   void (*abandon)(asr_sink_t *s);
+  /* Optional: after abort(keep_partial), the documents the kept output holds (an interrupted
+   * run's later batches that were never written in order are not among them). */
+  uint64_t (*docs_kept)(asr_sink_t *s);
 } asr_sink_vt_t;
 
 struct asr_sink {

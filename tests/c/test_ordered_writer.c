@@ -38,7 +38,7 @@ static void committer(void *arg) {
     asr_buf_reset(&b);
     asr_buf_append(&b, line, (size_t)n);
     if (seq % 7 == 0) usleep(100); /* finish out of order */
-    assert_int_equal(asr_ordered_writer_commit(j->w, seq, &b, NULL), 0);
+    assert_int_equal(asr_ordered_writer_commit(j->w, seq, &b, 1, NULL), 0);
   }
   asr_buf_free(&b);
 }
@@ -89,7 +89,7 @@ static void big_committer(void *arg) {
     for (size_t i = 0; i < n; i++) b.data[i] = big_byte(seq, i);
     b.len = n;
     if (seq % 5 == 0) usleep(200);
-    assert_int_equal(asr_ordered_writer_commit(j->w, seq, &b, NULL), 0);
+    assert_int_equal(asr_ordered_writer_commit(j->w, seq, &b, 1, NULL), 0);
   }
   asr_buf_free(&b);
 }
@@ -173,7 +173,7 @@ static void test_abandon_cuts_back_to_a_batch_boundary(void **state) {
     memset(b.data, 'a' + (int)(seq % 26), batch - 1);
     b.data[batch - 1] = '\n';
     b.len = batch;
-    assert_int_equal(asr_ordered_writer_commit(&w, seq, &b, NULL), 0);
+    assert_int_equal(asr_ordered_writer_commit(&w, seq, &b, 1, NULL), 0);
   }
   asr_buf_free(&b);
   unsigned queued = 1;
@@ -260,7 +260,7 @@ static void test_staged_write_failure_is_reported(void **state) {
   uint64_t seq = 0;
   for (; seq < 100 && rc == 0; seq++) { /* 100 MB would need the writer thread 12 times */
     b.len = 1 << 20;
-    rc = asr_ordered_writer_commit(&w, seq, &b, &err);
+    rc = asr_ordered_writer_commit(&w, seq, &b, 1, &err);
   }
   assert_int_equal(rc, ASR_EIO);
   assert_true(seq > ASR_ORDERED_CHUNK >> 20); /* it failed on the first chunk, not before */
@@ -271,7 +271,40 @@ static void test_staged_write_failure_is_reported(void **state) {
   assert_int_equal(asr_ordered_writer_drained(&w, &err), ASR_EIO);
   assert_string_equal(err.msg, want);
   b.len = 1;
-  assert_int_equal(asr_ordered_writer_commit(&w, seq, &b, NULL), ASR_EIO);
+  assert_int_equal(asr_ordered_writer_commit(&w, seq, &b, 1, NULL), ASR_EIO);
+  asr_buf_free(&b);
+  asr_ordered_writer_destroy(&w);
+  close(fd);
+  unlink(path);
+}
+
+/* keep (an interrupted run while workers may still commit): everything committed in order is
+ * written, the document count is the clean prefix's, and later commits are refused. */
+static void test_keep_writes_the_prefix_and_cancels(void **state) {
+  char path[512];
+  int direct;
+  asr_ordered_writer_t w;
+  int fd = open_staged("ordered_keep.txt", path, sizeof path, &w, &direct);
+  const size_t batch = 1000, nbatches = (3 * (size_t)ASR_ORDERED_CHUNK / 2) / batch; /* 1.5 chunks */
+  asr_buf_t b;
+  asr_buf_init(&b);
+  for (uint64_t seq = 0; seq < nbatches; seq++) {
+    asr_buf_reset(&b);
+    assert_int_equal(asr_buf_reserve(&b, batch), 0);
+    memset(b.data, 'k', batch - 1);
+    b.data[batch - 1] = '\n';
+    b.len = batch;
+    assert_int_equal(asr_ordered_writer_commit(&w, seq, &b, 3, NULL), 0);
+  }
+  assert_int_equal(asr_ordered_writer_commit(&w, nbatches + 1, &b, 3, NULL), 0); /* parked */
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_ordered_writer_keep(&w, &err), 0);
+  assert_int_equal(asr_ordered_writer_docs(&w), 3 * nbatches); /* not the parked one */
+  struct stat st;
+  assert_int_equal(fstat(fd, &st), 0);
+  assert_int_equal((size_t)st.st_size, nbatches * batch);
+  assert_int_equal(asr_ordered_writer_commit(&w, nbatches, &b, 3, NULL), ASR_ECANCELED);
   asr_buf_free(&b);
   asr_ordered_writer_destroy(&w);
   close(fd);
@@ -284,13 +317,14 @@ static void test_missing_batch_is_reported(void **state) {
   asr_buf_t b;
   asr_buf_init(&b);
   asr_buf_append(&b, "z", 1);
-  assert_int_equal(asr_ordered_writer_commit(&w, 1, &b, NULL), 0); /* parked: seq 0 missing */
+  assert_int_equal(asr_ordered_writer_commit(&w, 1, &b, 7, NULL), 0); /* parked: seq 0 missing */
+  assert_int_equal(asr_ordered_writer_docs(&w), 0); /* nothing in the clean prefix yet */
   asr_err_t err;
   asr_err_clear(&err);
   assert_int_equal(asr_ordered_writer_drained(&w, &err), ASR_EIO);
   assert_string_equal(err.msg, "x: batch 0 never arrived; output incomplete");
   asr_ordered_writer_cancel(&w);
-  assert_int_equal(asr_ordered_writer_commit(&w, 0, &b, NULL), ASR_ECANCELED);
+  assert_int_equal(asr_ordered_writer_commit(&w, 0, &b, 1, NULL), ASR_ECANCELED);
   asr_buf_free(&b);
   asr_ordered_writer_destroy(&w);
 }
@@ -302,6 +336,7 @@ int main(void) {
       cmocka_unit_test(test_staged_commits_land_in_order),
       cmocka_unit_test(test_direct_refused_falls_back),
       cmocka_unit_test(test_abandon_cuts_back_to_a_batch_boundary),
+      cmocka_unit_test(test_keep_writes_the_prefix_and_cancels),
       cmocka_unit_test(test_staged_write_failure_is_reported),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,6 +100,21 @@ return {
     for i, line in ipairs(lines) do assert.are.equal(i - 1, h.json.decode(line).a) end
     h.remove(out .. ".partial")
   end)
+
+  with_signals("with more workers, reports the documents the .partial holds, not later batches", function()
+    local path = h.path("loop_sigint.lua")
+    local out, summary = h.path("loop_sigint4.jsonl"), h.path("loop_sigint4.json")
+    h.remove(out, out .. ".partial", summary)
+    local code, _, stdout, stderr = h.run_signalled({path, "--target", "file:" .. out,
+      "--batch-size", "100", "--workers", "4", "--instruction-budget", "0",
+      "--summary-json", summary}, "INT", 1)
+    assert.are.equal(130, code, stderr)
+    local lines = h.lines(out .. ".partial")
+    assert.are.equal(500, #lines)
+    assert.are.equal(500, h.json.decode(h.slurp(summary)).docs_written)
+    assert.matches("Interrupted: 500 documents written to ", stdout, 1, true)
+    h.remove(out .. ".partial", summary)
+  end)
 end)
 
 local LOOP_TICK = [[
