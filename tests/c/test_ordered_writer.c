@@ -156,6 +156,22 @@ static void test_staged_commits_land_in_order(void **state) {
   unlink(path);
 }
 
+/* Commits nbatches batches of `batch` bytes, each one line of the letter 'a' + seq % 26,
+ * counted as ndocs documents each. */
+static void commit_lines(asr_ordered_writer_t *w, size_t nbatches, size_t batch, uint32_t ndocs) {
+  asr_buf_t b;
+  asr_buf_init(&b);
+  for (uint64_t seq = 0; seq < nbatches; seq++) {
+    asr_buf_reset(&b);
+    assert_int_equal(asr_buf_reserve(&b, batch), 0);
+    memset(b.data, 'a' + (int)(seq % 26), batch - 1);
+    b.data[batch - 1] = '\n';
+    b.len = batch;
+    assert_int_equal(asr_ordered_writer_commit(w, seq, &b, ndocs, NULL), 0);
+  }
+  asr_buf_free(&b);
+}
+
 /* A second interrupt abandons the writer: the file is cut back to the last batch wholly in
  * it (staged: the last batch end inside the chunks the writer thread finished), so the kept
  * .partial never ends mid-batch. */
@@ -165,17 +181,7 @@ static void test_abandon_cuts_back_to_a_batch_boundary(void **state) {
   asr_ordered_writer_t w;
   int fd = open_staged("ordered_abandon.txt", path, sizeof path, &w, &direct);
   const size_t batch = 1000, nbatches = (5 * (size_t)ASR_ORDERED_CHUNK / 2) / batch; /* 2.5 chunks */
-  asr_buf_t b;
-  asr_buf_init(&b);
-  for (uint64_t seq = 0; seq < nbatches; seq++) {
-    asr_buf_reset(&b);
-    assert_int_equal(asr_buf_reserve(&b, batch), 0);
-    memset(b.data, 'a' + (int)(seq % 26), batch - 1);
-    b.data[batch - 1] = '\n';
-    b.len = batch;
-    assert_int_equal(asr_ordered_writer_commit(&w, seq, &b, 1, NULL), 0);
-  }
-  asr_buf_free(&b);
+  commit_lines(&w, nbatches, batch, 1);
   unsigned queued = 1;
   for (int i = 0; i < 30000 && queued; i++) { /* wait for the writer thread's two full chunks */
     uv_mutex_lock(&w.lock);
@@ -286,16 +292,9 @@ static void test_keep_writes_the_prefix_and_cancels(void **state) {
   asr_ordered_writer_t w;
   int fd = open_staged("ordered_keep.txt", path, sizeof path, &w, &direct);
   const size_t batch = 1000, nbatches = (3 * (size_t)ASR_ORDERED_CHUNK / 2) / batch; /* 1.5 chunks */
+  commit_lines(&w, nbatches, batch, 3);
   asr_buf_t b;
   asr_buf_init(&b);
-  for (uint64_t seq = 0; seq < nbatches; seq++) {
-    asr_buf_reset(&b);
-    assert_int_equal(asr_buf_reserve(&b, batch), 0);
-    memset(b.data, 'k', batch - 1);
-    b.data[batch - 1] = '\n';
-    b.len = batch;
-    assert_int_equal(asr_ordered_writer_commit(&w, seq, &b, 3, NULL), 0);
-  }
   assert_int_equal(asr_ordered_writer_commit(&w, nbatches + 1, &b, 3, NULL), 0); /* parked */
   asr_err_t err;
   asr_err_clear(&err);
