@@ -6,6 +6,8 @@
 #include "lua/lasrun.h"
 
 #include <bson/bson.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,7 +211,18 @@ static int l_profile(lua_State *L) {
   return 1;
 }
 
+/* lua/guard.c's watchdog thread runs this library's code until the process exits. Loaded as a
+ * Lua module (busted, a plain lua5.4), the library would be unloaded by lua_close's dlclose
+ * under that thread: pin it. In the asrun binary this finds the program itself: harmless. */
+static void pin_library(void) {
+  Dl_info info;
+  if (dladdr((void *)pin_library, &info) && info.dli_fname)
+    dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
 int luaopen_asrun_core(lua_State *L) {
+  static pthread_once_t pinned = PTHREAD_ONCE_INIT;
+  pthread_once(&pinned, pin_library);
   static const luaL_Reg funcs[] = {{"version", l_version},
                                    {"summary", l_summary},
                                    {"bson_decode", l_bson_decode},

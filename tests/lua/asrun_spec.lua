@@ -98,3 +98,17 @@ describe("typed BSON values", function()
     assert.matches("asrun.date expected, got asrun.objectid", msg, 1, true)
   end)
 end)
+
+describe("asrun.core as a Lua module", function()
+  -- A state made here starts the call guard's watchdog thread (lua/guard.c), which runs the
+  -- module's code; lua_close unloads C modules, so the module pins itself. Unpinned, about
+  -- one exit in six crashed.
+  it("survives the interpreter's exit while the guard's watchdog runs", function()
+    local cmd = string.format("LUA_PATH=%q LUA_CPATH=%q lua5.4 -e %q", package.path, package.cpath,
+      'require("asrun").profile()')
+    for _ = 1, 30 do
+      local ok, how, code = os.execute(cmd)
+      assert.is_true(ok, how .. " " .. tostring(code))
+    end
+  end)
+end)
