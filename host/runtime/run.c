@@ -79,9 +79,16 @@ static void ctl_stop(void *ud) { asr_pipeline_stop(((run_t *)ud)->pipeline); }
 static void close_handles(run_t *r) {
   uv_close((uv_handle_t *)&r->check, NULL);
   uv_close((uv_handle_t *)&r->done, NULL);
+  uv_close((uv_handle_t *)&r->tick, NULL);
+}
+
+/* The signal handle outlives the loop's run (unreferenced, it does not keep it running): a
+ * second signal during pipeline_wait's final flush is answered (the abort) once the flush is
+ * done, instead of the handler's _exit cutting it short. */
+static void close_signal(run_t *r) {
+  uv_run(&r->loop, UV_RUN_NOWAIT); /* a signal that came meanwhile */
   asr_signals_notify(NULL);
   uv_close((uv_handle_t *)&r->signal, NULL);
-  uv_close((uv_handle_t *)&r->tick, NULL);
 }
 
 static void on_pipeline_done(void *ud) { uv_async_send(&((run_t *)ud)->done); }
@@ -268,6 +275,7 @@ static int start_loop(run_t *r, asr_err_t *err) {
   uv_loop_init(&r->loop);
   uv_async_init(&r->loop, &r->done, on_done_async);
   uv_async_init(&r->loop, &r->signal, on_signal);
+  uv_unref((uv_handle_t *)&r->signal);
   uv_timer_init(&r->loop, &r->tick);
   uv_timer_init(&r->loop, &r->check);
   r->done.data = r->signal.data = r->tick.data = r->check.data = r;
@@ -365,10 +373,12 @@ static int execute(run_t *r, asr_err_t *err) {
   int rc = start_loop(r, err);
   if (!r->pipeline) { /* nothing will fire the done async: close the handles ourselves */
     close_handles(r);
+    close_signal(r);
     return rc;
   }
   uv_run(&r->loop, UV_RUN_DEFAULT); /* returns once on_done_async closed the handles */
   int wrc = asr_pipeline_wait(r->pipeline, err);
+  close_signal(r);
   rc = rc ? rc : wrc;
   if (rc == 0) {
     asr_pipeline_stats_t st;
