@@ -302,15 +302,6 @@ int asr_ordered_writer_keep(asr_ordered_writer_t *w, asr_err_t *err) {
   return rc == ASR_ECANCELED ? 0 : rc;
 }
 
-int asr_ordered_writer_flush(asr_ordered_writer_t *w, asr_err_t *err) {
-  uv_mutex_lock(&w->lock);
-  int rc = flush_locked(w);
-  if (rc == ASR_EIO && err) *err = w->io_err;
-  if (rc == ASR_ECANCELED) asr_err_set(err, rc, "%s: output canceled", w->path);
-  uv_mutex_unlock(&w->lock);
-  return rc;
-}
-
 int asr_ordered_writer_drained(asr_ordered_writer_t *w, asr_err_t *err) {
   uv_mutex_lock(&w->lock);
   int rc = flush_locked(w);

@@ -10,8 +10,8 @@
  * descriptor): the worker copies its batch into the current 4096-aligned chunk, and full chunks
  * go to a writer thread that hands them straight to the device, so no worker waits on the disk
  * and the kernel copies nothing into the page cache. The unaligned tail is written by
- * asr_ordered_writer_flush after O_DIRECT is cleared. A file system that refuses O_DIRECT
- * writes (EINVAL) gets buffered writes from then on; the output is the same. */
+ * asr_ordered_writer_keep or _drained after O_DIRECT is cleared. A file system that refuses
+ * O_DIRECT writes (EINVAL) gets buffered writes from then on; the output is the same. */
 #ifndef ASR_SINKS_ORDERED_WRITER_H
 #define ASR_SINKS_ORDERED_WRITER_H
 
@@ -81,11 +81,8 @@ int asr_ordered_writer_commit(asr_ordered_writer_t *w, uint64_t seq, asr_buf_t *
 uint64_t asr_ordered_writer_docs(asr_ordered_writer_t *w);
 /* Wakes every waiter; later commits return ASR_ECANCELED and staged chunks are dropped. */
 void asr_ordered_writer_cancel(asr_ordered_writer_t *w);
-/* Writes out everything committed in order so far (staged chunks and the tail; O_DIRECT is
- * cleared for the tail and stays off). Returns 0 or ASR_EIO (err set). */
-int asr_ordered_writer_flush(asr_ordered_writer_t *w, asr_err_t *err);
 /* Keeps what was committed as a clean prefix and cancels, in one hold of the lock, so it is
- * safe while other threads commit: flushes, cuts off a batch caught half-staged (its writer
+ * safe while other threads commit: writes out everything staged (the tail without O_DIRECT), cuts off a batch caught half-staged (its writer
  * was waiting for a free chunk), then later commits return ASR_ECANCELED. 0 or ASR_EIO. */
 int asr_ordered_writer_keep(asr_ordered_writer_t *w, asr_err_t *err);
 /* After the last commit: flushes, then 0 when every parked batch was written, else ASR_EIO. */
