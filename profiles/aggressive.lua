@@ -31,4 +31,6 @@ return {
   worker_step = 2,
   batch_step = 2500,
   stability_intervals = 1,
+  -- the gate's cap on one change: up to x3 (or /3) when that is more than two steps
+  max_step_factor = 3,
 }

@@ -31,4 +31,6 @@ return {
   worker_step = 1,
   batch_step = 1000,
   stability_intervals = 2,
+  -- the gate's cap on one change: up to x2 (or /2) when that is more than two steps
+  max_step_factor = 2,
 }

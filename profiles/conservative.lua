@@ -31,4 +31,6 @@ return {
   worker_step = 1,
   batch_step = 500,
   stability_intervals = 3,
+  -- the gate's cap on one change: up to x1.5 (or /1.5) when that is more than two steps
+  max_step_factor = 1.5,
 }

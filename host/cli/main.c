@@ -2,11 +2,36 @@
  * code. Everything else lives in runtime/. */
 #include <stdio.h>
 
+#include <string.h>
+
 #include "cli/args.h"
+#include "cli/lab_args.h"
 #include "runtime/run.h"
 #include "util/log.h"
 
+/* `asrun lab ...`: the policy lab (lab/lab.h). */
+static int lab_main(int argc, char **argv) {
+  asr_lab_cli_t cli;
+  asr_err_t err;
+  asr_err_clear(&err);
+  if (asr_lab_cli_parse(argc, argv, &cli, &err) != 0) {
+    fprintf(stderr, "asrun: %s\n%s", err.msg, asr_lab_cli_usage());
+    return ASR_EXIT_USAGE;
+  }
+  if (cli.help) {
+    fputs(asr_lab_cli_usage(), stdout);
+    return ASR_EXIT_OK;
+  }
+  /* a lab runs thousands of decisions: their log lines only when asked for */
+  asr_log_configure(cli.verbose ? ASR_LOG_INFO : ASR_LOG_ERROR, ASR_LOG_TEXT);
+  int rc = asr_lab_run(&cli.lab, &err);
+  if (rc == 0) return ASR_EXIT_OK;
+  asr_log_error("lab.failed", "%s", err.msg);
+  return asr_err_exit_code(rc);
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "lab") == 0) return lab_main(argc - 1, argv + 1);
   asr_options_t cli;
   asr_err_t err;
   asr_err_clear(&err);

@@ -158,6 +158,31 @@ int asr_lua_policy_open(const asr_policy_spec_t *spec, asr_policy_t **out, asr_e
   return 0;
 }
 
+typedef struct names_ctx {
+  char (*names)[ASR_POLICY_NAME_MAX];
+  int max, n;
+} names_ctx_t;
+
+static int read_names(lua_State *L, void *ud) {
+  names_ctx_t *c = ud;
+  push_policies_module(L);
+  lua_getfield(L, -1, "names");
+  for (int i = 1; c->n < c->max && lua_geti(L, -1, i) == LUA_TSTRING; i++) {
+    snprintf(c->names[c->n++], ASR_POLICY_NAME_MAX, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+int asr_lua_policy_builtins(char (*names)[ASR_POLICY_NAME_MAX], int max, asr_err_t *err) {
+  lua_State *L = asr_vm_new(0, err);
+  if (!L) return err->code ? err->code : ASR_ENOMEM;
+  names_ctx_t c = {names, max, 0};
+  int rc = asr_vm_protect(L, read_names, &c, err);
+  asr_vm_close(L);
+  return rc ? rc : c.n;
+}
+
 static int policy_use_default(asr_policy_t *base, asr_err_t *err) {
   lua_policy_t *p = (lua_policy_t *)base;
   unref_policy(p);

@@ -30,4 +30,11 @@ typedef struct asr_policy_spec {
  * calls decide(snapshot, history, state) under the budget; use_default loads "rules". */
 int asr_lua_policy_open(const asr_policy_spec_t *spec, asr_policy_t **out, asr_err_t *err);
 
+#define ASR_POLICY_NAME_MAX 32
+#define ASR_POLICY_BUILTINS_MAX 16
+
+/* The built-in policy names (asrun.policies.names, the default first: that list is the one
+ * place they are written). Returns how many (at most max), or a negative error code. */
+int asr_lua_policy_builtins(char (*names)[ASR_POLICY_NAME_MAX], int max, asr_err_t *err);
+
 #endif

@@ -19,6 +19,8 @@ typedef struct level_sum {
 struct asr_metrics {
   char *root;
   asr_proc_t proc;
+  asr_machine_reader_fn read_machine; /* NULL: /proc */
+  void *machine_ud;
   double start_s, last_s;
   asr_metrics_raw_t prev;        /* counters at the previous sample */
   asr_proc_sample_t prev_proc;
@@ -34,6 +36,13 @@ struct asr_metrics {
   asr_metrics_snapshot_t last;
 };
 
+static void read_machine(const asr_metrics_t *m, asr_proc_sample_t *out) {
+  if (m->read_machine)
+    m->read_machine(m->machine_ud, out);
+  else
+    asr_proc_read(&m->proc, out);
+}
+
 asr_metrics_t *asr_metrics_new(const asr_metrics_options_t *opt) {
   asr_metrics_options_t o = opt ? *opt : (asr_metrics_options_t){0};
   asr_metrics_t *m = calloc(1, sizeof *m);
@@ -47,7 +56,9 @@ asr_metrics_t *asr_metrics_new(const asr_metrics_options_t *opt) {
     return NULL;
   }
   asr_proc_init(&m->proc, m->root);
-  asr_proc_read(&m->proc, &m->prev_proc);
+  m->read_machine = o.read_machine;
+  m->machine_ud = o.machine_ud;
+  read_machine(m, &m->prev_proc);
   m->start_s = m->last_s = o.start_s;
   return m;
 }
@@ -107,7 +118,7 @@ static void fill_counters(asr_metrics_t *m, const asr_metrics_raw_t *raw,
 
 static void fill_proc(asr_metrics_t *m, asr_metrics_snapshot_t *s) {
   asr_proc_sample_t now;
-  asr_proc_read(&m->proc, &now);
+  read_machine(m, &now);
   const asr_proc_sample_t *p = &m->prev_proc;
   double cpu_s = now.process_cpu_s > p->process_cpu_s ? now.process_cpu_s - p->process_cpu_s : 0;
   s->cpu_count = now.cpu_count;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "metrics/histogram.h"
+#include "metrics/proc.h"
 
 /* Field names are the spec's (and the Lua table's keys). */
 typedef struct asr_metrics_snapshot {
@@ -67,8 +68,14 @@ typedef struct asr_metrics_raw {
   double request_charge; /* cumulative request units, 0 when the server reports none */
 } asr_metrics_raw_t;
 
+/* Where the machine and process readings come from: /proc (proc.h) in a real run, the
+ * modelled client in the policy lab. Fills cumulative counters and levels as asr_proc_read. */
+typedef void (*asr_machine_reader_fn)(void *ud, asr_proc_sample_t *out);
+
 typedef struct asr_metrics_options {
   const char *proc_root; /* NULL: "/"; copied */
+  asr_machine_reader_fn read_machine; /* NULL: asr_proc_read under proc_root */
+  void *machine_ud;
   size_t history;        /* K snapshots kept; 0: 20 */
   double start_s;        /* the caller's clock (the one passed to sample) at the run's start */
 } asr_metrics_options_t;

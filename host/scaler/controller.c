@@ -32,6 +32,7 @@ static asr_gate_config_t gate_config(const asr_scaling_settings_t *s) {
        * steps, the brief's -2000) may take twice that, never more */
       .max_worker_step = 2 * s->worker_step,
       .max_batch_step = 2 * s->batch_step,
+      .max_step_factor = s->max_step_factor,
       .memory_emergency_percent = s->memory_scale_up_threshold,
       .target_error_rate = s->target_error_rate,
   };

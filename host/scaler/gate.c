@@ -12,6 +12,7 @@
 typedef struct axis {
   const char *name, *min_key, *max_key;
   int64_t min, max, step, cur;
+  double factor; /* the multiplicative cap, >= 1 */
 } axis_t;
 
 static int64_t sat_add(int64_t a, int64_t b) {
@@ -106,6 +107,9 @@ static int check_config(const asr_gate_config_t *c, asr_err_t *err) {
     return asr_err_set(err, ASR_EINVAL, "max_worker_step must be at least 1 (got 0)");
   if (c->max_batch_step < 1)
     return asr_err_set(err, ASR_EINVAL, "max_batch_step must be at least 1 (got 0)");
+  if (!(c->max_step_factor == 0 || (c->max_step_factor >= 1 && c->max_step_factor <= 10)))
+    return asr_err_set(err, ASR_EINVAL, "max_step_factor must be from 1 to 10 (got %g)",
+                       c->max_step_factor);
   if (!(c->memory_emergency_percent > 0 && c->memory_emergency_percent <= 100))
     return asr_err_set(err, ASR_EINVAL, "memory_scale_up_threshold must be in (0, 100] (got %g)",
                        c->memory_emergency_percent);
@@ -131,12 +135,24 @@ void asr_gate_applied(asr_gate_t *g, double now_s) {
   g->error_streak = 0;
 }
 
+/* The largest change one decision may make: the step, or up to x factor / factor when the
+ * factor allows more (x2 from 4 workers: +4; /2 from 30: -15). */
+static int64_t cap_up(const axis_t *a) {
+  double by = (double)a->cur * (a->factor - 1);
+  return by > (double)a->step && by < 1e15 ? (int64_t)by : a->step;
+}
+
+static int64_t cap_down(const axis_t *a) {
+  double by = (double)a->cur - (double)a->cur / a->factor;
+  return by > (double)a->step && by < 1e15 ? (int64_t)by : a->step;
+}
+
 /* Bounds, then the step cap from the current value (when `capped`), then bounds again (so a
  * current value outside the bounds comes inside whatever the cap says). Notes what limited
  * the result. */
 static uint32_t settle(const axis_t *a, int64_t want, int capped, asr_gate_result_t *out) {
   int64_t bounded = clamp64(want, a->min, a->max), v = bounded;
-  if (capped) v = clamp64(v, a->cur - a->step, a->cur + a->step);
+  if (capped) v = clamp64(v, a->cur - cap_down(a), a->cur + cap_up(a));
   v = clamp64(v, a->min, a->max);
   if (v == a->cur && want > a->cur)
     note_add(out, "already at %s %lld", a->max_key, (long long)a->max);
@@ -272,10 +288,11 @@ static void error_step_down(const asr_gate_t *g, const axis_t *aw, const axis_t 
 void asr_gate_check(asr_gate_t *g, const asr_decision_t *d, const asr_gate_input_t *in,
                     asr_gate_result_t *out) {
   const asr_gate_config_t *c = &g->cfg;
+  double f = c->max_step_factor >= 1 ? c->max_step_factor : 1;
   const axis_t aw = {"workers", "min_workers", "max_workers", c->min_workers, c->max_workers,
-                     c->max_worker_step, in->workers};
+                     c->max_worker_step, in->workers, f};
   const axis_t ab = {"batch_size", "min_batch_size", "max_batch_size", c->min_batch_size,
-                     c->max_batch_size, c->max_batch_step, in->batch_size};
+                     c->max_batch_size, c->max_batch_step, in->batch_size, f};
   double mem = sane(in->memory_percent);
   int64_t w, b;
   memset(out, 0, sizeof *out);

@@ -52,6 +52,8 @@ typedef struct asr_gate_config {
   double cooldown_s;                           /* >= 0, between applied changes */
   uint32_t stability_intervals;                /* >= 1 */
   uint32_t max_worker_step, max_batch_step;    /* >= 1, cap per applied change */
+  double max_step_factor;  /* >= 1 (0 reads as 1): a change may also multiply or divide by
+                            * this much, when that is more than the step */
   double memory_emergency_percent;             /* (0, 100]: above it, scale down at once */
   double target_error_rate;                    /* (0, 1], e.g. 0.01 */
 } asr_gate_config_t;

@@ -42,6 +42,7 @@ static const key_def_t keys[] = {
     COUNT(worker_step, 1, ASR_MAX_WORKERS, "a worker count"),
     COUNT(batch_step, 1, ASR_MAX_BATCH_SIZE, "a batch size"),
     COUNT(stability_intervals, 1, 100, "a number of checks"),
+    REAL(max_step_factor, 1, 10, "a factor (2: a change may at most double or halve)"),
     COUNT(history, 2, 1000, "a number of snapshots"),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])

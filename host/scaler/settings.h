@@ -20,6 +20,7 @@ typedef struct asr_scaling_settings {
   double check_interval, cooldown;                              /* seconds */
   uint32_t worker_step, batch_step;      /* a policy's usual step; the gate allows 2x */
   uint32_t stability_intervals;          /* same direction this many checks in a row */
+  double max_step_factor;                /* the gate's cap per change: x this or 2 steps */
   uint32_t history;                      /* snapshots kept for policies */
 } asr_scaling_settings_t;
 

@@ -109,6 +109,30 @@ static void test_step_cap(void **state) {
          "step cap: workers +4 (asked +5); step cap: batch_size -500 (asked -2000)");
 }
 
+static void expect_init_error(asr_gate_config_t c, const char *msg);
+
+/* max_step_factor: a change may multiply or divide by the factor when that is more than the
+ * step (x2 from 8 workers: +8, not +4), and never more. */
+static void test_step_factor(void **state) {
+  asr_err_t err;
+  asr_err_clear(&err);
+  asr_gate_config_t c = base(1, 0);
+  c.max_step_factor = 2;
+  asr_gate_t g;
+  assert_int_equal(asr_gate_init(&g, &c, &err), 0);
+  asr_decision_t up = target(ASR_SCALE_UP, 30, 5000), down = target(ASR_SCALE_DOWN, 2, 100);
+  expect(&g, &up, at(0, 8, 1000), 1, 16, 2000, 0, 0,
+         "step cap: workers +8 (asked +22); step cap: batch_size +1000 (asked +4000)");
+  expect(&g, &down, at(1, 24, 4000), 1, 12, 2000, 0, 0,
+         "step cap: workers -12 (asked -22); step cap: batch_size -2000 (asked -3900)");
+  /* below the step, the step still applies: 3 workers x2 is +3, the step allows +4 */
+  expect(&g, &up, at(2, 3, 400), 1, 7, 900, 0, 0,
+         "step cap: workers +4 (asked +27); step cap: batch_size +500 (asked +4600)");
+  c.max_step_factor = 11;
+  expect_init_error(c, "max_step_factor must be from 1 to 10 (got 11)");
+  (void)state;
+}
+
 static void test_cooldown(void **state) {
   asr_gate_t g = gate(1, 30);
   asr_decision_t up = delta(ASR_SCALE_UP, 1, 0);
@@ -372,6 +396,7 @@ int main(void) {
       cmocka_unit_test(test_clamp_to_max_and_min_by_delta),
       cmocka_unit_test(test_huge_targets_and_deltas_saturate),
       cmocka_unit_test(test_step_cap),
+      cmocka_unit_test(test_step_factor),
       cmocka_unit_test(test_cooldown),
       cmocka_unit_test(test_stability),
       cmocka_unit_test(test_memory_emergency),

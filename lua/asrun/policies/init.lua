@@ -9,7 +9,7 @@
 local policies = {}
 
 -- Built-in names, the default first. Modules load on first use.
-policies.names = { "rules", "aimd", "gradient", "usl" }
+policies.names = { "rules", "aimd", "gradient", "usl", "hill" }
 policies.default = "rules"
 
 local known = {}
