@@ -12,6 +12,9 @@
  * - Permanent errors hit every round(1/error_rate)-th document written (counted, not
  *   applied); a transient error fails a whole write (retryable, nothing applied, no charge)
  *   with probability transient_error_rate.
+ * - Legacy throttle_above: more requests in flight than that and every document is throttled
+ *   at once (service_s 0, nothing charged), as the old sim: refused them. A reply that
+ *   throttled every document for the budget takes latency_ms.
  * - Noise: service times vary by a seeded random factor (mean 1, spread `noise`).
  * Deterministic: the same calls in the same order give the same answers for a seed.
  * Not thread-safe: the real-time sink calls it under its own lock (once per batch). */
