@@ -3,7 +3,7 @@
 -- 1 + sigma (c - 1) + kappa c (c - 1), peaks at c* = sqrt((1 - sigma) / kappa)
 -- = sqrt(0.9 / 0.00625) = sqrt(144) = 12. No noise, so the peak is exact.
 -- Analytic optimum: 12 workers; batch size matters little (latency 5 ms against 20 us per
--- document: a batch of 10,000 is within 2% of the largest).
+-- document: a batch of 10,000 is within 2.5% of the largest).
 return {
   name = "usl_peak12",
   description = "USL database with its peak at 12 writers",
