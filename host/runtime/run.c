@@ -10,6 +10,7 @@
 
 #include "lua/hooks.h"
 #include "lua/policy.h"
+#include "lua/scenario.h"
 #include "lua/strategy.h"
 #include "lua/transform.h"
 #include "lua/vm.h"
@@ -261,6 +262,7 @@ static int open_run(run_t *r, asr_err_t *err) {
       .ordered = r->cfg.ordered,
       .write_concern = r->cfg.write_concern,
       .workers = r->cfg.workers,
+      .load_scenario = asr_scenario_loader,
   };
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
   if (r->strategy && (r->strategy->has_transform || r->cfg.source.ncustom))

@@ -12,6 +12,9 @@
  * - Permanent errors hit every round(1/error_rate)-th document written (counted, not
  *   applied); a transient error fails a whole write (retryable, nothing applied, no charge)
  *   with probability transient_error_rate.
+ * - Legacy throttle_above: more requests in flight than that and every document is throttled
+ *   at once (service_s 0, nothing charged), as the old sim: refused them. A reply that
+ *   throttled every document for the budget takes latency_ms.
  * - Noise: service times vary by a seeded random factor (mean 1, spread `noise`).
  * Deterministic: the same calls in the same order give the same answers for a seed.
  * Not thread-safe: the real-time sink calls it under its own lock (once per batch). */
@@ -31,11 +34,15 @@ typedef struct asr_simdb asr_simdb_t;
  * transient: the whole write failed (nothing applied, nothing charged, written = 0). */
 typedef struct asr_simdb_write {
   double service_s;        /* from sending the request to its reply */
+  uint32_t n;              /* documents sent */
   uint32_t written, failed, throttled;
   int transient;
   uint32_t retry_after_ms; /* for the throttled ones; 0 when none */
   double request_charge;   /* request units the write consumed */
   uint64_t first_doc_seq;  /* sequence number of document 0 among all documents written */
+  uint64_t error_period;   /* every error_period-th document written fails (0: none) */
+  double db_cpu_s;         /* CPU the database spent on them (written * cpu_us_per_doc), for
+                            * a database that shares the client's machine */
 } asr_simdb_write_t;
 
 /* NULL when out of memory. The scenario is copied. */
@@ -52,5 +59,11 @@ void asr_simdb_write(asr_simdb_t *m, double now_s, uint32_t n, uint32_t in_fligh
 
 /* 1 if document i (0-based, i < w->written) of that write failed for good. */
 int asr_simdb_failed_at(const asr_simdb_t *m, const asr_simdb_write_t *w, uint32_t i);
+
+/* The client's resident memory in MiB holding docs_held documents of the phase:
+ * base_memory_mb + docs_held * doc_bytes * memory_per_doc_factor / 2^20. */
+double asr_simdb_client_memory_mb(const asr_simdb_phase_t *p, double docs_held);
+/* The USL factor 1 + sigma (c - 1) + kappa c (c - 1), c = max(1, in_flight). */
+double asr_simdb_usl_factor(const asr_simdb_db_t *db, double in_flight);
 
 #endif

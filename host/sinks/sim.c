@@ -1,142 +1,70 @@
-/* sim: a database slowed on purpose, for the auto-scaler's end-to-end tests and benchmarks.
- * A batch write sleeps (latency_ms + per_doc_us * n / 1000) * (1 + sigma*(c-1) + kappa*c*(c-1))
- * ms, c = writers in flight when it starts, so throughput follows the Universal Scalability
- * Law and the best worker count is known: sqrt((1 - sigma) / kappa). Above throttle_above
- * writers in flight a write is refused like a Cosmos DB 16500 and retried after
- * retry_after_ms; error_rate makes every round(1/error_rate)-th document fail permanently
- * (counted, not fatal, like unordered MongoDB writes). Documents are never looked at.
- * The sink owns its counters (lock-free atomics); each worker owns only a placeholder, so
- * that worker_close is called and pool_size can count open workers. The mutex and condition
- * variable exist only so that abort() wakes sleeping writers at once. */
+/* sim: the simulated database in real time, for the auto-scaler's end-to-end tests and
+ * benchmarks. `sim:key=value,...` (simdb/spec.h) or `sim:FILE.lua` / `sim:NAME` (a scenario,
+ * through the loader the runtime passes in the options) configures the one model of
+ * simdb/model.h, which the policy lab runs in virtual time. Each attempt of a batch asks the
+ * model what a write of its remaining documents does, sleeps the service time it answers (so
+ * throughput follows the Universal Scalability Law and the request-unit budget), then
+ * classifies the reply a Cosmos DB for MongoDB server would send with the MongoDB sink's own
+ * code (sinks/sim_reply.h): documents written, failed for good (counted, not fatal, like
+ * unordered writes), throttled or transiently failed (sent again after the wait the MongoDB
+ * sink would wait, up to ASR_SIM_MAX_ATTEMPTS attempts, then the batch fails). Documents are
+ * never looked at. The scenario's start point and duration are for the lab; phases follow
+ * the time since the sink opened.
+ * Counters are lock-free atomics; the model (not thread-safe) and the request charge sit
+ * under model_mu, taken once per attempt. The other mutex and the condition variable exist
+ * only so that abort() wakes sleeping writers at once. */
 #include <math.h>
-#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
+#include "simdb/model.h"
+#include "simdb/spec.h"
+#include "sinks/sim_reply.h"
 #include "sinks/sink.h"
-
-#define SIM_MAX_ATTEMPTS 20 /* throttled attempts of one batch before the write fails */
-#define SIM_KEYS "latency_ms, per_doc_us, sigma, kappa, throttle_above, retry_after_ms, error_rate"
-
-typedef struct sim_cfg {
-  double latency_ms, per_doc_us, sigma, kappa, error_rate;
-  uint32_t throttle_above, retry_after_ms;
-} sim_cfg_t;
+#include "util/file.h"
 
 typedef struct sim_sink {
   asr_sink_t base;
-  sim_cfg_t cfg;
-  uint64_t error_period; /* every error_period-th document fails; 0: none */
+  uv_mutex_t model_mu;
+  asr_simdb_t *model;    /* under model_mu */
+  double request_charge; /* under model_mu */
+  uint64_t opened_ns;    /* the model's time 0 */
+  uint64_t seed;         /* of the retry jitter */
   int dry_run;
   uv_mutex_t mu;
   uv_cond_t wake;
   _Atomic int aborted;
   _Atomic uint32_t in_flight, workers, retry_after_max;
-  _Atomic uint64_t doc_seq; /* documents of successful writes so far, picks the failures */
   _Atomic uint64_t written, failed, throttles, retries, batches, latency_us;
 } sim_sink_t;
 
+/* A worker's reply buffers (a write without a worker uses a temporary one). */
 struct asr_sink_worker {
-  int unused; /* the sink keeps no per-worker state */
+  bson_t reply;
+  uint8_t *outcome;
+  uint32_t capacity;
 };
 
-/* ---- options ----------------------------------------------------------------------- */
-
-typedef enum { NUM_REAL, NUM_FRACTION, NUM_COUNT } num_kind_t;
-
-typedef struct sim_key {
-  const char *name;
-  size_t offset;
-  num_kind_t kind;
-} sim_key_t;
-
-static const sim_key_t sim_keys[] = {
-    {"latency_ms", offsetof(sim_cfg_t, latency_ms), NUM_REAL},
-    {"per_doc_us", offsetof(sim_cfg_t, per_doc_us), NUM_REAL},
-    {"sigma", offsetof(sim_cfg_t, sigma), NUM_REAL},
-    {"kappa", offsetof(sim_cfg_t, kappa), NUM_REAL},
-    {"throttle_above", offsetof(sim_cfg_t, throttle_above), NUM_COUNT},
-    {"retry_after_ms", offsetof(sim_cfg_t, retry_after_ms), NUM_COUNT},
-    {"error_rate", offsetof(sim_cfg_t, error_rate), NUM_FRACTION},
-};
-
-static const char *const kind_wants[] = {
-    [NUM_REAL] = "a number >= 0",
-    [NUM_FRACTION] = "a number from 0 to 1",
-    [NUM_COUNT] = "a whole number from 0 to 4294967295",
-};
-
-/* Parses val[0..len) as the key's number into cfg. */
-static int set_value(sim_cfg_t *cfg, const sim_key_t *k, const char *val, size_t len,
-                     asr_err_t *err) {
-  char text[64], *end;
-  int ok = len > 0 && len < sizeof text;
-  double d = 0;
-  if (ok) {
-    memcpy(text, val, len);
-    text[len] = '\0';
-    if (k->kind == NUM_COUNT) {
-      ok = strspn(text, "0123456789") == len;
-      unsigned long long u = ok ? strtoull(text, &end, 10) : 0;
-      ok = ok && u <= UINT32_MAX;
-      if (ok) *(uint32_t *)((char *)cfg + k->offset) = (uint32_t)u;
-    } else {
-      d = strtod(text, &end);
-      ok = *end == '\0' && isfinite(d) && d >= 0 && (k->kind != NUM_FRACTION || d <= 1);
-      if (ok) *(double *)((char *)cfg + k->offset) = d;
-    }
-  }
-  if (ok) return 0;
-  return asr_err_set(err, ASR_EINVAL, "sim: bad value '%.*s' for %s (%s)", (int)len, val,
-                     k->name, kind_wants[k->kind]);
+static void worker_init(asr_sink_worker_t *w) {
+  memset(w, 0, sizeof *w);
+  bson_init(&w->reply);
 }
 
-/* One "key=value" item, item[0..len). */
-static int parse_item(sim_cfg_t *cfg, const char *item, size_t len, asr_err_t *err) {
-  const char *eq = memchr(item, '=', len);
-  size_t klen = eq ? (size_t)(eq - item) : len;
-  for (size_t i = 0; i < sizeof sim_keys / sizeof sim_keys[0]; i++) {
-    const sim_key_t *k = &sim_keys[i];
-    if (strlen(k->name) != klen || memcmp(k->name, item, klen) != 0) continue;
-    if (!eq)
-      return asr_err_set(err, ASR_EINVAL, "sim: option '%.*s' needs a value (%.*s=NUMBER)",
-                         (int)klen, item, (int)klen, item);
-    return set_value(cfg, k, eq + 1, len - klen - 1, err);
-  }
-  return asr_err_set(err, ASR_EINVAL, "sim: unknown option '%.*s' (" SIM_KEYS ")", (int)klen,
-                     item);
+static void worker_fini(asr_sink_worker_t *w) {
+  bson_destroy(&w->reply);
+  free(w->outcome);
 }
 
-/* spec: comma-separated key=value items; empty items are skipped ("sim:" is all defaults). */
-static int parse_spec(const char *spec, sim_cfg_t *cfg, asr_err_t *err) {
-  *cfg = (sim_cfg_t){.latency_ms = 5, .per_doc_us = 20, .retry_after_ms = 10};
-  for (const char *p = spec ? spec : ""; *p;) {
-    size_t len = strcspn(p, ",");
-    int rc = len ? parse_item(cfg, p, len, err) : 0;
-    if (rc) return rc;
-    p += len + (p[len] == ',');
-  }
+static int worker_reserve(asr_sink_worker_t *w, uint32_t n) {
+  if (n <= w->capacity) return 0;
+  uint8_t *o = realloc(w->outcome, n);
+  if (!o) return ASR_ENOMEM;
+  w->outcome = o;
+  w->capacity = n;
   return 0;
-}
-
-/* "simulated database (latency 5 ms + 20 us/doc, sigma 0, kappa 0)", plus the throttle and
- * the error rate when they are on. */
-static char *describe(const sim_cfg_t *c) {
-  char text[512];
-  int n = snprintf(text, sizeof text,
-                   "simulated database (latency %g ms + %g us/doc, sigma %g, kappa %g",
-                   c->latency_ms, c->per_doc_us, c->sigma, c->kappa);
-  if (c->throttle_above)
-    n += snprintf(text + n, sizeof text - (size_t)n,
-                  ", throttled above %u writers, retry after %u ms", c->throttle_above,
-                  c->retry_after_ms);
-  if (c->error_rate > 0)
-    n += snprintf(text + n, sizeof text - (size_t)n, ", error rate %g", c->error_rate);
-  snprintf(text + n, sizeof text - (size_t)n, ")");
-  return strdup(text);
 }
 
 /* ---- writing ----------------------------------------------------------------------- */
@@ -154,41 +82,81 @@ static int sim_sleep(sim_sink_t *s, uint64_t ns) {
   return atomic_load(&s->aborted) ? ASR_ECANCELED : 0;
 }
 
-static void note_retry_after(sim_sink_t *s, uint32_t ms) {
-  uint32_t cur = atomic_load(&s->retry_after_max);
-  while (ms > cur && !atomic_compare_exchange_weak(&s->retry_after_max, &cur, ms)) {
-  }
-}
-
-/* How long n documents take with c writers in flight (the USL contention factor). */
-static uint64_t write_ns(const sim_cfg_t *c, uint32_t n, uint32_t writers) {
-  double base_ms = c->latency_ms + c->per_doc_us * (double)n / 1000.0;
-  double w = (double)writers;
-  double factor = 1.0 + c->sigma * (w - 1.0) + c->kappa * w * (w - 1.0);
-  double ns = base_ms * factor * 1e6;
+static uint64_t ns_of(double seconds) {
+  double ns = seconds * 1e9;
   return ns < 1e18 ? (uint64_t)ns : (uint64_t)1e18; /* ~31 years: "forever", no overflow */
 }
 
-/* One batch: in flight while it sleeps; refused and retried while too many are in flight. */
-static int sim_write_batch(sim_sink_t *s, uint64_t seq, uint32_t n, asr_err_t *err) {
+static void note_retry_after(sim_sink_t *s, int64_t ms) {
+  uint32_t v = ms < 0 ? 0 : ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+  uint32_t cur = atomic_load(&s->retry_after_max);
+  while (v > cur && !atomic_compare_exchange_weak(&s->retry_after_max, &cur, v)) {
+  }
+}
+
+/* Why an attempt was refused, for the message when the batch gives up. */
+typedef struct refusal {
+  uint32_t throttle_above; /* > 0: too many writers in flight (legacy sim:) */
+  double ru_per_second;
+} refusal_t;
+
+/* Asks the model about a write of n documents with c in flight (this one included). */
+static void model_write(sim_sink_t *s, uint32_t n, uint32_t c, asr_simdb_write_t *out,
+                        refusal_t *why) {
+  uv_mutex_lock(&s->model_mu);
+  double now_s = (double)(uv_hrtime() - s->opened_ns) / 1e9;
+  asr_simdb_write(s->model, now_s, n, c, 0, out);
+  s->request_charge += out->request_charge;
+  const asr_simdb_db_t *db = &asr_scenario_at(asr_simdb_scenario(s->model), now_s)->db;
+  why->throttle_above = db->throttle_above && c > db->throttle_above ? db->throttle_above : 0;
+  why->ru_per_second = db->ru_per_second;
+  uv_mutex_unlock(&s->model_mu);
+}
+
+static int give_up(uint64_t seq, int attempts, uint32_t left, const asr_mongo_reply_t *r,
+                   const refusal_t *why, asr_err_t *err) {
+  unsigned long long b = (unsigned long long)seq;
+  if (!r->count[ASR_MONGO_THROTTLED])
+    return asr_err_set(err, ASR_EIO, "sim: batch %llu still failing after %d attempts (%u "
+                       "documents; last error: %s); giving up", b, attempts, left,
+                       r->command_msg);
+  if (why->throttle_above)
+    return asr_err_set(err, ASR_EIO, "sim: batch %llu still throttled after %d attempts (more "
+                       "writers in flight than throttle_above=%u); giving up", b, attempts,
+                       why->throttle_above);
+  return asr_err_set(err, ASR_EIO, "sim: batch %llu still throttled after %d attempts (%u "
+                     "documents over the budget of %g RU/s); giving up", b, attempts, left,
+                     why->ru_per_second);
+}
+
+/* One batch of n documents: attempts until every document is written or failed for good. */
+static int sim_write_batch(sim_sink_t *s, asr_sink_worker_t *w, uint64_t seq, uint32_t n,
+                           asr_err_t *err) {
+  uint64_t rng = s->seed ^ ((seq + 1) * 0x9E3779B97F4A7C15ull);
+  uint32_t left = n;
   for (int attempt = 1;; attempt++) {
     if (atomic_load(&s->aborted)) return asr_err_set(err, ASR_ECANCELED, "run stopped");
+    asr_simdb_write_t wr;
+    refusal_t why;
     uint32_t c = atomic_fetch_add(&s->in_flight, 1) + 1;
-    if (!s->cfg.throttle_above || c <= s->cfg.throttle_above) {
-      int rc = sim_sleep(s, write_ns(&s->cfg, n, c));
-      atomic_fetch_sub(&s->in_flight, 1);
-      return rc ? asr_err_set(err, rc, "run stopped") : 0;
-    }
+    model_write(s, left, c, &wr, &why);
+    int rc = sim_sleep(s, ns_of(wr.service_s));
     atomic_fetch_sub(&s->in_flight, 1);
-    atomic_fetch_add(&s->throttles, 1);
-    note_retry_after(s, s->cfg.retry_after_ms);
-    if (attempt >= SIM_MAX_ATTEMPTS)
-      return asr_err_set(err, ASR_EIO,
-                         "sim: batch %llu still throttled after %d attempts (more writers in "
-                         "flight than throttle_above=%u); giving up", (unsigned long long)seq,
-                         attempt, s->cfg.throttle_above);
+    if (rc) return asr_err_set(err, rc, "run stopped");
+    asr_mongo_reply_t r;
+    asr_sim_reply_classify(s->model, &wr, &w->reply, w->outcome, &r);
+    atomic_fetch_add(&s->written, r.count[ASR_MONGO_OK]);
+    atomic_fetch_add(&s->failed, r.count[ASR_MONGO_FAILED]);
+    left = asr_sim_reply_again(&r);
+    if (!left) return 0;
+    if (r.count[ASR_MONGO_THROTTLED]) {
+      atomic_fetch_add(&s->throttles, 1);
+      note_retry_after(s, r.retry_after_ms);
+    }
+    if (attempt >= ASR_SIM_MAX_ATTEMPTS) return give_up(seq, attempt, left, &r, &why, err);
     atomic_fetch_add(&s->retries, 1);
-    if (sim_sleep(s, (uint64_t)s->cfg.retry_after_ms * 1000000u))
+    uint32_t ms = asr_sim_retry_wait_ms(&r, (uint32_t)attempt - 1, &rng);
+    if (sim_sleep(s, (uint64_t)ms * 1000000u))
       return asr_err_set(err, ASR_ECANCELED, "run stopped");
   }
 }
@@ -198,12 +166,13 @@ static int sim_write(asr_sink_t *base, asr_sink_worker_t *w, uint64_t seq,
   sim_sink_t *s = (sim_sink_t *)base;
   if (s->dry_run) return 0;
   uint64_t t0 = uv_hrtime();
-  int rc = docs->count ? sim_write_batch(s, seq, docs->count, err) : 0;
-  if (rc == 0 && docs->count) {
-    uint64_t before = atomic_fetch_add(&s->doc_seq, docs->count), p = s->error_period;
-    uint64_t failed = p ? (before + docs->count) / p - before / p : 0;
-    atomic_fetch_add(&s->failed, failed);
-    atomic_fetch_add(&s->written, docs->count - failed);
+  int rc = 0;
+  if (docs->count) {
+    asr_sink_worker_t temp;
+    if (!w) worker_init(w = &temp);
+    rc = worker_reserve(w, docs->count) ? asr_err_set(err, ASR_ENOMEM, "out of memory")
+                                        : sim_write_batch(s, w, seq, docs->count, err);
+    if (w == &temp) worker_fini(&temp);
   }
   atomic_fetch_add(&s->batches, 1);
   atomic_fetch_add(&s->latency_us, (uv_hrtime() - t0) / 1000);
@@ -214,8 +183,9 @@ static int sim_write(asr_sink_t *base, asr_sink_worker_t *w, uint64_t seq,
 
 static int sim_worker_open(asr_sink_t *base, asr_sink_worker_t **out, asr_err_t *err) {
   sim_sink_t *s = (sim_sink_t *)base;
-  *out = calloc(1, sizeof **out);
+  *out = malloc(sizeof **out);
   if (!*out) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  worker_init(*out);
   atomic_fetch_add(&s->workers, 1);
   return 0;
 }
@@ -224,6 +194,7 @@ static void sim_worker_close(asr_sink_t *base, asr_sink_worker_t *w) {
   sim_sink_t *s = (sim_sink_t *)base;
   if (!w) return;
   atomic_fetch_sub(&s->workers, 1);
+  worker_fini(w);
   free(w);
 }
 
@@ -242,6 +213,8 @@ static void sim_destroy(asr_sink_t *base) {
   sim_sink_t *s = (sim_sink_t *)base;
   uv_cond_destroy(&s->wake);
   uv_mutex_destroy(&s->mu);
+  uv_mutex_destroy(&s->model_mu);
+  asr_simdb_free(s->model);
   free(base->description);
   free(base->location);
   free(s);
@@ -259,6 +232,9 @@ static void sim_stats(asr_sink_t *base, asr_sink_db_stats_t *out) {
   out->pool_in_use = atomic_load(&s->in_flight);
   out->pool_size = atomic_load(&s->workers);
   out->retry_after_ms_max = atomic_exchange(&s->retry_after_max, 0); /* per reading */
+  uv_mutex_lock(&s->model_mu);
+  out->request_charge = s->request_charge;
+  uv_mutex_unlock(&s->model_mu);
 }
 
 static const asr_sink_vt_t sim_vt = {
@@ -272,40 +248,56 @@ static const asr_sink_vt_t sim_vt = {
     .stats = sim_stats,
 };
 
-/* Every round(1/rate)-th document fails; 0 (none) when the rate is 0 or vanishingly small. */
-static uint64_t error_period(double rate) {
-  double p = rate > 0 ? round(1.0 / rate) : 0;
-  return p >= 1 && p < 1e18 ? (uint64_t)p : 0;
+/* ---- opening ----------------------------------------------------------------------- */
+
+/* A scenario rather than key=value options: FILE.lua (or a path), or a bare name that is no
+ * option key ("sim:latency_ms" still asks for a value). */
+static int names_scenario(const char *spec) {
+  if (!spec || !*spec || strchr(spec, '=')) return 0;
+  return asr_is_lua_file_name(spec) || (!strchr(spec, ',') && !asr_simdb_spec_is_key(spec));
+}
+
+static int load_scenario(const char *spec, const asr_sink_options_t *opt, asr_scenario_t *sc,
+                         asr_err_t *err) {
+  if (!names_scenario(spec) || !opt || !opt->load_scenario)
+    return asr_simdb_spec_parse(spec, sc, err);
+  int rc = opt->load_scenario(opt->load_scenario_ud, spec, sc, err);
+  if (rc) asr_err_prefix(err, "sim");
+  return rc;
 }
 
 int asr_sink_sim_open(const char *spec, const asr_sink_options_t *opt, asr_sink_t **out,
                       asr_err_t *err) {
   *out = NULL;
-  sim_cfg_t cfg;
-  int rc = parse_spec(spec, &cfg, err);
+  asr_scenario_t sc;
+  int rc = load_scenario(spec, opt, &sc, err);
   if (rc) return rc;
   sim_sink_t *s = calloc(1, sizeof *s);
   if (!s) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   int mu_ok = uv_mutex_init(&s->mu) == 0;
+  int model_mu_ok = uv_mutex_init(&s->model_mu) == 0;
   int cond_ok = uv_cond_init(&s->wake) == 0;
+  char text[512];
+  asr_simdb_describe(&sc, text, sizeof text);
   s->base.vt = &sim_vt;
-  s->base.description = describe(&cfg);
+  s->base.description = strdup(text);
   s->base.location = strdup("sim:");
-  s->cfg = cfg;
-  s->error_period = error_period(cfg.error_rate);
+  s->model = asr_simdb_new(&sc);
+  s->seed = sc.seed;
   s->dry_run = opt && opt->dry_run;
-  if (!mu_ok || !cond_ok || !s->base.description || !s->base.location) {
+  s->opened_ns = uv_hrtime();
+  if (!mu_ok || !model_mu_ok || !cond_ok || !s->base.description || !s->base.location ||
+      !s->model) {
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
-    goto done;
-  }
-  *out = &s->base;
-done:
-  if (rc) {
     if (mu_ok) uv_mutex_destroy(&s->mu);
+    if (model_mu_ok) uv_mutex_destroy(&s->model_mu);
     if (cond_ok) uv_cond_destroy(&s->wake);
+    asr_simdb_free(s->model);
     free(s->base.description);
     free(s->base.location);
     free(s);
+    return rc;
   }
-  return rc;
+  *out = &s->base;
+  return 0;
 }

@@ -57,6 +57,13 @@ struct asr_sink {
   char *location;    /* where the output goes once published, for the final message */
 };
 
+struct asr_scenario; /* simdb/scenario.h */
+
+/* Loads a scenario for `sim:FILE.lua` or `sim:NAME` (a shipped scenario) into out; errors name
+ * the file and the key. The runtime passes lua/scenario.c's loader (sinks sit below lua/). */
+typedef int (*asr_sink_scenario_loader_fn)(void *ud, const char *name_or_path,
+                                           struct asr_scenario *out, asr_err_t *err);
+
 typedef struct asr_sink_options {
   int dry_run;      /* validate only: create nothing */
   int overwrite;    /* replace an existing output file (default: yes, as mongoexport does) */
@@ -68,6 +75,9 @@ typedef struct asr_sink_options {
   int ordered;
   const char *write_concern;
   uint32_t workers;                  /* initial client pool size */
+  /* sim: targets: the scenario loader (NULL: key=value specs only) and its user data */
+  asr_sink_scenario_loader_fn load_scenario;
+  void *load_scenario_ud;
 } asr_sink_options_t;
 
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
@@ -79,7 +89,8 @@ int asr_sink_stats(asr_sink_t *s, asr_sink_db_stats_t *out);
 int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink_t **out,
                        asr_err_t *err);
 int asr_sink_null_open(const asr_sink_options_t *opt, asr_sink_t **out, asr_err_t *err);
-/* sim:KEY=VALUE,... a database slowed on purpose (sinks/sim.c); spec is the text after "sim:". */
+/* sim:KEY=VALUE,... | sim:FILE.lua | sim:NAME: the simulated database (sinks/sim.c, simdb/);
+ * spec is the text after "sim:". */
 int asr_sink_sim_open(const char *spec, const asr_sink_options_t *opt, asr_sink_t **out,
                       asr_err_t *err);
 

@@ -1,6 +1,8 @@
 /* The sim: sink: option parsing and its messages, write timing (lower bounds only: the
  * machine is shared), USL contention between concurrent writers, throttling with retries,
- * deterministic document failures, abort waking a sleeping writer, and the counters. */
+ * deterministic document failures, abort waking a sleeping writer, and the counters; the
+ * request-unit budget in real time, transient errors counted as the model answers them, and
+ * scenarios through the loader hook (a fake one and the shipped files). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +13,15 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "lua/scenario.h"
+#include "simdb/model.h"
+#include "simdb/spec.h"
 #include "sinks/sink.h"
+
+/* Every key, as the unknown-option message lists them. */
+#define KEYS "latency_ms, per_doc_us, sigma, kappa, throttle_above, retry_after_ms, error_rate, " \
+             "per_kb_us, ru_per_second, ru_per_doc, ru_per_kb, noise, transient_error_rate, "    \
+             "seed, doc_bytes"
 
 static asr_sink_t *open_sim(const char *uri) {
   asr_sink_options_t opt = {0};
@@ -116,13 +126,11 @@ static void expect_error(const char *uri, const char *msg) {
 }
 
 static void test_option_errors(void **state) {
-  expect_error("sim:latncy_ms=5", "sim: unknown option 'latncy_ms' (latency_ms, per_doc_us, "
-                                  "sigma, kappa, throttle_above, retry_after_ms, error_rate)");
-  expect_error("sim:latency_ms=1,,x=1", "sim: unknown option 'x' (latency_ms, per_doc_us, "
-                                        "sigma, kappa, throttle_above, retry_after_ms, "
-                                        "error_rate)");
-  expect_error("sim:=5", "sim: unknown option '' (latency_ms, per_doc_us, sigma, kappa, "
-                         "throttle_above, retry_after_ms, error_rate)");
+  expect_error("sim:latncy_ms=5", "sim: unknown option 'latncy_ms' (" KEYS ")");
+  expect_error("sim:latency_ms=1,,x=1", "sim: unknown option 'x' (" KEYS ")");
+  expect_error("sim:=5", "sim: unknown option '' (" KEYS ")");
+  /* without a scenario loader a bare word is an option */
+  expect_error("sim:x", "sim: unknown option 'x' (" KEYS ")");
   expect_error("sim:latency_ms", "sim: option 'latency_ms' needs a value (latency_ms=NUMBER)");
   expect_error("sim:latency_ms=abc", "sim: bad value 'abc' for latency_ms (a number >= 0)");
   expect_error("sim:latency_ms=", "sim: bad value '' for latency_ms (a number >= 0)");
@@ -369,6 +377,183 @@ static void test_workers_and_dry_run(void **state) {
   asr_sink_destroy(s);
 }
 
+/* ---- the model's other keys: request units, transient errors, scenarios -------------- */
+
+static void test_new_keys(void **state) {
+  asr_sink_t *s = open_sim("sim:ru_per_second=10000,ru_per_doc=5,retry_after_ms=100,"
+                           "per_kb_us=2,doc_bytes=2048,noise=0.1,seed=7");
+  assert_string_equal(s->description,
+                      "simulated database (latency 5 ms + 20 us/doc + 2 us/KB, sigma 0, kappa 0, "
+                      "10000 RU/s at 5 RU/doc (retry after 100 ms), noise 0.1, documents 2048 "
+                      "bytes, seed 7)");
+  asr_sink_destroy(s);
+}
+
+/* A batch over the budget: the part within it is written at once, the rest retried after
+ * RetryAfterMs until the bucket has refilled; nothing is lost, the charge is reported. */
+static void test_ru_budget_retries(void **state) {
+  asr_docs_t d;
+  make_docs(&d, 1500);
+  asr_sink_t *s =
+      open_sim("sim:latency_ms=1,per_doc_us=0,ru_per_second=1000,ru_per_doc=1,retry_after_ms=100");
+  asr_err_t err;
+  double ms;
+  assert_int_equal(write_timed(s, NULL, 0, &d, &ms, &err), 0);
+  assert_true(ms >= 490.0); /* 500 documents over the budget need 0.5 s of refill from open */
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_int_equal(st.docs_written, 1500);
+  assert_int_equal(st.failed, 0);
+  assert_int_equal(st.batches, 1);
+  assert_true(st.throttles >= 1);
+  assert_int_equal(st.retries, st.throttles);
+  assert_int_equal(st.retry_after_ms_max, 100);
+  assert_true(st.request_charge == 1500); /* throttled documents cost nothing */
+  assert_int_equal(st.pool_in_use, 0);
+  asr_docs_free(&d);
+  asr_sink_destroy(s);
+}
+
+static void test_ru_budget_gives_up(void **state) {
+  /* 10 RU/s at 10 RU a document: one document a second, retried every few ms */
+  asr_sink_t *s = open_sim("sim:latency_ms=0,per_doc_us=0,ru_per_second=10,ru_per_doc=10,"
+                           "retry_after_ms=1");
+  asr_docs_t d;
+  make_docs(&d, 1000);
+  asr_err_t err;
+  assert_int_equal(write_timed(s, NULL, 3, &d, NULL, &err), ASR_EIO);
+  unsigned left = 0;
+  char tail[128] = "";
+  assert_int_equal(sscanf(err.msg, "sim: batch 3 still throttled after 20 attempts (%u "
+                                   "documents over the budget of 10 RU/s); giving %127[^\n]",
+                          &left, tail),
+                   2);
+  assert_string_equal(tail, "up");
+  assert_true(left >= 990 && left <= 999); /* one at once, about one a second after */
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_int_equal(st.docs_written, 1000 - left);
+  assert_int_equal(st.throttles, 20);
+  assert_int_equal(st.retries, 19);
+  assert_true(st.request_charge == 10.0 * (1000 - left));
+  asr_docs_free(&d);
+  asr_sink_destroy(s);
+}
+
+/* Transient failures are retried after a backoff; the sink's counts are the model's: replay
+ * the same calls on a model of the same spec. */
+static void test_transient_retries_match_model(void **state) {
+  const char *spec = "latency_ms=0,per_doc_us=0,transient_error_rate=0.3,seed=5";
+  char uri[128];
+  snprintf(uri, sizeof uri, "sim:%s", spec);
+  asr_sink_t *s = open_sim(uri);
+  asr_docs_t d;
+  make_docs(&d, 10);
+  asr_err_t err;
+  for (uint64_t b = 0; b < 12; b++) assert_int_equal(write_timed(s, NULL, b, &d, NULL, &err), 0);
+  asr_scenario_t sc;
+  asr_err_clear(&err);
+  assert_int_equal(asr_simdb_spec_parse(spec, &sc, &err), 0);
+  asr_simdb_t *m = asr_simdb_new(&sc);
+  uint64_t retries = 0;
+  for (int b = 0; b < 12; b++) {
+    asr_simdb_write_t w;
+    for (asr_simdb_write(m, 0, 10, 1, 0, &w); w.transient; asr_simdb_write(m, 0, 10, 1, 0, &w))
+      retries++;
+  }
+  asr_simdb_free(m);
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_true(retries > 0);
+  assert_int_equal(st.retries, retries);
+  assert_int_equal(st.throttles, 0);
+  assert_int_equal(st.docs_written, 120);
+  asr_docs_free(&d);
+  asr_sink_destroy(s);
+}
+
+static int fake_calls;
+static char fake_asked[256];
+
+static int fake_loader(void *ud, const char *name_or_path, struct asr_scenario *out,
+                       asr_err_t *err) {
+  fake_calls++;
+  snprintf(fake_asked, sizeof fake_asked, "%s", name_or_path);
+  if (strcmp(name_or_path, "nope") == 0)
+    return asr_err_set(err, ASR_EINVAL, "unknown scenario 'nope' (%s)", (const char *)ud);
+  asr_scenario_defaults(out);
+  snprintf(out->name, sizeof out->name, "fake");
+  out->nphases = 2;
+  out->phases[1] = out->phases[0];
+  out->phases[1].at_s = 3600;
+  return 0;
+}
+
+static asr_sink_t *open_with_loader(const char *uri, asr_sink_scenario_loader_fn fn, void *ud,
+                                    asr_err_t *err) {
+  asr_sink_options_t opt = {.load_scenario = fn, .load_scenario_ud = ud};
+  asr_sink_t *s = NULL;
+  asr_err_clear(err);
+  int rc = asr_sink_open(uri, &opt, &s, err);
+  assert_true(rc == 0 ? s != NULL : s == NULL);
+  return s;
+}
+
+static void test_scenario_hook(void **state) {
+  asr_err_t err;
+  fake_calls = 0;
+  asr_sink_t *s = open_with_loader("sim:anything", fake_loader, "x", &err);
+  assert_non_null(s);
+  assert_string_equal(fake_asked, "anything");
+  assert_string_equal(s->description, "simulated database: scenario fake (latency 5 ms + "
+                                      "20 us/doc, sigma 0, kappa 0, 2 phases)");
+  assert_string_equal(s->location, "sim:");
+  asr_sink_destroy(s);
+  s = open_with_loader("sim:dir/my.lua", fake_loader, "x", &err);
+  assert_non_null(s);
+  assert_string_equal(fake_asked, "dir/my.lua");
+  asr_sink_destroy(s);
+  assert_int_equal(fake_calls, 2);
+  /* options are options, with or without a loader */
+  s = open_with_loader("sim:latency_ms=1", fake_loader, "x", &err);
+  assert_non_null(s);
+  asr_sink_destroy(s);
+  assert_null(open_with_loader("sim:latency_ms", fake_loader, "x", &err));
+  assert_string_equal(err.msg, "sim: option 'latency_ms' needs a value (latency_ms=NUMBER)");
+  assert_null(open_with_loader("sim:latency_ms=1,x", fake_loader, "x", &err));
+  assert_string_equal(err.msg, "sim: unknown option 'x' (" KEYS ")");
+  assert_int_equal(fake_calls, 2);
+  /* the loader's errors, prefixed */
+  assert_null(open_with_loader("sim:nope", fake_loader, "the list", &err));
+  assert_string_equal(err.msg, "sim: unknown scenario 'nope' (the list)");
+}
+
+static void test_shipped_scenarios(void **state) {
+  asr_err_t err;
+  asr_sink_t *s = open_with_loader("sim:capacity_drop", asr_scenario_loader, NULL, &err);
+  assert_non_null(s);
+  assert_string_equal(s->description, "simulated database: scenario capacity_drop (latency 10 "
+                                      "ms + 40 us/doc, sigma 0.04, kappa 0.00375, noise 0.05, "
+                                      "seed 1, 2 phases)");
+  asr_sink_destroy(s);
+  s = open_with_loader("sim:" ASR_TEST_ROOT "/scenarios/ru_bound.lua", asr_scenario_loader, NULL,
+                       &err);
+  assert_non_null(s);
+  assert_string_equal(s->description, "simulated database: scenario ru_bound (latency 5 ms + "
+                                      "20 us/doc, sigma 0.02, kappa 0.002, 10000 RU/s at 5 "
+                                      "RU/doc (retry after 100 ms), noise 0.05, seed 1)");
+  /* the budget holds in real time: 2000 documents at once, the rest throttled */
+  asr_docs_t d;
+  make_docs(&d, 2000);
+  assert_int_equal(write_timed(s, NULL, 0, &d, NULL, &err), 0);
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_int_equal(st.docs_written, 2000);
+  assert_true(st.request_charge == 10000);
+  asr_docs_free(&d);
+  asr_sink_destroy(s);
+  assert_null(open_with_loader("sim:nope", asr_scenario_loader, NULL, &err));
+  assert_string_equal(err.msg, "sim: unknown scenario 'nope' (capacity_drop, client_cpu_bound, "
+                               "memory_bound, noisy_latency, ru_bound, shared_cpu, slow_start, "
+                               "usl_peak12, or a path to a scenario .lua file)");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults),
@@ -381,6 +566,12 @@ int main(void) {
       cmocka_unit_test(test_abort_wakes_sleeping_writer),
       cmocka_unit_test(test_error_rate_is_exact),
       cmocka_unit_test(test_workers_and_dry_run),
+      cmocka_unit_test(test_new_keys),
+      cmocka_unit_test(test_ru_budget_retries),
+      cmocka_unit_test(test_ru_budget_gives_up),
+      cmocka_unit_test(test_transient_retries_match_model),
+      cmocka_unit_test(test_scenario_hook),
+      cmocka_unit_test(test_shipped_scenarios),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
