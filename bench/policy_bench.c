@@ -174,7 +174,7 @@ done:
 int main(int argc, char **argv) {
   uint32_t calls = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 20000u;
   if (calls < 100) calls = 100;
-  static const char *const names[] = {"rules", "aimd", "gradient", "usl"};
+  static const char *const names[] = {"rules", "aimd", "gradient", "usl", "bulk_executor"};
   asr_scaling_settings_t cfg;
   asr_err_t err;
   asr_err_clear(&err);

@@ -476,7 +476,7 @@ describe("auto-scaling configuration errors", function()
 
   it("names the known policies for an unknown one", function()
     refused("", {"--policy", "nosuch"},
-      "unknown scaling policy 'nosuch' (known: rules, aimd, gradient, usl)")
+      "unknown scaling policy 'nosuch' (known: rules, aimd, gradient, usl, bulk_executor)")
   end)
 
   it("rejects an unknown policy parameter in the strategy", function()
