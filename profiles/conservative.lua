@@ -31,4 +31,10 @@ return {
   worker_step = 1,
   batch_step = 500,
   stability_intervals = 3,
+  -- the RU governor (database targets): writes are paced under the account's request-unit
+  -- budget, target_ru_per_second (0: learned from the first throttling), spending
+  -- ru_budget_fraction of it; ru_governor = 0 turns it off
+  target_ru_per_second = 0,
+  ru_budget_fraction = 0.8,
+  ru_governor = 1,
 }

@@ -189,7 +189,9 @@ void asr_ru_governor_record(asr_ru_governor_t *g, double now, uint32_t ndocs, do
     g->seen_reply = 1;
     g->last_probe = now;
   }
-  if (g->active) { /* the reservation took ndocs x the estimate (0 before one was known) */
+  int charge_known = charge > 0 || written == 0; /* documents written for 0: not reported */
+  if (g->active && charge_known) { /* the reservation took ndocs x the estimate (0 before one
+                                    * was known): settle it to the actual charge */
     uint32_t settled = throttled < ndocs ? ndocs - throttled : 0;
     g->tokens -= charge - settled * charge_per_doc(g);
     double cap = pacing_rate(g) * BURST_S;

@@ -12,6 +12,7 @@
 
 #include "core/docs.h"
 #include "core/error.h"
+#include "sinks/ru_governor.h"
 
 typedef struct asr_sink asr_sink_t;
 typedef struct asr_sink_worker asr_sink_worker_t;
@@ -68,6 +69,9 @@ typedef struct asr_sink_options {
   int ordered;
   const char *write_concern;
   uint32_t workers;                  /* initial client pool size */
+  /* Database targets (mongodb, sim): paces each write under the request-unit budget
+   * (reserve before it, record after it). Borrowed; outlives the sink; NULL: no pacing. */
+  asr_ru_governor_t *governor;
 } asr_sink_options_t;
 
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
