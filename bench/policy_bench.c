@@ -174,7 +174,7 @@ done:
 int main(int argc, char **argv) {
   uint32_t calls = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 20000u;
   if (calls < 100) calls = 100;
-  static const char *const names[] = {"rules", "aimd", "gradient", "usl"};
+  static const char *const names[] = {"rules", "aimd", "gradient", "usl", "bulk_executor"};
   asr_scaling_settings_t cfg;
   asr_err_t err;
   asr_err_clear(&err);
@@ -187,7 +187,7 @@ int main(int argc, char **argv) {
          "(each call: snapshot table + history + decide() + reading the reply; "
          "decisions applied through the safety gate)\n",
          calls, cfg.profile, cfg.history ? cfg.history : 20);
-  printf("%-9s %9s %9s %9s %12s %10s   %-24s %-13s %s\n", "policy", "median us", "p99 us",
+  printf("%-13s %9s %9s %9s %12s %10s   %-24s %-13s %s\n", "policy", "median us", "p99 us",
          "max us", "max CPU us", ">= 1 ms", "up/down/hold (applied)", "final w/batch",
          "goal < 1000 us (p99)");
   int all_met = 1;
@@ -206,7 +206,7 @@ int main(int argc, char **argv) {
     char over[32];
     snprintf(over, sizeof over, "%llu (%llu)", (unsigned long long)r.over_goal,
              (unsigned long long)r.over_goal_cpu);
-    printf("%-9s %9.1f %9.1f %9.1f %12.1f %10s   %-24s %-13s %s\n", names[i], r.median, r.p99,
+    printf("%-13s %9.1f %9.1f %9.1f %12.1f %10s   %-24s %-13s %s\n", names[i], r.median, r.p99,
            r.max, r.max_cpu, over, acts, fin, met ? "met" : "NOT met");
   }
   printf("(>= 1 ms: calls by the wall clock (by the thread's CPU time); times are wall clock "

@@ -33,4 +33,10 @@ return {
   stability_intervals = 2,
   -- the gate's cap on one change: up to x2 (or /2) when that is more than two steps
   max_step_factor = 2,
+  -- the RU governor (database targets): writes are paced under the account's request-unit
+  -- budget, target_ru_per_second (0: learned from the first throttling), spending
+  -- ru_budget_fraction of it; ru_governor = 0 turns it off
+  target_ru_per_second = 0,
+  ru_budget_fraction = 0.9,
+  ru_governor = 1,
 }

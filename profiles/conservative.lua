@@ -33,4 +33,10 @@ return {
   stability_intervals = 3,
   -- the gate's cap on one change: up to x1.5 (or /1.5) when that is more than two steps
   max_step_factor = 1.5,
+  -- the RU governor (database targets): writes are paced under the account's request-unit
+  -- budget, target_ru_per_second (0: learned from the first throttling), spending
+  -- ru_budget_fraction of it; ru_governor = 0 turns it off
+  target_ru_per_second = 0,
+  ru_budget_fraction = 0.8,
+  ru_governor = 1,
 }

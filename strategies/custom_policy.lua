@@ -15,9 +15,9 @@
 -- The decision passes the host's safety gate (limits, cooldown, stability) before it is
 -- applied. Keys and meanings: docs/scaling-policy.md.
 --
--- To use a built-in policy instead (rules is the default; also aimd, gradient, usl), name it
--- and override its parameters:
---   scaling = { profile = "aggressive", policy = "aimd", params = { decrease = 0.5 } },
+-- To use a built-in policy instead (rules is the default; also aimd, gradient, usl and
+-- bulk_executor), name it and override its parameters:
+--   scaling = { profile = "aggressive", policy = "aimd", params = { backoff_ratio = 0.5 } },
 
 -- Exponential moving average weight of each new p95 sample in the baseline.
 local ALPHA = 0.2

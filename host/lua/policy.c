@@ -64,7 +64,7 @@ static int push_policy_table(lua_State *L, load_ctx_t *c) {
     push_policies_module(L);
     lua_getfield(L, -1, "get");
     lua_pushstring(L, c->name);
-    lua_call(L, 1, 1); /* raises "unknown policy 'x' (rules, aimd, gradient, usl)" */
+    lua_call(L, 1, 1); /* raises "unknown policy 'x' (rules, aimd, gradient, usl, ...)" */
     lua_remove(L, -2);
   }
   if (!lua_istable(L, -1))

@@ -21,5 +21,15 @@ void asr_plan_print(FILE *out, const asr_config_t *cfg, const asr_strategy_t *st
             sc->min_batch_size, sc->max_batch_size, sc->check_interval, sc->cooldown);
   else
     fprintf(out, "  scaling:    off (fixed settings; --auto-scaling or --profile turns it on)\n");
+  if (sink->vt->stats) { /* a database target: the RU governor paces its writes */
+    if (sc->ru_governor == 0)
+      fprintf(out, "  RU budget:  not paced (ru_governor = 0)\n");
+    else if (sc->target_ru_per_second > 0)
+      fprintf(out, "  RU budget:  %g RU/s given; writes paced at %g%% of it\n",
+              sc->target_ru_per_second, sc->ru_budget_fraction * 100);
+    else
+      fprintf(out, "  RU budget:  learned from throttling; writes then paced at %g%% of it\n",
+              sc->ru_budget_fraction * 100);
+  }
   fflush(out);
 }

@@ -104,6 +104,7 @@ cJSON *asr_summary_json(const asr_run_summary_t *s) {
   num(o, "batch_size", s->batch_size);
   num(o, "current_workers", s->workers);
   num(o, "current_batch_size", s->batch_size);
+  if (s->ru_governor_rate > 0) num(o, "ru_governor_rate", s->ru_governor_rate);
   add_scaling(o, s);
   return o;
 }
@@ -153,6 +154,8 @@ static void print_performance(const asr_run_summary_t *s) {
     printf("; write latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms", m->latency_p50_ms,
            m->latency_p95_ms, m->latency_p99_ms);
   printf("\n");
+  if (s->ru_governor_rate > 0)
+    printf("RU governor: writes paced at %.0f RU/s at the end\n", s->ru_governor_rate);
   if (s->scaling)
     printf("Auto-scaling (%s, policy %s): %llu decisions, %llu applied; workers %u → %u, batch "
            "size %u → %u\n", s->profile, s->scaling->policy,
@@ -200,6 +203,7 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
       .auto_scaling = in->cfg->auto_scaling,
       .profile = in->cfg->profile,
       .scaling = in->scaling,
+      .ru_governor_rate = in->ru_governor_rate,
   };
   asr_sink_db_stats_t db;
   if (asr_sink_stats(in->sink, &db)) {

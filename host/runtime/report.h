@@ -29,13 +29,14 @@ typedef struct asr_run_summary {
   int auto_scaling;
   const char *profile;
   const asr_scaling_report_t *scaling; /* NULL when auto-scaling is off */
+  double ru_governor_rate;             /* RU/s the governor paced at in the end; 0: it did not */
 } asr_run_summary_t;
 
 struct cJSON;
 /* The summary as a JSON object (caller frees with cJSON_Delete); NULL when out of memory.
  * Keys: the brief's avg_docs_per_second, avg_cpu_usage, current_workers,
  * scaling_decisions_count, and totals, duration, peaks, averages, latency percentiles and
- * the list of decisions. */
+ * the list of decisions; ru_governor_rate when the RU governor paced the writes. */
 struct cJSON *asr_summary_json(const asr_run_summary_t *s);
 /* Writes it to path (pretty-printed, with a final newline). 0 or ASR_EIO. */
 int asr_summary_write(const asr_run_summary_t *s, const char *path, asr_err_t *err);
@@ -51,6 +52,7 @@ typedef struct asr_report_input {
   const asr_scaling_report_t *scaling; /* NULL when auto-scaling is off */
   double duration_s;
   uint32_t start_workers, start_batch_size;
+  double ru_governor_rate;            /* the RU governor's pace at the end (0: not pacing) */
 } asr_report_input_t;
 
 /* Ends the run whose outcome is rc (err holds its message): builds the summary, logs the

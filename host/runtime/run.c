@@ -34,6 +34,7 @@ typedef struct run {
   asr_config_t cfg;
   asr_source_t *source;
   asr_sink_t *sink;
+  asr_ru_governor_t *governor; /* database targets: paces writes under the RU budget */
   asr_worker_env_factory_t worker_env; /* one Lua state per worker, when the strategy runs there */
   asr_pipeline_t *pipeline;
 
@@ -239,6 +240,22 @@ static int check_writable(const char *path, asr_err_t *err) {
 
 /* ---- setup ---- */
 
+static int is_database_target(const char *uri) {
+  return strncmp(uri, "mongodb://", 10) == 0 || strncmp(uri, "mongodb+srv://", 14) == 0 ||
+         strncmp(uri, "sim:", 4) == 0;
+}
+
+/* The RU governor for a database target (unless ru_governor = 0 or a dry run). */
+static int open_governor(run_t *r, asr_err_t *err) {
+  const asr_scaling_settings_t *s = &r->cfg.scaling;
+  if (r->cfg.dry_run || s->ru_governor == 0 || !is_database_target(r->cfg.target)) return 0;
+  asr_ru_governor_config_t gc = {.target_ru_per_second = s->target_ru_per_second,
+                                 .fraction = s->ru_budget_fraction};
+  if (!(r->governor = asr_ru_governor_new(&gc)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory"); /* the settings were validated */
+  return 0;
+}
+
 static int open_run(run_t *r, asr_err_t *err) {
   const asr_options_t *cli = r->cli;
   int rc = 0;
@@ -251,6 +268,7 @@ static int open_run(run_t *r, asr_err_t *err) {
   asr_vm_set_default_budget(r->cfg.instruction_budget);
   if (r->strategy) asr_vm_set_budget(r->strategy->L, r->cfg.instruction_budget);
   if ((rc = asr_source_open(&r->cfg.source, &r->source, err))) return rc;
+  if ((rc = open_governor(r, err))) return rc;
   asr_sink_options_t opt = {
       .dry_run = r->cfg.dry_run,
       .overwrite = 1,
@@ -263,6 +281,7 @@ static int open_run(run_t *r, asr_err_t *err) {
       .write_concern = r->cfg.write_concern,
       .workers = r->cfg.workers,
       .load_scenario = asr_scenario_loader,
+      .governor = r->governor,
   };
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
   if (r->strategy && (r->strategy->has_transform || r->cfg.source.ncustom))
@@ -324,6 +343,7 @@ static void run_close(run_t *r) {
   asr_metrics_free(r->metrics);
   asr_pipeline_destroy(r->pipeline);
   asr_sink_destroy(r->sink);
+  asr_ru_governor_free(r->governor); /* after the sink that borrowed it */
   asr_source_destroy(r->source);
   asr_config_free(&r->cfg);
   asr_strategy_free(r->strategy);
@@ -365,6 +385,7 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .duration_s = secs,
       .start_workers = r->start_workers,
       .start_batch_size = r->start_batch_size,
+      .ru_governor_rate = asr_ru_governor_rate(r->governor),
   };
   return asr_report_end_of_run(&in, rc, err);
 }

@@ -11,7 +11,7 @@
 #include "util/closest.h"
 #include "util/log.h"
 
-typedef enum { K_REAL, K_COUNT } kind_t;
+typedef enum { K_REAL, K_COUNT, K_SWITCH } kind_t; /* a switch: a real that is 0 or 1 */
 
 typedef struct key_def {
   const char *name;
@@ -23,6 +23,7 @@ typedef struct key_def {
 
 #define REAL(f, lo, hi, unit) {#f, offsetof(asr_scaling_settings_t, f), K_REAL, lo, hi, unit}
 #define COUNT(f, lo, hi, unit) {#f, offsetof(asr_scaling_settings_t, f), K_COUNT, lo, hi, unit}
+#define SWITCH(f) {#f, offsetof(asr_scaling_settings_t, f), K_SWITCH, 0, 1, "0 (off) or 1 (on)"}
 
 static const key_def_t keys[] = {
     REAL(target_docs_per_second, 0, 1e12, "documents per second"),
@@ -44,6 +45,10 @@ static const key_def_t keys[] = {
     COUNT(stability_intervals, 1, 100, "a number of checks"),
     REAL(max_step_factor, 1, 10, "a factor (2: a change may at most double or halve)"),
     COUNT(history, 2, 1000, "a number of snapshots"),
+    /* the RU governor (sinks/ru_governor.h): 0 RU/s learns the budget from throttling */
+    REAL(target_ru_per_second, 0, 1e9, "request units per second (0: learn from throttling)"),
+    REAL(ru_budget_fraction, 0.01, 1, "a fraction of the budget (0.9 = 90%)"),
+    SWITCH(ru_governor),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -56,7 +61,7 @@ static int is_set(const asr_scaling_settings_t *s, const key_def_t *k) {
 void asr_scaling_defaults(asr_scaling_settings_t *s) {
   memset(s, 0, sizeof *s);
   for (size_t i = 0; i < NKEYS; i++)
-    if (keys[i].kind == K_REAL) *(double *)((char *)s + keys[i].offset) = NAN;
+    if (keys[i].kind != K_COUNT) *(double *)((char *)s + keys[i].offset) = NAN;
   s->history = ASR_SCALING_DEFAULT_HISTORY;
 }
 
@@ -92,6 +97,8 @@ int asr_scaling_set(asr_scaling_settings_t *s, const char *key, double v, const 
                        k->unit, k->min, k->max, v);
   if (k->kind == K_COUNT && v != floor(v))
     return asr_err_set(err, ASR_EINVAL, "%s: %s must be a whole number, got %g", origin, key, v);
+  if (k->kind == K_SWITCH && v != 0 && v != 1)
+    return asr_err_set(err, ASR_EINVAL, "%s: %s must be %s, got %g", origin, key, k->unit, v);
   char *field = (char *)s + k->offset;
   if (k->kind == K_COUNT) *(uint32_t *)field = (uint32_t)v;
   else *(double *)field = v;

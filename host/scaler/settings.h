@@ -22,6 +22,10 @@ typedef struct asr_scaling_settings {
   uint32_t stability_intervals;          /* same direction this many checks in a row */
   double max_step_factor;                /* the gate's cap per change: x this or 2 steps */
   uint32_t history;                      /* snapshots kept for policies */
+  /* the RU governor, for database targets (sinks/ru_governor.h) */
+  double target_ru_per_second;           /* the account's budget; 0: learn it from throttling */
+  double ru_budget_fraction;             /* the share of the budget to spend, (0, 1] */
+  double ru_governor;                    /* 1: pace writes under the budget; 0: off */
 } asr_scaling_settings_t;
 
 #define ASR_SCALING_DEFAULT_HISTORY 20 /* snapshots, when no profile sets history */

@@ -7,7 +7,9 @@
  * popped from the pool (pushed back at worker_close), a collection handle and its scratch
  * buffers, reused from batch to batch. Counters are per worker (atomics, added once per
  * bulk); asr_sink_mongo_stats sums them under the sink lock, which is never taken per
- * document. Every message goes through asr_redact_uri. */
+ * document. Every message goes through asr_redact_uri. With an RU governor in the options,
+ * each bulk attempt waits what it asks first and reports its charge and outcome after. */
+#include <math.h>
 #include <mongoc/mongoc.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -43,6 +45,7 @@ typedef struct mongo_sink {
   asr_write_mode_t mode;
   int ordered, dry_run, request_stats, cosmos;
   int max_retries;
+  asr_ru_governor_t *governor; /* borrowed (asr_sink_options_t); NULL: writes are not paced */
   uint32_t max_doc, max_ops, max_bytes; /* per document, per bulk */
   bson_t *bulk_opts, *insert_opts, *upsert_opts, *stats_cmd;
   _Atomic int aborted;
@@ -512,16 +515,33 @@ static int wait_retry(mongo_sink_t *s, uint32_t ms) {
   return atomic_load(&s->aborted) ? ASR_ECANCELED : 0;
 }
 
-static void add_request_charge(mongo_sink_t *s, asr_sink_worker_t *w) {
+/* The charge of the worker's last command (0 when the server did not say), added to its
+ * counters. */
+static double add_request_charge(mongo_sink_t *s, asr_sink_worker_t *w) {
   bson_t reply;
   bson_error_t e;
   bson_iter_t it;
+  double ru = 0;
   if (mongoc_client_command_simple(w->client, s->conn.db, s->stats_cmd, NULL, &reply, &e) &&
       bson_iter_init_find(&it, &reply, "RequestCharge") && BSON_ITER_HOLDS_NUMBER(&it)) {
-    double ru = bson_iter_as_double(&it);
+    ru = bson_iter_as_double(&it);
     if (ru > 0) atomic_fetch_add(&w->c.charge_milli, (uint64_t)(ru * 1000.0 + 0.5));
+    else ru = 0;
   }
   bson_destroy(&reply);
+  return ru;
+}
+
+static double now_s(void) { return (double)uv_hrtime() / 1e9; }
+
+/* Waits what the RU governor asks before a bulk of n operations goes out (abortable, like
+ * the retry waits). Returns ASR_ECANCELED when the run was stopped meanwhile. */
+static int pace(mongo_sink_t *s, uint32_t n) {
+  if (!s->governor) return 0;
+  double wait = asr_ru_governor_reserve(s->governor, now_s(), n);
+  if (wait <= 0) return 0;
+  double ms = ceil(wait * 1000.0);
+  return wait_retry(s, ms < UINT32_MAX ? (uint32_t)ms : UINT32_MAX);
 }
 
 /* Fills a bulk with the pending documents from the front, up to the server's batch and
@@ -616,12 +636,19 @@ static int write_pending(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq,
     bson_t reply;
     bson_error_t e;
     memset(&e, 0, sizeof e);
+    if (nops && pace(s, nops)) {
+      mongoc_bulk_operation_destroy(bulk);
+      return asr_err_set(err, ASR_ECANCELED, "run stopped");
+    }
     if (nops) {
       int ok = mongoc_bulk_operation_execute(bulk, &reply, &e) != 0;
       asr_mongo_reply_classify(&reply, &e, ok, s->mode == ASR_WRITE_INSERT, s->ordered, nops,
                                w->outcome, &r);
       bson_destroy(&reply);
-      if (s->request_stats) add_request_charge(s, w);
+      double charge = s->request_stats ? add_request_charge(s, w) : 0;
+      if (s->governor)
+        asr_ru_governor_record(s->governor, now_s(), nops, charge, r.count[ASR_MONGO_OK],
+                               r.count[ASR_MONGO_THROTTLED]);
     }
     mongoc_bulk_operation_destroy(bulk);
     if (nops && r.command_failed && r.command_outcome == ASR_MONGO_FAILED)
@@ -759,6 +786,7 @@ static mongo_sink_t *new_sink(const asr_mongo_target_t *t, const asr_sink_option
   s->mode = t->mode;
   s->ordered = t->ordered != 0;
   s->dry_run = opt && opt->dry_run;
+  s->governor = opt ? opt->governor : NULL;
   s->max_retries = t->max_retries > 0 ? t->max_retries : DEFAULT_MAX_RETRIES;
   s->pool_max = t->pool_size ? t->pool_size : 1;
   s->max_doc = MONGO_DOC_LIMIT;

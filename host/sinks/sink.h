@@ -12,6 +12,7 @@
 
 #include "core/docs.h"
 #include "core/error.h"
+#include "sinks/ru_governor.h"
 
 typedef struct asr_sink asr_sink_t;
 typedef struct asr_sink_worker asr_sink_worker_t;
@@ -78,6 +79,9 @@ typedef struct asr_sink_options {
   /* sim: targets: the scenario loader (NULL: key=value specs only) and its user data */
   asr_sink_scenario_loader_fn load_scenario;
   void *load_scenario_ud;
+  /* Database targets (mongodb, sim): paces each write under the request-unit budget
+   * (reserve before it, record after it). Borrowed; outlives the sink; NULL: no pacing. */
+  asr_ru_governor_t *governor;
 } asr_sink_options_t;
 
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,

@@ -77,14 +77,16 @@ static asr_mongo_target_t target(const char *coll) {
   return t;
 }
 
-static asr_sink_t *open_sink(const asr_mongo_target_t *t) {
+static asr_sink_t *open_sink_with(const asr_mongo_target_t *t, const asr_sink_options_t *opt) {
   asr_sink_t *s = NULL;
   asr_err_t err;
   asr_err_clear(&err);
-  int rc = asr_sink_mongo_open(t, NULL, &s, &err);
+  int rc = asr_sink_mongo_open(t, opt, &s, &err);
   if (rc) fail_msg("open: %s", err.msg);
   return s;
 }
+
+static asr_sink_t *open_sink(const asr_mongo_target_t *t) { return open_sink_with(t, NULL); }
 
 /* A test ObjectId: a per-process prefix, then i. */
 static void test_oid(uint32_t i, bson_oid_t *oid) {
@@ -1255,6 +1257,129 @@ static int group_teardown(void **state) {
   return 0;
 }
 
+/* ---- the RU governor (sinks/ru_governor.h) ------------------------------------------
+ * Through the proxy answering as Cosmos DB: every bulk is charged 7.25 RU. */
+#define BULK_RU 7.25
+
+static double seconds(void) { return (double)uv_hrtime() / 1e9; }
+
+static asr_ru_governor_t *given_governor(double ru_per_second) {
+  asr_ru_governor_config_t gc = {.target_ru_per_second = ru_per_second, .fraction = 1};
+  asr_ru_governor_t *g = asr_ru_governor_new(&gc);
+  assert_non_null(g);
+  return g;
+}
+
+/* Teaches the governor the charge per document (one reply of BATCH documents for BULK_RU),
+ * as the first write of a run would; that write's charge is a debt of BULK_RU. */
+static void teach(asr_ru_governor_t *g) {
+  asr_ru_governor_record(g, seconds(), BATCH, BULK_RU, BATCH, 0);
+}
+
+/* Two bulks a second given: the taught write's debt and four bulks take 2 s (unpaced, the
+ * four take a tenth of that). */
+static void test_ru_governor_paces_each_bulk(void **state) {
+  proxy_t p;
+  NEED_PROXY(&p);
+  char uri[64];
+  mongoc_client_t *client;
+  mongoc_collection_t *c = open_coll(&client, "governed");
+  p.cosmos = 1;
+  asr_mongo_target_t t = proxied(&p, "governed", uri, sizeof uri);
+  asr_ru_governor_t *g = given_governor(2 * BULK_RU);
+  asr_sink_options_t opt = {.governor = g};
+  asr_sink_t *s = open_sink_with(&t, &opt);
+  asr_err_t err;
+  double t0 = seconds();
+  teach(g);
+  assert_int_equal(write_generated(s, 4, &err), 0);
+  double took = seconds() - t0;
+  asr_sink_db_stats_t st;
+  asr_sink_mongo_stats(s, &st);
+  asr_sink_destroy(s);
+  proxy_stop(&p);
+  assert_true(took >= 1.9);
+  assert_int_equal(st.docs_written, 4 * BATCH);
+  assert_true(st.request_charge == 4 * BULK_RU);
+  assert_true(asr_ru_governor_rate(g) == 2 * BULK_RU);
+  assert_int_equal(count(c, NULL), 4 * BATCH);
+  asr_ru_governor_free(g);
+  close_coll(c, client);
+}
+
+/* Learning: the proxy throttles the first bulk; the governor measures the charge accepted
+ * after it and starts pacing. */
+static void test_ru_governor_learns_from_a_throttled_bulk(void **state) {
+  proxy_t p;
+  NEED_PROXY(&p);
+  char uri[64];
+  mongoc_client_t *client;
+  mongoc_collection_t *c = open_coll(&client, "governed_learning");
+  p.cosmos = 1;
+  p.fake_code = 16500;
+  snprintf(p.fake_msg, sizeof p.fake_msg, "Request rate is large. RetryAfterMs=10");
+  atomic_store(&p.fake_left, 1);
+  asr_mongo_target_t t = proxied(&p, "governed_learning", uri, sizeof uri);
+  asr_ru_governor_config_t gc = {.target_ru_per_second = 0, .fraction = 0.9};
+  asr_ru_governor_t *g = asr_ru_governor_new(&gc);
+  asr_sink_options_t opt = {.governor = g};
+  asr_sink_t *s = open_sink_with(&t, &opt);
+  asr_err_t err;
+  uint32_t batches = 0;
+  double deadline = seconds() + 30;
+  assert_true(asr_ru_governor_rate(g) == 0);
+  while (asr_ru_governor_rate(g) == 0 && seconds() < deadline) {
+    assert_int_equal(write_generated(s, 1, &err), 0);
+    batches++;
+  }
+  asr_sink_db_stats_t st;
+  asr_sink_mongo_stats(s, &st);
+  asr_sink_destroy(s);
+  proxy_stop(&p);
+  assert_true(asr_ru_governor_rate(g) > 0);
+  assert_int_equal(st.throttles, 1);
+  assert_int_equal(st.docs_written, (uint64_t)batches * BATCH);
+  asr_ru_governor_free(g);
+  close_coll(c, client);
+}
+
+static void abort_soon(void *arg) {
+  uv_sleep(200);
+  asr_sink_t *s = arg;
+  s->vt->abort(s, 0);
+}
+
+/* A pacing wait (here 100 s) ends at once when the run is aborted; nothing was sent. */
+static void test_ru_governor_wait_is_abortable(void **state) {
+  proxy_t p;
+  NEED_PROXY(&p);
+  char uri[64];
+  mongoc_client_t *client;
+  mongoc_collection_t *c = open_coll(&client, "governed_abort");
+  p.cosmos = 1;
+  asr_mongo_target_t t = proxied(&p, "governed_abort", uri, sizeof uri);
+  asr_ru_governor_t *g = given_governor(BULK_RU / 100);
+  asr_sink_options_t opt = {.governor = g};
+  asr_sink_t *s = open_sink_with(&t, &opt);
+  teach(g);
+  uv_thread_t th;
+  uv_thread_create(&th, abort_soon, s);
+  asr_err_t err;
+  double t0 = seconds();
+  assert_int_equal(write_generated(s, 1, &err), ASR_ECANCELED);
+  double took = seconds() - t0;
+  uv_thread_join(&th);
+  assert_true(took < 30); /* not the 100 s wait */
+  asr_sink_db_stats_t st;
+  asr_sink_mongo_stats(s, &st);
+  asr_sink_destroy(s);
+  proxy_stop(&p);
+  assert_int_equal(st.docs_written, 0);
+  assert_int_equal(atomic_load(&p.inserts), 0);
+  asr_ru_governor_free(g);
+  close_coll(c, client);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unknown_uri_option),
@@ -1279,6 +1404,9 @@ int main(void) {
       cmocka_unit_test(test_retries_run_out),
       cmocka_unit_test(test_abort_wakes_a_waiting_writer),
       cmocka_unit_test(test_cosmos_request_charge_and_document_limit),
+      cmocka_unit_test(test_ru_governor_paces_each_bulk),
+      cmocka_unit_test(test_ru_governor_learns_from_a_throttled_bulk),
+      cmocka_unit_test(test_ru_governor_wait_is_abortable),
       cmocka_unit_test(test_bad_credentials_hide_the_password),
       cmocka_unit_test(test_dry_run_only_pings),
   };

@@ -274,6 +274,45 @@ static void test_strategy_scaling_errors(void **state) {
   asr_config_free(&cfg);
 }
 
+/* The RU governor's settings: every profile sets them; each layer overrides the one below,
+ * like every other key; the switch takes 0 or 1 only. */
+static void test_ru_governor_settings(void **state) {
+  asr_scaling_settings_t s;
+  asr_err_t err;
+  load("balanced", &s);
+  assert_true(s.target_ru_per_second == 0 && s.ru_budget_fraction == 0.9 && s.ru_governor == 1);
+  load("conservative", &s);
+  assert_true(s.target_ru_per_second == 0 && s.ru_budget_fraction == 0.8 && s.ru_governor == 1);
+  load("aggressive", &s);
+  assert_true(s.target_ru_per_second == 0 && s.ru_budget_fraction == 0.95 && s.ru_governor == 1);
+  assert_int_equal(asr_scaling_set_text(&s, "ru_governor", "0.5", "x", fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "x: ru_governor must be 0 (off) or 1 (on), got 0.5");
+  assert_int_equal(asr_scaling_set_text(&s, "ru_budget_fraction", "0", "y", fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "y: ru_budget_fraction must be a fraction of the budget (0.9 = 90%) "
+                               "from 0.01 to 1, got 0");
+  assert_int_equal(asr_scaling_set_text(&s, "target_ru_per_second", "-1", "z", fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "z: target_ru_per_second must be request units per second (0: learn "
+                               "from throttling) from 0 to 1e+09, got -1");
+  /* profile < environment < strategy < command line */
+  asr_options_t cli;
+  asr_config_t cfg;
+  unsetenv("AUTO_SCALING_PROFILE");
+  setenv("AUTO_SCALING_TARGET_RU_PER_SECOND", "40000", 1);
+  setenv("AUTO_SCALING_RU_BUDGET_FRACTION", "0.5", 1);
+  setenv("AUTO_SCALING_RU_GOVERNOR", "1", 1);
+  const char *path = strategy_file("scaling = { enabled = false, ru_budget_fraction = 0.7, ru_governor = 0 }");
+  PARSE(cli, (char *)path, "--scaling", "ru_governor=1");
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), 0);
+  assert_int_equal(cfg.auto_scaling, 0); /* set even when auto-scaling is off */
+  assert_true(cfg.scaling.target_ru_per_second == 40000); /* environment over profile */
+  assert_true(cfg.scaling.ru_budget_fraction == 0.7);     /* strategy over environment */
+  assert_true(cfg.scaling.ru_governor == 1);              /* command line over strategy */
+  asr_config_free(&cfg);
+  unsetenv("AUTO_SCALING_TARGET_RU_PER_SECOND");
+  unsetenv("AUTO_SCALING_RU_BUDGET_FRACTION");
+  unsetenv("AUTO_SCALING_RU_GOVERNOR");
+}
+
 /* A policy or profile file named by a strategy is found beside the strategy. */
 static void test_strategy_relative_files(void **state) {
   char policy[512], profile[512];
@@ -305,6 +344,7 @@ int main(void) {
       cmocka_unit_test(test_precedence),
       cmocka_unit_test(test_strategy_scaling_errors),
       cmocka_unit_test(test_strategy_relative_files),
+      cmocka_unit_test(test_ru_governor_settings),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

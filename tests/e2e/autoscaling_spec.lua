@@ -157,6 +157,7 @@ describe("auto-scaling against a slow database", function()
     assert.is_true(s.current_workers > 4, tostring(s.current_workers))
     assert.are.equal(s.workers, s.current_workers)
     assert.are.equal(s.batch_size, s.current_batch_size)
+    assert.is_nil(s.ru_governor_rate) -- never throttled: the RU governor did not pace
     assert.is_true(s.scaling_decisions_count < 1000)
     assert.are.equal(s.scaling_decisions_count, #s.decisions)
     assert.matches("\nAuto%-scaling %(balanced, policy rules%): " .. s.scaling_decisions_count
@@ -476,7 +477,7 @@ describe("auto-scaling configuration errors", function()
 
   it("names the known policies for an unknown one", function()
     refused("", {"--policy", "nosuch"},
-      "unknown scaling policy 'nosuch' (known: rules, aimd, gradient, usl)")
+      "unknown scaling policy 'nosuch' (known: rules, aimd, gradient, usl, bulk_executor)")
   end)
 
   it("rejects an unknown policy parameter in the strategy", function()
@@ -508,6 +509,23 @@ describe("auto-scaling configuration errors", function()
       .. "2000..75000; check every 5 s, cooldown 15 s",
       plan("AUTO_SCALING_PROFILE=aggressive AUTO_SCALING_POLICY=aimd AUTO_SCALING_MAX_WORKERS=6 ",
            {"--scaling", "max_workers=5"}))
+  end)
+
+  it("the RU governor's settings, layer by layer, in the plan of a database target", function()
+    local function budget(env, extra, target)
+      local argv = {"--source", TPL, "--total", "10", "--target", target or "sim:", "--dry-run"}
+      local code, stdout, stderr = h.run(args(argv, extra), {env = env})
+      assert.are.equal(0, code, stderr)
+      return stdout:match("  RU budget:  ([^\n]*)")
+    end
+    assert.are.equal("learned from throttling; writes then paced at 90% of it", budget("", {}))
+    assert.are.equal("learned from throttling; writes then paced at 80% of it",
+      budget("", {"--profile", "conservative"}))
+    assert.are.equal("5000 RU/s given; writes paced at 50% of it",
+      budget("AUTO_SCALING_TARGET_RU_PER_SECOND=5000 ", {"--scaling", "ru_budget_fraction=0.5"}))
+    assert.are.equal("not paced (ru_governor = 0)",
+      budget("AUTO_SCALING_RU_GOVERNOR=0 ", {"--auto-scaling"}))
+    assert.is_nil(budget("", {}, "null:")) -- not a database
   end)
 end)
 

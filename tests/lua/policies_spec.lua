@@ -72,29 +72,33 @@ end
 
 local function usl_x(n) return 1000 * n / (1 + 0.05 * (n - 1) + 0.002 * n * (n - 1)) end
 
--- What every policy does on the same recorded situations (history of 5 intervals).
+-- What asrun's own policies do on the same recorded situations (history of 5 intervals). The
+-- baselines (policies.baselines) follow their published algorithms instead: see their own
+-- describe blocks below.
 local common = {
   low = {
     rules = { "scale_up", 1, 1000, "Low resource usage, can increase throughput" },
-    aimd = { "scale_up", 1, 1000, "Low resource usage, can increase throughput" },
     gradient = { "scale_up", 1, 0, "Gradient 1.00 (latency 2.00 ms/doc, long-term 2.00): limit 9.4" },
     usl = { "scale_up", 1, 0, "USL probing: 1 of 3 worker counts measured" },
   },
   memory = {
-    rules = { "scale_down", -1, -2000 }, aimd = { "scale_down", -3, -4500 },
-    gradient = { "scale_down", -1, -2000 }, usl = { "scale_down", -1, -2000 },
+    rules = { "scale_down", -1, -2000 }, gradient = { "scale_down", -1, -2000 },
+    usl = { "scale_down", -1, -2000 },
   },
   errors = {
-    rules = { "scale_down", -1, -1000 }, aimd = { "scale_down", -3, -4500 },
-    gradient = { "scale_down", -1, -1000 }, usl = { "scale_down", -1, -1000 },
+    rules = { "scale_down", -1, -1000 }, gradient = { "scale_down", -1, -1000 },
+    usl = { "scale_down", -1, -1000 },
   },
   throttle = {
-    rules = { "scale_down", 0, -1000 }, aimd = { "scale_down", -3, -4500 },
-    gradient = { "scale_down", 0, -1000 }, usl = { "scale_down", 0, -1000 },
+    rules = { "scale_down", 0, -1000 }, gradient = { "scale_down", 0, -1000 },
+    usl = { "scale_down", 0, -1000 },
   },
 }
 
-for _, name in ipairs(policies.names) do
+local is_baseline = {}
+for _, name in ipairs(policies.baselines) do is_baseline[name] = true end
+
+local function situations(name)
   describe("policy " .. name .. " on common situations", function()
     it("low resource usage: scales up by a positive worker step", function()
       local d = decide(name, seq(5))
@@ -130,7 +134,13 @@ for _, name in ipairs(policies.names) do
       assert.is_true(d.batch_size < 0)
       assert.are.equal("Throttled by the database (16500/429)", d.reason)
     end)
+  end)
+end
 
+for _, name in ipairs(policies.names) do
+  if not is_baseline[name] then situations(name) end
+
+  describe("policy " .. name .. " as every policy", function()
     it("reads its parameters from state.params and works without state.config", function()
       local p = policies.params(name)
       local d = policies.get(name).decide(snap(), { snap() }, { params = p })
@@ -293,58 +303,141 @@ describe("rules policy", function()
   end)
 end)
 
-describe("aimd policy", function()
-  local function rise(over)
-    return seq(6, function(i)
-      local o = { workers = 10, batch_size = 20000, latency_per_doc_ms = i == 6 and 3.5 or 2.0 }
-      for k, v in pairs(over or {}) do o[k] = v end
-      return o
-    end)
-  end
-
-  it("multiplies workers and batch size by 0.7 on a latency rise past 1.5x the baseline", function()
-    local st = state()
-    local d = decide("aimd", rise(), st)
-    assert.are.same({ action = "scale_down", workers = -3, batch_size = -6000, target_workers = 7,
-                      target_batch_size = 14000, confidence = 0.55,
-                      reason = "Latency rising: 3.50 ms/doc (baseline 2.00)" }, d)
-    assert.are.equal(2.0, st.baseline) -- a congested interval does not feed the baseline
+describe("aimd policy (Netflix concurrency-limits AIMDLimit)", function()
+  it("is a baseline with AIMDLimit's defaults: backoff ratio 0.9, timeout 5 s", function()
+    assert.are.same({ backoff_ratio = 0.9, timeout_ms = 5000 }, policies.params("aimd"))
+    assert.is_string(policies.get("aimd").baseline)
   end)
 
-  it("takes the decrease factor from params", function()
-    local d = decide("aimd", rise(), state(nil, policies.params("aimd", { decrease = 0.5 })))
-    assert.are.same({ 5, 10000 }, { d.target_workers, d.target_batch_size })
-  end)
-
-  it("cuts only workers on CPU pressure", function()
-    local d = decide("aimd", seq(5, { workers = 10, batch_size = 20000, system_cpu_percent = 90 }))
-    assert.are.same({ "scale_down", 7, -3, 0, "High CPU usage: 90%" },
-                    { d.action, d.target_workers, d.workers, d.batch_size, d.reason })
+  it("on a throttled interval: limit = floor(limit x 0.9), batch size held", function()
+    local d = decide("aimd", seq(5, { workers = 20, throttles = 3, throttle_rate = 0.02 }))
+    assert.are.same({ action = "scale_down", workers = -2, batch_size = 0, target_workers = 18,
+                      confidence = 0.7,
+                      reason = "Throttled by the database (16500/429): limit 20 x 0.90" }, d)
     assert.is_nil(d.target_batch_size)
+    -- a RetryAfterMs alone is a throttle too; floor(9 x 0.9) = 8
+    d = decide("aimd", seq(1, { workers = 9, retry_after_ms = 100 }))
+    assert.are.same({ "scale_down", 8 }, { d.action, d.target_workers })
   end)
 
-  it("always cuts, and never below the minimum", function()
-    local d = decide("aimd", rise({ workers = 5, batch_size = 2500 }))
-    assert.are.same({ 4, 2000 }, { d.target_workers, d.target_batch_size })
-    d = decide("aimd", rise({ workers = 4, batch_size = 2000 }))
-    assert.are.same({ "hold", 4, "Latency rising: 3.50 ms/doc (baseline 2.00); already at the minimum workers and batch size" },
+  it("counts failed writes and writes past the timeout as drops", function()
+    local d = decide("aimd", seq(1, { workers = 10, errors = 7, error_rate = 0.0002 }))
+    assert.are.same({ 9, "Write errors: 7 documents failed: limit 10 x 0.90" },
+                    { d.target_workers, d.reason })
+    d = decide("aimd", seq(1, { workers = 10, latency_p99_ms = 5001 }))
+    assert.are.same({ 9, "Write latency p99 5001 ms past the 5000 ms timeout: limit 10 x 0.90" },
+                    { d.target_workers, d.reason })
+    d = decide("aimd", seq(1, { workers = 10, latency_p99_ms = 5000 })) -- at the timeout: no drop
+    assert.are.same({ "scale_up", 11 }, { d.action, d.target_workers })
+  end)
+
+  it("adds one while in flight x 2 >= limit, holds while the limit is not used", function()
+    local d = decide("aimd", seq(1, { workers = 10, in_flight = 5 }))
+    assert.are.same({ action = "scale_up", workers = 1, batch_size = 0, target_workers = 11,
+                      confidence = 0.6, reason = "No drop, 5 of 10 workers in flight: limit + 1" }, d)
+    d = decide("aimd", seq(1, { workers = 10, in_flight = 4 }))
+    assert.are.same({ "hold", 0, 10, "No drop, but only 4 of 10 workers in flight: limit unused" },
+                    { d.action, d.workers, d.target_workers, d.reason })
+  end)
+
+  it("ignores CPU and memory (the gate's), and the latency trend (not AIMDLimit's)", function()
+    local d = decide("aimd", seq(5, { system_cpu_percent = 95, memory_percent = 87.5,
+                                      latency_per_doc_ms = 9 }))
+    assert.are.same({ "scale_up", 9 }, { d.action, d.target_workers })
+  end)
+
+  it("takes the backoff ratio and timeout from params", function()
+    local st = state(nil, policies.params("aimd", { backoff_ratio = 0.5, timeout_ms = 100 }))
+    local d = decide("aimd", seq(1, { workers = 10, latency_p99_ms = 150 }), st)
+    assert.are.same({ 5, "Write latency p99 150 ms past the 100 ms timeout: limit 10 x 0.50" },
+                    { d.target_workers, d.reason })
+  end)
+
+  it("stays within min_workers..max_workers", function()
+    local d = decide("aimd", seq(1, { workers = 4, throttles = 1 })) -- floor(3.6) = 3 < 4
+    assert.are.same({ "hold", 4, "Throttled by the database (16500/429); already at the minimum workers" },
+                    { d.action, d.target_workers, d.reason })
+    d = decide("aimd", seq(1, { workers = 30, in_flight = 30 }))
+    assert.are.same({ "hold", 30, "No drop, 30 of 30 workers in flight; already at the maximum workers" },
                     { d.action, d.target_workers, d.reason })
   end)
 
-  it("keeps the latency baseline in state across calls, fed by healthy intervals", function()
-    local st = state()
-    decide("aimd", seq(1, { latency_per_doc_ms = 2.0 }), st)
-    assert.are.equal(2.0, st.baseline)
-    decide("aimd", seq(1, { latency_per_doc_ms = 2.5 }), st)
-    assert.are.near(2.1, st.baseline, 1e-12)
-    local d = decide("aimd", seq(1, { latency_per_doc_ms = 3.2 }), st) -- 3.2 > 1.5 * 2.1
-    assert.are.same({ "scale_down", 5 }, { d.action, d.target_workers })
-    assert.are.near(2.1, st.baseline, 1e-12)
+  it("from 20 workers: a throttle cuts to 18, then clean intervals add one each", function()
+    local st, w, seen = state(), 20, {}
+    for i = 1, 4 do
+      local d = decide("aimd", seq(1, { workers = w, in_flight = w, throttles = i == 1 and 2 or 0 }), st)
+      w = d.target_workers
+      seen[i] = w
+    end
+    assert.are.same({ 18, 19, 20, 21 }, seen)
+  end)
+end)
+
+describe("bulk_executor policy (Cosmos DB bulk congestion control)", function()
+  it("is a baseline with the SDK's constants: decrease at most 5, increase 1, window + 1", function()
+    assert.are.same({ decrease_max = 5, increase = 1, window_growth = 1 }, policies.params("bulk_executor"))
+    assert.is_string(policies.get("bulk_executor").baseline)
   end)
 
-  it("increases additively by params", function()
-    local d = decide("aimd", seq(5), state(nil, policies.params("aimd", { increase = 2, batch_increase = 500 })))
-    assert.are.same({ "scale_up", 2, 500 }, { d.action, d.workers, d.batch_size })
+  it("a throttled window cuts min(5, floor(DoC / 2)) workers and grows the window", function()
+    local st = state()
+    local d = decide("bulk_executor", seq(1, { workers = 20, throttles = 4 }), st)
+    assert.are.same({ action = "scale_down", workers = -5, batch_size = 0, target_workers = 15,
+                      confidence = 0.7,
+                      reason = "Throttled by the database (16500/429): degree of concurrency 20 - 5, "
+                               .. "window now 2 intervals" }, d)
+    assert.is_nil(d.target_batch_size)
+    assert.are.equal(2, st.window)
+    -- from 6: min(5, 3) = 3 (a halving); a fresh state has a one-interval window
+    d = decide("bulk_executor", seq(1, { workers = 6, retry_after_ms = 500 }), state({ min_workers = 1 }))
+    assert.are.same({ "scale_down", 3 }, { d.action, d.target_workers })
+  end)
+
+  it("a clean window with progress adds one; no progress holds", function()
+    local d = decide("bulk_executor", seq(1, { workers = 8 }))
+    assert.are.same({ action = "scale_up", workers = 1, batch_size = 0, target_workers = 9,
+                      confidence = 0.6, reason = "Progress without throttling: degree of concurrency 8 + 1" }, d)
+    d = decide("bulk_executor", seq(1, { workers = 8, docs_per_second = 0 }))
+    assert.are.same({ "hold", 8, "No documents written in the window" },
+                    { d.action, d.target_workers, d.reason })
+  end)
+
+  it("ignores errors, CPU and memory (the gate's)", function()
+    local d = decide("bulk_executor", seq(1, { workers = 8, errors = 50, error_rate = 0.02,
+                                               system_cpu_percent = 95, memory_percent = 87.5 }))
+    assert.are.same({ "scale_up", 9 }, { d.action, d.target_workers })
+  end)
+
+  it("decides once per window, over every interval in it", function()
+    local st = state()
+    local function step(over) return decide("bulk_executor", seq(1, over), st) end
+    assert.are.same(15, step({ workers = 20, throttles = 1 }).target_workers) -- window now 2
+    local d = step({ workers = 15, throttles = 2 })                            -- 1 of 2
+    assert.are.same({ "hold", "Congestion window: 1 of 2 intervals" }, { d.action, d.reason })
+    d = step({ workers = 15 })                 -- 2 of 2: the window saw a throttle: cut again
+    assert.are.same({ 10, 3 }, { d.target_workers, st.window })
+    assert.are.equal("hold", step({ workers = 10 }).action)
+    assert.are.equal("hold", step({ workers = 10 }).action)
+    d = step({ workers = 10 })                 -- 3 of 3, clean: + 1
+    assert.are.same({ "scale_up", 11, 3 }, { d.action, d.target_workers, st.window })
+  end)
+
+  it("stays within min_workers..max_workers", function()
+    local d = decide("bulk_executor", seq(1, { workers = 5, throttles = 1 })) -- 5 - 2 < 4
+    assert.are.same({ "scale_down", 4 }, { d.action, d.target_workers })
+    d = decide("bulk_executor", seq(1, { workers = 4, throttles = 1 }))
+    assert.are.same({ "hold", 4 }, { d.action, d.target_workers })
+    assert.matches("already at the minimum workers", d.reason, 1, true)
+    d = decide("bulk_executor", seq(1, { workers = 30 }))
+    assert.are.same({ "hold", "Progress without throttling; already at the maximum workers" },
+                    { d.action, d.reason })
+  end)
+
+  it("takes its constants from params", function()
+    local st = state(nil, policies.params("bulk_executor", { decrease_max = 2, increase = 3, window_growth = 0 }))
+    assert.are.equal(18, decide("bulk_executor", seq(1, { workers = 20, throttles = 1 }), st).target_workers)
+    assert.are.equal(1, st.window)
+    assert.are.equal(21, decide("bulk_executor", seq(1, { workers = 18 }), st).target_workers)
   end)
 end)
 
@@ -505,20 +598,21 @@ end)
 
 describe("asrun.policies", function()
   it("gets each built-in policy by name, rules by default", function()
-    for _, name in ipairs({ "rules", "aimd", "gradient", "usl" }) do
+    for _, name in ipairs({ "rules", "aimd", "gradient", "usl", "bulk_executor" }) do
       local p = policies.get(name)
       assert.are.equal(name, p.name)
       assert.is_function(p.decide)
       assert.is_table(p.defaults)
     end
     assert.are.equal(policies.get("rules"), policies.get())
-    assert.are.same({ "rules", "aimd", "gradient", "usl" }, policies.names)
+    assert.are.same({ "rules", "aimd", "gradient", "usl", "bulk_executor" }, policies.names)
+    assert.are.same({ "aimd", "bulk_executor" }, policies.baselines)
   end)
 
   it("names the known policies for an unknown one", function()
-    assert.are.equal("unknown scaling policy 'fastest' (known: rules, aimd, gradient, usl)",
+    assert.are.equal("unknown scaling policy 'fastest' (known: rules, aimd, gradient, usl, bulk_executor)",
                      errmsg(policies.get, "fastest"))
-    assert.are.equal("unknown scaling policy of type number (known: rules, aimd, gradient, usl)",
+    assert.are.equal("unknown scaling policy of type number (known: rules, aimd, gradient, usl, bulk_executor)",
                      errmsg(policies.get, 3))
   end)
 
@@ -530,13 +624,12 @@ describe("asrun.policies", function()
   end)
 
   it("params merges overrides into the defaults and checks keys and types", function()
-    local p = policies.params("aimd", { decrease = 0.5 })
-    assert.are.same({ increase = 1, batch_increase = 1000, decrease = 0.5, latency_tolerance = 1.5,
-                      alpha = 0.2 }, p)
-    assert.are.equal(0.7, policies.get("aimd").defaults.decrease) -- defaults untouched
+    local p = policies.params("aimd", { backoff_ratio = 0.5 })
+    assert.are.same({ backoff_ratio = 0.5, timeout_ms = 5000 }, p)
+    assert.are.equal(0.9, policies.get("aimd").defaults.backoff_ratio) -- defaults untouched
     assert.are.same(policies.get("usl").defaults, policies.params("usl"))
-    assert.are.equal("unknown parameter 'decay' for scaling policy 'aimd' (known: alpha, batch_increase, "
-                     .. "decrease, increase, latency_tolerance)", errmsg(policies.params, "aimd", { decay = 1 }))
+    assert.are.equal("unknown parameter 'decay' for scaling policy 'aimd' (known: backoff_ratio, "
+                     .. "timeout_ms)", errmsg(policies.params, "aimd", { decay = 1 }))
     assert.are.equal("parameter 'tolerance' of scaling policy 'gradient' must be a number, got string",
                      errmsg(policies.params, "gradient", { tolerance = "2" }))
     assert.are.equal("scaling params must be a table, got string", errmsg(policies.params, "usl", "x"))

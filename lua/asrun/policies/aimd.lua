@@ -1,65 +1,73 @@
--- The "aimd" policy: additive increase, multiplicative decrease (TCP congestion control's rule,
--- with workers and batch size as the window).
+-- The "aimd" policy: a baseline, Netflix concurrency-limits' AIMDLimit as published
+-- (github.com/Netflix/concurrency-limits, concurrency-limits-core/.../limit/AIMDLimit.java,
+-- _update; README "AIMD": "additive increase, multiplicative decrease on a drop").
 --
--- Congestion (memory over its scale-up threshold, errors rising, database throttling, latency
--- per document above latency_tolerance times its baseline) cuts workers and batch size to
--- `decrease` times their value, returned as target_workers / target_batch_size so repeated
--- calls during the gate's cooldown never compound. CPU over its threshold cuts workers only.
--- Healthy and below the CPU/memory targets: +increase workers, +batch_increase batch size.
--- At or above a target: hold. The latency baseline is an EWMA kept in state.baseline, fed only
--- by healthy intervals so a slowdown does not become the new normal.
+-- The library's limit is a concurrency limit updated on every sample (one request's RTT, the
+-- requests in flight, whether it dropped):
+--   dropped, or RTT past the timeout (default 5 s)  limit = floor(limit * backoffRatio)
+--                                                   (backoffRatio 0.9 by default, 0.5..1)
+--   else, in flight * 2 >= limit (the limit is used) limit = limit + 1
+--   else                                             unchanged
+-- then clamped to [minLimit, maxLimit].
+--
+-- Here the limit is the worker count and a sample is one check interval (asrun's snapshot):
+-- the interval "dropped" when the database throttled (16500/429 or a RetryAfterMs), a write
+-- failed, or the slowest writes (p99 of the per-batch write time) took longer than
+-- timeout_ms. in_flight is the batches being written when the snapshot was taken. The
+-- limits are min_workers..max_workers. The published algorithm has no batch size: it is
+-- held. Nothing else is read (CPU and memory are the safety gate's: docs/scaling-policy.md),
+-- so the lab compares asrun's policies with the algorithm itself.
+-- The result is an absolute target_workers, so a call during the gate's cooldown never
+-- compounds.
 local stats = require("asrun.stats")
 
-local aimd = { name = "aimd" }
+local aimd = { name = "aimd", baseline = "Netflix concurrency-limits AIMDLimit" }
 
 aimd.defaults = {
-  increase = 1,            -- workers added per healthy interval
-  batch_increase = 1000,   -- documents added to the batch size per healthy interval
-  decrease = 0.7,          -- factor applied to workers and batch size on congestion
-  latency_tolerance = 1.5, -- latency per document above baseline * this is congestion
-  alpha = 0.2,             -- EWMA weight of a healthy interval in the latency baseline
+  backoff_ratio = 0.9, -- AIMDLimit.Builder.backoffRatio: the limit's share kept on a drop
+  timeout_ms = 5000,   -- AIMDLimit.Builder.timeout (5 s): a write slower than this is a drop
 }
+
+-- Why the interval counts as a drop, or nil.
+local function drop_reason(s, p)
+  if (s.throttles or 0) > 0 or (s.retry_after_ms or 0) > 0 then
+    return "Throttled by the database (16500/429)"
+  end
+  if (s.errors or 0) > 0 then
+    return string.format("Write errors: %d documents failed", s.errors)
+  end
+  local p99 = s.latency_p99_ms or 0
+  if p99 > p.timeout_ms then
+    return string.format("Write latency p99 %.0f ms past the %.0f ms timeout", p99, p.timeout_ms)
+  end
+  return nil
+end
 
 function aimd.decide(s, history, state)
   state = state or {}
-  if not history or #history == 0 then history = { s } end
   local c, p = stats.config(state), stats.params(state, aimd.defaults)
-  local w, b = s.workers or 0, s.batch_size or 0
-  local lat = s.latency_per_doc_ms or 0
+  local limit = s.workers or 0
 
-  -- First call: seed the baseline from the history before this interval.
-  if state.baseline == nil then
-    local before = stats.positive(stats.series(history, "latency_per_doc_ms", stats.WINDOW - 1, 1))
-    local base = stats.ewma(before, p.alpha)
-    state.baseline = (base and base > 0) and base or (lat > 0 and lat or nil)
-  end
-  local base = state.baseline
-
-  local pr = stats.pressure(s, history, c)
-  if not pr and lat > 0 and base and lat > p.latency_tolerance * base then
-    pr = { kind = "latency", distance = stats.clamp(lat / base / p.latency_tolerance - 1, 0, 1),
-           reason = string.format("Latency rising: %.2f ms/doc (baseline %.2f)", lat, base) }
-  end
-  if pr then
-    local tw = math.floor(w * p.decrease)
-    if tw >= w then tw = w - 1 end -- always a real cut, even from 1
-    local tb = nil
-    if pr.kind ~= "cpu" then tb = math.floor(b * p.decrease) end
-    local d = stats.target_decision(s, c, tw, tb, 0.5 + 0.3 * pr.distance, pr.reason)
-    if d.action == "hold" then d.reason = pr.reason .. "; already at the minimum workers and batch size" end
+  local why = drop_reason(s, p)
+  if why then
+    local d = stats.target_decision(s, c, math.floor(limit * p.backoff_ratio), nil, 0.7,
+      string.format("%s: limit %d x %.2f", why, limit, p.backoff_ratio))
+    if d.action == "hold" then d.reason = why .. "; already at the minimum workers" end
     return d
   end
 
-  if lat > 0 then state.baseline = base and base + p.alpha * (lat - base) or lat end
-
-  local room = stats.room(s, c)
-  if room == "within" then
-    return stats.decision(s, c, "hold", 0, 0, 0.6, "Within targets")
+  local in_flight = s.in_flight or 0
+  if in_flight * 2 >= limit then
+    local d = stats.target_decision(s, c, limit + 1, nil, 0.6,
+      string.format("No drop, %d of %d workers in flight: limit + 1", in_flight, limit))
+    if d.action == "hold" then
+      d.reason = string.format("No drop, %d of %d workers in flight; already at the maximum "
+                               .. "workers", in_flight, limit)
+    end
+    return d
   end
-  local headroom = stats.headroom(s, c.target_cpu_usage, c.target_memory_usage)
-  return stats.decision(s, c, "scale_up", p.increase, p.batch_increase, 0.5 + 0.3 * headroom,
-    room == "low" and "Low resource usage, can increase throughput"
-                   or "Below CPU and memory targets, can increase throughput")
+  return stats.target_decision(s, c, limit, nil, 0.5,
+    string.format("No drop, but only %d of %d workers in flight: limit unused", in_flight, limit))
 end
 
 return aimd
