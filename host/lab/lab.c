@@ -32,18 +32,7 @@ typedef struct lab {
 
 /* ---- loading ---- */
 
-static int load_scenarios(lab_t *l, asr_err_t *err) {
-  char names[ASR_LAB_MAX_ITEMS][ASR_SCENARIO_NAME_MAX];
-  const char *items[ASR_LAB_MAX_ITEMS];
-  size_t n = l->opt->nscenarios;
-  if (n == 0) {
-    int k = asr_scenario_shipped(names, ASR_LAB_MAX_ITEMS, err);
-    if (k < 0) return k;
-    for (int i = 0; i < k; i++) items[i] = names[i];
-    n = (size_t)k;
-  } else {
-    memcpy(items, l->opt->scenarios, n * sizeof *items);
-  }
+static int load_list(lab_t *l, const char *const *items, size_t n, asr_err_t *err) {
   if (n == 0) return asr_err_set(err, ASR_EINVAL, "no scenarios found in %s", asr_scenario_dir());
   l->scenarios = calloc(n, sizeof *l->scenarios);
   if (!l->scenarios) return asr_err_set(err, ASR_ENOMEM, "out of memory");
@@ -53,6 +42,18 @@ static int load_scenarios(lab_t *l, asr_err_t *err) {
     l->nscenarios++;
   }
   return 0;
+}
+
+/* The scenarios asked for, else every shipped one. */
+static int load_scenarios(lab_t *l, asr_err_t *err) {
+  if (l->opt->nscenarios) return load_list(l, l->opt->scenarios, l->opt->nscenarios, err);
+  char **names = asr_scenario_names();
+  if (!names) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  size_t n = 0;
+  while (names[n]) n++;
+  int rc = load_list(l, (const char *const *)names, n, err);
+  asr_scenario_names_free(names);
+  return rc;
 }
 
 /* Opens and closes each policy once, so that a bad one fails before hours of lab. */

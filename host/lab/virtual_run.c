@@ -36,6 +36,7 @@ typedef struct vworker {
   uint32_t batch;   /* documents taken from the source for this batch */
   uint32_t pending; /* of them, still to write */
   uint32_t attempt; /* retries so far */
+  int reserved;     /* the governor has reserved this send's charge (it waited for it) */
   uint64_t rng;     /* retry jitter, per worker as in the real sinks */
   asr_simdb_write_t res;
 } vworker_t;
@@ -118,12 +119,9 @@ static const asr_simdb_phase_t *phase(const vrun_t *r) { return asr_scenario_at(
 
 static uint32_t queue_capacity(uint32_t workers) { return workers * 2 < 4 ? 4 : workers * 2; }
 
-/* Resident memory: a base, the documents the workers hold (with their copies), and the
- * queue's batches of raw records. */
+/* Resident memory of the documents the workers hold (the model's formula). */
 static double rss_bytes(const vrun_t *r) {
-  const asr_simdb_phase_t *p = phase(r);
-  double queued = (double)queue_capacity(r->target) * r->batch_size * p->doc_bytes;
-  return asr_simdb_client_memory_mb(p, (double)r->held_docs) * MIB + queued;
+  return asr_simdb_client_memory_mb(phase(r), (double)r->held_docs) * MIB;
 }
 
 static void check_memory(vrun_t *r) {
@@ -162,10 +160,15 @@ static int start_batch(vrun_t *r, uint32_t i) {
   return push(r, r->now + work_s * (slow > 1 ? slow : 1), i, EV_CPU_DONE);
 }
 
+/* Reserves the send's charge with the governor (once) and waits what it says, then sends. */
 static int send_or_pace(vrun_t *r, uint32_t i) {
   vworker_t *w = &r->w[i];
-  double wait = r->gov ? asr_ru_governor_reserve(r->gov, r->now, w->pending) : 0;
-  if (wait > 0) return push(r, r->now + wait, i, EV_SEND);
+  if (r->gov && !w->reserved) {
+    w->reserved = 1;
+    double wait = asr_ru_governor_reserve(r->gov, r->now, w->pending);
+    if (wait > 0) return push(r, r->now + wait, i, EV_SEND);
+  }
+  w->reserved = 0;
   r->in_flight++;
   r->requests++;
   asr_simdb_write(r->db, r->now, w->pending, r->in_flight, cpu_runnable(r), &w->res);

@@ -126,8 +126,10 @@ local function next_move(s, c, p, state)
     for _, o in ipairs(ORDER) do
       local dim, dir = o[1], o[2]
       local f = state.factors[dim]
+      local came = state.came
+      local back = came and came.dim == dim and came.dir == -dir and came.factor == f
       local nw, nb = move(c, p, base.w, base.b, dim, dir, f)
-      if nw and not blocked(s, c, state, base.w, base.b, nw, nb) then
+      if nw and not back and not blocked(s, c, state, base.w, base.b, nw, nb) then
         local r = known(state, p, nw, nb)
         if r == nil or r > base.rate * (1 + p.gain) then return nw, nb, dim, dir end
       end
@@ -161,45 +163,54 @@ local function rebase(state, p, cur, rate)
   state.trial = nil
 end
 
-local function search(s, c, p, state, cur, rate)
-  local base = state.base
-  local trial = state.trial
-  if trial and cur.w == trial.w and cur.b == trial.b then
-    -- judging the move from base to trial
-    remember(state, cur.w, cur.b, rate)
-    local change = rate / max(base.rate, 1e-9) - 1
-    if change > p.gain then
-      local from = base
-      rebase(state, p, cur, rate)
-      state.dim_pref = trial.dim
-      state.dir_pref = trial.dir
-      local nw, nb = move(c, p, cur.w, cur.b, trial.dim, trial.dir, state.factors[trial.dim])
-      if nw and not blocked(s, c, state, cur.w, cur.b, nw, nb) and
-          (known(state, p, nw, nb) or math.huge) > rate * (1 + p.gain) then
-        state.trial = { w = nw, b = nb, dim = trial.dim, dir = trial.dir }
-        return propose(s, c, nw, nb, 0.7, string.format(
-          "Throughput rising: %d x %d -> %d x %d gave %+.0f%% docs/s; going on",
-          from.w, from.b, cur.w, cur.b, change * 100))
-      end
-      return hold(s, c, 0.6, string.format("Throughput rising: %+.0f%% docs/s at %d workers x %d",
-                                           change * 100, cur.w, cur.b))
+-- Judges the setting in force against the base it moved from (whatever the gate let through:
+-- it may have capped the step): keep it and go on when it paid, else go back.
+local function judge(s, c, p, state, cur, rate)
+  local base, trial = state.base, state.trial
+  remember(state, cur.w, cur.b, rate)
+  local change = rate / max(base.rate, 1e-9) - 1
+  if change > p.gain then
+    local from = base
+    rebase(state, p, cur, rate)
+    state.came = { dim = trial.dim, dir = trial.dir, factor = state.factors[trial.dim] }
+    local nw, nb = move(c, p, cur.w, cur.b, trial.dim, trial.dir, state.factors[trial.dim])
+    if nw and not blocked(s, c, state, cur.w, cur.b, nw, nb)
+        and (known(state, p, nw, nb) or math.huge) > rate * (1 + p.gain) then
+      state.trial = { w = nw, b = nb, dim = trial.dim, dir = trial.dir }
+      return propose(s, c, nw, nb, 0.7, string.format(
+        "Throughput rising: %d x %d -> %d x %d gave %+.0f%% docs/s; going on to %d x %d",
+        from.w, from.b, cur.w, cur.b, change * 100, nw, nb))
     end
-    -- not worth it: go back
-    state.trial = { w = base.w, b = base.b, undo = true }
-    local why = change < -p.gain and string.format("docs/s fell %.0f%%", -change * 100)
-                or string.format("docs/s changed only %+.1f%%", change * 100)
-    return propose(s, c, base.w, base.b, 0.7, string.format(
-      "Undoing the last step: %d x %d -> %d x %d, %s (%s -> %s)",
-      base.w, base.b, cur.w, cur.b, why, fmt_rate(base.rate), fmt_rate(rate)))
+    return nil -- nothing further that way: the caller picks the next move
   end
-  if trial and not trial.undo then -- still waiting for the gate to apply it
-    return propose(s, c, trial.w, trial.b, 0.6, "Trying " .. trial.w .. " workers x " .. trial.b)
-  end
-  if trial and trial.undo and (cur.w ~= trial.w or cur.b ~= trial.b) then
-    return propose(s, c, trial.w, trial.b, 0.7, "Going back to " .. trial.w .. " workers x " .. trial.b)
+  state.trial = { w = base.w, b = base.b, undo = true }
+  local why = change < -p.gain and string.format("docs/s fell %.0f%%", -change * 100)
+              or string.format("docs/s changed only %+.1f%%", change * 100)
+  return propose(s, c, base.w, base.b, 0.7, string.format(
+    "Undoing the last step: %d x %d -> %d x %d, %s (%s -> %s)",
+    base.w, base.b, cur.w, cur.b, why, fmt_rate(base.rate), fmt_rate(rate)))
+end
+
+local function search(s, c, p, state, cur, rate)
+  local base, trial = state.base, state.trial
+  local at_base = cur.w == base.w and cur.b == base.b
+  if trial and trial.undo then
+    if not at_base then
+      return propose(s, c, base.w, base.b, 0.7,
+                     string.format("Going back to %d workers x %d", base.w, base.b))
+    end
+    state.trial = nil -- back: measured again below, then the next move
+  elseif trial and at_base then -- the gate has not applied it yet
+    return propose(s, c, trial.w, trial.b, 0.6,
+                   string.format("Trying %d workers x %d", trial.w, trial.b))
+  elseif trial then
+    local d = judge(s, c, p, state, cur, rate)
+    if d then return d end
+  elseif not at_base then -- moved by someone else (an emergency, on_tick): a new base
+    rebase(state, p, cur, rate)
+    state.came = nil
   end
   -- at the base: pick the next move
-  if not (cur.w == base.w and cur.b == base.b) then rebase(state, p, cur, rate) end
   state.base.rate = rate
   remember(state, cur.w, cur.b, rate)
   local nw, nb, dim, dir = next_move(s, c, p, state)
