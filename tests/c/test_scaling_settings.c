@@ -87,9 +87,11 @@ static void test_profiles_carry_the_brief_numbers(void **state) {
   assert_true(s.target_error_rate == 0.01 && s.cpu_scale_up_threshold == 80 &&
               s.cpu_scale_down_threshold == 50 && s.memory_scale_up_threshold == 85 &&
               s.memory_scale_down_threshold == 60 && s.check_interval == 10);
-  assert_int_equal(s.min_workers, 4);
+  /* the brief's maxima; minima that keep a run's defaults (workers = CPU count, batch size
+   * 1000) inside the limits and leave room below them (README, "Profiles and settings") */
+  assert_int_equal(s.min_workers, 1);
   assert_int_equal(s.max_workers, 30);
-  assert_int_equal(s.min_batch_size, 2000);
+  assert_int_equal(s.min_batch_size, 100);
   assert_int_equal(s.max_batch_size, 75000);
   load("aggressive", &s);
   assert_true(s.target_docs_per_second == 20000 && s.target_cpu_usage == 80 &&
@@ -101,6 +103,15 @@ static void test_profiles_carry_the_brief_numbers(void **state) {
   assert_true(c.worker_step < s.worker_step || c.worker_step < a.worker_step);
   assert_true(c.stability_intervals > a.stability_intervals);
   assert_true(c.check_interval > a.check_interval);
+  /* every profile: one worker and batches of 100 at the bottom, the brief's maxima on top */
+  static const char *const names[] = {"conservative", "balanced", "aggressive"};
+  for (size_t i = 0; i < 3; i++) {
+    load(names[i], &s);
+    assert_int_equal(s.min_workers, 1);
+    assert_int_equal(s.min_batch_size, 100);
+    assert_int_equal(s.max_workers, 30);
+    assert_int_equal(s.max_batch_size, 75000);
+  }
 }
 
 static void test_unknown_profile(void **state) {

@@ -226,7 +226,7 @@ describe("rules policy", function()
     d = decide("rules", seq(5, { queue_depth = 0, in_flight = 6 }))
     assert.are.same({ "hold", 0, 0, "Source-bound: queue empty, more workers would wait" },
                     { d.action, d.workers, d.batch_size, d.reason })
-    d = decide("rules", seq(5, { queue_depth = 0, in_flight = 1, workers = 4 }))
+    d = decide("rules", seq(5, { queue_depth = 0, in_flight = 1, workers = 4 }), state({ min_workers = 4 }))
     assert.are.equal("hold", d.action) -- at min_workers
   end)
 
@@ -245,7 +245,7 @@ describe("rules policy", function()
   end)
 
   it("memory pressure at the minimum settings holds and says so", function()
-    local d = decide("rules", seq(5, { workers = 4, batch_size = 2000, memory_percent = 90, rss_bytes = 2.1 * GiB }))
+    local d = decide("rules", seq(5, { workers = 1, batch_size = 100, memory_percent = 90, rss_bytes = 2.1 * GiB }))
     assert.are.same({ "hold", 0, 0, "High memory usage: 2.1GB; already at the minimum workers and batch size" },
                     { d.action, d.workers, d.batch_size, d.reason })
   end)
@@ -324,10 +324,10 @@ describe("aimd policy", function()
   end)
 
   it("always cuts, and never below the minimum", function()
-    local d = decide("aimd", rise({ workers = 5, batch_size = 2500 }))
+    local d = decide("aimd", rise({ workers = 5, batch_size = 2500 }), state({ min_workers = 4, min_batch_size = 2000 }))
     assert.are.same({ 4, 2000 }, { d.target_workers, d.target_batch_size })
-    d = decide("aimd", rise({ workers = 4, batch_size = 2000 }))
-    assert.are.same({ "hold", 4, "Latency rising: 3.50 ms/doc (baseline 2.00); already at the minimum workers and batch size" },
+    d = decide("aimd", rise({ workers = 1, batch_size = 100 }))
+    assert.are.same({ "hold", 1, "Latency rising: 3.50 ms/doc (baseline 2.00); already at the minimum workers and batch size" },
                     { d.action, d.target_workers, d.reason })
   end)
 

@@ -182,7 +182,7 @@ describe("stats snapshot readings", function()
     d = stats.decision({ workers = 30, batch_size = 75000 }, c, "scale_up", 1, 1000, 0.6, "r")
     assert.are.same({ action = "hold", workers = 0, batch_size = 0, confidence = 0.6,
                       reason = "r; already at the maximum workers and batch size" }, d)
-    d = stats.decision({ workers = 4, batch_size = 2000 }, c, "scale_down", -1, -1000, 0.8, "m")
+    d = stats.decision({ workers = 1, batch_size = 100 }, c, "scale_down", -1, -1000, 0.8, "m")
     assert.are.equal("m; already at the minimum workers and batch size", d.reason)
   end)
 
