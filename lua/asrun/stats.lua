@@ -1,6 +1,6 @@
 -- asrun.stats: the small numeric helpers the auto-scaler's policies share (trends over the
 -- history, robust summaries), plus the few readings of a snapshot that every built-in policy
--- interprets the same way (effective CPU and memory, the pressure checks and their reason
+-- interprets the same way (asrun's own CPU, memory, the pressure checks and their reason
 -- texts), so "High memory usage: 2.1GB" means the same thing whichever policy said it.
 --
 -- Everything here is pure: no state, no I/O; tables passed in are never changed. Snapshot,
@@ -125,11 +125,14 @@ end
 -- ---------------------------------------------------------------------------------------
 -- Readings of one snapshot.
 
--- CPU that counts against the target: the larger of this process and the whole machine, so a
--- database (or anything else) sharing the machine leaves the workers less room.
+-- CPU that counts against the CPU targets and thresholds: asrun's own (cpu_percent, a share of
+-- the whole machine). The workers' load is what scaling changes; a neighbour's is not: a
+-- database on the same machine at 100% must not stop growth while asrun uses 3%. Whether
+-- that database keeps up shows in its latency, throttling and errors, which the policies read
+-- as well. The machine's figure stays in the snapshot (system_cpu_percent) for policies of
+-- their own.
 function stats.cpu(s)
-  local a, b = s.cpu_percent or 0, s.system_cpu_percent or 0
-  return a > b and a or b
+  return s.cpu_percent or 0
 end
 
 function stats.memory_percent(s)

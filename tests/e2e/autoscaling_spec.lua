@@ -6,13 +6,14 @@
 -- total / (workers * batch_size / latency): that lower bound is what guarantees enough checks.
 -- Nothing here asserts an upper bound on a duration or an exact count of decisions.
 --
--- The machine's CPU: the policies read CPU as max(this process, the whole machine), and the
--- test machine is shared (other builds keep it anywhere from 0 to 100% busy, for whole
--- seconds). A scale-up ("Low resource usage": CPU below 50%) would then depend on what others
--- run. So the scale-up runs see a frozen copy of /proc/stat (bind-mounted in a private mount
--- namespace: the machine reads as idle, this process's own CPU is still measured from
--- /proc/self/stat) and keep the balanced profile's thresholds. Where that is not allowed (not
--- root), they move the CPU lines to 99.8 / 99.9 / 100 instead: best effort, "any idle CPU at all".
+-- The machine's CPU: the policies compare asrun's own CPU (cpu_percent, a share of the
+-- machine) with their CPU lines, so what other sessions run on this shared machine (anywhere
+-- from 0 to 100% busy, for whole seconds) no longer stops a scale-up ("Low resource usage":
+-- CPU below 50%) by itself. The scale-up runs still see a frozen copy of /proc/stat
+-- (bind-mounted in a private mount namespace: the machine reads as idle, this process's own
+-- CPU is still measured from /proc/self/stat), so every machine-wide reading in their
+-- snapshots is quiet too, and keep the balanced profile's thresholds. Where that is not
+-- allowed (not root), they move the CPU lines to 99.8 / 99.9 / 100 instead: best effort.
 local h = require("tests.e2e.helper")
 
 local TPL = h.root .. "/templates/service_order.json"

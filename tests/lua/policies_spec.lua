@@ -110,9 +110,15 @@ for _, name in ipairs(policies.names) do
       assert.are.equal("High memory usage: 2.1GB", d.reason)
     end)
 
-    it("inside the targets (machine CPU 75%): holds", function()
-      local d = decide(name, seq(5, { system_cpu_percent = 75 }))
+    it("inside the targets (asrun's CPU 75%): holds", function()
+      local d = decide(name, seq(5, { cpu_percent = 75 }))
       assert.are.same({ "hold", 0, 0, "Within targets" }, { d.action, d.workers, d.batch_size, d.reason })
+    end)
+
+    it("a neighbour at 100% CPU while asrun uses 3%: room to grow", function()
+      local d = decide(name, seq(5, { cpu_percent = 3, system_cpu_percent = 100 }))
+      assert.are.equal("scale_up", d.action)
+      assert.is_true(d.workers > 0, d.reason)
     end)
 
     it("rising errors: scales down", function()
@@ -160,8 +166,9 @@ describe("rules policy", function()
   end)
 
   it("scales up on low usage with a confidence from headroom and agreeing signals", function()
-    -- headroom min((50-35)/50, (60-40)/60) = 0.3 -> 0.59; backlog and docs/s under target: +0.2
-    assert.are.same({ action = "scale_up", workers = 1, batch_size = 1000, confidence = 0.79,
+    -- headroom min((50-30)/50, (60-40)/60) = 1/3 -> 0.6 (asrun's CPU 30%, not the machine's
+    -- 35%); backlog and docs/s under target: +0.2
+    assert.are.same({ action = "scale_up", workers = 1, batch_size = 1000, confidence = 0.8,
                       reason = "Low resource usage, can increase throughput" }, decide("rules", seq(5)))
   end)
 
@@ -170,8 +177,11 @@ describe("rules policy", function()
     assert.are.same({ 2, 5000 }, { d.workers, d.batch_size })
   end)
 
-  it("counts the machine's CPU, so a database on the same host scales workers down", function()
-    local d = decide("rules", seq(5, { cpu_percent = 40, system_cpu_percent = 85 }))
+  it("reads asrun's own CPU: a database on the same host at 100% leaves room, asrun at 85% does not", function()
+    local d = decide("rules", seq(5, { cpu_percent = 3, system_cpu_percent = 100 }))
+    assert.are.same({ "scale_up", 1, 1000, "Low resource usage, can increase throughput" },
+                    { d.action, d.workers, d.batch_size, d.reason })
+    d = decide("rules", seq(5, { cpu_percent = 85, system_cpu_percent = 40 }))
     assert.are.same({ "scale_down", -1, 0, "High CPU usage: 85%" }, { d.action, d.workers, d.batch_size, d.reason })
   end)
 
@@ -209,14 +219,14 @@ describe("rules policy", function()
   end)
 
   it("between the scale-down thresholds and the targets: fine-tunes upwards", function()
-    local d = decide("rules", seq(5, { system_cpu_percent = 60 }))
+    local d = decide("rules", seq(5, { cpu_percent = 60 }))
     assert.are.same({ action = "scale_up", workers = 1, batch_size = 1000, confidence = 0.64,
                       reason = "Below CPU and memory targets, can increase throughput" }, d)
   end)
 
   it("treats the docs/s target as a floor: above it, still scales up with room", function()
     local d = decide("rules", seq(5, { docs_per_second = 25000 }))
-    assert.are.same({ "scale_up", 1, 1000, 0.69 }, { d.action, d.workers, d.batch_size, d.confidence })
+    assert.are.same({ "scale_up", 1, 1000, 0.7 }, { d.action, d.workers, d.batch_size, d.confidence })
   end)
 
   it("source-bound: drops a worker when half of them idle, holds otherwise", function()
@@ -317,7 +327,7 @@ describe("aimd policy", function()
   end)
 
   it("cuts only workers on CPU pressure", function()
-    local d = decide("aimd", seq(5, { workers = 10, batch_size = 20000, system_cpu_percent = 90 }))
+    local d = decide("aimd", seq(5, { workers = 10, batch_size = 20000, cpu_percent = 90 }))
     assert.are.same({ "scale_down", 7, -3, 0, "High CPU usage: 90%" },
                     { d.action, d.target_workers, d.workers, d.batch_size, d.reason })
     assert.is_nil(d.target_batch_size)
@@ -369,7 +379,7 @@ describe("gradient policy", function()
   end)
 
   it("a latency rise shrinks the limit even inside the targets", function()
-    local d = decide("gradient", lat_jump(8.0, { system_cpu_percent = 75 }))
+    local d = decide("gradient", lat_jump(8.0, { cpu_percent = 75 }))
     assert.are.same({ "scale_down", 7 }, { d.action, d.target_workers })
   end)
 
@@ -472,7 +482,7 @@ describe("usl policy", function()
     for i, n in ipairs({ 4, 6 }) do
       decide("usl", { snap({ t = 10 * i, workers = n, docs_per_second = usl_x(n) }) }, st)
     end
-    local d = decide("usl", { snap({ t = 30, workers = 8, docs_per_second = usl_x(8), system_cpu_percent = 75 }) }, st)
+    local d = decide("usl", { snap({ t = 30, workers = 8, docs_per_second = usl_x(8), cpu_percent = 75 }) }, st)
     assert.are.same({ "hold", 0, "Within targets (USL fit sigma=0.05 kappa=0.002: optimum 21 workers)" },
                     { d.action, d.workers, d.reason })
   end)
@@ -558,8 +568,8 @@ describe("strategies/custom_policy.lua", function()
     local st = state()
     local d = decide(snap({ queue_depth = 12 }), nil, st)
     assert.are.same({ action = "scale_up", workers = 1, batch_size = 0, confidence = 0.6,
-                      reason = "Queue backlog 12 of 16 at 35% CPU: adding a worker" }, d)
-    d = decide(snap({ queue_depth = 12, system_cpu_percent = 72 }), nil, st)
+                      reason = "Queue backlog 12 of 16 at 30% CPU: adding a worker" }, d)
+    d = decide(snap({ queue_depth = 12, cpu_percent = 72 }), nil, st)
     assert.are.same({ "hold", "Queue at 12 of 16" }, { d.action, d.reason })
     d = decide(snap({ queue_depth = 0, in_flight = 3 }), nil, st)
     assert.are.same({ "scale_down", -1, "Queue empty, 3 of 8 workers busy: the source is the limit" },
