@@ -182,3 +182,20 @@ double asr_scaling_get(const asr_scaling_settings_t *s, const char *key) {
   const char *field = (const char *)s + k->offset;
   return k->kind == K_COUNT ? (double)*(const uint32_t *)field : *(const double *)field;
 }
+
+uint32_t asr_scaling_within(const asr_scaling_settings_t *s, asr_scaling_axis_t axis,
+                            uint32_t asked, const char **limit_key) {
+  int workers = axis == ASR_SCALING_WORKERS;
+  uint32_t lo = workers ? s->min_workers : s->min_batch_size;
+  uint32_t hi = workers ? s->max_workers : s->max_batch_size;
+  *limit_key = NULL;
+  if (asked > hi) {
+    *limit_key = workers ? "max_workers" : "max_batch_size";
+    return hi;
+  }
+  if (asked < lo) {
+    *limit_key = workers ? "min_workers" : "min_batch_size";
+    return lo;
+  }
+  return asked;
+}

@@ -44,6 +44,14 @@ int asr_scaling_set_text(asr_scaling_settings_t *s, const char *key, const char 
 int asr_scaling_apply_env(asr_scaling_settings_t *s, char *const *envp, asr_err_t *err);
 /* Checks once every layer is applied: every key set, min <= max, thresholds in order. */
 int asr_scaling_validate(const asr_scaling_settings_t *s, asr_err_t *err);
+/* The two settings a run changes while it goes (on_tick's ctx.set_workers / set_batch_size). */
+typedef enum { ASR_SCALING_WORKERS, ASR_SCALING_BATCH_SIZE } asr_scaling_axis_t;
+/* asked within the scaling limits of axis (min/max_workers, min/max_batch_size). When a limit
+ * moves it, the result is that limit and *limit_key names it ("max_workers"); else the result
+ * is asked and *limit_key is NULL. For on_tick's changes while auto-scaling is on: the brief's
+ * "never exceeds maximum workers" holds for every change, not only the scaler's. */
+uint32_t asr_scaling_within(const asr_scaling_settings_t *s, asr_scaling_axis_t axis,
+                            uint32_t asked, const char **limit_key);
 /* 1 if key names a setting. */
 int asr_scaling_is_key(const char *key);
 /* The keys, NULL-terminated, in documentation order. */

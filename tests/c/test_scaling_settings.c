@@ -174,6 +174,29 @@ static void test_environment(void **state) {
   assert_string_equal(err.msg, "AUTO_SCALING_MIN_BATCH_SIZE: min_batch_size must be a number, got 'lots'");
 }
 
+/* on_tick's asks while auto-scaling is on: clamped to the limits, naming the one that held. */
+static void test_within_limits(void **state) {
+  asr_scaling_settings_t s;
+  load("balanced", &s);
+  s.max_workers = 8;
+  const char *key = "unset";
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_WORKERS, 200, &key), 8);
+  assert_string_equal(key, "max_workers");
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_WORKERS, 8, &key), 8);
+  assert_null(key);
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_WORKERS, 3, &key), 3);
+  assert_null(key);
+  s.min_workers = 4;
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_WORKERS, 1, &key), 4);
+  assert_string_equal(key, "min_workers");
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_BATCH_SIZE, 50, &key), 100);
+  assert_string_equal(key, "min_batch_size");
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_BATCH_SIZE, 1000000, &key), 75000);
+  assert_string_equal(key, "max_batch_size");
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_BATCH_SIZE, 75000, &key), 75000);
+  assert_null(key);
+}
+
 /* ---- precedence through the whole configuration ---- */
 
 #define PARSE(cli, ...)                                                        \
@@ -313,6 +336,7 @@ int main(void) {
       cmocka_unit_test(test_unknown_profile),
       cmocka_unit_test(test_values_are_checked),
       cmocka_unit_test(test_environment),
+      cmocka_unit_test(test_within_limits),
       cmocka_unit_test(test_precedence),
       cmocka_unit_test(test_strategy_scaling_errors),
       cmocka_unit_test(test_strategy_relative_files),

@@ -398,6 +398,80 @@ describe("a failing scaling policy", function()
   end)
 end)
 
+-- on_tick asks for 200 workers and batches of 50 on every tick; it records the largest worker
+-- count it saw in force (ctx.workers) and prints it at the end.
+local function tick_strategy(dir, workers, batch)
+  return h.write(dir .. "/strategy.lua", string.format([[
+local seen = 0
+return {
+  source = { kind = "template", template = '{"i": "$inc"}' },
+  total = 60000,
+  target = "sim:latency_ms=20,per_doc_us=0",
+  workers = 2,
+  batch_size = 1000,
+  tick_interval = 0.05,
+  on_tick = function(ctx)
+    if ctx.workers > seen then seen = ctx.workers end
+    ctx.set_workers(%d)
+    ctx:set_batch_size(%d)
+  end,
+  on_finish = function() io.stderr:write(string.format("most workers seen: %%d\n", seen)) end,
+}]], workers, batch))
+end
+
+describe("on_tick's ctx.set_workers / set_batch_size", function()
+  local WARN_W = "asrun: warn: on_tick: ctx.set_workers(200) is above max_workers 8 while "
+    .. "auto-scaling is on: workers set to 8\n"
+  local WARN_B = "asrun: warn: on_tick: ctx.set_batch_size(50) is below min_batch_size 100 while "
+    .. "auto-scaling is on: batch size set to 100\n"
+
+  it("keep the scaling limits while auto-scaling is on: clamped, with one warning each", function()
+    local dir = scratch("tick_limits")
+    local code, stdout, stderr = h.run({tick_strategy(dir, 200, 50), "--auto-scaling",
+      "--max-workers", "8", "--check-interval", "0.3", "--cooldown", "0.3",
+      "--summary-json", dir .. "/s.json"})
+    assert.are.equal(0, code, stderr)
+    assert.matches("^Wrote 60,000 documents to sim:", stdout)
+    -- 60,000 documents at most 8 x 100 per 20 ms: >= 1.5 s, some 30 ticks; one warning each
+    assert.are.equal(1, count(stderr, WARN_W), stderr)
+    assert.are.equal(1, count(stderr, WARN_B), stderr)
+    assert.is_true(count(stderr, "Workers set to 8\n") >= 2, stderr)
+    assert.are.equal(0, count(stderr, "Workers set to 200"), stderr)
+    assert.are.equal(0, count(stderr, "Batch size set to 50\n"), stderr)
+    -- never above 8: what on_tick saw in force, every check of the scaler, the end
+    assert.are.equal("8", stderr:match("most workers seen: (%d+)\n"), stderr)
+    local s = read_json(dir .. "/s.json")
+    assert.are.equal(60000, s.docs_written)
+    assert.is_true(s.current_workers <= 8, tostring(s.current_workers))
+    assert.is_true(s.scaling_decisions_count >= 3, tostring(s.scaling_decisions_count))
+    for i, d in ipairs(s.decisions) do
+      assert.is_true(d.workers_from <= 8 and d.workers_to <= 8, "decision " .. i .. ": "
+        .. d.workers_from .. " -> " .. d.workers_to)
+      assert.is_true(d.batch_size_from >= 100 and d.batch_size_to >= 100, "decision " .. i)
+    end
+    for w in stderr:gmatch("Progress: [%d,]+ documents %([%d,]+ docs/s%), workers (%d+)") do
+      assert.is_true(tonumber(w) <= 8, w)
+    end
+  end)
+
+  it("with auto-scaling off: only the hard limits (1..1024 workers), a clear error past them", function()
+    local dir = scratch("tick_off")
+    local code, stdout, stderr = h.run({tick_strategy(dir, 12, 50)})
+    assert.are.equal(0, code, stderr)
+    assert.matches("^Wrote 60,000 documents to sim:", stdout)
+    assert.is_falsy(stderr:find("while auto-scaling is on", 1, true), stderr)
+    assert.are.equal("12", stderr:match("most workers seen: (%d+)\n"), stderr)
+    assert.is_true(count(stderr, "Batch size set to 50\n") >= 2, stderr)
+    dir = scratch("tick_hard")
+    code, stdout, stderr = h.run({tick_strategy(dir, 2000, 50), "--auto-scaling", "--max-workers", "8"})
+    assert.are.equal(0, code, stderr)
+    assert.matches("^Wrote 60,000 documents to sim:", stdout)
+    assert.matches("asrun: warn: on_tick failed: [^\n]*: set_workers: 2000 is out of 1%.%.1024\n", stderr)
+    assert.is_falsy(stderr:find("Workers set to", 1, true), stderr)
+    assert.are.equal("2", stderr:match("most workers seen: (%d+)\n"), stderr)
+  end)
+end)
+
 describe("asrun.summary()", function()
   local function strategy(dir, check)
     return h.write(dir .. "/strategy.lua", string.format([[
