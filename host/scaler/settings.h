@@ -11,6 +11,9 @@
 
 #include "core/error.h"
 
+#define ASR_SCALING_NKEYS 18       /* the settings (asr_scaling_keys) */
+#define ASR_SCALING_ORIGIN_MAX 192 /* bytes of an origin, with its NUL (a longer one keeps its tail) */
+
 typedef struct asr_scaling_settings {
   char profile[64];
   double target_docs_per_second, target_cpu_usage, target_memory_usage, target_error_rate;
@@ -21,6 +24,10 @@ typedef struct asr_scaling_settings {
   uint32_t worker_step, batch_step;      /* a policy's usual step; the gate allows 2x */
   uint32_t stability_intervals;          /* same direction this many checks in a row */
   uint32_t history;                      /* snapshots kept for policies */
+  /* The layer that set each key, in asr_scaling_keys() order, for messages that name where a
+   * value came from: "profile balanced", "AUTO_SCALING_MIN_WORKERS", "s.lua: scaling.max_workers",
+   * "--max-workers", "--scaling max_workers", "default"; "" while unset. */
+  char origin[ASR_SCALING_NKEYS][ASR_SCALING_ORIGIN_MAX];
 } asr_scaling_settings_t;
 
 #define ASR_SCALING_DEFAULT_HISTORY 20 /* snapshots, when no profile sets history */
@@ -31,10 +38,15 @@ typedef struct asr_scaling_settings {
  * balanced profile, then the one it names. */
 void asr_scaling_defaults(asr_scaling_settings_t *s);
 /* Sets one key. origin names the layer for messages ("AUTO_SCALING_MAX_WORKERS",
- * "strategy.lua: scaling.max_workers", "--scaling"). ASR_EINVAL on an unknown key or a value
- * out of range. */
+ * "strategy.lua: scaling.max_workers", "--scaling max_workers") and is kept as the key's origin.
+ * ASR_EINVAL on an unknown key or a value out of range. */
 int asr_scaling_set(asr_scaling_settings_t *s, const char *key, double value, const char *origin,
                     asr_err_t *err);
+/* Names the layer that set key, when it is not the origin its errors name (a profile's values
+ * come from its file, the layer is "profile NAME"). Nothing for an unknown key. */
+void asr_scaling_set_origin(asr_scaling_settings_t *s, const char *key, const char *origin);
+/* The layer that set key ("" while unset; "" for an unknown key). */
+const char *asr_scaling_origin(const asr_scaling_settings_t *s, const char *key);
 /* Same, from text ("30", "75.5"): anything that is not a whole number is rejected. */
 int asr_scaling_set_text(asr_scaling_settings_t *s, const char *key, const char *text,
                          const char *origin, asr_err_t *err);
@@ -42,7 +54,9 @@ int asr_scaling_set_text(asr_scaling_settings_t *s, const char *key, const char 
  * AUTO_SCALING_* name is logged as a warning with the closest known one (a typo must not
  * pass silently); AUTO_SCALING_PROFILE and AUTO_SCALING_POLICY are read by the caller. */
 int asr_scaling_apply_env(asr_scaling_settings_t *s, char *const *envp, asr_err_t *err);
-/* Checks once every layer is applied: every key set, min <= max, thresholds in order. */
+/* Checks once every layer is applied: every key set, min <= max, thresholds in order. A
+ * conflict names both settings, their values and the layer that set each: "scaling:
+ * min_workers 40 (AUTO_SCALING_MIN_WORKERS) is above max_workers 30 (profile balanced)". */
 int asr_scaling_validate(const asr_scaling_settings_t *s, asr_err_t *err);
 /* The two settings a run changes while it goes (on_tick's ctx.set_workers / set_batch_size). */
 typedef enum { ASR_SCALING_WORKERS, ASR_SCALING_BATCH_SIZE } asr_scaling_axis_t;

@@ -147,16 +147,64 @@ static void test_values_are_checked(void **state) {
   assert_int_equal(s.max_workers, 12);
   assert_int_equal(asr_scaling_set_text(&s, "min_workers", "20", "x", fresh(&err)), 0);
   assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
-  assert_string_equal(err.msg, "scaling: min_workers (20) is above max_workers (12)");
+  assert_string_equal(err.msg, "scaling: min_workers 20 (x) is above max_workers 12 (x)");
   /* a target must sit inside its thresholds (the policies measure distances between them) */
   load("balanced", &s);
-  s.target_cpu_usage = 80;
+  assert_int_equal(asr_scaling_set(&s, "target_cpu_usage", 80, "AUTO_SCALING_TARGET_CPU_USAGE", fresh(&err)), 0);
   assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
-  assert_string_equal(err.msg, "scaling: target_cpu_usage (80) must be below cpu_scale_up_threshold (80)");
+  assert_string_equal(err.msg, "scaling: target_cpu_usage 80 (AUTO_SCALING_TARGET_CPU_USAGE) must be "
+                               "below cpu_scale_up_threshold 80 (profile balanced)");
   load("balanced", &s);
-  s.memory_scale_down_threshold = 76;
+  assert_int_equal(asr_scaling_set(&s, "memory_scale_down_threshold", 76, "--scaling memory_scale_down_threshold", fresh(&err)), 0);
   assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
-  assert_string_equal(err.msg, "scaling: memory_scale_down_threshold (76) is above target_memory_usage (75)");
+  assert_string_equal(err.msg, "scaling: memory_scale_down_threshold 76 (--scaling "
+                               "memory_scale_down_threshold) is above target_memory_usage 75 (profile balanced)");
+}
+
+/* Each key remembers the layer that set it last; a conflict names both sides' layers. */
+static void test_origins(void **state) {
+  asr_scaling_settings_t s;
+  asr_err_t err;
+  asr_scaling_defaults(&s);
+  assert_string_equal(asr_scaling_origin(&s, "history"), "default");
+  assert_string_equal(asr_scaling_origin(&s, "max_workers"), "");
+  assert_string_equal(asr_scaling_origin(&s, "no_such_key"), "");
+  load("aggressive", &s);
+  assert_string_equal(asr_scaling_origin(&s, "cooldown"), "profile aggressive");
+  assert_string_equal(asr_scaling_origin(&s, "history"), "default");
+  /* a profile file of its own: what it sets is its, the rest balanced's */
+  const char *path = tmp_file("origin_profile.lua", "return { min_batch_size = 80000 }\n");
+  load(path, &s);
+  char want[700];
+  snprintf(want, sizeof want, "profile %s", path);
+  assert_string_equal(asr_scaling_origin(&s, "min_batch_size"), want);
+  assert_string_equal(asr_scaling_origin(&s, "max_batch_size"), "profile balanced");
+  assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
+  snprintf(want, sizeof want, "scaling: min_batch_size 80000 (profile %s) is above "
+           "max_batch_size 75000 (profile balanced)", path);
+  assert_string_equal(err.msg, want);
+  /* the brief's variable above the profile's maximum */
+  load("balanced", &s);
+  char *env[] = {"AUTO_SCALING_MIN_WORKERS=40", NULL};
+  assert_int_equal(asr_scaling_apply_env(&s, env, fresh(&err)), 0);
+  assert_string_equal(asr_scaling_origin(&s, "min_workers"), "AUTO_SCALING_MIN_WORKERS");
+  assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: min_workers 40 (AUTO_SCALING_MIN_WORKERS) is above "
+                               "max_workers 30 (profile balanced)");
+  /* large values print whole; a long origin keeps its tail */
+  load("balanced", &s);
+  assert_int_equal(asr_scaling_set(&s, "min_batch_size", 1000000, "--min-batch-size", fresh(&err)), 0);
+  assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: min_batch_size 1000000 (--min-batch-size) is above "
+                               "max_batch_size 75000 (profile balanced)");
+  char longer[400];
+  memset(longer, 'd', sizeof longer);
+  snprintf(longer + 300, 100, "/s.lua: scaling.max_workers");
+  assert_int_equal(asr_scaling_set(&s, "max_workers", 9, longer, fresh(&err)), 0);
+  const char *kept = asr_scaling_origin(&s, "max_workers");
+  assert_int_equal(strlen(kept), ASR_SCALING_ORIGIN_MAX - 1);
+  assert_memory_equal(kept, "...ddd", 6);
+  assert_string_equal(kept + strlen(kept) - 27, "/s.lua: scaling.max_workers");
 }
 
 static void test_environment(void **state) {
@@ -275,7 +323,29 @@ static void test_precedence(void **state) {
   asr_config_free(&cfg);
   setenv("AUTO_SCALING_MAX_WORKERS", "2", 1);
   assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
-  assert_string_equal(err.msg, "scaling: min_workers (3) is above max_workers (2)");
+  assert_string_equal(err.msg, "scaling: min_workers 3 (AUTO_SCALING_MIN_WORKERS) is above "
+                               "max_workers 2 (AUTO_SCALING_MAX_WORKERS)");
+  asr_config_free(&cfg);
+  /* every layer names itself: the strategy's table, the named flags, --scaling */
+  setenv("AUTO_SCALING_MAX_WORKERS", "20", 1);
+  path = strategy_file("scaling = { max_workers = 2 }");
+  cli.strategy = path;
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
+  char want[800];
+  snprintf(want, sizeof want, "scaling: min_workers 3 (AUTO_SCALING_MIN_WORKERS) is above "
+           "max_workers 2 (%s: scaling.max_workers)", path);
+  assert_string_equal(err.msg, want);
+  asr_config_free(&cfg);
+  PARSE(cli, (char *)path, "--min-workers", "9", "--scaling", "max_workers=8");
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: min_workers 9 (--min-workers) is above max_workers 8 "
+                               "(--scaling max_workers)");
+  asr_config_free(&cfg);
+  path = strategy_file("scaling = { enabled = false }");
+  PARSE(cli, (char *)path, "--scaling", "cpu_scale_down_threshold=72");
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: cpu_scale_down_threshold 72 (--scaling "
+                               "cpu_scale_down_threshold) is above target_cpu_usage 60 (profile conservative)");
   asr_config_free(&cfg);
   unsetenv("AUTO_SCALING_MAX_WORKERS");
   unsetenv("AUTO_SCALING_MIN_WORKERS");
@@ -337,6 +407,7 @@ int main(void) {
       cmocka_unit_test(test_values_are_checked),
       cmocka_unit_test(test_environment),
       cmocka_unit_test(test_within_limits),
+      cmocka_unit_test(test_origins),
       cmocka_unit_test(test_precedence),
       cmocka_unit_test(test_strategy_scaling_errors),
       cmocka_unit_test(test_strategy_relative_files),

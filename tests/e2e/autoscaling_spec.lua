@@ -545,9 +545,23 @@ describe("auto-scaling configuration errors", function()
     refused("AUTO_SCALING_MAX_WORKERS=abc ", {}, "max_workers must be a number, got 'abc'")
   end)
 
-  it("rejects min_workers above max_workers", function()
+  it("rejects min_workers above max_workers, naming both settings and the layers that set them", function()
     refused("AUTO_SCALING_MIN_WORKERS=10 AUTO_SCALING_MAX_WORKERS=5 ", {"--auto-scaling"},
-      "min_workers (10) is above max_workers (5)")
+      "min_workers 10 (AUTO_SCALING_MIN_WORKERS) is above max_workers 5 (AUTO_SCALING_MAX_WORKERS)")
+    local stderr = refused("AUTO_SCALING_MIN_WORKERS=40 ", {"--auto-scaling"},
+      "min_workers 40 (AUTO_SCALING_MIN_WORKERS) is above max_workers 30 (profile balanced)")
+    assert.are.equal("asrun: error: scaling: min_workers 40 (AUTO_SCALING_MIN_WORKERS) is above "
+      .. "max_workers 30 (profile balanced)\n", stderr)
+    refused("AUTO_SCALING_MIN_WORKERS=6 ", {"--max-workers", "5"},
+      "min_workers 6 (AUTO_SCALING_MIN_WORKERS) is above max_workers 5 (--max-workers)")
+    refused("", {"--scaling", "min_batch_size=5000", "--profile", "aggressive", "--max-batch-size", "4000"},
+      "min_batch_size 5000 (--scaling min_batch_size) is above max_batch_size 4000 (--max-batch-size)")
+    stderr = refused("", {"--profile", "conservative"},
+      "max_workers 3 (", "return { scaling = { min_workers = 4, max_workers = 3 } }")
+    assert.matches("scaling: min_workers 4 %([^\n]*/strategy%.lua: scaling%.min_workers%) is above "
+      .. "max_workers 3 %([^\n]*/strategy%.lua: scaling%.max_workers%)\n", stderr)
+    refused("AUTO_SCALING_TARGET_CPU_USAGE=85 ", {},
+      "target_cpu_usage 85 (AUTO_SCALING_TARGET_CPU_USAGE) must be below cpu_scale_up_threshold 80 (profile balanced)")
   end)
 
   it("names the known policies for an unknown one", function()
