@@ -107,7 +107,7 @@ for _, name in ipairs(policies.names) do
                                       memory_percent = 87.5 }))
       local e = common.memory[name]
       assert.are.same({ e[1], e[2], e[3] }, { d.action, d.workers, d.batch_size })
-      assert.are.equal("High memory usage: 2.1GB", d.reason)
+      assert.are.equal("High memory usage: 2.1GB (88% of 2.4GB)", d.reason)
     end)
 
     it("inside the targets (asrun's CPU 75%): holds", function()
@@ -162,7 +162,7 @@ describe("rules policy", function()
     local d = decide("rules", seq(5, { rss_bytes = 2.1 * GiB, memory_limit_bytes = 2.4 * GiB,
                                        memory_percent = 87.5, workers = 12, batch_size = 25000 }))
     assert.are.same({ action = "scale_down", workers = -1, batch_size = -2000, confidence = 0.55,
-                      reason = "High memory usage: 2.1GB" }, d)
+                      reason = "High memory usage: 2.1GB (88% of 2.4GB)" }, d)
   end)
 
   it("scales up on low usage with a confidence from headroom and agreeing signals", function()
@@ -250,13 +250,13 @@ describe("rules policy", function()
     local d = decide("rules", seq(5, { workers = 30 }))
     assert.are.same({ "scale_up", 0, 1000 }, { d.action, d.workers, d.batch_size })
     d = decide("rules", seq(5, { workers = 30, batch_size = 75000 }))
-    assert.are.same({ "hold", 0, 0, "Low resource usage, can increase throughput; already at the maximum workers and batch size" },
+    assert.are.same({ "hold", 0, 0, "Low resource usage, can increase throughput; already at the maximum workers 30 and batch size 75000" },
                     { d.action, d.workers, d.batch_size, d.reason })
   end)
 
   it("memory pressure at the minimum settings holds and says so", function()
-    local d = decide("rules", seq(5, { workers = 1, batch_size = 100, memory_percent = 90, rss_bytes = 2.1 * GiB }))
-    assert.are.same({ "hold", 0, 0, "High memory usage: 2.1GB; already at the minimum workers and batch size" },
+    local d = decide("rules", seq(5, { workers = 1, batch_size = 100, memory_percent = 90, rss_bytes = 2.25 * GiB }))
+    assert.are.same({ "hold", 0, 0, "High memory usage: 2.2GB (90% of 2.5GB); already at the minimum workers 1 and batch size 100" },
                     { d.action, d.workers, d.batch_size, d.reason })
   end)
 
@@ -337,7 +337,7 @@ describe("aimd policy", function()
     local d = decide("aimd", rise({ workers = 5, batch_size = 2500 }), state({ min_workers = 4, min_batch_size = 2000 }))
     assert.are.same({ 4, 2000 }, { d.target_workers, d.target_batch_size })
     d = decide("aimd", rise({ workers = 1, batch_size = 100 }))
-    assert.are.same({ "hold", 1, "Latency rising: 3.50 ms/doc (baseline 2.00); already at the minimum workers and batch size" },
+    assert.are.same({ "hold", 1, "Latency rising: 3.50 ms/doc (baseline 2.00); already at the minimum workers 1 and batch size 100" },
                     { d.action, d.target_workers, d.reason })
   end)
 
@@ -411,7 +411,7 @@ describe("gradient policy", function()
     assert.are.same({ "hold", 0, "Source-bound: queue empty, more workers would wait" },
                     { d.action, d.workers, d.reason })
     d = decide("gradient", seq(5, { latency_per_doc_ms = 0 }))
-    assert.are.same({ "hold", 0, "No latency samples yet" }, { d.action, d.workers, d.reason })
+    assert.are.same({ "hold", 0, "No latency sample this interval" }, { d.action, d.workers, d.reason })
   end)
 
   it("takes tolerance and smoothing from params", function()

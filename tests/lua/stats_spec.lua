@@ -127,16 +127,17 @@ describe("stats snapshot readings", function()
   end)
 
   it("pressure: memory, then errors, then throttling, then CPU", function()
-    local all = { memory_percent = 90, rss_bytes = 2.1 * 2 ^ 30, error_rate = 0.05, errors = 50,
+    local all = { memory_percent = 90, rss_bytes = 2.16 * 2 ^ 30, memory_limit_bytes = 2.4 * 2 ^ 30,
+                  error_rate = 0.05, errors = 50,
                   throttles = 3, throttle_rate = 0.02, cpu_percent = 95 }
     local p = stats.pressure(all, { all }, c)
     assert.are.equal("memory", p.kind)
-    assert.are.equal("High memory usage: 2.1GB", p.reason)
+    assert.are.equal("High memory usage: 2.2GB (90% of 2.4GB)", p.reason)
     assert.are.near(1 / 3, p.distance, 1e-12)
     all.memory_percent = 70
     p = stats.pressure(all, { all }, c)
     assert.are.equal("errors", p.kind)
-    assert.are.equal("Error rate rising: 5.0%", p.reason)
+    assert.are.equal("Error rate above target: 5.0% (target 1.0%)", p.reason) -- one interval: no trend
     all.error_rate, all.errors = 0, 0
     p = stats.pressure(all, { all }, c)
     assert.are.equal("throttle", p.kind)
@@ -187,9 +188,9 @@ describe("stats snapshot readings", function()
                       reason = "r" }, d)
     d = stats.decision({ workers = 30, batch_size = 75000 }, c, "scale_up", 1, 1000, 0.6, "r")
     assert.are.same({ action = "hold", workers = 0, batch_size = 0, confidence = 0.6,
-                      reason = "r; already at the maximum workers and batch size" }, d)
+                      reason = "r; already at the maximum workers 30 and batch size 75000" }, d)
     d = stats.decision({ workers = 1, batch_size = 100 }, c, "scale_down", -1, -1000, 0.8, "m")
-    assert.are.equal("m; already at the minimum workers and batch size", d.reason)
+    assert.are.equal("m; already at the minimum workers 1 and batch size 100", d.reason)
   end)
 
   it("target_decision clamps targets and derives action and deltas", function()

@@ -37,8 +37,12 @@ function aimd.decide(s, history, state)
 
   local pr = stats.pressure(s, history, c)
   if not pr and lat > 0 and base and lat > p.latency_tolerance * base then
+    -- "rising" only when it rose in the last interval; past the line but not rising: "high"
+    local prev = stats.positive(stats.series(history, "latency_per_doc_ms", 1, 1))[1]
     pr = { kind = "latency", distance = stats.clamp(lat / base / p.latency_tolerance - 1, 0, 1),
-           reason = string.format("Latency rising: %.2f ms/doc (baseline %.2f)", lat, base) }
+           reason = string.format("Latency %s: %s ms/doc (baseline %s)",
+                                  prev and lat > prev and "rising" or "high", stats.num(lat),
+                                  stats.num(base)) }
   end
   if pr then
     local tw = math.floor(w * p.decrease)
@@ -46,7 +50,10 @@ function aimd.decide(s, history, state)
     local tb = nil
     if pr.kind ~= "cpu" then tb = math.floor(b * p.decrease) end
     local d = stats.target_decision(s, c, tw, tb, 0.5 + 0.3 * pr.distance, pr.reason)
-    if d.action == "hold" then d.reason = pr.reason .. "; already at the minimum workers and batch size" end
+    if d.action == "hold" then -- the limits held both cuts: say which
+      local note = stats.limits_note(s, c, tw - w, tb and tb - b or 0)
+      if note then d.reason = pr.reason .. "; " .. note end
+    end
     return d
   end
 
