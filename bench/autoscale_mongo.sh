@@ -4,7 +4,8 @@
 # measurement so every run starts empty). The product brief claims auto-scaling gives
 # 1.2-1.5x the throughput of a fixed configuration.
 #   fixed: asrun's defaults with the scaler off (workers = CPU count, batch size 1000)
-#   auto:  --auto-scaling from the balanced profile (starts at its min_workers 4, batch 2000),
+#   auto:  --auto-scaling from the balanced profile (starts at the same defaults, inside its
+#          limits 1..30 workers, 100..75,000 documents a batch),
 #          with --check-interval 2 --cooldown 4 instead of 10 / 30 s, so the scaler gets to
 #          act within a run of 30-60 s (at the profile's own timing it would barely move)
 # Runs alternate fixed/auto, RUNS each; docs/s from --summary-json (avg_docs_per_second);

@@ -5,9 +5,10 @@
 # 0.002, best at sqrt((1 - 0.02) / 0.002) = 22 writers. CPU stays low (the sink sleeps), so
 # this measures the controller finding a better configuration, not the machine.
 #   fixed: asrun's defaults with the scaler off (workers = CPU count, batch size 1000)
-#   start: the scaler's starting point held fixed (4 workers, batch 2000): what auto adds
-#          beyond a better start
-#   auto:  --auto-scaling from the balanced profile (starts at min_workers 4, batch 2000),
+#   start: 4 workers, batch 2000 held fixed (where the scaler started while the profiles'
+#          minima were 4 and 2000): what auto adds beyond a better start
+#   auto:  --auto-scaling from the balanced profile (starts at the defaults, which are inside
+#          its limits 1..30 workers, 100..75,000 documents a batch),
 #          with --check-interval 1 --cooldown 2 instead of 10 / 30 s so a run of tens of
 #          seconds sees the scaler act
 # Runs alternate fixed/auto; docs/s from --summary-json; prints the medians and the ratio.

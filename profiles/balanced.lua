@@ -18,10 +18,12 @@ return {
   cpu_scale_down_threshold = 50.0,
   memory_scale_up_threshold = 85.0,
   memory_scale_down_threshold = 60.0,
-  -- limits (the brief's Configuration section)
-  min_workers = 4,
+  -- limits: the brief's maxima (its Configuration section); the minima are low enough that
+  -- a run's defaults (workers = CPU count, batch size 1000) start inside them and a policy
+  -- can go below the start when the database prefers fewer writers (README, "Auto-scaling")
+  min_workers = 1,
   max_workers = 30,
-  min_batch_size = 2000,
+  min_batch_size = 100,
   max_batch_size = 75000,
   -- timing (seconds)
   check_interval = 10.0,

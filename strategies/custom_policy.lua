@@ -26,7 +26,7 @@ local function keep_queue_fed(s, history, state)
   local cfg = state.config -- the host fills every setting of the run's profile
   local target_cpu = cfg.target_cpu_usage
   local min_workers = cfg.min_workers
-  local cpu = math.max(s.cpu_percent or 0, s.system_cpu_percent or 0)
+  local cpu = s.cpu_percent or 0 -- asrun's own CPU (a share of the machine), as the built-ins read it
   local p95 = s.latency_p95_ms or 0
   local workers, depth, cap = s.workers or 0, s.queue_depth or 0, s.queue_capacity or 0
 

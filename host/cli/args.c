@@ -151,12 +151,13 @@ static int parse_profile(const char *s, asr_options_t *cli, asr_err_t *err) {
 }
 
 static int add_scaling(asr_options_t *cli, const char *key, size_t key_len, const char *value,
-                       asr_err_t *err) {
+                       const char *flag, asr_err_t *err) {
   if (cli->nscaling >= ASR_OPTIONS_MAX_SCALING)
     return asr_err_set(err, ASR_EINVAL, "too many scaling settings (at most %d)", ASR_OPTIONS_MAX_SCALING);
   cli->scaling[cli->nscaling].key = key;
   cli->scaling[cli->nscaling].key_len = key_len;
   cli->scaling[cli->nscaling].value = value;
+  cli->scaling[cli->nscaling].flag = flag;
   cli->nscaling++;
   return 0;
 }
@@ -167,17 +168,18 @@ static int parse_scaling(const char *arg, asr_options_t *cli, asr_err_t *err) {
   if (!eq || eq == arg || !eq[1])
     return asr_err_set(err, ASR_EINVAL, "--scaling: expected KEY=VALUE (e.g. max_workers=16), "
                        "got '%s'", arg);
-  return add_scaling(cli, arg, (size_t)(eq - arg), eq + 1, err);
+  return add_scaling(cli, arg, (size_t)(eq - arg), eq + 1, NULL, err);
 }
 
-static const char *named_scaling_key(int opt) {
+/* The named scaling flags: the setting each sets, and the flag as messages name it. */
+static const char *named_scaling_key(int opt, const char **flag) {
   switch (opt) {
-  case OPT_SET_MIN_WORKERS: return "min_workers";
-  case OPT_SET_MAX_WORKERS: return "max_workers";
-  case OPT_SET_MIN_BATCH: return "min_batch_size";
-  case OPT_SET_MAX_BATCH: return "max_batch_size";
-  case OPT_SET_CHECK_INTERVAL: return "check_interval";
-  case OPT_SET_COOLDOWN: return "cooldown";
+  case OPT_SET_MIN_WORKERS: *flag = "--min-workers"; return "min_workers";
+  case OPT_SET_MAX_WORKERS: *flag = "--max-workers"; return "max_workers";
+  case OPT_SET_MIN_BATCH: *flag = "--min-batch-size"; return "min_batch_size";
+  case OPT_SET_MAX_BATCH: *flag = "--max-batch-size"; return "max_batch_size";
+  case OPT_SET_CHECK_INTERVAL: *flag = "--check-interval"; return "check_interval";
+  case OPT_SET_COOLDOWN: *flag = "--cooldown"; return "cooldown";
   default: return NULL;
   }
 }
@@ -190,8 +192,8 @@ static int set_once(const char **slot, const char *flag, const char *value, asr_
 }
 
 static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t *err) {
-  const char *named = named_scaling_key(opt);
-  if (named) return add_scaling(cli, named, strlen(named), arg, err);
+  const char *flag = NULL, *named = named_scaling_key(opt, &flag);
+  if (named) return add_scaling(cli, named, strlen(named), arg, flag, err);
   switch (opt) {
   case OPT_SCALING: return parse_scaling(arg, cli, err);
   case OPT_POLICY: cli->policy = arg; return 0;

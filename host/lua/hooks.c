@@ -7,7 +7,6 @@
 
 #include "lua/lconv.h"
 #include "lua/vm.h"
-#include "util/log.h"
 
 /* A hook call: the builder pushes the hook's one argument. The whole call (building the
  * argument table included) runs protected, so even a memory error comes back as a message. */
@@ -72,7 +71,9 @@ int asr_hooks_on_start(asr_strategy_t *s, const asr_run_info_t *info, asr_err_t 
   return call_hook(s, "on_start", build_start, info, err);
 }
 
-/* ctx.set_workers(n) and ctx:set_workers(n) both work: a leading table argument is skipped. */
+/* ctx.set_workers(n) and ctx:set_workers(n) both work: a leading table argument is skipped.
+ * Outside the hard limits (1..ASR_MAX_*) a call raises, auto-scaling on or off; inside them the
+ * control decides (the run's keeps auto-scaling's limits and logs the value set). */
 static lua_Integer count_arg(lua_State *L) {
   int i = lua_istable(L, 1) ? 2 : 1;
   return luaL_checkinteger(L, i);
@@ -82,9 +83,7 @@ static int l_set_workers(lua_State *L) {
   const asr_control_t *c = lua_touserdata(L, lua_upvalueindex(1));
   lua_Integer n = count_arg(L);
   if (n < 1 || n > ASR_MAX_WORKERS) return luaL_error(L, "set_workers: %d is out of 1..%d", (int)n, ASR_MAX_WORKERS);
-  int ok = c->set_workers(c->ud, (uint32_t)n) == 0;
-  if (ok) asr_log_info("pipeline.workers", "Workers set to %u", (unsigned)n);
-  lua_pushboolean(L, ok);
+  lua_pushboolean(L, c->set_workers(c->ud, (uint32_t)n) == 0);
   return 1;
 }
 
@@ -93,9 +92,7 @@ static int l_set_batch_size(lua_State *L) {
   lua_Integer n = count_arg(L);
   if (n < 1 || n > ASR_MAX_BATCH_SIZE)
     return luaL_error(L, "set_batch_size: %d is out of 1..%d", (int)n, ASR_MAX_BATCH_SIZE);
-  int ok = c->set_batch_size(c->ud, (uint32_t)n) == 0;
-  if (ok) asr_log_info("pipeline.batch_size", "Batch size set to %u", (unsigned)n);
-  lua_pushboolean(L, ok);
+  lua_pushboolean(L, c->set_batch_size(c->ud, (uint32_t)n) == 0);
   return 1;
 }
 

@@ -1,7 +1,8 @@
 /* The strategy's lifecycle hooks, called on the main thread in the strategy's own state:
  * on_start(ctx) before the first batch, on_tick(ctx) every tick_interval seconds with the
- * run's counters and controls (ctx.set_workers, ctx.set_batch_size, ctx.stop: the pipeline's
- * control table, pipeline/control.h), and
+ * run's counters and controls (ctx.set_workers, ctx.set_batch_size, ctx.stop: the control
+ * table the caller passes, pipeline/control.h; the run's keeps the auto-scaling limits while
+ * auto-scaling is on and logs what it set), and
  * on_finish(summary) at the end. */
 #ifndef ASR_LUA_HOOKS_H
 #define ASR_LUA_HOOKS_H

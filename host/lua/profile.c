@@ -18,6 +18,7 @@ const char *asr_profile_dir(void) {
 
 typedef struct load_ctx {
   const char *path;
+  const char *layer; /* "profile balanced": the origin each key it sets keeps */
   asr_scaling_settings_t *out;
 } load_ctx_t;
 
@@ -44,6 +45,7 @@ static int apply_profile(lua_State *L, load_ctx_t *c, asr_err_t *err) {
                          luaL_typename(L, -1));
       else
         rc = asr_scaling_set(c->out, key, lua_tonumber(L, -1), c->path, err);
+      if (rc == 0) asr_scaling_set_origin(c->out, key, c->layer);
     }
     lua_pop(L, 1);
     if (rc) {
@@ -68,7 +70,9 @@ int asr_profile_load(const char *name_or_path, asr_scaling_settings_t *out, asr_
                              name_or_path);
   lua_State *L = asr_vm_new(64u << 20, err);
   if (!L) return err->code ? err->code : ASR_ENOMEM;
-  load_ctx_t c = {path, out};
+  char layer[ASR_SCALING_ORIGIN_MAX];
+  snprintf(layer, sizeof layer, "profile %s", name_or_path);
+  load_ctx_t c = {path, layer, out};
   snprintf(out->profile, sizeof out->profile, "%s", name_or_path);
   int rc = asr_vm_dofile(L, path, err);
   if (rc == ASR_ESCRIPT) rc = err->code = ASR_EINVAL; /* a profile that fails to load is config */

@@ -135,9 +135,11 @@ static int build_scaling(const asr_options_t *cli, const asr_strategy_t *st, asr
     rc = asr_scaling_set(&cfg->scaling, st->scaling_keys[i], st->scaling_values[i], origin, err);
   }
   for (int i = 0; rc == 0 && i < cli->nscaling; i++) {
-    char key[128];
+    char key[128], origin[160];
     snprintf(key, sizeof key, "%.*s", (int)cli->scaling[i].key_len, cli->scaling[i].key);
-    rc = asr_scaling_set_text(&cfg->scaling, key, cli->scaling[i].value, "command line", err);
+    if (cli->scaling[i].flag) snprintf(origin, sizeof origin, "%s", cli->scaling[i].flag);
+    else snprintf(origin, sizeof origin, "--scaling %s", key);
+    rc = asr_scaling_set_text(&cfg->scaling, key, cli->scaling[i].value, origin, err);
   }
   if (rc == 0) rc = asr_scaling_validate(&cfg->scaling, err);
   if (rc) return rc;

@@ -18,8 +18,9 @@ typedef struct asr_options {
   const char *profile;    /* --profile / --auto-scaling-profile */
   int auto_scaling;       /* -1 unset, 0 --no-auto-scaling, 1 --auto-scaling */
   /* scaling settings from --scaling KEY=VALUE and the named flags (--max-workers 30, ...),
-   * in command-line order; checked against the settings table by the config */
-  struct { const char *key; size_t key_len; const char *value; } scaling[ASR_OPTIONS_MAX_SCALING];
+   * in command-line order; checked against the settings table by the config. flag: the named
+   * flag ("--max-workers"), NULL for --scaling */
+  struct { const char *key; size_t key_len; const char *value; const char *flag; } scaling[ASR_OPTIONS_MAX_SCALING];
   int nscaling;
   const char *policy;     /* --policy NAME|FILE.lua */
   const char *summary_json; /* --summary-json FILE */

@@ -23,9 +23,17 @@
 #include "runtime/report.h"
 #include "runtime/signals.h"
 #include "scaler/controller.h"
+#include "scaler/settings.h"
 #include "util/log.h"
 
 #define PROGRESS_EVERY_S 5.0
+
+/* The last value on_tick asked for on one setting that the scaling limits moved: the warning
+ * is given once per ask, not on every tick of a hook that asks the same again. */
+typedef struct tick_ask {
+  int warned;
+  uint32_t asked, applied;
+} tick_ask_t;
 
 /* Everything one run owns; torn down in reverse by run_close. */
 typedef struct run {
@@ -46,7 +54,9 @@ typedef struct run {
   double last_rate;
   int interrupts;
   int tick_failed; /* on_tick went over its budget: not called again */
-  asr_control_t control; /* the scaler's and on_tick's way to change the run */
+  asr_control_t control;      /* the scaler's way to change the run (its gate keeps the limits) */
+  asr_control_t tick_control; /* on_tick's: the same, within the scaling limits while scaling */
+  tick_ask_t tick_workers, tick_batch;
 
   /* metrics and the auto-scaler (scaler/controller.c), sampled by the check timer */
   asr_hist_t latency;         /* per-batch sink write times, recorded by the workers */
@@ -75,6 +85,39 @@ static uint32_t ctl_queue_capacity(void *ud) {
 }
 
 static void ctl_stop(void *ud) { asr_pipeline_stop(((run_t *)ud)->pipeline); }
+
+/* on_tick's ask within the scaling limits while auto-scaling is on (the scaler's own changes
+ * pass its gate, which keeps them); with it off only the hard limits apply (hooks.c refuses
+ * anything outside 1..ASR_MAX_*, with or without scaling). One warning per new ask. */
+static uint32_t tick_within(run_t *r, asr_scaling_axis_t axis, uint32_t asked, tick_ask_t *last) {
+  if (!r->scaler) return asked;
+  const char *key = NULL;
+  uint32_t v = asr_scaling_within(&r->cfg.scaling, axis, asked, &key);
+  if (key && !(last->warned && last->asked == asked && last->applied == v)) {
+    int workers = axis == ASR_SCALING_WORKERS;
+    asr_log_warn("hook.on_tick", "on_tick: ctx.%s(%u) is %s %s %u while auto-scaling is on: "
+                 "%s set to %u", workers ? "set_workers" : "set_batch_size", asked,
+                 asked > v ? "above" : "below", key, v, workers ? "workers" : "batch size", v);
+    *last = (tick_ask_t){1, asked, v};
+  }
+  return v;
+}
+
+static int tick_set_workers(void *ud, uint32_t n) {
+  run_t *r = ud;
+  uint32_t v = tick_within(r, ASR_SCALING_WORKERS, n, &r->tick_workers);
+  int rc = asr_pipeline_set_workers(r->pipeline, v);
+  if (rc == 0) asr_log_info("pipeline.workers", "Workers set to %u", v);
+  return rc;
+}
+
+static int tick_set_batch_size(void *ud, uint32_t n) {
+  run_t *r = ud;
+  uint32_t v = tick_within(r, ASR_SCALING_BATCH_SIZE, n, &r->tick_batch);
+  int rc = asr_pipeline_set_batch_size(r->pipeline, v);
+  if (rc == 0) asr_log_info("pipeline.batch_size", "Batch size set to %u", v);
+  return rc;
+}
 
 /* ---- loop callbacks ---- */
 
@@ -140,7 +183,7 @@ static void on_tick(uv_timer_t *h) {
     asr_err_t err;
     asr_err_clear(&err);
     int rc = asr_hooks_on_tick(r->strategy, &st, seconds_since(r->started_ns), r->last_rate,
-                               &r->control, &err);
+                               &r->tick_control, &err);
     if (rc == ASR_ELIMIT) { /* a runaway hook: a warning would go on forever */
       r->tick_failed = 1;
       asr_pipeline_fail(r->pipeline, &err);
@@ -288,6 +331,8 @@ static int open_run(run_t *r, asr_err_t *err) {
     asr_lua_worker_factory(&r->worker_env, r->strategy->path);
   r->control = (asr_control_t){r, ctl_set_workers, ctl_set_batch_size, ctl_queue_capacity,
                                ctl_stop};
+  r->tick_control = (asr_control_t){r, tick_set_workers, tick_set_batch_size, ctl_queue_capacity,
+                                    ctl_stop};
   if (r->cfg.summary_json && (rc = check_writable(r->cfg.summary_json, err))) return rc;
   return open_scaler(r, err);
 }

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One setting the gate moves (workers or batch size), with its bounds and step. */
@@ -47,6 +48,21 @@ __attribute__((format(printf, 2, 3))) static void note_add(asr_gate_result_t *ou
   va_start(ap, fmt);
   vsnprintf(out->note + len, sizeof out->note - len, fmt, ap);
   va_end(ap);
+}
+
+/* Decimals (1..6) for two percentages in a note, so that the note states what the gate saw:
+ * values that differ print differently ("2.96% → 3.04%", not "3.0% → 3.0%"), and a value
+ * that is not 0 does not print as 0 ("0.004%"). For one value, pass it twice. */
+static int apart(double a, double b) {
+  char x[64], y[64];
+  int d = 1;
+  for (; d < 6; d++) {
+    snprintf(x, sizeof x, "%.*f", d, a);
+    snprintf(y, sizeof y, "%.*f", d, b);
+    int same = strcmp(x, y) == 0;
+    if ((a == b || !same) && (a == 0 || atof(x) != 0) && (b == 0 || atof(y) != 0)) break;
+  }
+  return d;
 }
 
 const char *asr_scale_action_name(asr_scale_action_t a) {
@@ -243,15 +259,26 @@ static error_trend_t error_trend(asr_gate_t *g, double err) {
 
 static void note_emergency(const asr_gate_t *g, double mem, const error_trend_t *t, int mem_high,
                            asr_gate_result_t *out) {
-  if (mem_high)
-    note_add(out, "memory %.1f%% > %.1f%%: emergency scale down", mem,
-             g->cfg.memory_emergency_percent);
-  if (t->spike && t->known && t->now >= 2 * t->prev)
-    note_add(out, "error rate spike %.1f%% → %.1f%%: emergency scale down", 100 * t->prev,
+  const double line = g->cfg.memory_emergency_percent, target = 100 * g->cfg.target_error_rate;
+  if (mem_high) {
+    int d = apart(mem, line);
+    note_add(out, "memory %.*f%% > %.*f%%: emergency scale down", d, mem, d, line);
+  }
+  if (t->spike && t->known && t->now >= 2 * t->prev) {
+    int d = apart(100 * t->prev, 100 * t->now);
+    note_add(out, "error rate spike %.*f%% → %.*f%%: emergency scale down", d, 100 * t->prev, d,
              100 * t->now);
-  else if (t->spike)
-    note_add(out, "error rate %.1f%% above 10x target %.1f%%: emergency scale down",
-             100 * t->now, 100 * g->cfg.target_error_rate);
+  } else if (t->spike)
+    note_add(out, "error rate %.*f%% above 10x target %.*f%%: emergency scale down",
+             apart(100 * t->now, 10 * target), 100 * t->now, apart(target, target), target);
+}
+
+/* "error rate rising 2.96% → 3.04% (1/2)": the rise as it was, never "3.0% → 3.0%". */
+static void note_rising(const error_trend_t *t, uint32_t shown, uint32_t of, const char *tail,
+                        asr_gate_result_t *out) {
+  int d = apart(100 * t->prev, 100 * t->now);
+  note_add(out, "error rate rising %.*f%% → %.*f%% (%u/%u)%s", d, 100 * t->prev, d, 100 * t->now,
+           shown, of, tail);
 }
 
 /* The policy's own path: hold, wait for stability, wait for the cooldown, or move (capped).
@@ -313,14 +340,13 @@ void asr_gate_check(asr_gate_t *g, const asr_decision_t *d, const asr_gate_input
     out->workers = settle(&aw, emergency_cut(&aw), 0, out);
     out->batch_size = settle(&ab, emergency_cut(&ab), 0, out);
   } else if (t.rising && g->error_streak >= c->stability_intervals) {
-    note_add(out, "error rate rising %.1f%% → %.1f%% (%u/%u): scale down", 100 * t.prev,
-             100 * t.now, shown, c->stability_intervals);
+    note_rising(&t, shown, c->stability_intervals, ": scale down", out);
     dir = ASR_SCALE_DOWN;
     error_step_down(g, &aw, &ab, in->now_s, out);
   } else {
     if (t.rising)
-      note_add(out, "error rate rising %.1f%% → %.1f%% (%u/%u)%s", 100 * t.prev, 100 * t.now,
-               shown, c->stability_intervals, asked == ASR_SCALE_UP ? ": scale_up refused" : "");
+      note_rising(&t, shown, c->stability_intervals,
+                  asked == ASR_SCALE_UP ? ": scale_up refused" : "", out);
     policy_path(g, dir, &aw, &ab, w, b, in->now_s, out);
   }
   out->overridden = dir != asked;

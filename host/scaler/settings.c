@@ -51,6 +51,7 @@ static const key_def_t keys[] = {
     SWITCH(ru_governor),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
+_Static_assert(NKEYS == ASR_SCALING_NKEYS, "ASR_SCALING_NKEYS is the number of keys");
 
 /* Unset: NAN for a real, 0 for a count (no count may be 0). */
 static int is_set(const asr_scaling_settings_t *s, const key_def_t *k) {
@@ -58,17 +59,38 @@ static int is_set(const asr_scaling_settings_t *s, const key_def_t *k) {
   return k->kind == K_COUNT ? *(const uint32_t *)field != 0 : !isnan(*(const double *)field);
 }
 
+static const key_def_t *find(const char *key) {
+  for (size_t i = 0; i < NKEYS; i++)
+    if (strcmp(keys[i].name, key) == 0) return &keys[i];
+  return NULL;
+}
+
+/* origin into the key's slot; one too long keeps its tail ("...strategy.lua: scaling.x"). */
+static void keep_origin(asr_scaling_settings_t *s, const key_def_t *k, const char *origin) {
+  char *slot = s->origin[k - keys];
+  size_t n = strlen(origin ? origin : "");
+  if (n < ASR_SCALING_ORIGIN_MAX)
+    memcpy(slot, origin ? origin : "", n + 1);
+  else
+    snprintf(slot, ASR_SCALING_ORIGIN_MAX, "...%s", origin + n - (ASR_SCALING_ORIGIN_MAX - 4));
+}
+
 void asr_scaling_defaults(asr_scaling_settings_t *s) {
   memset(s, 0, sizeof *s);
   for (size_t i = 0; i < NKEYS; i++)
     if (keys[i].kind != K_COUNT) *(double *)((char *)s + keys[i].offset) = NAN;
   s->history = ASR_SCALING_DEFAULT_HISTORY;
+  keep_origin(s, find("history"), "default");
 }
 
-static const key_def_t *find(const char *key) {
-  for (size_t i = 0; i < NKEYS; i++)
-    if (strcmp(keys[i].name, key) == 0) return &keys[i];
-  return NULL;
+void asr_scaling_set_origin(asr_scaling_settings_t *s, const char *key, const char *origin) {
+  const key_def_t *k = find(key);
+  if (k) keep_origin(s, k, origin);
+}
+
+const char *asr_scaling_origin(const asr_scaling_settings_t *s, const char *key) {
+  const key_def_t *k = find(key);
+  return k ? s->origin[k - keys] : "";
 }
 
 int asr_scaling_is_key(const char *key) { return find(key) != NULL; }
@@ -102,6 +124,7 @@ int asr_scaling_set(asr_scaling_settings_t *s, const char *key, double v, const 
   char *field = (char *)s + k->offset;
   if (k->kind == K_COUNT) *(uint32_t *)field = (uint32_t)v;
   else *(double *)field = v;
+  keep_origin(s, k, origin);
   return 0;
 }
 
@@ -153,15 +176,35 @@ int asr_scaling_apply_env(asr_scaling_settings_t *s, char *const *envp, asr_err_
   return 0;
 }
 
+/* "min_workers 40 (AUTO_SCALING_MIN_WORKERS)": a key, its value and the layer that set it. */
+static void describe(const asr_scaling_settings_t *s, const char *key, char *out, size_t n) {
+  const char *origin = asr_scaling_origin(s, key);
+  double v = asr_scaling_get(s, key);
+  char value[32];
+  if (v == floor(v) && fabs(v) < 1e15) snprintf(value, sizeof value, "%.0f", v); /* 1000000 */
+  else snprintf(value, sizeof value, "%g", v);
+  snprintf(out, n, "%s %s%s%s%s", key, value, *origin ? " (" : "", origin, *origin ? ")" : "");
+}
+
+/* "scaling: A is RELATION B", each side named with its value and layer. */
+static int conflict(const asr_scaling_settings_t *s, const char *a, const char *relation,
+                    const char *b, asr_err_t *err) {
+  char da[ASR_SCALING_ORIGIN_MAX + 64], db[ASR_SCALING_ORIGIN_MAX + 64];
+  describe(s, a, da, sizeof da);
+  describe(s, b, db, sizeof db);
+  return asr_err_set(err, ASR_EINVAL, "scaling: %s %s %s", da, relation, db);
+}
+
 /* down <= target < up: the target sits in the band the thresholds draw around it. */
-static int check_band(double down, double target, double up, const char *what,
-                      const char *target_key, asr_err_t *err) {
-  if (down > target)
-    return asr_err_set(err, ASR_EINVAL, "scaling: %s_scale_down_threshold (%g) is above %s (%g)",
-                       what, down, target_key, target);
-  if (target >= up)
-    return asr_err_set(err, ASR_EINVAL, "scaling: %s (%g) must be below %s_scale_up_threshold "
-                       "(%g)", target_key, target, what, up);
+static int check_band(const asr_scaling_settings_t *s, const char *what, asr_err_t *err) {
+  char down[64], target[64], up[64];
+  snprintf(down, sizeof down, "%s_scale_down_threshold", what);
+  snprintf(target, sizeof target, "target_%s_usage", what);
+  snprintf(up, sizeof up, "%s_scale_up_threshold", what);
+  if (asr_scaling_get(s, down) > asr_scaling_get(s, target))
+    return conflict(s, down, "is above", target, err);
+  if (asr_scaling_get(s, target) >= asr_scaling_get(s, up))
+    return conflict(s, target, "must be below", up, err);
   return 0;
 }
 
@@ -171,16 +214,11 @@ int asr_scaling_validate(const asr_scaling_settings_t *s, asr_err_t *err) {
       return asr_err_set(err, ASR_EINVAL, "scaling: %s is not set (every profile sets it; runs "
                          "load profiles/balanced.lua before any other)", keys[i].name);
   if (s->min_workers > s->max_workers)
-    return asr_err_set(err, ASR_EINVAL, "scaling: min_workers (%u) is above max_workers (%u)",
-                       s->min_workers, s->max_workers);
+    return conflict(s, "min_workers", "is above", "max_workers", err);
   if (s->min_batch_size > s->max_batch_size)
-    return asr_err_set(err, ASR_EINVAL, "scaling: min_batch_size (%u) is above max_batch_size (%u)",
-                       s->min_batch_size, s->max_batch_size);
-  int rc = check_band(s->cpu_scale_down_threshold, s->target_cpu_usage, s->cpu_scale_up_threshold,
-                      "cpu", "target_cpu_usage", err);
-  if (rc == 0)
-    rc = check_band(s->memory_scale_down_threshold, s->target_memory_usage,
-                    s->memory_scale_up_threshold, "memory", "target_memory_usage", err);
+    return conflict(s, "min_batch_size", "is above", "max_batch_size", err);
+  int rc = check_band(s, "cpu", err);
+  if (rc == 0) rc = check_band(s, "memory", err);
   return rc;
 }
 
@@ -189,4 +227,21 @@ double asr_scaling_get(const asr_scaling_settings_t *s, const char *key) {
   if (!k) return NAN;
   const char *field = (const char *)s + k->offset;
   return k->kind == K_COUNT ? (double)*(const uint32_t *)field : *(const double *)field;
+}
+
+uint32_t asr_scaling_within(const asr_scaling_settings_t *s, asr_scaling_axis_t axis,
+                            uint32_t asked, const char **limit_key) {
+  int workers = axis == ASR_SCALING_WORKERS;
+  uint32_t lo = workers ? s->min_workers : s->min_batch_size;
+  uint32_t hi = workers ? s->max_workers : s->max_batch_size;
+  *limit_key = NULL;
+  if (asked > hi) {
+    *limit_key = workers ? "max_workers" : "max_batch_size";
+    return hi;
+  }
+  if (asked < lo) {
+    *limit_key = workers ? "min_workers" : "min_batch_size";
+    return lo;
+  }
+  return asked;
 }

@@ -11,6 +11,9 @@
 
 #include "core/error.h"
 
+#define ASR_SCALING_NKEYS 22       /* the settings (asr_scaling_keys) */
+#define ASR_SCALING_ORIGIN_MAX 192 /* bytes of an origin, with its NUL (a longer one keeps its tail) */
+
 typedef struct asr_scaling_settings {
   char profile[64];
   double target_docs_per_second, target_cpu_usage, target_memory_usage, target_error_rate;
@@ -26,6 +29,10 @@ typedef struct asr_scaling_settings {
   double target_ru_per_second;           /* the account's budget; 0: learn it from throttling */
   double ru_budget_fraction;             /* the share of the budget to spend, (0, 1] */
   double ru_governor;                    /* 1: pace writes under the budget; 0: off */
+  /* The layer that set each key, in asr_scaling_keys() order, for messages that name where a
+   * value came from: "profile balanced", "AUTO_SCALING_MIN_WORKERS", "s.lua: scaling.max_workers",
+   * "--max-workers", "--scaling max_workers", "default"; "" while unset. */
+  char origin[ASR_SCALING_NKEYS][ASR_SCALING_ORIGIN_MAX];
 } asr_scaling_settings_t;
 
 #define ASR_SCALING_DEFAULT_HISTORY 20 /* snapshots, when no profile sets history */
@@ -36,10 +43,15 @@ typedef struct asr_scaling_settings {
  * balanced profile, then the one it names. */
 void asr_scaling_defaults(asr_scaling_settings_t *s);
 /* Sets one key. origin names the layer for messages ("AUTO_SCALING_MAX_WORKERS",
- * "strategy.lua: scaling.max_workers", "--scaling"). ASR_EINVAL on an unknown key or a value
- * out of range. */
+ * "strategy.lua: scaling.max_workers", "--scaling max_workers") and is kept as the key's origin.
+ * ASR_EINVAL on an unknown key or a value out of range. */
 int asr_scaling_set(asr_scaling_settings_t *s, const char *key, double value, const char *origin,
                     asr_err_t *err);
+/* Names the layer that set key, when it is not the origin its errors name (a profile's values
+ * come from its file, the layer is "profile NAME"). Nothing for an unknown key. */
+void asr_scaling_set_origin(asr_scaling_settings_t *s, const char *key, const char *origin);
+/* The layer that set key ("" while unset; "" for an unknown key). */
+const char *asr_scaling_origin(const asr_scaling_settings_t *s, const char *key);
 /* Same, from text ("30", "75.5"): anything that is not a whole number is rejected. */
 int asr_scaling_set_text(asr_scaling_settings_t *s, const char *key, const char *text,
                          const char *origin, asr_err_t *err);
@@ -47,8 +59,18 @@ int asr_scaling_set_text(asr_scaling_settings_t *s, const char *key, const char 
  * AUTO_SCALING_* name is logged as a warning with the closest known one (a typo must not
  * pass silently); AUTO_SCALING_PROFILE and AUTO_SCALING_POLICY are read by the caller. */
 int asr_scaling_apply_env(asr_scaling_settings_t *s, char *const *envp, asr_err_t *err);
-/* Checks once every layer is applied: every key set, min <= max, thresholds in order. */
+/* Checks once every layer is applied: every key set, min <= max, thresholds in order. A
+ * conflict names both settings, their values and the layer that set each: "scaling:
+ * min_workers 40 (AUTO_SCALING_MIN_WORKERS) is above max_workers 30 (profile balanced)". */
 int asr_scaling_validate(const asr_scaling_settings_t *s, asr_err_t *err);
+/* The two settings a run changes while it goes (on_tick's ctx.set_workers / set_batch_size). */
+typedef enum { ASR_SCALING_WORKERS, ASR_SCALING_BATCH_SIZE } asr_scaling_axis_t;
+/* asked within the scaling limits of axis (min/max_workers, min/max_batch_size). When a limit
+ * moves it, the result is that limit and *limit_key names it ("max_workers"); else the result
+ * is asked and *limit_key is NULL. For on_tick's changes while auto-scaling is on: the brief's
+ * "never exceeds maximum workers" holds for every change, not only the scaler's. */
+uint32_t asr_scaling_within(const asr_scaling_settings_t *s, asr_scaling_axis_t axis,
+                            uint32_t asked, const char **limit_key);
 /* 1 if key names a setting. */
 int asr_scaling_is_key(const char *key);
 /* The keys, NULL-terminated, in documentation order. */

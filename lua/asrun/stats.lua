@@ -1,6 +1,6 @@
 -- asrun.stats: the small numeric helpers the auto-scaler's policies share (trends over the
 -- history, robust summaries), plus the few readings of a snapshot that every built-in policy
--- interprets the same way (effective CPU and memory, the pressure checks and their reason
+-- interprets the same way (asrun's own CPU, memory, the pressure checks and their reason
 -- texts), so "High memory usage: 2.1GB" means the same thing whichever policy said it.
 --
 -- Everything here is pure: no state, no I/O; tables passed in are never changed. Snapshot,
@@ -125,11 +125,14 @@ end
 -- ---------------------------------------------------------------------------------------
 -- Readings of one snapshot.
 
--- CPU that counts against the target: the larger of this process and the whole machine, so a
--- database (or anything else) sharing the machine leaves the workers less room.
+-- CPU that counts against the CPU targets and thresholds: asrun's own (cpu_percent, a share of
+-- the whole machine). The workers' load is what scaling changes; a neighbour's is not: a
+-- database on the same machine at 100% must not stop growth while asrun uses 3%. Whether
+-- that database keeps up shows in its latency, throttling and errors, which the policies read
+-- as well. The machine's figure stays in the snapshot (system_cpu_percent) for policies of
+-- their own.
 function stats.cpu(s)
-  local a, b = s.cpu_percent or 0, s.system_cpu_percent or 0
-  return a > b and a or b
+  return s.cpu_percent or 0
 end
 
 function stats.memory_percent(s)
@@ -143,6 +146,61 @@ end
 -- "2.1GB": resident memory in GiB with one decimal, as in the brief's log lines.
 function stats.gb(bytes)
   return string.format("%.1fGB", (bytes or 0) / 2 ^ 30)
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Numbers in reason texts. A reason states facts about the numbers it shows, so a number is
+-- never printed so coarsely that it reads as something else ("0.0GB" for 90 MB, "80%" for
+-- 80.4% above a line of 80%, "0.00 ms/doc" for 0.004).
+
+-- A size in the largest unit that does not print as 0: "2.1GB" (as stats.gb from 0.1 GiB up),
+-- "90MB", "512KB", "300B".
+function stats.size(bytes)
+  bytes = bytes or 0
+  if bytes >= 0.1 * 2 ^ 30 then return stats.gb(bytes) end
+  if bytes >= 2 ^ 20 then return string.format("%.0fMB", bytes / 2 ^ 20) end
+  if bytes >= 2 ^ 10 then return string.format("%.0fKB", bytes / 2 ^ 10) end
+  return string.format("%.0fB", bytes)
+end
+
+-- Three significant digits, never an exponent: 4.00, 12.5, 250, 0.0500, 0.00420.
+function stats.num(x)
+  local a = math.abs(x)
+  if a == 0 then return "0" end
+  if a >= 100 then return string.format("%.0f", x) end
+  if a >= 10 then return string.format("%.1f", x) end
+  if a >= 1 then return string.format("%.2f", x) end
+  local decimals = 2 + math.ceil(-math.log(a, 10))
+  if decimals > 12 then return string.format("%.2e", x) end -- not a latency or a rate any more
+  return string.format("%." .. decimals .. "f", x)
+end
+
+-- x with `digits` decimals, or with two significant digits when that would print a value
+-- that is not 0 as 0 ("0.0004" rather than "0.000").
+function stats.fixed(x, digits)
+  local s = string.format("%." .. digits .. "f", x)
+  if x ~= 0 and tonumber(s) == 0 then
+    s = string.format("%." .. (1 + math.ceil(-math.log(math.abs(x), 10))) .. "f", x)
+  end
+  return s
+end
+
+-- A percentage (0..100) for a reason: whole from 10 up, one decimal from 0.1, else two
+-- significant digits (0.0040%); when `line` is given, with as many decimals (up to 3) as it takes to
+-- read above it (80.4 over a line of 80 is "80.4%", not "80%").
+function stats.pct(x, line)
+  local s
+  if x >= 10 then s = string.format("%.0f", x)
+  elseif x >= 0.1 or x == 0 then s = string.format("%.1f", x)
+  else s = string.format("%." .. (1 + math.ceil(-math.log(x, 10))) .. "f", x) end
+  if line then
+    local d = 0
+    while d < 3 and x > line and tonumber(s) <= line do
+      d = d + 1
+      s = string.format("%." .. d .. "f", x)
+    end
+  end
+  return s .. "%"
 end
 
 -- The queue has been empty with idle workers for the last k (default 3) snapshots: the
@@ -171,17 +229,42 @@ stats.HEAVY_THROTTLE_RATE = 0.1
 --   throttle the database answered 16500/429 (throttles, throttle_rate or RetryAfterMs)
 --   cpu      CPU above cpu_scale_up_threshold
 -- Returns { kind, reason, distance (0..1, how far past the line), heavy (throttle only) }.
+-- The memory pressure reason for a snapshot over the line (`line`: percent). The brief's shape
+-- "High memory usage: 2.1GB" when the resident size is what the percentage measures, with the
+-- percentage of the limit; else the percentage first, with the size it stands for:
+--   High memory usage: 2.1GB (88% of 2.4GB)     rss accounts for memory_percent
+--   High memory usage: 86% (1.7GB of 2.0GB)     rss unknown, or not what the percentage measures
+--   High memory usage: 2.1GB (90%)              no limit known
+--   High memory usage: 90%                      neither size nor limit known
+function stats.memory_reason(s, line)
+  local mem, rss, limit = stats.memory_percent(s), s.rss_bytes or 0, s.memory_limit_bytes or 0
+  local pct = stats.pct(mem, line)
+  if rss > 0 and limit > 0 and math.abs(100 * rss / limit - mem) < 1 then
+    return string.format("High memory usage: %s (%s of %s)", stats.size(rss), pct, stats.size(limit))
+  end
+  if limit > 0 then
+    return string.format("High memory usage: %s (%s of %s)", pct, stats.size(mem / 100 * limit),
+                         stats.size(limit))
+  end
+  if rss > 0 then return string.format("High memory usage: %s (%s)", stats.size(rss), pct) end
+  return "High memory usage: " .. pct
+end
+
 function stats.pressure(s, history, c)
   local mem = stats.memory_percent(s)
   if mem > c.memory_scale_up_threshold then
-    return { kind = "memory", reason = "High memory usage: " .. stats.gb(s.rss_bytes),
+    return { kind = "memory", reason = stats.memory_reason(s, c.memory_scale_up_threshold),
              distance = stats.clamp((mem - c.memory_scale_up_threshold)
                                     / (100 - c.memory_scale_up_threshold), 0, 1) }
   end
   local er, target = s.error_rate or 0, c.target_error_rate
-  if er > 0 and (er > target
-      or (er >= target / 2 and stats.slope(stats.series(history, "error_rate", 4)) > 0)) then
-    return { kind = "errors", reason = string.format("Error rate rising: %.1f%%", er * 100),
+  local rising = stats.slope(stats.series(history, "error_rate", 4)) > 0
+  if er > 0 and (er > target or (er >= target / 2 and rising)) then
+    -- "rising" only for a rate whose trend rises; one above target but flat or falling says so
+    local reason = rising and "Error rate rising: " .. stats.pct(er * 100)
+      or string.format("Error rate above target: %s (target %s)", stats.pct(er * 100, target * 100),
+                       stats.pct(target * 100))
+    return { kind = "errors", reason = reason,
              distance = stats.clamp(er / (4 * (target > 0 and target or 0.01)), 0, 1) }
   end
   local tr = s.throttle_rate or 0
@@ -192,7 +275,7 @@ function stats.pressure(s, history, c)
   end
   local cpu = stats.cpu(s)
   if cpu > c.cpu_scale_up_threshold then
-    return { kind = "cpu", reason = string.format("High CPU usage: %.0f%%", cpu),
+    return { kind = "cpu", reason = "High CPU usage: " .. stats.pct(cpu, c.cpu_scale_up_threshold),
              distance = stats.clamp((cpu - c.cpu_scale_up_threshold)
                                     / (100 - c.cpu_scale_up_threshold), 0, 1) }
   end
@@ -220,15 +303,40 @@ function stats.headroom(s, cpu_line, mem_line)
   return stats.clamp(a < b and a or b, 0, 1)
 end
 
+-- For the settings a policy asked to move (asked deltas dw, db) that the limits keep where
+-- they are: "already at the minimum batch size 100", "already at the maximum workers 30 and
+-- batch size 75000", "already at the maximum workers 30 and the minimum batch size 100".
+-- nil when every setting asked to move can.
+function stats.limits_note(s, c, dw, db)
+  local w, b = s.workers or 0, s.batch_size or 0
+  local held = {}
+  local function check(d, cur, lo, hi, name)
+    if d > 0 and stats.clamp(cur + d, lo, hi) == cur then
+      held[#held + 1] = { side = "maximum", name = name, value = hi }
+    elseif d < 0 and stats.clamp(cur + d, lo, hi) == cur then
+      held[#held + 1] = { side = "minimum", name = name, value = lo }
+    end
+  end
+  check(dw, w, c.min_workers, c.max_workers, "workers")
+  check(db, b, c.min_batch_size, c.max_batch_size, "batch size")
+  if #held == 0 then return nil end
+  local first = string.format("already at the %s %s %d", held[1].side, held[1].name, held[1].value)
+  if #held == 1 then return first end
+  local second = held[2].side == held[1].side and "" or "the " .. held[2].side .. " "
+  return string.format("%s and %s%s %d", first, second, held[2].name, held[2].value)
+end
+
 -- A decision table with both deltas clamped so the result stays inside the configured limits.
--- When clamping leaves nothing to change the action becomes "hold" and says why.
+-- When clamping leaves nothing to change the action becomes "hold" and the reason says which
+-- limit held (stats.limits_note).
 function stats.decision(s, c, action, dw, db, confidence, reason)
   local w, b = s.workers or 0, s.batch_size or 0
+  local asked_w, asked_b = dw, db
   if dw ~= 0 then dw = stats.clamp(w + dw, c.min_workers, c.max_workers) - w end
   if db ~= 0 then db = stats.clamp(b + db, c.min_batch_size, c.max_batch_size) - b end
   if action ~= "hold" and dw == 0 and db == 0 then
-    reason = reason .. (action == "scale_up" and "; already at the maximum workers and batch size"
-                        or "; already at the minimum workers and batch size")
+    local note = stats.limits_note(s, c, asked_w, asked_b)
+    if note then reason = reason .. "; " .. note end
     action = "hold"
   end
   return { action = action, workers = dw, batch_size = db,

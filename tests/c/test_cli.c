@@ -67,6 +67,10 @@ static void test_scaling_flags(void **state) {
     assert_memory_equal(c.scaling[i].key, want[i][0], c.scaling[i].key_len);
     assert_string_equal(c.scaling[i].value, want[i][1]);
   }
+  /* a named flag is kept for messages naming the layer; --scaling has none */
+  assert_string_equal(c.scaling[0].flag, "--max-workers");
+  assert_null(c.scaling[1].flag);
+  assert_string_equal(c.scaling[3].flag, "--min-workers");
   assert_string_equal(c.policy, "usl");
   assert_string_equal(c.summary_json, "out/s.json");
   assert_string_equal(c.profile, "my/profile.lua");

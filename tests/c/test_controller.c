@@ -51,7 +51,7 @@ static asr_scaling_settings_t settings(void) {
   asr_scaling_settings_t s;
   asr_err_t err;
   asr_err_clear(&err);
-  /* balanced: workers 4..30, batch 2000..75000, stability 2 */
+  /* balanced: workers 1..30, batch 100..75000, stability 2 */
   assert_int_equal(asr_profile_settings("balanced", &s, &err), 0);
   s.cooldown = 0;
   return s;

@@ -272,6 +272,44 @@ static void test_error_rising_overrides_scale_up(void **state) {
   expect(&low, &up, in, 1, 21, 3100, 0, 0, "");
 }
 
+/* A note states what the gate saw: rates and memory print with the decimals that tell them
+ * apart, and a rate that is not 0 never prints as 0. */
+static void test_notes_tell_values_apart(void **state) {
+  asr_decision_t hold = delta(ASR_SCALE_HOLD, 0, 0);
+  asr_gate_t g = gate(3, 30);
+  asr_gate_input_t in = at(5, 20, 3000);
+  in.error_rate = 0.0296;
+  expect(&g, &hold, in, 0, 20, 3000, 0, 0, "hold");
+  in.error_rate = 0.0304; /* 3.0% and 3.0% at one decimal */
+  expect(&g, &hold, in, 0, 20, 3000, 0, 0, "error rate rising 2.96% → 3.04% (1/3)");
+  in.error_rate = 0.0304; /* flat: not rising, no note */
+  expect(&g, &hold, in, 0, 20, 3000, 0, 0, "hold");
+  in.error_rate = 0.030401;
+  expect(&g, &hold, in, 0, 20, 3000, 0, 0, "error rate rising 3.0400% → 3.0401% (1/3)");
+  /* memory just over its line */
+  asr_gate_t m = gate(3, 30);
+  in = at(5, 20, 3000);
+  in.memory_percent = 85.04;
+  expect(&m, &hold, in, 1, 10, 1500, 1, 1, "memory 85.04% > 85.00%: emergency scale down");
+  /* tiny rates under a tiny target */
+  asr_gate_config_t c = base(3, 30);
+  c.target_error_rate = 0.00001; /* 0.001% */
+  asr_gate_t tiny;
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_gate_init(&tiny, &c, &err), 0);
+  in = at(5, 20, 3000);
+  in.error_rate = 0.00002;
+  expect(&tiny, &hold, in, 0, 20, 3000, 0, 0, "hold");
+  in.error_rate = 0.00003;
+  expect(&tiny, &hold, in, 0, 20, 3000, 0, 0, "error rate rising 0.002% → 0.003% (1/3)");
+  asr_gate_t ten;
+  assert_int_equal(asr_gate_init(&ten, &c, &err), 0);
+  in.error_rate = 0.00015;
+  expect(&ten, &hold, in, 1, 10, 1500, 1, 1,
+         "error rate 0.015% above 10x target 0.001%: emergency scale down");
+}
+
 static void test_noop_at_bounds(void **state) {
   asr_gate_t g = gate(1, 0);
   asr_decision_t up = delta(ASR_SCALE_UP, 2, 100), down = delta(ASR_SCALE_DOWN, -2, -100);
@@ -402,6 +440,7 @@ int main(void) {
       cmocka_unit_test(test_memory_emergency),
       cmocka_unit_test(test_error_spike),
       cmocka_unit_test(test_error_rising_overrides_scale_up),
+      cmocka_unit_test(test_notes_tell_values_apart),
       cmocka_unit_test(test_noop_at_bounds),
       cmocka_unit_test(test_current_outside_bounds_is_clamped),
       cmocka_unit_test(test_numbers_rule_over_the_label),

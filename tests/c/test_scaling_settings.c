@@ -87,9 +87,11 @@ static void test_profiles_carry_the_brief_numbers(void **state) {
   assert_true(s.target_error_rate == 0.01 && s.cpu_scale_up_threshold == 80 &&
               s.cpu_scale_down_threshold == 50 && s.memory_scale_up_threshold == 85 &&
               s.memory_scale_down_threshold == 60 && s.check_interval == 10);
-  assert_int_equal(s.min_workers, 4);
+  /* the brief's maxima; minima that keep a run's defaults (workers = CPU count, batch size
+   * 1000) inside the limits and leave room below them (README, "Profiles and settings") */
+  assert_int_equal(s.min_workers, 1);
   assert_int_equal(s.max_workers, 30);
-  assert_int_equal(s.min_batch_size, 2000);
+  assert_int_equal(s.min_batch_size, 100);
   assert_int_equal(s.max_batch_size, 75000);
   load("aggressive", &s);
   assert_true(s.target_docs_per_second == 20000 && s.target_cpu_usage == 80 &&
@@ -101,6 +103,15 @@ static void test_profiles_carry_the_brief_numbers(void **state) {
   assert_true(c.worker_step < s.worker_step || c.worker_step < a.worker_step);
   assert_true(c.stability_intervals > a.stability_intervals);
   assert_true(c.check_interval > a.check_interval);
+  /* every profile: one worker and batches of 100 at the bottom, the brief's maxima on top */
+  static const char *const names[] = {"conservative", "balanced", "aggressive"};
+  for (size_t i = 0; i < 3; i++) {
+    load(names[i], &s);
+    assert_int_equal(s.min_workers, 1);
+    assert_int_equal(s.min_batch_size, 100);
+    assert_int_equal(s.max_workers, 30);
+    assert_int_equal(s.max_batch_size, 75000);
+  }
 }
 
 static void test_unknown_profile(void **state) {
@@ -136,16 +147,64 @@ static void test_values_are_checked(void **state) {
   assert_int_equal(s.max_workers, 12);
   assert_int_equal(asr_scaling_set_text(&s, "min_workers", "20", "x", fresh(&err)), 0);
   assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
-  assert_string_equal(err.msg, "scaling: min_workers (20) is above max_workers (12)");
+  assert_string_equal(err.msg, "scaling: min_workers 20 (x) is above max_workers 12 (x)");
   /* a target must sit inside its thresholds (the policies measure distances between them) */
   load("balanced", &s);
-  s.target_cpu_usage = 80;
+  assert_int_equal(asr_scaling_set(&s, "target_cpu_usage", 80, "AUTO_SCALING_TARGET_CPU_USAGE", fresh(&err)), 0);
   assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
-  assert_string_equal(err.msg, "scaling: target_cpu_usage (80) must be below cpu_scale_up_threshold (80)");
+  assert_string_equal(err.msg, "scaling: target_cpu_usage 80 (AUTO_SCALING_TARGET_CPU_USAGE) must be "
+                               "below cpu_scale_up_threshold 80 (profile balanced)");
   load("balanced", &s);
-  s.memory_scale_down_threshold = 76;
+  assert_int_equal(asr_scaling_set(&s, "memory_scale_down_threshold", 76, "--scaling memory_scale_down_threshold", fresh(&err)), 0);
   assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
-  assert_string_equal(err.msg, "scaling: memory_scale_down_threshold (76) is above target_memory_usage (75)");
+  assert_string_equal(err.msg, "scaling: memory_scale_down_threshold 76 (--scaling "
+                               "memory_scale_down_threshold) is above target_memory_usage 75 (profile balanced)");
+}
+
+/* Each key remembers the layer that set it last; a conflict names both sides' layers. */
+static void test_origins(void **state) {
+  asr_scaling_settings_t s;
+  asr_err_t err;
+  asr_scaling_defaults(&s);
+  assert_string_equal(asr_scaling_origin(&s, "history"), "default");
+  assert_string_equal(asr_scaling_origin(&s, "max_workers"), "");
+  assert_string_equal(asr_scaling_origin(&s, "no_such_key"), "");
+  load("aggressive", &s);
+  assert_string_equal(asr_scaling_origin(&s, "cooldown"), "profile aggressive");
+  assert_string_equal(asr_scaling_origin(&s, "history"), "default");
+  /* a profile file of its own: what it sets is its, the rest balanced's */
+  const char *path = tmp_file("origin_profile.lua", "return { min_batch_size = 80000 }\n");
+  load(path, &s);
+  char want[700];
+  snprintf(want, sizeof want, "profile %s", path);
+  assert_string_equal(asr_scaling_origin(&s, "min_batch_size"), want);
+  assert_string_equal(asr_scaling_origin(&s, "max_batch_size"), "profile balanced");
+  assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
+  snprintf(want, sizeof want, "scaling: min_batch_size 80000 (profile %s) is above "
+           "max_batch_size 75000 (profile balanced)", path);
+  assert_string_equal(err.msg, want);
+  /* the brief's variable above the profile's maximum */
+  load("balanced", &s);
+  char *env[] = {"AUTO_SCALING_MIN_WORKERS=40", NULL};
+  assert_int_equal(asr_scaling_apply_env(&s, env, fresh(&err)), 0);
+  assert_string_equal(asr_scaling_origin(&s, "min_workers"), "AUTO_SCALING_MIN_WORKERS");
+  assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: min_workers 40 (AUTO_SCALING_MIN_WORKERS) is above "
+                               "max_workers 30 (profile balanced)");
+  /* large values print whole; a long origin keeps its tail */
+  load("balanced", &s);
+  assert_int_equal(asr_scaling_set(&s, "min_batch_size", 1000000, "--min-batch-size", fresh(&err)), 0);
+  assert_int_equal(asr_scaling_validate(&s, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: min_batch_size 1000000 (--min-batch-size) is above "
+                               "max_batch_size 75000 (profile balanced)");
+  char longer[400];
+  memset(longer, 'd', sizeof longer);
+  snprintf(longer + 300, 100, "/s.lua: scaling.max_workers");
+  assert_int_equal(asr_scaling_set(&s, "max_workers", 9, longer, fresh(&err)), 0);
+  const char *kept = asr_scaling_origin(&s, "max_workers");
+  assert_int_equal(strlen(kept), ASR_SCALING_ORIGIN_MAX - 1);
+  assert_memory_equal(kept, "...ddd", 6);
+  assert_string_equal(kept + strlen(kept) - 27, "/s.lua: scaling.max_workers");
 }
 
 static void test_environment(void **state) {
@@ -161,6 +220,29 @@ static void test_environment(void **state) {
   char *bad[] = {"AUTO_SCALING_MIN_BATCH_SIZE=lots", NULL};
   assert_int_equal(asr_scaling_apply_env(&s, bad, fresh(&err)), ASR_EINVAL);
   assert_string_equal(err.msg, "AUTO_SCALING_MIN_BATCH_SIZE: min_batch_size must be a number, got 'lots'");
+}
+
+/* on_tick's asks while auto-scaling is on: clamped to the limits, naming the one that held. */
+static void test_within_limits(void **state) {
+  asr_scaling_settings_t s;
+  load("balanced", &s);
+  s.max_workers = 8;
+  const char *key = "unset";
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_WORKERS, 200, &key), 8);
+  assert_string_equal(key, "max_workers");
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_WORKERS, 8, &key), 8);
+  assert_null(key);
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_WORKERS, 3, &key), 3);
+  assert_null(key);
+  s.min_workers = 4;
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_WORKERS, 1, &key), 4);
+  assert_string_equal(key, "min_workers");
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_BATCH_SIZE, 50, &key), 100);
+  assert_string_equal(key, "min_batch_size");
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_BATCH_SIZE, 1000000, &key), 75000);
+  assert_string_equal(key, "max_batch_size");
+  assert_int_equal(asr_scaling_within(&s, ASR_SCALING_BATCH_SIZE, 75000, &key), 75000);
+  assert_null(key);
 }
 
 /* ---- precedence through the whole configuration ---- */
@@ -241,7 +323,29 @@ static void test_precedence(void **state) {
   asr_config_free(&cfg);
   setenv("AUTO_SCALING_MAX_WORKERS", "2", 1);
   assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
-  assert_string_equal(err.msg, "scaling: min_workers (3) is above max_workers (2)");
+  assert_string_equal(err.msg, "scaling: min_workers 3 (AUTO_SCALING_MIN_WORKERS) is above "
+                               "max_workers 2 (AUTO_SCALING_MAX_WORKERS)");
+  asr_config_free(&cfg);
+  /* every layer names itself: the strategy's table, the named flags, --scaling */
+  setenv("AUTO_SCALING_MAX_WORKERS", "20", 1);
+  path = strategy_file("scaling = { max_workers = 2 }");
+  cli.strategy = path;
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
+  char want[800];
+  snprintf(want, sizeof want, "scaling: min_workers 3 (AUTO_SCALING_MIN_WORKERS) is above "
+           "max_workers 2 (%s: scaling.max_workers)", path);
+  assert_string_equal(err.msg, want);
+  asr_config_free(&cfg);
+  PARSE(cli, (char *)path, "--min-workers", "9", "--scaling", "max_workers=8");
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: min_workers 9 (--min-workers) is above max_workers 8 "
+                               "(--scaling max_workers)");
+  asr_config_free(&cfg);
+  path = strategy_file("scaling = { enabled = false }");
+  PARSE(cli, (char *)path, "--scaling", "cpu_scale_down_threshold=72");
+  assert_int_equal(build(&cli, &cfg, fresh(&err)), ASR_EINVAL);
+  assert_string_equal(err.msg, "scaling: cpu_scale_down_threshold 72 (--scaling "
+                               "cpu_scale_down_threshold) is above target_cpu_usage 60 (profile conservative)");
   asr_config_free(&cfg);
   unsetenv("AUTO_SCALING_MAX_WORKERS");
   unsetenv("AUTO_SCALING_MIN_WORKERS");
@@ -341,6 +445,8 @@ int main(void) {
       cmocka_unit_test(test_unknown_profile),
       cmocka_unit_test(test_values_are_checked),
       cmocka_unit_test(test_environment),
+      cmocka_unit_test(test_within_limits),
+      cmocka_unit_test(test_origins),
       cmocka_unit_test(test_precedence),
       cmocka_unit_test(test_strategy_scaling_errors),
       cmocka_unit_test(test_strategy_relative_files),

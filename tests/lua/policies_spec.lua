@@ -111,12 +111,18 @@ local function situations(name)
                                       memory_percent = 87.5 }))
       local e = common.memory[name]
       assert.are.same({ e[1], e[2], e[3] }, { d.action, d.workers, d.batch_size })
-      assert.are.equal("High memory usage: 2.1GB", d.reason)
+      assert.are.equal("High memory usage: 2.1GB (88% of 2.4GB)", d.reason)
     end)
 
-    it("inside the targets (machine CPU 75%): holds", function()
-      local d = decide(name, seq(5, { system_cpu_percent = 75 }))
+    it("inside the targets (asrun's CPU 75%): holds", function()
+      local d = decide(name, seq(5, { cpu_percent = 75 }))
       assert.are.same({ "hold", 0, 0, "Within targets" }, { d.action, d.workers, d.batch_size, d.reason })
+    end)
+
+    it("a neighbour at 100% CPU while asrun uses 3%: room to grow", function()
+      local d = decide(name, seq(5, { cpu_percent = 3, system_cpu_percent = 100 }))
+      assert.are.equal("scale_up", d.action)
+      assert.is_true(d.workers > 0, d.reason)
     end)
 
     it("rising errors: scales down", function()
@@ -166,12 +172,13 @@ describe("rules policy", function()
     local d = decide("rules", seq(5, { rss_bytes = 2.1 * GiB, memory_limit_bytes = 2.4 * GiB,
                                        memory_percent = 87.5, workers = 12, batch_size = 25000 }))
     assert.are.same({ action = "scale_down", workers = -1, batch_size = -2000, confidence = 0.55,
-                      reason = "High memory usage: 2.1GB" }, d)
+                      reason = "High memory usage: 2.1GB (88% of 2.4GB)" }, d)
   end)
 
   it("scales up on low usage with a confidence from headroom and agreeing signals", function()
-    -- headroom min((50-35)/50, (60-40)/60) = 0.3 -> 0.59; backlog and docs/s under target: +0.2
-    assert.are.same({ action = "scale_up", workers = 1, batch_size = 1000, confidence = 0.79,
+    -- headroom min((50-30)/50, (60-40)/60) = 1/3 -> 0.6 (asrun's CPU 30%, not the machine's
+    -- 35%); backlog and docs/s under target: +0.2
+    assert.are.same({ action = "scale_up", workers = 1, batch_size = 1000, confidence = 0.8,
                       reason = "Low resource usage, can increase throughput" }, decide("rules", seq(5)))
   end)
 
@@ -180,8 +187,11 @@ describe("rules policy", function()
     assert.are.same({ 2, 5000 }, { d.workers, d.batch_size })
   end)
 
-  it("counts the machine's CPU, so a database on the same host scales workers down", function()
-    local d = decide("rules", seq(5, { cpu_percent = 40, system_cpu_percent = 85 }))
+  it("reads asrun's own CPU: a database on the same host at 100% leaves room, asrun at 85% does not", function()
+    local d = decide("rules", seq(5, { cpu_percent = 3, system_cpu_percent = 100 }))
+    assert.are.same({ "scale_up", 1, 1000, "Low resource usage, can increase throughput" },
+                    { d.action, d.workers, d.batch_size, d.reason })
+    d = decide("rules", seq(5, { cpu_percent = 85, system_cpu_percent = 40 }))
     assert.are.same({ "scale_down", -1, 0, "High CPU usage: 85%" }, { d.action, d.workers, d.batch_size, d.reason })
   end)
 
@@ -219,14 +229,14 @@ describe("rules policy", function()
   end)
 
   it("between the scale-down thresholds and the targets: fine-tunes upwards", function()
-    local d = decide("rules", seq(5, { system_cpu_percent = 60 }))
+    local d = decide("rules", seq(5, { cpu_percent = 60 }))
     assert.are.same({ action = "scale_up", workers = 1, batch_size = 1000, confidence = 0.64,
                       reason = "Below CPU and memory targets, can increase throughput" }, d)
   end)
 
   it("treats the docs/s target as a floor: above it, still scales up with room", function()
     local d = decide("rules", seq(5, { docs_per_second = 25000 }))
-    assert.are.same({ "scale_up", 1, 1000, 0.69 }, { d.action, d.workers, d.batch_size, d.confidence })
+    assert.are.same({ "scale_up", 1, 1000, 0.7 }, { d.action, d.workers, d.batch_size, d.confidence })
   end)
 
   it("source-bound: drops a worker when half of them idle, holds otherwise", function()
@@ -236,7 +246,7 @@ describe("rules policy", function()
     d = decide("rules", seq(5, { queue_depth = 0, in_flight = 6 }))
     assert.are.same({ "hold", 0, 0, "Source-bound: queue empty, more workers would wait" },
                     { d.action, d.workers, d.batch_size, d.reason })
-    d = decide("rules", seq(5, { queue_depth = 0, in_flight = 1, workers = 4 }))
+    d = decide("rules", seq(5, { queue_depth = 0, in_flight = 1, workers = 4 }), state({ min_workers = 4 }))
     assert.are.equal("hold", d.action) -- at min_workers
   end)
 
@@ -250,13 +260,13 @@ describe("rules policy", function()
     local d = decide("rules", seq(5, { workers = 30 }))
     assert.are.same({ "scale_up", 0, 1000 }, { d.action, d.workers, d.batch_size })
     d = decide("rules", seq(5, { workers = 30, batch_size = 75000 }))
-    assert.are.same({ "hold", 0, 0, "Low resource usage, can increase throughput; already at the maximum workers and batch size" },
+    assert.are.same({ "hold", 0, 0, "Low resource usage, can increase throughput; already at the maximum workers 30 and batch size 75000" },
                     { d.action, d.workers, d.batch_size, d.reason })
   end)
 
   it("memory pressure at the minimum settings holds and says so", function()
-    local d = decide("rules", seq(5, { workers = 4, batch_size = 2000, memory_percent = 90, rss_bytes = 2.1 * GiB }))
-    assert.are.same({ "hold", 0, 0, "High memory usage: 2.1GB; already at the minimum workers and batch size" },
+    local d = decide("rules", seq(5, { workers = 1, batch_size = 100, memory_percent = 90, rss_bytes = 2.25 * GiB }))
+    assert.are.same({ "hold", 0, 0, "High memory usage: 2.2GB (90% of 2.5GB); already at the minimum workers 1 and batch size 100" },
                     { d.action, d.workers, d.batch_size, d.reason })
   end)
 
@@ -462,7 +472,7 @@ describe("gradient policy", function()
   end)
 
   it("a latency rise shrinks the limit even inside the targets", function()
-    local d = decide("gradient", lat_jump(8.0, { system_cpu_percent = 75 }))
+    local d = decide("gradient", lat_jump(8.0, { cpu_percent = 75 }))
     assert.are.same({ "scale_down", 7 }, { d.action, d.target_workers })
   end)
 
@@ -494,7 +504,7 @@ describe("gradient policy", function()
     assert.are.same({ "hold", 0, "Source-bound: queue empty, more workers would wait" },
                     { d.action, d.workers, d.reason })
     d = decide("gradient", seq(5, { latency_per_doc_ms = 0 }))
-    assert.are.same({ "hold", 0, "No latency samples yet" }, { d.action, d.workers, d.reason })
+    assert.are.same({ "hold", 0, "No latency sample this interval" }, { d.action, d.workers, d.reason })
   end)
 
   it("takes tolerance and smoothing from params", function()
@@ -565,7 +575,7 @@ describe("usl policy", function()
     for i, n in ipairs({ 4, 6 }) do
       decide("usl", { snap({ t = 10 * i, workers = n, docs_per_second = usl_x(n) }) }, st)
     end
-    local d = decide("usl", { snap({ t = 30, workers = 8, docs_per_second = usl_x(8), system_cpu_percent = 75 }) }, st)
+    local d = decide("usl", { snap({ t = 30, workers = 8, docs_per_second = usl_x(8), cpu_percent = 75 }) }, st)
     assert.are.same({ "hold", 0, "Within targets (USL fit sigma=0.05 kappa=0.002: optimum 21 workers)" },
                     { d.action, d.workers, d.reason })
   end)
@@ -651,8 +661,8 @@ describe("strategies/custom_policy.lua", function()
     local st = state()
     local d = decide(snap({ queue_depth = 12 }), nil, st)
     assert.are.same({ action = "scale_up", workers = 1, batch_size = 0, confidence = 0.6,
-                      reason = "Queue backlog 12 of 16 at 35% CPU: adding a worker" }, d)
-    d = decide(snap({ queue_depth = 12, system_cpu_percent = 72 }), nil, st)
+                      reason = "Queue backlog 12 of 16 at 30% CPU: adding a worker" }, d)
+    d = decide(snap({ queue_depth = 12, cpu_percent = 72 }), nil, st)
     assert.are.same({ "hold", "Queue at 12 of 16" }, { d.action, d.reason })
     d = decide(snap({ queue_depth = 0, in_flight = 3 }), nil, st)
     assert.are.same({ "scale_down", -1, "Queue empty, 3 of 8 workers busy: the source is the limit" },

@@ -43,7 +43,7 @@ function gradient.decide(s, history, state)
   local short = s.latency_per_doc_ms or 0
   if short <= 0 then
     state.limit = limit
-    return stats.decision(s, c, "hold", 0, 0, 0.3, "No latency samples yet")
+    return stats.decision(s, c, "hold", 0, 0, 0.3, "No latency sample this interval")
   end
   local alpha = 2 / (p.long_window + 1)
   local long = state.long
@@ -72,8 +72,8 @@ function gradient.decide(s, history, state)
   if room == "within" and g >= 1.0 then
     reason = "Within targets"
   else
-    reason = string.format("Gradient %.2f (latency %.2f ms/doc, long-term %.2f): limit %.1f",
-                           g, short, long, new)
+    reason = string.format("Gradient %.2f (latency %s ms/doc, long-term %s): limit %.1f",
+                           g, stats.num(short), stats.num(long), new)
   end
   -- Confident when the gradient is clearly 1 (grow) or clearly low (shrink).
   local conf = g >= 1.0 and 0.6 or 0.5 + 0.6 * (1 - g)

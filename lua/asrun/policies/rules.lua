@@ -15,7 +15,7 @@
 --      latency per document is flat or falling and memory is below target.
 -- The docs/s target is a floor to reach, not a cap: it only adds to the confidence.
 -- Steps come from state.config (worker_step, batch_step); cooldown is the C gate's business.
--- state.ceiling / state.ceiling_t / state.judged belong to this policy.
+-- state.ceiling / state.ceiling_t / state.ceiling_judged / state.judged belong to this policy.
 local stats = require("asrun.stats")
 
 local max = math.max
@@ -39,16 +39,25 @@ local function confidence(distance, agree, disagree)
 end
 rules.confidence = confidence
 
--- Latency per document now, its EWMA baseline before this interval (nil without one), and
--- whether it is rising past latency_rise times that baseline.
+-- Latency per document now, its EWMA baseline before this interval (nil without one), whether
+-- it is past latency_rise times that baseline with its trend rising, and whether it rose in
+-- the last interval itself (what the reason may call "rising").
 local function latency_trend(history, p)
   local cur = history[#history].latency_per_doc_ms or 0
-  if cur <= 0 then return 0, nil, false end
+  if cur <= 0 then return 0, nil, false, false end
   local lat = stats.positive(stats.series(history, "latency_per_doc_ms", p.trend_window))
   local base = stats.ewma(stats.positive(stats.series(history, "latency_per_doc_ms",
                                                       p.trend_window - 1, 1)), p.alpha)
-  if not base then return cur, nil, false end
-  return cur, base, cur > p.latency_rise * base and stats.slope(lat) > 0
+  if not base then return cur, nil, false, false end
+  local prev = #lat >= 2 and lat[#lat - 1] or nil
+  return cur, base, cur > p.latency_rise * base and stats.slope(lat) > 0, prev ~= nil and cur > prev
+end
+
+-- "Database latency rising: 4.00 ms/doc (baseline 2.00)" when it rose in the last interval,
+-- "Database latency high: ..." when it is past the line but did not rise again.
+function rules.latency_reason(lat, base, rose)
+  return string.format("Database latency %s: %s ms/doc (baseline %s)", rose and "rising" or "high",
+                       stats.num(lat), stats.num(base))
 end
 
 local function dps_slope(history, p)
@@ -101,7 +110,7 @@ end
 local function track_returns(s, history, state, p, c)
   if state.ceiling and s.t and state.ceiling_t
       and s.t - state.ceiling_t >= p.plateau_hold * (s.interval or c.check_interval) then
-    state.ceiling, state.ceiling_t = nil, nil -- conditions change: probe again
+    state.ceiling, state.ceiling_t, state.ceiling_judged = nil, nil, nil -- conditions change: probe again
   end
   local wb, before, after, run = last_scale_up(history)
   if not wb or run > 3 or before <= 0 or wb <= 0 then return end
@@ -109,10 +118,28 @@ local function track_returns(s, history, state, p, c)
   local efficiency = ((after - before) / before) / ((w - wb) / wb)
   state.judged = { from = wb, to = w, gain = (after - before) / before, efficiency = efficiency }
   if efficiency < p.min_efficiency then
-    state.ceiling, state.ceiling_t = w, s.t
+    state.ceiling, state.ceiling_t, state.ceiling_judged = w, s.t, state.judged
   elseif state.ceiling and w >= state.ceiling then
-    state.ceiling, state.ceiling_t = nil, nil
+    state.ceiling, state.ceiling_t, state.ceiling_judged = nil, nil, nil
   end
+end
+
+-- Why more workers are held back: the scale-up that set the ceiling, as measured.
+--   "Diminishing returns from more workers (8 -> 9 workers: +1% docs/s)"
+--   "More workers lowered throughput (8 -> 9 workers: -28% docs/s)"
+--   "More workers did not raise throughput (8 -> 9 workers: docs/s unchanged)"
+function rules.returns_reason(j)
+  if not j then return "Diminishing returns from more workers" end
+  local pct = math.floor(j.gain * 100 + 0.5)
+  if pct < 0 then
+    return string.format("More workers lowered throughput (%d -> %d workers: %d%% docs/s)",
+                         j.from, j.to, pct)
+  elseif pct == 0 then
+    return string.format("More workers did not raise throughput (%d -> %d workers: docs/s unchanged)",
+                         j.from, j.to)
+  end
+  return string.format("Diminishing returns from more workers (%d -> %d workers: +%d%% docs/s)",
+                       j.from, j.to, pct)
 end
 
 function rules.decide(s, history, state)
@@ -124,12 +151,12 @@ function rules.decide(s, history, state)
   local pr = stats.pressure(s, history, c)
   if pr then return rules.react(pr, s, history, c) end
 
-  local lat, base, rising = latency_trend(history, p)
+  local lat, base, rising, rose = latency_trend(history, p)
   if rising then
     return stats.decision(s, c, "scale_down", 0, -bstep,
       confidence(stats.clamp((lat / base - p.latency_rise) / p.latency_rise, 0, 1),
                  dps_slope(history, p) < 0 and 1 or 0),
-      string.format("Database latency rising: %.2f ms/doc (baseline %.2f)", lat, base))
+      rules.latency_reason(lat, base, rose))
   end
 
   track_returns(s, history, state, p, c)
@@ -139,7 +166,7 @@ function rules.decide(s, history, state)
     local busy = stats.mean(stats.series(history, "in_flight", 3))
     if busy <= w / 2 and w > c.min_workers then
       return stats.decision(s, c, "scale_down", -step, 0, confidence(1 - busy / w, 1),
-        string.format("Source-bound: queue empty, %.1f of %d workers busy", busy, w))
+        string.format("Source-bound: queue empty, %s of %d workers busy", stats.fixed(busy, 1), w))
     end
     return stats.decision(s, c, "hold", 0, 0, confidence(0.5, 1),
       "Source-bound: queue empty, more workers would wait")
@@ -165,10 +192,8 @@ function rules.decide(s, history, state)
   end
 
   if state.ceiling and w >= state.ceiling then
-    local j = state.judged
-    local why = j and string.format(" (%d -> %d workers: %+.0f%% docs/s)", j.from, j.to, j.gain * 100) or ""
     return stats.decision(s, c, "hold", 0, 0, confidence(0.5, 1),
-                          "Diminishing returns from more workers" .. why)
+                          rules.returns_reason(state.ceiling_judged))
   end
 
   -- Room to grow. Batches grow too while latency per document holds and memory is fine.

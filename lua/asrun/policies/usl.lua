@@ -176,18 +176,22 @@ function usl.decide(s, history, state)
 
   local nstar = usl.optimum(fit, p.kappa_epsilon)
   local conf = 0.4 + 0.1 * math.min(#ns - p.min_points + 1, 3) + 0.2 * stats.clamp(fit.r2, 0, 1)
-  local head = string.format("USL fit sigma=%.2f kappa=%.3f", fit.sigma, fit.kappa)
+  local head = string.format("USL fit sigma=%s kappa=%s", stats.fixed(fit.sigma, 2),
+                             stats.fixed(fit.kappa, 3))
   if nstar == math.huge then
     if room == "within" then return stats.decision(s, c, "hold", 0, 0, conf, "Within targets") end
     return stats.decision(s, c, "scale_up", step, 0, conf, head .. ": no coherency limit yet, stepping up")
   end
   local target = stats.clamp(nstar, c.min_workers, c.max_workers)
-  if target > w and room == "within" then
-    return stats.decision(s, c, "hold", 0, 0, conf,
-                          string.format("Within targets (%s: optimum %d workers)", head, nstar))
+  local optimum = string.format("%s: optimum %d workers", head, nstar)
+  if target ~= nstar then
+    optimum = string.format("%s, limited to %s %d", optimum,
+                            nstar > target and "max_workers" or "min_workers", target)
   end
-  return stats.target_decision(s, c, target, nil, conf,
-                               string.format("%s: optimum %d workers", head, nstar))
+  if target > w and room == "within" then
+    return stats.decision(s, c, "hold", 0, 0, conf, "Within targets (" .. optimum .. ")")
+  end
+  return stats.target_decision(s, c, target, nil, conf, optimum)
 end
 
 return usl
