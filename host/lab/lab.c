@@ -139,6 +139,10 @@ static cJSON *result_json(const char *policy, int is_default, const asr_lab_scor
   return o;
 }
 
+static double throttled_pct(const asr_vrun_result_t *r) {
+  return r->requests ? 100.0 * (double)r->throttled_requests / (double)r->requests : 0;
+}
+
 static void print_header(const asr_scenario_t *sc, const asr_lab_fixed_t *best,
                          const asr_lab_fixed_t *start) {
   char b[32], r[32], sb[32], sr[32];
@@ -148,8 +152,8 @@ static void print_header(const asr_scenario_t *sc, const asr_lab_fixed_t *best,
   asr_log_thousands(llround(start->docs_per_second), sr, sizeof sr);
   printf("\nScenario %s (%g s virtual)%s%s\n", sc->name, sc->duration_s,
          sc->description[0] ? ": " : "", sc->description);
-  printf("  best fixed:  %u workers x %s: %s docs/s (%u configurations tried)\n", best->workers,
-         b, r, best->runs);
+  printf("  best fixed:  %u workers x %s: %s docs/s, %.2f%% throttled (%u configurations tried)\n",
+         best->workers, b, r, throttled_pct(&best->run), best->runs);
   printf("  start fixed: %u workers x %s: %s docs/s (%.0f%% of best)\n", start->workers, sb, sr,
          best->docs_per_second > 0 ? 100 * start->docs_per_second / best->docs_per_second : 0);
   printf("  %-16s %8s %9s %8s %8s %7s %10s %10s\n", "policy", "steady", "to 90%", "changes",

@@ -34,6 +34,7 @@ typedef struct sim_sink {
   uint64_t opened_ns;    /* the model's time 0 */
   uint64_t seed;         /* of the retry jitter */
   int dry_run;
+  asr_ru_governor_t *governor; /* borrowed, may be NULL: paces writes under the budget */
   uv_mutex_t mu;
   uv_cond_t wake;
   _Atomic int aborted;
@@ -100,11 +101,15 @@ typedef struct refusal {
   double ru_per_second;
 } refusal_t;
 
+static double seconds_open(const sim_sink_t *s) {
+  return (double)(uv_hrtime() - s->opened_ns) / 1e9;
+}
+
 /* Asks the model about a write of n documents with c in flight (this one included). */
 static void model_write(sim_sink_t *s, uint32_t n, uint32_t c, asr_simdb_write_t *out,
                         refusal_t *why) {
   uv_mutex_lock(&s->model_mu);
-  double now_s = (double)(uv_hrtime() - s->opened_ns) / 1e9;
+  double now_s = seconds_open(s);
   asr_simdb_write(s->model, now_s, n, c, 0, out);
   s->request_charge += out->request_charge;
   const asr_simdb_db_t *db = &asr_scenario_at(asr_simdb_scenario(s->model), now_s)->db;
@@ -138,6 +143,11 @@ static int sim_write_batch(sim_sink_t *s, asr_sink_worker_t *w, uint64_t seq, ui
     if (atomic_load(&s->aborted)) return asr_err_set(err, ASR_ECANCELED, "run stopped");
     asr_simdb_write_t wr;
     refusal_t why;
+    if (s->governor) { /* paced under the request-unit budget, as the mongodb sink is */
+      double wait = asr_ru_governor_reserve(s->governor, seconds_open(s), left);
+      if (wait > 0 && sim_sleep(s, ns_of(wait)))
+        return asr_err_set(err, ASR_ECANCELED, "run stopped");
+    }
     uint32_t c = atomic_fetch_add(&s->in_flight, 1) + 1;
     model_write(s, left, c, &wr, &why);
     int rc = sim_sleep(s, ns_of(wr.service_s));
@@ -145,6 +155,9 @@ static int sim_write_batch(sim_sink_t *s, asr_sink_worker_t *w, uint64_t seq, ui
     if (rc) return asr_err_set(err, rc, "run stopped");
     asr_mongo_reply_t r;
     asr_sim_reply_classify(s->model, &wr, &w->reply, w->outcome, &r);
+    if (s->governor)
+      asr_ru_governor_record(s->governor, seconds_open(s), left, wr.request_charge,
+                             r.count[ASR_MONGO_OK], r.count[ASR_MONGO_THROTTLED]);
     atomic_fetch_add(&s->written, r.count[ASR_MONGO_OK]);
     atomic_fetch_add(&s->failed, r.count[ASR_MONGO_FAILED]);
     left = asr_sim_reply_again(&r);
@@ -285,6 +298,7 @@ int asr_sink_sim_open(const char *spec, const asr_sink_options_t *opt, asr_sink_
   s->model = asr_simdb_new(&sc);
   s->seed = sc.seed;
   s->dry_run = opt && opt->dry_run;
+  s->governor = opt ? opt->governor : NULL;
   s->opened_ns = uv_hrtime();
   if (!mu_ok || !model_mu_ok || !cond_ok || !s->base.description || !s->base.location ||
       !s->model) {

@@ -31,9 +31,11 @@ local hill = { name = "hill" }
 hill.defaults = {
   gain = 0.05,       -- a move must change docs/s by more than this share to count
   factor = 2.0,      -- first step: x2 workers or batch size (the gate allows x2 per change)
-  min_factor = 1.2,  -- steps shrink by sqrt after a failed move; below this, one step
+  min_factor = 1.4,  -- steps shrink by sqrt after the moves at a size are used up: x2, x1.41
   settle = 1,        -- intervals skipped after a change (partly the old setting)
-  samples = 2,       -- intervals averaged before judging a setting
+  samples = 1,       -- intervals averaged before judging a setting, at least
+  batches = 6,       -- ... and until each worker has written this many batches: an interval
+                     -- counts whole batches, so few large ones make a coarse measure
   remember = 60,     -- intervals a measurement stays valid
   reprobe = 30,      -- intervals held at the top before looking again
   drift = 0.2,       -- docs/s this far from the setting's measurement: search again
@@ -48,21 +50,27 @@ local function observe(s, state, p)
   local w, b = s.workers or 0, s.batch_size or 0
   local cur = state.cur
   if not cur or cur.w ~= w or cur.b ~= b then
-    cur = { w = w, b = b, seen = 0, sum = 0, n = 0 }
+    -- the run's first setting has no older one to settle from
+    cur = { w = w, b = b, seen = cur and 0 or p.settle, sum = 0, n = 0, ops = 0, time = 0 }
     state.cur = cur
   else
     cur.seen = cur.seen + 1
   end
-  if cur.seen >= p.settle and cur.seen > 0 then
-    cur.sum, cur.n = cur.sum + (s.docs_per_second or 0), cur.n + 1
+  if cur.seen >= p.settle then
+    local dt = s.interval or 0
+    cur.sum, cur.n = cur.sum + (s.docs_per_second or 0) * dt, cur.n + 1
+    cur.time = cur.time + dt
+    cur.ops = cur.ops + (s.ops_per_second or 0) * dt
   end
   state.tick = (state.tick or 0) + 1
   return cur
 end
 
 local function measured(cur, p)
-  if cur.n < p.samples then return nil end
-  return cur.sum / cur.n
+  if cur.n < p.samples or cur.time <= 0 then return nil end
+  -- (a snapshot without batch counts, ops 0, leaves the number of intervals to decide)
+  if cur.ops > 0 and cur.ops < p.batches * max(cur.w, 1) then return nil end
+  return cur.sum / cur.time
 end
 
 -- The measurement of setting (w, b) if still valid.
@@ -241,8 +249,8 @@ function hill.decide(s, history, state)
 
   local rate = measured(cur, p)
   if not rate then
-    return hold(s, c, 0.5, string.format("Measuring %d workers x %d (%d of %d intervals)",
-                                         cur.w, cur.b, cur.n, p.samples))
+    return hold(s, c, 0.5, string.format("Measuring %d workers x %d (%d intervals, %.0f batches)",
+                                         cur.w, cur.b, cur.n, cur.ops))
   end
   if not state.base then
     state.factors = { w = p.factor, b = p.factor }
