@@ -85,15 +85,21 @@ static int load_policies(lab_t *l, asr_err_t *err) {
 
 /* ---- output ---- */
 
+/* A policy's name for the table and file names: a file's base name without ".lua". */
+static const char *display_name(const char *policy, char *buf, size_t n) {
+  const char *slash = strrchr(policy, '/');
+  snprintf(buf, n, "%s", slash ? slash + 1 : policy);
+  size_t len = strlen(buf);
+  if (len > 4 && strcmp(buf + len - 4, ".lua") == 0) buf[len - 4] = '\0';
+  return buf;
+}
+
 static int write_csv(const lab_t *l, const asr_scenario_t *sc, const char *run_name,
                      const asr_vrun_result_t *r, asr_err_t *err) {
   if (!l->opt->csv_dir) return 0;
   char path[4096], base[256];
-  const char *slash = strrchr(run_name, '/');
-  snprintf(base, sizeof base, "%s", slash ? slash + 1 : run_name);
-  char *dot = strstr(base, ".lua");
-  if (dot) *dot = '\0';
-  snprintf(path, sizeof path, "%s/%s__%s.csv", l->opt->csv_dir, sc->name, base);
+  snprintf(path, sizeof path, "%s/%s__%s.csv", l->opt->csv_dir, sc->name,
+           display_name(run_name, base, sizeof base));
   FILE *f = fopen(path, "w");
   if (!f) return asr_err_set(err, ASR_EIO, "cannot write %s: %s", path, strerror(errno));
   fprintf(f, "t,workers,batch_size,docs_per_second,requests,throttles,decision,applied\n");
@@ -161,14 +167,15 @@ static void print_header(const asr_scenario_t *sc, const asr_lab_fixed_t *best,
 }
 
 static void print_row(const char *policy, int is_default, const asr_lab_score_t *s) {
-  char name[40], to90[16] = "never", chg[16] = "-", sec[16] = "-";
-  snprintf(name, sizeof name, "%s%s", policy, is_default ? " *" : "");
+  char name[64], base[256], to90[16] = "never", chg[16] = "-", sec[16] = "-";
+  snprintf(name, sizeof name, "%s%s", display_name(policy, base, sizeof base),
+           is_default ? " *" : "");
   if (s->reached_90) {
     snprintf(to90, sizeof to90, "%ld", s->intervals_to_90);
     snprintf(chg, sizeof chg, "%ld", s->changes_to_90);
     snprintf(sec, sizeof sec, "%.0f", s->seconds_to_90);
   }
-  printf("  %-16.16s %7.1f%% %9s %8s %8s %7.2f %9.3f%% %10llu\n", name, s->steady_pct_of_best,
+  printf("  %-16s %7.1f%% %9s %8s %8s %7.2f %9.3f%% %10llu\n", name, s->steady_pct_of_best,
          to90, chg, sec, s->reversals_per_10, s->throttled_pct, (unsigned long long)s->lost);
 }
 

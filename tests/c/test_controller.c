@@ -172,18 +172,48 @@ static void test_policy_with_nan(void **state) {
                   "'workers' must be a finite number");
 }
 
-/* workers = 10^9: the gate clamps to the step cap and max_workers, never wraps. */
+/* The largest change the gate lets one decision make (gate.c cap_up / cap_down): twice the
+ * policy's step (the controller's max_*_step), or x max_step_factor (/ max_step_factor) from
+ * the current value when that is more. */
+static int64_t cap_up(const fixture_t *fx, uint32_t from, uint32_t step) {
+  int64_t by = (int64_t)((double)from * (fx->s.max_step_factor - 1));
+  return by > 2 * (int64_t)step ? by : 2 * (int64_t)step;
+}
+
+static int64_t cap_down(const fixture_t *fx, uint32_t from, uint32_t step) {
+  int64_t by = (int64_t)((double)from - (double)from / fx->s.max_step_factor);
+  return by > 2 * (int64_t)step ? by : 2 * (int64_t)step;
+}
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* workers = 10^9: the gate clamps to the step cap and max_workers, never wraps. Every applied
+ * change is the whole cap (the policy asks for far more), until the maximum. */
 static void test_absurd_targets_are_clamped(void **state) {
   fixture_t fx;
   open_with(&fx, policy_file("huge", "return { action = 'scale_up', target_workers = 1e9, "
                                      "workers = 1e9, batch_size = 1e9 }"));
+  assert_true(fx.s.max_step_factor == 2); /* balanced: x2 per change */
   for (int i = 1; i <= 100; i++) check(&fx, i); /* 2 checks a change (stability) */
   assert_int_equal(fx.run.workers, fx.s.max_workers);       /* 30 */
   assert_int_equal(fx.run.batch_size, fx.s.max_batch_size); /* 75,000 */
   asr_scaling_report_t r = report(&fx);
-  for (size_t i = 0; i < r.nrecords; i++) /* never more than twice the step per change */
-    assert_true(r.records[i].workers_to - r.records[i].workers_from <= 2 * fx.s.worker_step &&
-                r.records[i].batch_to - r.records[i].batch_from <= 2 * fx.s.batch_step);
+  int changes = 0;
+  for (size_t i = 0; i < r.nrecords; i++) {
+    const asr_scaling_record_t *rec = &r.records[i];
+    if (!rec->applied) continue;
+    changes++;
+    int64_t w = min64(cap_up(&fx, rec->workers_from, fx.s.worker_step),
+                      (int64_t)fx.s.max_workers - rec->workers_from);
+    int64_t b = min64(cap_up(&fx, rec->batch_from, fx.s.batch_step),
+                      (int64_t)fx.s.max_batch_size - rec->batch_from);
+    assert_int_equal((int64_t)rec->workers_to - rec->workers_from, w);
+    assert_int_equal((int64_t)rec->batch_to - rec->batch_from, b);
+  }
+  /* workers 8 -> 16 -> 30; batch 4,000 -> 8,000 -> 16,000 -> 32,000 -> 64,000 -> 75,000 */
+  assert_int_equal(changes, 5);
+  assert_int_equal(fx.run.set_batch_calls, 5);
+  assert_int_equal(fx.run.set_workers_calls, 2);
   asr_controller_close(fx.c);
 }
 
@@ -196,6 +226,20 @@ static void test_absurd_negative_targets_are_clamped(void **state) {
   assert_int_equal(fx.run.batch_size, fx.s.min_batch_size);
   asr_scaling_report_t r = report(&fx);
   assert_true(r.records[0].workers_delta == INT64_MIN);
+  int changes = 0;
+  for (size_t i = 0; i < r.nrecords; i++) { /* each change the whole cap down, to the minimum */
+    const asr_scaling_record_t *rec = &r.records[i];
+    if (!rec->applied) continue;
+    changes++;
+    int64_t w = min64(cap_down(&fx, rec->workers_from, fx.s.worker_step),
+                      (int64_t)rec->workers_from - fx.s.min_workers);
+    int64_t b = min64(cap_down(&fx, rec->batch_from, fx.s.batch_step),
+                      (int64_t)rec->batch_from - fx.s.min_batch_size);
+    assert_int_equal((int64_t)rec->workers_from - rec->workers_to, w);
+    assert_int_equal((int64_t)rec->batch_from - rec->batch_to, b);
+  }
+  /* workers 8 -> 4 -> 2 -> 1; batch 4,000 -> 2,000 -> 100 */
+  assert_int_equal(changes, 3);
   asr_controller_close(fx.c);
 }
 
@@ -251,7 +295,7 @@ static void test_unknown_policy_is_a_configuration_error(void **state) {
   asr_err_clear(&err);
   assert_int_equal(asr_lua_policy_open(&ps, &p, &err), ASR_EINVAL);
   assert_null(p);
-  assert_non_null(strstr(err.msg, "unknown scaling policy 'nosuch' (known: rules, aimd, gradient, usl, bulk_executor)"));
+  assert_non_null(strstr(err.msg, "unknown scaling policy 'nosuch' (known: rules, aimd, gradient, usl, bulk_executor, hill)"));
   assert_null(strstr(err.msg, "stack traceback"));
 }
 

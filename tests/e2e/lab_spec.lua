@@ -35,9 +35,12 @@ end
 describe("asrun lab", function()
   it("writes the documented JSON, the same for the same seed", function()
     local a, b = h.path("lab_a.json"), h.path("lab_b.json")
-    local args = {"lab", "--scenario", USL, "--scenario", RU, "--policy", "rules", "--policy", "aimd"}
-    local out = lab({table.unpack(args), "--json", a})
-    lab({table.unpack(args), "--json", b})
+    local function args(json)
+      return {"lab", "--scenario", USL, "--scenario", RU, "--policy", "rules", "--policy", "aimd",
+              "--json", json}
+    end
+    local out = lab(args(a))
+    lab(args(b))
     assert.are.equal(h.slurp(a), h.slurp(b))
     assert.matches("Scenario usl10", out, 1, true)
     local t = read_json(a)

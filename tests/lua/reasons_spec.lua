@@ -1,10 +1,17 @@
 -- Reasons state true facts: one case per reason template the built-in policies (rules, aimd,
--- gradient, usl) and asrun.stats produce, each driving a policy into the situation and
--- checking the text against the numbers it was given. Then a sweep over many situations
--- checks what every reason may claim: "rising" only for what rose, "already at the minimum
--- workers N" only at N, no size or rate printed as 0 when it is not.
+-- gradient, usl, bulk_executor) and asrun.stats produce, each driving a policy into the
+-- situation and checking the text against the numbers it was given (hill's own templates are
+-- in its spec; its pressure reasons are rules', checked here). Then a sweep over many
+-- situations checks what every reason may claim: "rising" only for what rose, "already at the
+-- minimum workers" only at the minimum, the counts a reason names are the snapshot's, no size
+-- or rate printed as 0 when it is not.
 local policies = require("asrun.policies")
 local stats = require("asrun.stats")
+
+-- The baselines follow their published algorithms and leave CPU and memory to the safety gate
+-- (policies.baselines); every other policy reacts to the pressures below with their reasons.
+local is_baseline = {}
+for _, name in ipairs(policies.baselines) do is_baseline[name] = true end
 
 local GiB, MiB = 2 ^ 30, 2 ^ 20
 
@@ -76,8 +83,13 @@ describe("reasons from asrun.stats (every policy's pressure)", function()
     local r = stats.pressure(s, { s }, c).reason
     assert.are.equal("High memory usage: 2.1GB (88% of 2.4GB)", r)
     for _, name in ipairs(policies.names) do
-      assert.are.equal(r, decide(name, seq(5, { rss_bytes = 2.1 * GiB, memory_limit_bytes = 2.4 * GiB,
-                                                memory_percent = 87.5 })).reason, name)
+      local d = decide(name, seq(5, { rss_bytes = 2.1 * GiB, memory_limit_bytes = 2.4 * GiB,
+                                      memory_percent = 87.5 }))
+      if is_baseline[name] then
+        assert.is_nil(d.reason:find("memory", 1, true), name .. ": " .. d.reason) -- the gate's
+      else
+        assert.are.equal(r, d.reason, name)
+      end
     end
   end)
 
@@ -121,7 +133,10 @@ describe("reasons from asrun.stats (every policy's pressure)", function()
     assert.are.equal("Error rate above target: 3.0% (target 1.0%)",
                      stats.pressure(falling[4], falling, c).reason)
     for _, name in ipairs(policies.names) do
-      assert.are.equal("Error rate above target: 3.0% (target 1.0%)", decide(name, seq(5, { error_rate = 0.03 })).reason)
+      if not is_baseline[name] then
+        assert.are.equal("Error rate above target: 3.0% (target 1.0%)",
+                         decide(name, seq(5, { error_rate = 0.03 })).reason, name)
+      end
     end
   end)
 
@@ -135,6 +150,32 @@ describe("reasons from asrun.stats (every policy's pressure)", function()
     local s = snap({ throttles = 6, throttle_rate = 0.03 })
     assert.are.equal("Throttled by the database (16500/429)", stats.pressure(s, { s }, c).reason)
     assert.is_nil(stats.pressure(snap(), { snap() }, c))
+  end)
+
+  it("heavy throttling: every policy but the baselines says so", function()
+    local h = seq(5, { throttles = 40, throttle_rate = 0.2, retry_after_ms = 500 })
+    assert.is_true(stats.pressure(h[5], h, c).heavy)
+    for _, name in ipairs(policies.names) do
+      local d = decide(name, h)
+      assert.are.equal("Throttled by the database (16500/429)", d.reason:match("^[^:;]*"), name)
+      if not is_baseline[name] then
+        assert.are.same({ "scale_down", "Throttled by the database (16500/429)" }, { d.action, d.reason }, name)
+      end
+    end
+  end)
+
+  it("hill's safety layer: memory, errors and heavy throttling decided as rules decides them", function()
+    local situations = {
+      seq(5, { rss_bytes = 2.1 * GiB, memory_limit_bytes = 2.4 * GiB, memory_percent = 87.5 }),
+      seq(4, function(i) return { error_rate = ({ 0.005, 0.008, 0.012, 0.02 })[i] } end),
+      seq(5, { error_rate = 0.03 }),
+      seq(5, { throttles = 40, throttle_rate = 0.2, retry_after_ms = 500 }),
+    }
+    for i, h in ipairs(situations) do
+      local d = decide("hill", h)
+      assert.are.same(decide("rules", h), d, "situation " .. i)
+      assert.are.equal("scale_down", d.action, "situation " .. i)
+    end
   end)
 
   it("CPU: asrun's own, and just over the line reads over it", function()
@@ -177,12 +218,15 @@ describe("which limit held (stats.decision, aimd)", function()
     assert.are.same({ "scale_down", -1, 0, "m" }, { d.action, d.workers, d.batch_size, d.reason })
   end)
 
-  it("aimd: CPU pressure cuts workers only; at the minimum it names workers alone", function()
-    local d = decide("aimd", seq(5, { workers = 1, batch_size = 100, cpu_percent = 90 }))
-    assert.are.same({ "hold", "High CPU usage: 90%; already at the minimum workers 1" }, { d.action, d.reason })
+  it("aimd: a drop cuts workers only; at the minimum it names workers alone", function()
+    -- aimd holds the batch size: at the minimum batch size too, only workers are named
+    local d = decide("aimd", seq(5, { workers = 1, batch_size = 100, throttles = 2, throttle_rate = 0.02 }))
+    assert.are.same({ "hold", 0, 0, "Throttled by the database (16500/429); already at the minimum workers" },
+                    { d.action, d.workers, d.batch_size, d.reason })
+    assert.are.equal(c.min_workers, 1)
     d = decide("aimd", seq(5, { workers = 12, batch_size = 100, throttles = 2, throttle_rate = 0.02 }))
-    assert.are.same({ "scale_down", 8 }, { d.action, d.target_workers }) -- workers still move
-    assert.are.equal("Throttled by the database (16500/429)", d.reason)
+    assert.are.same({ "scale_down", 10, 0 }, { d.action, d.target_workers, d.batch_size }) -- workers still move
+    assert.are.equal("Throttled by the database (16500/429): limit 12 x 0.90", d.reason)
   end)
 end)
 
@@ -276,33 +320,123 @@ describe("rules reasons", function()
 end)
 
 describe("aimd reasons", function()
-  local function lat(values) return function(i) return { workers = 10, batch_size = 20000, latency_per_doc_ms = values[i] } end end
+  -- One interval at `workers` (AIMDLimit reads the sample in hand, not a history).
+  local function one(over) return decide("aimd", seq(1, over)) end
 
-  it("latency rising: rose in the last interval, past 1.5x the baseline", function()
-    local d = decide("aimd", seq(6, lat({ 2, 2, 2, 2, 2, 3.5 })))
-    assert.are.same({ "scale_down", "Latency rising: 3.50 ms/doc (baseline 2.00)" }, { d.action, d.reason })
+  it("throttled: the limit it had and the ratio it keeps", function()
+    local d = one({ workers = 20, throttles = 3, throttle_rate = 0.02 })
+    assert.are.same({ "scale_down", 18, "Throttled by the database (16500/429): limit 20 x 0.90" },
+                    { d.action, d.target_workers, d.reason })
+    assert.are.equal(math.floor(number_after(d.reason, "limit") * number_after(d.reason, "x")), d.target_workers)
+    -- a RetryAfterMs alone is the database throttling too; a throttle is named before errors
+    d = one({ workers = 10, retry_after_ms = 200, errors = 4, error_rate = 0.001 })
+    assert.are.equal("Throttled by the database (16500/429): limit 10 x 0.90", d.reason)
   end)
 
-  it("latency high: still past the line, no longer rising", function()
+  it("write errors: the documents that failed", function()
+    local d = one({ workers = 10, errors = 7, error_rate = 0.0002 })
+    assert.are.same({ "scale_down", 9, "Write errors: 7 documents failed: limit 10 x 0.90" },
+                    { d.action, d.target_workers, d.reason })
+  end)
+
+  it("slow writes: p99 past the timeout, with the digits that show it is past", function()
+    local d = one({ workers = 10, latency_p99_ms = 5001 })
+    assert.are.same({ "scale_down", 9, "Write latency p99 5001 ms past the 5000 ms timeout: limit 10 x 0.90" },
+                    { d.action, d.target_workers, d.reason })
+    d = one({ workers = 10, latency_p99_ms = 5000.4 })
+    assert.are.equal("Write latency p99 5000.4 ms past the 5000 ms timeout: limit 10 x 0.90", d.reason)
+    assert.is_true(number_after(d.reason, "p99") > number_after(d.reason, "past the"))
+    d = one({ workers = 10, latency_p99_ms = 5000 }) -- at the timeout is not past it
+    assert.are.equal("No drop, 8 of 10 workers in flight: limit + 1", d.reason)
+  end)
+
+  it("a drop at the minimum workers: the drop, and the limit that held", function()
+    local d = one({ workers = 1, errors = 3, error_rate = 0.0001 })
+    assert.are.same({ "hold", 1, "Write errors: 3 documents failed; already at the minimum workers" },
+                    { d.action, d.target_workers, d.reason })
+    d = one({ workers = 1, latency_p99_ms = 6000 })
+    assert.are.equal("Write latency p99 6000 ms past the 5000 ms timeout; already at the minimum workers", d.reason)
+  end)
+
+  it("a drop that keeps the limit (backoff ratio 1) is not said to be at the minimum", function()
+    local st = state(nil)
+    st.params = policies.params("aimd", { backoff_ratio = 1.0 })
+    local d = decide("aimd", seq(1, { workers = 10, throttles = 1 }), st)
+    assert.are.same({ "hold", 10, "Throttled by the database (16500/429): limit 10 x 1.00" },
+                    { d.action, d.target_workers, d.reason })
+  end)
+
+  it("no drop, the limit used (in flight x 2 >= limit): the counts as measured", function()
+    local d = one({ workers = 10, in_flight = 5 })
+    assert.are.same({ "scale_up", 11, "No drop, 5 of 10 workers in flight: limit + 1" },
+                    { d.action, d.target_workers, d.reason })
+  end)
+
+  it("no drop at the maximum workers", function()
+    local d = one({ workers = 30, in_flight = 16 })
+    assert.are.same({ "hold", 30, "No drop, 16 of 30 workers in flight; already at the maximum workers" },
+                    { d.action, d.target_workers, d.reason })
+  end)
+
+  it("no drop, the limit unused: 'only' when fewer than half are in flight", function()
+    local d = one({ workers = 10, in_flight = 4 })
+    assert.are.same({ "hold", 10, "No drop, but only 4 of 10 workers in flight: limit unused" },
+                    { d.action, d.target_workers, d.reason })
+  end)
+end)
+
+describe("bulk_executor reasons", function()
+  local function one(over, st) return decide("bulk_executor", seq(1, over), st) end
+
+  it("a throttled window: the degree of concurrency, the cut and the window it grew to", function()
     local st = state()
-    decide("aimd", seq(6, lat({ 2, 2, 2, 2, 2, 3.5 })), st)
-    local d = decide("aimd", seq(7, lat({ 2, 2, 2, 2, 2, 3.5, 3.5 })), st)
-    assert.are.same({ "scale_down", "Latency high: 3.50 ms/doc (baseline 2.00)" }, { d.action, d.reason })
+    local d = one({ workers = 20, throttles = 4 }, st)
+    assert.are.same({ "scale_down", 15, "Throttled by the database (16500/429): degree of concurrency 20 - 5, "
+                      .. "window now 2 intervals" }, { d.action, d.target_workers, d.reason })
+    assert.are.equal(st.window, number_after(d.reason, "window now"))
+    d = one({ workers = 6, retry_after_ms = 500 })
+    assert.are.equal("Throttled by the database (16500/429): degree of concurrency 6 - 3, window now 2 intervals",
+                     d.reason)
   end)
 
-  it("within targets, low usage, below the targets", function()
-    assert.are.equal("Within targets", decide("aimd", seq(5, { cpu_percent = 75 })).reason)
-    assert.are.equal("Low resource usage, can increase throughput", decide("aimd", seq(5)).reason)
-    assert.are.equal("Below CPU and memory targets, can increase throughput",
-                     decide("aimd", seq(5, { cpu_percent = 60 })).reason)
+  it("a throttled window at the minimum workers", function()
+    local d = one({ workers = 1, throttles = 2 })
+    assert.are.same({ "hold", 1, "Throttled by the database (16500/429); already at the minimum workers "
+                      .. "(window now 2 intervals)" }, { d.action, d.target_workers, d.reason })
   end)
 
-  it("at the minimum workers and batch size: names both limits", function()
-    local d = decide("aimd", seq(6, function(i)
-      return { workers = 1, batch_size = 100, latency_per_doc_ms = i == 6 and 3.5 or 2 }
-    end))
-    assert.are.same({ "hold", "Latency rising: 3.50 ms/doc (baseline 2.00); already at the minimum "
-                      .. "workers 1 and batch size 100" }, { d.action, d.reason })
+  it("a clean window with progress, and at the maximum workers", function()
+    local d = one({ workers = 8 })
+    assert.are.same({ "scale_up", 9, "Progress without throttling: degree of concurrency 8 + 1" },
+                    { d.action, d.target_workers, d.reason })
+    d = one({ workers = 30 })
+    assert.are.same({ "hold", 30, "Progress without throttling; already at the maximum workers" },
+                    { d.action, d.target_workers, d.reason })
+  end)
+
+  it("changes that add or cut nothing (params) are not said to be at a limit", function()
+    local st = state()
+    st.params = policies.params("bulk_executor", { increase = 0, decrease_max = 0 })
+    local d = one({ workers = 8 }, st)
+    assert.are.same({ "hold", 8, "Progress without throttling: degree of concurrency 8 + 0" },
+                    { d.action, d.target_workers, d.reason })
+    d = one({ workers = 8, throttles = 1 }, st)
+    assert.are.same({ "hold", 8, "Throttled by the database (16500/429): degree of concurrency 8 - 0, "
+                      .. "window now 2 intervals" }, { d.action, d.target_workers, d.reason })
+  end)
+
+  it("inside a window: how far it has come", function()
+    local st = state()
+    one({ workers = 20, throttles = 1 }, st) -- window now 2
+    local d = one({ workers = 15 }, st)
+    assert.are.same({ "hold", 15, "Congestion window: 1 of 2 intervals" }, { d.action, d.target_workers, d.reason })
+    d = one({ workers = 15 }, st) -- the window's first interval saw no throttle either: progress
+    assert.are.equal("Progress without throttling: degree of concurrency 15 + 1", d.reason)
+  end)
+
+  it("a window without documents written", function()
+    local d = one({ workers = 8, docs_per_second = 0 })
+    assert.are.same({ "hold", 8, "No documents written in the window" }, { d.action, d.target_workers, d.reason })
   end)
 end)
 
@@ -379,7 +513,8 @@ end)
 describe("every reason, over many situations", function()
   -- A deterministic walk through situations: workers and batch size anywhere in (and at) the
   -- limits, CPU, memory (rss consistent or not), errors, throttles, latencies rising, flat and
-  -- falling, an empty queue.
+  -- falling, a p99 at, just past and far past aimd's timeout, an empty queue, workers in
+  -- flight from one to all.
   local seed = 12345
   local function rnd(n) seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n end
   local function pick(t) return t[rnd(#t) + 1] end
@@ -406,7 +541,8 @@ describe("every reason, over many situations", function()
                       errors = ers[math.max(1, i - 2)] > 0 and 10 or 0, latency_per_doc_ms = lats[i],
                       cpu_percent = pick({ 5, 5, 30, 60, 75, 90 }), system_cpu_percent = pick({ 10, 100 }),
                       throttles = pick({ 0, 0, 0, 0, 0, 0, 4 }), queue_depth = pick({ 0, 6, 6 }),
-                      in_flight = pick({ 1, w }) })
+                      in_flight = pick({ 1, w, math.ceil(w / 2), w // 2 }),
+                      latency_p99_ms = pick({ 40, 40, 40, 5000, 5000.4, 7000 }) })
         h[i].throttle_rate = h[i].throttles > 0 and 0.02 or 0
       end
       local s = h[6]
@@ -426,6 +562,36 @@ describe("every reason, over many situations", function()
           for v in at:gmatch("batch size (%d+)") do
             assert.are.equal(s.batch_size, tonumber(v), name .. ": " .. r)
           end
+        end
+        -- a limit said to hold (with its number or without) is the one the setting is at
+        if r:find("already at the minimum workers", 1, true) then
+          assert.are.equal(c.min_workers, s.workers, name .. ": " .. r)
+        end
+        if r:find("already at the maximum workers", 1, true) then
+          assert.are.equal(c.max_workers, s.workers, name .. ": " .. r)
+        end
+        -- the counts and readings a baseline names are the snapshot's
+        if r:find("Throttled by the database", 1, true) then
+          assert.is_true(s.throttles > 0 or s.throttle_rate > 0 or s.retry_after_ms > 0, name .. ": " .. r)
+        end
+        local limit_w = r:match("limit (%d+) x")
+        if limit_w then assert.are.equal(s.workers, tonumber(limit_w), name .. ": " .. r) end
+        local failed = r:match("Write errors: (%d+) documents failed")
+        if failed then assert.are.equal(s.errors, tonumber(failed), name .. ": " .. r) end
+        local p99, timeout = r:match("p99 ([%d.]+) ms past the ([%d.]+) ms timeout")
+        if p99 then
+          assert.is_true(tonumber(p99) > tonumber(timeout), name .. ": " .. r)
+          assert.are.near(s.latency_p99_ms, tonumber(p99), 0.5, r)
+        end
+        local busy, of = r:match("(%d+) of (%d+) workers in flight")
+        if busy then
+          assert.are.same({ s.in_flight, s.workers }, { tonumber(busy), tonumber(of) }, name .. ": " .. r)
+          assert.are.equal(r:find("but only", 1, true) ~= nil, 2 * s.in_flight < s.workers, name .. ": " .. r)
+        end
+        local doc, sign, by = r:match("degree of concurrency (%d+) ([-+]) (%d+)")
+        if doc then
+          assert.are.equal(s.workers, tonumber(doc), name .. ": " .. r)
+          if sign == "-" then assert.are.equal(math.min(5, s.workers // 2), tonumber(by), r) end
         end
         assert.is_nil(r:find("0.0GB", 1, true), r)
         assert.is_nil(r:find(" 0%", 1, true), r)

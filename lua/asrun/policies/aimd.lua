@@ -28,6 +28,17 @@ aimd.defaults = {
   timeout_ms = 5000,   -- AIMDLimit.Builder.timeout (5 s): a write slower than this is a drop
 }
 
+-- x past `line`, with the decimals it takes to read past it: a p99 of 5000.4 ms against a
+-- 5000 ms timeout is "5000.4", not "5000".
+local function past(x, line)
+  local d, text = 0, string.format("%.0f", x)
+  while d < 3 and tonumber(text) <= line do
+    d = d + 1
+    text = string.format("%." .. d .. "f", x)
+  end
+  return text
+end
+
 -- Why the interval counts as a drop, or nil.
 local function drop_reason(s, p)
   if (s.throttles or 0) > 0 or (s.retry_after_ms or 0) > 0 then
@@ -38,7 +49,8 @@ local function drop_reason(s, p)
   end
   local p99 = s.latency_p99_ms or 0
   if p99 > p.timeout_ms then
-    return string.format("Write latency p99 %.0f ms past the %.0f ms timeout", p99, p.timeout_ms)
+    return string.format("Write latency p99 %s ms past the %.0f ms timeout", past(p99, p.timeout_ms),
+                         p.timeout_ms)
   end
   return nil
 end
@@ -52,7 +64,10 @@ function aimd.decide(s, history, state)
   if why then
     local d = stats.target_decision(s, c, math.floor(limit * p.backoff_ratio), nil, 0.7,
       string.format("%s: limit %d x %.2f", why, limit, p.backoff_ratio))
-    if d.action == "hold" then d.reason = why .. "; already at the minimum workers" end
+    -- (a backoff ratio of 1, outside AIMDLimit's [0.5, 1), also holds: not at a limit)
+    if d.action == "hold" and limit <= c.min_workers then
+      d.reason = why .. "; already at the minimum workers"
+    end
     return d
   end
 
@@ -60,7 +75,7 @@ function aimd.decide(s, history, state)
   if in_flight * 2 >= limit then
     local d = stats.target_decision(s, c, limit + 1, nil, 0.6,
       string.format("No drop, %d of %d workers in flight: limit + 1", in_flight, limit))
-    if d.action == "hold" then
+    if d.action == "hold" and limit >= c.max_workers then
       d.reason = string.format("No drop, %d of %d workers in flight; already at the maximum "
                                .. "workers", in_flight, limit)
     end

@@ -58,7 +58,7 @@ function bulk.decide(s, history, state)
     local d = stats.target_decision(s, c, doc - cut, nil, 0.7,
       string.format("Throttled by the database (16500/429): degree of concurrency %d - %d, "
                     .. "window now %d intervals", doc, cut, state.window))
-    if d.action == "hold" then
+    if d.action == "hold" and doc <= c.min_workers then -- (not a cut of 0: decrease_max 0)
       d.reason = string.format("Throttled by the database (16500/429); already at the minimum "
                                .. "workers (window now %d intervals)", state.window)
     end
@@ -67,7 +67,7 @@ function bulk.decide(s, history, state)
   if items > 0 then
     local d = stats.target_decision(s, c, doc + p.increase, nil, 0.6,
       string.format("Progress without throttling: degree of concurrency %d + %d", doc, p.increase))
-    if d.action == "hold" then
+    if d.action == "hold" and doc >= c.max_workers then -- (not an increase of 0)
       d.reason = "Progress without throttling; already at the maximum workers"
     end
     return d
