@@ -12,15 +12,20 @@
 #          with --check-interval 1 --cooldown 2 instead of 10 / 30 s so a run of tens of
 #          seconds sees the scaler act
 # Runs alternate fixed/auto; docs/s from --summary-json; prints the medians and the ratio.
-# Usage: bench/autoscale_sim.sh [DOCS] [RUNS]   (default 600,000 docs, 1 run)
+# Usage: bench/autoscale_sim.sh [DOCS] [RUNS] [SIM]   (default 600,000 docs, 1 run, the
+#   22-writer database above). SIM is any sim: target: a spec, a scenario file or a shipped
+#   scenario's name, e.g.
+#     bench/autoscale_sim.sh 3000000 3 sim:slow_start      (best: 30 writers, large batches)
+#     bench/autoscale_sim.sh 400000 3 sim:latency_ms=2,per_doc_us=20,sigma=0.3,kappa=0.2
+#                                      (a database that prefers sqrt(0.7/0.2) = 1.9 writers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-600000}"
 RUNS="${2:-1}"
+SINK="${3:-sim:latency_ms=100,per_doc_us=20,sigma=0.02,kappa=0.002}"
 scripts/setup.sh build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-SINK="sim:latency_ms=100,per_doc_us=20,sigma=0.02,kappa=0.002"
 BASE=(build-bench/asrun --source templates/service_order.json --total "$N" --target "$SINK" -q)
 FIXED=(--no-auto-scaling)
 START=(--no-auto-scaling --workers 4 --batch-size 2000)
@@ -42,7 +47,7 @@ measure() {
 }
 
 echo "== auto-scaled vs fixed on a simulated database: $N service orders, $(nproc) cores, $(date -u +%Y-%m-%d)"
-echo "   target: $SINK (best at 22 writers)"
+echo "   target: $SINK"
 echo "   fixed: ${FIXED[*]}; start: ${START[*]}; auto: ${AUTO[*]}"
 : >"$OUT/fixed" && : >"$OUT/start" && : >"$OUT/auto"
 for i in $(seq "$RUNS"); do

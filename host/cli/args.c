@@ -106,7 +106,7 @@ const char *asr_cli_usage(void) {
          "                           profile .lua file; turns auto-scaling on\n"
          "  --auto-scaling-profile NAME   same as --profile\n"
          "  --auto-scaling, --no-auto-scaling\n"
-         "  --policy NAME|FILE       rules (default) | aimd | gradient | usl | bulk_executor,\n"
+         "  --policy NAME|FILE       hill (default) | rules | aimd | gradient | usl | bulk_executor,\n"
          "                           or a policy .lua file\n"
          "  --min-workers N, --max-workers N, --min-batch-size N, --max-batch-size N\n"
          "  --check-interval S, --cooldown S\n"

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/limits.h"
+#include "lua/policy.h"
 #include "lua/profile.h"
 #include "lua/vm.h"
 #include "template/template.h"
@@ -145,8 +146,13 @@ static int build_scaling(const asr_options_t *cli, const asr_strategy_t *st, asr
   if (rc) return rc;
   if (!(cfg->profile = strdup(profile.value))) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   int st_policy = st && (st->policy || st->has_policy_table); /* a table leaves value NULL */
+  char builtin[ASR_POLICY_BUILTINS_MAX][ASR_POLICY_NAME_MAX]; /* the default first */
+  int nbuiltin = asr_lua_policy_builtins(builtin, ASR_POLICY_BUILTINS_MAX, err);
+  if (nbuiltin < 0) return nbuiltin;
+  if (nbuiltin == 0) return asr_err_set(err, ASR_EINVAL, "no built-in scaling policies found");
   layer_t policy = pick_layer(cli->policy, "--policy", st_policy, st ? st->policy : NULL,
-                              "scaling.policy", "AUTO_SCALING_POLICY", "rules", "default policy");
+                              "scaling.policy", "AUTO_SCALING_POLICY", builtin[0],
+                              "default policy");
   cfg->policy_origin = policy.origin;
   if (policy.value && !(cfg->policy = strdup(policy.value))) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   if (cli->summary_json && !(cfg->summary_json = strdup(cli->summary_json)))

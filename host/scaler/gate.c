@@ -302,6 +302,30 @@ static void policy_path(asr_gate_t *g, asr_scale_action_t dir, const axis_t *aw,
   out->batch_size = settle(ab, move ? b : ab->cur, move, out);
 }
 
+/* Growth that would carry memory past the emergency line: memory grows about with the
+ * documents in flight (workers x batch size; less, with a fixed base), so a change may grow
+ * them at most by line / memory now. The batch size gives way first, then the workers; never
+ * below the current values (this only trims growth). */
+static void keep_memory_below(const asr_gate_t *g, double mem, const axis_t *aw,
+                              const axis_t *ab, asr_gate_result_t *out) {
+  double now_docs = (double)aw->cur * (double)ab->cur;
+  double want = (double)out->workers * (double)out->batch_size;
+  if (mem <= 0 || want <= now_docs) return;
+  double room = now_docs * g->cfg.memory_emergency_percent / mem;
+  if (want <= room) return;
+  int64_t w = out->workers, want_b = out->batch_size, b = want_b;
+  if (b > ab->cur) b = clamp64((int64_t)(room / (double)w), ab->cur, want_b);
+  if ((double)w * (double)b > room && w > aw->cur) {
+    w = clamp64((int64_t)(room / (double)b), aw->cur, w);
+    if (want_b > ab->cur) b = clamp64((int64_t)(room / (double)w), ab->cur, want_b);
+  }
+  note_add(out, "memory %.0f%%: growth held to %lld x %lld (at most %.0f%% predicted, under "
+           "memory_scale_up_threshold)", mem, (long long)w, (long long)b,
+           mem * (double)w * (double)b / now_docs);
+  out->workers = (uint32_t)w;
+  out->batch_size = (uint32_t)b;
+}
+
 /* Errors kept rising: one step down on both settings, once the cooldown allows. */
 static void error_step_down(const asr_gate_t *g, const axis_t *aw, const axis_t *ab,
                             double now_s, asr_gate_result_t *out) {
@@ -348,6 +372,7 @@ void asr_gate_check(asr_gate_t *g, const asr_decision_t *d, const asr_gate_input
       note_rising(&t, shown, c->stability_intervals,
                   asked == ASR_SCALE_UP ? ": scale_up refused" : "", out);
     policy_path(g, dir, &aw, &ab, w, b, in->now_s, out);
+    keep_memory_below(g, mem, &aw, &ab, out);
   }
   out->overridden = dir != asked;
   out->apply = out->workers != in->workers || out->batch_size != in->batch_size;

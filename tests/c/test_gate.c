@@ -36,9 +36,10 @@ static asr_gate_t gate(uint32_t stability, double cooldown_s) {
   return g;
 }
 
+/* Memory unmeasured (0) unless a test sets it: the memory rules have their own tests. */
 static asr_gate_input_t at(double now_s, uint32_t workers, uint32_t batch_size) {
   asr_gate_input_t in = {.now_s = now_s, .workers = workers, .batch_size = batch_size,
-                         .memory_percent = 50, .error_rate = 0};
+                         .memory_percent = 0, .error_rate = 0};
   return in;
 }
 
@@ -130,6 +131,29 @@ static void test_step_factor(void **state) {
          "step cap: workers +4 (asked +27); step cap: batch_size +500 (asked +4600)");
   c.max_step_factor = 11;
   expect_init_error(c, "max_step_factor must be from 1 to 10 (got 11)");
+  (void)state;
+}
+
+/* Growth may not carry memory past memory_scale_up_threshold (85%), taking memory as
+ * proportional to workers x batch size: the batch size gives way first, then the workers. */
+static void test_memory_headroom(void **state) {
+  asr_gate_t g = gate(1, 0);
+  asr_decision_t up = target(ASR_SCALE_UP, 12, 2000);
+  asr_gate_input_t in = at(0, 8, 1000);
+  in.memory_percent = 40; /* room for 8000 x 85 / 40 = 17,000 documents */
+  expect(&g, &up, in, 1, 12, 1416, 0, 0,
+         "step cap: batch_size +500 (asked +1000); memory 40%: growth held to 12 x 1416 "
+         "(at most 85% predicted, under memory_scale_up_threshold)");
+  in = at(1, 8, 1000);
+  in.memory_percent = 80; /* room for 8,500: the workers give way too */
+  expect(&g, &up, in, 1, 8, 1062, 0, 0,
+         "step cap: batch_size +500 (asked +1000); memory 80%: growth held to 8 x 1062 "
+         "(at most 85% predicted, under memory_scale_up_threshold)");
+  /* shrinking or trading at the same documents in flight is never held back */
+  asr_decision_t trade = target(ASR_SCALE_UP, 16, 500);
+  in = at(2, 8, 1000);
+  in.memory_percent = 80;
+  expect(&g, &trade, in, 1, 12, 500, 0, 0, "step cap: workers +4 (asked +8)");
   (void)state;
 }
 
@@ -435,6 +459,7 @@ int main(void) {
       cmocka_unit_test(test_huge_targets_and_deltas_saturate),
       cmocka_unit_test(test_step_cap),
       cmocka_unit_test(test_step_factor),
+      cmocka_unit_test(test_memory_headroom),
       cmocka_unit_test(test_cooldown),
       cmocka_unit_test(test_stability),
       cmocka_unit_test(test_memory_emergency),

@@ -293,7 +293,7 @@ static void test_precedence(void **state) {
   assert_int_equal(cfg.scaling.min_workers, 3);            /* environment */
   assert_int_equal(cfg.scaling.max_workers, 12);           /* strategy over environment */
   assert_true(cfg.scaling.cooldown == 4);                  /* flag over strategy */
-  assert_string_equal(cfg.policy, "rules");
+  assert_string_equal(cfg.policy, "hill"); /* the built-in default (policies.default) */
   asr_config_free(&cfg);
 
   /* the environment names the profile only when nothing above does */

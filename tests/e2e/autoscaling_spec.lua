@@ -83,13 +83,43 @@ local function once(f)
   end
 end
 
+-- The default policy (hill): measures, then doubles the workers while that pays, with the
+-- brief's reason for a scale-up where it is true, and writes every document.
+describe("auto-scaling with the default policy against a slow database", function()
+  it("probes x2, keeps what paid, and says so in the brief's lines", function()
+    local dir = scratch("hill")
+    local code, stdout, stderr = h.run(args({"--source", TPL, "--total", "1500000", "--target", SLOW,
+      "--auto-scaling", "--check-interval", "0.3", "--cooldown", "0.3", "--workers", "4",
+      "--summary-json", dir .. "/s.json"}, isolation.flags), isolation.opts)
+    assert.are.equal(0, code, stderr)
+    assert.matches("^Wrote 1,500,000 documents to sim:", stdout)
+    assert.matches("\n   Policy: hill; targets 10,000 docs/s", stderr, 1, true)
+    local first = stderr:find("📊 Scaling applied: ", 1, true)
+    assert.is_truthy(first, stderr)
+    assert.are.equal("📊 Scaling applied: Workers: 4 → 8, Batch size: 1,000 → 1,000, Queue size: 16",
+      stderr:match("📊 Scaling applied: [^\n]*", first))
+    assert.matches("🚀 Auto%-scaling decision: scale_up %- Low resource usage, can increase throughput: "
+      .. "probing more workers, 4 x 1000 %-> 8 x 1000 %(now [%d,]+ docs/s%) %(current: [%d,]+ docs/s%)\n"
+      .. "   Confidence: [%d.]+\n   Worker adjustment: 4\n   Batch size adjustment: 0\n", stderr)
+    -- a latency-bound database with no contention: the next doubling paid too
+    assert.matches("Throughput rising: 4 x 1000 %-> 8 x 1000 gave %+%d+%% docs/s; going on to 16 x 1000",
+      stderr)
+    local s = read_json(dir .. "/s.json")
+    assert.are.equal("hill", s.policy)
+    assert.are.equal(1500000, s.docs_written)
+    assert.is_true(s.current_workers >= 16, tostring(s.current_workers))
+  end)
+end)
+
+-- The rules policy (the brief's multi-metric rules, and the default's safety layer), whose
+-- reasons are the brief's example lines; the default policy's own run is further below.
 describe("auto-scaling against a slow database", function()
   local N = 1500000
   local dir, sum_path
   local run = once(function()
     dir = scratch("slow")
     sum_path = dir .. "/summary.json"
-    return h.run(args({"--source", TPL, "--total", tostring(N), "--target", SLOW,
+    return h.run(args({"--source", TPL, "--total", tostring(N), "--target", SLOW, "--policy", "rules",
       "--auto-scaling", "--check-interval", "0.3", "--cooldown", "0.3", "--workers", "4",
       "--summary-json", sum_path}, isolation.flags), isolation.opts)
   end)
@@ -201,6 +231,7 @@ describe("auto-scaling with --log-format json", function()
   it("logs scaling.init, scaling.decision and scaling.applied with their fields", function()
     local dir = scratch("json")
     local code, stdout, stderr = h.run(args({"--source", TPL, "--total", "600000", "--target", SLOW,
+      "--policy", "rules",
       "--auto-scaling", "--check-interval", "0.3", "--cooldown", "0.3", "--workers", "4",
       "--log-format", "json", "--summary-json", dir .. "/s.json"}, isolation.flags), isolation.opts)
     assert.are.equal(0, code, stderr)
@@ -221,7 +252,7 @@ describe("auto-scaling with --log-format json", function()
     local init = assert(by["scaling.init"], "no scaling.init")[1]
     assert.are.equal(1, #by["scaling.init"])
     assert.are.equal("info", init.level)
-    assert.are.same({"balanced", "rules", 1, 30, 100, 75000, 0.3, 0.3},
+    assert.are.same({"balanced", "rules", 1, 30, 100, 75000, 0.3, 0.3}, -- as asked: --policy rules
       {init.profile, init.policy, init.min_workers, init.max_workers, init.min_batch_size,
        init.max_batch_size, init.check_interval, init.cooldown})
     assert.matches("^🚀 Auto%-scaling initialized with profile: balanced\n", init.msg)
@@ -495,7 +526,7 @@ return {
     check(math.type(summary.docs_written) == "integer" and summary.docs_written == 100000, "docs_written = 100000")
     check(math.type(summary.scaling_decisions_count) == "integer", "scaling_decisions_count is an integer")
     check(summary.scaling_decisions_count == #summary.decisions, "one record per decision")
-    check(summary.auto_scaling == true and summary.policy == "rules", "auto_scaling, policy")
+    check(summary.auto_scaling == true and summary.policy == "hill", "auto_scaling, policy")
     check(type(summary.avg_cpu_usage) == "number" and summary.latency_p50_ms >= 100, "metrics")
     %s
     io.stderr:write(string.format("seen: %%d %%d %%d %%s\n", again.docs_written,
@@ -567,11 +598,11 @@ describe("auto-scaling configuration errors", function()
 
   it("names the known policies for an unknown one", function()
     refused("", {"--policy", "nosuch"},
-      "unknown scaling policy 'nosuch' (known: rules, aimd, gradient, usl, bulk_executor)")
+      "unknown scaling policy 'nosuch' (known: hill, rules, aimd, gradient, usl, bulk_executor)")
   end)
 
   it("rejects an unknown policy parameter in the strategy", function()
-    refused("", {}, "unknown parameter 'nosuch' for scaling policy 'rules' (known: ",
+    refused("", {}, "unknown parameter 'nosuch' for scaling policy 'hill' (known: ",
       "return { scaling = { params = { nosuch = 1 } } }")
   end)
 
@@ -585,18 +616,18 @@ describe("auto-scaling configuration errors", function()
       return stdout:match("  scaling:    ([^\n]*)")
     end
     local tail = ", batch size 100..75000; check every 10 s, cooldown 30 s"
-    assert.are.equal("auto-scaling on: profile balanced, policy rules; workers 1..30" .. tail, plan("", {}))
-    assert.are.equal("auto-scaling on: profile balanced, policy rules; workers 1..6" .. tail,
+    assert.are.equal("auto-scaling on: profile balanced, policy hill; workers 1..30" .. tail, plan("", {}))
+    assert.are.equal("auto-scaling on: profile balanced, policy hill; workers 1..6" .. tail,
       plan("AUTO_SCALING_MAX_WORKERS=6 ", {}))
-    assert.are.equal("auto-scaling on: profile balanced, policy rules; workers 1..5" .. tail,
+    assert.are.equal("auto-scaling on: profile balanced, policy hill; workers 1..5" .. tail,
       plan("AUTO_SCALING_MAX_WORKERS=6 ", {"--max-workers", "5"}))
     local st = "return { scaling = { max_workers = 7 } }"
-    assert.are.equal("auto-scaling on: profile balanced, policy rules; workers 1..7" .. tail,
+    assert.are.equal("auto-scaling on: profile balanced, policy hill; workers 1..7" .. tail,
       plan("AUTO_SCALING_MAX_WORKERS=6 ", {}, st))
-    assert.are.equal("auto-scaling on: profile balanced, policy rules; workers 1..5" .. tail,
+    assert.are.equal("auto-scaling on: profile balanced, policy hill; workers 1..5" .. tail,
       plan("AUTO_SCALING_MAX_WORKERS=6 ", {"--max-workers", "5"}, st))
     -- the brief's configuration example still works as written
-    assert.are.equal("auto-scaling on: profile balanced, policy rules; workers 4..30, batch size "
+    assert.are.equal("auto-scaling on: profile balanced, policy hill; workers 4..30, batch size "
       .. "2000..75000; check every 10 s, cooldown 30 s",
       plan("AUTO_SCALING_MIN_WORKERS=4 AUTO_SCALING_MAX_WORKERS=30 AUTO_SCALING_MIN_BATCH_SIZE=2000 "
            .. "AUTO_SCALING_MAX_BATCH_SIZE=75000 ", {}))

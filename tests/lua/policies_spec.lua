@@ -627,22 +627,22 @@ describe("usl policy", function()
 end)
 
 describe("asrun.policies", function()
-  it("gets each built-in policy by name, rules by default", function()
-    for _, name in ipairs({ "rules", "aimd", "gradient", "usl", "bulk_executor", "hill" }) do
+  it("gets each built-in policy by name, hill by default", function()
+    for _, name in ipairs({ "hill", "rules", "aimd", "gradient", "usl", "bulk_executor" }) do
       local p = policies.get(name)
       assert.are.equal(name, p.name)
       assert.is_function(p.decide)
       assert.is_table(p.defaults)
     end
-    assert.are.equal(policies.get("rules"), policies.get())
-    assert.are.same({ "rules", "aimd", "gradient", "usl", "bulk_executor", "hill" }, policies.names)
+    assert.are.equal(policies.get("hill"), policies.get())
+    assert.are.same({ "hill", "rules", "aimd", "gradient", "usl", "bulk_executor" }, policies.names)
     assert.are.same({ "aimd", "bulk_executor" }, policies.baselines)
   end)
 
   it("names the known policies for an unknown one", function()
-    assert.are.equal("unknown scaling policy 'fastest' (known: rules, aimd, gradient, usl, bulk_executor, hill)",
+    assert.are.equal("unknown scaling policy 'fastest' (known: hill, rules, aimd, gradient, usl, bulk_executor)",
                      errmsg(policies.get, "fastest"))
-    assert.are.equal("unknown scaling policy of type number (known: rules, aimd, gradient, usl, bulk_executor, hill)",
+    assert.are.equal("unknown scaling policy of type number (known: hill, rules, aimd, gradient, usl, bulk_executor)",
                      errmsg(policies.get, 3))
   end)
 

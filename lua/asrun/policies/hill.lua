@@ -43,7 +43,15 @@ hill.defaults = {
 
 local function key(w, b) return w .. "x" .. b end
 
-local function fmt_rate(r) return string.format("%.0f docs/s", r) end
+-- "12,345 docs/s", as the host prints rates
+local function fmt_rate(r)
+  local t = string.format("%.0f", r)
+  repeat
+    local n
+    t, n = t:gsub("^(%d+)(%d%d%d)", "%1,%2")
+  until n == 0
+  return t .. " docs/s"
+end
 
 -- The setting in force and its samples: a new setting starts a new measurement.
 local function observe(s, state, p)
@@ -230,8 +238,14 @@ local function search(s, c, p, state, cur, rate)
   state.trial = { w = nw, b = nb, dim = dim, dir = dir }
   local what = dim == "w" and (dir > 0 and "more workers" or "fewer workers")
                or (dir > 0 and "larger batches" or "smaller batches")
-  return propose(s, c, nw, nb, 0.6, string.format("Probing %s: %d x %d -> %d x %d (now %s)",
-                                                  what, cur.w, cur.b, nw, nb, fmt_rate(rate)))
+  local probe = string.format("probing %s, %d x %d -> %d x %d (now %s)", what, cur.w, cur.b,
+                              nw, nb, fmt_rate(rate))
+  if nw * nb > cur.w * cur.b then -- more load: the brief's reasons, where they are true
+    local room = stats.room(s, c)
+    if room == "low" then return propose(s, c, nw, nb, 0.6, "Low resource usage, can increase throughput: " .. probe) end
+    if room == "below" then return propose(s, c, nw, nb, 0.6, "Below CPU and memory targets, can increase throughput: " .. probe) end
+  end
+  return propose(s, c, nw, nb, 0.6, "Probing " .. probe:sub(9))
 end
 
 function hill.decide(s, history, state)

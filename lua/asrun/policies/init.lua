@@ -9,8 +9,8 @@
 local policies = {}
 
 -- Built-in names, the default first. Modules load on first use.
-policies.names = { "rules", "aimd", "gradient", "usl", "bulk_executor", "hill" }
-policies.default = "rules"
+policies.names = { "hill", "rules", "aimd", "gradient", "usl", "bulk_executor" }
+policies.default = "hill"
 -- The baselines among them: published algorithms, implemented as their sources describe (each
 -- file cites its own), for the lab to compare asrun's policies with. They read only their
 -- own signals (throttles, errors, latency, in-flight work), not CPU or memory.
