@@ -116,9 +116,10 @@ typedef struct load_ctx {
 
 /* ---- checks -------------------------------------------------------------------------- */
 
-/* "db.latency_ms" from "db" and "latency_ms" ("" prefix: just the key). */
+/* "db.latency_ms" from "db" and "latency_ms" ("" prefix: just the key). A user's unknown
+ * key may be long: it is cut to 50 bytes in messages (the prefix is ours, under 40). */
 static void key_path(char *out, const char *prefix, const char *key) {
-  snprintf(out, PATH_MAX_KEY, "%s%s%s", prefix, *prefix ? "." : "", key);
+  snprintf(out, PATH_MAX_KEY, "%.40s%s%.50s", prefix, *prefix ? "." : "", key);
 }
 
 /* What the value on top of the stack is, for messages: a number itself, anything else its
