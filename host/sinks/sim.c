@@ -42,20 +42,21 @@ typedef struct sim_sink {
   _Atomic uint64_t written, failed, throttles, retries, batches, latency_us;
 } sim_sink_t;
 
-/* A worker's reply buffers (a write without a worker uses a temporary one). */
+/* A worker's reply buffers (a write without a worker uses a temporary one). The reply is
+ * bson_new()'d: a bson_t wants 128-byte alignment, more than malloc gives the struct. */
 struct asr_sink_worker {
-  bson_t reply;
+  bson_t *reply;
   uint8_t *outcome;
   uint32_t capacity;
 };
 
 static void worker_init(asr_sink_worker_t *w) {
   memset(w, 0, sizeof *w);
-  bson_init(&w->reply);
+  w->reply = bson_new();
 }
 
 static void worker_fini(asr_sink_worker_t *w) {
-  bson_destroy(&w->reply);
+  bson_destroy(w->reply);
   free(w->outcome);
 }
 
@@ -154,7 +155,7 @@ static int sim_write_batch(sim_sink_t *s, asr_sink_worker_t *w, uint64_t seq, ui
     atomic_fetch_sub(&s->in_flight, 1);
     if (rc) return asr_err_set(err, rc, "run stopped");
     asr_mongo_reply_t r;
-    asr_sim_reply_classify(s->model, &wr, &w->reply, w->outcome, &r);
+    asr_sim_reply_classify(s->model, &wr, w->reply, w->outcome, &r);
     if (s->governor)
       asr_ru_governor_record(s->governor, seconds_open(s), left, wr.request_charge,
                              r.count[ASR_MONGO_OK], r.count[ASR_MONGO_THROTTLED]);
