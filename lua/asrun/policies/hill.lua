@@ -20,8 +20,8 @@
 --   4. Every measured setting is remembered (for `remember` intervals), so a move known not to
 --      pay is not tried again.
 --   5. Converged, it holds at the best setting measured and looks again (workers only, x1.41)
---      after `reprobe` intervals, or searches afresh at once when docs/s drifts more than
---      `drift` from what the setting gave (capacity changed: a phase, a neighbour, a budget).
+--      after `reprobe` intervals, or searches afresh when docs/s of two intervals in a row
+--      drifts more than `drift` from what the setting gave (capacity changed: a phase, a neighbour, a budget).
 -- The brief's rules stay as the safety layer before any of this: memory over its scale-up
 -- threshold, errors rising and heavy throttling step down as the rules policy does, with its
 -- reasons. CPU over cpu_scale_up_threshold blocks more workers; memory past its target blocks
@@ -140,13 +140,18 @@ local function scale(v, dir, f, step, lo, hi)
   return stats.clamp(to, lo, hi)
 end
 
+-- The database answered 16500/429 within `remember` intervals.
+local function throttled_lately(state, p)
+  return state.throttled ~= nil and state.tick - state.throttled <= p.remember
+end
+
 -- Why growth from (w, b) to (nw, nb) is blocked, or nil: memory past its target after the
 -- move, CPU over its scale-up threshold (more workers), or the database throttling lately.
 local function blocked(s, c, p, state, w, b, nw, nb)
   local grow = (nw * nb) / max(1, w * b)
   if grow > 1 and grow > memory_room(s, c) then return "memory" end
   if nw > w and stats.cpu(s) > c.cpu_scale_up_threshold then return "cpu" end
-  if (nw > w or nb > b) and state.throttled and state.tick - state.throttled <= p.remember then
+  if (nw > w or nb > b) and throttled_lately(state, p) then
     return "throttle"
   end
   return nil
@@ -245,7 +250,10 @@ local function judge(s, c, p, state, cur, rate)
   local change = rate / max(base.rate, 1e-9) - 1
   local need = threshold(state, p, cur.n, base.n)
   local id = trial.dim .. trial.dir
-  if change > need then
+  -- under a request-unit budget smaller batches that keep docs/s are kept: they throttle less
+  local cheaper = trial.dim == "b" and trial.dir < 0 and throttled_lately(state, p)
+                  and change > -need
+  if change > need or cheaper then
     rebase(state, cur, rate, cur.n)
     state.tried[trial.dim .. -trial.dir] = true -- it came from there
     local f = level_factor(p, state.level, trial.dim)
@@ -253,7 +261,8 @@ local function judge(s, c, p, state, cur, rate)
     if nw and (known(state, p, nw, nb) or math.huge) > rate * (1 + need) then
       state.trial = { w = nw, b = nb, dim = trial.dim, dir = trial.dir }
       return propose(s, c, nw, nb, 0.7, string.format(
-        "Throughput rising: %d x %d -> %d x %d gave %+.1f%% docs/s; going on to %d x %d",
+        "%s: %d x %d -> %d x %d gave %+.1f%% docs/s; going on to %d x %d",
+        change > need and "Throughput rising" or "Smaller batches hold docs/s while the database throttles",
         base.w, base.b, cur.w, cur.b, change * 100, nw, nb), state)
     end
     state.tried[id] = true
@@ -315,7 +324,10 @@ end
 -- (a fresh search, old measurements forgotten). Returns the hold, or nil to search.
 local function converged(s, c, p, state, cur, rate)
   local conv = state.converged
-  local moved = abs(rate / max(conv.rate, 1e-9) - 1) > p.drift
+  -- drift: the last two intervals each, not the setting's long mean, which would hide it
+  local off = abs((s.docs_per_second or 0) / max(conv.rate, 1e-9) - 1) > p.drift
+  conv.off = off and (conv.off or 0) + 1 or 0
+  local moved = conv.off >= 2
   if not moved and state.tick - conv.tick < p.reprobe then return at_best(s, c, cur, rate) end
   state.converged = nil
   if moved then state.memory = nil end -- the old measurements describe another database
