@@ -102,7 +102,7 @@ describe("auto-scaling with the default policy against a slow database", functio
       .. "probing more workers, 4 x 1000 %-> 8 x 1000 %(now [%d,]+ docs/s%) %(current: [%d,]+ docs/s%)\n"
       .. "   Confidence: [%d.]+\n   Worker adjustment: 4\n   Batch size adjustment: 0\n", stderr)
     -- a latency-bound database with no contention: the next doubling paid too
-    assert.matches("Throughput rising: 4 x 1000 %-> 8 x 1000 gave %+%d+%% docs/s; going on to 16 x 1000",
+    assert.matches("Throughput rising: 4 x 1000 %-> 8 x 1000 gave %+[%d.]+%% docs/s; going on to 16 x 1000",
       stderr)
     local s = read_json(dir .. "/s.json")
     assert.are.equal("hill", s.policy)
