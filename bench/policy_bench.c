@@ -174,10 +174,15 @@ done:
 int main(int argc, char **argv) {
   uint32_t calls = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 20000u;
   if (calls < 100) calls = 100;
-  static const char *const names[] = {"rules", "aimd", "gradient", "usl", "bulk_executor"};
   asr_scaling_settings_t cfg;
   asr_err_t err;
   asr_err_clear(&err);
+  char names[ASR_POLICY_BUILTINS_MAX][ASR_POLICY_NAME_MAX]; /* every built-in, default first */
+  int nnames = asr_lua_policy_builtins(names, ASR_POLICY_BUILTINS_MAX, &err);
+  if (nnames < 0) {
+    fprintf(stderr, "policy_bench: %s\n", err.msg);
+    return 1;
+  }
   asr_scaling_defaults(&cfg);
   double *times = malloc(calls * sizeof *times);
   int rc = times ? asr_profile_load("balanced", &cfg, &err)
@@ -191,7 +196,7 @@ int main(int argc, char **argv) {
          "max us", "max CPU us", ">= 1 ms", "up/down/hold (applied)", "final w/batch",
          "goal < 1000 us (p99)");
   int all_met = 1;
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+  for (int i = 0; i < nnames; i++) {
     result_t r;
     rc = bench_policy(names[i], &cfg, calls, times, &r, &err);
     if (rc) goto done;
