@@ -3,13 +3,8 @@
 -- at once (the gate's stability and cooldown are the lab's business, not this spec's).
 local hill = require("asrun.policies.hill")
 
-local GiB = 2 ^ 30
-
-local function config(over)
-  local c = require("asrun").profile("balanced")
-  for k, v in pairs(over or {}) do c[k] = v end
-  return c
-end
+local fx = require("tests.lua.policy_fixtures")
+local GiB, config = fx.GiB, fx.config
 
 -- A run: rate(w, b, i) gives docs/s; extra(w, b, i) optional snapshot overrides.
 local function runner(rate, extra)

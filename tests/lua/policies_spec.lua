@@ -3,53 +3,8 @@
 local policies = require("asrun.policies")
 local usl = require("asrun.policies.usl")
 
-local GiB = 2 ^ 30
-
--- The effective configuration the host fills in: the balanced profile (profiles/balanced.lua).
-local function config(over)
-  local c = require("asrun").profile("balanced")
-  for k, v in pairs(over or {}) do c[k] = v end
-  return c
-end
-
-local function state(cfg_over, params)
-  return { config = config(cfg_over), params = params }
-end
-
--- A healthy, lightly loaded interval: 8 workers, 15,000-document batches, 3,200 docs/s,
--- CPU 30% (machine 35%), memory 40% of 2.5 GiB, a backlog in the queue, 2 ms per document.
-local BASE = {
-  t = 10, interval = 10, workers = 8, batch_size = 15000,
-  docs_per_second = 3200, ops_per_second = 0.2, bytes_per_second = 3200 * 600, docs_total = 32000,
-  cpu_percent = 30, system_cpu_percent = 35, cpu_count = 8,
-  rss_bytes = 1 * GiB, memory_limit_bytes = 2.5 * GiB, memory_percent = 40,
-  net_rx_bytes_per_second = 0, net_tx_bytes_per_second = 2e6,
-  errors = 0, retries = 0, throttles = 0, error_rate = 0, retry_rate = 0, throttle_rate = 0,
-  retry_after_ms = 0,
-  queue_depth = 6, queue_capacity = 16, in_flight = 8,
-  latency_p50_ms = 25, latency_p95_ms = 30, latency_p99_ms = 40, latency_per_doc_ms = 2.0,
-  pool_in_use = 8, pool_size = 100, pool_utilization = 0.08,
-  ru_per_second = 0, ru_per_doc = 0,
-}
-
-local function snap(over)
-  local s = {}
-  for k, v in pairs(BASE) do s[k] = v end
-  for k, v in pairs(over or {}) do s[k] = v end
-  return s
-end
-
--- n snapshots 10 s apart; over(i) gives the overrides of the i-th (or a table for all).
-local function seq(n, over)
-  local h = {}
-  for i = 1, n do
-    local o = type(over) == "function" and over(i) or over or {}
-    local s = snap(o)
-    s.t = o.t or 10 * i
-    h[i] = s
-  end
-  return h
-end
+local fx = require("tests.lua.policy_fixtures")
+local GiB, config, state, BASE, snap, seq = fx.GiB, fx.config, fx.state, fx.BASE, fx.snap, fx.seq
 
 -- Calls a policy on a history (the current snapshot last) and checks the decision's shape.
 local function decide(name, history, st)
