@@ -19,12 +19,14 @@
 #include "util/file.h"
 #include "util/log.h"
 
+#define LAB_POLICY_SPEC_MAX 4096 /* a policy's name or file path */
+
 typedef struct lab {
   const asr_lab_options_t *opt;
   asr_scaling_settings_t settings;
   asr_scenario_t *scenarios;
   size_t nscenarios;
-  char (*policies)[ASR_POLICY_NAME_MAX * 8];
+  char (*policies)[LAB_POLICY_SPEC_MAX]; /* names or file paths, as given */
   size_t npolicies;
   char default_policy[ASR_POLICY_NAME_MAX];
   cJSON *json;
