@@ -20,7 +20,8 @@
  *
  * Pure and thread-safe: one mutex taken once per call (per batch, never per document); time
  * is passed in (seconds, any origin), never read, so the policy lab drives it in virtual
- * time. Used by the database sinks (mongodb, sim) through asr_sink_options_t.governor. */
+ * time. Used by the database sinks (mongodb, sim) through asr_sink_options_t.governor, and
+ * by the policy lab. */
 #ifndef ASR_SINKS_RU_GOVERNOR_H
 #define ASR_SINKS_RU_GOVERNOR_H
 
