@@ -72,6 +72,23 @@ describe("hill", function()
     assert.is_true(r.b >= 32000, tostring(r.b))
   end)
 
+  it("does not refine a step into the one it already tried (1 worker: x1.41 is x2)", function()
+    -- best at 1 worker whatever the batch size; larger batches gain a little
+    local r = runner(function(w, b)
+      return 25000 * (w == 1 and 1 or w == 2 and 0.8 or 0.6) * (1 + 0.01 * math.log(b / 2000, 2))
+    end)
+    r.state.params = { reprobe = 1000 } -- the search only, no re-probe
+    r.run(200)
+    local probes = 0
+    for _, d in ipairs(r.log) do
+      if d.reason:find("probing more workers, 1 x", 1, true) then probes = probes + 1 end
+    end
+    assert.are.equal(1, r.w)
+    assert.are.equal(75000, r.b)
+    -- it came down from 2 workers: neither the x2 step nor its refinement goes back there
+    assert.are.equal(0, probes)
+  end)
+
   it("undoes a step that hurt, with the numbers it measured", function()
     local r = runner(usl(6)).run(10)
     local d = r.find("^Undoing the last step")

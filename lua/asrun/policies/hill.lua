@@ -208,6 +208,10 @@ local function next_move(s, c, p, state)
       local id = dim .. dir
       if f and not state.tried[id] then
         local nw, nb, what = candidate(s, c, p, state, base.w, base.b, dim, dir, f)
+        if nw and state.level > 1 then -- a finer step that lands where the coarse one did
+          local cw, cb = candidate(s, c, p, state, base.w, base.b, dim, dir, level_factor(p, 1, dim))
+          if cw == nw and cb == nb then nw = nil end -- was tried at level 1 from here
+        end
         local r = nw and known(state, p, nw, nb)
         if nw and (r == nil or r > base.rate * (1 + threshold(state, p, 1, 1))) then
           return nw, nb, dim, dir, what
