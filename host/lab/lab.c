@@ -191,8 +191,6 @@ static void start_point(const asr_scenario_t *sc, uint32_t *w, uint32_t *b) {
   *b = sc->start_batch_size ? sc->start_batch_size : 1000;
 }
 
-static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
-
 static int run_policy(lab_t *l, const asr_scenario_t *sc, const char *policy,
                       const asr_lab_fixed_t *best, cJSON *results, asr_err_t *err) {
   const asr_scaling_settings_t *s = &l->settings;
@@ -202,9 +200,10 @@ static int run_policy(lab_t *l, const asr_scenario_t *sc, const char *policy,
   asr_policy_spec_t spec = {.name = policy, .settings = s};
   int rc = asr_lua_policy_open(&spec, &p, err);
   if (rc) return rc;
+  const char *limit;
   asr_vrun_config_t cfg = {.scenario = sc, .settings = s, .policy = p,
-                           .workers = clamp_u32(w, s->min_workers, s->max_workers),
-                           .batch_size = clamp_u32(b, s->min_batch_size, s->max_batch_size)};
+                           .workers = asr_scaling_within(s, ASR_SCALING_WORKERS, w, &limit),
+                           .batch_size = asr_scaling_within(s, ASR_SCALING_BATCH_SIZE, b, &limit)};
   asr_vrun_result_t run;
   rc = asr_vrun(&cfg, &run, err);
   if (rc) return rc;

@@ -238,15 +238,14 @@ static void on_check(uv_timer_t *h) {
   if (r->scaler) asr_controller_check(r->scaler, &snap);
 }
 
-static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
-
 /* With auto-scaling on: the controller (policy + gate), and the starting point inside the
  * limits. Before the pipeline exists, so nothing runs outside the limits. */
 static int open_scaler(run_t *r, asr_err_t *err) {
   if (!r->cfg.auto_scaling) return 0;
   const asr_scaling_settings_t *s = &r->cfg.scaling;
-  uint32_t w = clamp_u32(r->cfg.workers, s->min_workers, s->max_workers);
-  uint32_t b = clamp_u32(r->cfg.batch_size, s->min_batch_size, s->max_batch_size);
+  const char *limit;
+  uint32_t w = asr_scaling_within(s, ASR_SCALING_WORKERS, r->cfg.workers, &limit);
+  uint32_t b = asr_scaling_within(s, ASR_SCALING_BATCH_SIZE, r->cfg.batch_size, &limit);
   uint32_t w0 = r->cfg.workers, b0 = r->cfg.batch_size;
   r->cfg.workers = w;
   r->cfg.batch_size = b;
