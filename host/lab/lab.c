@@ -248,12 +248,7 @@ static int write_json(const lab_t *l, asr_err_t *err) {
   if (!l->opt->json_path) return 0;
   char *text = cJSON_Print(l->json);
   if (!text) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  FILE *f = fopen(l->opt->json_path, "w");
-  int rc = 0;
-  if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0)
-    rc = asr_err_set(err, ASR_EIO, "cannot write %s: %s", l->opt->json_path, strerror(errno));
-  if (f && fclose(f) != 0 && rc == 0)
-    rc = asr_err_set(err, ASR_EIO, "cannot write %s: %s", l->opt->json_path, strerror(errno));
+  int rc = asr_write_text_file(l->opt->json_path, text, "--json", err);
   free(text);
   return rc;
 }

@@ -1,7 +1,6 @@
 #include "runtime/report.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include "core/error.h"
 #include "lua/hooks.h"
 #include "sinks/mongo.h"
+#include "util/file.h"
 #include "util/log.h"
 
 static void num(cJSON *o, const char *k, double v) {
@@ -114,12 +114,9 @@ int asr_summary_write(const asr_run_summary_t *s, const char *path, asr_err_t *e
   char *text = o ? cJSON_Print(o) : NULL;
   cJSON_Delete(o);
   if (!text) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  FILE *f = fopen(path, "w");
-  int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-  if (f && fclose(f) != 0) ok = 0;
+  int rc = asr_write_text_file(path, text, "--summary-json", err);
   free(text);
-  if (!ok) return asr_err_set(err, ASR_EIO, "--summary-json: cannot write %s: %s", path, strerror(errno));
-  return 0;
+  return rc;
 }
 
 /* ---- the end of a run ---- */

@@ -44,3 +44,11 @@ int asr_is_lua_file_name(const char *name) {
   size_t n = strlen(name);
   return strchr(name, '/') || (n > 4 && strcmp(name + n - 4, ".lua") == 0);
 }
+
+int asr_write_text_file(const char *path, const char *text, const char *what, asr_err_t *err) {
+  FILE *f = fopen(path, "w");
+  int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+  if (f && fclose(f) != 0) ok = 0;
+  if (!ok) return asr_err_set(err, ASR_EIO, "%s: cannot write %s: %s", what, path, strerror(errno));
+  return 0;
+}

@@ -1,4 +1,5 @@
-/* Whole-file reads for small inputs (templates, configs), and telling a file name from a
+/* Whole-file reads for small inputs (templates, configs), whole-file writes for small outputs
+ * (summaries, lab figures), and telling a file name from a
  * built-in name. */
 #ifndef ASR_UTIL_FILE_H
 #define ASR_UTIL_FILE_H
@@ -10,6 +11,10 @@
 /* Reads path into a new NUL-terminated buffer (*text, caller frees; *len excludes the NUL).
  * `what` names the file in messages: "cannot read template PATH: strerror" (ASR_EIO). */
 int asr_read_file(const char *path, const char *what, char **text, size_t *len, asr_err_t *err);
+
+/* Writes text and a newline to path (created or replaced). `what` prefixes messages:
+ * "--json: cannot write PATH: strerror" (ASR_EIO). */
+int asr_write_text_file(const char *path, const char *text, const char *what, asr_err_t *err);
 
 /* 1 if name points at a Lua file rather than naming a built-in (a scaling profile or
  * policy): it has a '/' or ends in ".lua". */

@@ -101,6 +101,13 @@ return { name = "always_up", decide = function(s, history, state)
     assert.matches("unknown scaling policy 'nope'", err, 1, true)
   end)
 
+  it("says which file it could not write", function()
+    local code, _, err = h.run({"lab", "--scenario", USL, "--policy", "rules",
+                                "--json", "/nonexistent/lab.json"})
+    assert.are.equal(1, code)
+    assert.matches("--json: cannot write /nonexistent/lab.json: No such file or directory", err, 1, true)
+  end)
+
   it("refuses an unknown option", function()
     local code, _, err = h.run({"lab", "--scenarios", "x"})
     assert.are.equal(2, code)
