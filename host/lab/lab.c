@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/limits.h"
 #include "lab/score.h"
 #include "lab/sweep.h"
 #include "lua/policy.h"
@@ -147,10 +148,6 @@ static cJSON *result_json(const char *policy, int is_default, const asr_lab_scor
   return o;
 }
 
-static double throttled_pct(const asr_vrun_result_t *r) {
-  return r->requests ? 100.0 * (double)r->throttled_requests / (double)r->requests : 0;
-}
-
 static void print_header(const asr_scenario_t *sc, const asr_lab_fixed_t *best,
                          const asr_lab_fixed_t *start) {
   char b[32], r[32], sb[32], sr[32];
@@ -161,7 +158,7 @@ static void print_header(const asr_scenario_t *sc, const asr_lab_fixed_t *best,
   printf("\nScenario %s (%g s virtual)%s%s\n", sc->name, sc->duration_s,
          sc->description[0] ? ": " : "", sc->description);
   printf("  best fixed:  %u workers x %s: %s docs/s, %.2f%% throttled (%u configurations tried)\n",
-         best->workers, b, r, throttled_pct(&best->run), best->runs);
+         best->workers, b, r, asr_lab_throttled_pct(&best->run), best->runs);
   printf("  start fixed: %u workers x %s: %s docs/s (%.0f%% of best)\n", start->workers, sb, sr,
          best->docs_per_second > 0 ? 100 * start->docs_per_second / best->docs_per_second : 0);
   printf("  %-16s %8s %9s %8s %8s %7s %10s %10s\n", "policy", "steady", "to 90%", "changes",
@@ -188,7 +185,7 @@ static void print_row(const char *policy, int is_default, const asr_lab_score_t 
 static void start_point(const asr_scenario_t *sc, uint32_t *w, uint32_t *b) {
   double cores = sc->phases[0].client.cores;
   *w = sc->start_workers ? sc->start_workers : (uint32_t)(cores >= 1 ? ceil(cores) : 1);
-  *b = sc->start_batch_size ? sc->start_batch_size : 1000;
+  *b = sc->start_batch_size ? sc->start_batch_size : ASR_DEFAULT_BATCH_SIZE;
 }
 
 static int run_policy(lab_t *l, const asr_scenario_t *sc, const char *policy,
