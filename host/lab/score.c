@@ -16,6 +16,10 @@ double asr_lab_steady_rate(const asr_vrun_result_t *r, double duration_s) {
   return n ? sum / (double)n : 0;
 }
 
+double asr_lab_throttled_pct(const asr_vrun_result_t *r) {
+  return r->requests ? 100.0 * (double)r->throttled_requests / (double)r->requests : 0;
+}
+
 /* Mean rate of interval i and up to SMOOTH-1 before it. */
 static double smoothed(const asr_vrun_result_t *r, size_t i) {
   if (r->nintervals == 0) return 0;
@@ -55,8 +59,7 @@ void asr_lab_score(const asr_vrun_result_t *run, const asr_vrun_result_t *best,
   out->steady_docs_per_second = asr_lab_steady_rate(run, duration_s);
   double best_rate = asr_lab_steady_rate(best, duration_s);
   out->steady_pct_of_best = best_rate > 0 ? 100.0 * out->steady_docs_per_second / best_rate : 0;
-  out->throttled_pct =
-      run->requests ? 100.0 * (double)run->throttled_requests / (double)run->requests : 0;
+  out->throttled_pct = asr_lab_throttled_pct(run);
   long changes = 0;
   size_t reached = run->nintervals;
   for (size_t i = 0; i < run->nintervals; i++) {

@@ -24,6 +24,8 @@ typedef struct asr_lab_score {
 } asr_lab_score_t;
 
 double asr_lab_steady_rate(const asr_vrun_result_t *r, double duration_s);
+/* Writes answered with a 16500, % of all writes sent (0 when none were sent). */
+double asr_lab_throttled_pct(const asr_vrun_result_t *r);
 void asr_lab_score(const asr_vrun_result_t *run, const asr_vrun_result_t *best,
                    double duration_s, asr_lab_score_t *out);
 

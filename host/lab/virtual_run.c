@@ -10,6 +10,7 @@
 #include "core/limits.h"
 #include "metrics/metrics.h"
 #include "pipeline/control.h"
+#include "pipeline/pipeline.h"
 #include "scaler/controller.h"
 #include "simdb/model.h"
 #include "sinks/mongo_reply.h"
@@ -114,8 +115,6 @@ static event_t pop(vrun_t *r) {
 /* ---- the modelled client ---- */
 
 static const asr_simdb_phase_t *phase(const vrun_t *r) { return asr_scenario_at(r->sc, r->now); }
-
-static uint32_t queue_capacity(uint32_t workers) { return workers * 2 < 4 ? 4 : workers * 2; }
 
 /* Resident memory of the documents the workers hold (the model's formula). */
 static double rss_bytes(const vrun_t *r) {
@@ -260,7 +259,10 @@ static int set_batch_size(void *ud, uint32_t n) {
   return 0;
 }
 
-static uint32_t control_queue_capacity(void *ud) { return queue_capacity(((vrun_t *)ud)->target); }
+/* The lab's source never runs dry: the queue is as full as the pipeline would keep it. */
+static uint32_t control_queue_capacity(void *ud) {
+  return asr_pipeline_default_queue_capacity(((vrun_t *)ud)->target);
+}
 
 static void control_stop(void *ud) { ((vrun_t *)ud)->end = ((vrun_t *)ud)->now; }
 
@@ -306,7 +308,7 @@ static int on_check(vrun_t *r) {
       .errors = r->failed + r->lost, .retries = r->retries, .throttles = r->throttled_requests,
       .retry_after_ms_max = r->retry_after_max, .latency_us_total = r->latency_us,
       .latency = r->hist, .workers = r->target, .batch_size = r->batch_size,
-      .queue_depth = queue_capacity(r->target), .queue_capacity = queue_capacity(r->target),
+      .queue_depth = control_queue_capacity(r), .queue_capacity = control_queue_capacity(r),
       .in_flight = r->active, .pool_in_use = r->in_flight, .pool_size = r->active,
       .request_charge = r->charge};
   r->retry_after_max = 0;

@@ -7,7 +7,7 @@
 
 #include "pipeline/pipeline_internal.h"
 
-static uint32_t default_queue_capacity(uint32_t workers) {
+uint32_t asr_pipeline_default_queue_capacity(uint32_t workers) {
   uint32_t c = workers * 2;
   return c < 4 ? 4 : c;
 }
@@ -22,7 +22,7 @@ int asr_pipeline_create(const asr_pipeline_config_t *cfg, asr_pipeline_t **out, 
   asr_pipeline_t *p = calloc(1, sizeof *p);
   if (!p) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   p->cfg = *cfg;
-  uint32_t cap = cfg->queue_capacity ? cfg->queue_capacity : default_queue_capacity(cfg->workers);
+  uint32_t cap = cfg->queue_capacity ? cfg->queue_capacity : asr_pipeline_default_queue_capacity(cfg->workers);
   p->cfg.queue_capacity = cap;
   p->queue_follows_workers = cfg->queue_capacity == 0;
   atomic_init(&p->batch_size, cfg->batch_size);
@@ -164,7 +164,7 @@ int asr_pipeline_set_workers(asr_pipeline_t *p, uint32_t n) {
   if (p->done_fired || !p->started) {
     if (!p->started) p->target = n; /* applied by start */
     if (!p->started && p->queue_follows_workers)
-      asr_queue_set_capacity(&p->queue, default_queue_capacity(n));
+      asr_queue_set_capacity(&p->queue, asr_pipeline_default_queue_capacity(n));
     uv_mutex_unlock(&p->pool_lock);
     return 0;
   }
@@ -177,7 +177,7 @@ int asr_pipeline_set_workers(asr_pipeline_t *p, uint32_t n) {
   }
   if (rc == 0) p->target = n;
   if (rc == 0 && p->queue_follows_workers)
-    asr_queue_set_capacity(&p->queue, default_queue_capacity(n));
+    asr_queue_set_capacity(&p->queue, asr_pipeline_default_queue_capacity(n));
   uv_mutex_unlock(&p->pool_lock);
   return rc;
 }

@@ -52,6 +52,10 @@ typedef struct asr_pipeline_stats {
   uint32_t in_flight;     /* batches being processed */
 } asr_pipeline_stats_t;
 
+/* The queue's capacity in batches when it follows the worker count: 2 per worker, at least 4
+ * (also the policy lab's model of the queue). */
+uint32_t asr_pipeline_default_queue_capacity(uint32_t workers);
+
 int asr_pipeline_create(const asr_pipeline_config_t *cfg, asr_pipeline_t **out, asr_err_t *err);
 int asr_pipeline_start(asr_pipeline_t *p, asr_err_t *err);
 /* Grows or shrinks the pool to n workers (1..ASR_MAX_WORKERS). New workers start at once;

@@ -10,7 +10,6 @@
 #include "scaler/settings.h"
 #include "sources/source.h"
 
-#define ASR_DEFAULT_BATCH_SIZE 1000u
 #define ASR_DEFAULT_SEED 1u
 #define ASR_DEFAULT_OUT_DIR "out"
 
