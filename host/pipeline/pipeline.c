@@ -42,6 +42,7 @@ void asr_pipeline_fail(asr_pipeline_t *p, const asr_err_t *err) {
   uv_mutex_unlock(&p->err_lock);
   if (!first) return;
   atomic_store(&p->stop_requested, 1);
+  if (p->cfg.source->vt->stopping) p->cfg.source->vt->stopping(p->cfg.source);
   asr_queue_abort(&p->queue);
   /* wakes writers waiting for their turn; an interrupt keeps the clean prefix as .partial */
   p->cfg.sink->vt->abort(p->cfg.sink, err->code == ASR_ECANCELED);
@@ -241,7 +242,13 @@ void asr_pipeline_stats(asr_pipeline_t *p, asr_pipeline_stats_t *s) {
   s->in_flight = atomic_load(&p->in_flight);
 }
 
-void asr_pipeline_stop(asr_pipeline_t *p) { atomic_store(&p->stop_requested, 1); }
+/* Batches in progress finish; nothing waits to retry any more (the source's and the sink's
+ * retry waits end with ASR_ECANCELED). */
+void asr_pipeline_stop(asr_pipeline_t *p) {
+  atomic_store(&p->stop_requested, 1);
+  if (p->cfg.source->vt->stopping) p->cfg.source->vt->stopping(p->cfg.source);
+  if (p->cfg.sink->vt->stopping) p->cfg.sink->vt->stopping(p->cfg.sink);
+}
 
 int asr_pipeline_wait(asr_pipeline_t *p, asr_err_t *err) {
   if (p->started == 1) uv_thread_join(&p->producer);

@@ -68,7 +68,9 @@ void asr_pipeline_stats(asr_pipeline_t *p, asr_pipeline_stats_t *out);
 /* Records the first failure and cancels the run (wakes every waiting thread); wait returns
  * it. ASR_ECANCELED (an interrupt) keeps the sink's clean prefix as a partial output. */
 void asr_pipeline_fail(asr_pipeline_t *p, const asr_err_t *err);
-/* Graceful stop: read no more input, finish the batches already queued. */
+/* Graceful stop: read no more input, finish the batches already queued; but nothing waits to
+ * retry any more (the source's and the sink's `stopping`): a batch due for a retry ends the
+ * run as interrupted at once instead of after the retry budget. */
 void asr_pipeline_stop(asr_pipeline_t *p);
 /* Waits for every thread, then publishes the sink's output (success) or withdraws it.
  * Returns 0, the first worker/source error (err filled), or ASR_ECANCELED after a stop. */

@@ -4,7 +4,7 @@
  * (by key fields) all scale across workers. Replies are classified per document (written,
  * duplicate, throttled, transient, permanent failure) and only the documents not yet
  * written are retried, with backoff, so a partially failed bulk never rewrites what
- * succeeded. Credentials never appear in a message (util/redact.h).
+ * succeeded; for as long as the retry budget allows (mongo/retry.h). Credentials never appear in a message (util/redact.h).
  * The caller owns the asr_mongo_target_t and its strings; open copies what it keeps. */
 #ifndef ASR_SINKS_MONGO_H
 #define ASR_SINKS_MONGO_H
@@ -25,7 +25,8 @@ typedef struct asr_mongo_target {
   const char *write_concern;/* NULL (server default), "majority", or a number "0","1",.. */
   uint32_t pool_size;       /* initial client pool size (= workers); grows as workers open */
   int32_t server_selection_timeout_ms; /* 0: the URI's, else 10000 */
-  int max_retries;          /* transient/throttle retries per batch, 0: 10 */
+  int64_t retry_for_ms;     /* how long a batch's throttled or transient writes are retried,
+                             * from its first failure: 0 the default (mongo/retry.h), < 0 none */
 } asr_mongo_target_t;
 
 /* Parses and checks the target, creates the client pool and pings the server (dry_run:

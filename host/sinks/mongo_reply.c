@@ -1,64 +1,17 @@
 /* Bulk reply classification (see mongo_reply.h). The codes follow the server's error codes
- * and the retryable writes specification; the throttling forms are Cosmos DB for MongoDB's
- * (16500 "Request rate is large ... RetryAfterMs=N", 429, TooManyRequests). */
+ * and the retryable writes specification; which of them are throttling or transient is
+ * mongo/retry.c's. */
 #include "sinks/mongo_reply.h"
 
 #include <mongoc/mongoc.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
-
-static int has_ci(const char *s, const char *word) {
-  if (!s) return 0;
-  size_t w = strlen(word);
-  for (; *s; s++)
-    if (strncasecmp(s, word, w) == 0) return 1;
-  return 0;
-}
-
-int64_t asr_mongo_retry_after_ms(const char *msg) {
-  static const char key[] = "RetryAfterMs=";
-  if (!msg) return -1;
-  for (const char *s = msg; *s; s++) {
-    if (strncasecmp(s, key, sizeof key - 1) != 0) continue;
-    const char *d = s + sizeof key - 1;
-    if (*d < '0' || *d > '9') continue;
-    int64_t v = 0;
-    for (; *d >= '0' && *d <= '9' && v < INT64_MAX / 10 - 10; d++) v = v * 10 + (*d - '0');
-    return v;
-  }
-  return -1;
-}
-
-static int transient_code(int32_t code) {
-  switch (code) {
-  case 6:     /* HostUnreachable */
-  case 7:     /* HostNotFound */
-  case 89:    /* NetworkTimeout */
-  case 91:    /* ShutdownInProgress */
-  case 189:   /* PrimarySteppedDown */
-  case 262:   /* ExceededTimeLimit */
-  case 9001:  /* SocketException */
-  case 10107: /* NotWritablePrimary */
-  case 11600: /* InterruptedAtShutdown */
-  case 11602: /* InterruptedDueToReplStateChange */
-  case 13435: /* NotPrimaryNoSecondaryOk */
-  case 13436: /* NotPrimaryOrSecondary */
-    return 1;
-  default:
-    return 0;
-  }
-}
 
 asr_mongo_outcome_t asr_mongo_error_outcome(int32_t code, const char *msg, int insert_mode) {
-  if (code == 16500 || code == 429 || has_ci(msg, "TooManyRequests") ||
-      has_ci(msg, "Request rate is large"))
-    return ASR_MONGO_THROTTLED;
+  if (asr_mongo_throttle_error(code, msg)) return ASR_MONGO_THROTTLED;
   if (code == 11000 || code == 11001 || code == 12582)
     return insert_mode ? ASR_MONGO_DUPLICATE : ASR_MONGO_FAILED;
-  if (transient_code(code)) return ASR_MONGO_RETRY;
-  /* Servers before the codes were stable (what libmongoc also checks). */
-  if (has_ci(msg, "not master") || has_ci(msg, "node is recovering")) return ASR_MONGO_RETRY;
+  if (asr_mongo_transient_error(code, msg)) return ASR_MONGO_RETRY;
   return ASR_MONGO_FAILED;
 }
 

@@ -10,6 +10,8 @@
 #include <bson/bson.h>
 #include <stdint.h>
 
+#include "mongo/retry.h" /* asr_mongo_retry_after_ms */
+
 typedef enum asr_mongo_outcome {
   ASR_MONGO_OK = 0,        /* applied */
   ASR_MONGO_DUPLICATE,     /* duplicate key (11000) in insert mode: that _id exists already */
@@ -56,8 +58,6 @@ void asr_mongo_reply_classify(const bson_t *reply, const bson_error_t *error, in
 
 /* The class of one server error: THROTTLED, DUPLICATE (insert mode), RETRY or FAILED. */
 asr_mongo_outcome_t asr_mongo_error_outcome(int32_t code, const char *msg, int insert_mode);
-/* N from "RetryAfterMs=N" in a message (any case), or -1. */
-int64_t asr_mongo_retry_after_ms(const char *msg);
 const char *asr_mongo_outcome_name(asr_mongo_outcome_t o);
 
 #endif

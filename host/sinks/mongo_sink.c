@@ -22,13 +22,12 @@
 #include "mongo/connect.h"
 #include "sinks/mongo.h"
 #include "sinks/mongo_reply.h"
-#include "sinks/mongo_retry.h"
+#include "mongo/retry.h"
 #include "util/log.h"
 #include "util/redact.h"
 
 #define MONGO_DOC_LIMIT (16u * 1024 * 1024) /* MongoDB's BSON document limit */
 #define COSMOS_DOC_LIMIT (2u * 1024 * 1024) /* Cosmos DB for MongoDB (RU) document limit */
-#define DEFAULT_MAX_RETRIES 10
 #define OP_OVERHEAD 64 /* bytes an operation adds to the command besides its documents */
 
 typedef struct counters {
@@ -44,11 +43,12 @@ typedef struct mongo_sink {
   size_t nkeys;
   asr_write_mode_t mode;
   int ordered, dry_run, request_stats, cosmos;
-  int max_retries;
+  uint64_t retry_for_ms; /* the retry budget of a batch, from its first failure */
   asr_ru_governor_t *governor; /* borrowed (asr_sink_options_t); NULL: writes are not paced */
   uint32_t max_doc, max_ops, max_bytes; /* per document, per bulk */
   bson_t *bulk_opts, *insert_opts, *upsert_opts, *stats_cmd;
   _Atomic int aborted;
+  _Atomic int stopping; /* the run is stopping: no more retry waits (aborted implies it) */
   _Atomic uint32_t retry_after_max; /* largest RetryAfterMs seen, for the scaler */
   uv_mutex_t mu; /* guards the fields below */
   uv_cond_t wake; /* abort wakes workers waiting to retry */
@@ -502,17 +502,18 @@ static int add_op(mongo_sink_t *s, asr_sink_worker_t *w, mongoc_bulk_operation_t
 
 /* ---- writing ----------------------------------------------------------------------- */
 
-/* Waits ms, or less when the run is aborted. Returns ASR_ECANCELED then. */
-static int wait_retry(mongo_sink_t *s, uint32_t ms) {
-  uint64_t deadline = uv_hrtime() + (uint64_t)ms * 1000000u;
+/* Waits ms, or less when *flag is set (the run aborted, or stopping). Returns ASR_ECANCELED
+ * then. */
+static int wait_unless(mongo_sink_t *s, uint64_t ms, _Atomic int *flag) {
+  uint64_t deadline = uv_hrtime() + ms * 1000000u;
   uv_mutex_lock(&s->mu);
-  while (!atomic_load(&s->aborted)) {
+  while (!atomic_load(flag)) {
     uint64_t now = uv_hrtime();
     if (now >= deadline) break;
     uv_cond_timedwait(&s->wake, &s->mu, deadline - now);
   }
   uv_mutex_unlock(&s->mu);
-  return atomic_load(&s->aborted) ? ASR_ECANCELED : 0;
+  return atomic_load(flag) ? ASR_ECANCELED : 0;
 }
 
 /* The charge of the worker's last command (0 when the server did not say), added to its
@@ -541,7 +542,7 @@ static int pace(mongo_sink_t *s, uint32_t n) {
   double wait = asr_ru_governor_reserve(s->governor, now_s(), n);
   if (wait <= 0) return 0;
   double ms = ceil(wait * 1000.0);
-  return wait_retry(s, ms < UINT32_MAX ? (uint32_t)ms : UINT32_MAX);
+  return wait_unless(s, ms < UINT32_MAX ? (uint64_t)ms : UINT32_MAX, &s->aborted);
 }
 
 /* Fills a bulk with the pending documents from the front, up to the server's batch and
@@ -622,10 +623,39 @@ static const char *retry_reason(const asr_mongo_reply_t *r) {
   return "transient server error";
 }
 
+static int stopped_while_retrying(uint64_t seq, uint32_t nleft, const asr_mongo_reply_t *r,
+                                  asr_err_t *err) {
+  return fail(err, ASR_ECANCELED, "run stopped while batch %llu waited to retry %u documents "
+              "(last error: %s)", (unsigned long long)seq, nleft, retry_reason(r));
+}
+
+/* After a failed attempt: waits before the next one, within the batch's retry budget.
+ * Returns 0 to go on, else the error that ends the batch (budget spent, or the run stops). */
+static int wait_to_retry(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq, asr_retry_t *rt,
+                         const asr_mongo_reply_t *r, uint32_t nleft, tally_t *t,
+                         asr_err_t *err) {
+  int64_t ms = asr_retry_next(rt, uv_hrtime(), r->count[ASR_MONGO_THROTTLED] != 0,
+                              r->retry_after_ms, &w->rng);
+  if (ms < 0)
+    return fail(err, ASR_EIO,
+                "cannot write batch %llu to %s.%s: %u documents not written after retrying for "
+                "%.1f s (%u retries, --retry-for %.1f s; last error: %s)",
+                (unsigned long long)seq, s->conn.db, s->conn.coll, nleft, asr_retry_spent_s(rt),
+                rt->attempts, (double)rt->budget_ms / 1000.0, retry_reason(r));
+  t->retries++;
+  asr_log_redacted(ASR_LOG_DEBUG, "mongo.write.retry",
+                   "batch %llu: retry %u of %u documents in %lld ms (%s)",
+                   (unsigned long long)seq, rt->attempts, nleft, (long long)ms, retry_reason(r));
+  if (wait_unless(s, (uint64_t)ms, &s->stopping))
+    return stopped_while_retrying(seq, nleft, r, err);
+  return 0;
+}
+
 /* Sends the pending documents, bulk by bulk, retrying what was not written. */
 static int write_pending(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq,
                          const asr_docs_t *docs, tally_t *t, asr_err_t *err) {
-  int retries = 0;
+  asr_retry_t rt;
+  asr_retry_start(&rt, s->retry_for_ms);
   while (w->npending) {
     if (atomic_load(&s->aborted)) return asr_err_set(err, ASR_ECANCELED, "run stopped");
     mongoc_bulk_operation_t *bulk =
@@ -666,21 +696,8 @@ static int write_pending(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq,
       t->throttles++;
       note_retry_after(s, r.retry_after_ms);
     }
-    if (retries >= s->max_retries)
-      return fail(err, ASR_EIO,
-                  "cannot write batch %llu to %s.%s: %u documents not written after %d retries "
-                  "(last error: %s)", (unsigned long long)seq, s->conn.db, s->conn.coll, nnext,
-                  retries, retry_reason(&r));
-    uint32_t ms = r.count[ASR_MONGO_THROTTLED]
-                      ? asr_mongo_throttle_wait_ms((uint32_t)retries, r.retry_after_ms, &w->rng)
-                      : asr_mongo_backoff_ms((uint32_t)retries, ASR_MONGO_BACKOFF_BASE_MS,
-                                             ASR_MONGO_BACKOFF_CAP_MS, &w->rng);
-    t->retries++;
-    retries++;
-    asr_log_redacted(ASR_LOG_DEBUG, "mongo.write.retry",
-                 "batch %llu: retry %d of %u documents in %u ms (%s)", (unsigned long long)seq,
-                 retries, nnext, ms, retry_reason(&r));
-    if (wait_retry(s, ms)) return asr_err_set(err, ASR_ECANCELED, "run stopped");
+    int rc = wait_to_retry(s, w, seq, &rt, &r, nnext, t, err);
+    if (rc) return rc;
   }
   return 0;
 }
@@ -713,14 +730,26 @@ static int mongo_finish(asr_sink_t *base, asr_err_t *err) {
   return 0; /* every write was acknowledged as it went: nothing to publish */
 }
 
+/* Sets *flag and wakes the workers waiting (to retry, or for the RU governor). */
+static void raise_flag(mongo_sink_t *s, _Atomic int *flag) {
+  uv_mutex_lock(&s->mu);
+  atomic_store(flag, 1);
+  uv_cond_broadcast(&s->wake);
+  uv_mutex_unlock(&s->mu);
+}
+
 /* A database sink cannot take back documents it wrote: nothing is deleted. The summary
  * reports what was written. Workers waiting to retry wake up and give up. */
 static void mongo_abort(asr_sink_t *base, int keep_partial) {
   mongo_sink_t *s = (mongo_sink_t *)base;
-  uv_mutex_lock(&s->mu);
-  atomic_store(&s->aborted, 1);
-  uv_cond_broadcast(&s->wake);
-  uv_mutex_unlock(&s->mu);
+  raise_flag(s, &s->stopping);
+  raise_flag(s, &s->aborted);
+}
+
+/* The run is stopping: bulks in progress finish, but no batch waits to retry any more. */
+static void mongo_stopping(asr_sink_t *base) {
+  mongo_sink_t *s = (mongo_sink_t *)base;
+  raise_flag(s, &s->stopping);
 }
 
 static void mongo_destroy(asr_sink_t *base) {
@@ -748,6 +777,7 @@ static const asr_sink_vt_t mongo_vt = {
     .abort = mongo_abort,
     .destroy = mongo_destroy,
     .stats = asr_sink_mongo_stats,
+    .stopping = mongo_stopping,
 };
 
 static const char *mode_name(asr_write_mode_t m) {
@@ -787,7 +817,7 @@ static mongo_sink_t *new_sink(const asr_mongo_target_t *t, const asr_sink_option
   s->ordered = t->ordered != 0;
   s->dry_run = opt && opt->dry_run;
   s->governor = opt ? opt->governor : NULL;
-  s->max_retries = t->max_retries > 0 ? t->max_retries : DEFAULT_MAX_RETRIES;
+  s->retry_for_ms = asr_retry_budget_ms(t->retry_for_ms);
   s->pool_max = t->pool_size ? t->pool_size : 1;
   s->max_doc = MONGO_DOC_LIMIT;
   s->max_ops = 100000;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sinks/mongo_retry.h"
+#include "mongo/retry.h"
 
 #define THROTTLED_MSG                                                                        \
   "Error=16500, RetryAfterMs=%u, Details='Response status code does not indicate success: "  \

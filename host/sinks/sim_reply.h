@@ -1,6 +1,6 @@
 /* What the simulated database answers, as a Cosmos DB for MongoDB server answers an
  * unordered bulk insert, classified by the real sink's code (sinks/mongo_reply.h) and the
- * waits before the next attempt (sinks/mongo_retry.h). Shared by the real-time sim: sink and
+ * waits before the next attempt (mongo/retry.h). Shared by the real-time sim: sink and
  * the policy lab, so both treat throttling, failures and retries exactly as a run against a
  * real server does. Pure: no clock, no sleeping, no locks.
  *

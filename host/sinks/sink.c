@@ -17,6 +17,7 @@ static int open_mongo(const char *uri, const asr_sink_options_t *opt, asr_sink_t
       .ordered = opt->ordered,
       .write_concern = opt->write_concern,
       .pool_size = opt->workers,
+      .retry_for_ms = opt->retry_for_ms,
   };
   return asr_sink_mongo_open(&t, opt, out, err);
 }

@@ -50,6 +50,10 @@ typedef struct asr_sink_vt {
   /* Optional: after abort(keep_partial), the documents the kept output holds (an interrupted
    * run's later batches that were never written in order are not among them). */
   uint64_t (*docs_kept)(asr_sink_t *s);
+  /* Optional: the run is stopping (an interrupt, a hook or the scaler asked, or it failed).
+   * Writes in progress finish, but none waits to retry any more: a batch due for a retry
+   * ends with ASR_ECANCELED at once. Thread-safe; abort implies it. */
+  void (*stopping)(asr_sink_t *s);
 } asr_sink_vt_t;
 
 struct asr_sink {
@@ -76,6 +80,7 @@ typedef struct asr_sink_options {
   int ordered;
   const char *write_concern;
   uint32_t workers;                  /* initial client pool size */
+  int64_t retry_for_ms;              /* retry budget per batch: 0 the default, < 0 none */
   /* sim: targets: the scenario loader (NULL: key=value specs only) and its user data */
   asr_sink_scenario_loader_fn load_scenario;
   void *load_scenario_ud;

@@ -11,6 +11,14 @@
  * each with its own client popped from the pool) runs find(filter AND _id in range,
  * projection, sort {_id: 1}) and appends the documents.
  *
+ * Retries: a read that fails on the way (a cut connection, `Failed to send "getMore"`, a read
+ * timeout, no server for a while, a lost cursor, throttling) is read again within the retry
+ * budget (mongo/retry.h: backoff with jitter, RetryAfterMs honoured), from just after the
+ * last _id it delivered ({_id: {$gt: last}} in place of the range's $gte lo: the range is
+ * read sorted by _id), so nothing is lost or read twice. When a projection leaves _id out,
+ * the read again skips the documents delivered instead (exact while the collection does not
+ * change). Retries are counted for the scaler (stats).
+ *
  * Resume (comes later): every batch carries its range in b->raw (see mongo.h) and ranges are
  * handed out in _id order, so a checkpoint that records the completed ranges can restart at
  * the lo of the first range not completed, adding {_id: {$gte: lo}} to the filter (ranges
@@ -29,11 +37,14 @@
  * the find options are read-only once open returns and shared by every worker. */
 #include "sources/mongo.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "mongo/connect.h"
+#include "mongo/retry.h"
 #include "core/limits.h"
 #include "util/log.h"
 
@@ -59,12 +70,20 @@ typedef struct mongo_source {
   uint32_t lo_len;
   uint32_t nranges, next_range;
   uint64_t range_size; /* planned documents per range, for first_index */
+  uint64_t retry_for_ms; /* the retry budget of a batch, from its first failed read */
+  _Atomic uint64_t retries, throttles;
+  _Atomic int stopping;   /* the run is stopping: no more retry waits */
+  uv_mutex_t mu;          /* with wake: stopping wakes the workers waiting to retry */
+  uv_cond_t wake;
 } mongo_source_t;
 
 struct asr_source_worker {
   mongoc_client_t *client;
   mongoc_collection_t *coll;
-  bson_t *query; /* rebuilt for each range */
+  bson_t *query; /* rebuilt for each range, and for each retry */
+  bson_t *after; /* {_id: <the last _id delivered>} of the range being read; empty: none */
+  bson_t *skip_opts; /* the find options with a skip (retries without _id in the documents) */
+  uint64_t rng;  /* retry jitter */
 };
 
 /* ---- open ---- */
@@ -162,11 +181,14 @@ static int describe(mongo_source_t *s, asr_err_t *err) {
 /* ---- queries ---- */
 
 /* query = filter AND {_id: {$gte: lo, $lt|$lte: hi}}, with the bounds of `range` (a batch's
- * range document, see mongo.h). */
-static void build_query(const mongo_source_t *s, const bson_t *range, bson_t *query) {
+ * range document, see mongo.h); with {_id: {$gt: last}} instead of $gte lo when `after`
+ * ({_id: last}, NULL or empty: none) is given. */
+static void build_query(const mongo_source_t *s, const bson_t *range, const bson_t *after,
+                        bson_t *query) {
   bson_t ids, arr, item;
   bson_iter_t lo, hi, incl;
-  int has_lo = bson_iter_init_find(&lo, range, "lo");
+  int has_after = after && bson_iter_init_find(&lo, after, "_id");
+  int has_lo = has_after || bson_iter_init_find(&lo, range, "lo");
   int has_hi = bson_iter_init_find(&hi, range, "hi");
   int inclusive = bson_iter_init_find(&incl, range, "hi_inclusive") && bson_iter_as_bool(&incl);
   bson_reinit(query);
@@ -182,7 +204,7 @@ static void build_query(const mongo_source_t *s, const bson_t *range, bson_t *qu
     target = &item;
   }
   BSON_APPEND_DOCUMENT_BEGIN(target, "_id", &ids);
-  if (has_lo) bson_append_iter(&ids, "$gte", 4, &lo);
+  if (has_lo) bson_append_iter(&ids, has_after ? "$gt" : "$gte", has_after ? 3 : 4, &lo);
   if (has_hi) bson_append_iter(&ids, inclusive ? "$lte" : "$lt", 3 + inclusive, &hi);
   bson_append_document_end(target, &ids);
   if (target != query) {
@@ -231,7 +253,7 @@ static int sample_bounds(mongo_source_t *s, uint64_t k, asr_err_t *err) {
     bson_append_iter(range, "hi", 2, &it);
     BSON_APPEND_BOOL(range, "hi_inclusive", true);
   }
-  build_query(s, range, match);
+  build_query(s, range, NULL, match);
   bson_t *pipeline = BCON_NEW(
       "pipeline", "[", "{", "$match", BCON_DOCUMENT(match), "}",
       "{", "$sample", "{", "size", BCON_INT64((int64_t)k), "}", "}",
@@ -307,6 +329,93 @@ static int mongo_next(asr_source_t *base, asr_batch_t *b, uint32_t max_records, 
 
 /* ---- decode (workers) ---- */
 
+/* One find over the batch's range (after w->after, or skipping `skip` documents), appending
+ * what it reads to out, counting it in *delivered and keeping where the last one starts in
+ * *last_at. Returns 0, 1 when the read failed (error filled), or ASR_ENOMEM. */
+static int read_range(mongo_source_t *s, asr_source_worker_t *w, const bson_t *range,
+                      uint32_t skip, asr_docs_t *out, uint32_t *delivered, size_t *last_at,
+                      bson_error_t *error) {
+  build_query(s, range, w->after, w->query);
+  const bson_t *opts = s->find_opts;
+  if (skip) {
+    bson_reinit(w->skip_opts);
+    bson_concat(w->skip_opts, s->find_opts);
+    BSON_APPEND_INT64(w->skip_opts, "skip", skip);
+    opts = w->skip_opts;
+  }
+  mongoc_cursor_t *cur = mongoc_collection_find_with_opts(w->coll, w->query, opts, NULL);
+  const bson_t *doc;
+  int rc = 0;
+  while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
+    size_t at = out->buf.len;
+    if ((rc = asr_docs_append_bson(out, doc)) == 0) {
+      (*delivered)++;
+      *last_at = at;
+    }
+  }
+  if (rc == 0 && mongoc_cursor_error(cur, error)) rc = 1;
+  mongoc_cursor_destroy(cur);
+  return rc;
+}
+
+/* Remembers the _id of the last document delivered (at `at` in out) as w->after; returns 0
+ * when it has none (a projection without _id). */
+static int note_last_id(asr_source_worker_t *w, const asr_docs_t *out, size_t at) {
+  bson_t last;
+  bson_iter_t it;
+  uint32_t len;
+  memcpy(&len, out->buf.data + at, 4);
+  if (!bson_init_static(&last, out->buf.data + at, len) || !bson_iter_init_find(&it, &last, "_id"))
+    return 0;
+  bson_reinit(w->after);
+  bson_append_iter(w->after, "_id", 3, &it);
+  return 1;
+}
+
+/* Waits ms, or less when the run is stopping. Returns ASR_ECANCELED then. */
+static int wait_unless_stopping(mongo_source_t *s, uint64_t ms) {
+  uint64_t deadline = uv_hrtime() + ms * 1000000u;
+  uv_mutex_lock(&s->mu);
+  while (!atomic_load(&s->stopping)) {
+    uint64_t now = uv_hrtime();
+    if (now >= deadline) break;
+    uv_cond_timedwait(&s->wake, &s->mu, deadline - now);
+  }
+  uv_mutex_unlock(&s->mu);
+  return atomic_load(&s->stopping) ? ASR_ECANCELED : 0;
+}
+
+/* After a failed read: the wait before the next one, within the batch's budget. Returns 0 to
+ * read again, else the error that ends the batch (permanent, budget spent, run stopping). */
+static int wait_to_retry(mongo_source_t *s, asr_source_worker_t *w, uint64_t range_no,
+                         asr_retry_t *rt, const bson_error_t *error, asr_err_t *err) {
+  asr_mongo_read_error_t kind = asr_mongo_read_error_class(error->domain, error->code,
+                                                           error->message);
+  if (kind == ASR_MONGO_READ_PERMANENT)
+    return asr_err_set(err, ASR_EIO, "reading %s.%s (_id range %llu): %s", s->conn.db,
+                       s->conn.coll, (unsigned long long)range_no, error->message);
+  int throttled = kind == ASR_MONGO_READ_THROTTLED;
+  if (throttled) atomic_fetch_add(&s->throttles, 1);
+  int64_t ms = asr_retry_next(rt, uv_hrtime(), throttled,
+                              asr_mongo_retry_after_ms(error->message), &w->rng);
+  if (ms < 0)
+    return asr_err_set(err, ASR_EIO, "reading %s.%s (_id range %llu): gave up after retrying "
+                       "for %.1f s (%u retries, --retry-for %.1f s; last error: %s)",
+                       s->conn.db, s->conn.coll, (unsigned long long)range_no,
+                       asr_retry_spent_s(rt), rt->attempts, (double)rt->budget_ms / 1000.0,
+                       error->message);
+  if (wait_unless_stopping(s, (uint64_t)ms))
+    return asr_err_set(err, ASR_ECANCELED, "run stopped while reading %s.%s (_id range %llu) "
+                       "waited to retry (last error: %s)", s->conn.db, s->conn.coll,
+                       (unsigned long long)range_no, error->message);
+  atomic_fetch_add(&s->retries, 1);
+  asr_log_debug("source.mongo.retry", "_id range %llu: read again in %lld ms (retry %u: %s)",
+                (unsigned long long)range_no, (long long)ms, rt->attempts, error->message);
+  return 0;
+}
+
+/* Reads the batch's _id range, sorted by _id; a read that fails on the way is read again
+ * from after the last _id it delivered, within the retry budget. */
 static int mongo_decode(asr_source_t *base, asr_source_worker_t *w, const asr_batch_t *b,
                         asr_docs_t *out, asr_err_t *err) {
   mongo_source_t *s = (mongo_source_t *)base;
@@ -314,19 +423,22 @@ static int mongo_decode(asr_source_t *base, asr_source_worker_t *w, const asr_ba
   if (!bson_init_static(&range, b->raw.data, b->raw.len))
     return asr_err_set(err, ASR_EDATA, "MongoDB source: batch %llu holds no _id range",
                        (unsigned long long)b->seq);
-  build_query(s, &range, w->query);
-  bson_error_t error;
-  mongoc_cursor_t *cur = mongoc_collection_find_with_opts(w->coll, w->query, s->find_opts, NULL);
-  const bson_t *doc;
-  int rc = 0;
-  while (rc == 0 && mongoc_cursor_next(cur, &doc)) rc = asr_docs_append_bson(out, doc);
-  if (rc)
-    rc = asr_err_set(err, rc, "out of memory");
-  else if (mongoc_cursor_error(cur, &error))
-    rc = asr_err_set(err, ASR_EIO, "reading %s.%s (_id range %llu): %s", s->conn.db, s->conn.coll,
-                     (unsigned long long)(b->origin - 1), error.message);
-  mongoc_cursor_destroy(cur);
-  return rc;
+  uint64_t range_no = b->origin - 1;
+  asr_retry_t rt;
+  asr_retry_start(&rt, s->retry_for_ms);
+  bson_reinit(w->after);
+  uint32_t delivered = 0, skip = 0;
+  for (;;) {
+    bson_error_t error;
+    uint32_t before = delivered;
+    size_t last_at = 0;
+    int rc = read_range(s, w, &range, skip, out, &delivered, &last_at, &error);
+    if (rc == ASR_ENOMEM) return asr_err_set(err, rc, "out of memory");
+    if (rc == 0) return 0;
+    /* The next read starts after the last document delivered. */
+    if (delivered > before && !note_last_id(w, out, last_at)) skip = delivered;
+    if ((rc = wait_to_retry(s, w, range_no, &rt, &error, err))) return rc;
+  }
 }
 
 static int mongo_worker_open(asr_source_t *base, asr_worker_env_t *env, asr_source_worker_t **out,
@@ -337,6 +449,9 @@ static int mongo_worker_open(asr_source_t *base, asr_worker_env_t *env, asr_sour
   w->client = mongoc_client_pool_pop(s->conn.pool);
   w->coll = mongoc_client_get_collection(w->client, s->conn.db, s->conn.coll);
   w->query = bson_new();
+  w->after = bson_new();
+  w->skip_opts = bson_new();
+  w->rng = uv_hrtime() ^ (uint64_t)(uintptr_t)w;
   *out = w;
   return 0;
 }
@@ -344,6 +459,8 @@ static int mongo_worker_open(asr_source_t *base, asr_worker_env_t *env, asr_sour
 static void mongo_worker_close(asr_source_t *base, asr_source_worker_t *w) {
   mongo_source_t *s = (mongo_source_t *)base;
   bson_destroy(w->query);
+  bson_destroy(w->after);
+  bson_destroy(w->skip_opts);
   mongoc_collection_destroy(w->coll);
   mongoc_client_pool_push(s->conn.pool, w->client);
   free(w);
@@ -358,8 +475,24 @@ static void mongo_destroy(asr_source_t *base) {
   bson_destroy(s->find_opts);
   bson_destroy(s->cap);
   asr_docs_free(&s->bounds);
+  uv_cond_destroy(&s->wake);
+  uv_mutex_destroy(&s->mu);
   free(s->base.description);
   free(s);
+}
+
+static void mongo_stats(asr_source_t *base, asr_source_stats_t *out) {
+  mongo_source_t *s = (mongo_source_t *)base;
+  out->retries = atomic_load(&s->retries);
+  out->throttles = atomic_load(&s->throttles);
+}
+
+static void mongo_stopping(asr_source_t *base) {
+  mongo_source_t *s = (mongo_source_t *)base;
+  uv_mutex_lock(&s->mu);
+  atomic_store(&s->stopping, 1);
+  uv_cond_broadcast(&s->wake);
+  uv_mutex_unlock(&s->mu);
 }
 
 static const asr_source_vt_t mongo_vt = {
@@ -369,6 +502,8 @@ static const asr_source_vt_t mongo_vt = {
     .worker_open = mongo_worker_open,
     .worker_close = mongo_worker_close,
     .destroy = mongo_destroy,
+    .stats = mongo_stats,
+    .stopping = mongo_stopping,
 };
 
 int asr_source_mongo_open(const asr_mongo_source_cfg_t *cfg, asr_source_t **out, asr_err_t *err) {
@@ -382,6 +517,9 @@ int asr_source_mongo_open(const asr_mongo_source_cfg_t *cfg, asr_source_t **out,
   if (!s) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   s->base.vt = &mongo_vt;
   s->limit = cfg->limit;
+  s->retry_for_ms = asr_retry_budget_ms(cfg->retry_for_ms);
+  uv_mutex_init(&s->mu);
+  uv_cond_init(&s->wake);
   asr_docs_init(&s->bounds);
   if (cfg->filter_json) {
     if ((rc = parse_json_doc(cfg->filter_json, "filter", &s->filter, err))) goto done;

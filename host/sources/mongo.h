@@ -16,6 +16,8 @@ typedef struct asr_mongo_source_cfg {
   int32_t cursor_batch;        /* 0: server default */
   int32_t server_selection_timeout_ms; /* 0: the URI's serverSelectionTimeoutMS, else 10000 */
   int64_t limit;               /* -1: all */
+  int64_t retry_for_ms;        /* how long a batch's failed reads are retried, from its first
+                                * failure: 0 the default (mongo/retry.h), < 0 none */
 } asr_mongo_source_cfg_t;
 
 /* Connects, checks the server answers, parses filter and projection and counts the matching

@@ -15,6 +15,7 @@ static int open_mongo(const asr_source_spec_t *spec, asr_source_t **out, asr_err
       .projection_json = spec->projection,
       .cursor_batch = spec->cursor_batch,
       .limit = spec->limit,
+      .retry_for_ms = spec->retry_for_ms,
   };
   return asr_source_mongo_open(&cfg, out, err);
 }
@@ -113,4 +114,9 @@ int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t
 
 void asr_source_destroy(asr_source_t *s) {
   if (s) s->vt->destroy(s);
+}
+
+void asr_source_stats(asr_source_t *s, asr_source_stats_t *out) {
+  *out = (asr_source_stats_t){0, 0};
+  if (s && s->vt->stats) s->vt->stats(s, out);
 }

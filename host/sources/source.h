@@ -15,6 +15,12 @@
 
 typedef struct asr_source asr_source_t;
 
+/* What a source that reads from a database counts (zero for the others). */
+typedef struct asr_source_stats {
+  uint64_t retries;   /* reads retried after a cut connection, a timeout, a lost cursor */
+  uint64_t throttles; /* reads answered "too many requests" */
+} asr_source_stats_t;
+
 /* Per-worker scratch a source may keep (for example a reusable bson_t). Created on the worker
  * thread by worker_open, freed by worker_close; NULL when the source needs none. env is the
  * worker's env (core/worker_env.h; NULL when the run has none): the generator opens its
@@ -33,6 +39,12 @@ typedef struct asr_source_vt {
                      asr_err_t *err); /* optional */
   void (*worker_close)(asr_source_t *s, asr_source_worker_t *w);                /* optional */
   void (*destroy)(asr_source_t *s);
+  /* Optional: the source's counters, for the metrics the scaler reads and the summary.
+   * Thread-safe, cumulative since open. */
+  void (*stats)(asr_source_t *s, struct asr_source_stats *out);
+  /* Optional: the run is stopping; a decode waiting to retry gives up with ASR_ECANCELED at
+   * once (reads in progress finish). Thread-safe. */
+  void (*stopping)(asr_source_t *s);
 } asr_source_vt_t;
 
 struct asr_source {
@@ -59,6 +71,7 @@ typedef struct asr_source_spec {
   char *database, *collection; /* NULL: from the URI path /db.collection */
   char *filter, *projection;   /* Extended JSON */
   int32_t cursor_batch;
+  int64_t retry_for_ms;        /* read retry budget per batch: 0 the default, < 0 none */
   /* template: custom operators, opened per worker in its env by custom_ops_factory
    * (borrowed; the strategy's: lua/template_ops.h); op id = index in custom_ops. NULL / 0
    * when there are none. */
@@ -80,6 +93,8 @@ void asr_source_spec_free(asr_source_spec_t *spec);
  * template compiles) so configuration errors surface before any output is written. */
 int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);
 void asr_source_destroy(asr_source_t *s);
+/* The source's counters (zeroed when it keeps none). */
+void asr_source_stats(asr_source_t *s, asr_source_stats_t *out);
 
 /* Constructors, one per file in sources/. */
 int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);

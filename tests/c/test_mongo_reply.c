@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "sinks/mongo_reply.h"
-#include "sinks/mongo_retry.h"
+#include "mongo/retry.h"
 
 enum { OK = ASR_MONGO_OK, DUP = ASR_MONGO_DUPLICATE, FAIL = ASR_MONGO_FAILED,
        THR = ASR_MONGO_THROTTLED, RETRY = ASR_MONGO_RETRY, UNK = ASR_MONGO_UNKNOWN,

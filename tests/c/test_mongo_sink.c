@@ -928,6 +928,35 @@ static void test_transient_error_is_retried(void **state) {
   close_coll(c, client);
 }
 
+/* A storm of 40 throttled replies in a row: more than the 10 retries a batch used to get,
+ * well inside the default budget of minutes. */
+static void test_throttling_storm_is_outlasted(void **state) {
+  proxy_t p;
+  NEED_PROXY(&p);
+  char uri[64];
+  mongoc_client_t *client;
+  mongoc_collection_t *c = open_coll(&client, "storm");
+  asr_mongo_target_t t = proxied(&p, "storm", uri, sizeof uri);
+  asr_sink_t *s = open_sink(&t);
+  p.fake_code = 16500;
+  snprintf(p.fake_msg, sizeof p.fake_msg, "Request rate is large. RetryAfterMs=5");
+  atomic_store(&p.fake_left, 40);
+  asr_err_t err;
+  assert_int_equal(write_generated(s, 2, &err), 0);
+  asr_sink_db_stats_t st;
+  asr_sink_mongo_stats(s, &st);
+  asr_sink_destroy(s);
+  proxy_stop(&p);
+  assert_int_equal(st.docs_written, 2 * BATCH);
+  assert_int_equal(st.throttles, 40);
+  assert_int_equal(st.retries, 40);
+  assert_int_equal(atomic_load(&p.inserts), 42); /* 40 throttled + 2 written */
+  assert_int_equal(count(c, NULL), 2 * BATCH);
+  close_coll(c, client);
+}
+
+/* With a budget of 0.3 s, a batch throttled without end gives up once the budget is spent,
+ * and says for how long it retried, how often, and why. */
 static void test_retries_run_out(void **state) {
   proxy_t p;
   NEED_PROXY(&p);
@@ -935,26 +964,57 @@ static void test_retries_run_out(void **state) {
   mongoc_client_t *client;
   mongoc_collection_t *c = open_coll(&client, "give_up");
   asr_mongo_target_t t = proxied(&p, "give_up", uri, sizeof uri);
-  t.max_retries = 2;
+  t.retry_for_ms = 300;
   asr_sink_t *s = open_sink(&t);
   p.fake_code = 16500;
   snprintf(p.fake_msg, sizeof p.fake_msg, "Request rate is large. RetryAfterMs=10");
-  atomic_store(&p.fake_left, 1000);
+  atomic_store(&p.fake_left, 1000000);
   asr_err_t err;
+  uint64_t t0 = uv_hrtime();
   assert_int_equal(write_generated(s, 1, &err), ASR_EIO);
-  snprintf(want, sizeof want, "cannot write batch 0 to %s.give_up: 1000 documents not written "
-           "after 2 retries (last error: Request rate is large. RetryAfterMs=10)", g_db);
-  assert_string_equal(err.msg, want);
+  uint64_t ms = (uv_hrtime() - t0) / 1000000;
   asr_sink_db_stats_t st;
   asr_sink_mongo_stats(s, &st);
+  snprintf(want, sizeof want, "cannot write batch 0 to %s.give_up: 1000 documents not written "
+           "after retrying for 0.", g_db);
+  assert_true(strncmp(err.msg, want, strlen(want)) == 0);
+  snprintf(want, sizeof want, " s (%llu retries, --retry-for 0.3 s; last error: Request rate is "
+           "large. RetryAfterMs=10)", (unsigned long long)st.retries);
+  assert_non_null(strstr(err.msg, want));
+  assert_true(ms >= 300); /* the whole budget was used */
   assert_int_equal(st.docs_written, 0);
-  assert_int_equal(st.throttles, 3);
-  assert_int_equal(st.retries, 2);
+  assert_true(st.retries >= 1);
+  assert_int_equal(st.throttles, st.retries + 1); /* the last throttle is not retried */
   asr_sink_destroy(s);
   proxy_stop(&p);
   assert_int_equal(count(c, NULL), 0);
   mongoc_collection_destroy(c);
   mongoc_client_destroy(client);
+}
+
+/* A budget of 0 (--retry-for 0): the first throttled reply fails the batch. */
+static void test_no_retries_with_a_zero_budget(void **state) {
+  proxy_t p;
+  NEED_PROXY(&p);
+  char uri[64];
+  mongoc_client_t *client;
+  mongoc_collection_t *c = open_coll(&client, "no_retry");
+  asr_mongo_target_t t = proxied(&p, "no_retry", uri, sizeof uri);
+  t.retry_for_ms = -1;
+  asr_sink_t *s = open_sink(&t);
+  p.fake_code = 16500;
+  snprintf(p.fake_msg, sizeof p.fake_msg, "Request rate is large. RetryAfterMs=10");
+  atomic_store(&p.fake_left, 1);
+  asr_err_t err;
+  assert_int_equal(write_generated(s, 1, &err), ASR_EIO);
+  assert_non_null(strstr(err.msg, "(0 retries, --retry-for 0.0 s; last error: Request rate"));
+  asr_sink_db_stats_t st;
+  asr_sink_mongo_stats(s, &st);
+  assert_int_equal(st.throttles, 1);
+  assert_int_equal(st.retries, 0);
+  asr_sink_destroy(s);
+  proxy_stop(&p);
+  close_coll(c, client);
 }
 
 /* A server that answers getLastRequestStatistics is Cosmos DB (request-unit account): the
@@ -1011,6 +1071,7 @@ typedef struct aborter {
   asr_sink_t *s;
   int saw_throttle;
   uint64_t aborted_at; /* uv_hrtime */
+  int stop_only;       /* the run stops (vt->stopping) instead of aborting */
 } aborter_t;
 
 static void abort_during_retry_wait(void *arg) {
@@ -1026,7 +1087,8 @@ static void abort_during_retry_wait(void *arg) {
     uv_sleep(1);
   }
   a->aborted_at = uv_hrtime();
-  a->s->vt->abort(a->s, 0);
+  if (a->stop_only) a->s->vt->stopping(a->s);
+  else a->s->vt->abort(a->s, 0);
 }
 
 static void test_abort_wakes_a_waiting_writer(void **state) {
@@ -1040,11 +1102,46 @@ static void test_abort_wakes_a_waiting_writer(void **state) {
   p.fake_code = 16500;
   snprintf(p.fake_msg, sizeof p.fake_msg, "Request rate is large. RetryAfterMs=20000");
   atomic_store(&p.fake_left, 1000);
-  aborter_t a = {s, 0, 0};
+  aborter_t a = {s, 0, 0, 0};
   uv_thread_t th;
   uv_thread_create(&th, abort_during_retry_wait, &a);
   asr_err_t err;
   assert_int_equal(write_generated(s, 1, &err), ASR_ECANCELED);
+  uint64_t returned_at = uv_hrtime();
+  uv_thread_join(&th);
+  assert_true(a.saw_throttle);
+  assert_true((returned_at - a.aborted_at) / 1000000 < 2000); /* not the 20 s wait */
+  asr_sink_db_stats_t st;
+  asr_sink_mongo_stats(s, &st);
+  assert_int_equal(st.throttles, 1); /* one attempt, answered 16500, then the wait */
+  assert_int_equal(st.retries, 1);
+  assert_int_equal(st.docs_written, 0);
+  asr_sink_destroy(s);
+  proxy_stop(&p);
+  mongoc_collection_destroy(c);
+  mongoc_client_destroy(client);
+}
+
+/* A stopping run (the first interrupt) does not sit out a retry wait: the batch ends as
+ * interrupted at once, and says what it was waiting for. */
+static void test_stopping_ends_a_retry_wait(void **state) {
+  proxy_t p;
+  NEED_PROXY(&p);
+  char uri[64];
+  mongoc_client_t *client;
+  mongoc_collection_t *c = open_coll(&client, "stopping");
+  asr_mongo_target_t t = proxied(&p, "stopping", uri, sizeof uri);
+  asr_sink_t *s = open_sink(&t);
+  p.fake_code = 16500;
+  snprintf(p.fake_msg, sizeof p.fake_msg, "Request rate is large. RetryAfterMs=20000");
+  atomic_store(&p.fake_left, 1000);
+  aborter_t a = {s, 0, 0, 1};
+  uv_thread_t th;
+  uv_thread_create(&th, abort_during_retry_wait, &a);
+  asr_err_t err;
+  assert_int_equal(write_generated(s, 1, &err), ASR_ECANCELED);
+  assert_string_equal(err.msg, "run stopped while batch 0 waited to retry 1000 documents (last "
+                      "error: Request rate is large. RetryAfterMs=20000)");
   uint64_t returned_at = uv_hrtime();
   uv_thread_join(&th);
   assert_true(a.saw_throttle);
@@ -1401,7 +1498,10 @@ int main(void) {
       cmocka_unit_test(test_lost_reply_is_retried_without_duplicates),
       cmocka_unit_test(test_throttled_batches_wait_and_retry),
       cmocka_unit_test(test_transient_error_is_retried),
+      cmocka_unit_test(test_throttling_storm_is_outlasted),
       cmocka_unit_test(test_retries_run_out),
+      cmocka_unit_test(test_no_retries_with_a_zero_budget),
+      cmocka_unit_test(test_stopping_ends_a_retry_wait),
       cmocka_unit_test(test_abort_wakes_a_waiting_writer),
       cmocka_unit_test(test_cosmos_request_charge_and_document_limit),
       cmocka_unit_test(test_ru_governor_paces_each_bulk),
