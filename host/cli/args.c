@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "util/duration.h"
 #include "util/file.h"
 
 enum {
@@ -13,7 +14,7 @@ enum {
   OPT_NO_AUTO, OPT_WORKERS, OPT_BATCH, OPT_TOTAL, OPT_SEED, OPT_DRY_RUN, OPT_LOG_FORMAT,
   OPT_QUEUE, OPT_BUDGET, OPT_NOW, OPT_MODE, OPT_KEYS, OPT_WRITE_CONCERN, OPT_ORDERED, OPT_FILTER,
   OPT_PROJECTION, OPT_COPY_INDEXES, OPT_VERIFY, OPT_VERIFY_ONLY, OPT_COLLECTION,
-  OPT_SCALING, OPT_POLICY, OPT_SUMMARY_JSON,
+  OPT_SCALING, OPT_POLICY, OPT_SUMMARY_JSON, OPT_RETRY_FOR,
   /* named scaling settings: --min-workers N is --scaling min_workers=N */
   OPT_SET_MIN_WORKERS, OPT_SET_MAX_WORKERS, OPT_SET_MIN_BATCH, OPT_SET_MAX_BATCH,
   OPT_SET_CHECK_INTERVAL, OPT_SET_COOLDOWN
@@ -38,6 +39,7 @@ static const struct option options[] = {
     {"keys", required_argument, NULL, OPT_KEYS},
     {"write-concern", required_argument, NULL, OPT_WRITE_CONCERN},
     {"ordered", no_argument, NULL, OPT_ORDERED},
+    {"retry-for", required_argument, NULL, OPT_RETRY_FOR},
     {"filter", required_argument, NULL, OPT_FILTER},
     {"projection", required_argument, NULL, OPT_PROJECTION},
     {"copy-indexes", required_argument, NULL, OPT_COPY_INDEXES},
@@ -88,6 +90,9 @@ const char *asr_cli_usage(void) {
          "  --keys A,B               key fields for upsert, merge and delete (default: _id)\n"
          "  --ordered                ordered bulk writes (default: unordered)\n"
          "  --write-concern W        majority or a number\n"
+         "  --retry-for DURATION     keep retrying a batch's throttled or failed writes and\n"
+         "                           reads this long from its first failure (500ms, 90s,\n"
+         "                           10m, 1h; 0: no retries; default 10m)\n"
          "  --filter JSON            source filter (Extended JSON)\n"
          "  --projection JSON        source projection (Extended JSON)\n"
          "  --copy-indexes WHEN      copy the source's indexes to the target: before | after\n"
@@ -221,6 +226,11 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_KEYS: cli->keys = arg; return 0;
   case OPT_WRITE_CONCERN: cli->write_concern = arg; return 0;
   case OPT_ORDERED: cli->ordered = 1; return 0;
+  case OPT_RETRY_FOR:
+    if (asr_parse_duration_ms(arg, &cli->retry_for_ms) != 0)
+      return asr_err_set(err, ASR_EINVAL, "--retry-for: expected a duration (" ASR_DURATION_FORMS
+                         "; at most a week), got '%s'", arg);
+    return 0;
   case OPT_FILTER: cli->filter = arg; return 0;
   case OPT_PROJECTION: cli->projection = arg; return 0;
   case OPT_COPY_INDEXES:
@@ -251,6 +261,7 @@ int asr_cli_parse(int argc, char **argv, asr_options_t *cli, asr_err_t *err) {
   cli->auto_scaling = -1;
   cli->workers = cli->batch_size = cli->total = cli->seed = cli->queue_size = -1;
   cli->instruction_budget = -1;
+  cli->retry_for_ms = -1;
   optind = 0; /* GNU: re-initialise, so parse can run more than once (tests) */
   opterr = 0;
   int opt, rc = 0;

@@ -22,7 +22,7 @@
 static const char *const known_fields[] = {
     "name", "source", "target", "transform", "workers", "batch_size", "total", "seed",
     "scaling", "on_start", "on_finish", "on_tick", "tick_interval", "description", "operators",
-    "collections", "verify", "instruction_budget", NULL};
+    "collections", "verify", "instruction_budget", "retry_for", NULL};
 static const char *const source_fields[] = {"kind", "path", "template", "total", "seed", "uri",
                                             "database", "collection", "filter", "projection",
                                             "cursor_batch", NULL};
@@ -86,6 +86,22 @@ static int get_string(lua_State *L, const char *path, const char *field, char **
   else if (t != LUA_TNIL)
     rc = asr_err_set(err, ASR_EINVAL, "%s: field '%s' must be a string, got %s", path, field,
                      luaL_typename(L, -1));
+  lua_pop(L, 1);
+  return rc;
+}
+
+/* A duration field: a string ("10m") or a number of seconds, kept as text for the config
+ * to parse (util/duration.h). */
+static int get_duration_text(lua_State *L, const char *path, const char *field, char **out,
+                             asr_err_t *err) {
+  int t = lua_getfield(L, -1, field);
+  int rc = 0;
+  if (t == LUA_TSTRING || t == LUA_TNUMBER) {
+    if (!(*out = strdup(lua_tostring(L, -1)))) rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+  } else if (t != LUA_TNIL) {
+    rc = asr_err_set(err, ASR_EINVAL, "%s: field '%s' must be a duration (\"10m\") or a number "
+                     "of seconds, got %s", path, field, luaL_typename(L, -1));
+  }
   lua_pop(L, 1);
   return rc;
 }
@@ -719,6 +735,7 @@ static int read_fields(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   if (!rc) rc = get_count(L, s->path, "total", 0, &s->total, err);
   if (!rc) rc = get_count(L, s->path, "seed", 0, &s->seed, err);
   if (!rc) rc = get_count(L, s->path, "instruction_budget", 0, &s->instruction_budget, err);
+  if (!rc) rc = get_duration_text(L, s->path, "retry_for", &s->retry_for, err);
   if (!rc) rc = read_scaling(L, s, err);
   if (!rc) rc = is_function_field(L, s->path, "transform", &s->has_transform, err);
   if (!rc) rc = is_function_field(L, s->path, "on_start", &s->has_on_start, err);
@@ -810,6 +827,7 @@ void asr_strategy_free(asr_strategy_t *s) {
   free(s->write_mode);
   free(s->keys);
   free(s->write_concern);
+  free(s->retry_for);
   free(s->copy_indexes);
   free(s->profile);
   for (size_t i = 0; i < s->noperators; i++) free(s->operator_names[i]);

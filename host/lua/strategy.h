@@ -30,6 +30,7 @@ typedef struct asr_strategy {
   char *target;           /* NULL: not set */
   int64_t workers, batch_size, total, seed; /* -1: not set */
   int64_t instruction_budget; /* per call into Lua; -1: not set, 0: no limit */
+  char *retry_for;        /* `retry_for` as written ("10m", or seconds); NULL: not set */
   char *profile;          /* scaling.profile or scaling = "name"; NULL: not set */
   int auto_scaling;       /* scaling.enabled: -1 not set, 0, 1 */
   double tick_interval;   /* seconds between on_tick calls; 0: not set */

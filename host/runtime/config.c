@@ -9,7 +9,9 @@
 #include "lua/policy.h"
 #include "lua/profile.h"
 #include "lua/vm.h"
+#include "mongo/retry.h"
 #include "template/template.h"
+#include "util/duration.h"
 
 static uint32_t cpu_count(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -103,6 +105,21 @@ static int copy_mongo(const asr_options_t *cli, const asr_strategy_t *st, asr_co
     free(cfg->source.projection);
     cfg->source.projection = strdup(projection);
   }
+  return 0;
+}
+
+/* The retry budget: --retry-for (parsed by the command line) > strategy retry_for > the
+ * default. The source and the sink take 0 for "the default" and a negative budget for none. */
+static int retry_budget(const asr_options_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
+                        asr_err_t *err) {
+  cfg->retry_for_ms = ASR_RETRY_FOR_DEFAULT_MS;
+  if (cli->retry_for_ms >= 0) {
+    cfg->retry_for_ms = cli->retry_for_ms;
+  } else if (st && st->retry_for && asr_parse_duration_ms(st->retry_for, &cfg->retry_for_ms)) {
+    return asr_err_set(err, ASR_EINVAL, "%s: field 'retry_for' must be a duration ("
+                       ASR_DURATION_FORMS "; at most a week), got '%s'", st->path, st->retry_for);
+  }
+  cfg->source.retry_for_ms = cfg->retry_for_ms ? cfg->retry_for_ms : -1;
   return 0;
 }
 
@@ -222,6 +239,7 @@ int asr_config_build(const asr_options_t *cli, const asr_strategy_t *st, asr_con
                             : st && st->instruction_budget >= 0 ? st->instruction_budget
                             : ASR_VM_DEFAULT_BUDGET;
   cfg->dry_run = cli->dry_run;
+  if ((rc2 = retry_budget(cli, st, cfg, err))) return rc2;
 
   const char *target = cli->target ? cli->target : st ? st->target : NULL;
   if (target) {

@@ -38,6 +38,10 @@ typedef struct asr_config {
   char *write_concern;
   int verify;
   char *copy_indexes;       /* NULL, "before" or "after" */
+  /* MongoDB sources and targets: how long a batch's failed reads and writes are retried from
+   * its first failure (--retry-for > strategy retry_for > ASR_RETRY_FOR_DEFAULT_MS);
+   * 0: no retries. cfg->source.retry_for_ms holds the same budget for the source. */
+  int64_t retry_for_ms;
 } asr_config_t;
 
 /* strategy may be NULL (a --source run). Returns 0 or ASR_EINVAL. */

@@ -32,6 +32,7 @@ typedef struct asr_options {
   const char *keys;       /* --keys a,b: key fields for upsert/merge/delete */
   const char *write_concern; /* --write-concern majority|N */
   int ordered;            /* --ordered */
+  int64_t retry_for_ms;   /* --retry-for DURATION: -1 unset, 0 no retries */
   const char *filter, *projection; /* --filter / --projection: Extended JSON */
   const char *copy_indexes; /* --copy-indexes before|after */
   int verify;             /* --verify */

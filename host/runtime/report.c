@@ -210,6 +210,10 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
     sum.throttles = db.throttles;
     sum.retries = db.retries;
   }
+  asr_source_stats_t src; /* a database source's retried and throttled reads */
+  asr_source_stats(in->source, &src);
+  sum.throttles += src.throttles;
+  sum.retries += src.retries;
   if (rc == ASR_ECANCELED && in->sink->vt->docs_kept) /* what the .partial holds */
     sum.docs_written = in->sink->vt->docs_kept(in->sink);
   sum.docs_per_second = in->duration_s > 0 ? (double)sum.docs_written / in->duration_s : 0;

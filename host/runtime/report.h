@@ -47,6 +47,7 @@ typedef struct asr_report_input {
   const asr_config_t *cfg;            /* profile, auto-scaling, --summary-json */
   asr_strategy_t *strategy;           /* on_finish; may be NULL */
   asr_sink_t *sink;                   /* where the documents went, and its database counts */
+  asr_source_t *source;               /* its retried and throttled reads (NULL: none) */
   const asr_pipeline_stats_t *pipeline; /* the final counts */
   const asr_metrics_totals_t *metrics;
   const asr_scaling_report_t *scaling; /* NULL when auto-scaling is off */

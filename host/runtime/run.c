@@ -203,14 +203,16 @@ static void collect_raw(run_t *r, asr_metrics_raw_t *raw) {
   asr_pipeline_stats(r->pipeline, &st);
   asr_sink_db_stats_t db;
   int has_db = asr_sink_stats(r->sink, &db);
+  asr_source_stats_t src; /* a database source's retried and throttled reads count too */
+  asr_source_stats(r->source, &src);
   *raw = (asr_metrics_raw_t){
       .docs_written = has_db ? db.docs_written : st.docs_out,
       .batches_written = st.batches_done,
       .bytes_written = st.bytes_out,
       .docs_attempted = st.docs_out,
       .errors = db.failed,
-      .retries = db.retries,
-      .throttles = db.throttles,
+      .retries = db.retries + src.retries,
+      .throttles = db.throttles + src.throttles,
       .latency_us_total = st.write_us,
       .latency = &r->latency,
       .workers = st.workers_target,
@@ -322,6 +324,7 @@ static int open_run(run_t *r, asr_err_t *err) {
       .ordered = r->cfg.ordered,
       .write_concern = r->cfg.write_concern,
       .workers = r->cfg.workers,
+      .retry_for_ms = r->cfg.retry_for_ms ? r->cfg.retry_for_ms : -1, /* 0: none */
       .load_scenario = asr_scenario_loader,
       .governor = r->governor,
   };
@@ -423,6 +426,7 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .cfg = &r->cfg,
       .strategy = r->strategy,
       .sink = r->sink,
+      .source = r->source,
       .pipeline = &st,
       .metrics = &totals,
       .scaling = r->scaler ? &scaling : NULL,

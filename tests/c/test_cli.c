@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.h"
@@ -76,6 +77,25 @@ static void test_scaling_flags(void **state) {
   assert_string_equal(c.profile, "my/profile.lua");
 }
 
+/* --retry-for: a duration in any of the usual forms; unset stays -1; errors name the flag. */
+static void test_retry_for(void **state) {
+  asr_options_t c;
+  asr_err_t e;
+  assert_int_equal(PARSE(c, e, "s.lua"), 0);
+  assert_int_equal(c.retry_for_ms, -1);
+  const char *forms[][2] = {{"90s", "90000"}, {"10m", "600000"}, {"1h", "3600000"},
+                            {"500ms", "500"}, {"45", "45000"}, {"0", "0"}};
+  for (int i = 0; i < 6; i++) {
+    assert_int_equal(PARSE(c, e, "s.lua", "--retry-for", (char *)forms[i][0]), 0);
+    assert_int_equal(c.retry_for_ms, atoll(forms[i][1]));
+  }
+  assert_int_equal(PARSE(c, e, "s.lua", "--retry-for", "10 minutes"), ASR_EINVAL);
+  assert_string_equal(e.msg, "--retry-for: expected a duration (500ms, 90s, 10m, 1h or a number "
+                             "of seconds; at most a week), got '10 minutes'");
+  assert_int_equal(PARSE(c, e, "s.lua", "--retry-for=-1s"), ASR_EINVAL);
+  assert_non_null(strstr(e.msg, "--retry-for: expected a duration"));
+}
+
 static void test_errors_name_the_flag(void **state) {
   asr_options_t c;
   asr_err_t e;
@@ -106,6 +126,7 @@ int main(void) {
       cmocka_unit_test(test_all_flags),
       cmocka_unit_test(test_brief_spellings),
       cmocka_unit_test(test_errors_name_the_flag),
+      cmocka_unit_test(test_retry_for),
       cmocka_unit_test(test_scaling_flags),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
