@@ -1,0 +1,207 @@
+-- Retries that outlast an outage, end to end against the test server through a TCP proxy
+-- (tests/proxy/mongo_proxy.py): connections cut every fraction of a second under a
+-- generation and under a MongoDB → MongoDB migration's reads, and a throttling storm of
+-- Cosmos DB 16500 replies longer than the old 10 retries per batch. Every run must end with
+-- exact counts: each document in the target once. Each proxy is stopped by its PID after
+-- its test.
+-- needs: mongo
+local h = require("tests.e2e.helper")
+local URI = os.getenv("ASRUN_TEST_MONGO_URI")
+local PROXY = h.root .. "/tests/proxy/mongo_proxy.py"
+
+-- Collections unique to this run, so a spec run again on the same server starts empty.
+local RUN = string.format("%d_%d", os.time(), math.random(1000000))
+local DB = "e2e_retry"
+local function coll(name) return name .. "_" .. RUN end
+local function ns(uri, name) return uri .. "/" .. DB .. "." .. coll(name) end
+
+local TEMPLATE = h.write(h.path("retry_t.json"), [[{
+  "_id": "$objectid",
+  "n": "$inc",
+  "name": {"$string": {"length": 12}},
+  "qty": {"$integer": {"min": 1, "max": 100}}
+}]])
+
+local function sleep(s) os.execute("sleep " .. s) end
+
+local function read_json(path)
+  local text = h.slurp(path)
+  return text and h.json.decode(text)
+end
+
+-- ---- the proxy ----------------------------------------------------------------------------
+
+local proxies = {} -- the PIDs this spec started, stopped after each test
+
+-- Starts the proxy in front of the test server; returns its mongodb:// base URI and the path
+-- of its counters (JSON).
+local function start_proxy(name, args)
+  local upstream = URI:match("^mongodb://([^/?]+)")
+  local port_file, stats_file = h.path(name .. ".port"), h.path(name .. ".stats.json")
+  os.remove(port_file)
+  os.remove(stats_file)
+  local cmd = string.format("python3 %s --upstream %s --port-file %s --stats-file %s "
+    .. "--max-lifetime 300 %s >%s 2>&1 & echo $!", h.q(PROXY), h.q(upstream), h.q(port_file),
+    h.q(stats_file), table.concat(args, " "), h.q(h.path(name .. ".log")))
+  local p = assert(io.popen(cmd))
+  local pid = tonumber(p:read("l"))
+  p:close()
+  assert(pid, "the proxy did not start")
+  proxies[#proxies + 1] = pid
+  for _ = 1, 100 do
+    local port = h.slurp(port_file)
+    if port and port:match("%d+") then
+      return "mongodb://127.0.0.1:" .. port:match("%d+"), stats_file
+    end
+    sleep(0.1)
+  end
+  error("the proxy wrote no port within 10 s: " .. (h.slurp(h.path(name .. ".log")) or ""))
+end
+
+local function stop_proxies()
+  for _, pid in ipairs(proxies) do
+    os.execute("kill " .. pid .. " 2>/dev/null")
+    for _ = 1, 50 do -- it exits within a fraction of a second; SIGKILL after 5 s
+      if not os.execute("kill -0 " .. pid .. " 2>/dev/null") then break end
+      sleep(0.1)
+    end
+    os.execute("kill -9 " .. pid .. " 2>/dev/null")
+  end
+  proxies = {}
+end
+
+-- ---- what the target holds ------------------------------------------------------------------
+
+-- The documents of a collection (read directly from the server) and how many distinct _ids.
+local function contents(name)
+  local out = h.path(name .. "_dump.jsonl")
+  h.remove(out)
+  local code, _, stderr = h.run({"--source", ns(URI, name), "--target", out, "-q"})
+  assert(code == 0, "dump failed: " .. stderr)
+  local ids, distinct, n = {}, 0, 0
+  for _, line in ipairs(h.lines(out)) do
+    local id = h.json.decode(line)._id["$oid"]
+    n = n + 1
+    if not ids[id] then distinct = distinct + 1 end
+    ids[id] = true
+  end
+  return n, distinct
+end
+
+local function generate(target, total, extra)
+  local summary = h.path("retry_summary.json")
+  os.remove(summary)
+  local args = {"--source", TEMPLATE, "--total", tostring(total), "--now", "2024-01-01",
+    "--target", target, "--summary-json", summary}
+  for _, a in ipairs(extra or {}) do args[#args + 1] = a end
+  local code, stdout, stderr = h.run(args)
+  return code, stdout, stderr, read_json(summary)
+end
+
+local describe_mongo = URI and describe or pending
+describe_mongo("retries through a proxy", function()
+  after_each(stop_proxies)
+
+  it("generates into a collection whose connections are cut every 0.5 s: exact count", function()
+    local base, stats = start_proxy("gen_cut", {"--mode", "cut", "--cut-every", "0.5"})
+    local code, _, stderr, sum = generate(ns(base, "gen_cut"), 30000,
+      {"--workers", "3", "--batch-size", "500", "--retry-for", "2m"})
+    assert.are.equal(0, code, stderr)
+    assert.are.equal(30000, sum.docs_written)
+    local n, distinct = contents("gen_cut")
+    assert.are.equal(30000, n)
+    assert.are.equal(30000, distinct)
+    sleep(0.3)
+    assert.is_true(read_json(stats).cuts >= 1, "the proxy cut nothing")
+  end)
+
+  it("migrates reading through connections cut every 0.5 s: each document once", function()
+    local code, _, stderr = generate(ns(URI, "mig_src"), 30000, {"--workers", "2", "-q"})
+    assert.are.equal(0, code, stderr)
+    local base, stats = start_proxy("mig_cut", {"--mode", "cut", "--cut-every", "0.5"})
+    -- small cursor batches: every range is read in many getMores, so cuts land mid-cursor
+    local strategy = h.write(h.path("retry_migrate.lua"), string.format([[
+return {
+  source = { kind = "mongodb", uri = "%s", database = "%s", collection = "%s",
+             cursor_batch = 50 },
+  target = { uri = "%s", database = "%s", collection = "%s" },
+  workers = 2, batch_size = 1000,
+}]], base, DB, coll("mig_src"), URI, DB, coll("mig_cut")))
+    local summary = h.path("retry_mig_summary.json")
+    os.remove(summary)
+    local stdout
+    code, stdout, stderr = h.run({strategy, "--summary-json", summary})
+    assert.are.equal(0, code, stderr)
+    local sum = read_json(summary)
+    assert.are.equal(30000, sum.docs_read)
+    assert.are.equal(30000, sum.docs_written)
+    local n, distinct = contents("mig_cut")
+    assert.are.equal(30000, n)
+    assert.are.equal(30000, distinct)
+    sleep(0.3)
+    local cuts = read_json(stats).cuts
+    assert.is_true(cuts >= 2, "the proxy cut " .. cuts .. " connections")
+    -- reads cut mid-cursor were read again, and counted where the scaler sees retries
+    assert.is_true(sum.retries >= 1, "no read was retried; stdout: " .. stdout)
+    assert.matches("retried: %d+", stdout)
+  end)
+
+  it("outlasts a 20 s storm of throttled inserts with the default budget", function()
+    local base, stats = start_proxy("storm", {"--mode", "throttle", "--storm", "20",
+      "--retry-after-ms", "20", "--style", "writeerrors"})
+    local code, stdout, stderr, sum = generate(ns(base, "storm"), 10000,
+      {"--workers", "2", "--batch-size", "1000"})
+    assert.are.equal(0, code, stderr)
+    assert.are.equal("ok", sum.status)
+    assert.are.equal(10000, sum.docs_written)
+    assert.is_true(sum.duration_s >= 19, "finished in " .. sum.duration_s .. " s, within the storm")
+    assert.is_true(sum.throttles > 100, "throttles " .. sum.throttles)
+    assert.is_true(sum.retries > 100, "retries " .. sum.retries)
+    assert.matches("Throttled: %d+, retried: %d+", stdout)
+    local n, distinct = contents("storm")
+    assert.are.equal(10000, n)
+    assert.are.equal(10000, distinct)
+    sleep(0.3)
+    assert.is_true(read_json(stats).throttled_replies > 100)
+  end)
+
+  it("gives up when --retry-for is spent, saying for how long and why", function()
+    local base = start_proxy("budget", {"--mode", "throttle", "--storm", "60",
+      "--retry-after-ms", "50", "--style", "command"})
+    local code, _, stderr, sum = generate(ns(base, "budget"), 2000,
+      {"--workers", "1", "--batch-size", "1000", "--retry-for", "1.5s"})
+    assert.are.equal(1, code, stderr)
+    assert.matches("cannot write batch %d+ to " .. DB .. "%." .. coll("budget") .. ": 1000 "
+      .. "documents not written after retrying for 1%.%d s %(%d+ retries, %-%-retry%-for 1%.5 s; "
+      .. "last error: Error=16500, RetryAfterMs=50", stderr)
+    assert.are.equal("failed", sum.status)
+    assert.are.equal(0, sum.docs_written)
+  end)
+
+  it("stops waiting to retry at once when interrupted", function()
+    local base = start_proxy("stop", {"--mode", "throttle", "--storm", "60",
+      "--retry-after-ms", "5000"})
+    local code, secs, _, stderr = h.run_signalled({"--source", TEMPLATE, "--total", "5000",
+      "--target", ns(base, "stop"), "--workers", "2"}, "INT", 2)
+    assert.are.equal(130, code, stderr)
+    assert.is_true(secs < 4, "took " .. secs .. " s to stop")
+    assert.matches("run stopped while batch %d+ waited to retry 1000 documents", stderr)
+  end)
+
+  it("refuses a --retry-for or retry_for that is not a duration", function()
+    local code, _, stderr = h.run({"--source", TEMPLATE, "--total", "1", "--target", "null:",
+      "--retry-for", "ten minutes"})
+    assert.are.equal(2, code)
+    assert.matches("%-%-retry%-for: expected a duration %(500ms, 90s, 10m, 1h or a number of "
+      .. "seconds; at most a week%), got 'ten minutes'", stderr)
+    local strategy = h.write(h.path("retry_bad.lua"), string.format(
+      'return { source = "%s", target = "null:", retry_for = "5 min" }', TEMPLATE))
+    code, _, stderr = h.run({strategy, "--total", "1"})
+    assert.are.equal(2, code)
+    assert.matches("field 'retry_for' must be a duration", stderr)
+    strategy = h.write(h.path("retry_ok.lua"), string.format(
+      'return { source = "%s", target = "null:", retry_for = 90 }', TEMPLATE))
+    code, _, stderr = h.run({strategy, "--total", "1", "-q"})
+    assert.are.equal(0, code, stderr)
+  end)
+end)
