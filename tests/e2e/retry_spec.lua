@@ -98,11 +98,11 @@ local function generate(target, total, extra)
   return code, stdout, stderr, read_json(summary)
 end
 
--- The source collection of the migrations: 30000 documents, n = 0..29999 (written once).
+-- The source collection of the migrations: 20000 documents, n = 0..19999 (written once).
 local source_ready = false
 local function ensure_source()
   if source_ready then return end
-  local code, _, stderr = generate(ns(URI, "mig_src"), 30000, {"--workers", "2", "-q"})
+  local code, _, stderr = generate(ns(URI, "mig_src"), 20000, {"--workers", "2", "-q"})
   assert(code == 0, "cannot fill the source: " .. stderr)
   source_ready = true
 end
@@ -113,13 +113,13 @@ describe_mongo("retries through a proxy", function()
 
   it("generates into a collection whose connections are cut every 0.5 s: exact count", function()
     local base, stats = start_proxy("gen_cut", {"--mode", "cut", "--cut-every", "0.5"})
-    local code, _, stderr, sum = generate(ns(base, "gen_cut"), 30000,
+    local code, _, stderr, sum = generate(ns(base, "gen_cut"), 20000,
       {"--workers", "3", "--batch-size", "500", "--retry-for", "2m"})
     assert.are.equal(0, code, stderr)
-    assert.are.equal(30000, sum.docs_written)
+    assert.are.equal(20000, sum.docs_written)
     local n, distinct = contents("gen_cut")
-    assert.are.equal(30000, n)
-    assert.are.equal(30000, distinct)
+    assert.are.equal(20000, n)
+    assert.are.equal(20000, distinct)
     sleep(0.3)
     assert.is_true(read_json(stats).cuts >= 1, "the proxy cut nothing")
   end)
@@ -140,11 +140,11 @@ return {
     local code, stdout, stderr = h.run({strategy, "--summary-json", summary})
     assert.are.equal(0, code, stderr)
     local sum = read_json(summary)
-    assert.are.equal(30000, sum.docs_read)
-    assert.are.equal(30000, sum.docs_written)
+    assert.are.equal(20000, sum.docs_read)
+    assert.are.equal(20000, sum.docs_written)
     local n, distinct = contents("mig_cut")
-    assert.are.equal(30000, n)
-    assert.are.equal(30000, distinct)
+    assert.are.equal(20000, n)
+    assert.are.equal(20000, distinct)
     sleep(0.3)
     local cuts = read_json(stats).cuts
     assert.is_true(cuts >= 2, "the proxy cut " .. cuts .. " connections")
@@ -177,8 +177,8 @@ return {
       seen[d.n] = true
       n = n + 1
     end
-    assert.are.equal(30000, n) -- n is $inc: 0..29999, each once
-    for i = 0, 29999 do assert.is_true(seen[i], "document n=" .. i .. " lost") end
+    assert.are.equal(20000, n) -- n is $inc: 0..19999, each once
+    for i = 0, 19999 do assert.is_true(seen[i], "document n=" .. i .. " lost") end
     sleep(0.3)
     assert.is_true(read_json(stats).cuts >= 2)
     assert.is_true(read_json(summary).retries >= 1, "no read was retried")
