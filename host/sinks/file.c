@@ -212,7 +212,7 @@ int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink
   f->format = format;
   f->fd = -1;
   f->path = strdup(path);
-  if (asprintf(&f->partial_path, "%s.partial", path) < 0) f->partial_path = NULL;
+  if (asprintf(&f->partial_path, "%s" ASR_PARTIAL_SUFFIX, path) < 0) f->partial_path = NULL;
   if (asprintf(&f->base.description, "file %s (%s)", path,
                format == FORMAT_JSONL ? "JSON lines, relaxed Extended JSON v2"
                                       : "BSON, mongorestore format") < 0)

@@ -86,6 +86,10 @@ typedef struct asr_sink_options {
 
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
                   asr_err_t *err);
+/* The file a target URI writes (file:PATH, file://PATH or a bare path), pointing into uri;
+ * NULL for the other targets. The file sink writes PATH.partial first (ASR_PARTIAL_SUFFIX). */
+const char *asr_sink_file_path(const char *uri);
+#define ASR_PARTIAL_SUFFIX ".partial"
 void asr_sink_destroy(asr_sink_t *s);
 /* The sink's database counters: returns 1, or 0 (out zeroed) when the sink keeps none. */
 int asr_sink_stats(asr_sink_t *s, asr_sink_db_stats_t *out);

@@ -70,6 +70,10 @@ static void test_malformed_passwords_are_still_hidden(void **state) {
   expect("mongodb://u:pa?ss@h/", "mongodb://u:****@h/");
   expect("mongodb://u:p@ss@h/?w=1", "mongodb://u:****@h/?w=1");
   expect("mongodb://u:pa/ss@h/db", "mongodb://u:****@h/db");
+  /* the user info ends at the last '@' before the host, also after a '?' in the password */
+  expect("mongodb://u:secret@99@127.0.0.1:1/db.c", "mongodb://u:****@127.0.0.1:1/db.c");
+  expect("mongodb://u:sec?ret@99@127.0.0.1:1/db.c?w=1", "mongodb://u:****@127.0.0.1:1/db.c?w=1");
+  expect("mongodb://u:p?w@h/?appName=@acct@", "mongodb://u:****@h/?appName=@acct@");
 }
 
 static void test_truncation_and_edges(void **state) {
