@@ -111,9 +111,17 @@ static void file_worker_close(asr_sink_t *s, asr_sink_worker_t *w) {
   free(w);
 }
 
+static int check_sizes(uint64_t seq, const asr_docs_t *docs, asr_err_t *err) {
+  uint32_t pos = 0;
+  for (asr_docs_iter_t it = asr_docs_begin(docs); asr_docs_next(&it);)
+    if (asr_sink_check_doc_size(seq, ++pos, it.len, err)) return ASR_EDATA;
+  return 0;
+}
+
 static int file_write(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const asr_docs_t *docs,
                       asr_err_t *err) {
   file_sink_t *f = (file_sink_t *)s;
+  if (check_sizes(seq, docs, err)) return ASR_EDATA;
   asr_buf_reset(&w->out);
   int rc = f->format == FORMAT_JSONL ? asr_ejson_append_lines(&w->out, docs, err)
                                      : asr_buf_append(&w->out, docs->buf.data, docs->buf.len);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/limits.h"
 #include "sinks/mongo.h"
 
 static int open_mongo(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
@@ -19,6 +20,14 @@ static int open_mongo(const char *uri, const asr_sink_options_t *opt, asr_sink_t
       .pool_size = opt->workers,
   };
   return asr_sink_mongo_open(&t, opt, out, err);
+}
+
+int asr_sink_check_doc_size(uint64_t seq, uint32_t pos, uint32_t len, asr_err_t *err) {
+  if (len <= ASR_BSON_MAX_DOC_SIZE) return 0;
+  return asr_err_set(err, ASR_EDATA,
+                     "document %u of batch %llu is %u bytes, over BSON's limit of %u bytes for "
+                     "one document (MongoDB, mongoimport and mongorestore refuse it)",
+                     pos, (unsigned long long)seq, len, ASR_BSON_MAX_DOC_SIZE);
 }
 
 /* The length of "scheme" in "scheme:..." (0: not a URI scheme). */
