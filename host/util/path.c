@@ -1,6 +1,6 @@
 #include "util/path.h"
 
-#include <limits.h>
+#include <sys/param.h> /* PATH_MAX */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
