@@ -546,6 +546,18 @@ static int classify(encode_t *e, int tidx, const path_t *path, int *kind, lua_In
   return 0;
 }
 
+/* Whether s[0..len) is UTF-8 (NUL allowed): ASCII a word at a time, libbson's check from the
+ * first byte >= 0x80 on. Every string a transform returns goes through it. */
+static int utf8_valid(const char *s, size_t len) {
+  size_t i = 0;
+  for (uint64_t w; i + 8 <= len; i += 8) {
+    memcpy(&w, s + i, 8);
+    if (w & 0x8080808080808080ull) break;
+  }
+  while (i < len && (unsigned char)s[i] < 0x80) i++;
+  return i == len || bson_utf8_validate(s + i, len - i, true);
+}
+
 static int write_table(encode_t *e, int tidx, bson_t *dst, const char *key, int klen,
                        const path_t *path, int depth);
 
@@ -571,7 +583,7 @@ static int write_value(encode_t *e, int vidx, bson_t *dst, const char *key, int 
   case LUA_TSTRING: {
     size_t len;
     const char *s = lua_tolstring(L, vidx, &len);
-    if (!bson_utf8_validate(s, len, true)) return fail(e, path, "string is not valid UTF-8");
+    if (!utf8_valid(s, len)) return fail(e, path, "string is not valid UTF-8");
     ok = len < INT32_MAX && bson_append_utf8(dst, key, klen, s, (int)len);
     break;
   }
@@ -618,7 +630,7 @@ static int write_key(encode_t *e, int tidx, asr_lconv_key_t kr, bson_t *dst,
   lua_State *L = e->L;
   path_t fp = {path, kr.s, kr.len, 0};
   if (memchr(kr.s, 0, kr.len)) return fail_nul_key(e, path, kr);
-  if (!bson_utf8_validate(kr.s, kr.len, false))
+  if (!utf8_valid(kr.s, kr.len))
     return fail(e, path, "a field name is not valid UTF-8");
   if (kr.len >= INT32_MAX) return fail(e, path, "key too long");
   lua_pushlstring(L, kr.s, kr.len);

@@ -19,6 +19,7 @@
 #include "sinks/ordered_writer.h"
 #include "sinks/sink.h"
 #include "util/log.h"
+#include "util/redact.h"
 
 typedef enum { FORMAT_JSONL, FORMAT_BSON } file_format_t;
 
@@ -49,9 +50,11 @@ static int format_of(const char *path, file_format_t *f, asr_err_t *err) {
     *f = FORMAT_BSON;
     return 0;
   }
+  char shown[512]; /* it may be a mistyped URI with a password */
+  asr_redact_arg(path, shown, sizeof shown);
   return asr_err_set(err, ASR_EINVAL,
                      "target file:%s: unknown file format (name it .jsonl for JSON lines or "
-                     ".bson for BSON)", path);
+                     ".bson for BSON)", shown);
 }
 
 /* dir = the directory part of path ("." when there is none). */

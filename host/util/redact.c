@@ -128,6 +128,17 @@ void asr_redact_uri(const char *in, char *outbuf, size_t n) {
   }
 }
 
+void asr_redact_arg(const char *in, char *out, size_t n) {
+  const char *at = in && !strstr(in, "://") ? asr_uri_userinfo_end(in, in + strlen(in)) : NULL;
+  if (!at || !find_in(in, at, ':')) {
+    asr_redact_uri(in, out, n);
+    return;
+  }
+  char rest[1024];
+  asr_redact_uri(at + 1, rest, sizeof rest);
+  snprintf(out, n, MASK "@%s", rest);
+}
+
 void asr_log_redacted(asr_log_level_t level, const char *event, const char *fmt, ...) {
   if (!asr_log_enabled(level)) return;
   char raw[1024], red[1024];

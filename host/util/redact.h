@@ -23,6 +23,11 @@ void asr_redact_uri(const char *in, char *out, size_t n);
  * "w@", while "h/?appName=@acct@", Cosmos DB's, has none). */
 const char *asr_uri_userinfo_end(const char *s, const char *end);
 
+/* For a user's argument that may be a URI missing its "://" ("mongodb//u:pw@h/db.c" taken
+ * for a file name): asr_redact_uri, and when there is no "://" but a "user:password@", all
+ * of the text before that '@' is masked ("****@h/db.c"). */
+void asr_redact_arg(const char *in, char *out, size_t n);
+
 /* asr_log with the formatted text redacted first (for messages that may quote a URI). */
 void asr_log_redacted(asr_log_level_t level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
