@@ -28,6 +28,7 @@ int asr_buf_reserve(asr_buf_t *b, size_t extra) {
 }
 
 int asr_buf_append(asr_buf_t *b, const void *p, size_t n) {
+  if (n == 0) return 0; /* an empty buffer has no data pointer to memcpy into */
   int rc = asr_buf_reserve(b, n);
   if (rc) return rc;
   asr_buf_put(b, p, n);

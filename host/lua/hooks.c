@@ -7,6 +7,7 @@
 
 #include "lua/lconv.h"
 #include "lua/vm.h"
+#include "util/redact.h"
 
 /* A hook call: the builder pushes the hook's one argument. The whole call (building the
  * argument table included) runs protected, so even a memory error comes back as a message. */
@@ -57,7 +58,11 @@ static void build_start(lua_State *L, const void *data) {
   lua_createtable(L, 0, 10);
   set_str(L, "name", info->name);
   set_str(L, "source", info->source);
-  set_str(L, "target", info->target);
+  if (info->target) { /* a script sees the target as the logs do: no password */
+    char target[1024];
+    asr_redact_uri(info->target, target, sizeof target);
+    set_str(L, "target", target);
+  }
   set_str(L, "profile", info->profile);
   set_int(L, "workers", info->workers);
   set_int(L, "batch_size", info->batch_size);

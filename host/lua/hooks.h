@@ -3,7 +3,7 @@
  * run's counters and controls (ctx.set_workers, ctx.set_batch_size, ctx.stop: the control
  * table the caller passes, pipeline/control.h; the run's keeps the auto-scaling limits while
  * auto-scaling is on and logs what it set), and
- * on_finish(summary) at the end. */
+ * on_finish(summary) at the end. ctx.target is redacted (no password), as in every message. */
 #ifndef ASR_LUA_HOOKS_H
 #define ASR_LUA_HOOKS_H
 

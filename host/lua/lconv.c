@@ -2,7 +2,9 @@
  *
  * Representation (the README copies this):
  *   BSON                         Lua
- *   string                       string (bytes as stored; not UTF-8 checked either way)
+ *   string                       string (bytes as stored; a Lua string written back must be
+ *                                valid UTF-8, and so must a key: else an error naming the
+ *                                field, for every target alike)
  *   boolean                      boolean
  *   double                       float (a float is always written back as double, even 3.0)
  *   int32, int64                 integer (written back as int32 when it fits, else int64;
@@ -314,6 +316,23 @@ static int push_value(decode_t *d, const bson_iter_t *it, int depth) {
   }
 }
 
+/* A document with a repeated key (legal BSON, which mongoimport keeps and a JavaScript
+ * object silently reduces to its last value): a Lua table holds one value per key, so the
+ * transform would drop one. Refused, naming the key found in the signature sig[0..end) (the
+ * kind byte, then <flag><key><NUL> per field). Restores the signature stack to sig0. */
+static int repeated_key(decode_t *d, const uint8_t *sig, const uint8_t *end, size_t sig0) {
+  const char *key = "";
+  for (const uint8_t *p = sig + 1; p < end && !*key; p += 2 + strlen((const char *)p + 1))
+    for (const uint8_t *q = sig + 1; q < p; q += 2 + strlen((const char *)q + 1))
+      if (strcmp((const char *)q + 1, (const char *)p + 1) == 0) key = (const char *)p + 1;
+  int rc = asr_err_set(d->err, ASR_EDATA,
+                       "field '%.100s' appears more than once in a document: a Lua table holds "
+                       "one value per key, so the transform would lose one of them (refused; "
+                       "without a transform the document is copied as it is)", key);
+  d->c->sig.len = sig0;
+  return rc;
+}
+
 /* [-0,+1,m] Pushes the container at start whose elements `it` (fresh) iterates. A first pass
  * counts the elements and builds the shape signature, so the table is created at its final
  * size. */
@@ -357,6 +376,8 @@ static int push_table(decode_t *d, bson_iter_t *it, const uint8_t *start, int ki
      * interning each key string again. */
     if (kind == KIND_DOC && lua_rawgeti(L, -1, 0) == LUA_TNUMBER && lua_tointeger(L, -1) == n)
       mt = tbl + 1;
+    else if (kind == KIND_DOC) /* fewer distinct keys than fields */
+      return repeated_key(d, c->sig.data + sig0, c->sig.data + c->sig.len, sig0);
     lua_settop(L, mt ? mt : tbl);
   } else if (kind == KIND_ARRAY) {
     asr_lconv_push_array_mt(L);
@@ -525,6 +546,18 @@ static int classify(encode_t *e, int tidx, const path_t *path, int *kind, lua_In
   return 0;
 }
 
+/* Whether s[0..len) is UTF-8 (NUL allowed): ASCII a word at a time, libbson's check from the
+ * first byte >= 0x80 on. Every string a transform returns goes through it. */
+static int utf8_valid(const char *s, size_t len) {
+  size_t i = 0;
+  for (uint64_t w; i + 8 <= len; i += 8) {
+    memcpy(&w, s + i, 8);
+    if (w & 0x8080808080808080ull) break;
+  }
+  while (i < len && (unsigned char)s[i] < 0x80) i++;
+  return i == len || bson_utf8_validate(s + i, len - i, true);
+}
+
 static int write_table(encode_t *e, int tidx, bson_t *dst, const char *key, int klen,
                        const path_t *path, int depth);
 
@@ -550,6 +583,7 @@ static int write_value(encode_t *e, int vidx, bson_t *dst, const char *key, int 
   case LUA_TSTRING: {
     size_t len;
     const char *s = lua_tolstring(L, vidx, &len);
+    if (!utf8_valid(s, len)) return fail(e, path, "string is not valid UTF-8");
     ok = len < INT32_MAX && bson_append_utf8(dst, key, klen, s, (int)len);
     break;
   }
@@ -596,6 +630,8 @@ static int write_key(encode_t *e, int tidx, asr_lconv_key_t kr, bson_t *dst,
   lua_State *L = e->L;
   path_t fp = {path, kr.s, kr.len, 0};
   if (memchr(kr.s, 0, kr.len)) return fail_nul_key(e, path, kr);
+  if (!utf8_valid(kr.s, kr.len))
+    return fail(e, path, "a field name is not valid UTF-8");
   if (kr.len >= INT32_MAX) return fail(e, path, "key too long");
   lua_pushlstring(L, kr.s, kr.len);
   lua_rawget(L, tidx);

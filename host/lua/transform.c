@@ -104,7 +104,10 @@ static int apply_batch(lua_State *L, void *ud) {
   for (asr_docs_iter_t it = asr_docs_begin(bc->in); asr_docs_next(&it); index++) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, bc->t->fn);
     int rc = asr_lconv_push_doc(L, it.doc, it.len, bc->err);
-    if (rc) return rc;
+    if (rc) {
+      asr_err_prefix(bc->err, "document %llu", (unsigned long long)index);
+      return rc;
+    }
     if ((rc = asr_vm_pcall(L, 1, 1, bc->err))) {
       asr_err_prefix(bc->err, "transform failed on document %llu", (unsigned long long)index);
       return rc;

@@ -99,20 +99,10 @@ static void percent_decode(char *s) {
   *o = '\0';
 }
 
-/* The '@' that ends the user info of the authority starting at s, or NULL. It is the last
- * '@' before the options; an '@' only after a '?' still ends one when the text before has
- * a ':' and no '=' (a password with an unescaped '?'), but not in "h/?appName=@acct@"
- * (Cosmos DB). The same rule as asr_redact_uri, so the probe hides what redaction hides. */
-static const char *userinfo_end(const char *s) {
-  const char *end = s + strlen(s), *q = strchr(s, '?'), *at = NULL;
-  for (const char *p = s; p < (q ? q : end); p++)
-    if (*p == '@') at = p;
-  if (!at && q) {
-    const char *a = strchr(q, '@');
-    if (a && memchr(s, ':', (size_t)(a - s)) && !memchr(s, '=', (size_t)(a - s))) at = a;
-  }
-  return at;
-}
+/* The '@' that ends the user info of the authority starting at s, or NULL: the last one
+ * before the options, as the drivers read it (asr_uri_userinfo_end, the rule of
+ * asr_redact_uri, so the probe hides what redaction hides). */
+static const char *userinfo_end(const char *s) { return asr_uri_userinfo_end(s, s + strlen(s)); }
 
 static const char *authority(const char *uri) {
   const char *h = strstr(uri, "://");
@@ -257,9 +247,22 @@ static int parse_error(const char *kept, const char *red, asr_err_t *err) {
   return asr_err_set(err, ASR_EINVAL, "invalid MongoDB URI %s: %s", red, red_text(e.message).s);
 }
 
+/* An unescaped '@' in the user info: the drivers refuse it, and libmongoc would end the
+ * user info at the first '@' and take the password's tail for a host name, which its
+ * messages then show ("cannot reach secret99@host"). */
+static int unescaped_at(const char *uri) {
+  const char *h = authority(uri), *at = userinfo_end(h);
+  return at && memchr(h, '@', (size_t)(at - h)) != NULL;
+}
+
 static int parse_uri(const char *kept, const char *red, mongoc_uri_t **out, asr_err_t *err) {
   uri_capture_t cap;
   bson_error_t e;
+  if (unescaped_at(kept))
+    return asr_err_set(err, ASR_EINVAL,
+                "invalid MongoDB URI %s: invalid credentials or secret option (an unescaped "
+                "'@' in the user name or password: percent-encode it as %%40, as RFC 3986 "
+                "says)", red);
   mongoc_uri_t *uri = parse_captured(kept, &cap, &e);
   if (!uri) return parse_error(kept, red, err);
   if (cap.unknown[0]) {

@@ -24,7 +24,9 @@
 #include "runtime/signals.h"
 #include "scaler/controller.h"
 #include "scaler/settings.h"
+#include "sinks/sink.h"
 #include "util/log.h"
+#include "util/path.h"
 
 #define PROGRESS_EVERY_S 5.0
 
@@ -300,6 +302,28 @@ static int open_governor(run_t *r, asr_err_t *err) {
   return 0;
 }
 
+/* Every file the run reads or writes, checked to be distinct before anything opens: a name
+ * given twice (--summary-json naming the output, a target naming the source) would destroy
+ * a file. Add new files of a run (checkpoint, dead letters, report) to the list. */
+static int check_distinct_files(const run_t *r, asr_err_t *err) {
+  const asr_config_t *cfg = &r->cfg;
+  int db_source = cfg->source.kind && strcmp(cfg->source.kind, "mongodb") == 0;
+  const char *target = asr_sink_file_path(cfg->target);
+  char *partial = NULL;
+  if (target && asprintf(&partial, "%s" ASR_PARTIAL_SUFFIX, target) < 0)
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  const asr_file_role_t files[] = {
+      {"the strategy", r->strategy ? r->strategy->path : NULL},
+      {"the source", db_source ? NULL : cfg->source.path},
+      {"the target", target},
+      {"the target's temporary file", partial},
+      {"--summary-json", cfg->summary_json},
+  };
+  int rc = asr_paths_check_distinct(files, sizeof files / sizeof files[0], err);
+  free(partial);
+  return rc;
+}
+
 static int open_run(run_t *r, asr_err_t *err) {
   const asr_options_t *cli = r->cli;
   int rc = 0;
@@ -311,6 +335,7 @@ static int open_run(run_t *r, asr_err_t *err) {
   if ((rc = asr_config_build(cli, r->strategy, &r->cfg, err))) return rc;
   asr_vm_set_default_budget(r->cfg.instruction_budget);
   if (r->strategy) asr_vm_set_budget(r->strategy->L, r->cfg.instruction_budget);
+  if ((rc = check_distinct_files(r, err))) return rc;
   if ((rc = asr_source_open(&r->cfg.source, &r->source, err))) return rc;
   if ((rc = open_governor(r, err))) return rc;
   asr_sink_options_t opt = {

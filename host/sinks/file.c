@@ -19,6 +19,7 @@
 #include "sinks/ordered_writer.h"
 #include "sinks/sink.h"
 #include "util/log.h"
+#include "util/redact.h"
 
 typedef enum { FORMAT_JSONL, FORMAT_BSON } file_format_t;
 
@@ -49,9 +50,11 @@ static int format_of(const char *path, file_format_t *f, asr_err_t *err) {
     *f = FORMAT_BSON;
     return 0;
   }
+  char shown[512]; /* it may be a mistyped URI with a password */
+  asr_redact_arg(path, shown, sizeof shown);
   return asr_err_set(err, ASR_EINVAL,
                      "target file:%s: unknown file format (name it .jsonl for JSON lines or "
-                     ".bson for BSON)", path);
+                     ".bson for BSON)", shown);
 }
 
 /* dir = the directory part of path ("." when there is none). */
@@ -111,9 +114,17 @@ static void file_worker_close(asr_sink_t *s, asr_sink_worker_t *w) {
   free(w);
 }
 
+static int check_sizes(uint64_t seq, const asr_docs_t *docs, asr_err_t *err) {
+  uint32_t pos = 0;
+  for (asr_docs_iter_t it = asr_docs_begin(docs); asr_docs_next(&it);)
+    if (asr_sink_check_doc_size(seq, ++pos, it.len, err)) return ASR_EDATA;
+  return 0;
+}
+
 static int file_write(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const asr_docs_t *docs,
                       asr_err_t *err) {
   file_sink_t *f = (file_sink_t *)s;
+  if (check_sizes(seq, docs, err)) return ASR_EDATA;
   asr_buf_reset(&w->out);
   int rc = f->format == FORMAT_JSONL ? asr_ejson_append_lines(&w->out, docs, err)
                                      : asr_buf_append(&w->out, docs->buf.data, docs->buf.len);
@@ -212,7 +223,7 @@ int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink
   f->format = format;
   f->fd = -1;
   f->path = strdup(path);
-  if (asprintf(&f->partial_path, "%s.partial", path) < 0) f->partial_path = NULL;
+  if (asprintf(&f->partial_path, "%s" ASR_PARTIAL_SUFFIX, path) < 0) f->partial_path = NULL;
   if (asprintf(&f->base.description, "file %s (%s)", path,
                format == FORMAT_JSONL ? "JSON lines, relaxed Extended JSON v2"
                                       : "BSON, mongorestore format") < 0)

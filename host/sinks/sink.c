@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/limits.h"
 #include "sinks/mongo.h"
 
 static int open_mongo(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
@@ -22,21 +23,40 @@ static int open_mongo(const char *uri, const asr_sink_options_t *opt, asr_sink_t
   return asr_sink_mongo_open(&t, opt, out, err);
 }
 
+int asr_sink_check_doc_size(uint64_t seq, uint32_t pos, uint32_t len, asr_err_t *err) {
+  if (len <= ASR_BSON_MAX_DOC_SIZE) return 0;
+  return asr_err_set(err, ASR_EDATA,
+                     "document %u of batch %llu is %u bytes, over BSON's limit of %u bytes for "
+                     "one document (MongoDB, mongoimport and mongorestore refuse it)",
+                     pos, (unsigned long long)seq, len, ASR_BSON_MAX_DOC_SIZE);
+}
+
+/* The length of "scheme" in "scheme:..." (0: not a URI scheme). */
+static size_t scheme_length(const char *uri) {
+  size_t n = strspn(uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+  return n > 0 && uri[n] == ':' ? n : 0;
+}
+
+const char *asr_sink_file_path(const char *uri) {
+  if (!uri || !*uri) return NULL;
+  if (strncmp(uri, "file:", 5) == 0) {
+    const char *path = uri + 5;
+    return strncmp(path, "//", 2) == 0 ? path + 2 : path; /* file:///abs and file://rel */
+  }
+  return scheme_length(uri) || strcmp(uri, "null") == 0 ? NULL : uri;
+}
+
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
                   asr_err_t *err) {
   *out = NULL;
   if (!uri || !*uri) return asr_err_set(err, ASR_EINVAL, "no target given");
-  if (strncmp(uri, "file:", 5) == 0) {
-    const char *path = uri + 5;
-    if (strncmp(path, "//", 2) == 0) path += 2; /* file:///abs/path and file://rel */
-    return asr_sink_file_open(path, opt, out, err);
-  }
+  if (strncmp(uri, "file:", 5) == 0) return asr_sink_file_open(asr_sink_file_path(uri), opt, out, err);
   if (strcmp(uri, "null:") == 0 || strcmp(uri, "null") == 0) return asr_sink_null_open(opt, out, err);
   if (strncmp(uri, "sim:", 4) == 0) return asr_sink_sim_open(uri + 4, opt, out, err);
   if (strncmp(uri, "mongodb://", 10) == 0 || strncmp(uri, "mongodb+srv://", 14) == 0)
     return open_mongo(uri, opt, out, err);
-  size_t scheme_len = strspn(uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
-  if (scheme_len > 0 && uri[scheme_len] == ':')
+  size_t scheme_len = scheme_length(uri);
+  if (scheme_len > 0)
     return asr_err_set(err, ASR_EINVAL,
                        "unknown target scheme '%.*s:' (known: file:PATH.jsonl, file:PATH.bson, "
                        "null:, sim:, mongodb://, mongodb+srv://)", (int)scheme_len, uri);

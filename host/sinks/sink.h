@@ -91,6 +91,17 @@ typedef struct asr_sink_options {
 
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
                   asr_err_t *err);
+/* A document over ASR_BSON_MAX_DOC_SIZE bytes (len, its first 4 bytes): MongoDB refuses it,
+ * and so do mongoimport and mongorestore, so the file targets refuse it too instead of
+ * writing a file nothing can load. Returns 0, or ASR_EDATA naming the document (its position
+ * in batch seq, 1-based, and its size). One comparison, no allocation: call it on every
+ * document a sink writes; a dead-letter hook can take the document instead of failing. */
+int asr_sink_check_doc_size(uint64_t seq, uint32_t pos, uint32_t len, asr_err_t *err);
+
+/* The file a target URI writes (file:PATH, file://PATH or a bare path), pointing into uri;
+ * NULL for the other targets. The file sink writes PATH.partial first (ASR_PARTIAL_SUFFIX). */
+const char *asr_sink_file_path(const char *uri);
+#define ASR_PARTIAL_SUFFIX ".partial"
 void asr_sink_destroy(asr_sink_t *s);
 /* The sink's database counters: returns 1, or 0 (out zeroed) when the sink keeps none. */
 int asr_sink_stats(asr_sink_t *s, asr_sink_db_stats_t *out);

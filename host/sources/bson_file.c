@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/bson_check.h"
 #include "sources/file_reader.h"
 #include "sources/source.h"
 
@@ -82,8 +83,10 @@ static int dump_next(asr_source_t *base, asr_batch_t *b, uint32_t max_records, a
   return 1;
 }
 
-/* Validates each document (structure only: a dump may hold any key names, and mongorestore
- * does not check UTF-8 either), then copies the valid prefix to out in one append. */
+/* Validates each document (structure and UTF-8, NUL allowed in strings: a dump may hold any
+ * key names; mongorestore does not check UTF-8, but a string that is not UTF-8 cannot be
+ * written to JSON lines, so every target refuses it alike, as it refuses a transform's),
+ * then copies the valid prefix to out in one append. */
 static int dump_decode(asr_source_t *base, asr_source_worker_t *w, const asr_batch_t *b,
                        asr_docs_t *out, asr_err_t *err) {
   dump_source_t *s = (dump_source_t *)base;
@@ -99,6 +102,13 @@ static int dump_decode(asr_source_t *base, asr_source_worker_t *w, const asr_bat
     if (!ok || !bson_validate_with_error(&doc, BSON_VALIDATE_NONE, &e)) {
       rc = asr_err_set(err, ASR_EDATA, "%s: invalid BSON document at byte offset %" PRIu64 ": %s",
                        s->rd.path, b->origin + (uint64_t)(p - b->raw.data), e.message);
+      break;
+    }
+    char field[160];
+    if (!asr_bson_utf8_valid(p, len, field, sizeof field)) {
+      rc = asr_err_set(err, ASR_EDATA, "%s: invalid BSON document at byte offset %" PRIu64
+                       ": field %s: string is not valid UTF-8", s->rd.path,
+                       b->origin + (uint64_t)(p - b->raw.data), field);
       break;
     }
     p += len;

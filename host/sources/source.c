@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sources/mongo.h"
+#include "util/redact.h"
 
 static int open_mongo(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {
   asr_mongo_source_cfg_t cfg = {
@@ -69,10 +70,13 @@ int asr_source_spec_parse(const char *text, asr_source_spec_t *spec, asr_err_t *
     return 0;
   }
   const char *kind = kind_from_extension(text);
-  if (!kind)
+  if (!kind) {
+    char shown[512]; /* it may be a mistyped URI with a password */
+    asr_redact_arg(text, shown, sizeof shown);
     return asr_err_set(err, ASR_EINVAL,
                        "cannot tell the kind of source '%s' from its name: write KIND:PATH "
-                       "with KIND one of " KNOWN_KINDS, text);
+                       "with KIND one of " KNOWN_KINDS, shown);
+  }
   spec->kind = strdup(kind);
   spec->path = strdup(text);
   return 0;

@@ -793,6 +793,7 @@ int asr_template_compile(const char *json, size_t len, const char *origin,
     rc = asr_json_error(origin, json, len, end, "unexpected text after the template", err);
     goto done;
   }
+  if ((rc = asr_json_refuse_nul(origin, json, len, err))) goto done;
   rc = compile_root(root, origin, opt, out, err);
 done:
   cJSON_Delete(root);

@@ -889,6 +889,7 @@ int asr_mgodatagen_parse(const char *json, size_t len, const char *origin,
     rc = asr_json_error(t.origin, json, len, end, "unexpected text after the config", err);
     goto done;
   }
+  if ((rc = asr_json_refuse_nul(t.origin, json, len, err))) goto done;
   if (!cJSON_IsArray(root)) {
     rc = fail(&t, "the config must be a JSON array of collections, got %s", describe(root));
     goto done;

@@ -67,21 +67,24 @@ static const char *rfind_in(const char *s, const char *end, char c) {
   return NULL;
 }
 
-/* s points just after "://". Returns the '@' that ends "user:password", or NULL when the
- * authority has no password. The userinfo ends at the last '@' before the query; an '@'
- * only after a '?' still ends a userinfo when the text before it has a ':' and no '=' (a
- * password with an unescaped '?'), but not in "host/?appName=@acct@" (Cosmos DB). */
+const char *asr_uri_userinfo_end(const char *s, const char *end) {
+  const char *q = find_in(s, end, '?');
+  const char *at = rfind_in(s, q ? q : end, '@');
+  if (!at && q) { /* a password with a '?': the last '@' after it with no '=' before it */
+    const char *eq = find_in(q, end, '=');
+    at = rfind_in(q, eq ? eq : end, '@');
+    if (at && !find_in(s, at, ':')) at = NULL;
+  }
+  return at;
+}
+
+/* s points just after "://": the '@' ending "user:password" in the token that starts there,
+ * or NULL when it has no password. */
 static const char *userinfo_end(const char *s) {
   const char *end = s;
   while (!token_end_char(*end)) end++;
-  const char *q = find_in(s, end, '?');
-  const char *at = rfind_in(s, q ? q : end, '@');
-  if (!at && q) {
-    at = find_in(q, end, '@');
-    if (at && find_in(s, at, '=')) at = NULL;
-  }
-  if (!at || !find_in(s, at, ':')) return NULL;
-  return at;
+  const char *at = asr_uri_userinfo_end(s, end);
+  return at && find_in(s, at, ':') ? at : NULL;
 }
 
 void asr_redact_uri(const char *in, char *outbuf, size_t n) {
@@ -123,6 +126,17 @@ void asr_redact_uri(const char *in, char *outbuf, size_t n) {
     put(&o, p, 1);
     p++;
   }
+}
+
+void asr_redact_arg(const char *in, char *out, size_t n) {
+  const char *at = in && !strstr(in, "://") ? asr_uri_userinfo_end(in, in + strlen(in)) : NULL;
+  if (!at || !find_in(in, at, ':')) {
+    asr_redact_uri(in, out, n);
+    return;
+  }
+  char rest[1024];
+  asr_redact_uri(at + 1, rest, sizeof rest);
+  snprintf(out, n, MASK "@%s", rest);
 }
 
 void asr_log_redacted(asr_log_level_t level, const char *event, const char *fmt, ...) {

@@ -70,6 +70,10 @@ static void test_malformed_passwords_are_still_hidden(void **state) {
   expect("mongodb://u:pa?ss@h/", "mongodb://u:****@h/");
   expect("mongodb://u:p@ss@h/?w=1", "mongodb://u:****@h/?w=1");
   expect("mongodb://u:pa/ss@h/db", "mongodb://u:****@h/db");
+  /* the user info ends at the last '@' before the host, also after a '?' in the password */
+  expect("mongodb://u:secret@99@127.0.0.1:1/db.c", "mongodb://u:****@127.0.0.1:1/db.c");
+  expect("mongodb://u:sec?ret@99@127.0.0.1:1/db.c?w=1", "mongodb://u:****@127.0.0.1:1/db.c?w=1");
+  expect("mongodb://u:p?w@h/?appName=@acct@", "mongodb://u:****@h/?appName=@acct@");
 }
 
 static void test_truncation_and_edges(void **state) {
@@ -85,6 +89,21 @@ static void test_truncation_and_edges(void **state) {
   assert_string_equal(small, "mongodb://u:***"); /* never a byte of the password */
 }
 
+static void expect_arg(const char *in, const char *want) {
+  char out[512];
+  asr_redact_arg(in, out, sizeof out);
+  assert_string_equal(out, want);
+}
+
+static void test_argument_that_lost_its_scheme_separator(void **state) {
+  expect_arg("mongodb//u:pw77@h/db.c", "****@h/db.c");
+  expect_arg("u:p@ss@h:27017/db.c?password=x", "****@h:27017/db.c?password=****");
+  expect_arg("MongoDB://u:pw77@h/db.c", "MongoDB://u:****@h/db.c");
+  /* a file name with an '@' and no "user:" before it stays */
+  expect_arg("out/run@2.jsonl", "out/run@2.jsonl");
+  expect_arg("plain.jsonl", "plain.jsonl");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_password_in_userinfo),
@@ -95,6 +114,7 @@ int main(void) {
       cmocka_unit_test(test_uri_inside_a_message),
       cmocka_unit_test(test_malformed_passwords_are_still_hidden),
       cmocka_unit_test(test_truncation_and_edges),
+      cmocka_unit_test(test_argument_that_lost_its_scheme_separator),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,1 @@
+return { source = 'bson:in.bson', target = 'file:out.bson', transform = function(d) return d end }

@@ -1,0 +1,4 @@
+return {
+  name = 'x',
+  workers = = 3,
+}

@@ -1,0 +1,1 @@
+local t = nil return { name = t.x }

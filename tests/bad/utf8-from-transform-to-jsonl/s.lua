@@ -1,0 +1,1 @@
+return { source = 'template:t.json', total = 3, target = 'file:out.jsonl', transform = function(d) d.s = 'ok\255' return d end }
