@@ -151,7 +151,7 @@ static void print_summary(const asr_run_summary_t *s) {
   else if (strcmp(s->status, "interrupted") == 0)
     printf("Interrupted: %s documents written to %s in %.2f s (incomplete)\n", n, s->output,
            s->duration_s);
-  else if (s->hint) /* a database keeps what it was sent */
+  else if (s->database) /* it keeps what it was sent */
     printf("Failed: %s documents were written to %s in %.2f s before the run stopped; they stay "
            "there\n", n, s->output, s->duration_s);
   if (s->hint) printf("To continue: %s\n", s->hint);
@@ -258,6 +258,7 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
   sum.balanced = sum.docs_read + sum.docs_fanned_out ==
                  sum.docs_written + sum.dead_lettered + sum.docs_dropped + sum.duplicates;
   sum.load_complete = in->load_complete;
+  sum.database = is_database(in->sink);
   if (is_database(in->sink) && rc && rc != ASR_ECANCELED) sum.output = in->sink->location;
   if (is_database(in->sink) && rc && !in->load_complete && !in->dead_letters_refused)
     sum.hint = "run the same command again with --resume";

@@ -32,6 +32,7 @@ typedef struct asr_run_summary {
   int dead_letters_allowed;     /* within --max-errors: the run is ok, with a warning */
   int load_complete;            /* every document was written (a later step may have failed) */
   const char *hint;             /* what to do next (a database target's failed run), or NULL */
+  int database;                 /* the target keeps what it was sent, whatever the outcome */
   /* performance and scaling; NULL when not collected */
   const asr_metrics_totals_t *metrics;
   int auto_scaling;
