@@ -288,19 +288,32 @@ static int open_scaler(run_t *r, asr_err_t *err) {
   return rc;
 }
 
-/* --summary-json's directory must exist and be writable before anything runs. */
-static int check_writable(const char *path, asr_err_t *err) {
+/* The directory of an output the run writes at its end (--summary-json) or maybe (the dead
+ * letters) must exist and be writable before anything runs. */
+static int check_writable(const char *path, const char *what, asr_err_t *err) {
   const char *slash = strrchr(path, '/');
   char dir[1024];
   snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
            slash ? path : ".");
   if (access(dir, W_OK) != 0)
-    return asr_err_set(err, ASR_EINVAL, "--summary-json: cannot write to directory %s: %s", dir,
+    return asr_err_set(err, ASR_EINVAL, "%s: cannot write to directory %s: %s", what, dir,
                        strerror(errno));
   return 0;
 }
 
 /* ---- setup ---- */
+
+/* --dead-letter's directory must be writable; the default's only matters if a document fails,
+ * so an unwritable one (a read-only working directory) is a warning. */
+static int check_dead_letter_dir(run_t *r, asr_err_t *err) {
+  asr_err_t dir_err;
+  asr_err_clear(&dir_err);
+  if (!check_writable(r->cfg.dead_letter, "--dead-letter", &dir_err)) return 0;
+  if (r->cli->dead_letter) return asr_err_set(err, dir_err.code, "%s", dir_err.msg);
+  asr_log_warn("run.dead_letter", "dead letters would go to %s, which cannot be created (%s); "
+               "give --dead-letter FILE", r->cfg.dead_letter, dir_err.msg);
+  return 0;
+}
 
 /* OUT.dead.jsonl beside a file target (out/orders.jsonl → out/orders.dead.jsonl),
  * DB.COLLECTION.dead.jsonl here for MongoDB, NAME.dead.jsonl here for the others. */
@@ -384,7 +397,9 @@ static int open_run(run_t *r, asr_err_t *err) {
                                ctl_stop};
   r->tick_control = (asr_control_t){r, tick_set_workers, tick_set_batch_size, ctl_queue_capacity,
                                     ctl_stop};
-  if (r->cfg.summary_json && (rc = check_writable(r->cfg.summary_json, err))) return rc;
+  if (r->cfg.summary_json && (rc = check_writable(r->cfg.summary_json, "--summary-json", err)))
+    return rc;
+  if (!r->cfg.dry_run && (rc = check_dead_letter_dir(r, err))) return rc;
   return open_scaler(r, err);
 }
 
