@@ -148,6 +148,8 @@ describe("dead letters", function()
       {{"--max-errors", "lots"}, "--max-errors: expected a count N or a share P% (0..100%), got 'lots'"},
       {{"--max-errors", "120%"}, "--max-errors: expected a count N or a share P% (0..100%), got '120%'"},
       {{"--max-errors", "3", "--stopOnError"}, "--stopOnError and --max-errors 3: give one of them"},
+      {{"--dead-letter", h.path("no_such_dir/dead.jsonl")}, "--dead-letter: cannot write to "
+        .. "directory " .. h.path("no_such_dir") .. ": No such file or directory"},
     }) do
       local args = {"--source", tpl, "--total", "5", "--target", "null:"}
       for _, a in ipairs(case[1]) do args[#args + 1] = a end
