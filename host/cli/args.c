@@ -15,6 +15,7 @@ enum {
   OPT_QUEUE, OPT_BUDGET, OPT_NOW, OPT_MODE, OPT_KEYS, OPT_WRITE_CONCERN, OPT_ORDERED, OPT_FILTER,
   OPT_PROJECTION, OPT_COPY_INDEXES, OPT_VERIFY, OPT_VERIFY_ONLY, OPT_COLLECTION,
   OPT_SCALING, OPT_POLICY, OPT_SUMMARY_JSON, OPT_RETRY_FOR,
+  OPT_DEAD_LETTER, OPT_MAX_ERRORS, OPT_STOP_ON_ERROR, OPT_DEAD_LETTER_DUPLICATES,
   /* named scaling settings: --min-workers N is --scaling min_workers=N */
   OPT_SET_MIN_WORKERS, OPT_SET_MAX_WORKERS, OPT_SET_MIN_BATCH, OPT_SET_MAX_BATCH,
   OPT_SET_CHECK_INTERVAL, OPT_SET_COOLDOWN
@@ -50,6 +51,10 @@ static const struct option options[] = {
     {"scaling", required_argument, NULL, OPT_SCALING},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
+    {"dead-letter", required_argument, NULL, OPT_DEAD_LETTER},
+    {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
+    {"stopOnError", no_argument, NULL, OPT_STOP_ON_ERROR},
+    {"dead-letter-duplicates", no_argument, NULL, OPT_DEAD_LETTER_DUPLICATES},
     {"min-workers", required_argument, NULL, OPT_SET_MIN_WORKERS},
     {"max-workers", required_argument, NULL, OPT_SET_MAX_WORKERS},
     {"min-batch-size", required_argument, NULL, OPT_SET_MIN_BATCH},
@@ -99,6 +104,17 @@ const char *asr_cli_usage(void) {
          "  --verify                 after the run, compare counts and sampled documents\n"
          "  --verify-only            check an earlier migration: the same checks, no load\n"
          "\n"
+         "Documents that fail for good (a transform that raises, a server's rejection):\n"
+         "  --dead-letter FILE       where they go, one JSON object a line (default:\n"
+         "                           OUT.dead.jsonl beside a file target, else\n"
+         "                           DB.COLLECTION.dead.jsonl here); created by the first\n"
+         "  --max-errors N|P%        go on past up to N of them (or P% of the documents\n"
+         "                           read) and exit 0; more stop the run. Default: go on to\n"
+         "                           the end, then fail (exit 1) if there were any\n"
+         "  --stopOnError            stop at the first (--max-errors 0)\n"
+         "  --dead-letter-duplicates insert mode: a duplicate key fails too (default: counted\n"
+         "                           as a duplicate, not an error)\n"
+         "\n"
          "Throughput:\n"
          "  --workers N              worker threads (default: number of CPUs)\n"
          "  --batch-size N           documents per batch (default: 1000)\n"
@@ -129,7 +145,8 @@ const char *asr_cli_usage(void) {
          "  -h, --help               this help\n"
          "  -V, --version            print the version\n"
          "\n"
-         "Exit codes: 0 success, 1 run failure (I/O, corrupt input, script error),\n"
+         "Exit codes: 0 success, 1 run failure (I/O, corrupt input, script error, documents\n"
+         "            dead-lettered beyond --max-errors),\n"
          "            2 usage or configuration error, 130 interrupted (partial output kept as\n"
          "            PATH.partial).\n";
 }
@@ -203,6 +220,10 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_SCALING: return parse_scaling(arg, cli, err);
   case OPT_POLICY: cli->policy = arg; return 0;
   case OPT_SUMMARY_JSON: cli->summary_json = arg; return 0;
+  case OPT_DEAD_LETTER: cli->dead_letter = arg; return 0;
+  case OPT_MAX_ERRORS: return set_once(&cli->max_errors, "--max-errors", arg, err);
+  case OPT_STOP_ON_ERROR: cli->stop_on_error = 1; return 0;
+  case OPT_DEAD_LETTER_DUPLICATES: cli->dead_letter_duplicates = 1; return 0;
   case OPT_STRATEGY: return set_once(&cli->strategy, "strategy", arg, err);
   case OPT_SOURCE: cli->source = arg; return 0;
   case OPT_TARGET: cli->target = arg; return 0;

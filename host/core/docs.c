@@ -3,6 +3,8 @@
 void asr_docs_init(asr_docs_t *d) {
   asr_buf_init(&d->buf);
   d->count = 0;
+  d->first_index = ASR_DOCS_NO_INDEX;
+  d->origin = NULL;
 }
 
 void asr_docs_free(asr_docs_t *d) {

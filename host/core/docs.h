@@ -12,7 +12,15 @@
 typedef struct asr_docs {
   asr_buf_t buf;
   uint32_t count;
+  /* Where the documents came from, for messages and dead letters: document i is the source
+   * record first_index + (origin ? origin[i] : i); ASR_DOCS_NO_INDEX: not known (a
+   * transform's output, until the transform records each output's input in origin). Set by
+   * the pipeline's worker; asr_docs_reset keeps them. */
+  uint64_t first_index;
+  const uint32_t *origin;
 } asr_docs_t;
+
+#define ASR_DOCS_NO_INDEX UINT64_MAX
 
 void asr_docs_init(asr_docs_t *d);
 void asr_docs_free(asr_docs_t *d);
@@ -23,6 +31,12 @@ static inline void asr_docs_reset(asr_docs_t *d) {
 /* Copies one document in. Returns 0 or ASR_ENOMEM. */
 int asr_docs_append(asr_docs_t *d, const uint8_t *doc, uint32_t len);
 int asr_docs_append_bson(asr_docs_t *d, const bson_t *doc);
+
+/* The stream index of document i's source record, or ASR_DOCS_NO_INDEX. */
+static inline uint64_t asr_docs_source_index(const asr_docs_t *d, uint32_t i) {
+  if (d->first_index == ASR_DOCS_NO_INDEX) return ASR_DOCS_NO_INDEX;
+  return d->first_index + (d->origin ? d->origin[i] : i);
+}
 
 /* Iteration: for (asr_docs_iter_t it = asr_docs_begin(d); asr_docs_next(&it);) use it.doc, it.len */
 typedef struct asr_docs_iter {

@@ -31,19 +31,32 @@ static const char *const target_fields[] = {"uri", "database", "collection", "mo
                                             "verify", NULL};
 static const char *const collection_fields[] = {"template", "total", "seed", NULL};
 
-static void warn_unknown(const char *where, const char *key, const char *const *known) {
+/* A misspelt known field ('transfrom') would leave what it names undone (a migration run
+ * untransformed): within this many edits of a known name an unknown field is an error. */
+static size_t typo_distance(const char *known_name) { return strlen(known_name) <= 4 ? 1 : 2; }
+
+/* An unknown field: an error when it is a near miss of a known one, else a warning (a
+ * strategy may keep its own helpers in the table). */
+static int unknown_field(const char *where, const char *key, const char *const *known,
+                         asr_err_t *err) {
   size_t n = 0;
   while (known[n]) n++;
   const char *best = asr_closest(key, known, n, 2);
+  if (best && asr_edit_distance(key, best) <= typo_distance(best))
+    return asr_err_set(err, ASR_EINVAL, "%s: unknown field '%s' (did you mean '%s'?)", where,
+                       key, best);
   if (best)
     asr_log_warn("strategy.unknown_field", "%s: unknown field '%s' ignored (did you mean '%s'?)",
                  where, key, best);
   else
     asr_log_warn("strategy.unknown_field", "%s: unknown field '%s' ignored", where, key);
+  return 0;
 }
 
-/* [-0,+0,-] Warns about every string key of the table at idx not in known. */
-static void check_fields(lua_State *L, int idx, const char *where, const char *const *known) {
+/* [-0,+0,-] Checks every string key of the table at idx against known: near misses are
+ * errors (ASR_EINVAL), other unknown keys warnings. */
+static int check_fields(lua_State *L, int idx, const char *where, const char *const *known,
+                        asr_err_t *err) {
   idx = lua_absindex(L, idx);
   lua_pushnil(L);
   while (lua_next(L, idx)) {
@@ -55,8 +68,12 @@ static void check_fields(lua_State *L, int idx, const char *where, const char *c
     const char *key = lua_tostring(L, -1);
     int ok = 0;
     for (int i = 0; known[i] && !ok; i++) ok = strcmp(known[i], key) == 0;
-    if (!ok) warn_unknown(where, key, known);
+    if (!ok && unknown_field(where, key, known, err)) {
+      lua_pop(L, 1);
+      return ASR_EINVAL;
+    }
   }
+  return 0;
 }
 
 /* Reads an optional non-negative integer field of the table on top. */
@@ -254,8 +271,10 @@ static int read_target(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   if (t == LUA_TSTRING) {
     s->target = strdup(lua_tostring(L, -1));
   } else if (t == LUA_TTABLE) {
-    check_fields(L, -1, "target", target_fields);
-    rc = get_string(L, s->path, "uri", &s->target, err);
+    char where[600];
+    snprintf(where, sizeof where, "%s: target", s->path);
+    rc = check_fields(L, -1, where, target_fields, err);
+    if (!rc) rc = get_string(L, s->path, "uri", &s->target, err);
     if (!rc && !s->target) rc = asr_err_set(err, ASR_EINVAL, "%s: target needs a 'uri'", s->path);
     if (!rc) rc = get_string(L, s->path, "database", &s->target_database, err);
     if (!rc) rc = get_string(L, s->path, "collection", &s->target_collection, err);
@@ -280,8 +299,8 @@ static int read_source_table(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   int64_t total = -1, seed = -1;
   int lua = 0;
   snprintf(where, sizeof where, "%s: source", s->path);
-  check_fields(L, -1, "source", source_fields);
-  int rc = get_string(L, s->path, "kind", &kind, err);
+  int rc = check_fields(L, -1, where, source_fields, err);
+  if (!rc) rc = get_string(L, s->path, "kind", &kind, err);
   if (!rc) rc = get_string(L, s->path, "path", &path, err);
   if (!rc) rc = read_template_field(L, where, &s->source.template_json, &file, &lua, err);
   if (!rc) rc = get_count(L, s->path, "total", 0, &total, err);
@@ -410,9 +429,9 @@ static int read_collection(lua_State *L, asr_strategy_t *s, asr_strategy_collect
   if (!lua_istable(L, -1))
     return asr_err_set(err, ASR_EINVAL, "%s must be a table {template = ..., total = N}, got %s",
                        where, luaL_typename(L, -1));
-  check_fields(L, -1, where, collection_fields);
+  int rc = check_fields(L, -1, where, collection_fields, err);
   int lua = 0;
-  int rc = read_template_field(L, where, &c->template_json, &c->template_path, &lua, err);
+  if (!rc) rc = read_template_field(L, where, &c->template_json, &c->template_path, &lua, err);
   if (!rc) rc = get_count(L, where, "total", 1, &c->total, err);
   if (!rc) rc = get_count(L, where, "seed", 0, &c->seed, err);
   if (!rc && !c->template_json && !c->template_path && !lua)
@@ -705,8 +724,10 @@ static int read_scaling(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
     static const char *known[64] = {"profile", "enabled", "policy", "params"};
     if (!known[4])
       for (size_t i = 0; asr_scaling_keys()[i] && i < 59; i++) known[4 + i] = asr_scaling_keys()[i];
-    check_fields(L, -1, "scaling", known);
-    rc = get_string(L, s->path, "profile", &s->profile, err);
+    char where[600];
+    snprintf(where, sizeof where, "%s: scaling", s->path);
+    rc = check_fields(L, -1, where, known, err);
+    if (!rc) rc = get_string(L, s->path, "profile", &s->profile, err);
     if (rc == 0 && s->profile) {
       char *resolved = scaling_file(s->path, s->profile);
       free(s->profile);
@@ -764,8 +785,8 @@ typedef struct read_call {
 static int read_table(lua_State *L, void *ud) {
   read_call_t *rc = ud;
   lua_rawgeti(L, LUA_REGISTRYINDEX, rc->s->ref);
-  check_fields(L, -1, rc->s->path, known_fields);
-  int r = read_fields(L, rc->s, rc->err);
+  int r = check_fields(L, -1, rc->s->path, known_fields, rc->err);
+  if (!r) r = read_fields(L, rc->s, rc->err);
   if (r) return r;
   lua_newtable(L); /* the functions of the Lua templates, numbered as workers will find them */
   walk_t w = {L, rc->s->path, lua_gettop(L), keep_json, rc->s, rc->err};

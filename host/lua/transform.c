@@ -1,17 +1,26 @@
+/* The transform stage (lua/transform.h). A document on which transform raises, or returns
+ * what is no document, goes to the run's dead letters with the error and its Lua traceback,
+ * and the batch goes on (within the error budget: sinks/dead_letter.h); without dead letters
+ * (NULL ud) such a document fails the batch. An instruction budget overrun, the memory cap
+ * and an interrupt fail the batch always: they say nothing about one document. */
 #include "lua/transform.h"
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lua/lconv.h"
 #include "lua/vm.h"
 #include "lua/worker.h"
+#include "sinks/dead_letter.h"
 
 struct asr_transform {
   lua_State *L;  /* the worker's (lua/worker.h): borrowed */
   int fn;        /* registry reference to transform */
   bson_t *scratch; /* reused for every output document (bson_new: 128-byte alignment) */
+  asr_dead_letter_t *dead_letter; /* the factory's ud: borrowed, NULL: a raise fails */
+  asr_transform_counts_t counts;  /* of the last apply */
 };
 
 static void xf_close(asr_transform_t *t) {
@@ -29,6 +38,7 @@ static int xf_open(void *ud, asr_worker_env_t *env, asr_transform_t **out, asr_e
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   }
   t->L = env->L;
+  t->dead_letter = ud;
   lua_rawgeti(t->L, LUA_REGISTRYINDEX, env->strategy_ref);
   if (lua_getfield(t->L, -1, "transform") != LUA_TFUNCTION) {
     lua_pop(t->L, 2);
@@ -96,12 +106,35 @@ typedef struct batch_call {
   asr_err_t *err;
 } batch_call_t;
 
+/* The input document on which transform failed (rc, bc->err) into the dead letters, its
+ * outputs so far taken back; 0 when the batch goes on. */
+static int dead_letter(batch_call_t *bc, const asr_docs_iter_t *it, uint64_t index,
+                       size_t out_len, uint32_t out_count, int rc) {
+  asr_transform_t *t = bc->t;
+  if (rc != ASR_ESCRIPT || !t->dead_letter) return rc;
+  bc->out->buf.len = out_len;
+  bc->out->count = out_count;
+  char *tb = strstr(bc->err->msg, "\nstack traceback:");
+  if (tb) *tb = '\0';
+  asr_dead_letter_entry_t e = {.doc = it->doc, .len = it->len, .index = index,
+                               .batch = ASR_DL_NO_INDEX, .reason = ASR_DL_TRANSFORM,
+                               .message = bc->err->msg, .traceback = tb ? tb + 1 : NULL};
+  asr_err_t dl_err;
+  asr_err_clear(&dl_err);
+  rc = asr_dead_letter_add(t->dead_letter, &e, &dl_err);
+  *bc->err = dl_err; /* cleared, or the budget's verdict */
+  if (rc == 0) t->counts.dead_lettered++;
+  return rc;
+}
+
 /* [-0,+0,m] Runs the whole batch inside one protected call (asr_vm_protect), so a memory
  * error raised while converting documents is caught like any other. */
 static int apply_batch(lua_State *L, void *ud) {
   batch_call_t *bc = ud;
   uint64_t index = bc->first_index;
   for (asr_docs_iter_t it = asr_docs_begin(bc->in); asr_docs_next(&it); index++) {
+    size_t out_len = bc->out->buf.len;
+    uint32_t out_count = bc->out->count;
     lua_rawgeti(L, LUA_REGISTRYINDEX, bc->t->fn);
     int rc = asr_lconv_push_doc(L, it.doc, it.len, bc->err);
     if (rc) {
@@ -110,9 +143,14 @@ static int apply_batch(lua_State *L, void *ud) {
     }
     if ((rc = asr_vm_pcall(L, 1, 1, bc->err))) {
       asr_err_prefix(bc->err, "transform failed on document %llu", (unsigned long long)index);
-      return rc;
+      if ((rc = dead_letter(bc, &it, index, out_len, out_count, rc))) return rc;
+      continue;
     }
-    if ((rc = take_result(bc->t, index, bc->out, bc->err))) return rc;
+    if ((rc = take_result(bc->t, index, bc->out, bc->err))) {
+      if ((rc = dead_letter(bc, &it, index, out_len, out_count, rc))) return rc;
+      continue;
+    }
+    if (bc->out->count == out_count) bc->t->counts.dropped++;
   }
   return 0;
 }
@@ -120,7 +158,11 @@ static int apply_batch(lua_State *L, void *ud) {
 static int xf_apply(asr_transform_t *t, const asr_docs_t *in, uint64_t first_index,
                     asr_docs_t *out, asr_err_t *err) {
   batch_call_t bc = {t, in, first_index, out, err};
+  t->counts = (asr_transform_counts_t){0, 0};
   return asr_vm_protect(t->L, apply_batch, &bc, err);
 }
 
-const asr_transform_factory_t asr_lua_transform_factory = {xf_open, xf_apply, xf_close, NULL};
+static void xf_last_counts(asr_transform_t *t, asr_transform_counts_t *out) { *out = t->counts; }
+
+const asr_transform_factory_t asr_lua_transform_factory = {xf_open, xf_apply, xf_close, NULL,
+                                                           xf_last_counts};

@@ -7,6 +7,8 @@
 
 #include "pipeline/pipeline_internal.h"
 
+uint64_t asr_pipeline_records_read(asr_pipeline_t *p) { return atomic_load(&p->records_read); }
+
 uint32_t asr_pipeline_default_queue_capacity(uint32_t workers) {
   uint32_t c = workers * 2;
   return c < 4 ? 4 : c;
@@ -83,6 +85,7 @@ void asr_pipeline_worker_exited(asr_pipeline_t *p, asr_worker_t *w) {
   p->retired[3] += atomic_load(&w->counters.docs_dropped);
   p->retired[4] += atomic_load(&w->counters.bytes_out);
   p->retired[5] += atomic_load(&w->counters.write_us);
+  p->retired[6] += atomic_load(&w->counters.docs_fanned_out);
   w->exited = 1;
   p->live--;
   maybe_done_locked(p);
@@ -221,6 +224,7 @@ void asr_pipeline_stats(asr_pipeline_t *p, asr_pipeline_stats_t *s) {
   s->docs_dropped = p->retired[3];
   s->bytes_out = p->retired[4];
   s->write_us = p->retired[5];
+  s->docs_fanned_out = p->retired[6];
   for (uint32_t i = 0; i < p->nworkers; i++) {
     asr_worker_t *w = p->workers[i];
     if (w->exited) continue;
@@ -230,6 +234,7 @@ void asr_pipeline_stats(asr_pipeline_t *p, asr_pipeline_stats_t *s) {
     s->docs_dropped += atomic_load_explicit(&w->counters.docs_dropped, memory_order_relaxed);
     s->bytes_out += atomic_load_explicit(&w->counters.bytes_out, memory_order_relaxed);
     s->write_us += atomic_load_explicit(&w->counters.write_us, memory_order_relaxed);
+    s->docs_fanned_out += atomic_load_explicit(&w->counters.docs_fanned_out, memory_order_relaxed);
   }
   s->workers = p->live;
   s->workers_target = p->target;
@@ -270,8 +275,12 @@ int asr_pipeline_wait(asr_pipeline_t *p, asr_err_t *err) {
     sink->vt->abort(sink, 1); /* a clean prefix of the input: kept as .partial */
     return asr_err_set(err, ASR_ECANCELED, "stopped before the end of the input");
   }
-  int rc = sink->vt->finish(sink, err);
-  return rc;
+  int rc = p->cfg.before_finish ? p->cfg.before_finish(p->cfg.ud, err) : 0;
+  if (rc) {
+    sink->vt->abort(sink, 0); /* the run is refused: nothing that looks complete */
+    return rc;
+  }
+  return sink->vt->finish(sink, err);
 }
 
 void asr_pipeline_destroy(asr_pipeline_t *p) {

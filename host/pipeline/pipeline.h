@@ -33,6 +33,10 @@ typedef struct asr_pipeline_config {
    * latency histogram). Must be thread-safe and cheap: it runs once per batch. */
   void (*on_write)(void *write_ud, uint64_t write_us);
   void *write_ud;
+  /* Optional: called with ud once every document is written, before the sink publishes its
+   * output; an error (err filled) withdraws the output as a failure does (the run's verdict
+   * on its dead letters). */
+  int (*before_finish)(void *ud, asr_err_t *err);
 } asr_pipeline_config_t;
 
 typedef struct asr_pipeline_stats {
@@ -42,6 +46,8 @@ typedef struct asr_pipeline_stats {
   uint64_t docs_in;       /* documents decoded */
   uint64_t docs_out;      /* documents handed to the sink */
   uint64_t docs_dropped;  /* transform returned nil */
+  uint64_t docs_fanned_out; /* documents a transform made beyond one per input document (a
+                             * list of 3 for one input: 2) */
   uint64_t bytes_out;     /* BSON bytes handed to the sink */
   uint64_t write_us;      /* summed time of the sink's writes */
   uint32_t workers;       /* live worker threads */
@@ -64,6 +70,8 @@ int asr_pipeline_set_workers(asr_pipeline_t *p, uint32_t n);
 /* Sets the size of batches framed from now on (1..ASR_MAX_BATCH_SIZE). */
 int asr_pipeline_set_batch_size(asr_pipeline_t *p, uint32_t n);
 void asr_pipeline_stats(asr_pipeline_t *p, asr_pipeline_stats_t *out);
+/* Records the source has framed so far (lock-free: any thread). */
+uint64_t asr_pipeline_records_read(asr_pipeline_t *p);
 
 /* Records the first failure and cancels the run (wakes every waiting thread); wait returns
  * it. ASR_ECANCELED (an interrupt) keeps the sink's clean prefix as a partial output. */

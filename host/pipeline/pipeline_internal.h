@@ -23,7 +23,8 @@ struct asr_pipeline {
   asr_worker_t **workers;
   uint32_t nworkers, workers_cap; /* every worker ever started */
   uint32_t live, target;
-  uint64_t retired[6]; /* counters of exited workers: batches, in, out, dropped, bytes, us */
+  uint64_t retired[7]; /* counters of exited workers: batches, in, out, dropped, bytes, us,
+                        * fanned out */
   int producer_done, done_fired, started;
   uv_thread_t producer;
 

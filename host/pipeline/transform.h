@@ -13,6 +13,13 @@
 
 typedef struct asr_transform asr_transform_t;
 
+/* What the last apply did with its input documents besides passing them on. */
+typedef struct asr_transform_counts {
+  uint32_t dropped;       /* transform returned nil */
+  uint32_t dead_lettered; /* transform raised (or returned what is no document): the input
+                           * document went to the dead letters (sinks/dead_letter.h) */
+} asr_transform_counts_t;
+
 typedef struct asr_transform_factory {
   /* Called on the worker thread before its first batch, with that worker's env. */
   int (*open)(void *ud, asr_worker_env_t *env, asr_transform_t **out, asr_err_t *err);
@@ -21,7 +28,12 @@ typedef struct asr_transform_factory {
   int (*apply)(asr_transform_t *t, const asr_docs_t *in, uint64_t first_index, asr_docs_t *out,
                asr_err_t *err);
   void (*close)(asr_transform_t *t);
+  /* ud is the implementation's: the Lua transform takes the run's dead letters there
+   * (asr_dead_letter_t *, NULL: a raise fails the batch). */
   void *ud;
+  /* Optional: the counts of the last apply on t. NULL: the pipeline takes every input that
+   * made no output for dropped. */
+  void (*last_counts)(asr_transform_t *t, asr_transform_counts_t *out);
 } asr_transform_factory_t;
 
 #endif

@@ -40,17 +40,35 @@ static void close_ctx(asr_pipeline_t *p, worker_ctx_t *c) {
   asr_docs_free(&c->transformed);
 }
 
+/* What the transform did with the batch's inputs; a transform that does not say: every
+ * input short of the outputs was dropped. */
+static void transform_counts(asr_pipeline_t *p, worker_ctx_t *c, asr_transform_counts_t *xc) {
+  if (p->cfg.transform->last_counts) {
+    p->cfg.transform->last_counts(c->xf, xc);
+    return;
+  }
+  uint32_t in = c->decoded.count, out = c->transformed.count;
+  xc->dropped = in > out ? in - out : 0;
+  xc->dead_lettered = 0;
+}
+
 static int process(asr_pipeline_t *p, asr_worker_t *w, worker_ctx_t *c, const asr_batch_t *b,
                    asr_err_t *err) {
   asr_docs_reset(&c->decoded);
   int rc = p->cfg.source->vt->decode(p->cfg.source, c->src, b, &c->decoded, err);
   if (rc) return rc;
+  c->decoded.first_index = b->first_index;
+  c->decoded.origin = NULL;
   const asr_docs_t *out = &c->decoded;
+  asr_transform_counts_t xc = {0, 0};
   if (c->xf) {
     asr_docs_reset(&c->transformed);
+    c->transformed.first_index = ASR_DOCS_NO_INDEX; /* until the transform tracks origins */
+    c->transformed.origin = NULL;
     rc = p->cfg.transform->apply(c->xf, &c->decoded, b->first_index, &c->transformed, err);
     if (rc) return rc;
     out = &c->transformed;
+    transform_counts(p, c, &xc);
   }
   uint64_t t0 = uv_hrtime();
   rc = p->cfg.sink->vt->write(p->cfg.sink, c->sink, b->seq, out, err);
@@ -63,9 +81,11 @@ static int process(asr_pipeline_t *p, asr_worker_t *w, worker_ctx_t *c, const as
   count(&w->counters.docs_in, c->decoded.count);
   count(&w->counters.docs_out, out->count);
   if (c->xf) {
-    /* Fan-out can make out->count exceed the input; only shrinkage counts as dropped. */
-    uint32_t dropped = c->decoded.count > out->count ? c->decoded.count - out->count : 0;
-    count(&w->counters.docs_dropped, dropped);
+    /* in = passed on (making one output or more) + dropped + dead-lettered by the transform;
+     * outputs beyond one per input passed on are fanned out. */
+    uint32_t passed = c->decoded.count - xc.dropped - xc.dead_lettered;
+    count(&w->counters.docs_dropped, xc.dropped);
+    count(&w->counters.docs_fanned_out, out->count > passed ? out->count - passed : 0);
   }
   return 0;
 }

@@ -15,6 +15,7 @@ typedef struct asr_worker_counters {
   _Atomic uint64_t batches, docs_in, docs_out, docs_dropped;
   _Atomic uint64_t bytes_out; /* BSON bytes handed to the sink */
   _Atomic uint64_t write_us;  /* time spent in the sink's write */
+  _Atomic uint64_t docs_fanned_out; /* outputs beyond one per input that made any */
 } asr_worker_counters_t;
 
 typedef struct asr_worker {

@@ -182,6 +182,26 @@ static int build_scaling(const asr_options_t *cli, const asr_strategy_t *st, asr
   return 0;
 }
 
+/* --dead-letter, --max-errors, --stopOnError, --dead-letter-duplicates. */
+static int copy_dead_letters(const asr_options_t *cli, asr_config_t *cfg, asr_err_t *err) {
+  if (cli->dead_letter && !*cli->dead_letter)
+    return asr_err_set(err, ASR_EINVAL, "--dead-letter: expected a file name, got ''");
+  if (cli->dead_letter && !(cfg->dead_letter = strdup(cli->dead_letter)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  cfg->dead_letter_duplicates = cli->dead_letter_duplicates;
+  if (cli->stop_on_error && cli->max_errors)
+    return asr_err_set(err, ASR_EINVAL, "--stopOnError and --max-errors %s: give one of them "
+                       "(--stopOnError is --max-errors 0)", cli->max_errors);
+  if (cli->stop_on_error) {
+    cfg->error_budget = (asr_error_budget_t){.kind = ASR_BUDGET_COUNT, .count = 0,
+                                             .flag = "--stopOnError"};
+    return 0;
+  }
+  if (cli->max_errors) return asr_error_budget_parse(cli->max_errors, &cfg->error_budget, err);
+  cfg->error_budget = (asr_error_budget_t){.kind = ASR_BUDGET_NONE};
+  return 0;
+}
+
 int asr_config_build(const asr_options_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
                      asr_err_t *err) {
   memset(cfg, 0, sizeof *cfg);
@@ -250,7 +270,8 @@ int asr_config_build(const asr_options_t *cli, const asr_strategy_t *st, asr_con
       cfg->target = NULL;
   }
   if (!cfg->name || !cfg->target) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  return copy_mongo(cli, st, cfg, err);
+  rc = copy_dead_letters(cli, cfg, err);
+  return rc ? rc : copy_mongo(cli, st, cfg, err);
 }
 
 void asr_config_free(asr_config_t *cfg) {
@@ -266,5 +287,6 @@ void asr_config_free(asr_config_t *cfg) {
   free(cfg->profile);
   free(cfg->policy);
   free(cfg->summary_json);
+  free(cfg->dead_letter);
   memset(cfg, 0, sizeof *cfg);
 }

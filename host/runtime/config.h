@@ -8,6 +8,7 @@
 #include "runtime/options.h"
 #include "lua/strategy.h"
 #include "scaler/settings.h"
+#include "sinks/dead_letter.h"
 #include "sources/source.h"
 
 #define ASR_DEFAULT_SEED 1u
@@ -42,6 +43,11 @@ typedef struct asr_config {
    * its first failure (--retry-for > strategy retry_for > ASR_RETRY_FOR_DEFAULT_MS);
    * 0: no retries. cfg->source.retry_for_ms holds the same budget for the source. */
   int64_t retry_for_ms;
+  /* documents that fail for good */
+  char *dead_letter;        /* --dead-letter FILE; NULL: the default beside the output
+                             * (runtime/run.c resolves it once the target is open) */
+  asr_error_budget_t error_budget; /* --max-errors, --stopOnError */
+  int dead_letter_duplicates;
 } asr_config_t;
 
 /* strategy may be NULL (a --source run). Returns 0 or ASR_EINVAL. */

@@ -22,12 +22,19 @@ static asr_mongo_endpoint_t target_endpoint(const asr_config_t *cfg) {
   return (asr_mongo_endpoint_t){cfg->target, cfg->target_database, cfg->target_collection};
 }
 
-int asr_db_checks_copy_indexes(const asr_config_t *cfg, asr_err_t *err) {
-  if (strcmp(cfg->source.kind, "mongodb") != 0 || !is_mongo_uri(cfg->target))
+int asr_db_checks_check_config(const asr_config_t *cfg, asr_err_t *err) {
+  if (cfg->copy_indexes &&
+      (strcmp(cfg->source.kind, "mongodb") != 0 || !is_mongo_uri(cfg->target)))
     return asr_err_set(err, ASR_EINVAL, "--copy-indexes needs a MongoDB source and target");
+  return 0;
+}
+
+int asr_db_checks_copy_indexes(const asr_config_t *cfg, asr_err_t *err) {
+  int rc = asr_db_checks_check_config(cfg, err);
+  if (rc) return rc;
   asr_mongo_endpoint_t from = source_endpoint(cfg), to = target_endpoint(cfg);
   uint32_t copied = 0;
-  int rc = asr_mongo_check_copy_indexes(&from, &to, &copied, err);
+  rc = asr_mongo_check_copy_indexes(&from, &to, &copied, err);
   if (rc == 0) asr_log_info("mongo.indexes", "Copied %u indexes to the target", copied);
   return rc;
 }
@@ -89,9 +96,13 @@ int asr_db_checks_verify(const asr_config_t *cfg, asr_strategy_t *strategy, int6
 int asr_db_checks_after_load(const asr_config_t *cfg, asr_strategy_t *strategy, uint64_t written,
                              int quiet, asr_err_t *err) {
   int rc = 0;
-  if (cfg->copy_indexes && strcmp(cfg->copy_indexes, "after") == 0)
-    rc = asr_db_checks_copy_indexes(cfg, err);
-  if (rc == 0 && cfg->verify)
-    rc = asr_db_checks_verify(cfg, strategy, (int64_t)written, quiet, err);
+  if (cfg->copy_indexes && strcmp(cfg->copy_indexes, "after") == 0 &&
+      (rc = asr_db_checks_copy_indexes(cfg, err))) {
+    asr_err_prefix(err, "--copy-indexes after");
+    /* The documents are loaded: what fails now is the run, not its configuration (exit 1). */
+    if (rc == ASR_EINVAL) err->code = rc = ASR_EIO;
+    return rc;
+  }
+  if (cfg->verify) rc = asr_db_checks_verify(cfg, strategy, (int64_t)written, quiet, err);
   return rc;
 }

@@ -16,6 +16,9 @@ int asr_db_checks_copy_indexes(const asr_config_t *cfg, asr_err_t *err);
  * prints "Verify: ok ..." unless quiet. ASR_EIO with the first problem when it fails. */
 int asr_db_checks_verify(const asr_config_t *cfg, asr_strategy_t *strategy, int64_t expected,
                          int quiet, asr_err_t *err);
+/* Before anything runs: the checks' configuration (a MongoDB source and target for
+ * --copy-indexes). 0 or ASR_EINVAL. */
+int asr_db_checks_check_config(const asr_config_t *cfg, asr_err_t *err);
 /* After a complete load of `written` documents: --copy-indexes after, then --verify. */
 int asr_db_checks_after_load(const asr_config_t *cfg, asr_strategy_t *strategy, uint64_t written,
                              int quiet, asr_err_t *err);

@@ -38,6 +38,11 @@ typedef struct asr_options {
   int verify;             /* --verify */
   int verify_only;        /* --verify-only: check a previous migration, load nothing */
   const char *collection; /* --collection: the mgodatagen config's collection to generate */
+  /* documents that fail for good (sinks/dead_letter.h) */
+  const char *dead_letter; /* --dead-letter FILE */
+  const char *max_errors;  /* --max-errors N | P% */
+  int stop_on_error;       /* --stopOnError */
+  int dead_letter_duplicates; /* --dead-letter-duplicates */
   int dry_run, help, version;
   int log_format_set;
   asr_log_format_t log_format;

@@ -1,5 +1,7 @@
 #include "runtime/plan.h"
 
+#include <stdio.h>
+
 #include "pipeline/pipeline.h"
 
 void asr_plan_print(FILE *out, const asr_config_t *cfg, const asr_strategy_t *st,
@@ -21,6 +23,12 @@ void asr_plan_print(FILE *out, const asr_config_t *cfg, const asr_strategy_t *st
             sc->min_batch_size, sc->max_batch_size, sc->check_interval, sc->cooldown);
   else
     fprintf(out, "  scaling:    off (fixed settings; --auto-scaling or --profile turns it on)\n");
+  char budget[64];
+  asr_error_budget_describe(&cfg->error_budget, budget, sizeof budget);
+  if (cfg->error_budget.kind == ASR_BUDGET_NONE)
+    snprintf(budget, sizeof budget, "the run goes on, then fails if there are any");
+  fprintf(out, "  failures:   dead-lettered to %s (%s)\n",
+          cfg->dead_letter ? cfg->dead_letter : "(not set)", budget);
   if (sink->vt->stats) { /* a database target: the RU governor paces its writes */
     if (sc->ru_governor == 0)
       fprintf(out, "  RU budget:  not paced (ru_governor = 0)\n");

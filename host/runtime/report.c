@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "lua/hooks.h"
+#include "sinks/dead_letter.h"
 #include "sinks/mongo.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -18,6 +19,16 @@ static void num(cJSON *o, const char *k, double v) {
 
 static void str(cJSON *o, const char *k, const char *v) {
   if (v) cJSON_AddStringToObject(o, k, v);
+}
+
+/* "1000 read + 0 fanned out = 990 written + 5 dead-lettered + 5 dropped by transform + 0
+ * duplicates" */
+static void balance_text(const asr_run_summary_t *s, char *out, size_t n) {
+  snprintf(out, n, "%llu read + %llu fanned out = %llu written + %llu dead-lettered + %llu "
+           "dropped by transform + %llu duplicates", (unsigned long long)s->docs_read,
+           (unsigned long long)s->docs_fanned_out, (unsigned long long)s->docs_written,
+           (unsigned long long)s->dead_lettered, (unsigned long long)s->docs_dropped,
+           (unsigned long long)s->duplicates);
 }
 
 static void add_totals(cJSON *o, const asr_run_summary_t *s) {
@@ -34,6 +45,16 @@ static void add_totals(cJSON *o, const asr_run_summary_t *s) {
   num(o, "errors", (double)s->failed);
   num(o, "throttles", (double)s->throttles);
   num(o, "retries", (double)s->retries);
+  num(o, "dead_lettered", (double)s->dead_lettered);
+  num(o, "docs_fanned_out", (double)s->docs_fanned_out);
+  cJSON_AddBoolToObject(o, "balanced", s->balanced);
+  char text[256];
+  balance_text(s, text, sizeof text);
+  str(o, "balance", text);
+  str(o, "dead_letter_file", s->dead_letter_file);
+  if (s->dead_lettered) cJSON_AddBoolToObject(o, "dead_letters_allowed", s->dead_letters_allowed);
+  cJSON_AddBoolToObject(o, "load_complete", s->load_complete);
+  str(o, "hint", s->hint);
 }
 
 static void add_metrics(cJSON *o, const asr_metrics_totals_t *m) {
@@ -125,11 +146,15 @@ static void print_summary(const asr_run_summary_t *s) {
   char n[32], rate[32];
   asr_log_thousands((long long)s->docs_written, n, sizeof n);
   asr_log_thousands((long long)(s->docs_per_second + 0.5), rate, sizeof rate);
-  if (strcmp(s->status, "ok") == 0)
+  if (strcmp(s->status, "ok") == 0 || s->load_complete)
     printf("Wrote %s documents to %s in %.2f s (%s docs/s)\n", n, s->output, s->duration_s, rate);
   else if (strcmp(s->status, "interrupted") == 0)
     printf("Interrupted: %s documents written to %s in %.2f s (incomplete)\n", n, s->output,
            s->duration_s);
+  else if (s->database) /* it keeps what it was sent */
+    printf("Failed: %s documents were written to %s in %.2f s before the run stopped; they stay "
+           "there\n", n, s->output, s->duration_s);
+  if (s->hint) printf("To continue: %s\n", s->hint);
   if (s->docs_dropped) printf("Dropped by transform: %llu\n", (unsigned long long)s->docs_dropped);
   if (s->duplicates)
     printf("Duplicates (already in the target, not rewritten): %llu\n", (unsigned long long)s->duplicates);
@@ -137,6 +162,13 @@ static void print_summary(const asr_run_summary_t *s) {
   if (s->throttles || s->retries)
     printf("Throttled: %llu, retried: %llu\n", (unsigned long long)s->throttles,
            (unsigned long long)s->retries);
+  if (s->dead_lettered)
+    printf("Dead letters: %llu document%s in %s\n", (unsigned long long)s->dead_lettered,
+           s->dead_lettered == 1 ? "" : "s", s->dead_letter_file);
+  char text[256];
+  balance_text(s, text, sizeof text);
+  printf("Balance: %s%s\n", text, s->balanced ? ": balanced" : " (the run stopped with documents "
+         "in flight: not balanced)");
   fflush(stdout);
 }
 
@@ -178,6 +210,11 @@ static void log_completion(const asr_run_summary_t *sum) {
                  b1);
 }
 
+/* A database target keeps what it was sent, whatever happens to the run. */
+static int is_database(const asr_sink_t *sink) {
+  return strcmp(sink->vt->scheme, "mongodb") == 0 || strcmp(sink->vt->scheme, "sim") == 0;
+}
+
 /* The summary of a run that ended with rc; the sink's database counts win over the
  * pipeline's (documents the server took, not the ones handed to it). */
 static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const asr_err_t *err) {
@@ -185,7 +222,8 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
   asr_run_summary_t sum = {
       .status = rc == 0 ? "ok" : rc == ASR_ECANCELED ? "interrupted" : "failed",
       .error = rc ? err->msg : NULL,
-      .output = rc == 0 || rc == ASR_ECANCELED ? in->sink->location : "(nothing kept)",
+      .output = rc == 0 || rc == ASR_ECANCELED || in->load_complete ? in->sink->location
+                                                                   : "(nothing kept)",
       .docs_read = st->docs_in,
       .docs_written = st->docs_out,
       .docs_dropped = st->docs_dropped,
@@ -203,6 +241,8 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
       .ru_governor_rate = in->ru_governor_rate,
   };
   asr_sink_db_stats_t db;
+  uint64_t sink_dead = asr_dead_letter_sink_count(in->dead_letter);
+  sum.docs_written = st->docs_out > sink_dead ? st->docs_out - sink_dead : 0;
   if (asr_sink_stats(in->sink, &db)) {
     sum.docs_written = db.docs_written;
     sum.duplicates = db.duplicates;
@@ -216,14 +256,39 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
   sum.retries += src.retries;
   if (rc == ASR_ECANCELED && in->sink->vt->docs_kept) /* what the .partial holds */
     sum.docs_written = in->sink->vt->docs_kept(in->sink);
+  sum.dead_lettered = asr_dead_letter_count(in->dead_letter);
+  if (sum.dead_lettered) sum.dead_letter_file = asr_dead_letter_path(in->dead_letter);
+  sum.docs_fanned_out = st->docs_fanned_out;
+  sum.balanced = sum.docs_read + sum.docs_fanned_out ==
+                 sum.docs_written + sum.dead_lettered + sum.docs_dropped + sum.duplicates;
+  sum.load_complete = in->load_complete;
+  sum.database = is_database(in->sink);
+  if (is_database(in->sink) && rc && rc != ASR_ECANCELED) sum.output = in->sink->location;
+  if (is_database(in->sink) && rc && !in->load_complete && !in->dead_letters_refused)
+    sum.hint = "run the same command again with --resume";
   sum.docs_per_second = in->duration_s > 0 ? (double)sum.docs_written / in->duration_s : 0;
   return sum;
 }
 
-/* A MongoDB load that otherwise succeeded fails when the server rejected documents. */
+/* Dead letters within the budget: the run is ok, with a warning that says where they are. */
+static void note_allowed_dead_letters(const asr_report_input_t *in, asr_run_summary_t *sum,
+                                      int rc) {
+  if (rc != 0 || !sum->dead_lettered) return;
+  char flag[64];
+  asr_error_budget_describe(&in->cfg->error_budget, flag, sizeof flag);
+  sum->dead_letters_allowed = 1;
+  asr_log_warn("run.dead_letters", "%llu document%s failed and %s dead-lettered to %s "
+               "(allowed by %s)", (unsigned long long)sum->dead_lettered,
+               sum->dead_lettered == 1 ? "" : "s", sum->dead_lettered == 1 ? "was" : "were",
+               sum->dead_letter_file, flag);
+}
+
+/* A MongoDB load that otherwise succeeded fails when the server rejected documents that went
+ * to no dead letters (a sink opened without them). */
 static int check_rejections(const asr_report_input_t *in, asr_run_summary_t *sum, int rc,
                             asr_err_t *err) {
-  if (rc != 0 || !sum->failed || strcmp(in->sink->vt->scheme, "mongodb") != 0) return rc;
+  if (rc != 0 || !sum->failed || sum->dead_lettered || strcmp(in->sink->vt->scheme, "mongodb") != 0)
+    return rc;
   asr_mongo_samples_t samples;
   asr_sink_mongo_samples(in->sink, &samples);
   rc = asr_err_set(err, ASR_EIO, "%llu documents were rejected by the server (first: %s)",
@@ -248,6 +313,7 @@ static int call_on_finish(asr_strategy_t *strategy, const asr_run_summary_t *sum
 int asr_report_end_of_run(const asr_report_input_t *in, int rc, asr_err_t *err) {
   asr_run_summary_t sum = summarize(in, rc, err);
   rc = check_rejections(in, &sum, rc, err);
+  note_allowed_dead_letters(in, &sum, rc);
   log_completion(&sum);
   asr_err_t hook_err;
   asr_err_clear(&hook_err);

@@ -24,6 +24,15 @@ typedef struct asr_run_summary {
   uint32_t start_workers, start_batch_size;
   /* database targets */
   uint64_t duplicates, failed, throttles, retries;
+  /* the balance: docs_read + docs_fanned_out = docs_written + dead_lettered + docs_dropped +
+   * duplicates, when every batch read was written (not so after a failure or a stop) */
+  uint64_t dead_lettered, docs_fanned_out;
+  int balanced;
+  const char *dead_letter_file; /* NULL when nothing was dead-lettered */
+  int dead_letters_allowed;     /* within --max-errors: the run is ok, with a warning */
+  int load_complete;            /* every document was written (a later step may have failed) */
+  const char *hint;             /* what to do next (a database target's failed run), or NULL */
+  int database;                 /* the target keeps what it was sent, whatever the outcome */
   /* performance and scaling; NULL when not collected */
   const asr_metrics_totals_t *metrics;
   int auto_scaling;
@@ -36,7 +45,9 @@ struct cJSON;
 /* The summary as a JSON object (caller frees with cJSON_Delete); NULL when out of memory.
  * Keys: the brief's avg_docs_per_second, avg_cpu_usage, current_workers,
  * scaling_decisions_count, and totals, duration, peaks, averages, latency percentiles and
- * the list of decisions; ru_governor_rate when the RU governor paced the writes. */
+ * the list of decisions; ru_governor_rate when the RU governor paced the writes; the balance
+ * (dead_lettered, docs_fanned_out, balanced, balance), dead_letter_file and
+ * dead_letters_allowed when documents were dead-lettered, load_complete, and hint. */
 struct cJSON *asr_summary_json(const asr_run_summary_t *s);
 /* Writes it to path (pretty-printed, with a final newline). 0 or ASR_EIO. */
 int asr_summary_write(const asr_run_summary_t *s, const char *path, asr_err_t *err);
@@ -54,6 +65,10 @@ typedef struct asr_report_input {
   double duration_s;
   uint32_t start_workers, start_batch_size;
   double ru_governor_rate;            /* the RU governor's pace at the end (0: not pacing) */
+  struct asr_dead_letter *dead_letter; /* the run's dead letters; may be NULL */
+  int load_complete;                  /* the load succeeded (rc may be a later step's failure) */
+  int dead_letters_refused;           /* every document went through, but the dead letters
+                                       * were more than the budget allows (rc says so) */
 } asr_report_input_t;
 
 /* Ends the run whose outcome is rc (err holds its message): builds the summary, logs the

@@ -45,6 +45,8 @@ typedef struct run {
   asr_source_t *source;
   asr_sink_t *sink;
   asr_ru_governor_t *governor; /* database targets: paces writes under the RU budget */
+  asr_dead_letter_t *dead_letter; /* documents that fail for good; the sink borrows it */
+  asr_transform_factory_t transform; /* the Lua transform, writing to dead_letter */
   asr_worker_env_factory_t worker_env; /* one Lua state per worker, when the strategy runs there */
   asr_pipeline_t *pipeline;
 
@@ -66,6 +68,8 @@ typedef struct run {
   asr_controller_t *scaler;   /* NULL: auto-scaling off */
   uv_timer_t check;
   uint32_t start_workers, start_batch_size;
+  int load_complete;        /* every document written (a later step may still fail) */
+  int dead_letters_refused; /* the verdict on the dead letters failed the run */
 } run_t;
 
 static double seconds_since(uint64_t t0) { return (double)(uv_hrtime() - t0) / 1e9; }
@@ -199,6 +203,22 @@ static void on_tick(uv_timer_t *h) {
 
 static void record_write(void *ud, uint64_t us) { asr_hist_record(ud, us); }
 
+/* ---- dead letters ---- */
+
+static uint64_t records_read(void *ud) { return asr_pipeline_records_read(ud); }
+
+/* Every document is written: a run whose dead letters the budget does not allow is refused
+ * before its output is published (pipeline's before_finish). */
+static int judge_dead_letters(void *ud, asr_err_t *err) {
+  run_t *r = ud;
+  asr_pipeline_stats_t st;
+  asr_pipeline_stats(r->pipeline, &st);
+  int allowed;
+  int rc = asr_dead_letter_verdict(r->dead_letter, st.docs_in, &allowed, err);
+  r->dead_letters_refused = rc != 0;
+  return rc;
+}
+
 /* The cumulative counters of the pipeline and the sink, as the metrics collector reads them. */
 static void collect_raw(run_t *r, asr_metrics_raw_t *raw) {
   asr_pipeline_stats_t st;
@@ -272,19 +292,57 @@ static int open_scaler(run_t *r, asr_err_t *err) {
   return rc;
 }
 
-/* --summary-json's directory must exist and be writable before anything runs. */
-static int check_writable(const char *path, asr_err_t *err) {
+/* The directory of an output the run writes at its end (--summary-json) or maybe (the dead
+ * letters) must exist and be writable before anything runs. */
+static int check_writable(const char *path, const char *what, asr_err_t *err) {
   const char *slash = strrchr(path, '/');
   char dir[1024];
   snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
            slash ? path : ".");
   if (access(dir, W_OK) != 0)
-    return asr_err_set(err, ASR_EINVAL, "--summary-json: cannot write to directory %s: %s", dir,
+    return asr_err_set(err, ASR_EINVAL, "%s: cannot write to directory %s: %s", what, dir,
                        strerror(errno));
   return 0;
 }
 
 /* ---- setup ---- */
+
+/* --dead-letter's directory must be writable; the default's only matters if a document fails,
+ * so an unwritable one (a read-only working directory) is a warning. */
+static int check_dead_letter_dir(run_t *r, asr_err_t *err) {
+  asr_err_t dir_err;
+  asr_err_clear(&dir_err);
+  if (!check_writable(r->cfg.dead_letter, "--dead-letter", &dir_err)) return 0;
+  if (r->cli->dead_letter) return asr_err_set(err, dir_err.code, "%s", dir_err.msg);
+  asr_log_warn("run.dead_letter", "dead letters would go to %s, which cannot be created (%s); "
+               "give --dead-letter FILE", r->cfg.dead_letter, dir_err.msg);
+  return 0;
+}
+
+/* OUT.dead.jsonl beside a file target (out/orders.jsonl → out/orders.dead.jsonl),
+ * DB.COLLECTION.dead.jsonl here for MongoDB, NAME.dead.jsonl here for the others. */
+static char *default_dead_letter_path(const run_t *r) {
+  const char *scheme = r->sink->vt->scheme, *loc = r->sink->location;
+  char *path = NULL;
+  int n = -1;
+  if (strcmp(scheme, "file") == 0 && loc) {
+    const char *slash = strrchr(loc, '/'), *dot = strrchr(loc, '.');
+    size_t len = dot && dot > (slash ? slash + 1 : loc) ? (size_t)(dot - loc) : strlen(loc);
+    n = asprintf(&path, "%.*s.dead.jsonl", (int)len, loc);
+  } else if (strcmp(scheme, "mongodb") == 0 && loc && strrchr(loc, '/')) {
+    n = asprintf(&path, "%s.dead.jsonl", strrchr(loc, '/') + 1);
+  } else {
+    n = asprintf(&path, "%s.dead.jsonl", r->cfg.name);
+  }
+  return n < 0 ? NULL : path;
+}
+
+/* The dead letters' file: --dead-letter, else the default for the open target. */
+static int resolve_dead_letter(run_t *r, asr_err_t *err) {
+  if (!r->cfg.dead_letter && !(r->cfg.dead_letter = default_dead_letter_path(r)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  return asr_dead_letter_set_path(r->dead_letter, r->cfg.dead_letter, err);
+}
 
 static int is_database_target(const char *uri) {
   return strncmp(uri, "mongodb://", 10) == 0 || strncmp(uri, "mongodb+srv://", 14) == 0 ||
@@ -333,11 +391,13 @@ static int open_run(run_t *r, asr_err_t *err) {
                                                         : ASR_VM_DEFAULT_BUDGET);
   if (cli->strategy && (rc = asr_strategy_load(cli->strategy, &r->strategy, err))) return rc;
   if ((rc = asr_config_build(cli, r->strategy, &r->cfg, err))) return rc;
+  if ((rc = asr_db_checks_check_config(&r->cfg, err))) return rc;
   asr_vm_set_default_budget(r->cfg.instruction_budget);
   if (r->strategy) asr_vm_set_budget(r->strategy->L, r->cfg.instruction_budget);
   if ((rc = check_distinct_files(r, err))) return rc;
   if ((rc = asr_source_open(&r->cfg.source, &r->source, err))) return rc;
   if ((rc = open_governor(r, err))) return rc;
+  if ((rc = asr_dead_letter_open(NULL, &r->cfg.error_budget, &r->dead_letter, err))) return rc;
   asr_sink_options_t opt = {
       .dry_run = r->cfg.dry_run,
       .overwrite = 1,
@@ -352,15 +412,22 @@ static int open_run(run_t *r, asr_err_t *err) {
       .retry_for_ms = r->cfg.retry_for_ms ? r->cfg.retry_for_ms : -1, /* 0: none */
       .load_scenario = asr_scenario_loader,
       .governor = r->governor,
+      .dead_letter = r->dead_letter,
+      .dead_letter_duplicates = r->cfg.dead_letter_duplicates,
   };
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
+  if ((rc = resolve_dead_letter(r, err))) return rc;
+  r->transform = asr_lua_transform_factory;
+  r->transform.ud = r->dead_letter;
   if (r->strategy && (r->strategy->has_transform || r->cfg.source.ncustom))
     asr_lua_worker_factory(&r->worker_env, r->strategy->path);
   r->control = (asr_control_t){r, ctl_set_workers, ctl_set_batch_size, ctl_queue_capacity,
                                ctl_stop};
   r->tick_control = (asr_control_t){r, tick_set_workers, tick_set_batch_size, ctl_queue_capacity,
                                     ctl_stop};
-  if (r->cfg.summary_json && (rc = check_writable(r->cfg.summary_json, err))) return rc;
+  if (r->cfg.summary_json && (rc = check_writable(r->cfg.summary_json, "--summary-json", err)))
+    return rc;
+  if (!r->cfg.dry_run && (rc = check_dead_letter_dir(r, err))) return rc;
   return open_scaler(r, err);
 }
 
@@ -386,7 +453,7 @@ static int start_loop(run_t *r, asr_err_t *err) {
   asr_pipeline_config_t pc = {
       .source = r->source,
       .sink = r->sink,
-      .transform = r->strategy && r->strategy->has_transform ? &asr_lua_transform_factory : NULL,
+      .transform = r->strategy && r->strategy->has_transform ? &r->transform : NULL,
       .worker_env = r->worker_env.open ? &r->worker_env : NULL,
       .workers = r->cfg.workers,
       .batch_size = r->cfg.batch_size,
@@ -395,9 +462,11 @@ static int start_loop(run_t *r, asr_err_t *err) {
       .ud = r,
       .on_write = record_write,
       .write_ud = &r->latency,
+      .before_finish = judge_dead_letters,
   };
   int rc = asr_pipeline_create(&pc, &r->pipeline, err);
   if (rc) return rc;
+  asr_dead_letter_set_read_counter(r->dead_letter, records_read, r->pipeline);
   r->started_ns = r->last_progress_ns = r->last_tick_ns = uv_hrtime();
   r->start_workers = r->cfg.workers;
   r->start_batch_size = r->cfg.batch_size;
@@ -416,6 +485,7 @@ static void run_close(run_t *r) {
   asr_pipeline_destroy(r->pipeline);
   asr_sink_destroy(r->sink);
   asr_ru_governor_free(r->governor); /* after the sink that borrowed it */
+  asr_dead_letter_close(r->dead_letter); /* the same */
   asr_source_destroy(r->source);
   asr_config_free(&r->cfg);
   asr_strategy_free(r->strategy);
@@ -437,6 +507,12 @@ static void log_plan(run_t *r) {
 /* ---- the end ---- */
 
 static int finish_run(run_t *r, int rc, asr_err_t *err) {
+  asr_err_t sync_err;
+  asr_err_clear(&sync_err);
+  if (asr_dead_letter_sync(r->dead_letter, &sync_err) && rc == 0) {
+    *err = sync_err;
+    rc = sync_err.code;
+  }
   asr_pipeline_stats_t st;
   asr_pipeline_stats(r->pipeline, &st);
   double secs = seconds_since(r->started_ns);
@@ -459,6 +535,9 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .start_workers = r->start_workers,
       .start_batch_size = r->start_batch_size,
       .ru_governor_rate = asr_ru_governor_rate(r->governor),
+      .dead_letter = r->dead_letter,
+      .load_complete = r->load_complete,
+      .dead_letters_refused = r->dead_letters_refused,
   };
   return asr_report_end_of_run(&in, rc, err);
 }
@@ -479,6 +558,7 @@ static int execute(run_t *r, asr_err_t *err) {
   if (rc == 0) {
     asr_pipeline_stats_t st;
     asr_pipeline_stats(r->pipeline, &st);
+    r->load_complete = 1; /* reported as such also when a step after it fails */
     rc = asr_db_checks_after_load(&r->cfg, r->strategy, st.docs_out, r->cli->verbosity < 0, err);
   }
   return finish_run(r, rc, err);

@@ -4,7 +4,9 @@
  * (by key fields) all scale across workers. Replies are classified per document (written,
  * duplicate, throttled, transient, permanent failure) and only the documents not yet
  * written are retried, with backoff, so a partially failed bulk never rewrites what
- * succeeded; for as long as the retry budget allows (mongo/retry.h). Credentials never appear in a message (util/redact.h).
+ * succeeded; for as long as the retry budget allows (mongo/retry.h). Permanent failures go
+ * to the dead letters (asr_sink_options_t.dead_letter). Credentials never appear in a message
+ * (util/redact.h).
  * The caller owns the asr_mongo_target_t and its strings; open copies what it keeps. */
 #ifndef ASR_SINKS_MONGO_H
 #define ASR_SINKS_MONGO_H

@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "mongo/connect.h"
+#include "sinks/dead_letter.h"
 #include "sinks/mongo.h"
 #include "sinks/mongo_reply.h"
 #include "mongo/retry.h"
@@ -45,6 +46,8 @@ typedef struct mongo_sink {
   int ordered, dry_run, request_stats, cosmos;
   uint64_t retry_for_ms; /* the retry budget of a batch, from its first failure */
   asr_ru_governor_t *governor; /* borrowed (asr_sink_options_t); NULL: writes are not paced */
+  asr_dead_letter_t *dead_letter; /* borrowed; NULL: failures are only counted (unit tests) */
+  int dead_letter_duplicates;     /* insert mode: a duplicate key is a failure, dead-lettered */
   uint32_t max_doc, max_ops, max_bytes; /* per document, per bulk */
   bson_t *bulk_opts, *insert_opts, *upsert_opts, *stats_cmd;
   _Atomic int aborted;
@@ -80,9 +83,12 @@ struct asr_sink_worker {
   bson_t *sel, *upd; /* heap: bson_t wants 128-byte alignment that malloc'd structs lack */
 };
 
-/* Per-batch tallies, added to the worker's counters once. */
+/* Per-batch tallies, added to the worker's counters once; and the dead-letter budget's
+ * verdict (rc, err) when a document that failed for good stops the batch. */
 typedef struct tally {
   uint64_t written, duplicates, failed, throttles, retries;
+  int rc;
+  asr_err_t *err;
 } tally_t;
 
 /* ---- messages ---------------------------------------------------------------------- */
@@ -387,6 +393,24 @@ __attribute__((format(printf, 2, 3))) static void sample_failure(mongo_sink_t *s
   if (keep) asr_log_warn("mongo.write.failed", "%s", red);
 }
 
+/* ---- documents that fail for good -------------------------------------------------- */
+
+/* Document i of the batch failed for good (msg says why): counted, sampled for the summary
+ * and dead-lettered. Returns 0 to go on, or the dead-letter budget's error (kept in t): the
+ * batch stops there. */
+static int reject(mongo_sink_t *s, tally_t *t, const asr_docs_t *docs, uint64_t seq, uint32_t i,
+                  const uint8_t *doc, uint32_t len, const char *reason, int32_t code,
+                  const char *msg) {
+  t->failed++;
+  sample_failure(s, "batch %llu document %u: %s", (unsigned long long)seq, i, msg);
+  if (!s->dead_letter || t->rc) return t->rc;
+  char red[512];
+  asr_redact_uri(msg, red, sizeof red);
+  asr_dead_letter_entry_t e = {.doc = doc, .len = len, .index = asr_docs_source_index(docs, i),
+                               .batch = seq, .reason = reason, .code = code, .message = red};
+  return t->rc = asr_dead_letter_add(s->dead_letter, &e, t->err);
+}
+
 /* ---- building the operations ------------------------------------------------------- */
 
 static const uint8_t *doc_at(const asr_sink_worker_t *w, const asr_docs_t *docs, uint32_t i) {
@@ -439,11 +463,11 @@ static int prepare(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const as
     doc_ref_t *r = &w->refs[i];
     *r = (doc_ref_t){(uint32_t)(it.doc - docs->buf.data), it.len, 0, 0};
     const char *missing;
+    char msg[160];
     if (it.len > s->max_doc) {
-      t->failed++;
-      sample_failure(s, "batch %llu document %u: %u bytes, over the %u-byte document limit of "
-                     "%s", (unsigned long long)seq, i, it.len, s->max_doc,
-                     s->cosmos ? "Cosmos DB" : "the server");
+      snprintf(msg, sizeof msg, "%u bytes, over the %u-byte document limit of %s", it.len,
+               s->max_doc, s->cosmos ? "Cosmos DB" : "the server");
+      if (reject(s, t, docs, seq, i, it.doc, it.len, ASR_DL_TOO_LARGE, 0, msg)) return t->rc;
       continue;
     }
     if (s->mode == ASR_WRITE_INSERT) {
@@ -451,9 +475,8 @@ static int prepare(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const as
       if (!bson_iter_init_from_data(&id, it.doc, it.len) || !bson_iter_find(&id, "_id"))
         if (add_id(w, it.doc, it.len, r)) return ASR_ENOMEM;
     } else if ((missing = key_selector(s, it.doc, it.len, NULL))) {
-      t->failed++;
-      sample_failure(s, "batch %llu document %u: no key field '%s'", (unsigned long long)seq,
-                     i, missing);
+      snprintf(msg, sizeof msg, "no key field '%s'", missing);
+      if (reject(s, t, docs, seq, i, it.doc, it.len, ASR_DL_INVALID, 0, msg)) return t->rc;
       continue;
     }
     w->pending[w->npending++] = i;
@@ -559,8 +582,9 @@ static uint32_t fill_bulk(mongo_sink_t *s, asr_sink_worker_t *w, mongoc_bulk_ope
     if (*nops && (*nops >= s->max_ops || bytes + size > s->max_bytes)) break;
     bson_error_t e;
     if (add_op(s, w, bulk, docs, i, &e) != 0) {
-      t->failed++;
-      sample_failure(s, "batch %llu document %u: %s", (unsigned long long)seq, i, e.message);
+      if (reject(s, t, docs, seq, i, doc_at(w, docs, i), w->refs[i].len, ASR_DL_INVALID, 0,
+                 e.message))
+        break; /* the batch stops: write_pending returns t->rc */
       continue;
     }
     w->ops[(*nops)++] = i;
@@ -573,6 +597,12 @@ static const char *kept_msg(const asr_mongo_reply_t *r, uint32_t k) {
   for (uint32_t m = 0; m < r->nmsgs; m++)
     if (r->msgs[m].index == k) return r->msgs[m].msg;
   return r->command_msg[0] ? r->command_msg : "(message not kept)";
+}
+
+static int32_t kept_code(const asr_mongo_reply_t *r, uint32_t k) {
+  for (uint32_t m = 0; m < r->nmsgs; m++)
+    if (r->msgs[m].index == k) return r->msgs[m].code;
+  return r->command_code;
 }
 
 /* Books the outcome of each operation; those to send again go to w->next_pending, in
@@ -593,12 +623,17 @@ static int book_outcomes(mongo_sink_t *s, asr_sink_worker_t *w, const asr_docs_t
         t->written++;
         break;
       }
+      if (s->dead_letter_duplicates) {
+        reject(s, t, docs, seq, i, doc_at(w, docs, i), ref->len, ASR_DL_DUPLICATE, 11000,
+               "duplicate key: a document with this _id is in the target already");
+        break;
+      }
       t->duplicates++;
       sample_duplicate(s, doc_at(w, docs, i), ref->len);
       break;
     case ASR_MONGO_FAILED:
-      t->failed++;
-      sample_failure(s, "batch %llu document %u: %s", (unsigned long long)seq, i, kept_msg(r, k));
+      reject(s, t, docs, seq, i, doc_at(w, docs, i), ref->len, ASR_DL_REJECTED, kept_code(r, k),
+             kept_msg(r, k));
       break;
     case ASR_MONGO_UNKNOWN:
       ref->maybe_written = 1;
@@ -661,6 +696,10 @@ static int write_pending(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq,
     mongoc_bulk_operation_t *bulk =
         mongoc_collection_create_bulk_operation_with_opts(w->coll, s->bulk_opts);
     uint32_t nops, used = fill_bulk(s, w, bulk, docs, seq, &nops, t);
+    if (t->rc) {
+      mongoc_bulk_operation_destroy(bulk);
+      return t->rc;
+    }
     asr_mongo_reply_t r;
     memset(&r, 0, sizeof r);
     bson_t reply;
@@ -686,6 +725,7 @@ static int write_pending(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq,
                   (unsigned long long)seq, s->conn.db, s->conn.coll, r.command_msg);
     uint32_t nnext = 0;
     int wait = nops ? book_outcomes(s, w, docs, seq, nops, &r, &nnext, t) : 0;
+    if (t->rc) return t->rc; /* over the dead-letter budget (t->err holds why) */
     for (uint32_t k = used; k < w->npending; k++) w->next_pending[nnext++] = w->pending[k];
     uint32_t *swap = w->pending;
     w->pending = w->next_pending;
@@ -707,12 +747,12 @@ static int mongo_write(asr_sink_t *base, asr_sink_worker_t *w, uint64_t seq,
   mongo_sink_t *s = (mongo_sink_t *)base;
   if (s->dry_run) return 0;
   uint64_t t0 = uv_hrtime();
-  tally_t t = {0, 0, 0, 0, 0};
+  tally_t t = {.err = err};
   int rc = 0;
   if (docs->count) {
     rc = prepare(s, w, seq, docs, &t);
     if (rc == ASR_ENOMEM) rc = asr_err_set(err, rc, "out of memory");
-    else rc = write_pending(s, w, seq, docs, &t, err);
+    else if (rc == 0) rc = write_pending(s, w, seq, docs, &t, err);
   }
   atomic_fetch_add(&w->c.written, t.written);
   atomic_fetch_add(&w->c.duplicates, t.duplicates);
@@ -818,6 +858,8 @@ static mongo_sink_t *new_sink(const asr_mongo_target_t *t, const asr_sink_option
   s->dry_run = opt && opt->dry_run;
   s->governor = opt ? opt->governor : NULL;
   s->retry_for_ms = asr_retry_budget_ms(t->retry_for_ms);
+  s->dead_letter = opt ? opt->dead_letter : NULL;
+  s->dead_letter_duplicates = opt && opt->dead_letter_duplicates;
   s->pool_max = t->pool_size ? t->pool_size : 1;
   s->max_doc = MONGO_DOC_LIMIT;
   s->max_ops = 100000;

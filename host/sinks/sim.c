@@ -5,8 +5,9 @@
  * model what a write of its remaining documents does, sleeps the service time it answers (so
  * throughput follows the Universal Scalability Law and the request-unit budget), then
  * classifies the reply a Cosmos DB for MongoDB server would send with the MongoDB sink's own
- * code (sinks/sim_reply.h): documents written, failed for good (counted, not fatal, like
- * unordered writes), throttled or transiently failed (sent again after the wait the MongoDB
+ * code (sinks/sim_reply.h): documents written, failed for good (dead-lettered as the MongoDB
+ * sink dead-letters a server's permanent errors, sinks/dead_letter.h), throttled or
+ * transiently failed (sent again after the wait the MongoDB
  * sink would wait, up to ASR_SIM_MAX_ATTEMPTS attempts, then the batch fails). Documents are
  * never looked at. The scenario's start point and duration are for the lab; phases follow
  * the time since the sink opened.
@@ -22,6 +23,7 @@
 
 #include "simdb/model.h"
 #include "simdb/spec.h"
+#include "sinks/dead_letter.h"
 #include "sinks/sim_reply.h"
 #include "sinks/sink.h"
 #include "util/file.h"
@@ -35,6 +37,7 @@ typedef struct sim_sink {
   uint64_t seed;         /* of the retry jitter */
   int dry_run;
   asr_ru_governor_t *governor; /* borrowed, may be NULL: paces writes under the budget */
+  asr_dead_letter_t *dead_letter; /* borrowed, may be NULL: failures are only counted */
   uv_mutex_t mu;
   uv_cond_t wake;
   _Atomic int aborted;
@@ -135,11 +138,41 @@ static int give_up(uint64_t seq, int attempts, uint32_t left, const asr_mongo_re
                      why->ru_per_second);
 }
 
-/* One batch of n documents: attempts until every document is written or failed for good. */
-static int sim_write_batch(sim_sink_t *s, asr_sink_worker_t *w, uint64_t seq, uint32_t n,
-                           asr_err_t *err) {
+/* The documents of one batch that failed for good, walked once in order: each attempt sends
+ * the batch's last `left` documents (failures come first in a reply, throttled ones last), so
+ * the positions of failures only grow from attempt to attempt. */
+typedef struct failures {
+  const asr_docs_t *docs;
+  asr_docs_iter_t it;
+  uint32_t pos; /* it holds document pos - 1 (0: none read yet) */
+} failures_t;
+
+/* Dead-letters the documents the attempt of the batch's last `left` documents failed for
+ * good. Returns 0, or the dead-letter budget's error. */
+static int dead_letter_failed(sim_sink_t *s, failures_t *f, uint64_t seq, uint32_t left,
+                              const uint8_t *outcome, uint32_t nsent, asr_err_t *err) {
+  if (!s->dead_letter) return 0;
+  uint32_t offset = f->docs->count - left;
+  for (uint32_t k = 0; k < nsent; k++) {
+    if (outcome[k] != ASR_MONGO_FAILED) continue;
+    uint32_t want = offset + k;
+    while (f->pos <= want && asr_docs_next(&f->it)) f->pos++;
+    asr_dead_letter_entry_t e = {
+        .doc = f->it.doc, .len = f->it.len, .index = asr_docs_source_index(f->docs, want),
+        .batch = seq, .reason = ASR_DL_REJECTED, .code = ASR_SIM_FAILED_CODE,
+        .message = "Document failed validation (sim: error_rate)"};
+    int rc = asr_dead_letter_add(s->dead_letter, &e, err);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* One batch: attempts until every document is written or failed for good. */
+static int sim_write_batch(sim_sink_t *s, asr_sink_worker_t *w, uint64_t seq,
+                           const asr_docs_t *docs, asr_err_t *err) {
   uint64_t rng = s->seed ^ ((seq + 1) * 0x9E3779B97F4A7C15ull);
-  uint32_t left = n;
+  uint32_t n = docs->count, left = n;
+  failures_t f = {docs, asr_docs_begin(docs), 0};
   for (int attempt = 1;; attempt++) {
     if (atomic_load(&s->aborted)) return asr_err_set(err, ASR_ECANCELED, "run stopped");
     asr_simdb_write_t wr;
@@ -161,6 +194,9 @@ static int sim_write_batch(sim_sink_t *s, asr_sink_worker_t *w, uint64_t seq, ui
                              r.count[ASR_MONGO_OK], r.count[ASR_MONGO_THROTTLED]);
     atomic_fetch_add(&s->written, r.count[ASR_MONGO_OK]);
     atomic_fetch_add(&s->failed, r.count[ASR_MONGO_FAILED]);
+    if (r.count[ASR_MONGO_FAILED] &&
+        (rc = dead_letter_failed(s, &f, seq, left, w->outcome, wr.n, err)))
+      return rc;
     left = asr_sim_reply_again(&r);
     if (!left) return 0;
     if (r.count[ASR_MONGO_THROTTLED]) {
@@ -185,7 +221,7 @@ static int sim_write(asr_sink_t *base, asr_sink_worker_t *w, uint64_t seq,
     asr_sink_worker_t temp;
     if (!w) worker_init(w = &temp);
     rc = worker_reserve(w, docs->count) ? asr_err_set(err, ASR_ENOMEM, "out of memory")
-                                        : sim_write_batch(s, w, seq, docs->count, err);
+                                        : sim_write_batch(s, w, seq, docs, err);
     if (w == &temp) worker_fini(&temp);
   }
   atomic_fetch_add(&s->batches, 1);
@@ -300,6 +336,7 @@ int asr_sink_sim_open(const char *spec, const asr_sink_options_t *opt, asr_sink_
   s->seed = sc.seed;
   s->dry_run = opt && opt->dry_run;
   s->governor = opt ? opt->governor : NULL;
+  s->dead_letter = opt ? opt->dead_letter : NULL;
   s->opened_ns = uv_hrtime();
   if (!mu_ok || !model_mu_ok || !cond_ok || !s->base.description || !s->base.location ||
       !s->model) {

@@ -87,6 +87,16 @@ typedef struct asr_sink_options {
   /* Database targets (mongodb, sim): paces each write under the request-unit budget
    * (reserve before it, record after it). Borrowed; outlives the sink; NULL: no pacing. */
   asr_ru_governor_t *governor;
+  /* Where documents that fail for good go (sinks/dead_letter.h). Borrowed; outlives the sink;
+   * NULL: they are only counted (asr_sink_db_stats_t.failed). A sink that refuses a document
+   * (the server's permanent error, over the target's size limit, invalid UTF-8 for a file
+   * target) calls asr_dead_letter_add(dead_letter, &entry, err) from its write, with
+   * entry.index = asr_docs_source_index(docs, i) and entry.batch = seq, and goes on with the
+   * batch's other documents while it returns 0; otherwise it returns that error from write
+   * (the budget is spent: the run stops). It does not write or count the refused document. */
+  struct asr_dead_letter *dead_letter;
+  int dead_letter_duplicates; /* MongoDB insert mode: dead-letter duplicate keys (else only
+                               * counted as duplicates, the default) */
 } asr_sink_options_t;
 
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,

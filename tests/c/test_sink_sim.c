@@ -16,6 +16,7 @@
 #include "lua/scenario.h"
 #include "simdb/model.h"
 #include "simdb/spec.h"
+#include "sinks/dead_letter.h"
 #include "sinks/sink.h"
 
 /* Every key, as the unknown-option message lists them. */
@@ -351,6 +352,52 @@ static void test_error_rate_is_exact(void **state) {
   asr_sink_destroy(s);
 }
 
+/* Documents failed for good go to the dead letters, each the document it was: also those of a
+ * batch's later attempts, which send only the documents still to write (here the first
+ * attempt writes what the RU budget allows, the second the rest). */
+static void test_failures_are_dead_lettered(void **state) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/sim_dead_letter_%d.jsonl", ASR_TEST_TMP, (int)getpid());
+  unlink(path);
+  asr_error_budget_t budget = {.kind = ASR_BUDGET_NONE};
+  asr_dead_letter_t *dl = NULL;
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_dead_letter_open(path, &budget, &dl, &err), 0);
+  asr_sink_options_t opt = {.dead_letter = dl};
+  asr_sink_t *s = NULL;
+  assert_int_equal(asr_sink_open("sim:latency_ms=1,per_doc_us=0,ru_per_second=1000,ru_per_doc=1,"
+                                 "retry_after_ms=100,error_rate=0.01", &opt, &s, &err), 0);
+  asr_docs_t d;
+  make_docs(&d, 1500); /* _id i is document i */
+  d.first_index = 0;
+  if (write_timed(s, NULL, 5, &d, NULL, &err)) fail_msg("%s", err.msg);
+  asr_sink_db_stats_t st = stats_of(s);
+  assert_true(st.retries >= 1);
+  assert_int_equal(st.failed, 15);
+  assert_int_equal(st.docs_written, 1485);
+  assert_int_equal(asr_dead_letter_count(dl), 15);
+  asr_sink_destroy(s);
+  asr_dead_letter_close(dl);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  char line[512];
+  int n = 0;
+  while (fgets(line, sizeof line, f)) {
+    unsigned idx, id;
+    assert_int_equal(sscanf(line, "{\"index\":%u,\"batch\":5,\"reason\":\"rejected\",\"code\":121,"
+                            "\"message\":\"Document failed validation (sim: error_rate)\","
+                            "\"document\":{\"_id\":%u}}", &idx, &id), 2);
+    assert_int_equal(idx, 99 + 100 * n); /* every 100th written: 99, 199, ... 1499 */
+    assert_int_equal(id, idx);
+    n++;
+  }
+  fclose(f);
+  assert_int_equal(n, 15);
+  unlink(path);
+  asr_docs_free(&d);
+}
+
 static void test_workers_and_dry_run(void **state) {
   asr_sink_options_t opt = {.dry_run = 1};
   asr_sink_t *s;
@@ -565,6 +612,7 @@ int main(void) {
       cmocka_unit_test(test_throttle_gives_up_and_abort_wakes),
       cmocka_unit_test(test_abort_wakes_sleeping_writer),
       cmocka_unit_test(test_error_rate_is_exact),
+      cmocka_unit_test(test_failures_are_dead_lettered),
       cmocka_unit_test(test_workers_and_dry_run),
       cmocka_unit_test(test_new_keys),
       cmocka_unit_test(test_ru_budget_retries),

@@ -78,11 +78,29 @@ describe("bad input", function()
   it("unknown fields are warned about by name", function()
     local out = h.path("warn.jsonl")
     local p = strategy("warn.lua", "return { source = 'template:" .. TPL .. "', total = 5, target = '" .. out ..
-      "', trasnform = function(d) return d end, colour = 1 }")
+      "', colour = 1, my_helper = {} }")
     local code, _, stderr = h.run({p})
-    assert.are.equal(0, code)
-    assert.matches("unknown field 'trasnform' ignored (did you mean 'transform'?)", stderr, 1, true)
+    assert.are.equal(0, code, stderr)
+    -- far from every known name: the strategy's own business
     assert.matches("unknown field 'colour' ignored", stderr, 1, true)
+    assert.matches("unknown field 'my_helper' ignored", stderr, 1, true)
+  end)
+
+  -- A misspelt field would leave what it names undone: a migration run untransformed.
+  it("a field one or two edits from a known one is an error that names the known one", function()
+    local out = h.path("typo.jsonl")
+    for _, case in ipairs({
+      {"transfrom = function(d) return d end", "unknown field 'transfrom' (did you mean 'transform'?)"},
+      {"trasnform = function(d) return d end", "unknown field 'trasnform' (did you mean 'transform'?)"},
+      {"seeds = 2", "unknown field 'seeds' (did you mean 'seed'?)"},
+      {"target = { uri = '" .. out .. "', colection = 'x' }", "target: unknown field 'colection' (did you mean 'collection'?)"},
+      {"scaling = { max_worker = 4 }", "scaling: unknown field 'max_worker' (did you mean 'max_workers'?)"},
+    }) do
+      local p = strategy("typo.lua", "return { source = 'template:" .. TPL .. "', total = 5, target = '" .. out ..
+        "', " .. case[1] .. " }")
+      local stderr = fails({p}, 2, case[2], out)
+      assert.matches(p .. ": ", stderr, 1, true)
+    end
   end)
 
   it("unknown source kind", function()
