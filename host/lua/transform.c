@@ -12,6 +12,9 @@ struct asr_transform {
   lua_State *L;  /* the worker's (lua/worker.h): borrowed */
   int fn;        /* registry reference to transform */
   bson_t *scratch; /* reused for every output document (bson_new: 128-byte alignment) */
+  /* The batch being applied: where each output document came from (NULL: not wanted). */
+  asr_buf_t *origins;
+  uint64_t first_index;
 };
 
 static void xf_close(asr_transform_t *t) {
@@ -56,6 +59,10 @@ static int emit(asr_transform_t *t, int idx, uint64_t index, asr_docs_t *out, as
                    (unsigned long long)index);
     err->code = ASR_ESCRIPT;
     return ASR_ESCRIPT;
+  }
+  if (t->origins) { /* one entry per output document, appended with it */
+    uint32_t origin = (uint32_t)(index - t->first_index);
+    if (asr_buf_append(t->origins, &origin, sizeof origin)) return ASR_ENOMEM;
   }
   return asr_docs_append_bson(out, t->scratch);
 }
@@ -115,9 +122,13 @@ static int apply_batch(lua_State *L, void *ud) {
 }
 
 static int xf_apply(asr_transform_t *t, const asr_docs_t *in, uint64_t first_index,
-                    asr_docs_t *out, asr_err_t *err) {
+                    asr_docs_t *out, asr_buf_t *origins, asr_err_t *err) {
   batch_call_t bc = {t, in, first_index, out, err};
-  return asr_vm_protect(t->L, apply_batch, &bc, err);
+  t->origins = origins;
+  t->first_index = first_index;
+  int rc = asr_vm_protect(t->L, apply_batch, &bc, err);
+  t->origins = NULL;
+  return rc;
 }
 
 const asr_transform_factory_t asr_lua_transform_factory = {xf_open, xf_apply, xf_close, NULL};
