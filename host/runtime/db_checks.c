@@ -272,8 +272,8 @@ int asr_db_checks_verify(const asr_config_t *cfg, asr_strategy_t *strategy, int6
                        "%lld; sampled %u: %u missing, %u different; %s%s",
                        (long long)res.target_count, (long long)res.expected, res.sampled,
                        res.missing, res.mismatched, res.first_problem,
-                       clock_hint ? " (documents made with $now or $objectid need the run's "
-                                    "--now)" : "");
+                       clock_hint ? " (if the template uses $now or $objectid, pass the "
+                                    "run's --now)" : "");
   }
   if (!quiet)
     printf("Verify: ok: target holds %lld documents as expected; %u sampled documents equal\n",
