@@ -104,6 +104,60 @@ static void test_key_is_the_id_value_or_the_index(void **state) {
   bson_destroy(d);
 }
 
+/* The _id is found behind every kind of value (the scan skips values by their type), and
+ * a truncated or malformed document is taken as one without _id, not read past its end. */
+static void test_finds_the_id_behind_every_type(void **state) {
+  (void)state;
+  bson_t *b = bson_new();
+  bson_oid_t oid;
+  bson_oid_init_from_string(&oid, "0123456789abcdef01234567");
+  bson_decimal128_t dec;
+  bson_decimal128_from_string("1.5", &dec);
+  const uint8_t bin[3] = {1, 2, 3};
+  bson_t sub = BSON_INITIALIZER, scope = BSON_INITIALIZER;
+  BSON_APPEND_INT32(&sub, "a", 1);
+  BSON_APPEND_DOUBLE(b, "d", 1.5);
+  BSON_APPEND_UTF8(b, "s", "text");
+  BSON_APPEND_DOCUMENT(b, "doc", &sub);
+  BSON_APPEND_ARRAY(b, "arr", &sub);
+  BSON_APPEND_BINARY(b, "bin", BSON_SUBTYPE_BINARY, bin, 3);
+  BSON_APPEND_UNDEFINED(b, "u");
+  BSON_APPEND_OID(b, "oid", &oid);
+  BSON_APPEND_BOOL(b, "t", true);
+  BSON_APPEND_DATE_TIME(b, "dt", 5);
+  BSON_APPEND_NULL(b, "n");
+  BSON_APPEND_REGEX(b, "re", "a.*b", "i");
+  BSON_APPEND_DBPOINTER(b, "dbp", "c.d", &oid);
+  BSON_APPEND_CODE(b, "code", "f()");
+  BSON_APPEND_SYMBOL(b, "sym", "S");
+  BSON_APPEND_CODE_WITH_SCOPE(b, "cws", "g()", &scope);
+  BSON_APPEND_INT32(b, "i32", 3);
+  BSON_APPEND_TIMESTAMP(b, "ts", 1, 2);
+  BSON_APPEND_INT64(b, "i64", 4);
+  BSON_APPEND_DECIMAL128(b, "dec", &dec);
+  BSON_APPEND_MINKEY(b, "min");
+  BSON_APPEND_MAXKEY(b, "max");
+  assert_false(asr_doc_has_id(bson_get_data(b), b->len));
+  BSON_APPEND_OID(b, "_id", &oid);
+  assert_true(asr_doc_has_id(bson_get_data(b), b->len));
+  uint8_t key[ASR_DOC_ID_KEY_MAX];
+  assert_int_equal(asr_doc_id_key(bson_get_data(b), b->len, 0, key), 13);
+  assert_int_equal(key[0], BSON_TYPE_OID);
+  assert_memory_equal(key + 1, oid.bytes, 12);
+  /* cut short: every prefix with a patched length reads as "no _id" and stays in bounds */
+  uint8_t copy[1024];
+  assert_true(b->len <= sizeof copy);
+  for (uint32_t n = 5; n < b->len; n++) {
+    memcpy(copy, bson_get_data(b), n);
+    memcpy(copy, &n, 4);
+    copy[n - 1] = 0;
+    assert_false(asr_doc_has_id(copy, n));
+  }
+  bson_destroy(b);
+  bson_destroy(&sub);
+  bson_destroy(&scope);
+}
+
 static void append(asr_docs_t *d, bson_t *b) {
   assert_int_equal(asr_docs_append_bson(d, b), 0);
   bson_destroy(b);
@@ -222,6 +276,29 @@ static void test_insert_pass_after_fan_out(void **state) {
   nth(&xf, 3, &x3);
   expect_id(&o3, 3, key, kl, 0);
   expect_rest(&o3, &x3);
+  /* a fan-out whose first document brings its own _id: the others keep positions 1 and 2 */
+  asr_docs_t xf2;
+  asr_docs_init(&xf2);
+  append(&xf2, BCON_NEW("_id", BCON_INT32(7), "part", BCON_INT32(0)));
+  for (int j = 1; j < 3; j++) append(&xf2, BCON_NEW("part", BCON_INT32(j)));
+  const uint32_t origin2[] = {0, 0, 0};
+  asr_doc_origins_t from2 = {&src, 50, origin2};
+  asr_docs_reset(&out);
+  assert_int_equal(asr_docs_assign_ids(&xf2, &from2, 3, &out), 2);
+  kl = asr_doc_id_key(bson_get_data(&s0), s0.len, 50, key);
+  bson_t kept, kept_in;
+  nth(&out, 0, &kept);
+  nth(&xf2, 0, &kept_in);
+  assert_int_equal(kept.len, kept_in.len);
+  assert_memory_equal(bson_get_data(&kept), bson_get_data(&kept_in), kept.len);
+  for (uint32_t j = 1; j < 3; j++) {
+    bson_t o, x;
+    nth(&out, j, &o);
+    nth(&xf2, j, &x);
+    expect_id(&o, 3, key, kl, j);
+    expect_rest(&o, &x);
+  }
+  asr_docs_free(&xf2);
   /* an origin past the sources is refused */
   const uint32_t bad[] = {0, 0, 0, 7};
   asr_doc_origins_t wrong = {&src, 50, bad};
@@ -238,6 +315,7 @@ int main(void) {
       cmocka_unit_test(test_any_input_changes_the_id),
       cmocka_unit_test(test_no_collisions_and_every_byte_varies),
       cmocka_unit_test(test_key_is_the_id_value_or_the_index),
+      cmocka_unit_test(test_finds_the_id_behind_every_type),
       cmocka_unit_test(test_insert_pass_without_transform),
       cmocka_unit_test(test_every_document_has_one_leaves_out_empty),
       cmocka_unit_test(test_insert_pass_after_fan_out),
