@@ -275,7 +275,12 @@ int asr_db_checks_verify(const asr_config_t *cfg, asr_strategy_t *strategy, int6
                        clock_hint ? " (if the template uses $now or $objectid, pass the "
                                     "run's --now)" : "");
   }
-  if (!quiet)
+  if (quiet) return 0;
+  if (res.sampled == 0 && res.expected > 0) /* say so rather than "0 sampled documents equal" */
+    printf("Verify: ok: target holds %lld documents as expected; no document compared (they "
+           "have no _id to look them up by: writes keyed by other fields)\n",
+           (long long)res.target_count);
+  else
     printf("Verify: ok: target holds %lld documents as expected; %u sampled documents equal\n",
            (long long)res.target_count, res.sampled);
   return 0;

@@ -191,6 +191,14 @@ describe_mongo("--verify", function()
     assert.matches("100 sampled documents equal", stdout)
   end)
 
+  it("says when no document could be compared (writes keyed by other fields)", function()
+    local code, stdout, stderr = generate("ids.keyed", {"--mode", "upsert", "--keys", "n",
+                                                        "--verify"})
+    assert.are.equal(0, code, stderr)
+    assert.matches("Verify: ok: target holds " .. TOTAL .. " documents as expected; no document " ..
+                   "compared %(they have no _id to look them up by", stdout)
+  end)
+
   it("for a fan-out migration: samples its documents and catches a changed one", function()
     assert.are.equal(0, (generate("ids.vfan_src", {"-q"})))
     local strategy = fan_strategy("ids.vfan_src", "ids.vfan_dst")
