@@ -52,14 +52,14 @@ static int assign_ids(asr_pipeline_t *p, worker_ctx_t *c, const asr_batch_t *b,
   asr_doc_origins_t from = {&c->decoded, b->first_index, NULL};
   if (c->xf) {
     if (c->origins.len / sizeof(uint32_t) != (*out)->count)
-      return asr_err_set(err, ASR_EINVAL, "internal: the transform reported %zu origins for "
+      return asr_err_set(err, ASR_EDATA, "internal: the transform reported %zu origins for "
                          "%u documents", c->origins.len / sizeof(uint32_t), (*out)->count);
     from.origin = (const uint32_t *)(const void *)c->origins.data;
   }
   asr_docs_reset(&c->with_ids);
   int n = asr_docs_assign_ids(*out, &from, p->cfg.id_seed, &c->with_ids);
   if (n == ASR_ENOMEM) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  if (n < 0) return asr_err_set(err, n, "internal: a transform origin is out of range");
+  if (n < 0) return asr_err_set(err, ASR_EDATA, "internal: a transform origin is out of range");
   if (n > 0) *out = &c->with_ids;
   return 0;
 }
