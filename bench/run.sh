@@ -5,6 +5,7 @@
 #  1c. template compile time at 20,000 and 200,000 keys (n log n: about 12x, not 100x)
 #  2. generation of the example template to null: and to a JSONL file, docs/s
 #  3. peak RSS of a 10,000,000-document generation run against the 200 MB bound
+#  1d. deterministic _ids: CPU per document with and without the _id pass (core/doc_id.h)
 #  4. the auto-scaler: cost of one policy decision (goal < 1 ms) and its overhead on a run
 #     (goal <= 1%); with ASRUN_BENCH_MONGO=1 also auto-scaled vs fixed against the MongoDB
 #     test server (bench/autoscale_mongo.sh: needs Node.js, takes minutes; bench/mongo_bench.sh
@@ -16,7 +17,7 @@ N="${1:-2000000}"
 BIG=10000000
 scripts/setup.sh build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-bench --target pipeline_bench ejson_writer_bench policy_bench \
-  template_compile_bench -j2 >/dev/null
+  template_compile_bench doc_id_bench -j2 >/dev/null
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 TEMPLATE=templates/service_order.json
@@ -44,6 +45,12 @@ echo
 
 echo "== 1c. template compile time against template size (one core)"
 build-bench/template_compile_bench 20000
+echo
+
+echo "== 1d. deterministic _ids: the pass database targets run, on and off (CPU per document)"
+build-bench/doc_id_bench 2000000
+grep -v '"_id"' "$TEMPLATE" > "$OUT/no_id.json" # the example template without its _id
+build-bench/doc_id_bench 500000 "$OUT/no_id.json"
 echo
 
 echo "== 2. generation of $TEMPLATE, $N documents, 2 workers"

@@ -21,6 +21,9 @@ struct asr_transform {
   bson_t *scratch; /* reused for every output document (bson_new: 128-byte alignment) */
   asr_dead_letter_t *dead_letter; /* the factory's ud: borrowed, NULL: a raise fails */
   asr_transform_counts_t counts;  /* of the last apply */
+  /* The batch being applied: where each output document came from (NULL: not wanted). */
+  asr_buf_t *origins;
+  uint64_t first_index;
 };
 
 static void xf_close(asr_transform_t *t) {
@@ -66,6 +69,10 @@ static int emit(asr_transform_t *t, int idx, uint64_t index, asr_docs_t *out, as
                    (unsigned long long)index);
     err->code = ASR_ESCRIPT;
     return ASR_ESCRIPT;
+  }
+  if (t->origins) { /* one entry per output document, appended with it */
+    uint32_t origin = (uint32_t)(index - t->first_index);
+    if (asr_buf_append(t->origins, &origin, sizeof origin)) return ASR_ENOMEM;
   }
   return asr_docs_append_bson(out, t->scratch);
 }
@@ -114,6 +121,7 @@ static int dead_letter(batch_call_t *bc, const asr_docs_iter_t *it, uint64_t ind
   if (rc != ASR_ESCRIPT || !t->dead_letter) return rc;
   bc->out->buf.len = out_len;
   bc->out->count = out_count;
+  if (t->origins) t->origins->len = (size_t)out_count * sizeof(uint32_t); /* one per output */
   char *tb = strstr(bc->err->msg, "\nstack traceback:");
   if (tb) *tb = '\0';
   asr_dead_letter_entry_t e = {.doc = it->doc, .len = it->len, .index = index,
@@ -156,10 +164,14 @@ static int apply_batch(lua_State *L, void *ud) {
 }
 
 static int xf_apply(asr_transform_t *t, const asr_docs_t *in, uint64_t first_index,
-                    asr_docs_t *out, asr_err_t *err) {
+                    asr_docs_t *out, asr_buf_t *origins, asr_err_t *err) {
   batch_call_t bc = {t, in, first_index, out, err};
   t->counts = (asr_transform_counts_t){0, 0};
-  return asr_vm_protect(t->L, apply_batch, &bc, err);
+  t->origins = origins;
+  t->first_index = first_index;
+  int rc = asr_vm_protect(t->L, apply_batch, &bc, err);
+  t->origins = NULL;
+  return rc;
 }
 
 static void xf_last_counts(asr_transform_t *t, asr_transform_counts_t *out) { *out = t->counts; }

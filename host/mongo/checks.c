@@ -20,15 +20,26 @@ int asr_mongo_check_copy_indexes(const asr_mongo_endpoint_t *from, const asr_mon
 }
 
 int asr_mongo_check_verify(const asr_mongo_endpoint_t *source, const char *filter_json,
-                           const asr_mongo_endpoint_t *target, int64_t expected,
-                           uint32_t sample_n, asr_verify_map_fn map, void *ud,
-                           asr_verify_result_t *out, asr_err_t *err) {
+                           const char *projection_json, const asr_mongo_endpoint_t *target,
+                           int64_t expected, uint32_t sample_n, asr_verify_map_fn map,
+                           void *ud, asr_verify_result_t *out, asr_err_t *err) {
   asr_mongo_conn_t s = {0}, t = {0};
   int rc = source ? connect_to(source, &s, err) : 0;
   if (rc == 0) rc = connect_to(target, &t, err);
   if (rc == 0)
-    rc = asr_mongo_verify(source ? &s : NULL, filter_json, &t, expected, sample_n, map, ud, out, err);
+    rc = asr_mongo_verify(source ? &s : NULL, filter_json, projection_json, &t, expected,
+                          sample_n, map, ud, out, err);
   if (source) asr_mongo_conn_close(&s);
+  asr_mongo_conn_close(&t);
+  return rc;
+}
+
+int asr_mongo_check_verify_docs(const asr_mongo_endpoint_t *target, int64_t expected,
+                                const asr_docs_t *docs, const uint64_t *index,
+                                asr_verify_result_t *out, asr_err_t *err) {
+  asr_mongo_conn_t t = {0};
+  int rc = connect_to(target, &t, err);
+  if (rc == 0) rc = asr_mongo_verify_docs(&t, expected, docs, index, out, err);
   asr_mongo_conn_close(&t);
   return rc;
 }

@@ -15,8 +15,12 @@ int asr_mongo_check_copy_indexes(const asr_mongo_endpoint_t *from, const asr_mon
                                  uint32_t *copied, asr_err_t *err);
 /* source NULL: the count check only (the source is not a MongoDB collection). */
 int asr_mongo_check_verify(const asr_mongo_endpoint_t *source, const char *filter_json,
-                           const asr_mongo_endpoint_t *target, int64_t expected,
-                           uint32_t sample_n, asr_verify_map_fn map, void *ud,
-                           asr_verify_result_t *out, asr_err_t *err);
+                           const char *projection_json, const asr_mongo_endpoint_t *target,
+                           int64_t expected, uint32_t sample_n, asr_verify_map_fn map,
+                           void *ud, asr_verify_result_t *out, asr_err_t *err);
+/* The count, and the given expected documents looked up by _id (mongo/verify.h). */
+int asr_mongo_check_verify_docs(const asr_mongo_endpoint_t *target, int64_t expected,
+                                const asr_docs_t *docs, const uint64_t *index,
+                                asr_verify_result_t *out, asr_err_t *err);
 
 #endif

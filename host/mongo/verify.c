@@ -1,11 +1,14 @@
 /* --verify (see verify.h).
  *
- * The sample is read from the source in one aggregation, mapped, and put in canonical form
+ * The sample is read from the source in one aggregation (with a projection, read again by
+ * _id through it, as the run's source read it), mapped, and put in canonical form
  * (_id first, as MongoDB stores a document; the rest in order) in `want`. The target side
  * is fetched by _id in chunks ({_id: {$in: [...]}}), one query per CHUNK documents rather
  * than one per document, put in the same form and matched to `want` by the bytes of the _id
  * element. Equal documents have equal canonical bytes, so a hash of them decides; only a
- * difference is looked at field by field, to name it.
+ * difference is looked at field by field, to name it. A generated source has no collection
+ * to sample: the runtime regenerates documents by index and hands them in
+ * (asr_mongo_verify_docs), and they are checked the same way.
  *
  * Ownership: one client per connection is popped for the call and pushed back; every
  * buffer belongs to the verify_t and is freed on the one `done` path. Not a hot path: the
@@ -27,9 +30,12 @@ typedef struct verify {
   mongoc_collection_t *scoll, *tcoll;
   asr_verify_map_fn map;
   void *ud;
-  asr_docs_t mapped; /* what one source document maps to */
-  asr_docs_t want;   /* the sample, mapped and canonical, in sample order */
-  asr_docs_t got;    /* one target document, canonical */
+  const bson_t *projection; /* the source's projection (NULL: whole documents) */
+  asr_docs_t sampled;  /* the source documents drawn, as the server returned them */
+  asr_docs_t mapped;   /* what one source document maps to */
+  asr_docs_t want;     /* the sample, mapped and canonical, in sample order */
+  asr_docs_t got;      /* one target document, canonical */
+  const uint64_t *index; /* per document of want: the record it was made from (NULL: none) */
   asr_verify_result_t *out;
 } verify_t;
 
@@ -152,14 +158,27 @@ static void describe_diff(const uint8_t *want, uint32_t wlen, const uint8_t *got
     snprintf(msg, n, "the fields are in another order");
 }
 
-static void note_problem(verify_t *v, const uint8_t *want, uint32_t wlen, const char *what) {
+static void note_problem(verify_t *v, uint32_t seq, const uint8_t *want, uint32_t wlen,
+                         const char *what) {
   if (v->out->first_problem[0]) return;
   char id[160];
   format_id(want, wlen, id, sizeof id);
-  snprintf(v->out->first_problem, sizeof v->out->first_problem, "_id %s: %s", id, what);
+  if (v->index)
+    snprintf(v->out->first_problem, sizeof v->out->first_problem, "document %llu (_id %s): %s",
+             (unsigned long long)v->index[seq], id, what);
+  else
+    snprintf(v->out->first_problem, sizeof v->out->first_problem, "_id %s: %s", id, what);
 }
 
 /* ---- the sample ------------------------------------------------------------------------ */
+
+/* Keeps documents, canonical, in want; those without an _id cannot be looked up. */
+static int want_all(verify_t *v, const asr_docs_t *docs, asr_err_t *err) {
+  for (asr_docs_iter_t it = asr_docs_begin(docs); asr_docs_next(&it);)
+    if (canonical(it.doc, it.len, &v->want) < 0)
+      return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  return 0;
+}
 
 /* Maps one source document and keeps what it becomes, canonical. */
 static int take(verify_t *v, const bson_t *doc, asr_err_t *err) {
@@ -173,20 +192,17 @@ static int take(verify_t *v, const bson_t *doc, asr_err_t *err) {
   } else if (asr_docs_append_bson(&v->mapped, doc)) {
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   }
-  for (asr_docs_iter_t it = asr_docs_begin(&v->mapped); asr_docs_next(&it);)
-    if (canonical(it.doc, it.len, &v->want) < 0)
-      return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  return 0;
+  return want_all(v, &v->mapped, err);
 }
 
-/* Reads the cursor through take. Returns 0, ASR_E*, or 1 when the server refused the
- * command before any document (e is set). */
+/* Keeps the cursor's documents in v->sampled. Returns 0, ASR_E*, or 1 when the server
+ * refused the command before any document (e is set). */
 static int drain(verify_t *v, mongoc_cursor_t *cur, bson_error_t *e, asr_err_t *err) {
   const bson_t *doc;
   uint32_t n = 0;
   int rc = 0;
   while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
-    rc = take(v, doc, err);
+    if (asr_docs_append_bson(&v->sampled, doc)) rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
     n++;
   }
   if (rc == 0 && mongoc_cursor_error(cur, e))
@@ -215,6 +231,44 @@ static int sample(verify_t *v, const bson_t *filter, uint32_t n, asr_err_t *err)
   return rc == 1 ? server_error("reading", v->source, &e, err) : rc;
 }
 
+/* The sampled documents as the run read them: through the projection, fetched again by
+ * _id ({_id: {$in: [...]}}, the order does not matter), or as drawn. Each is mapped. */
+static int take_sample(verify_t *v, asr_err_t *err) {
+  int rc = 0;
+  if (!v->projection) {
+    for (asr_docs_iter_t it = asr_docs_begin(&v->sampled); rc == 0 && asr_docs_next(&it);) {
+      bson_t doc;
+      if (!bson_init_static(&doc, it.doc, it.len)) continue;
+      rc = take(v, &doc, err);
+    }
+    return rc;
+  }
+  bson_t query = BSON_INITIALIZER, id, in;
+  bson_append_document_begin(&query, "_id", 3, &id);
+  bson_append_array_begin(&id, "$in", 3, &in);
+  uint32_t k = 0;
+  for (asr_docs_iter_t it = asr_docs_begin(&v->sampled); asr_docs_next(&it);) {
+    bson_iter_t f;
+    char key[16];
+    const char *ks;
+    if (!bson_iter_init_from_data(&f, it.doc, it.len) || !bson_iter_find(&f, "_id")) continue;
+    bson_uint32_to_string(k++, &ks, key, sizeof key);
+    bson_append_iter(&in, ks, -1, &f);
+  }
+  bson_append_array_end(&id, &in);
+  bson_append_document_end(&query, &id);
+  bson_t *opts = BCON_NEW("projection", BCON_DOCUMENT(v->projection));
+  mongoc_cursor_t *cur = mongoc_collection_find_with_opts(v->scoll, &query, opts, NULL);
+  const bson_t *doc;
+  bson_error_t e;
+  while (rc == 0 && mongoc_cursor_next(cur, &doc)) rc = take(v, doc, err);
+  if (rc == 0 && mongoc_cursor_error(cur, &e)) rc = server_error("reading", v->source, &e, err);
+  mongoc_cursor_destroy(cur);
+  bson_destroy(opts);
+  bson_destroy(&query);
+  return rc;
+}
+
 /* expected < 0 (--verify-only): what a full run would write, from the source itself: the
  * matching count, or with a transform the number of documents it makes of each. */
 static int count_expected(verify_t *v, const bson_t *filter, int64_t *expected, asr_err_t *err) {
@@ -223,7 +277,8 @@ static int count_expected(verify_t *v, const bson_t *filter, int64_t *expected, 
     *expected = mongoc_collection_count_documents(v->scoll, filter, NULL, NULL, NULL, &e);
     return *expected < 0 ? server_error("counting", v->source, &e, err) : 0;
   }
-  mongoc_cursor_t *cur = mongoc_collection_find_with_opts(v->scoll, filter, NULL, NULL);
+  bson_t *opts = v->projection ? BCON_NEW("projection", BCON_DOCUMENT(v->projection)) : NULL;
+  mongoc_cursor_t *cur = mongoc_collection_find_with_opts(v->scoll, filter, opts, NULL);
   const bson_t *doc;
   int rc = 0;
   *expected = 0;
@@ -234,6 +289,7 @@ static int count_expected(verify_t *v, const bson_t *filter, int64_t *expected, 
   }
   if (rc == 0 && mongoc_cursor_error(cur, &e)) rc = server_error("reading", v->source, &e, err);
   mongoc_cursor_destroy(cur);
+  if (opts) bson_destroy(opts);
   return rc;
 }
 
@@ -253,8 +309,9 @@ static int match(const asr_docs_iter_t *chunk, uint32_t n, const uint8_t *state,
 }
 
 /* Fetches the chunk's documents from the target by _id and records the outcome of each,
- * in sample order. */
-static int check_chunk(verify_t *v, const asr_docs_iter_t *chunk, uint32_t n, asr_err_t *err) {
+ * in sample order; seqs: their places in want. */
+static int check_chunk(verify_t *v, const asr_docs_iter_t *chunk, const uint32_t *seqs,
+                       uint32_t n, asr_err_t *err) {
   uint8_t state[CHUNK] = {0}; /* 0 missing, 1 same, 2 differs */
   const uint8_t *found[CHUNK];
   uint32_t found_len[CHUNK];
@@ -297,11 +354,11 @@ static int check_chunk(verify_t *v, const asr_docs_iter_t *chunk, uint32_t n, as
     char what[300];
     if (state[k] == 0) {
       v->out->missing++;
-      note_problem(v, chunk[k].doc, chunk[k].len, "not in the target");
+      note_problem(v, seqs[k], chunk[k].doc, chunk[k].len, "not in the target");
     } else if (state[k] == 2) {
       v->out->mismatched++;
       describe_diff(chunk[k].doc, chunk[k].len, found[k], found_len[k], "", what, sizeof what);
-      note_problem(v, chunk[k].doc, chunk[k].len, what);
+      note_problem(v, seqs[k], chunk[k].doc, chunk[k].len, what);
     }
   }
   return 0;
@@ -338,6 +395,7 @@ static int flag_repeats(const asr_docs_t *want, uint8_t *repeat) {
 
 static int check_sample(verify_t *v, asr_err_t *err) {
   asr_docs_iter_t chunk[CHUNK];
+  uint32_t seqs[CHUNK];
   uint32_t n = 0, seq = 0;
   uint8_t *repeat = calloc(v->want.count ? v->want.count : 1, 1);
   int rc = repeat ? flag_repeats(&v->want, repeat) : ASR_ENOMEM;
@@ -348,30 +406,32 @@ static int check_sample(verify_t *v, asr_err_t *err) {
   for (asr_docs_iter_t it = asr_docs_begin(&v->want); rc == 0 && asr_docs_next(&it); seq++) {
     if (repeat[seq]) continue;
     v->out->sampled++;
+    seqs[n] = seq;
     chunk[n++] = it;
     if (n == CHUNK) {
-      rc = check_chunk(v, chunk, n, err);
+      rc = check_chunk(v, chunk, seqs, n, err);
       n = 0;
     }
   }
-  if (rc == 0 && n) rc = check_chunk(v, chunk, n, err);
+  if (rc == 0 && n) rc = check_chunk(v, chunk, seqs, n, err);
   free(repeat);
   return rc;
 }
 
 /* ---- the whole check ------------------------------------------------------------------- */
 
-static int parse_filter(const char *json, bson_t **out, asr_err_t *err) {
+/* what: "filter" or "projection"; json NULL: an empty document (filter) or NULL. */
+static int parse_doc(const char *json, const char *what, bson_t **out, asr_err_t *err) {
   bson_error_t e;
   if (!json) {
-    *out = bson_new();
+    *out = strcmp(what, "filter") == 0 ? bson_new() : NULL;
     return 0;
   }
   if (json[strspn(json, " \t\r\n")] != '{')
-    return asr_err_set(err, ASR_EINVAL, "verify: the filter must be a JSON object, got: %.80s",
-                       json);
+    return asr_err_set(err, ASR_EINVAL, "verify: the %s must be a JSON object, got: %.80s",
+                       what, json);
   if (!(*out = bson_new_from_json((const uint8_t *)json, -1, &e)))
-    return asr_err_set(err, ASR_EINVAL, "verify: the filter is not valid Extended JSON: %s",
+    return asr_err_set(err, ASR_EINVAL, "verify: the %s is not valid Extended JSON: %s", what,
                        e.message);
   return 0;
 }
@@ -399,14 +459,30 @@ static void close_side(const asr_mongo_conn_t *c, mongoc_client_t *client,
   mongoc_client_pool_push(c->pool, client);
 }
 
+static void check_count(verify_t *v, int64_t expected) {
+  if (!v->out->first_problem[0] && v->out->target_count != expected)
+    snprintf(v->out->first_problem, sizeof v->out->first_problem,
+             "the target %s.%s holds %lld documents, expected %lld", v->target->db,
+             v->target->coll, (long long)v->out->target_count, (long long)expected);
+}
+
+static void verify_free(verify_t *v) {
+  asr_docs_free(&v->sampled);
+  asr_docs_free(&v->mapped);
+  asr_docs_free(&v->want);
+  asr_docs_free(&v->got);
+}
+
 int asr_mongo_verify(const asr_mongo_conn_t *source, const char *filter_json,
-                     const asr_mongo_conn_t *target, int64_t expected, uint32_t sample_n,
-                     asr_verify_map_fn map, void *ud, asr_verify_result_t *out, asr_err_t *err) {
+                     const char *projection_json, const asr_mongo_conn_t *target,
+                     int64_t expected, uint32_t sample_n, asr_verify_map_fn map, void *ud,
+                     asr_verify_result_t *out, asr_err_t *err) {
   verify_t v = {.source = source, .target = target, .map = map, .ud = ud, .out = out};
-  bson_t *filter = NULL;
+  bson_t *filter = NULL, *projection = NULL;
   int rc = 0;
   memset(out, 0, sizeof *out);
   out->expected = expected;
+  asr_docs_init(&v.sampled);
   asr_docs_init(&v.mapped);
   asr_docs_init(&v.want);
   asr_docs_init(&v.got);
@@ -415,29 +491,70 @@ int asr_mongo_verify(const asr_mongo_conn_t *source, const char *filter_json,
     rc = asr_err_set(err, ASR_EINVAL, "verify: needs a target (and source) collection name");
     goto done;
   }
-  if (sampling && (rc = parse_filter(filter_json, &filter, err))) goto done;
+  if (sampling && ((rc = parse_doc(filter_json, "filter", &filter, err)) ||
+                   (rc = parse_doc(projection_json, "projection", &projection, err))))
+    goto done;
+  v.projection = projection;
   open_side(target, &v.tclient, &v.tcoll);
   if ((rc = count_target(&v, err))) goto done;
   if (sampling) {
     open_side(source, &v.sclient, &v.scoll);
     if (expected < 0 && (rc = count_expected(&v, filter, &expected, err))) goto done;
     out->expected = expected;
-    if ((rc = sample(&v, filter, sample_n, err)) || (rc = check_sample(&v, err))) goto done;
+    if ((rc = sample(&v, filter, sample_n, err)) || (rc = take_sample(&v, err)) ||
+        (rc = check_sample(&v, err)))
+      goto done;
   } else if (expected < 0) {
     rc = asr_err_set(err, ASR_EINVAL, "verify: without a MongoDB source there is nothing to "
                      "count the expected documents from");
     goto done;
   }
-  if (!out->first_problem[0] && out->target_count != expected)
-    snprintf(out->first_problem, sizeof out->first_problem,
-             "the target %s.%s holds %lld documents, expected %lld", target->db, target->coll,
-             (long long)out->target_count, (long long)expected);
+  check_count(&v, expected);
 done:
   close_side(target, v.tclient, v.tcoll);
   if (sampling) close_side(source, v.sclient, v.scoll);
   if (filter) bson_destroy(filter);
-  asr_docs_free(&v.mapped);
-  asr_docs_free(&v.want);
-  asr_docs_free(&v.got);
+  if (projection) bson_destroy(projection);
+  verify_free(&v);
+  return rc;
+}
+
+int asr_mongo_verify_docs(const asr_mongo_conn_t *target, int64_t expected,
+                          const asr_docs_t *docs, const uint64_t *index,
+                          asr_verify_result_t *out, asr_err_t *err) {
+  verify_t v = {.target = target, .out = out};
+  int rc = 0;
+  memset(out, 0, sizeof *out);
+  out->expected = expected;
+  asr_docs_init(&v.sampled);
+  asr_docs_init(&v.mapped);
+  asr_docs_init(&v.want);
+  asr_docs_init(&v.got);
+  uint64_t *kept = index ? malloc((docs->count ? docs->count : 1) * sizeof *kept) : NULL;
+  if (index && !kept) {
+    rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+    goto done;
+  }
+  if (!target->coll) {
+    rc = asr_err_set(err, ASR_EINVAL, "verify: needs a target collection name");
+    goto done;
+  }
+  uint32_t k = 0;
+  for (asr_docs_iter_t it = asr_docs_begin(docs); asr_docs_next(&it); k++) {
+    int r = canonical(it.doc, it.len, &v.want);
+    if (r < 0) {
+      rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+      goto done;
+    }
+    if (r == 1 && kept) kept[v.want.count - 1] = index[k];
+  }
+  v.index = kept;
+  open_side(target, &v.tclient, &v.tcoll);
+  if ((rc = count_target(&v, err)) || (rc = check_sample(&v, err))) goto done;
+  check_count(&v, expected);
+done:
+  close_side(target, v.tclient, v.tcoll);
+  free(kept);
+  verify_free(&v);
   return rc;
 }

@@ -20,9 +20,22 @@
  * documents). Returns 0 with *out filled, whether the target checked out or not (see
  * first_problem), or ASR_E* when the check itself could not run (ASR_EINVAL: bad filter or
  * no collection name; ASR_EIO: a server failed; the map's own error). */
-/* expected < 0: count what the run would write from the source (needs a source). */
+/* expected < 0: count what the run would write from the source (needs a source).
+ * projection_json (NULL: none): the run's source projection; the sampled documents are
+ * read through it (by _id) before they are mapped, as the run read them. */
 int asr_mongo_verify(const asr_mongo_conn_t *source, const char *filter_json,
-                     const asr_mongo_conn_t *target, int64_t expected, uint32_t sample_n,
-                     asr_verify_map_fn map, void *ud, asr_verify_result_t *out, asr_err_t *err);
+                     const char *projection_json, const asr_mongo_conn_t *target,
+                     int64_t expected, uint32_t sample_n, asr_verify_map_fn map, void *ud,
+                     asr_verify_result_t *out, asr_err_t *err);
+
+/* The same checks with the expected documents given (a generated source: the runtime
+ * regenerates sampled indexes and maps them): the count against `expected`, and each of
+ * docs (already mapped, with their _ids) against the target's document of its _id. index
+ * (NULL: none) gives, per document of docs, the source record it was made from: problems
+ * then name it ("document 42 (_id ObjectId(...)): field 'x' differs"). Documents without
+ * an _id cannot be looked up and are not counted as sampled. */
+int asr_mongo_verify_docs(const asr_mongo_conn_t *target, int64_t expected,
+                          const asr_docs_t *docs, const uint64_t *index,
+                          asr_verify_result_t *out, asr_err_t *err);
 
 #endif

@@ -25,6 +25,9 @@ typedef struct asr_pipeline_config {
   uint32_t workers;
   uint32_t batch_size;
   uint32_t queue_capacity; /* batches; 0 = 2 per worker, at least 4 */
+  /* The run's seed: with a sink that derives _ids (sink.h derive_ids), a document without
+   * one gets the ObjectId of (id_seed, its source record, its position) (core/doc_id.h). */
+  uint64_t id_seed;
   /* Called once, from a pipeline thread, when every thread has finished (done, failed or
    * stopped). The controller uses it to wake its loop (uv_async_send). */
   void (*on_done)(void *ud);

@@ -24,9 +24,12 @@ typedef struct asr_transform_factory {
   /* Called on the worker thread before its first batch, with that worker's env. */
   int (*open)(void *ud, asr_worker_env_t *env, asr_transform_t **out, asr_err_t *err);
   /* Maps `in` to `out` (out is reset by the caller). A document may become zero, one or
-   * several. first_index is the stream index of in's first document (for messages). */
+   * several. first_index is the stream index of in's first document (for messages).
+   * origins (reset by the caller; NULL: not wanted) gets one uint32_t per document of out:
+   * the index in `in` of the document it came from, so the documents a fan-out makes can
+   * get _ids derived from their source record and position (core/doc_id.h). */
   int (*apply)(asr_transform_t *t, const asr_docs_t *in, uint64_t first_index, asr_docs_t *out,
-               asr_err_t *err);
+               asr_buf_t *origins, asr_err_t *err);
   void (*close)(asr_transform_t *t);
   /* ud is the implementation's: the Lua transform takes the run's dead letters there
    * (asr_dead_letter_t *, NULL: a raise fails the batch). */

@@ -3,6 +3,7 @@
  * allocates nothing per document once warm and takes only the queue's lock per batch. */
 #include "pipeline/worker.h"
 
+#include "core/doc_id.h"
 #include "pipeline/pipeline_internal.h"
 
 typedef struct worker_ctx {
@@ -11,6 +12,8 @@ typedef struct worker_ctx {
   asr_sink_worker_t *sink;
   asr_transform_t *xf;
   asr_docs_t decoded, transformed;
+  asr_buf_t origins;  /* per transformed document: its index in decoded (uint32_t) */
+  asr_docs_t with_ids; /* the documents again, when some lacked an _id (derive_ids) */
 } worker_ctx_t;
 
 static void count(_Atomic uint64_t *c, uint64_t n) {
@@ -38,6 +41,27 @@ static void close_ctx(asr_pipeline_t *p, worker_ctx_t *c) {
   if (c->env) p->cfg.worker_env->close(c->env);
   asr_docs_free(&c->decoded);
   asr_docs_free(&c->transformed);
+  asr_docs_free(&c->with_ids);
+  asr_buf_free(&c->origins);
+}
+
+/* For a sink that derives _ids: out, or its copy with an _id in every document that had
+ * none, derived from the decoded document it came from (core/doc_id.h). */
+static int assign_ids(asr_pipeline_t *p, worker_ctx_t *c, const asr_batch_t *b,
+                      const asr_docs_t **out, asr_err_t *err) {
+  asr_doc_origins_t from = {&c->decoded, b->first_index, NULL};
+  if (c->xf) {
+    if (c->origins.len / sizeof(uint32_t) != (*out)->count)
+      return asr_err_set(err, ASR_EDATA, "internal: the transform reported %zu origins for "
+                         "%u documents", c->origins.len / sizeof(uint32_t), (*out)->count);
+    from.origin = (const uint32_t *)(const void *)c->origins.data;
+  }
+  asr_docs_reset(&c->with_ids);
+  int n = asr_docs_assign_ids(*out, &from, p->cfg.id_seed, &c->with_ids);
+  if (n == ASR_ENOMEM) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  if (n < 0) return asr_err_set(err, ASR_EDATA, "internal: a transform origin is out of range");
+  if (n > 0) *out = &c->with_ids;
+  return 0;
 }
 
 /* What the transform did with the batch's inputs; a transform that does not say: every
@@ -63,13 +87,16 @@ static int process(asr_pipeline_t *p, asr_worker_t *w, worker_ctx_t *c, const as
   asr_transform_counts_t xc = {0, 0};
   if (c->xf) {
     asr_docs_reset(&c->transformed);
-    c->transformed.first_index = ASR_DOCS_NO_INDEX; /* until the transform tracks origins */
-    c->transformed.origin = NULL;
-    rc = p->cfg.transform->apply(c->xf, &c->decoded, b->first_index, &c->transformed, err);
+    asr_buf_reset(&c->origins); /* for dead letters' indexes and derived _ids */
+    rc = p->cfg.transform->apply(c->xf, &c->decoded, b->first_index, &c->transformed,
+                                 &c->origins, err);
+    c->transformed.first_index = b->first_index;
+    c->transformed.origin = (const uint32_t *)(const void *)c->origins.data;
     if (rc) return rc;
     out = &c->transformed;
     transform_counts(p, c, &xc);
   }
+  if (p->cfg.sink->derive_ids && (rc = assign_ids(p, c, b, &out, err))) return rc;
   uint64_t t0 = uv_hrtime();
   rc = p->cfg.sink->vt->write(p->cfg.sink, c->sink, b->seq, out, err);
   if (rc) return rc;
@@ -98,6 +125,8 @@ void asr_worker_main(void *arg) {
   asr_err_clear(&err);
   asr_docs_init(&c.decoded);
   asr_docs_init(&c.transformed);
+  asr_docs_init(&c.with_ids);
+  asr_buf_init(&c.origins);
   int rc = open_ctx(p, &c, &err);
   while (rc == 0) {
     asr_batch_t *b = NULL;

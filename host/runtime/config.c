@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/limits.h"
@@ -236,7 +237,10 @@ int asr_config_build(const asr_options_t *cli, const asr_strategy_t *st, asr_con
     if (asr_template_parse_clock(cli->now, &cfg->source.clock_ms) != 0)
       return asr_err_set(err, ASR_EINVAL, "--now: expected epoch milliseconds or an ISO-8601 date, "
                          "got '%s'", cli->now);
-    cfg->source.has_clock = 1;
+    cfg->source.has_clock = ASR_CLOCK_GIVEN;
+  } else { /* the run's start, pinned: --verify regenerates the documents the run wrote */
+    cfg->source.clock_ms = (int64_t)time(NULL) * 1000;
+    cfg->source.has_clock = ASR_CLOCK_RUN_START;
   }
 
   int64_t workers = cli->workers > 0 ? cli->workers : st && st->workers > 0 ? st->workers : cpu_count();

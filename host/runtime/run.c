@@ -458,6 +458,7 @@ static int start_loop(run_t *r, asr_err_t *err) {
       .workers = r->cfg.workers,
       .batch_size = r->cfg.batch_size,
       .queue_capacity = r->cfg.queue_capacity,
+      .id_seed = r->cfg.seed,
       .on_done = on_pipeline_done,
       .ud = r,
       .on_write = record_write,

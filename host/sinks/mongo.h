@@ -31,6 +31,11 @@ typedef struct asr_mongo_target {
                              * from its first failure: 0 the default (mongo/retry.h), < 0 none */
 } asr_mongo_target_t;
 
+/* Whether documents without an _id get a deterministic one before they are written
+ * (sink.h derive_ids): inserts, and writes keyed by _id alone (NULL keys: _id). A write keyed
+ * by other fields must not set an _id: a replacement would change an existing one. */
+int asr_mongo_target_derives_ids(asr_write_mode_t mode, const char *const *keys, size_t nkeys);
+
 /* Parses and checks the target, creates the client pool and pings the server (dry_run:
  * validates and pings only). Every configuration problem, an unreachable server and failed
  * authentication are ASR_EINVAL here, so nothing is written. */

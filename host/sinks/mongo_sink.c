@@ -120,10 +120,16 @@ static int fail(asr_err_t *err, int code,
 
 /* ---- the target -------------------------------------------------------------------- */
 
+int asr_mongo_target_derives_ids(asr_write_mode_t mode, const char *const *keys, size_t nkeys) {
+  return mode == ASR_WRITE_INSERT || nkeys == 0 || !keys ||
+         (nkeys == 1 && keys[0] && strcmp(keys[0], "_id") == 0);
+}
+
 static int copy_keys(mongo_sink_t *s, const asr_mongo_target_t *t, asr_err_t *err) {
   static const char *const id_key[] = {"_id"};
   const char *const *keys = t->nkeys ? t->keys : id_key;
   size_t n = t->nkeys ? t->nkeys : 1;
+  s->base.derive_ids = asr_mongo_target_derives_ids(s->mode, t->keys, t->nkeys);
   if (s->mode == ASR_WRITE_INSERT) return 0;
   s->keys = calloc(n, sizeof *s->keys);
   if (!s->keys) return fail(err, ASR_ENOMEM, "out of memory");
@@ -434,7 +440,9 @@ static const char *key_selector(const mongo_sink_t *s, const uint8_t *doc, uint3
 }
 
 /* doc with an ObjectId _id in front, into w->scratch: the _id is fixed before the first
- * attempt, so a retried insert is idempotent (a duplicate key then means "written"). */
+ * attempt, so a retried insert is idempotent (a duplicate key then means "written"). A run's
+ * documents arrive with deterministic _ids already (derive_ids, core/doc_id.h); this covers
+ * callers that write without the pipeline. */
 static int add_id(asr_sink_worker_t *w, const uint8_t *doc, uint32_t len, doc_ref_t *ref) {
   static const uint8_t id_key[5] = {0x07, '_', 'i', 'd', 0};
   uint32_t newlen = len + (uint32_t)sizeof id_key + 12;

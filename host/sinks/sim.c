@@ -330,6 +330,7 @@ int asr_sink_sim_open(const char *spec, const asr_sink_options_t *opt, asr_sink_
   char text[512];
   asr_simdb_describe(&sc, text, sizeof text);
   s->base.vt = &sim_vt;
+  s->base.derive_ids = 1; /* stands in for a database: same documents, same cost */
   s->base.description = strdup(text);
   s->base.location = strdup("sim:");
   s->model = asr_simdb_new(&sc);

@@ -60,6 +60,11 @@ struct asr_sink {
   const asr_sink_vt_t *vt;
   char *description; /* for logs: "file out/orders.jsonl (relaxed Extended JSON v2)" */
   char *location;    /* where the output goes once published, for the final message */
+  /* Database targets whose documents are matched by _id (mongodb, sim): the pipeline gives
+   * every document that reaches write() without an _id a deterministic one
+   * (core/doc_id.h), so a re-run or a resume sends the same _ids. 0 (files, null:, writes
+   * keyed by other fields): documents go as they are. */
+  int derive_ids;
 };
 
 struct asr_scenario; /* simdb/scenario.h */

@@ -210,7 +210,7 @@ static int finish_open(generator_t *g, const asr_source_spec_t *spec, const char
   strftime(clock, sizeof clock, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&secs, &tm));
   if (rc == 0 && asprintf(&g->base.description, "template %s (%llu documents, seed %llu, clock %s%s)",
                           what, (unsigned long long)g->total, (unsigned long long)g->seed, clock,
-                          spec->has_clock ? "" : ", pin with --now") < 0) {
+                          spec->has_clock == ASR_CLOCK_GIVEN ? "" : ", pin with --now") < 0) {
     g->base.description = NULL;
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
   }

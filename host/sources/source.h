@@ -58,6 +58,10 @@ typedef struct asr_source_collection {
   int64_t total, seed; /* seed -1: the run's seed */
 } asr_source_collection_t;
 
+/* has_clock: 0 the source reads the time when it opens; ASR_CLOCK_GIVEN --now;
+ * ASR_CLOCK_RUN_START the run pinned its start, so --verify regenerates the same documents. */
+enum { ASR_CLOCK_GIVEN = 1, ASR_CLOCK_RUN_START = 2 };
+
 /* What a source is built from: kind plus its settings, from the strategy or the CLI. */
 typedef struct asr_source_spec {
   char *kind;          /* "template" | "jsonl" | "json" | "bson" */
@@ -65,7 +69,7 @@ typedef struct asr_source_spec {
   char *template_json; /* inline template text, instead of path */
   int64_t limit;       /* max records (template: the number to generate); -1 = all */
   uint64_t seed;
-  int has_clock;       /* template: pin $now and $objectid times to clock_ms (--now) */
+  int has_clock;       /* template: pin $now and $objectid times to clock_ms: ASR_CLOCK_* */
   int64_t clock_ms;
   /* mongodb: path holds the URI */
   char *database, *collection; /* NULL: from the URI path /db.collection */

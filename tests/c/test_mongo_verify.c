@@ -72,7 +72,7 @@ static void verify(asr_mongo_conn_t *src, const char *filter, asr_mongo_conn_t *
                    int64_t expected, uint32_t n, asr_verify_map_fn map, asr_verify_result_t *r) {
   asr_err_t err;
   asr_err_clear(&err);
-  if (asr_mongo_verify(src, filter, dst, expected, n, map, NULL, r, &err))
+  if (asr_mongo_verify(src, filter, NULL, dst, expected, n, map, NULL, r, &err))
     fail_msg("verify: %s", err.msg);
   assert_int_equal(r->expected, expected);
 }
@@ -213,7 +213,7 @@ static void test_map_is_applied_before_comparing(void **state) {
 
   asr_err_t err;
   asr_err_clear(&err);
-  assert_int_equal(asr_mongo_verify(&g_src, NULL, &dst, N, 5, failing_map, NULL, &r, &err),
+  assert_int_equal(asr_mongo_verify(&g_src, NULL, NULL, &dst, N, 5, failing_map, NULL, &r, &err),
                    ASR_ESCRIPT);
   assert_string_equal(err.msg, "verify: the transform: transform.lua:3: boom");
   asr_mongo_conn_close(&dst);
@@ -247,11 +247,11 @@ static void test_filter_applies_to_the_sample(void **state) {
 
   asr_err_t err;
   asr_err_clear(&err);
-  assert_int_equal(asr_mongo_verify(&g_src, "{\"g\": }", &dst, n, 5, NULL, NULL, &r, &err),
+  assert_int_equal(asr_mongo_verify(&g_src, "{\"g\": }", NULL, &dst, n, 5, NULL, NULL, &r, &err),
                    ASR_EINVAL);
   assert_non_null(strstr(err.msg, "verify: the filter is not valid Extended JSON: "));
   asr_err_clear(&err);
-  assert_int_equal(asr_mongo_verify(&g_src, "[]", &dst, n, 5, NULL, NULL, &r, &err),
+  assert_int_equal(asr_mongo_verify(&g_src, "[]", NULL, &dst, n, 5, NULL, NULL, &r, &err),
                    ASR_EINVAL);
   assert_string_equal(err.msg, "verify: the filter must be a JSON object, got: []");
   asr_mongo_conn_close(&dst);
