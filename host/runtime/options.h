@@ -38,6 +38,11 @@ typedef struct asr_options {
   int verify_only;        /* --verify-only: check a previous migration, load nothing */
   const char *collection; /* --collection: the mgodatagen config's collection to generate */
   int dry_run, help, version;
+  /* checkpoints */
+  int resume;              /* --resume */
+  const char *checkpoint;  /* --checkpoint FILE */
+  int no_checkpoint;       /* --no-checkpoint */
+  double checkpoint_every; /* --checkpoint-every S; 0: ASR_CHECKPOINT_INTERVAL_S */
   int log_format_set;
   asr_log_format_t log_format;
   int verbosity;          /* -1 quiet, 0 normal, 1 verbose */

@@ -21,6 +21,8 @@
 #include "runtime/db_checks.h"
 #include "runtime/plan.h"
 #include "runtime/report.h"
+#include "runtime/checkpoint.h"
+#include "runtime/resume.h"
 #include "runtime/signals.h"
 #include "scaler/controller.h"
 #include "scaler/settings.h"
@@ -64,6 +66,11 @@ typedef struct run {
   asr_controller_t *scaler;   /* NULL: auto-scaling off */
   uv_timer_t check;
   uint32_t start_workers, start_batch_size;
+
+  asr_resume_t *resume;    /* checkpoints; NULL: the run keeps none */
+  uv_timer_t checkpoint;
+  int checkpoint_warned;   /* a failing checkpoint write is reported once */
+  int already_complete;    /* --resume of a run that completed: nothing to do */
 } run_t;
 
 static double seconds_since(uint64_t t0) { return (double)(uv_hrtime() - t0) / 1e9; }
@@ -122,6 +129,7 @@ static int tick_set_batch_size(void *ud, uint32_t n) {
 /* ---- loop callbacks ---- */
 
 static void close_handles(run_t *r) {
+  uv_close((uv_handle_t *)&r->checkpoint, NULL);
   uv_close((uv_handle_t *)&r->check, NULL);
   uv_close((uv_handle_t *)&r->done, NULL);
   uv_close((uv_handle_t *)&r->tick, NULL);
@@ -191,6 +199,33 @@ static void on_tick(uv_timer_t *h) {
     else if (rc)
       asr_log_warn("hook.on_tick", "%s (the run goes on)", err.msg);
   }
+}
+
+/* ---- checkpoints ---- */
+
+static void on_checkpoint(uv_timer_t *h) {
+  run_t *r = h->data;
+  asr_err_t err;
+  asr_err_clear(&err);
+  if (asr_resume_save(r->resume, r->sink, "running", &err) && !r->checkpoint_warned) {
+    r->checkpoint_warned = 1;
+    asr_log_warn("resume.save", "%s (the run goes on; a resume would start from the last "
+                 "checkpoint written)", err.msg);
+  }
+}
+
+/* The run ended: a success retires the checkpoint, anything else records where to go on. */
+static void checkpoint_at_end(run_t *r, int rc) {
+  if (!r->resume || !r->pipeline) return;
+  asr_err_t err;
+  asr_err_clear(&err);
+  int crc = rc == 0 ? asr_resume_complete(r->resume, r->sink, &err)
+                    : asr_resume_save(r->resume, r->sink, rc == ASR_ECANCELED ? "stopped" : "failed",
+                                      &err);
+  if (crc) asr_log_error("resume.save", "%s", err.msg);
+  else if (rc)
+    asr_log_info("resume.hint", "Checkpoint saved to %s: run the same command with --resume to "
+                 "go on", asr_resume_path(r->resume));
 }
 
 /* ---- metrics and the auto-scaler ---- */
@@ -307,9 +342,13 @@ static int open_run(run_t *r, asr_err_t *err) {
                                                         : ASR_VM_DEFAULT_BUDGET);
   if (cli->strategy && (rc = asr_strategy_load(cli->strategy, &r->strategy, err))) return rc;
   if ((rc = asr_config_build(cli, r->strategy, &r->cfg, err))) return rc;
+  if ((rc = asr_resume_open(cli, &r->cfg, r->strategy, &r->resume, &r->already_complete, err)))
+    return rc;
+  if (r->already_complete) return 0;
   asr_vm_set_default_budget(r->cfg.instruction_budget);
   if (r->strategy) asr_vm_set_budget(r->strategy->L, r->cfg.instruction_budget);
   if ((rc = asr_source_open(&r->cfg.source, &r->source, err))) return rc;
+  if (r->resume && (rc = asr_resume_attach_source(r->resume, r->source, err))) return rc;
   if ((rc = open_governor(r, err))) return rc;
   asr_sink_options_t opt = {
       .dry_run = r->cfg.dry_run,
@@ -325,6 +364,7 @@ static int open_run(run_t *r, asr_err_t *err) {
       .load_scenario = asr_scenario_loader,
       .governor = r->governor,
   };
+  asr_resume_sink_options(r->resume, &opt);
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
   if (r->strategy && (r->strategy->has_transform || r->cfg.source.ncustom))
     asr_lua_worker_factory(&r->worker_env, r->strategy->path);
@@ -343,13 +383,20 @@ static int start_loop(run_t *r, asr_err_t *err) {
   uv_unref((uv_handle_t *)&r->signal);
   uv_timer_init(&r->loop, &r->tick);
   uv_timer_init(&r->loop, &r->check);
-  r->done.data = r->signal.data = r->tick.data = r->check.data = r;
+  uv_timer_init(&r->loop, &r->checkpoint);
+  r->done.data = r->signal.data = r->tick.data = r->check.data = r->checkpoint.data = r;
   asr_signals_notify(&r->signal);
   uint64_t tick_ms = (uint64_t)(r->cfg.tick_interval * 1000.0);
   if (tick_ms < 10) tick_ms = 10;
   uv_timer_start(&r->tick, on_tick, tick_ms, tick_ms);
   uint64_t check_ms = (uint64_t)(r->cfg.scaling.check_interval * 1000.0);
   uv_timer_start(&r->check, on_check, check_ms, check_ms);
+  if (r->resume) {
+    double every = r->cli->checkpoint_every > 0 ? r->cli->checkpoint_every
+                                                : ASR_CHECKPOINT_INTERVAL_S;
+    uint64_t ms = (uint64_t)(every * 1000.0);
+    uv_timer_start(&r->checkpoint, on_checkpoint, ms, ms);
+  }
   asr_hist_init(&r->latency);
 
   asr_metrics_options_t mo = {.history = r->cfg.scaling.history, .start_s = 0};
@@ -367,6 +414,7 @@ static int start_loop(run_t *r, asr_err_t *err) {
       .ud = r,
       .on_write = record_write,
       .write_ud = &r->latency,
+      .progress = asr_resume_progress(r->resume),
   };
   int rc = asr_pipeline_create(&pc, &r->pipeline, err);
   if (rc) return rc;
@@ -389,6 +437,7 @@ static void run_close(run_t *r) {
   asr_sink_destroy(r->sink);
   asr_ru_governor_free(r->governor); /* after the sink that borrowed it */
   asr_source_destroy(r->source);
+  asr_resume_close(r->resume); /* after the sink and source: its positions borrow their keys */
   asr_config_free(&r->cfg);
   asr_strategy_free(r->strategy);
 }
@@ -452,6 +501,7 @@ static int execute(run_t *r, asr_err_t *err) {
     asr_pipeline_stats(r->pipeline, &st);
     rc = asr_db_checks_after_load(&r->cfg, r->strategy, st.docs_out, r->cli->verbosity < 0, err);
   }
+  checkpoint_at_end(r, rc);
   return finish_run(r, rc, err);
 }
 
@@ -459,7 +509,10 @@ int asr_run(const asr_options_t *cli, asr_err_t *err) {
   run_t r = {.cli = cli};
   asr_signals_install();
   int rc = open_run(&r, err);
-  if (rc == 0 && r.cfg.dry_run) {
+  if (rc == 0 && r.already_complete) {
+    asr_log_info("resume.complete", "Nothing to resume: the checkpoint of this run says it "
+                 "completed");
+  } else if (rc == 0 && r.cfg.dry_run) {
     asr_plan_print(stdout, &r.cfg, r.strategy, r.source, r.sink, 1);
   } else if (rc == 0 && cli->verify_only) {
     rc = asr_db_checks_verify(&r.cfg, r.strategy, -1, cli->verbosity < 0, err);
