@@ -109,9 +109,9 @@ static int produce_one(asr_pipeline_t *p, uint64_t seq, asr_err_t *err) {
   if (p->cfg.progress) {
     asr_source_pos_t end;
     p->cfg.source->vt->tell(p->cfg.source, &end);
-    if ((rc = asr_progress_framed(p->cfg.progress, seq, &end))) {
+    if ((rc = asr_progress_framed(p->cfg.progress, seq, &end, err))) {
       asr_pipeline_release_batch(p, b);
-      return asr_err_set(err, rc, "out of memory noting batch %llu", (unsigned long long)seq);
+      return rc;
     }
   }
   if (asr_queue_push(&p->queue, b) != 0) {

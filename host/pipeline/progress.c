@@ -17,6 +17,10 @@ struct asr_progress {
   uint64_t base;         /* seq of the oldest kept batch */
   asr_source_pos_t base_pos; /* the position before batch `base` */
   uint64_t done_upto;    /* batches [0, done_upto) are done */
+  asr_progress_extend_fn extend; /* NULL: no lease (file targets) */
+  void *extend_ud;
+  uint64_t lease;        /* source index a durable checkpoint covers as "maybe sent" */
+  uint64_t last_end;     /* index where the previous batch ended */
 };
 
 static entry_t *at(asr_progress_t *p, uint64_t seq) {
@@ -32,6 +36,7 @@ asr_progress_t *asr_progress_new(const asr_source_pos_t *start) {
     return NULL;
   }
   p->base_pos = *start;
+  p->last_end = p->lease = start->index;
   uv_mutex_init(&p->lock);
   return p;
 }
@@ -55,7 +60,19 @@ static int grow(asr_progress_t *p) {
   return 0;
 }
 
-int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t *end) {
+void asr_progress_set_extend(asr_progress_t *p, asr_progress_extend_fn fn, void *ud) {
+  p->extend = fn;
+  p->extend_ud = ud;
+}
+
+void asr_progress_set_lease(asr_progress_t *p, uint64_t index) {
+  uv_mutex_lock(&p->lock);
+  p->lease = index;
+  uv_mutex_unlock(&p->lock);
+}
+
+int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t *end,
+                        asr_err_t *err) {
   int rc = 0;
   uv_mutex_lock(&p->lock);
   if (seq != p->base + p->n) rc = ASR_EINVAL; /* out of order: a bug in the caller */
@@ -64,8 +81,12 @@ int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t 
     *at(p, seq) = (entry_t){*end, 0};
     p->n++;
   }
+  uint64_t records = end->index > p->last_end ? end->index - p->last_end : 1;
+  p->last_end = end->index;
+  int extend = rc == 0 && p->extend && end->index > p->lease;
   uv_mutex_unlock(&p->lock);
-  return rc;
+  if (rc) return asr_err_set(err, rc, "cannot note batch %llu", (unsigned long long)seq);
+  return extend ? p->extend(p->extend_ud, end, records, err) : 0;
 }
 
 void asr_progress_done(asr_progress_t *p, uint64_t seq) {

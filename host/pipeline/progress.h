@@ -20,8 +20,21 @@ asr_progress_t *asr_progress_new(const asr_source_pos_t *start);
 void asr_progress_free(asr_progress_t *p);
 
 /* Producer thread, before the batch is queued: batch seq (0, 1, 2, ... in order) ends at
- * `end`. Returns 0 or ASR_ENOMEM. */
-int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t *end);
+ * `end`. When the batch ends past the lease, calls extend first. Returns 0, ASR_ENOMEM or
+ * extend's error. */
+int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t *end,
+                        asr_err_t *err);
+
+/* Database targets: a batch may reach the database only once a durable checkpoint names it
+ * as possibly sent (its `again`), or a resumed run could not tell the predecessor's writes
+ * from documents that were there before. The lease is the source index up to which that
+ * holds; extend (producer thread) must make it cover `end` (asr_progress_set_lease) before
+ * it returns. batch_records: the batch's size, to size the next lease. */
+typedef int (*asr_progress_extend_fn)(void *ud, const asr_source_pos_t *end,
+                                      uint64_t batch_records, asr_err_t *err);
+void asr_progress_set_extend(asr_progress_t *p, asr_progress_extend_fn fn, void *ud);
+/* index UINT64_MAX: the lease covers the rest of the input. */
+void asr_progress_set_lease(asr_progress_t *p, uint64_t index);
 /* A worker: batch seq is written. */
 void asr_progress_done(asr_progress_t *p, uint64_t seq);
 

@@ -9,20 +9,28 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "runtime/checkpoint.h"
 #include "util/file.h"
 #include "util/log.h"
 #include "util/redact.h"
 
+/* A database target's lease reaches this many batches (of the current size) ahead: one
+ * checkpoint write per so many batches, and at most so many re-sent after a kill. */
+#define LEASE_BATCHES 64
+
 struct asr_resume {
+  uv_mutex_t lock; /* saves come from the main thread's timer and the producer's lease */
   char *path;
   int file_target;
   asr_checkpoint_run_t run; /* this run's identity */
   int resumed;
   asr_checkpoint_t saved;   /* the checkpoint resumed from (resumed only) */
   asr_source_t *source;     /* borrowed */
+  asr_sink_t *sink;         /* borrowed */
   asr_progress_t *progress;
+  asr_source_pos_t lease;   /* database targets: up to where batches may have been sent */
   uint64_t written_bytes;   /* file targets: the last durable length recorded */
 };
 
@@ -189,6 +197,7 @@ int asr_resume_open(const asr_options_t *cli, asr_config_t *cfg, const asr_strat
     free(path);
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   }
+  uv_mutex_init(&r->lock);
   r->path = path;
   r->file_target = strncmp(cfg->target, "file:", 5) == 0;
   int rc = build_identity(cfg, strategy, &r->run, err);
@@ -211,6 +220,7 @@ int asr_resume_attach_source(asr_resume_t *r, asr_source_t *source, asr_err_t *e
   }
   asr_source_pos_t start;
   source->vt->tell(source, &start);
+  r->lease = start;
   if (rc == 0 && !(r->progress = asr_progress_new(&start)))
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
   if (rc == 0 && r->resumed)
@@ -227,13 +237,34 @@ void asr_resume_sink_options(const asr_resume_t *r, asr_sink_options_t *opt) {
   opt->resume_bytes = r->saved.output_bytes;
 }
 
-asr_progress_t *asr_resume_progress(asr_resume_t *r) { return r ? r->progress : NULL; }
+/* Producer thread: a batch ends past the lease. The new lease is recorded durably before
+ * the batch can be sent. */
+static int extend_lease(void *ud, const asr_source_pos_t *end, uint64_t records, asr_err_t *err) {
+  asr_resume_t *r = ud;
+  (void)end; /* the source stands at end: ahead counts from there */
+  asr_source_pos_t lease;
+  r->source->vt->ahead(r->source, records * LEASE_BATCHES, &lease);
+  uv_mutex_lock(&r->lock);
+  r->lease = lease;
+  uv_mutex_unlock(&r->lock);
+  int rc = asr_resume_save(r, "running", err);
+  if (rc == 0) asr_progress_set_lease(r->progress, lease.at_end ? UINT64_MAX : lease.index);
+  return rc;
+}
+
+asr_progress_t *asr_resume_start(asr_resume_t *r, asr_sink_t *sink) {
+  if (!r) return NULL;
+  r->sink = sink;
+  if (!r->file_target) asr_progress_set_extend(r->progress, extend_lease, r);
+  return r->progress;
+}
 
 /* ---- saving ---- */
 
 /* What is durable now: the positions and counts a checkpoint records. */
-static int gather(asr_resume_t *r, asr_sink_t *sink, asr_checkpoint_t *c, uint64_t *release,
-                  asr_err_t *err) {
+/* Under r->lock. */
+static int gather(asr_resume_t *r, asr_checkpoint_t *c, uint64_t *release, asr_err_t *err) {
+  asr_sink_t *sink = r->sink;
   uint64_t before = r->resumed ? r->saved.docs_written : 0;
   if (sink->vt->durable) { /* a file: what is synced, cut on a batch boundary */
     asr_sink_mark_t m;
@@ -248,29 +279,31 @@ static int gather(asr_resume_t *r, asr_sink_t *sink, asr_checkpoint_t *c, uint64
     *release = m.batches;
     return 0;
   }
-  asr_progress_marks_t marks; /* a database: acknowledged batches, and what was sent */
+  asr_progress_marks_t marks; /* a database: acknowledged batches, and the lease */
   asr_progress_marks(r->progress, &marks);
-  if (asr_progress_after(r->progress, marks.done, &c->from) != 0 ||
-      asr_progress_after(r->progress, marks.framed, &c->again) != 0)
+  if (asr_progress_after(r->progress, marks.done, &c->from) != 0)
     return asr_err_set(err, ASR_EIO, "checkpoint: a batch position is gone");
+  c->again = r->lease;
   asr_sink_db_stats_t db;
   c->docs_written = before + (asr_sink_stats(sink, &db) ? db.docs_written : 0);
   *release = marks.done;
   return 0;
 }
 
-int asr_resume_save(asr_resume_t *r, asr_sink_t *sink, const char *status, asr_err_t *err) {
-  if (!r || !r->progress) return 0;
+int asr_resume_save(asr_resume_t *r, const char *status, asr_err_t *err) {
+  if (!r || !r->progress || !r->sink) return 0;
   asr_checkpoint_t c = {.run = r->run};
   snprintf(c.status, sizeof c.status, "%s", status);
   uint64_t release = 0;
-  int rc = gather(r, sink, &c, &release, err);
+  uv_mutex_lock(&r->lock);
+  int rc = gather(r, &c, &release, err);
   if (rc == 0) rc = asr_checkpoint_save(r->path, &c, err);
   if (rc == 0) asr_progress_release(r->progress, release);
+  uv_mutex_unlock(&r->lock);
   return rc;
 }
 
-int asr_resume_complete(asr_resume_t *r, asr_sink_t *sink, asr_err_t *err) {
+int asr_resume_complete(asr_resume_t *r, asr_err_t *err) {
   if (!r) return 0;
   if (r->file_target) {
     if (unlink(r->path) != 0 && errno != ENOENT)
@@ -278,7 +311,7 @@ int asr_resume_complete(asr_resume_t *r, asr_sink_t *sink, asr_err_t *err) {
                    strerror(errno));
     return 0;
   }
-  return asr_resume_save(r, sink, "complete", err);
+  return asr_resume_save(r, "complete", err);
 }
 
 const char *asr_resume_path(const asr_resume_t *r) { return r ? r->path : NULL; }
@@ -293,5 +326,6 @@ void asr_resume_close(asr_resume_t *r) {
   asr_checkpoint_run_free(&r->run);
   asr_checkpoint_free(&r->saved);
   free(r->path);
+  uv_mutex_destroy(&r->lock);
   free(r);
 }

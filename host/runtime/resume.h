@@ -38,12 +38,16 @@ int asr_resume_open(const asr_options_t *cli, asr_config_t *cfg, const asr_strat
 int asr_resume_attach_source(asr_resume_t *r, asr_source_t *source, asr_err_t *err);
 /* A resumed file output goes on from its durable length. */
 void asr_resume_sink_options(const asr_resume_t *r, asr_sink_options_t *opt);
-asr_progress_t *asr_resume_progress(asr_resume_t *r);
-/* Writes the checkpoint: status "running", "stopped" or "failed". 0 or ASR_EIO. */
-int asr_resume_save(asr_resume_t *r, asr_sink_t *sink, const char *status, asr_err_t *err);
+/* The sink is open: the tracker for the pipeline (NULL when r is). For a database target it
+ * leases batches ahead: before the producer hands out a batch past the lease, a checkpoint
+ * records a new one (a position LEASE_BATCHES batches further), so a resumed run knows
+ * every document its predecessor may have sent. */
+asr_progress_t *asr_resume_start(asr_resume_t *r, asr_sink_t *sink);
+/* Writes the checkpoint: status "running", "stopped" or "failed". Thread-safe. 0 or ASR_EIO. */
+int asr_resume_save(asr_resume_t *r, const char *status, asr_err_t *err);
 /* The run wrote everything: a file output's checkpoint is removed (the output is published);
  * a database target's is kept as "complete", so a --resume of it does nothing. */
-int asr_resume_complete(asr_resume_t *r, asr_sink_t *sink, asr_err_t *err);
+int asr_resume_complete(asr_resume_t *r, asr_err_t *err);
 
 const char *asr_resume_path(const asr_resume_t *r);
 /* Documents an earlier run of a resumed migration wrote; 0 for a new run. */

@@ -207,7 +207,7 @@ static void on_checkpoint(uv_timer_t *h) {
   run_t *r = h->data;
   asr_err_t err;
   asr_err_clear(&err);
-  if (asr_resume_save(r->resume, r->sink, "running", &err) && !r->checkpoint_warned) {
+  if (asr_resume_save(r->resume, "running", &err) && !r->checkpoint_warned) {
     r->checkpoint_warned = 1;
     asr_log_warn("resume.save", "%s (the run goes on; a resume would start from the last "
                  "checkpoint written)", err.msg);
@@ -219,9 +219,8 @@ static void checkpoint_at_end(run_t *r, int rc) {
   if (!r->resume || !r->pipeline) return;
   asr_err_t err;
   asr_err_clear(&err);
-  int crc = rc == 0 ? asr_resume_complete(r->resume, r->sink, &err)
-                    : asr_resume_save(r->resume, r->sink, rc == ASR_ECANCELED ? "stopped" : "failed",
-                                      &err);
+  int crc = rc == 0 ? asr_resume_complete(r->resume, &err)
+                    : asr_resume_save(r->resume, rc == ASR_ECANCELED ? "stopped" : "failed", &err);
   if (crc) asr_log_error("resume.save", "%s", err.msg);
   else if (rc)
     asr_log_info("resume.hint", "Checkpoint saved to %s: run the same command with --resume to "
@@ -414,7 +413,7 @@ static int start_loop(run_t *r, asr_err_t *err) {
       .ud = r,
       .on_write = record_write,
       .write_ud = &r->latency,
-      .progress = asr_resume_progress(r->resume),
+      .progress = asr_resume_start(r->resume, r->sink),
   };
   int rc = asr_pipeline_create(&pc, &r->pipeline, err);
   if (rc) return rc;

@@ -129,6 +129,10 @@ static int dump_seek(asr_source_t *base, const asr_source_pos_t *from,
   return 0;
 }
 
+static void dump_ahead(asr_source_t *base, uint64_t records, asr_source_pos_t *pos) {
+  asr_file_ahead(((dump_source_t *)base)->produced, records, pos);
+}
+
 static void dump_destroy(asr_source_t *base) {
   dump_source_t *s = (dump_source_t *)base;
   asr_file_reader_close(&s->rd);
@@ -143,6 +147,7 @@ static const asr_source_vt_t dump_vt = {
     .destroy = dump_destroy,
     .tell = dump_tell,
     .seek = dump_seek,
+    .ahead = dump_ahead,
 };
 
 int asr_source_bson_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {

@@ -13,6 +13,7 @@
 #include "core/docs.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "sources/source.h"
 
 #define ASR_FILE_READER_BUF_SIZE ((size_t)1 << 20)
 
@@ -63,6 +64,11 @@ static inline uint64_t asr_file_batch_room(uint64_t produced, int64_t limit, uin
   *again = produced < again_below;
   if (*again && again_below < stop) stop = again_below;
   return stop > produced ? stop - produced : 0;
+}
+
+/* A file source's `ahead`: by record count only (a resumed run tells "again" by index). */
+static inline void asr_file_ahead(uint64_t produced, uint64_t records, asr_source_pos_t *pos) {
+  *pos = (asr_source_pos_t){.index = produced + records};
 }
 
 /* Appends the next line to out, without its "\n" or "\r\n". Returns 1 when a line was read

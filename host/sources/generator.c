@@ -46,6 +46,12 @@ static void gen_tell(asr_source_t *s, asr_source_pos_t *pos) {
   *pos = (asr_source_pos_t){.index = ((generator_t *)s)->next_index};
 }
 
+static void gen_ahead(asr_source_t *s, uint64_t records, asr_source_pos_t *pos) {
+  generator_t *g = (generator_t *)s;
+  uint64_t left = g->total - g->next_index;
+  *pos = (asr_source_pos_t){.index = g->next_index + (records < left ? records : left)};
+}
+
 /* Document i depends only on (seed, i): starting at any index is exact. */
 static int gen_seek(asr_source_t *s, const asr_source_pos_t *from, const asr_source_pos_t *again,
                     asr_err_t *err) {
@@ -186,6 +192,7 @@ static const asr_source_vt_t generator_vt = {
     .destroy = gen_destroy,
     .tell = gen_tell,
     .seek = gen_seek,
+    .ahead = gen_ahead,
 };
 
 static int finish_open(generator_t *g, const asr_source_spec_t *spec, const char *what, int rc,

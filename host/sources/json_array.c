@@ -206,6 +206,10 @@ static int json_array_seek(asr_source_t *base, const asr_source_pos_t *from,
   return 0;
 }
 
+static void json_array_ahead(asr_source_t *base, uint64_t records, asr_source_pos_t *pos) {
+  asr_file_ahead(((json_array_source_t *)base)->produced, records, pos);
+}
+
 static void json_array_destroy(asr_source_t *base) {
   json_array_source_t *s = (json_array_source_t *)base;
   asr_file_reader_close(&s->rd);
@@ -220,6 +224,7 @@ static const asr_source_vt_t json_array_vt = {
     .destroy = json_array_destroy,
     .tell = json_array_tell,
     .seek = json_array_seek,
+    .ahead = json_array_ahead,
 };
 
 int asr_source_json_array_open(const asr_source_spec_t *spec, asr_source_t **out,

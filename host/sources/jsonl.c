@@ -87,6 +87,10 @@ static int jsonl_seek(asr_source_t *base, const asr_source_pos_t *from,
   return 0;
 }
 
+static void jsonl_ahead(asr_source_t *base, uint64_t records, asr_source_pos_t *pos) {
+  asr_file_ahead(((jsonl_source_t *)base)->produced, records, pos);
+}
+
 static void jsonl_destroy(asr_source_t *base) {
   jsonl_source_t *s = (jsonl_source_t *)base;
   asr_file_reader_close(&s->rd);
@@ -101,6 +105,7 @@ static const asr_source_vt_t jsonl_vt = {
     .destroy = jsonl_destroy,
     .tell = jsonl_tell,
     .seek = jsonl_seek,
+    .ahead = jsonl_ahead,
 };
 
 int asr_source_jsonl_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {

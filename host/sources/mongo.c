@@ -58,6 +58,7 @@ typedef struct mongo_source {
   const uint8_t *lo; /* the previous boundary: lo of the next range (NULL: MinKey) */
   uint32_t lo_len;
   uint32_t nranges, next_range;
+  uint32_t *bound_at; /* offsets of the boundaries in bounds (for ahead) */
   uint64_t range_size; /* planned documents per range, for first_index */
   /* Resumed (seek): where the earlier run stopped, and up to where it may have written
    * ({_id: v} documents, owned); the first again_ranges ranges are "again". */
@@ -310,6 +311,11 @@ static int plan(mongo_source_t *s, uint32_t per_range, asr_err_t *err) {
   if (s->again_all) s->again_ranges = UINT32_MAX;
   s->nranges = s->bounds.count + 1;
   s->bound_it = asr_docs_begin(&s->bounds);
+  if (!(s->bound_at = malloc((s->bounds.count + 1) * sizeof *s->bound_at)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  uint32_t k = 0;
+  for (asr_docs_iter_t it = asr_docs_begin(&s->bounds); asr_docs_next(&it);)
+    s->bound_at[k++] = (uint32_t)(it.doc - s->bounds.buf.data);
   return 0;
 }
 
@@ -405,6 +411,21 @@ static void mongo_tell(asr_source_t *base, asr_source_pos_t *pos) {
   }
 }
 
+/* The lo of the range `records` documents (by the plan's range size) past the next one. */
+static void mongo_ahead(asr_source_t *base, uint64_t records, asr_source_pos_t *pos) {
+  mongo_source_t *s = (mongo_source_t *)base;
+  uint64_t size = s->range_size ? s->range_size : 1;
+  uint64_t k = s->next_range + (records + size - 1) / size;
+  if (k <= s->next_range) k = s->next_range + 1;
+  *pos = (asr_source_pos_t){.index = k * size};
+  if (!s->planned || k >= s->nranges) { /* past the last range (or no plan: all of it) */
+    pos->at_end = 1;
+    return;
+  }
+  pos->key = s->bounds.buf.data + s->bound_at[k - 1]; /* range k starts at boundary k - 1 */
+  memcpy(&pos->key_len, pos->key, 4);
+}
+
 static int copy_key(const asr_source_pos_t *pos, bson_t **out, asr_err_t *err) {
   bson_iter_t it;
   if (!(*out = bson_new_from_data(pos->key, pos->key_len)))
@@ -441,6 +462,7 @@ static void mongo_destroy(asr_source_t *base) {
   bson_destroy(s->find_opts);
   bson_destroy(s->cap);
   asr_docs_free(&s->bounds);
+  free(s->bound_at);
   free(s->base.description);
   free(s);
 }
@@ -454,6 +476,7 @@ static const asr_source_vt_t mongo_vt = {
     .destroy = mongo_destroy,
     .tell = mongo_tell,
     .seek = mongo_seek,
+    .ahead = mongo_ahead,
 };
 
 int asr_source_mongo_open(const asr_mongo_source_cfg_t *cfg, asr_source_t **out, asr_err_t *err) {

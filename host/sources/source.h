@@ -56,6 +56,10 @@ typedef struct asr_source_vt {
    * does not match the position (err says why). */
   int (*seek)(asr_source_t *s, const asr_source_pos_t *from, const asr_source_pos_t *again,
               asr_err_t *err);
+  /* Optional (resume), producer thread: a position about `records` records past the current
+   * one (at least one batch past it, at most the end), for `again` bounds handed out ahead
+   * of the batches: only its index and key are meaningful. */
+  void (*ahead)(asr_source_t *s, uint64_t records, asr_source_pos_t *pos);
 } asr_source_vt_t;
 
 struct asr_source {
@@ -103,7 +107,7 @@ void asr_source_spec_free(asr_source_spec_t *spec);
  * template compiles) so configuration errors surface before any output is written. */
 int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);
 void asr_source_destroy(asr_source_t *s);
-/* 1 when the source can tell and seek (every source asrun ships can). */
+/* 1 when the source can tell, seek and look ahead (every source asrun ships can). */
 int asr_source_resumable(const asr_source_t *s);
 
 /* Constructors, one per file in sources/. */
