@@ -18,7 +18,9 @@ enum {
   OPT_DEAD_LETTER, OPT_MAX_ERRORS, OPT_STOP_ON_ERROR, OPT_DEAD_LETTER_DUPLICATES,
   /* named scaling settings: --min-workers N is --scaling min_workers=N */
   OPT_SET_MIN_WORKERS, OPT_SET_MAX_WORKERS, OPT_SET_MIN_BATCH, OPT_SET_MAX_BATCH,
-  OPT_SET_CHECK_INTERVAL, OPT_SET_COOLDOWN
+  OPT_SET_CHECK_INTERVAL, OPT_SET_COOLDOWN,
+  /* checkpoints */
+  OPT_RESUME, OPT_CHECKPOINT, OPT_NO_CHECKPOINT, OPT_CHECKPOINT_EVERY
 };
 
 static const struct option options[] = {
@@ -61,6 +63,10 @@ static const struct option options[] = {
     {"max-batch-size", required_argument, NULL, OPT_SET_MAX_BATCH},
     {"check-interval", required_argument, NULL, OPT_SET_CHECK_INTERVAL},
     {"cooldown", required_argument, NULL, OPT_SET_COOLDOWN},
+    {"resume", no_argument, NULL, OPT_RESUME},
+    {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+    {"no-checkpoint", no_argument, NULL, OPT_NO_CHECKPOINT},
+    {"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -114,6 +120,14 @@ const char *asr_cli_usage(void) {
          "  --stopOnError            stop at the first (--max-errors 0)\n"
          "  --dead-letter-duplicates insert mode: a duplicate key fails too (default: counted\n"
          "                           as a duplicate, not an error)\n"
+         "Checkpoints (file and MongoDB targets keep one unless --no-checkpoint):\n"
+         "  --resume                 go on from the checkpoint of an interrupted or failed run\n"
+         "                           of the same strategy, input, target, seed and total\n"
+         "  --checkpoint FILE        where the checkpoint is kept (default: OUTPUT.checkpoint.json\n"
+         "                           beside a file output, asrun-DB.COLL.checkpoint.json here\n"
+         "                           for a MongoDB target)\n"
+         "  --checkpoint-every S     seconds between checkpoints (default 5)\n"
+         "  --no-checkpoint          keep none\n"
          "\n"
          "Throughput:\n"
          "  --workers N              worker threads (default: number of CPUs)\n"
@@ -213,6 +227,18 @@ static int set_once(const char **slot, const char *flag, const char *value, asr_
   return 0;
 }
 
+/* A positive number of seconds, at most a day. */
+static int parse_seconds(const char *flag, const char *s, double *out, asr_err_t *err) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end || !(v >= 0.1 && v <= 86400))
+    return asr_err_set(err, ASR_EINVAL, "--%s: expected seconds from 0.1 to 86400, got '%s'",
+                       flag, s);
+  *out = v;
+  return 0;
+}
+
 static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t *err) {
   const char *flag = NULL, *named = named_scaling_key(opt, &flag);
   if (named) return add_scaling(cli, named, strlen(named), arg, flag, err);
@@ -263,6 +289,10 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_VERIFY_ONLY: cli->verify_only = 1; return 0;
   case OPT_COLLECTION: cli->collection = arg; return 0;
   case OPT_DRY_RUN: cli->dry_run = 1; return 0;
+  case OPT_RESUME: cli->resume = 1; return 0;
+  case OPT_CHECKPOINT: cli->checkpoint = arg; return 0;
+  case OPT_NO_CHECKPOINT: cli->no_checkpoint = 1; return 0;
+  case OPT_CHECKPOINT_EVERY: return parse_seconds("checkpoint-every", arg, &cli->checkpoint_every, err);
   case OPT_LOG_FORMAT:
     cli->log_format_set = 1;
     if (strcmp(arg, "text") == 0) cli->log_format = ASR_LOG_TEXT;

@@ -16,6 +16,7 @@ typedef struct asr_batch {
   uint64_t origin;      /* where the raw bytes start in the input: line number (1-based) for
                            text sources, byte offset for BSON; 0 for generated batches */
   asr_buf_t raw;        /* raw records for file sources; empty for generated batches */
+  int again;            /* resumed run: an earlier run may have written these records */
   struct asr_batch *next; /* free-list / queue link, owned by the pipeline */
 } asr_batch_t;
 

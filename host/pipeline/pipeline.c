@@ -46,8 +46,9 @@ void asr_pipeline_fail(asr_pipeline_t *p, const asr_err_t *err) {
   atomic_store(&p->stop_requested, 1);
   if (p->cfg.source->vt->stopping) p->cfg.source->vt->stopping(p->cfg.source);
   asr_queue_abort(&p->queue);
-  /* wakes writers waiting for their turn; an interrupt keeps the clean prefix as .partial */
-  p->cfg.sink->vt->abort(p->cfg.sink, err->code == ASR_ECANCELED);
+  /* wakes writers waiting for their turn; an interrupt keeps the clean prefix as .partial, and
+   * so does any failure of a run that checkpoints (a resume goes on from it) */
+  p->cfg.sink->vt->abort(p->cfg.sink, err->code == ASR_ECANCELED || p->cfg.progress);
 }
 
 /* ---- batches ---- */
@@ -101,6 +102,7 @@ static int produce_one(asr_pipeline_t *p, uint64_t seq, asr_err_t *err) {
   b->seq = seq;
   b->count = 0;
   b->origin = 0;
+  b->again = 0;
   uint32_t size = atomic_load_explicit(&p->batch_size, memory_order_relaxed);
   int rc = p->cfg.source->vt->next(p->cfg.source, b, size, err);
   if (rc <= 0) {
@@ -108,6 +110,14 @@ static int produce_one(asr_pipeline_t *p, uint64_t seq, asr_err_t *err) {
     return rc;
   }
   uint32_t records = b->count;
+  if (p->cfg.progress) {
+    asr_source_pos_t end;
+    p->cfg.source->vt->tell(p->cfg.source, &end);
+    if ((rc = asr_progress_framed(p->cfg.progress, seq, &end, err))) {
+      asr_pipeline_release_batch(p, b);
+      return rc;
+    }
+  }
   if (asr_queue_push(&p->queue, b) != 0) {
     asr_pipeline_release_batch(p, b);
     return ASR_ECANCELED;

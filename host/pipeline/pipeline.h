@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/limits.h"
+#include "pipeline/progress.h"
 #include "pipeline/transform.h"
 #include "sinks/sink.h"
 #include "sources/source.h"
@@ -40,6 +41,10 @@ typedef struct asr_pipeline_config {
    * output; an error (err filled) withdraws the output as a failure does (the run's verdict
    * on its dead letters). */
   int (*before_finish)(void *ud, asr_err_t *err);
+  /* Optional (checkpoints; borrowed): notes each batch's source position as it is framed and
+   * marks it done once written. The source must be resumable (asr_source_resumable). A
+   * failed run then keeps the file output's clean prefix (.partial) to resume from. */
+  asr_progress_t *progress;
 } asr_pipeline_config_t;
 
 typedef struct asr_pipeline_stats {

@@ -98,8 +98,11 @@ static int process(asr_pipeline_t *p, asr_worker_t *w, worker_ctx_t *c, const as
   }
   if (p->cfg.sink->derive_ids && (rc = assign_ids(p, c, b, &out, err))) return rc;
   uint64_t t0 = uv_hrtime();
-  rc = p->cfg.sink->vt->write(p->cfg.sink, c->sink, b->seq, out, err);
+  const asr_sink_vt_t *vt = p->cfg.sink->vt;
+  rc = (b->again && vt->write_again ? vt->write_again : vt->write)(p->cfg.sink, c->sink, b->seq,
+                                                                    out, err);
   if (rc) return rc;
+  if (p->cfg.progress) asr_progress_done(p->cfg.progress, b->seq);
   uint64_t us = (uv_hrtime() - t0) / 1000;
   if (p->cfg.on_write) p->cfg.on_write(p->cfg.write_ud, us);
   count(&w->counters.write_us, us);

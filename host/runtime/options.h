@@ -44,6 +44,11 @@ typedef struct asr_options {
   int stop_on_error;       /* --stopOnError */
   int dead_letter_duplicates; /* --dead-letter-duplicates */
   int dry_run, help, version;
+  /* checkpoints */
+  int resume;              /* --resume */
+  const char *checkpoint;  /* --checkpoint FILE */
+  int no_checkpoint;       /* --no-checkpoint */
+  double checkpoint_every; /* --checkpoint-every S; 0: ASR_CHECKPOINT_INTERVAL_S */
   int log_format_set;
   asr_log_format_t log_format;
   int verbosity;          /* -1 quiet, 0 normal, 1 verbose */

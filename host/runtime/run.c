@@ -21,6 +21,8 @@
 #include "runtime/db_checks.h"
 #include "runtime/plan.h"
 #include "runtime/report.h"
+#include "runtime/checkpoint.h"
+#include "runtime/resume.h"
 #include "runtime/signals.h"
 #include "scaler/controller.h"
 #include "scaler/settings.h"
@@ -70,6 +72,11 @@ typedef struct run {
   uint32_t start_workers, start_batch_size;
   int load_complete;        /* every document written (a later step may still fail) */
   int dead_letters_refused; /* the verdict on the dead letters failed the run */
+
+  asr_resume_t *resume;    /* checkpoints; NULL: the run keeps none */
+  uv_timer_t checkpoint;
+  int checkpoint_warned;   /* a failing checkpoint write is reported once */
+  int already_complete;    /* --resume of a run that completed: nothing to do */
 } run_t;
 
 static double seconds_since(uint64_t t0) { return (double)(uv_hrtime() - t0) / 1e9; }
@@ -128,6 +135,7 @@ static int tick_set_batch_size(void *ud, uint32_t n) {
 /* ---- loop callbacks ---- */
 
 static void close_handles(run_t *r) {
+  uv_close((uv_handle_t *)&r->checkpoint, NULL);
   uv_close((uv_handle_t *)&r->check, NULL);
   uv_close((uv_handle_t *)&r->done, NULL);
   uv_close((uv_handle_t *)&r->tick, NULL);
@@ -197,6 +205,32 @@ static void on_tick(uv_timer_t *h) {
     else if (rc)
       asr_log_warn("hook.on_tick", "%s (the run goes on)", err.msg);
   }
+}
+
+/* ---- checkpoints ---- */
+
+static void on_checkpoint(uv_timer_t *h) {
+  run_t *r = h->data;
+  asr_err_t err;
+  asr_err_clear(&err);
+  if (asr_resume_save(r->resume, "running", &err) && !r->checkpoint_warned) {
+    r->checkpoint_warned = 1;
+    asr_log_warn("resume.save", "%s (the run goes on; a resume would start from the last "
+                 "checkpoint written)", err.msg);
+  }
+}
+
+/* The run ended: a success retires the checkpoint, anything else records where to go on. */
+static void checkpoint_at_end(run_t *r, int rc) {
+  if (!r->resume || !r->pipeline) return;
+  asr_err_t err;
+  asr_err_clear(&err);
+  int crc = rc == 0 ? asr_resume_complete(r->resume, &err)
+                    : asr_resume_save(r->resume, rc == ASR_ECANCELED ? "stopped" : "failed", &err);
+  if (crc) asr_log_error("resume.save", "%s", err.msg);
+  else if (rc)
+    asr_log_info("resume.hint", "Checkpoint saved to %s: run the same command with --resume to "
+                 "go on", asr_resume_path(r->resume));
 }
 
 /* ---- metrics and the auto-scaler ---- */
@@ -376,6 +410,8 @@ static int check_distinct_files(const run_t *r, asr_err_t *err) {
       {"the target", target},
       {"the target's temporary file", partial},
       {"--summary-json", cfg->summary_json},
+      {"the checkpoint", asr_resume_path(r->resume)},
+      {"the dead letters", cfg->dead_letter}, /* the default once resolve_dead_letter ran */
   };
   int rc = asr_paths_check_distinct(files, sizeof files / sizeof files[0], err);
   free(partial);
@@ -392,10 +428,14 @@ static int open_run(run_t *r, asr_err_t *err) {
   if (cli->strategy && (rc = asr_strategy_load(cli->strategy, &r->strategy, err))) return rc;
   if ((rc = asr_config_build(cli, r->strategy, &r->cfg, err))) return rc;
   if ((rc = asr_db_checks_check_config(&r->cfg, err))) return rc;
+  if ((rc = asr_resume_open(cli, &r->cfg, r->strategy, &r->resume, &r->already_complete, err)))
+    return rc;
+  if (r->already_complete) return 0;
   asr_vm_set_default_budget(r->cfg.instruction_budget);
   if (r->strategy) asr_vm_set_budget(r->strategy->L, r->cfg.instruction_budget);
   if ((rc = check_distinct_files(r, err))) return rc;
   if ((rc = asr_source_open(&r->cfg.source, &r->source, err))) return rc;
+  if (r->resume && (rc = asr_resume_attach_source(r->resume, r->source, err))) return rc;
   if ((rc = open_governor(r, err))) return rc;
   if ((rc = asr_dead_letter_open(NULL, &r->cfg.error_budget, &r->dead_letter, err))) return rc;
   asr_sink_options_t opt = {
@@ -415,8 +455,10 @@ static int open_run(run_t *r, asr_err_t *err) {
       .dead_letter = r->dead_letter,
       .dead_letter_duplicates = r->cfg.dead_letter_duplicates,
   };
+  asr_resume_sink_options(r->resume, &opt);
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
   if ((rc = resolve_dead_letter(r, err))) return rc;
+  if ((rc = check_distinct_files(r, err))) return rc; /* again, with the default dead letters */
   r->transform = asr_lua_transform_factory;
   r->transform.ud = r->dead_letter;
   if (r->strategy && (r->strategy->has_transform || r->cfg.source.ncustom))
@@ -438,13 +480,20 @@ static int start_loop(run_t *r, asr_err_t *err) {
   uv_unref((uv_handle_t *)&r->signal);
   uv_timer_init(&r->loop, &r->tick);
   uv_timer_init(&r->loop, &r->check);
-  r->done.data = r->signal.data = r->tick.data = r->check.data = r;
+  uv_timer_init(&r->loop, &r->checkpoint);
+  r->done.data = r->signal.data = r->tick.data = r->check.data = r->checkpoint.data = r;
   asr_signals_notify(&r->signal);
   uint64_t tick_ms = (uint64_t)(r->cfg.tick_interval * 1000.0);
   if (tick_ms < 10) tick_ms = 10;
   uv_timer_start(&r->tick, on_tick, tick_ms, tick_ms);
   uint64_t check_ms = (uint64_t)(r->cfg.scaling.check_interval * 1000.0);
   uv_timer_start(&r->check, on_check, check_ms, check_ms);
+  if (r->resume) {
+    double every = r->cli->checkpoint_every > 0 ? r->cli->checkpoint_every
+                                                : ASR_CHECKPOINT_INTERVAL_S;
+    uint64_t ms = (uint64_t)(every * 1000.0);
+    uv_timer_start(&r->checkpoint, on_checkpoint, ms, ms);
+  }
   asr_hist_init(&r->latency);
 
   asr_metrics_options_t mo = {.history = r->cfg.scaling.history, .start_s = 0};
@@ -464,6 +513,7 @@ static int start_loop(run_t *r, asr_err_t *err) {
       .on_write = record_write,
       .write_ud = &r->latency,
       .before_finish = judge_dead_letters,
+      .progress = asr_resume_start(r->resume, r->sink),
   };
   int rc = asr_pipeline_create(&pc, &r->pipeline, err);
   if (rc) return rc;
@@ -488,6 +538,7 @@ static void run_close(run_t *r) {
   asr_ru_governor_free(r->governor); /* after the sink that borrowed it */
   asr_dead_letter_close(r->dead_letter); /* the same */
   asr_source_destroy(r->source);
+  asr_resume_close(r->resume); /* after the sink and source: its positions borrow their keys */
   asr_config_free(&r->cfg);
   asr_strategy_free(r->strategy);
 }
@@ -562,6 +613,7 @@ static int execute(run_t *r, asr_err_t *err) {
     r->load_complete = 1; /* reported as such also when a step after it fails */
     rc = asr_db_checks_after_load(&r->cfg, r->strategy, st.docs_out, r->cli->verbosity < 0, err);
   }
+  checkpoint_at_end(r, rc);
   return finish_run(r, rc, err);
 }
 
@@ -569,7 +621,10 @@ int asr_run(const asr_options_t *cli, asr_err_t *err) {
   run_t r = {.cli = cli};
   asr_signals_install();
   int rc = open_run(&r, err);
-  if (rc == 0 && r.cfg.dry_run) {
+  if (rc == 0 && r.already_complete) {
+    asr_log_info("resume.complete", "Nothing to resume: the checkpoint of this run says it "
+                 "completed");
+  } else if (rc == 0 && r.cfg.dry_run) {
     asr_plan_print(stdout, &r.cfg, r.strategy, r.source, r.sink, 1);
   } else if (rc == 0 && cli->verify_only) {
     rc = asr_db_checks_verify(&r.cfg, r.strategy, -1, cli->verbosity < 0, err);

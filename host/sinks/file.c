@@ -29,6 +29,7 @@ typedef struct file_sink {
   char *path, *partial_path;
   int fd;
   int published, withdrawn;
+  int resumed; /* PATH.partial holds an earlier run's output: never unlinked */
   asr_ordered_writer_t writer;
 } file_sink_t;
 
@@ -171,7 +172,7 @@ static void file_abort(asr_sink_t *s, int keep_partial) {
     if (f->fd >= 0) fdatasync(f->fd);
     free(f->base.location);
     f->base.location = strdup(f->partial_path);
-  } else {
+  } else if (!f->resumed) {
     unlink(f->partial_path);
   }
   f->withdrawn = 1;
@@ -183,7 +184,7 @@ static void file_destroy(asr_sink_t *s) {
   asr_ordered_writer_destroy(&f->writer); /* first: its writer thread may be using fd */
   if (f->fd >= 0) close(f->fd);
   /* Opened but never published or kept (e.g. the run did not start): leave nothing behind. */
-  if (f->partial_path && !f->published && !f->withdrawn) unlink(f->partial_path);
+  if (f->partial_path && !f->published && !f->withdrawn && !f->resumed) unlink(f->partial_path);
   free(f->path);
   free(f->partial_path);
   free(f->base.description);
@@ -198,6 +199,45 @@ static uint64_t file_docs_kept(asr_sink_t *s) {
   return asr_ordered_writer_docs(&((file_sink_t *)s)->writer);
 }
 
+/* The main thread (checkpoints), while workers write: the mark first, then the sync, so
+ * everything up to the mark is on disk when this returns. */
+static int file_durable(asr_sink_t *s, asr_sink_mark_t *mark, asr_err_t *err) {
+  file_sink_t *f = (file_sink_t *)s;
+  asr_ordered_mark_t m;
+  asr_ordered_writer_durable(&f->writer, &m);
+  if (f->fd >= 0 && fdatasync(f->fd) != 0)
+    return asr_err_set(err, ASR_EIO, "cannot sync %s: %s", f->partial_path, strerror(errno));
+  *mark = (asr_sink_mark_t){m.batches, m.bytes, m.docs};
+  return 0;
+}
+
+/* Resume: PATH.partial, cut back to the length an earlier run made durable; appended to with
+ * buffered writes (O_DIRECT wants aligned offsets). */
+static int open_resumed(file_sink_t *f, uint64_t bytes, asr_err_t *err) {
+  struct stat st;
+  f->fd = open(f->partial_path, O_WRONLY | O_CLOEXEC);
+  if (f->fd < 0)
+    return asr_err_set(err, ASR_EINVAL, "cannot resume: cannot open %s: %s", f->partial_path,
+                       strerror(errno));
+  if (fstat(f->fd, &st) != 0 || (uint64_t)st.st_size < bytes)
+    return asr_err_set(err, ASR_EINVAL, "cannot resume: %s holds %lld bytes, fewer than the %llu "
+                       "the checkpoint recorded (it was changed)", f->partial_path,
+                       (long long)st.st_size, (unsigned long long)bytes);
+  if (ftruncate(f->fd, (off_t)bytes) != 0 || lseek(f->fd, (off_t)bytes, SEEK_SET) < 0)
+    return asr_err_set(err, ASR_EIO, "cannot resume %s: %s", f->partial_path, strerror(errno));
+  asr_ordered_writer_start_at(&f->writer, bytes);
+  return asr_ordered_writer_set_fd(&f->writer, f->fd, 0, err);
+}
+
+static int open_new(file_sink_t *f, asr_err_t *err) {
+  f->fd = open(f->partial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (f->fd < 0) {
+    f->withdrawn = 1; /* nothing was created */
+    return asr_err_set(err, ASR_EINVAL, "cannot write %s: %s", f->partial_path, strerror(errno));
+  }
+  return asr_ordered_writer_set_fd(&f->writer, f->fd, use_direct_io(f->fd), err);
+}
+
 static const asr_sink_vt_t file_vt = {
     .scheme = "file",
     .worker_open = file_worker_open,
@@ -208,6 +248,7 @@ static const asr_sink_vt_t file_vt = {
     .destroy = file_destroy,
     .abandon = file_abandon,
     .docs_kept = file_docs_kept,
+    .durable = file_durable,
 };
 
 int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink_t **out,
@@ -235,14 +276,9 @@ int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   }
   if (!(opt && opt->dry_run)) {
-    f->fd = open(f->partial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (f->fd < 0) {
-      rc = asr_err_set(err, ASR_EINVAL, "cannot write %s: %s", f->partial_path, strerror(errno));
-      f->withdrawn = 1; /* nothing was created */
-      file_destroy(&f->base);
-      return rc;
-    }
-    if ((rc = asr_ordered_writer_set_fd(&f->writer, f->fd, use_direct_io(f->fd), err))) {
+    f->resumed = opt && opt->resume;
+    rc = f->resumed ? open_resumed(f, opt->resume_bytes, err) : open_new(f, err);
+    if (rc) {
       file_destroy(&f->base);
       return rc;
     }

@@ -81,6 +81,7 @@ struct asr_sink_worker {
   uint32_t *pending, *next_pending, *ops;
   uint8_t *outcome;
   bson_t *sel, *upd; /* heap: bson_t wants 128-byte alignment that malloc'd structs lack */
+  uint8_t again; /* the batch in hand: an earlier run (resumed) may have written it */
 };
 
 /* Per-batch tallies, added to the worker's counters once; and the dead-letter budget's
@@ -469,7 +470,7 @@ static int prepare(mongo_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const as
   uint32_t i = 0;
   for (asr_docs_iter_t it = asr_docs_begin(docs); asr_docs_next(&it); i++) {
     doc_ref_t *r = &w->refs[i];
-    *r = (doc_ref_t){(uint32_t)(it.doc - docs->buf.data), it.len, 0, 0};
+    *r = (doc_ref_t){(uint32_t)(it.doc - docs->buf.data), it.len, 0, w->again};
     const char *missing;
     char msg[160];
     if (it.len > s->max_doc) {
@@ -772,6 +773,16 @@ static int mongo_write(asr_sink_t *base, asr_sink_worker_t *w, uint64_t seq,
   return rc;
 }
 
+/* A resumed run's batch that the earlier run may have written: every document starts as
+ * "maybe written", so a duplicate key on it counts as that write. */
+static int mongo_write_again(asr_sink_t *base, asr_sink_worker_t *w, uint64_t seq,
+                             const asr_docs_t *docs, asr_err_t *err) {
+  w->again = 1;
+  int rc = mongo_write(base, w, seq, docs, err);
+  w->again = 0;
+  return rc;
+}
+
 /* ---- the rest of the interface ----------------------------------------------------- */
 
 static int mongo_finish(asr_sink_t *base, asr_err_t *err) {
@@ -821,6 +832,7 @@ static const asr_sink_vt_t mongo_vt = {
     .worker_open = mongo_worker_open,
     .worker_close = mongo_worker_close,
     .write = mongo_write,
+    .write_again = mongo_write_again,
     .finish = mongo_finish,
     .abort = mongo_abort,
     .destroy = mongo_destroy,

@@ -96,12 +96,30 @@ static int io_failed(asr_ordered_writer_t *w, int errnum) {
   return ASR_EIO;
 }
 
+/* Under lock: the mark of the batches wholly accepted. */
+static asr_ordered_mark_t whole_mark(const asr_ordered_writer_t *w) {
+  return (asr_ordered_mark_t){w->next_seq, w->whole_end, w->whole_docs};
+}
+
+void asr_ordered_writer_start_at(asr_ordered_writer_t *w, uint64_t offset) {
+  uv_mutex_lock(&w->lock);
+  w->bytes_written = w->flushed_to = w->whole_end = offset;
+  w->durable = whole_mark(w);
+  uv_mutex_unlock(&w->lock);
+}
+
+void asr_ordered_writer_durable(asr_ordered_writer_t *w, asr_ordered_mark_t *out) {
+  uv_mutex_lock(&w->lock);
+  *out = w->durable;
+  uv_mutex_unlock(&w->lock);
+}
+
 /* Under lock, buffered mode: writes b now. */
 static int write_buffered(asr_ordered_writer_t *w, const uint8_t *data, size_t len) {
   int e = write_span(w->fd, &w->fd_direct, data, len);
   if (e) return io_failed(w, e);
   w->bytes_written += len;
-  w->durable_end = w->whole_end = w->bytes_written; /* one call writes one whole batch */
+  w->whole_end = w->bytes_written; /* one call writes one whole batch */
   /* Start the disk writeback of every full chunk now (asynchronous), so the fdatasync that
    * publishes the file at the end has little left to wait for. */
   if (w->bytes_written - w->flushed_to >= WRITEBACK_CHUNK) {
@@ -134,7 +152,7 @@ static void io_main(void *arg) {
     uv_mutex_lock(&w->lock);
     w->io_busy = 0;
     if (e) io_failed(w, e);
-    else if (!drop && w->chunk_batch_end[w->io_head]) w->durable_end = w->chunk_batch_end[w->io_head];
+    else if (!drop && w->chunk_mark[w->io_head].bytes) w->durable = w->chunk_mark[w->io_head];
     w->io_head = (w->io_head + 1) % ASR_ORDERED_CHUNKS;
     w->io_count--;
     uv_cond_broadcast(&w->io_done);
@@ -153,13 +171,15 @@ static int queue_chunk(asr_ordered_writer_t *w) {
   w->fill = 0;
   uv_cond_signal(&w->io_wake);
   while (w->io_count == ASR_ORDERED_CHUNKS && !w->canceled) uv_cond_wait(&w->io_done, &w->lock);
-  w->chunk_batch_end[filling(w)] = 0; /* free now: no batch ends in it yet */
+  w->chunk_mark[filling(w)] = (asr_ordered_mark_t){0}; /* free now: no batch ends in it yet */
   if (w->io_err.code) return ASR_EIO;
   return w->canceled ? ASR_ECANCELED : 0;
 }
 
-/* Under lock, staged mode: copies data into the chunks, queueing each one that fills. */
-static int stage(asr_ordered_writer_t *w, const uint8_t *data, size_t len) {
+/* Under lock, staged mode: copies data into the chunks, queueing each one that fills; end is
+ * the mark once the batch is whole. */
+static int stage(asr_ordered_writer_t *w, const uint8_t *data, size_t len,
+                 const asr_ordered_mark_t *end) {
   while (len > 0) {
     size_t n = ASR_ORDERED_CHUNK - w->fill;
     if (n > len) n = len;
@@ -168,8 +188,10 @@ static int stage(asr_ordered_writer_t *w, const uint8_t *data, size_t len) {
     w->bytes_written += n;
     data += n;
     len -= n;
-    if (len == 0) /* the batch ends here */
-      w->chunk_batch_end[filling(w)] = w->whole_end = w->bytes_written;
+    if (len == 0) { /* the batch ends here */
+      w->chunk_mark[filling(w)] = *end;
+      w->whole_end = w->bytes_written;
+    }
     if (w->fill == ASR_ORDERED_CHUNK) {
       int rc = queue_chunk(w);
       if (rc) return rc;
@@ -196,7 +218,7 @@ static int flush_locked(asr_ordered_writer_t *w) {
   if (e) return io_failed(w, e);
   w->fill = 0;
   w->staged = 0;
-  w->durable_end = w->bytes_written;
+  w->durable = whole_mark(w); /* a batch caught half-staged is cut off by keep */
   return 0;
 }
 
@@ -204,7 +226,7 @@ void asr_ordered_writer_abandon(asr_ordered_writer_t *w) {
   uv_mutex_lock(&w->lock);
   w->canceled = 1; /* the writer thread drops what is queued */
   while (w->io_busy) uv_cond_wait(&w->io_done, &w->lock);
-  if (w->fd >= 0 && ftruncate(w->fd, (off_t)w->durable_end) != 0) {
+  if (w->fd >= 0 && ftruncate(w->fd, (off_t)w->durable.bytes) != 0) {
     /* nothing better to do: the process is exiting and the file stays .partial */
   }
 }
@@ -212,8 +234,14 @@ void asr_ordered_writer_abandon(asr_ordered_writer_t *w) {
 /* ---- ordering ---- */
 
 /* Under lock: writes (or stages) the batch that is next in order. */
-static int write_next(asr_ordered_writer_t *w, const asr_buf_t *b) {
-  return w->staged ? stage(w, b->data, b->len) : write_buffered(w, b->data, b->len);
+static int write_next(asr_ordered_writer_t *w, const asr_buf_t *b, uint32_t ndocs) {
+  asr_ordered_mark_t end = {w->next_seq + 1, w->bytes_written + b->len, w->whole_docs + ndocs};
+  int rc = w->staged ? stage(w, b->data, b->len, &end) : write_buffered(w, b->data, b->len);
+  if (rc) return rc;
+  w->whole_docs += ndocs;
+  w->next_seq++;
+  if (!w->staged) w->durable = end;
+  return 0;
 }
 
 static int find_slot(asr_ordered_writer_t *w, int used, uint64_t seq) {
@@ -232,12 +260,10 @@ static int any_parked(const asr_ordered_writer_t *w) {
 static int drain_parked(asr_ordered_writer_t *w) {
   int i;
   while ((i = find_slot(w, 1, w->next_seq)) >= 0) {
-    int rc = write_next(w, &w->slots[i].buf);
+    int rc = write_next(w, &w->slots[i].buf, w->slots[i].ndocs);
     if (rc) return rc;
-    w->whole_docs += w->slots[i].ndocs;
     asr_buf_reset(&w->slots[i].buf);
     w->slots[i].used = 0;
-    w->next_seq++;
   }
   return 0;
 }
@@ -251,12 +277,8 @@ int asr_ordered_writer_commit(asr_ordered_writer_t *w, uint64_t seq, asr_buf_t *
   if (w->canceled) {
     rc = w->io_err.code ? ASR_EIO : ASR_ECANCELED;
   } else if (seq == w->next_seq) {
-    rc = write_next(w, buf);
-    if (rc == 0) {
-      w->whole_docs += ndocs;
-      w->next_seq++;
-      rc = drain_parked(w);
-    }
+    rc = write_next(w, buf, ndocs);
+    if (rc == 0) rc = drain_parked(w);
     if (rc) w->canceled = 1;
     uv_cond_broadcast(&w->turn);
   } else {
@@ -294,6 +316,7 @@ int asr_ordered_writer_keep(asr_ordered_writer_t *w, asr_err_t *err) {
   if (rc == 0 && w->fd >= 0 && w->bytes_written > w->whole_end &&
       ftruncate(w->fd, (off_t)w->whole_end) != 0)
     rc = io_failed(w, errno);
+  if (rc == 0) w->durable = whole_mark(w);
   if (rc == ASR_EIO && err) *err = w->io_err;
   w->canceled = 1;
   uv_cond_broadcast(&w->turn);

@@ -25,6 +25,12 @@
 #define ASR_ORDERED_CHUNKS 4          /* staged mode: one filling, the others queued or free */
 #define ASR_ORDERED_CHUNK (8u << 20)  /* bytes; a multiple of the O_DIRECT alignment */
 
+/* How far the output reaches: batches [0, batches) of this writer, ending at file offset
+ * bytes, holding docs documents. */
+typedef struct asr_ordered_mark {
+  uint64_t batches, bytes, docs;
+} asr_ordered_mark_t;
+
 typedef struct asr_ordered_writer {
   uv_mutex_t lock;
   uv_cond_t turn;
@@ -53,10 +59,10 @@ typedef struct asr_ordered_writer {
   uv_cond_t io_wake; /* to the writer thread: a chunk is queued, or quit */
   uv_cond_t io_done; /* from it: a chunk is free again */
   int io_busy;       /* the writer thread is in write(2), outside the lock */
-  /* For asr_ordered_writer_abandon: where each chunk's last batch ends (0: none ends in it),
-   * and the end of the last batch wholly in the file. */
-  uint64_t chunk_batch_end[ASR_ORDERED_CHUNKS];
-  uint64_t durable_end;
+  /* For asr_ordered_writer_abandon and checkpoints: the mark of each chunk's last batch
+   * (bytes 0: none ends in it), and of the last batch wholly in the file. */
+  asr_ordered_mark_t chunk_mark[ASR_ORDERED_CHUNKS];
+  asr_ordered_mark_t durable;
   uint64_t whole_end;  /* the end of the last batch wholly accepted (staged or written) */
   uint64_t whole_docs; /* the documents of the batches wholly accepted */
 } asr_ordered_writer_t;
@@ -65,6 +71,12 @@ void asr_ordered_writer_init(asr_ordered_writer_t *w, int fd, const char *path);
 /* Sets the output before the first commit; direct = 1: fd was opened with O_DIRECT, use the
  * staged mode. Returns 0 or ASR_ENOMEM (err set: the file sink gives up opening then). */
 int asr_ordered_writer_set_fd(asr_ordered_writer_t *w, int fd, int direct, asr_err_t *err);
+/* Resume: the output already holds `offset` bytes (fd is positioned there); batches are
+ * appended after them. Before the first commit, in buffered mode. */
+void asr_ordered_writer_start_at(asr_ordered_writer_t *w, uint64_t offset);
+/* The mark of the last batch wholly written to the file (not only staged): after an fdatasync
+ * of fd, everything up to it is durable. */
+void asr_ordered_writer_durable(asr_ordered_writer_t *w, asr_ordered_mark_t *out);
 /* The process exits next (a second interrupt): waits for the write in progress, cuts the file
  * back to the end of the last batch wholly written, and keeps the lock so nothing is written
  * after, leaving a .partial that ends on a batch boundary. Does not return the lock. */

@@ -26,6 +26,11 @@ typedef struct asr_sink_db_stats {
   uint32_t retry_after_ms_max;/* largest RetryAfterMs since the previous reading: reading
                                * resets it, so the scaler sees each interval's own */
 } asr_sink_db_stats_t;
+/* How far a file output reaches (see durable). */
+typedef struct asr_sink_mark {
+  uint64_t batches, bytes, docs;
+} asr_sink_mark_t;
+
 typedef struct asr_sink_vt {
   const char *scheme;
   int (*worker_open)(asr_sink_t *s, asr_sink_worker_t **w, asr_err_t *err);
@@ -35,6 +40,11 @@ typedef struct asr_sink_vt {
    * that commits in source order never waits for a batch that will not come. */
   int (*write)(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const asr_docs_t *docs,
                asr_err_t *err);
+  /* Optional (database sinks): as write, for a batch an earlier run of a resumed migration
+   * may have written: a duplicate key on a document of it is that run's write (counted as
+   * written). NULL: write. */
+  int (*write_again)(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const asr_docs_t *docs,
+                     asr_err_t *err);
   /* Every batch is written: flush, sync and publish the output (rename .partial away). */
   int (*finish)(asr_sink_t *s, asr_err_t *err);
   /* The run failed or was stopped: wake writers waiting on their turn and make sure nothing
@@ -54,6 +64,11 @@ typedef struct asr_sink_vt {
    * Writes in progress finish, but none waits to retry any more: a batch due for a retry
    * ends with ASR_ECANCELED at once. Thread-safe; abort implies it. */
   void (*stopping)(asr_sink_t *s);
+  /* Optional (file sinks; checkpoints): makes the output's in-order prefix durable (synced)
+   * and tells how far it reaches: batches [0, mark->batches), mark->bytes bytes holding
+   * mark->docs documents. Thread-safe. Sinks without it have written a batch durably when
+   * write returns (a database acknowledges it). Returns 0 or ASR_EIO. */
+  int (*durable)(asr_sink_t *s, struct asr_sink_mark *mark, asr_err_t *err);
 } asr_sink_vt_t;
 
 struct asr_sink {
@@ -102,6 +117,10 @@ typedef struct asr_sink_options {
   struct asr_dead_letter *dead_letter;
   int dead_letter_duplicates; /* MongoDB insert mode: dead-letter duplicate keys (else only
                                * counted as duplicates, the default) */
+  /* File targets: resume = 1 goes on from PATH.partial cut back to resume_bytes (a durable
+   * length an earlier run recorded) instead of starting a new output. */
+  int resume;
+  uint64_t resume_bytes;
 } asr_sink_options_t;
 
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,

@@ -19,6 +19,7 @@ typedef struct dump_source {
   uint64_t produced;
   int eof;
   asr_err_t pending; /* a framing error held back until the documents before it are out */
+  uint64_t again_below; /* resumed: documents below this index may be written already */
 } dump_source_t;
 
 static uint32_t le32(const uint8_t *p) {
@@ -64,8 +65,9 @@ static int dump_next(asr_source_t *base, asr_batch_t *b, uint32_t max_records, a
   uint32_t count = 0;
   int rc = s->pending.code;
   b->origin = asr_file_reader_tell(&s->rd);
+  uint64_t room = asr_file_batch_room(s->produced, s->limit, s->again_below, &b->again);
   while (rc == 0 && !s->eof && count < max_records && b->raw.len < ASR_FILE_BATCH_MAX_BYTES &&
-         (s->limit < 0 || s->produced + count < (uint64_t)s->limit)) {
+         count < room) {
     rc = read_document(s, &b->raw, &s->pending);
     if (rc == 0) s->eof = 1;
     if (rc == 1) {
@@ -122,6 +124,25 @@ static int dump_decode(asr_source_t *base, asr_source_worker_t *w, const asr_bat
 
 
 
+static void dump_tell(asr_source_t *base, asr_source_pos_t *pos) {
+  dump_source_t *s = (dump_source_t *)base;
+  *pos = (asr_source_pos_t){.index = s->produced, .offset = asr_file_reader_tell(&s->rd)};
+}
+
+static int dump_seek(asr_source_t *base, const asr_source_pos_t *from,
+                     const asr_source_pos_t *again, asr_err_t *err) {
+  dump_source_t *s = (dump_source_t *)base;
+  int rc = asr_file_reader_seek(&s->rd, from->offset, err);
+  if (rc) return rc;
+  s->produced = from->index;
+  s->again_below = again ? again->index : 0;
+  return 0;
+}
+
+static void dump_ahead(asr_source_t *base, uint64_t records, asr_source_pos_t *pos) {
+  asr_file_ahead(((dump_source_t *)base)->produced, records, pos);
+}
+
 static void dump_destroy(asr_source_t *base) {
   dump_source_t *s = (dump_source_t *)base;
   asr_file_reader_close(&s->rd);
@@ -134,6 +155,9 @@ static const asr_source_vt_t dump_vt = {
     .next = dump_next,
     .decode = dump_decode,
     .destroy = dump_destroy,
+    .tell = dump_tell,
+    .seek = dump_seek,
+    .ahead = dump_ahead,
 };
 
 int asr_source_bson_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {

@@ -75,6 +75,19 @@ void asr_file_reader_close(asr_file_reader_t *r) {
   r->fd = -1;
 }
 
+int asr_file_reader_seek(asr_file_reader_t *r, uint64_t offset, asr_err_t *err) {
+  if (r->size >= 0 && offset > (uint64_t)r->size)
+    return asr_err_set(err, ASR_EINVAL, "%s holds %lld bytes, the checkpoint is at byte %llu: "
+                       "the input changed", r->path, (long long)r->size,
+                       (unsigned long long)offset);
+  if (lseek(r->fd, (off_t)offset, SEEK_SET) < 0)
+    return asr_err_set(err, ASR_EIO, "cannot seek in %s: %s", r->path, strerror(errno));
+  r->pos = r->end = 0;
+  r->offset = offset;
+  r->eof = 0;
+  return 0;
+}
+
 int asr_file_reader_fill(asr_file_reader_t *r, asr_err_t *err) {
   if (r->pos < r->end) return 1;
   int rc = fill_at_least(r, 1, err);

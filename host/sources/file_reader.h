@@ -13,6 +13,7 @@
 #include "core/docs.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "sources/source.h"
 
 #define ASR_FILE_READER_BUF_SIZE ((size_t)1 << 20)
 
@@ -48,6 +49,26 @@ static inline void asr_file_reader_consume(asr_file_reader_t *r, size_t n) { r->
 /* File offset of the next unread byte. */
 static inline uint64_t asr_file_reader_tell(const asr_file_reader_t *r) {
   return r->offset + r->pos;
+}
+
+/* Resume: moves to file offset `offset` (a record boundary an earlier run recorded). Returns
+ * 0, ASR_EINVAL when the file is shorter than that, or ASR_EIO. */
+int asr_file_reader_seek(asr_file_reader_t *r, uint64_t offset, asr_err_t *err);
+
+/* Where a file source's next batch must stop, as a record count from `produced`: at the limit
+ * (-1: none) and, on a resumed run, at `again_below` (the end of what an earlier run may have
+ * written), so a batch is wholly "again" or not at all. *again tells which. */
+static inline uint64_t asr_file_batch_room(uint64_t produced, int64_t limit, uint64_t again_below,
+                                           int *again) {
+  uint64_t stop = limit < 0 ? UINT64_MAX : (uint64_t)limit;
+  *again = produced < again_below;
+  if (*again && again_below < stop) stop = again_below;
+  return stop > produced ? stop - produced : 0;
+}
+
+/* A file source's `ahead`: by record count only (a resumed run tells "again" by index). */
+static inline void asr_file_ahead(uint64_t produced, uint64_t records, asr_source_pos_t *pos) {
+  *pos = (asr_source_pos_t){.index = produced + records};
 }
 
 /* Appends the next line to out, without its "\n" or "\r\n". Returns 1 when a line was read

@@ -16,6 +16,7 @@ typedef struct generator {
   asr_template_t *tpl;
   uint64_t seed;
   uint64_t total, next_index;
+  uint64_t again_below; /* resumed: batches starting below this index may be written already */
   const asr_template_ext_factory_t *ops_factory; /* opens the custom operators; NULL: none */
   char **custom_ops;   /* owned copies of the spec's names */
   size_t ncustom;
@@ -34,8 +35,33 @@ static int gen_next(asr_source_t *s, asr_batch_t *b, uint32_t max_records, asr_e
   uint64_t left = g->total - g->next_index;
   b->first_index = g->next_index;
   b->count = left < max_records ? (uint32_t)left : max_records;
+  b->again = b->first_index < g->again_below;
+  if (b->again && b->first_index + b->count > g->again_below) /* end the batch there */
+    b->count = (uint32_t)(g->again_below - b->first_index);
   g->next_index += b->count;
   return 1;
+}
+
+static void gen_tell(asr_source_t *s, asr_source_pos_t *pos) {
+  *pos = (asr_source_pos_t){.index = ((generator_t *)s)->next_index};
+}
+
+static void gen_ahead(asr_source_t *s, uint64_t records, asr_source_pos_t *pos) {
+  generator_t *g = (generator_t *)s;
+  uint64_t left = g->total - g->next_index;
+  *pos = (asr_source_pos_t){.index = g->next_index + (records < left ? records : left)};
+}
+
+/* Document i depends only on (seed, i): starting at any index is exact. */
+static int gen_seek(asr_source_t *s, const asr_source_pos_t *from, const asr_source_pos_t *again,
+                    asr_err_t *err) {
+  generator_t *g = (generator_t *)s;
+  if (from->index > g->total)
+    return asr_err_set(err, ASR_EINVAL, "the checkpoint is at document %llu of %llu",
+                       (unsigned long long)from->index, (unsigned long long)g->total);
+  g->next_index = from->index;
+  g->again_below = again && again->index > from->index ? again->index : 0;
+  return 0;
 }
 
 static int gen_decode(asr_source_t *s, asr_source_worker_t *w, const asr_batch_t *b,
@@ -164,6 +190,9 @@ static const asr_source_vt_t generator_vt = {
     .worker_open = gen_worker_open,
     .worker_close = gen_worker_close,
     .destroy = gen_destroy,
+    .tell = gen_tell,
+    .seek = gen_seek,
+    .ahead = gen_ahead,
 };
 
 static int finish_open(generator_t *g, const asr_source_spec_t *spec, const char *what, int rc,

@@ -29,6 +29,7 @@ typedef struct json_array_source {
   int state;
   uint64_t line, col; /* position of the next unread byte, 1-based, columns in characters */
   asr_err_t pending;  /* a framing error held back until the records before it are out */
+  uint64_t again_below; /* resumed: records below this index may be written already */
 } json_array_source_t;
 
 /* Moves the line:column position over bytes about to be consumed. */
@@ -150,9 +151,9 @@ static int json_array_next(asr_source_t *base, asr_batch_t *b, uint32_t max_reco
   uint32_t count = 0;
   int rc = s->pending.code;
   b->origin = 0;
+  uint64_t room = asr_file_batch_room(s->produced, s->limit, s->again_below, &b->again);
   while (rc == 0 && s->state != ST_DONE && count < max_records &&
-         raw->len < ASR_FILE_BATCH_MAX_BYTES &&
-         (s->limit < 0 || s->produced + count < (uint64_t)s->limit)) {
+         raw->len < ASR_FILE_BATCH_MAX_BYTES && count < room) {
     int added = 0;
     size_t at = raw->len;
     if ((rc = step(s, raw, &added, &s->pending)) != 0) break;
@@ -182,6 +183,33 @@ static int json_array_decode(asr_source_t *base, asr_source_worker_t *w, const a
 
 
 
+static void json_array_tell(asr_source_t *base, asr_source_pos_t *pos) {
+  json_array_source_t *s = (json_array_source_t *)base;
+  *pos = (asr_source_pos_t){.index = s->produced, .offset = asr_file_reader_tell(&s->rd),
+                            .line = s->line, .col = s->col, .state = (uint32_t)s->state};
+}
+
+/* The framer goes on from the recorded state (between elements: after one, or before '['). */
+static int json_array_seek(asr_source_t *base, const asr_source_pos_t *from,
+                           const asr_source_pos_t *again, asr_err_t *err) {
+  json_array_source_t *s = (json_array_source_t *)base;
+  if (from->state > ST_DONE || from->line < 1 || from->col < 1)
+    return asr_err_set(err, ASR_EINVAL, "the checkpoint's position in %s is not a JSON array "
+                       "position", s->rd.path);
+  int rc = asr_file_reader_seek(&s->rd, from->offset, err);
+  if (rc) return rc;
+  s->produced = from->index;
+  s->line = from->line;
+  s->col = from->col;
+  s->state = (int)from->state;
+  s->again_below = again ? again->index : 0;
+  return 0;
+}
+
+static void json_array_ahead(asr_source_t *base, uint64_t records, asr_source_pos_t *pos) {
+  asr_file_ahead(((json_array_source_t *)base)->produced, records, pos);
+}
+
 static void json_array_destroy(asr_source_t *base) {
   json_array_source_t *s = (json_array_source_t *)base;
   asr_file_reader_close(&s->rd);
@@ -194,6 +222,9 @@ static const asr_source_vt_t json_array_vt = {
     .next = json_array_next,
     .decode = json_array_decode,
     .destroy = json_array_destroy,
+    .tell = json_array_tell,
+    .seek = json_array_seek,
+    .ahead = json_array_ahead,
 };
 
 int asr_source_json_array_open(const asr_source_spec_t *spec, asr_source_t **out,

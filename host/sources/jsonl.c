@@ -16,6 +16,7 @@ typedef struct jsonl_source {
   int64_t limit;     /* max records, -1 = all */
   uint64_t produced; /* records handed out so far */
   uint64_t line;     /* lines read so far */
+  uint64_t again_below; /* resumed: records below this index may be written already */
   int eof;
 } jsonl_source_t;
 
@@ -31,8 +32,8 @@ static int jsonl_next(asr_source_t *base, asr_batch_t *b, uint32_t max_records, 
   asr_buf_t *raw = &b->raw;
   uint32_t count = 0;
   b->origin = 0;
-  while (!s->eof && count < max_records && raw->len < ASR_FILE_BATCH_MAX_BYTES &&
-         (s->limit < 0 || s->produced + count < (uint64_t)s->limit)) {
+  uint64_t room = asr_file_batch_room(s->produced, s->limit, s->again_below, &b->again);
+  while (!s->eof && count < max_records && raw->len < ASR_FILE_BATCH_MAX_BYTES && count < room) {
     asr_text_rec_t rec = {0, 0, 1};
     size_t at = raw->len;
     if (asr_buf_reserve(raw, sizeof rec)) return asr_err_set(err, ASR_ENOMEM, "out of memory");
@@ -69,6 +70,27 @@ static int jsonl_decode(asr_source_t *base, asr_source_worker_t *w, const asr_ba
 
 
 
+static void jsonl_tell(asr_source_t *base, asr_source_pos_t *pos) {
+  jsonl_source_t *s = (jsonl_source_t *)base;
+  *pos = (asr_source_pos_t){.index = s->produced, .offset = asr_file_reader_tell(&s->rd),
+                            .line = s->line};
+}
+
+static int jsonl_seek(asr_source_t *base, const asr_source_pos_t *from,
+                      const asr_source_pos_t *again, asr_err_t *err) {
+  jsonl_source_t *s = (jsonl_source_t *)base;
+  int rc = asr_file_reader_seek(&s->rd, from->offset, err);
+  if (rc) return rc;
+  s->produced = from->index;
+  s->line = from->line;
+  s->again_below = again ? again->index : 0;
+  return 0;
+}
+
+static void jsonl_ahead(asr_source_t *base, uint64_t records, asr_source_pos_t *pos) {
+  asr_file_ahead(((jsonl_source_t *)base)->produced, records, pos);
+}
+
 static void jsonl_destroy(asr_source_t *base) {
   jsonl_source_t *s = (jsonl_source_t *)base;
   asr_file_reader_close(&s->rd);
@@ -81,6 +103,9 @@ static const asr_source_vt_t jsonl_vt = {
     .next = jsonl_next,
     .decode = jsonl_decode,
     .destroy = jsonl_destroy,
+    .tell = jsonl_tell,
+    .seek = jsonl_seek,
+    .ahead = jsonl_ahead,
 };
 
 int asr_source_jsonl_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err) {

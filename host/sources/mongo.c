@@ -69,12 +69,18 @@ typedef struct mongo_source {
   const uint8_t *lo; /* the previous boundary: lo of the next range (NULL: MinKey) */
   uint32_t lo_len;
   uint32_t nranges, next_range;
+  uint32_t *bound_at; /* offsets of the boundaries in bounds (for ahead) */
   uint64_t range_size; /* planned documents per range, for first_index */
   uint64_t retry_for_ms; /* the retry budget of a batch, from its first failed read */
   _Atomic uint64_t retries, throttles;
   _Atomic int stopping;   /* the run is stopping: no more retry waits */
   uv_mutex_t mu;          /* with wake: stopping wakes the workers waiting to retry */
   uv_cond_t wake;
+  /* Resumed (seek): where the earlier run stopped, and up to where it may have written
+   * ({_id: v} documents, owned); the first again_ranges ranges are "again". */
+  bson_t *resume_lo, *again_hi;
+  int resume_at_end, again_all;
+  uint32_t again_ranges;
 } mongo_source_t;
 
 struct asr_source_worker {
@@ -241,18 +247,26 @@ static int sample_once(mongo_source_t *s, const bson_t *pipeline, const bson_t *
   return rc;
 }
 
-/* Samples k boundaries among the matching documents (below the limit's end). A large sample
- * sorts on the server, hence allowDiskUse; a server that refuses it is asked again without,
- * and one that cannot sample at all gets a single range (with a warning). */
-static int sample_bounds(mongo_source_t *s, uint64_t k, asr_err_t *err) {
+/* {lo: <_id>, hi: <_id>, hi_inclusive: true} for the documents from lo (NULL: MinKey) up to
+ * hi (NULL: the limit's end, or MaxKey); lo/hi are {_id: v} documents. */
+static void range_doc(const mongo_source_t *s, const bson_t *lo, const bson_t *hi, bson_t *out) {
+  bson_iter_t it;
+  if (lo && bson_iter_init_find(&it, lo, "_id")) bson_append_iter(out, "lo", 2, &it);
+  const bson_t *end = hi ? hi : s->cap;
+  if (end && bson_iter_init_find(&it, end, "_id")) {
+    bson_append_iter(out, "hi", 2, &it);
+    if (!hi) BSON_APPEND_BOOL(out, "hi_inclusive", true);
+  }
+}
+
+/* Samples k boundaries among the matching documents from lo below hi (see range_doc). A large
+ * sample sorts on the server, hence allowDiskUse; a server that refuses it is asked again
+ * without, and one that cannot sample at all gets a single range (with a warning). */
+static int sample_bounds(mongo_source_t *s, uint64_t k, const bson_t *lo, const bson_t *hi,
+                         asr_err_t *err) {
   bson_error_t error;
   bson_t *range = bson_new(), *match = bson_new();
-  if (s->cap) {
-    bson_iter_t it;
-    bson_iter_init_find(&it, s->cap, "_id");
-    bson_append_iter(range, "hi", 2, &it);
-    BSON_APPEND_BOOL(range, "hi_inclusive", true);
-  }
+  range_doc(s, lo, hi, range);
   build_query(s, range, NULL, match);
   bson_t *pipeline = BCON_NEW(
       "pipeline", "[", "{", "$match", BCON_DOCUMENT(match), "}",
@@ -276,19 +290,54 @@ static int sample_bounds(mongo_source_t *s, uint64_t k, asr_err_t *err) {
   return rc;
 }
 
+/* The matching documents from lo below hi (see range_doc), for the ranges a resumed part
+ * needs; -1 when the server cannot count them. */
+static int64_t count_range(mongo_source_t *s, const bson_t *lo, const bson_t *hi) {
+  bson_t range = BSON_INITIALIZER, query = BSON_INITIALIZER;
+  range_doc(s, lo, hi, &range);
+  build_query(s, &range, NULL, &query);
+  bson_error_t error;
+  int64_t n = mongoc_collection_count_documents(s->coll, &query, NULL, NULL, NULL, &error);
+  bson_destroy(&range);
+  bson_destroy(&query);
+  return n;
+}
+
+/* Adds the boundaries of one part of the plan, from lo below hi, about per_range documents
+ * per range. */
+static int plan_part(mongo_source_t *s, const bson_t *lo, const bson_t *hi, uint32_t per_range,
+                     asr_err_t *err) {
+  int64_t n = lo || hi ? count_range(s, lo, hi) : s->count;
+  if (n < 0) n = s->count;
+  uint64_t want = (uint64_t)n <= per_range ? 1 : ((uint64_t)n + per_range - 1) / per_range;
+  if (want > MAX_RANGES) want = MAX_RANGES;
+  if (!s->range_size) s->range_size = (uint64_t)n / want ? (uint64_t)n / want : 1;
+  return want > 1 ? sample_bounds(s, want - 1, lo, hi, err) : 0;
+}
+
+/* The ranges, from MinKey or a resumed run's start. A resumed run whose predecessor may have
+ * written up to again_hi plans that part apart, with again_hi as a boundary, so every range is
+ * wholly "again" or not at all. */
 static int plan(mongo_source_t *s, uint32_t per_range, asr_err_t *err) {
   s->planned = 1;
-  if (s->limit == 0) return 0; /* nranges 0 */
-  uint64_t n = (uint64_t)s->count;
-  uint64_t want = n <= per_range ? 1 : (n + per_range - 1) / per_range;
-  if (want > MAX_RANGES) want = MAX_RANGES;
-  s->range_size = n / want ? n / want : 1;
-  if (want > 1) {
-    int rc = sample_bounds(s, want - 1, err);
-    if (rc < 0) return rc;
+  if (s->limit == 0 || s->resume_at_end) return 0; /* nranges 0 */
+  int rc = 0;
+  if (s->again_hi) {
+    if ((rc = plan_part(s, s->resume_lo, s->again_hi, per_range, err))) return rc;
+    if ((rc = asr_docs_append_bson(&s->bounds, s->again_hi)))
+      return asr_err_set(err, rc, "out of memory");
+    s->again_ranges = s->bounds.count;
   }
+  if ((rc = plan_part(s, s->again_hi ? s->again_hi : s->resume_lo, NULL, per_range, err)))
+    return rc;
+  if (s->again_all) s->again_ranges = UINT32_MAX;
   s->nranges = s->bounds.count + 1;
   s->bound_it = asr_docs_begin(&s->bounds);
+  if (!(s->bound_at = malloc((s->bounds.count + 1) * sizeof *s->bound_at)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  uint32_t k = 0;
+  for (asr_docs_iter_t it = asr_docs_begin(&s->bounds); asr_docs_next(&it);)
+    s->bound_at[k++] = (uint32_t)(it.doc - s->bounds.buf.data);
   return 0;
 }
 
@@ -321,6 +370,7 @@ static int mongo_next(asr_source_t *base, asr_batch_t *b, uint32_t max_records, 
   s->lo = hi;
   s->lo_len = hi_len;
   b->first_index = s->next_range * s->range_size;
+  b->again = s->next_range < s->again_ranges;
   b->count = 0;
   b->origin = (uint64_t)s->next_range + 1;
   s->next_range++;
@@ -466,8 +516,62 @@ static void mongo_worker_close(asr_source_t *base, asr_source_worker_t *w) {
   free(w);
 }
 
+/* The lo of the next range: a boundary (in bounds, never moved once planned), the resumed
+ * start, or MinKey; at_end once every range is out. */
+static void mongo_tell(asr_source_t *base, asr_source_pos_t *pos) {
+  mongo_source_t *s = (mongo_source_t *)base;
+  *pos = (asr_source_pos_t){.index = (uint64_t)s->next_range * s->range_size};
+  pos->at_end = s->resume_at_end || (s->planned && s->next_range >= s->nranges);
+  if (!pos->at_end && s->lo) {
+    pos->key = s->lo;
+    pos->key_len = s->lo_len;
+  }
+}
+
+/* The lo of the range `records` documents (by the plan's range size) past the next one. */
+static void mongo_ahead(asr_source_t *base, uint64_t records, asr_source_pos_t *pos) {
+  mongo_source_t *s = (mongo_source_t *)base;
+  uint64_t size = s->range_size ? s->range_size : 1;
+  uint64_t k = s->next_range + (records + size - 1) / size;
+  if (k <= s->next_range) k = s->next_range + 1;
+  *pos = (asr_source_pos_t){.index = k * size};
+  if (!s->planned || k >= s->nranges) { /* past the last range (or no plan: all of it) */
+    pos->at_end = 1;
+    return;
+  }
+  pos->key = s->bounds.buf.data + s->bound_at[k - 1]; /* range k starts at boundary k - 1 */
+  memcpy(&pos->key_len, pos->key, 4);
+}
+
+static int copy_key(const asr_source_pos_t *pos, bson_t **out, asr_err_t *err) {
+  bson_iter_t it;
+  if (!(*out = bson_new_from_data(pos->key, pos->key_len)))
+    return asr_err_set(err, ASR_EINVAL, "the checkpoint's _id position is not a BSON document");
+  if (!bson_iter_init_find(&it, *out, "_id"))
+    return asr_err_set(err, ASR_EINVAL, "the checkpoint's _id position holds no _id");
+  return 0;
+}
+
+static int mongo_seek(asr_source_t *base, const asr_source_pos_t *from,
+                      const asr_source_pos_t *again, asr_err_t *err) {
+  mongo_source_t *s = (mongo_source_t *)base;
+  int rc = 0;
+  s->resume_at_end = from->at_end;
+  if (from->key && (rc = copy_key(from, &s->resume_lo, err))) return rc;
+  if (s->resume_lo) {
+    s->lo = bson_get_data(s->resume_lo);
+    s->lo_len = s->resume_lo->len;
+  }
+  if (!again) return 0;
+  if (again->at_end) s->again_all = 1;
+  else if (again->key && (rc = copy_key(again, &s->again_hi, err))) return rc;
+  return 0;
+}
+
 static void mongo_destroy(asr_source_t *base) {
   mongo_source_t *s = (mongo_source_t *)base;
+  bson_destroy(s->resume_lo);
+  bson_destroy(s->again_hi);
   mongoc_collection_destroy(s->coll);
   if (s->client) mongoc_client_pool_push(s->conn.pool, s->client);
   asr_mongo_conn_close(&s->conn);
@@ -477,6 +581,7 @@ static void mongo_destroy(asr_source_t *base) {
   asr_docs_free(&s->bounds);
   uv_cond_destroy(&s->wake);
   uv_mutex_destroy(&s->mu);
+  free(s->bound_at);
   free(s->base.description);
   free(s);
 }
@@ -504,6 +609,9 @@ static const asr_source_vt_t mongo_vt = {
     .destroy = mongo_destroy,
     .stats = mongo_stats,
     .stopping = mongo_stopping,
+    .tell = mongo_tell,
+    .seek = mongo_seek,
+    .ahead = mongo_ahead,
 };
 
 int asr_source_mongo_open(const asr_mongo_source_cfg_t *cfg, asr_source_t **out, asr_err_t *err) {

@@ -116,6 +116,8 @@ int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t
                      spec->kind);
 }
 
+int asr_source_resumable(const asr_source_t *s) { return s->vt->tell && s->vt->seek && s->vt->ahead; }
+
 void asr_source_destroy(asr_source_t *s) {
   if (s) s->vt->destroy(s);
 }

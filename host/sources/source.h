@@ -27,6 +27,20 @@ typedef struct asr_source_stats {
  * custom operators in it. */
 typedef struct asr_source_worker asr_source_worker_t;
 
+/* Where a source stands in its input: enough to start a later run of the same input there
+ * (checkpoints and --resume). index counts the records handed out before this point (exact
+ * for generated and file sources). Files: offset is the byte offset of the next record, and
+ * line/col/state what the framer needs to go on from it. MongoDB: key is the BSON document
+ * {_id: v} where the next _id range starts (borrowed from the source: valid while it lives;
+ * NULL: from MinKey), at_end: past the last range. */
+typedef struct asr_source_pos {
+  uint64_t index, offset, line, col;
+  uint32_t state;
+  int at_end;
+  const uint8_t *key;
+  uint32_t key_len;
+} asr_source_pos_t;
+
 typedef struct asr_source_vt {
   const char *kind;
   /* Fills `b` with up to max_records records (b->raw is reset by the caller).
@@ -45,6 +59,19 @@ typedef struct asr_source_vt {
   /* Optional: the run is stopping; a decode waiting to retry gives up with ASR_ECANCELED at
    * once (reads in progress finish). Thread-safe. */
   void (*stopping)(asr_source_t *s);
+  /* Optional (resume), producer thread: where the source stands after the last `next`. */
+  void (*tell)(asr_source_t *s, asr_source_pos_t *pos);
+  /* Optional (resume), before the first `next`: starts at `from` (a tell of an earlier run
+   * of the same input) instead of the beginning, and marks every batch before `again` (a
+   * later tell of that run: what it may have sent) with b->again, so a database sink takes a
+   * duplicate key on them for its own earlier write. Returns 0, or ASR_EINVAL when the input
+   * does not match the position (err says why). */
+  int (*seek)(asr_source_t *s, const asr_source_pos_t *from, const asr_source_pos_t *again,
+              asr_err_t *err);
+  /* Optional (resume), producer thread: a position about `records` records past the current
+   * one (at least one batch past it, at most the end), for `again` bounds handed out ahead
+   * of the batches: only its index and key are meaningful. */
+  void (*ahead)(asr_source_t *s, uint64_t records, asr_source_pos_t *pos);
 } asr_source_vt_t;
 
 struct asr_source {
@@ -99,6 +126,8 @@ int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t
 void asr_source_destroy(asr_source_t *s);
 /* The source's counters (zeroed when it keeps none). */
 void asr_source_stats(asr_source_t *s, asr_source_stats_t *out);
+/* 1 when the source can tell, seek and look ahead (every source asrun ships can). */
+int asr_source_resumable(const asr_source_t *s);
 
 /* Constructors, one per file in sources/. */
 int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);

@@ -1,0 +1,327 @@
+/* Checkpoints and --resume for one run (see resume.h). */
+#include "runtime/resume.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "runtime/checkpoint.h"
+#include "util/file.h"
+#include "util/log.h"
+#include "util/redact.h"
+
+/* A database target's lease reaches this many batches (of the current size) ahead: one
+ * checkpoint write per so many batches, and at most so many re-sent after a kill. */
+#define LEASE_BATCHES 64
+
+struct asr_resume {
+  uv_mutex_t lock; /* saves come from the main thread's timer and the producer's lease */
+  char *path;
+  int file_target;
+  asr_checkpoint_run_t run; /* this run's identity */
+  int resumed;
+  asr_checkpoint_t saved;   /* the checkpoint resumed from (resumed only) */
+  asr_source_t *source;     /* borrowed */
+  asr_sink_t *sink;         /* borrowed */
+  asr_progress_t *progress;
+  asr_source_pos_t lease;   /* database targets: up to where batches may have been sent */
+  uint64_t written_bytes;   /* file targets: the last durable length recorded */
+};
+
+/* ---- identity ---- */
+
+static uint64_t fnv1a(const void *data, size_t n, uint64_t h) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+#define FNV_BASIS 0xcbf29ce484222325ull
+
+/* "#<hash of the file's bytes>", or "" when there is no file. */
+static int hash_file(const char *path, char *out, size_t n, asr_err_t *err) {
+  char *text = NULL;
+  size_t len = 0;
+  out[0] = '\0';
+  if (!path) return 0;
+  int rc = asr_read_file(path, "file", &text, &len, err);
+  if (rc == 0) snprintf(out, n, "#%016" PRIx64, fnv1a(text, len, FNV_BASIS));
+  free(text);
+  return rc;
+}
+
+static char *redacted(const char *uri) {
+  size_t n = strlen(uri) + 64;
+  char *out = malloc(n);
+  if (out) asr_redact_uri(uri, out, n);
+  return out;
+}
+
+/* The input, as a resumed run must find it again: a template's text, a file's size and time. */
+static int source_identity(const asr_source_spec_t *s, char **out, asr_err_t *err) {
+  char hash[32] = "", *where = redacted(s->path ? s->path : "(inline)");
+  if (!where) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  int rc = 0;
+  if (s->template_json)
+    snprintf(hash, sizeof hash, "#%016" PRIx64, fnv1a(s->template_json, strlen(s->template_json), FNV_BASIS));
+  else if (strcmp(s->kind, "template") == 0 || strcmp(s->kind, "mgodatagen") == 0)
+    rc = hash_file(s->path, hash, sizeof hash, err);
+  struct stat st;
+  char file[64] = "";
+  if (strcmp(s->kind, "mongodb") != 0 && s->path && stat(s->path, &st) == 0)
+    snprintf(file, sizeof file, " (%lld bytes, modified %lld)", (long long)st.st_size,
+             (long long)st.st_mtime);
+  if (rc == 0 && asprintf(out, "%s:%s%s%s%s%s%s%s%s%s", s->kind, where, hash, file,
+                          s->collection ? " collection " : "", s->collection ? s->collection : "",
+                          s->filter ? " filter " : "", s->filter ? s->filter : "",
+                          s->projection ? " projection " : "",
+                          s->projection ? s->projection : "") < 0)
+    rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+  free(where);
+  return rc;
+}
+
+static int target_identity(const asr_config_t *cfg, char **out, asr_err_t *err) {
+  char *where = redacted(cfg->target);
+  if (!where || asprintf(out, "%s%s%s%s%s mode %d", where, cfg->target_database ? " db " : "",
+                         cfg->target_database ? cfg->target_database : "",
+                         cfg->target_collection ? " collection " : "",
+                         cfg->target_collection ? cfg->target_collection : "",
+                         cfg->write_mode) < 0) {
+    free(where);
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  }
+  free(where);
+  return 0;
+}
+
+static int build_identity(const asr_config_t *cfg, const asr_strategy_t *st,
+                          asr_checkpoint_run_t *run, asr_err_t *err) {
+  char hash[32];
+  int rc = hash_file(st ? st->path : NULL, hash, sizeof hash, err);
+  if (rc == 0 && !(run->strategy = strdup(hash))) rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+  if (rc == 0) rc = source_identity(&cfg->source, &run->source, err);
+  if (rc == 0) rc = target_identity(cfg, &run->target, err);
+  run->seed = cfg->source.seed;
+  run->clock_ms = cfg->source.clock_ms;
+  run->total = cfg->source.limit;
+  return rc;
+}
+
+/* ---- where ---- */
+
+static int is_database(const char *uri) {
+  return strncmp(uri, "mongodb://", 10) == 0 || strncmp(uri, "mongodb+srv://", 14) == 0;
+}
+
+/* "DB.COLL" of a database target: the settings, else the URI's path. */
+static void db_coll(const asr_config_t *cfg, char *out, size_t n) {
+  const char *host = strstr(cfg->target, "://"), *path = host ? strchr(host + 3, '/') : NULL;
+  size_t plen = path ? strcspn(path + 1, "?") : 0;
+  char from_uri[256];
+  snprintf(from_uri, sizeof from_uri, "%.*s", (int)plen, path ? path + 1 : "");
+  char *dot = strchr(from_uri, '.');
+  if (dot) *dot = '\0';
+  const char *db = cfg->target_database ? cfg->target_database : from_uri;
+  const char *coll = cfg->target_collection ? cfg->target_collection : dot ? dot + 1 : "";
+  snprintf(out, n, "%s%s%s", *db ? db : "target", *coll ? "." : "", coll);
+  for (char *p = out; *p; p++)
+    if (*p == '/') *p = '_';
+}
+
+/* The checkpoint's path, or NULL (checkpoints off). */
+static char *checkpoint_path(const asr_options_t *cli, const asr_config_t *cfg) {
+  char *path = NULL, name[300];
+  if (cli->checkpoint) return strdup(cli->checkpoint);
+  if (cli->no_checkpoint) return NULL;
+  if (strncmp(cfg->target, "file:", 5) == 0) {
+    if (asprintf(&path, "%s.checkpoint.json", cfg->target + 5) < 0) path = NULL;
+  } else if (is_database(cfg->target)) {
+    db_coll(cfg, name, sizeof name);
+    if (asprintf(&path, "asrun-%s.checkpoint.json", name) < 0) path = NULL;
+  }
+  return path;
+}
+
+/* ---- open ---- */
+
+static int load_saved(asr_resume_t *r, asr_config_t *cfg, int clock_given, int *done,
+                      asr_err_t *err) {
+  int rc = asr_checkpoint_load(r->path, &r->saved, err);
+  if (rc == 1) {
+    asr_log_info("resume.none", "No checkpoint at %s: starting from the beginning", r->path);
+    return 0;
+  }
+  if (rc) return rc;
+  if (!clock_given) { /* the earlier run's start: the same documents again */
+    cfg->source.clock_ms = r->run.clock_ms = r->saved.run.clock_ms;
+  }
+  char why[1024];
+  if (!asr_checkpoint_same_run(&r->saved.run, &r->run, why, sizeof why))
+    return asr_err_set(err, ASR_EINVAL, "--resume: the checkpoint %s belongs to another run (%s); "
+                       "run without --resume to start again, or name another --checkpoint",
+                       r->path, why);
+  if (strcmp(r->saved.status, "complete") == 0) {
+    *done = 1;
+    return 0;
+  }
+  r->resumed = 1;
+  r->written_bytes = r->saved.output_bytes;
+  return 0;
+}
+
+int asr_resume_open(const asr_options_t *cli, asr_config_t *cfg, const asr_strategy_t *strategy,
+                    asr_resume_t **out, int *done, asr_err_t *err) {
+  *out = NULL;
+  *done = 0;
+  int clock_given = cfg->source.has_clock == ASR_CLOCK_GIVEN; /* else the run's start */
+  char *path = cfg->dry_run ? NULL : checkpoint_path(cli, cfg);
+  if (!path) {
+    if (cli->resume && !cfg->dry_run)
+      return asr_err_set(err, ASR_EINVAL, "--resume: %s keeps no checkpoint (name one with "
+                         "--checkpoint FILE)", cli->no_checkpoint ? "--no-checkpoint" : "this target");
+    return 0;
+  }
+  asr_resume_t *r = calloc(1, sizeof *r);
+  if (!r) {
+    free(path);
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  }
+  uv_mutex_init(&r->lock);
+  r->path = path;
+  r->file_target = strncmp(cfg->target, "file:", 5) == 0;
+  int rc = build_identity(cfg, strategy, &r->run, err);
+  if (rc == 0 && cli->resume) rc = load_saved(r, cfg, clock_given, done, err);
+  if (rc) asr_resume_close(r);
+  else *out = r;
+  return rc;
+}
+
+int asr_resume_attach_source(asr_resume_t *r, asr_source_t *source, asr_err_t *err) {
+  if (!asr_source_resumable(source))
+    return asr_err_set(err, ASR_EINVAL, "the %s source cannot resume: run with --no-checkpoint",
+                       source->vt->kind);
+  r->source = source;
+  int rc = 0;
+  if (r->resumed) {
+    const asr_source_pos_t *again = r->file_target ? NULL : &r->saved.again;
+    rc = source->vt->seek(source, &r->saved.from, again, err);
+    if (rc) asr_err_prefix(err, "--resume from %s", r->path);
+  }
+  asr_source_pos_t start;
+  source->vt->tell(source, &start);
+  r->lease = start;
+  if (rc == 0 && !(r->progress = asr_progress_new(&start)))
+    rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+  if (rc == 0 && r->resumed)
+    asr_log_info("resume.from", "Resuming from %s: %llu documents were written before; going "
+                 "on from source record %llu", r->path,
+                 (unsigned long long)r->saved.docs_written,
+                 (unsigned long long)r->saved.from.index);
+  return rc;
+}
+
+void asr_resume_sink_options(const asr_resume_t *r, asr_sink_options_t *opt) {
+  if (!r || !r->resumed || !r->file_target) return;
+  opt->resume = 1;
+  opt->resume_bytes = r->saved.output_bytes;
+}
+
+/* Producer thread: a batch ends past the lease. The new lease is recorded durably before
+ * the batch can be sent. */
+static int extend_lease(void *ud, const asr_source_pos_t *end, uint64_t records, asr_err_t *err) {
+  asr_resume_t *r = ud;
+  (void)end; /* the source stands at end: ahead counts from there */
+  asr_source_pos_t lease;
+  r->source->vt->ahead(r->source, records * LEASE_BATCHES, &lease);
+  uv_mutex_lock(&r->lock);
+  r->lease = lease;
+  uv_mutex_unlock(&r->lock);
+  int rc = asr_resume_save(r, "running", err);
+  if (rc == 0) asr_progress_set_lease(r->progress, lease.at_end ? UINT64_MAX : lease.index);
+  return rc;
+}
+
+asr_progress_t *asr_resume_start(asr_resume_t *r, asr_sink_t *sink) {
+  if (!r) return NULL;
+  r->sink = sink;
+  if (!r->file_target) asr_progress_set_extend(r->progress, extend_lease, r);
+  return r->progress;
+}
+
+/* ---- saving ---- */
+
+/* What is durable now: the positions and counts a checkpoint records. */
+/* Under r->lock. */
+static int gather(asr_resume_t *r, asr_checkpoint_t *c, uint64_t *release, asr_err_t *err) {
+  asr_sink_t *sink = r->sink;
+  uint64_t before = r->resumed ? r->saved.docs_written : 0;
+  if (sink->vt->durable) { /* a file: what is synced, cut on a batch boundary */
+    asr_sink_mark_t m;
+    int rc = sink->vt->durable(sink, &m, err);
+    if (rc) return rc;
+    if (asr_progress_after(r->progress, m.batches, &c->from) != 0)
+      return asr_err_set(err, ASR_EIO, "checkpoint: batch %llu's position is gone",
+                         (unsigned long long)m.batches);
+    c->again = c->from;
+    c->output_bytes = m.bytes;
+    c->docs_written = before + m.docs;
+    *release = m.batches;
+    return 0;
+  }
+  asr_progress_marks_t marks; /* a database: acknowledged batches, and the lease */
+  asr_progress_marks(r->progress, &marks);
+  if (asr_progress_after(r->progress, marks.done, &c->from) != 0)
+    return asr_err_set(err, ASR_EIO, "checkpoint: a batch position is gone");
+  c->again = r->lease;
+  asr_sink_db_stats_t db;
+  c->docs_written = before + (asr_sink_stats(sink, &db) ? db.docs_written : 0);
+  *release = marks.done;
+  return 0;
+}
+
+int asr_resume_save(asr_resume_t *r, const char *status, asr_err_t *err) {
+  if (!r || !r->progress || !r->sink) return 0;
+  asr_checkpoint_t c = {.run = r->run};
+  snprintf(c.status, sizeof c.status, "%s", status);
+  uint64_t release = 0;
+  uv_mutex_lock(&r->lock);
+  int rc = gather(r, &c, &release, err);
+  if (rc == 0) rc = asr_checkpoint_save(r->path, &c, err);
+  if (rc == 0) asr_progress_release(r->progress, release);
+  uv_mutex_unlock(&r->lock);
+  return rc;
+}
+
+int asr_resume_complete(asr_resume_t *r, asr_err_t *err) {
+  if (!r) return 0;
+  if (r->file_target) {
+    if (unlink(r->path) != 0 && errno != ENOENT)
+      asr_log_warn("resume.cleanup", "cannot remove the checkpoint %s: %s", r->path,
+                   strerror(errno));
+    return 0;
+  }
+  return asr_resume_save(r, "complete", err);
+}
+
+const char *asr_resume_path(const asr_resume_t *r) { return r ? r->path : NULL; }
+uint64_t asr_resume_docs_before(const asr_resume_t *r) {
+  return r && r->resumed ? r->saved.docs_written : 0;
+}
+int asr_resume_resumed(const asr_resume_t *r) { return r && r->resumed; }
+
+void asr_resume_close(asr_resume_t *r) {
+  if (!r) return;
+  asr_progress_free(r->progress);
+  asr_checkpoint_run_free(&r->run);
+  asr_checkpoint_free(&r->saved);
+  free(r->path);
+  uv_mutex_destroy(&r->lock);
+  free(r);
+}
