@@ -227,13 +227,13 @@ static int set_once(const char **slot, const char *flag, const char *value, asr_
   return 0;
 }
 
-/* A positive number of seconds, at most a day. */
+/* A positive number of seconds, from 10 ms to a day. */
 static int parse_seconds(const char *flag, const char *s, double *out, asr_err_t *err) {
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  if (errno || end == s || *end || !(v >= 0.1 && v <= 86400))
-    return asr_err_set(err, ASR_EINVAL, "--%s: expected seconds from 0.1 to 86400, got '%s'",
+  if (errno || end == s || *end || !(v >= 0.01 && v <= 86400))
+    return asr_err_set(err, ASR_EINVAL, "--%s: expected seconds from 0.01 to 86400, got '%s'",
                        flag, s);
   *out = v;
   return 0;

@@ -60,7 +60,11 @@ static int assign_ids(asr_pipeline_t *p, worker_ctx_t *c, const asr_batch_t *b,
   int n = asr_docs_assign_ids(*out, &from, p->cfg.id_seed, &c->with_ids);
   if (n == ASR_ENOMEM) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   if (n < 0) return asr_err_set(err, ASR_EDATA, "internal: a transform origin is out of range");
-  if (n > 0) *out = &c->with_ids;
+  if (n > 0) { /* the same documents in the same order: the same source records */
+    c->with_ids.first_index = (*out)->first_index;
+    c->with_ids.origin = (*out)->origin;
+    *out = &c->with_ids;
+  }
   return 0;
 }
 

@@ -44,16 +44,16 @@ static uint64_t fnv1a(const void *data, size_t n, uint64_t h) {
 
 #define FNV_BASIS 0xcbf29ce484222325ull
 
-/* "#<hash of the file's bytes>", or "" when there is no file. */
-static int hash_file(const char *path, char *out, size_t n, asr_err_t *err) {
+/* "#<hash of the file's bytes>", or "" when there is no file or it cannot be read (the
+ * source's own open reports that, with the message it owes). */
+static void hash_file(const char *path, char *out, size_t n) {
   char *text = NULL;
   size_t len = 0;
+  asr_err_t ignored;
   out[0] = '\0';
-  if (!path) return 0;
-  int rc = asr_read_file(path, "file", &text, &len, err);
-  if (rc == 0) snprintf(out, n, "#%016" PRIx64, fnv1a(text, len, FNV_BASIS));
+  if (path && asr_read_file(path, "file", &text, &len, &ignored) == 0)
+    snprintf(out, n, "#%016" PRIx64, fnv1a(text, len, FNV_BASIS));
   free(text);
-  return rc;
 }
 
 static char *redacted(const char *uri) {
@@ -71,7 +71,7 @@ static int source_identity(const asr_source_spec_t *s, char **out, asr_err_t *er
   if (s->template_json)
     snprintf(hash, sizeof hash, "#%016" PRIx64, fnv1a(s->template_json, strlen(s->template_json), FNV_BASIS));
   else if (strcmp(s->kind, "template") == 0 || strcmp(s->kind, "mgodatagen") == 0)
-    rc = hash_file(s->path, hash, sizeof hash, err);
+    hash_file(s->path, hash, sizeof hash);
   struct stat st;
   char file[64] = "";
   if (strcmp(s->kind, "mongodb") != 0 && s->path && stat(s->path, &st) == 0)
@@ -104,8 +104,9 @@ static int target_identity(const asr_config_t *cfg, char **out, asr_err_t *err) 
 static int build_identity(const asr_config_t *cfg, const asr_strategy_t *st,
                           asr_checkpoint_run_t *run, asr_err_t *err) {
   char hash[32];
-  int rc = hash_file(st ? st->path : NULL, hash, sizeof hash, err);
-  if (rc == 0 && !(run->strategy = strdup(hash))) rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+  int rc = 0;
+  hash_file(st ? st->path : NULL, hash, sizeof hash);
+  if (!(run->strategy = strdup(hash))) rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
   if (rc == 0) rc = source_identity(&cfg->source, &run->source, err);
   if (rc == 0) rc = target_identity(cfg, &run->target, err);
   run->seed = cfg->source.seed;
@@ -151,6 +152,18 @@ static char *checkpoint_path(const asr_options_t *cli, const asr_config_t *cfg) 
 
 /* ---- open ---- */
 
+/* A file output renamed into place after its last checkpoint (a kill between the publish and
+ * the checkpoint's removal): PATH.partial is gone and PATH is there, complete. */
+static int published_already(asr_resume_t *r, const asr_config_t *cfg) {
+  const char *path = r->file_target ? asr_sink_file_path(cfg->target) : NULL;
+  char partial[4096];
+  if (!path) return 0;
+  snprintf(partial, sizeof partial, "%s" ASR_PARTIAL_SUFFIX, path);
+  if (access(partial, F_OK) == 0 || access(path, F_OK) != 0) return 0;
+  unlink(r->path);
+  return 1;
+}
+
 static int load_saved(asr_resume_t *r, asr_config_t *cfg, int clock_given, int *done,
                       asr_err_t *err) {
   int rc = asr_checkpoint_load(r->path, &r->saved, err);
@@ -167,7 +180,7 @@ static int load_saved(asr_resume_t *r, asr_config_t *cfg, int clock_given, int *
     return asr_err_set(err, ASR_EINVAL, "--resume: the checkpoint %s belongs to another run (%s); "
                        "run without --resume to start again, or name another --checkpoint",
                        r->path, why);
-  if (strcmp(r->saved.status, "complete") == 0) {
+  if (strcmp(r->saved.status, "complete") == 0 || published_already(r, cfg)) {
     *done = 1;
     return 0;
   }

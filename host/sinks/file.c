@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "codec/ejson_writer.h"
+#include "core/limits.h"
+#include "sinks/dead_letter.h"
 #include "sinks/ordered_writer.h"
 #include "sinks/sink.h"
 #include "util/log.h"
@@ -30,11 +32,13 @@ typedef struct file_sink {
   int fd;
   int published, withdrawn;
   int resumed; /* PATH.partial holds an earlier run's output: never unlinked */
+  asr_dead_letter_t *dead_letter; /* borrowed; NULL: a document over the limit fails the run */
   asr_ordered_writer_t writer;
 } file_sink_t;
 
 struct asr_sink_worker {
   asr_buf_t out;
+  asr_docs_t kept; /* a batch without its documents over the BSON limit (rarely used) */
 };
 
 static int ends_with(const char *s, const char *suffix) {
@@ -107,27 +111,54 @@ static int file_worker_open(asr_sink_t *s, asr_sink_worker_t **w, asr_err_t *err
   *w = calloc(1, sizeof **w);
   if (!*w) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   asr_buf_init(&(*w)->out);
+  asr_docs_init(&(*w)->kept);
   return 0;
 }
 
 static void file_worker_close(asr_sink_t *s, asr_sink_worker_t *w) {
   asr_buf_free(&w->out);
+  asr_docs_free(&w->kept);
   free(w);
 }
 
-static int check_sizes(uint64_t seq, const asr_docs_t *docs, asr_err_t *err) {
-  uint32_t pos = 0;
-  for (asr_docs_iter_t it = asr_docs_begin(docs); asr_docs_next(&it);)
-    if (asr_sink_check_doc_size(seq, ++pos, it.len, err)) return ASR_EDATA;
+/* Documents over BSON's limit go to the dead letters (the rest of the batch is written: into
+ * w->kept, a copy without them) or, without dead letters, fail the batch. *docs becomes what
+ * to write. Costs one comparison per document when none is too large. */
+static int check_sizes(file_sink_t *f, asr_sink_worker_t *w, uint64_t seq,
+                       const asr_docs_t **docs, asr_err_t *err) {
+  uint32_t pos = 0, big = 0;
+  for (asr_docs_iter_t it = asr_docs_begin(*docs); asr_docs_next(&it);)
+    if (it.len > ASR_BSON_MAX_DOC_SIZE) big++;
+  if (!big) return 0;
+  const asr_docs_t *in = *docs;
+  asr_docs_reset(&w->kept);
+  w->kept.first_index = ASR_DOCS_NO_INDEX; /* the sink's count is what it writes */
+  for (asr_docs_iter_t it = asr_docs_begin(in); asr_docs_next(&it); pos++) {
+    if (!asr_sink_check_doc_size(seq, pos + 1, it.len, err)) {
+      if (asr_docs_append(&w->kept, it.doc, it.len)) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+      continue;
+    }
+    if (!f->dead_letter) return ASR_EDATA;
+    asr_dead_letter_entry_t e = {.doc = it.doc, .len = it.len,
+                                 .index = asr_docs_source_index(in, pos), .batch = seq,
+                                 .reason = ASR_DL_TOO_LARGE, .message = err->msg};
+    asr_err_t dl_err;
+    asr_err_clear(&dl_err);
+    int rc = asr_dead_letter_add(f->dead_letter, &e, &dl_err);
+    *err = dl_err;
+    if (rc) return rc;
+  }
+  *docs = &w->kept;
   return 0;
 }
 
 static int file_write(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const asr_docs_t *docs,
                       asr_err_t *err) {
   file_sink_t *f = (file_sink_t *)s;
-  if (check_sizes(seq, docs, err)) return ASR_EDATA;
+  int rc = check_sizes(f, w, seq, &docs, err);
+  if (rc) return rc;
   asr_buf_reset(&w->out);
-  int rc = f->format == FORMAT_JSONL ? asr_ejson_append_lines(&w->out, docs, err)
+  rc = f->format == FORMAT_JSONL ? asr_ejson_append_lines(&w->out, docs, err)
                                      : asr_buf_append(&w->out, docs->buf.data, docs->buf.len);
   if (rc) return rc;
   return asr_ordered_writer_commit(&f->writer, seq, &w->out, docs->count, err);
@@ -263,6 +294,7 @@ int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink
   f->base.vt = &file_vt;
   f->format = format;
   f->fd = -1;
+  f->dead_letter = opt ? opt->dead_letter : NULL;
   f->path = strdup(path);
   if (asprintf(&f->partial_path, "%s" ASR_PARTIAL_SUFFIX, path) < 0) f->partial_path = NULL;
   if (asprintf(&f->base.description, "file %s (%s)", path,
