@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the template compiler and generator (tests/fuzz/fuzz_template.c) with libFuzzer for
-# SECONDS (default 60). Builds build-fuzz/ with clang, ASan and UBSan. The corpus grows in
+# SECONDS (default 60), then the checkpoint parser (tests/fuzz/fuzz_checkpoint.c, seeds in
+# tests/fuzz/seeds_checkpoint/) for a third of that (at least 5 s). Builds build-fuzz/ with clang, ASan and UBSan. The corpus grows in
 # build-fuzz/corpus/, seeded from templates/, tests/fixtures/conformance/, tests/fuzz/seeds/
 # (asrun's extensions) and tests/fuzz/regressions/ (inputs that once failed, replayed by every
 # run); a dictionary of operator, option and keyword names steers mutation. Crashes land in
@@ -15,7 +16,7 @@ B=build-fuzz
 
 command -v clang >/dev/null || scripts/setup.sh >/dev/null # installs clang, libclang-rt-14-dev
 cmake -S . -B "$B" -DCMAKE_C_COMPILER=clang -DASR_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$B" --target fuzz_template -j"$(nproc)" >/dev/null
+cmake --build "$B" --target fuzz_template fuzz_checkpoint -j"$(nproc)" >/dev/null
 
 mkdir -p "$B/corpus" "$B/artifacts"
 SEEDS=(templates tests/fixtures/conformance tests/fuzz/seeds tests/fuzz/regressions)
@@ -30,6 +31,13 @@ SEEDS=(templates tests/fixtures/conformance tests/fuzz/seeds tests/fuzz/regressi
 } | sort -u | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$/"/' > "$B/template.dict"
 
 echo "fuzz: fuzz_template for ${SECONDS_TO_RUN}s (corpus $B/corpus, crashes in $B/artifacts)"
-exec "$B/tests/fuzz/fuzz_template" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -timeout=20 \
+"$B/tests/fuzz/fuzz_template" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -timeout=20 \
   -rss_limit_mb=2048 -print_final_stats=1 -dict="$B/template.dict" \
   -artifact_prefix="$B/artifacts/" "$@" "$B/corpus" "${SEEDS[@]}"
+
+CP_SECONDS=$(( SECONDS_TO_RUN / 3 > 5 ? SECONDS_TO_RUN / 3 : 5 ))
+mkdir -p "$B/corpus_checkpoint"
+echo "fuzz: fuzz_checkpoint for ${CP_SECONDS}s (corpus $B/corpus_checkpoint)"
+exec "$B/tests/fuzz/fuzz_checkpoint" -max_total_time="$CP_SECONDS" -max_len=4096 -timeout=20 \
+  -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$B/artifacts/" "$@" \
+  "$B/corpus_checkpoint" tests/fuzz/seeds_checkpoint

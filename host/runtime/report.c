@@ -55,6 +55,9 @@ static void add_totals(cJSON *o, const asr_run_summary_t *s) {
   if (s->dead_lettered) cJSON_AddBoolToObject(o, "dead_letters_allowed", s->dead_letters_allowed);
   cJSON_AddBoolToObject(o, "load_complete", s->load_complete);
   str(o, "hint", s->hint);
+  str(o, "checkpoint", s->checkpoint);
+  cJSON_AddBoolToObject(o, "resumed", s->resumed);
+  num(o, "docs_written_before", (double)s->docs_written_before);
 }
 
 static void add_metrics(cJSON *o, const asr_metrics_totals_t *m) {
@@ -154,6 +157,12 @@ static void print_summary(const asr_run_summary_t *s) {
   else if (s->database) /* it keeps what it was sent */
     printf("Failed: %s documents were written to %s in %.2f s before the run stopped; they stay "
            "there\n", n, s->output, s->duration_s);
+  if (s->resumed) {
+    char before[32], all[32];
+    asr_log_thousands((long long)s->docs_written_before, before, sizeof before);
+    asr_log_thousands((long long)(s->docs_written_before + s->docs_written), all, sizeof all);
+    printf("Resumed: %s documents were written by the earlier runs, %s in all\n", before, all);
+  }
   if (s->hint) printf("To continue: %s\n", s->hint);
   if (s->docs_dropped) printf("Dropped by transform: %llu\n", (unsigned long long)s->docs_dropped);
   if (s->duplicates)
@@ -264,7 +273,11 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
   sum.load_complete = in->load_complete;
   sum.database = is_database(in->sink);
   if (is_database(in->sink) && rc && rc != ASR_ECANCELED) sum.output = in->sink->location;
-  if (is_database(in->sink) && rc && !in->load_complete && !in->dead_letters_refused)
+  sum.checkpoint = in->checkpoint;
+  sum.resumed = in->resumed;
+  sum.docs_written_before = in->docs_written_before;
+  if ((is_database(in->sink) || in->checkpoint) && rc && !in->load_complete &&
+      !in->dead_letters_refused)
     sum.hint = "run the same command again with --resume";
   sum.docs_per_second = in->duration_s > 0 ? (double)sum.docs_written / in->duration_s : 0;
   return sum;

@@ -31,6 +31,11 @@ typedef struct asr_run_summary {
   const char *dead_letter_file; /* NULL when nothing was dead-lettered */
   int dead_letters_allowed;     /* within --max-errors: the run is ok, with a warning */
   int load_complete;            /* every document was written (a later step may have failed) */
+  /* checkpoints: where the run's is kept (NULL: none), whether it went on from one, and the
+   * documents the earlier runs of a resumed migration wrote */
+  const char *checkpoint;
+  int resumed;
+  uint64_t docs_written_before;
   const char *hint;             /* what to do next (a database target's failed run), or NULL */
   int database;                 /* the target keeps what it was sent, whatever the outcome */
   /* performance and scaling; NULL when not collected */
@@ -69,6 +74,9 @@ typedef struct asr_report_input {
   int load_complete;                  /* the load succeeded (rc may be a later step's failure) */
   int dead_letters_refused;           /* every document went through, but the dead letters
                                        * were more than the budget allows (rc says so) */
+  const char *checkpoint;             /* the run's checkpoint file; NULL: it keeps none */
+  int resumed;                        /* it went on from a checkpoint */
+  uint64_t docs_written_before;       /* by the earlier runs it resumed */
 } asr_report_input_t;
 
 /* Ends the run whose outcome is rc (err holds its message): builds the summary, logs the

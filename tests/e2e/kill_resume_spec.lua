@@ -9,13 +9,17 @@ local seed = tonumber(os.getenv("ASRUN_KILL_SEED") or "") or os.time()
 math.randomseed(seed)
 print("kill_resume_spec: kill moments from seed " .. seed .. " (ASRUN_KILL_SEED to replay)")
 
--- Starts asrun, SIGKILLs it after `after` seconds unless it ended first; returns its exit code
--- (137 when killed).
-local function run_killed(args, after)
+-- Starts asrun, SIGKILLs it `after` seconds after its checkpoint `cp` first changed (so the
+-- kill lands while it works, not while it connects; at most 5 s of waiting) unless it ended
+-- first; returns its exit code (137 when killed).
+local function run_killed(args, after, cp)
   local parts = {}
   for _, a in ipairs(args) do parts[#parts + 1] = h.q(a) end
-  local cmd = string.format("%s %s >/dev/null 2>&1 & pid=$!; sleep %.3f; kill -9 $pid 2>/dev/null; "
-    .. "wait $pid; echo $?", h.q(h.bin), table.concat(parts, " "), after)
+  local sum = "cat " .. h.q(cp) .. " 2>/dev/null | cksum"
+  local cmd = string.format("before=$(%s); %s %s >/dev/null 2>&1 & pid=$!; i=0; "
+    .. "while [ $i -lt 500 ] && kill -0 $pid 2>/dev/null && [ \"$(%s)\" = \"$before\" ]; do "
+    .. "sleep 0.01; i=$((i+1)); done; sleep %.3f; kill -9 $pid 2>/dev/null; wait $pid; echo $?",
+    sum, h.q(h.bin), table.concat(parts, " "), sum, after)
   local p = io.popen(cmd)
   local code = tonumber(p:read("a"))
   p:close()
@@ -31,7 +35,7 @@ local function kill_and_resume(args, kills, span, cp)
   local function with_resume() local t = {table.unpack(args)}; t[#t + 1] = "--resume"; return t end
   for _ = 1, kills do
     if h.exists(cp) then resumed = resumed + 1 end
-    local code = run_killed(with_resume(), 0.02 + math.random() * span)
+    local code = run_killed(with_resume(), math.random() * span, cp)
     if code == 137 then hit = hit + 1 else assert.are.equal(0, code) end
   end
   if h.exists(cp) then resumed = resumed + 1 end
@@ -120,7 +124,7 @@ return {
     h.remove(out, cp)
     local args = {"--source", TEMPLATE, "--total", "3000000", "--seed", "1", "--target",
       "file:" .. out, "-q", "--checkpoint-every", "0.02"}
-    run_killed(args, 0.15)
+    run_killed(args, 0.1, cp)
     assert.is_true(h.exists(cp))
     args[6] = "2" -- another seed
     args[#args + 1] = "--resume"
