@@ -247,32 +247,50 @@ static int parse_error(const char *kept, const char *red, asr_err_t *err) {
   return asr_err_set(err, ASR_EINVAL, "invalid MongoDB URI %s: %s", red, red_text(e.message).s);
 }
 
-/* An unescaped '@' in the user info: the drivers refuse it, and libmongoc would end the
- * user info at the first '@' and take the password's tail for a host name, which its
- * messages then show ("cannot reach secret99@host"). */
-static int unescaped_at(const char *uri) {
+/* The user info ends at the last '@' before the host (asr_uri_userinfo_end), as the drivers
+ * read it; libmongoc ends it at the first and would take the password's tail for a host name
+ * (and show it: "cannot reach secret99@host"). So an '@' inside the user info is escaped as
+ * %40 before libmongoc sees it. Returns a new string, or NULL when there is none to escape
+ * (or out of memory: then libmongoc gets the URI as it is, and refuses it). */
+static char *escape_userinfo_at(const char *uri) {
   const char *h = authority(uri), *at = userinfo_end(h);
-  return at && memchr(h, '@', (size_t)(at - h)) != NULL;
+  if (!at || !memchr(h, '@', (size_t)(at - h))) return NULL;
+  size_t n = strlen(uri);
+  char *out = malloc(n * 3 + 1), *o = out;
+  if (!out) return NULL;
+  for (const char *p = uri; *p; p++) {
+    if (*p == '@' && p >= h && p < at) {
+      memcpy(o, "%40", 3);
+      o += 3;
+    } else {
+      *o++ = *p;
+    }
+  }
+  *o = '\0';
+  return out;
 }
 
 static int parse_uri(const char *kept, const char *red, mongoc_uri_t **out, asr_err_t *err) {
   uri_capture_t cap;
   bson_error_t e;
-  if (unescaped_at(kept))
-    return asr_err_set(err, ASR_EINVAL,
-                "invalid MongoDB URI %s: invalid credentials or secret option (an unescaped "
-                "'@' in the user name or password: percent-encode it as %%40, as RFC 3986 "
-                "says)", red);
+  char *escaped = escape_userinfo_at(kept);
+  if (escaped) kept = escaped;
   mongoc_uri_t *uri = parse_captured(kept, &cap, &e);
-  if (!uri) return parse_error(kept, red, err);
+  if (!uri) {
+    int rc = parse_error(kept, red, err);
+    free(escaped);
+    return rc;
+  }
   if (cap.unknown[0]) {
     char name[128];
     option_spelling(kept, cap.unknown, name, sizeof name); /* an option name: no secret */
+    free(escaped);
     mongoc_uri_destroy(uri);
     return asr_err_set(err, ASR_EINVAL,
                 "invalid MongoDB URI %s: unknown option '%s' (see the connection string "
                 "options of the MongoDB manual)", red, name);
   }
+  free(escaped);
   if (cap.detail[0])
     asr_log_warn("mongo.uri", "MongoDB URI %s: %s", red, red_text(cap.detail).s);
   *out = uri;
