@@ -225,10 +225,13 @@ static void checkpoint_at_end(run_t *r, int rc) {
   if (!r->resume || !r->pipeline) return;
   asr_err_t err;
   asr_err_clear(&err);
-  int crc = rc == 0 ? asr_resume_complete(r->resume, &err)
+  /* refused dead letters: every document went through (the file output was withdrawn, the
+   * failures are in the dead letters): nothing is left to resume */
+  int through = rc == 0 || r->dead_letters_refused;
+  int crc = through ? asr_resume_complete(r->resume, &err)
                     : asr_resume_save(r->resume, rc == ASR_ECANCELED ? "stopped" : "failed", &err);
   if (crc) asr_log_error("resume.save", "%s", err.msg);
-  else if (rc)
+  else if (!through)
     asr_log_info("resume.hint", "Checkpoint saved to %s: run the same command with --resume to "
                  "go on", asr_resume_path(r->resume));
 }
