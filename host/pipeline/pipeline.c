@@ -113,7 +113,7 @@ static int produce_one(asr_pipeline_t *p, uint64_t seq, asr_err_t *err) {
   if (p->cfg.progress) {
     asr_source_pos_t end;
     p->cfg.source->vt->tell(p->cfg.source, &end);
-    if ((rc = asr_progress_framed(p->cfg.progress, seq, &end, err))) {
+    if ((rc = asr_progress_framed(p->cfg.progress, seq, &end, b->again, err))) {
       asr_pipeline_release_batch(p, b);
       return rc;
     }

@@ -71,7 +71,7 @@ void asr_progress_set_lease(asr_progress_t *p, uint64_t index) {
   uv_mutex_unlock(&p->lock);
 }
 
-int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t *end,
+int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t *end, int again,
                         asr_err_t *err) {
   int rc = 0;
   uv_mutex_lock(&p->lock);
@@ -83,7 +83,7 @@ int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t 
   }
   uint64_t records = end->index > p->last_end ? end->index - p->last_end : 1;
   p->last_end = end->index;
-  int extend = rc == 0 && p->extend && end->index > p->lease;
+  int extend = rc == 0 && p->extend && !again && end->index > p->lease;
   uv_mutex_unlock(&p->lock);
   if (rc) return asr_err_set(err, rc, "cannot note batch %llu", (unsigned long long)seq);
   return extend ? p->extend(p->extend_ud, end, records, err) : 0;

@@ -20,9 +20,10 @@ asr_progress_t *asr_progress_new(const asr_source_pos_t *start);
 void asr_progress_free(asr_progress_t *p);
 
 /* Producer thread, before the batch is queued: batch seq (0, 1, 2, ... in order) ends at
- * `end`. When the batch ends past the lease, calls extend first. Returns 0, ASR_ENOMEM or
- * extend's error. */
-int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t *end,
+ * `end`. When the batch ends past the lease, calls extend first, unless `again` (a resumed
+ * run's batch inside its predecessor's lease, which the checkpoint keeps until a new lease
+ * reaches past it). Returns 0, ASR_ENOMEM or extend's error. */
+int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t *end, int again,
                         asr_err_t *err);
 
 /* Database targets: a batch may reach the database only once a durable checkpoint names it

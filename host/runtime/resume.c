@@ -229,7 +229,8 @@ int asr_resume_attach_source(asr_resume_t *r, asr_source_t *source, asr_err_t *e
   }
   asr_source_pos_t start;
   source->vt->tell(source, &start);
-  r->lease = start;
+  /* a resumed database run keeps its predecessor's lease until a new one reaches past it */
+  r->lease = r->resumed && !r->file_target ? r->saved.again : start;
   if (rc == 0 && !(r->progress = asr_progress_new(&start)))
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
   if (rc == 0 && r->resumed)
