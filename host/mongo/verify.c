@@ -466,6 +466,17 @@ static void check_count(verify_t *v, int64_t expected) {
              v->target->coll, (long long)v->out->target_count, (long long)expected);
 }
 
+/* The start of a verification: the result zeroed with the expected count, the buffers empty
+ * (verify_free frees them). */
+static void verify_begin(verify_t *v, asr_verify_result_t *out, int64_t expected) {
+  memset(out, 0, sizeof *out);
+  out->expected = expected;
+  asr_docs_init(&v->sampled);
+  asr_docs_init(&v->mapped);
+  asr_docs_init(&v->want);
+  asr_docs_init(&v->got);
+}
+
 static void verify_free(verify_t *v) {
   asr_docs_free(&v->sampled);
   asr_docs_free(&v->mapped);
@@ -480,12 +491,7 @@ int asr_mongo_verify(const asr_mongo_conn_t *source, const char *filter_json,
   verify_t v = {.source = source, .target = target, .map = map, .ud = ud, .out = out};
   bson_t *filter = NULL, *projection = NULL;
   int rc = 0;
-  memset(out, 0, sizeof *out);
-  out->expected = expected;
-  asr_docs_init(&v.sampled);
-  asr_docs_init(&v.mapped);
-  asr_docs_init(&v.want);
-  asr_docs_init(&v.got);
+  verify_begin(&v, out, expected);
   int sampling = source && sample_n > 0;
   if (!target->coll || (sampling && !source->coll)) {
     rc = asr_err_set(err, ASR_EINVAL, "verify: needs a target (and source) collection name");
@@ -524,12 +530,7 @@ int asr_mongo_verify_docs(const asr_mongo_conn_t *target, int64_t expected,
                           asr_verify_result_t *out, asr_err_t *err) {
   verify_t v = {.target = target, .out = out};
   int rc = 0;
-  memset(out, 0, sizeof *out);
-  out->expected = expected;
-  asr_docs_init(&v.sampled);
-  asr_docs_init(&v.mapped);
-  asr_docs_init(&v.want);
-  asr_docs_init(&v.got);
+  verify_begin(&v, out, expected);
   uint64_t *kept = index ? malloc((docs->count ? docs->count : 1) * sizeof *kept) : NULL;
   if (index && !kept) {
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");

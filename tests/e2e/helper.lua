@@ -92,6 +92,18 @@ function M.bson_docs(path)
 end
 
 -- Root reads and writes through permission bits: permission cases check this and pend as root.
+-- A collection's documents, read back with asrun itself (mongodb source → JSONL), decoded,
+-- in _id order. uri: mongodb://HOST:PORT/DB.COLLECTION.
+function M.mongo_docs(uri)
+  local out = M.path(uri:gsub("^.*/", ""):gsub("%W", "_") .. "_dump.jsonl")
+  M.remove(out)
+  local code, _, stderr = M.run({"--source", uri, "--target", out, "-q", "--no-checkpoint"})
+  assert(code == 0, "dump failed: " .. tostring(stderr))
+  local docs = {}
+  for _, line in ipairs(M.lines(out)) do docs[#docs + 1] = M.json.decode(line) end
+  return docs
+end
+
 function M.is_root()
   local p = io.popen("id -u")
   local uid = p:read("l")

@@ -18,15 +18,7 @@ local function with(args, ...)
 end
 
 -- A collection's documents, decoded, in _id order (read back with asrun itself).
-local function dump(db_coll)
-  local out = h.path(db_coll:gsub("%W", "_") .. "_dump.jsonl")
-  h.remove(out)
-  local code, _, stderr = h.run({"--source", ns(db_coll), "--target", out, "-q"})
-  assert(code == 0, "dump failed: " .. stderr)
-  local docs = {}
-  for _, line in ipairs(h.lines(out)) do docs[#docs + 1] = h.json.decode(line) end
-  return docs
-end
+local function dump(db_coll) return h.mongo_docs(ns(db_coll)) end
 
 -- Changes field `field` of the target documents with these _ids to `value` ($set by _id).
 local function damage(db_coll, docs, field, value)

@@ -142,15 +142,7 @@ describe_mongo("kill and resume against the test server", function()
   local function ns(db_coll) return URI .. "/" .. db_coll end
 
   -- A collection's documents (read back with asrun), decoded.
-  local function dump(db_coll)
-    local out = h.path(db_coll:gsub("%W", "_") .. "_dump.jsonl")
-    h.remove(out)
-    local code, _, stderr = h.run({"--source", ns(db_coll), "--target", out, "-q", "--no-checkpoint"})
-    assert(code == 0, "dump failed: " .. stderr)
-    local docs = {}
-    for _, line in ipairs(h.lines(out)) do docs[#docs + 1] = h.json.decode(line) end
-    return docs
-  end
+  local function dump(db_coll) return h.mongo_docs(ns(db_coll)) end
 
   local function unique_coll(name) return string.format("%s_%d_%d", name, os.time(), math.random(1e6)) end
 

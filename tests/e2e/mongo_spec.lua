@@ -7,16 +7,7 @@ local URI = os.getenv("ASRUN_TEST_MONGO_URI")
 
 local function ns(db_coll) return URI .. "/" .. db_coll end
 
--- Reads a collection back as a list of decoded JSON documents, in _id order.
-local function dump(db_coll)
-  local out = h.path(db_coll:gsub("%W", "_") .. "_dump.jsonl")
-  h.remove(out)
-  local code, _, stderr = h.run({"--source", ns(db_coll), "--target", out, "-q"})
-  assert(code == 0, "dump failed: " .. stderr)
-  local docs = {}
-  for _, line in ipairs(h.lines(out)) do docs[#docs + 1] = h.json.decode(line) end
-  return docs
-end
+local function dump(db_coll) return h.mongo_docs(ns(db_coll)) end
 
 local TEMPLATE = h.write(h.path("mongo_t.json"), [[{
   "_id": "$objectid",
