@@ -144,8 +144,11 @@ static char *checkpoint_path(const asr_options_t *cli, const asr_config_t *cfg) 
   if (strncmp(cfg->target, "file:", 5) == 0) {
     if (asprintf(&path, "%s.checkpoint.json", cfg->target + 5) < 0) path = NULL;
   } else if (is_database(cfg->target)) {
+    const char *dir = getenv("ASRUN_CHECKPOINT_DIR");
     db_coll(cfg, name, sizeof name);
-    if (asprintf(&path, "asrun-%s.checkpoint.json", name) < 0) path = NULL;
+    if (asprintf(&path, "%s%sasrun-%s.checkpoint.json", dir && *dir ? dir : "",
+                 dir && *dir ? "/" : "", name) < 0)
+      path = NULL;
   }
   return path;
 }

@@ -27,7 +27,8 @@
 typedef struct asr_resume asr_resume_t;
 
 /* Decides whether the run keeps checkpoints and where (--checkpoint FILE, else beside a file
- * output, else asrun-DB.COLL.checkpoint.json for a database target; none for null:, sim: or
+ * output, else asrun-DB.COLL.checkpoint.json for a database target, in $ASRUN_CHECKPOINT_DIR
+ * or the current directory; none for null:, sim: or
  * --no-checkpoint unless --checkpoint names one), pins the clock in cfg->source, and for
  * --resume loads the checkpoint: one of another run is refused (ASR_EINVAL, naming the
  * difference). *out is NULL when the run keeps no checkpoint. *done is set when the
