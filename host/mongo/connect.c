@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "util/log.h"
@@ -363,6 +364,9 @@ static void set_timeout(asr_mongo_conn_t *c, int32_t timeout_ms) {
   c->timeout_ms = t;
 }
 
+#define PING_ATTEMPTS 3         /* a cut connection under the opening ping */
+#define PING_RETRY_PAUSE_MS 100
+
 static int open_and_ping(asr_mongo_conn_t *c, asr_err_t *err) {
   bson_error_t e;
   c->pool = mongoc_client_pool_new_with_error(c->uri, &e);
@@ -371,11 +375,20 @@ static int open_and_ping(asr_mongo_conn_t *c, asr_err_t *err) {
                        red_text(e.message).s);
   mongoc_client_pool_set_error_api(c->pool, MONGOC_ERROR_API_VERSION_2);
   mongoc_client_t *client = mongoc_client_pool_pop(c->pool);
-  bson_t ping = BSON_INITIALIZER, reply;
+  bson_t ping = BSON_INITIALIZER;
   BSON_APPEND_INT32(&ping, "ping", 1);
-  int ok = mongoc_client_command_simple(client, "admin", &ping, NULL, &reply, &e);
+  int ok = 0;
+  /* A connection cut under the ping (a stream error: the server was reached) is tried again
+   * on a new one; an unreachable server or a refused login is a configuration error at once. */
+  for (int attempt = 0; !ok && attempt < PING_ATTEMPTS; attempt++) {
+    bson_t reply;
+    if (attempt) usleep(PING_RETRY_PAUSE_MS * 1000);
+    memset(&e, 0, sizeof e);
+    ok = mongoc_client_command_simple(client, "admin", &ping, NULL, &reply, &e);
+    bson_destroy(&reply);
+    if (e.domain != MONGOC_ERROR_STREAM) break;
+  }
   bson_destroy(&ping);
-  bson_destroy(&reply);
   mongoc_client_pool_push(c->pool, client);
   return ok ? 0 : ping_error(c, &e, err);
 }
