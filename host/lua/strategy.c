@@ -138,7 +138,7 @@ static int is_function_field(lua_State *L, const char *path, const char *field, 
  * the strategy's own directory (so strategies run from anywhere). */
 static char *resolve_path(const char *strategy_path, const char *p) {
   struct stat st;
-  if (p[0] == '/' || stat(p, &st) == 0) return strdup(p);
+  if (p[0] == '/' || strcmp(p, "-") == 0 || stat(p, &st) == 0) return strdup(p); /* -: stdin */
   const char *slash = strrchr(strategy_path, '/');
   if (!slash) return strdup(p);
   char *joined = NULL;

@@ -30,6 +30,10 @@ int asr_db_checks_check_config(const asr_config_t *cfg, asr_err_t *err) {
   if (cfg->copy_indexes &&
       (strcmp(cfg->source.kind, "mongodb") != 0 || !is_mongo_uri(cfg->target)))
     return asr_err_set(err, ASR_EINVAL, "--copy-indexes needs a MongoDB source and target");
+  if ((cfg->verify) && asr_source_spec_reads_once(&cfg->source))
+    return asr_err_set(err, ASR_EINVAL, "--verify reads the source again, and %s can be read "
+                       "once only: save it to a file to verify against it",
+                       strcmp(cfg->source.path, "-") == 0 ? "standard input" : cfg->source.path);
   return 0;
 }
 

@@ -409,7 +409,8 @@ static int check_distinct_files(const run_t *r, asr_err_t *err) {
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   const asr_file_role_t files[] = {
       {"the strategy", r->strategy ? r->strategy->path : NULL},
-      {"the source", db_source ? NULL : cfg->source.path},
+      {"the source", db_source || asr_source_spec_reads_once(&cfg->source) ? NULL
+                                                                         : cfg->source.path},
       {"the target", target},
       {"the target's temporary file", partial},
       {"--summary-json", cfg->summary_json},
