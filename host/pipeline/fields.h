@@ -13,8 +13,8 @@
  *   set p = v       p's value replaced in place, or appended when p is missing
  *   convert p T     p's value converted to T in place (to the renamed field when p is renamed);
  *                   null and a missing p stay as they are
- * New fields are appended in the order the operations were added (lua/fields.c adds them
- * sorted by name). A spec that contradicts itself (a field both dropped and renamed, written
+ * New fields are appended in the order the spec first named them (lua/fields.c adds the
+ * drops, renames, copies, sets and converts in that order, each sorted by name). A spec that contradicts itself (a field both dropped and renamed, written
  * by two operations, set along with a field inside it) is refused when built. Per document,
  * a rename or copy onto a field the document keeps, a convert that cannot convert, a set or
  * copy inside a field that is not a document fail that document with a message naming the
