@@ -150,3 +150,31 @@ return {
     end
   end)
 end)
+
+describe("the shipped asrun.fields example", function()
+  it("migrates generated service orders", function()
+    local src, out = h.path("fields_example_src.jsonl"), h.path("fields_example.bson")
+    h.remove(src, out)
+    local code = h.run({"--source", h.root .. "/templates/service_order.json", "--total", "3000",
+      "--target", "file:" .. src, "-q"})
+    assert.are.equal(0, code)
+    local stdout, stderr
+    code, stdout, stderr = h.run({h.root .. "/strategies/migrate_fields.lua", "--source",
+      "jsonl:" .. src, "--target", "file:" .. out})
+    assert.are.equal(0, code, stderr)
+    local docs = h.bson_docs(out)
+    assert.is_true(#docs > 2000 and #docs < 3000)
+    assert.matches("Dropped by transform: " .. (3000 - #docs), stdout, 1, true)
+    for _, d in ipairs(docs) do
+      assert.is_nil(d.orderNumber)
+      assert.is_number(d.order_no)
+      assert.is_nil(d.notes)
+      assert.are.equal(3, d.schemaVersion)
+      assert.are.equal(d.tech_id, d.technicianId)
+      assert.is_string(d.customer.customerId)
+      assert.is_string(d.customer.area)
+      assert.is_nil(d.customer.region)
+      assert.are_not.equal("cancelled", d.status)
+    end
+  end)
+end)
