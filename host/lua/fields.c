@@ -154,15 +154,16 @@ static void add_sets(lua_State *L, int spec, asr_fields_t *f) {
     lua_pushvalue(L, -1);
     lua_rawget(L, -3);
     bson_reinit(&one);
-    int rc = asr_lconv_append_value(L, -1, &one, "v", 1, &err);
-    if (rc == 0 && one.len > 8) { /* {int32 len, type, "v", NUL, value..., NUL} */
+    uint32_t plen = (uint32_t)strlen(path), at = 4 + 1 + plen + 1;
+    int rc = asr_lconv_append_value(L, -1, &one, path, (int)plen, &err);
+    if (rc == 0 && one.len > at + 1) { /* {int32 len, type, path, NUL, value..., NUL} */
       const uint8_t *d = bson_get_data(&one);
-      rc = asr_fields_set(f, path, d[4], d + 7, one.len - 8, &err);
+      rc = asr_fields_set(f, path, d[4], d + at, one.len - at - 1, &err);
     } else if (rc == 0) {
       rc = asr_err_set(&err, ASR_EINVAL, "asrun.fields: set %s: nil is no value (drop removes "
                        "a field)", path);
     } else {
-      asr_err_prefix(&err, "asrun.fields: set %s", path);
+      asr_err_prefix(&err, "asrun.fields: set");
     }
     if (rc) {
       bson_destroy(&one);
