@@ -25,7 +25,7 @@ static const char *const spec_keys[] = {"rename", "drop", "set", "copy", "conver
 static int raise(lua_State *L, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  luaL_where(L, 2);
+  luaL_where(L, 1); /* the Lua code calling asrun.fields */
   lua_pushvfstring(L, fmt, ap);
   va_end(ap);
   lua_concat(L, 2);
@@ -33,7 +33,7 @@ static int raise(lua_State *L, const char *fmt, ...) {
 }
 
 static int raise_err(lua_State *L, const asr_err_t *err) {
-  luaL_where(L, 2);
+  luaL_where(L, 1); /* the Lua code calling asrun.fields */
   lua_pushstring(L, err->msg);
   lua_concat(L, 2);
   return lua_error(L);

@@ -128,11 +128,12 @@ uint32_t asr_fields_count(const asr_fields_t *f) { return f->nops; }
 static int check_path(const char *path, const char *op, asr_err_t *err) {
   size_t n = strlen(path), depth = 1;
   if (n == 0 || path[0] == '.' || path[n - 1] == '.' || strstr(path, ".."))
-    return asr_err_set(err, ASR_EINVAL, "%s: '%s' is not a field path (names joined by '.', "
-                       "none empty)", op, path);
+    return asr_err_set(err, ASR_EINVAL, "asrun.fields: %s: '%s' is not a field path (names "
+                       "joined by '.', none empty)", op, path);
   for (const char *p = path; *p; p++) depth += *p == '.';
   if (depth > MAX_DEPTH)
-    return asr_err_set(err, ASR_EINVAL, "%s: '%s' is deeper than %d levels", op, path, MAX_DEPTH);
+    return asr_err_set(err, ASR_EINVAL, "asrun.fields: %s: '%s' is deeper than %d levels", op,
+                       path, MAX_DEPTH);
   return 0;
 }
 
