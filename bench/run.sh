@@ -53,6 +53,10 @@ grep -v '"_id"' "$TEMPLATE" > "$OUT/no_id.json" # the example template without i
 build-bench/doc_id_bench 500000 "$OUT/no_id.json"
 echo
 
+echo "== 1e. asrun.fields: field operations in C against none and the same in Lua (BSON to null:)"
+bench/fields.sh 300000 3
+echo
+
 echo "== 2. generation of $TEMPLATE, $N documents, 2 workers"
 s=$(timed build-bench/asrun --source "$TEMPLATE" --total "$N" --target null: --workers 2 -q)
 echo "to null:         $(rate "$N" "$s") docs/s  (${s} s)"

@@ -69,9 +69,7 @@ static int32_t load_i32(const uint8_t *p) {
   return v;
 }
 
-/* Bytes of a value of BSON type `type` at p (avail bytes left), or -1 when it does not fit
- * or the type is unknown. */
-static int64_t value_size(uint8_t type, const uint8_t *p, size_t avail) {
+int64_t asr_bson_value_size(uint8_t type, const uint8_t *p, size_t avail) {
   switch (type) {
   case 0x06: case 0x0A: case 0x7F: case 0xFF: return 0;          /* undefined, null, max/min */
   case 0x08: return 1;                                            /* bool */
@@ -111,7 +109,7 @@ static uint8_t find_id(const uint8_t *doc, uint32_t len, const uint8_t **value,
     while (z < end && *z) z++; /* keys are short: a loop beats a call to memchr */
     if (z == end) return 0;
     p = z + 1;
-    int64_t vl = value_size(type, p, (size_t)(end - p));
+    int64_t vl = asr_bson_value_size(type, p, (size_t)(end - p));
     if (vl < 0 || vl > end - p) return 0;
     if (z - key == 3 && key[0] == '_' && key[1] == 'i' && key[2] == 'd') {
       *value = p;

@@ -27,6 +27,12 @@
 
 #define ASR_DOC_ID_LEN 12
 
+/* Bytes of a BSON value of type `type` at p (avail bytes left, after the element's key), or
+ * -1 for an unknown type; the length fields are read, not checked against avail: the caller
+ * checks the result fits. The one table of value sizes the header walks here and in
+ * pipeline/fields.c use. */
+int64_t asr_bson_value_size(uint8_t type, const uint8_t *p, size_t avail);
+
 /* The ObjectId for (seed, key bytes, position). */
 void asr_doc_id_derive(uint64_t seed, const uint8_t *key, size_t key_len, uint32_t position,
                        uint8_t out[ASR_DOC_ID_LEN]);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lua/lbson_types.h"
+#include "lua/fields.h"
 #include "lua/lconv.h"
 #include "lua/ltemplate.h"
 #include "lua/profile.h"
@@ -243,6 +244,8 @@ int luaopen_asrun_core(lua_State *L) {
   lua_setfield(L, -2, "bson_encode");
   asr_lconv_push_array_mt(L);
   lua_setfield(L, -2, "array_mt");
+  asr_lua_fields_push_constructor(L);
+  lua_setfield(L, -2, "fields");
   asr_lbson_register(L);
   return 1;
 }

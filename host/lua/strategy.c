@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "codec/ejson_writer.h"
+#include "lua/fields.h"
 #include "lua/lconv.h"
 #include "lua/ltemplate.h"
 #include "lua/template_ops.h"
@@ -138,7 +139,7 @@ static int is_function_field(lua_State *L, const char *path, const char *field, 
  * the strategy's own directory (so strategies run from anywhere). */
 static char *resolve_path(const char *strategy_path, const char *p) {
   struct stat st;
-  if (p[0] == '/' || stat(p, &st) == 0) return strdup(p);
+  if (p[0] == '/' || strcmp(p, "-") == 0 || stat(p, &st) == 0) return strdup(p); /* -: stdin */
   const char *slash = strrchr(strategy_path, '/');
   if (!slash) return strdup(p);
   char *joined = NULL;
@@ -746,6 +747,29 @@ static int read_scaling(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   return rc;
 }
 
+/* transform: a function, or asrun.fields{...} (its spec stays alive in the strategy's
+ * state: a registry reference holds it, whatever the strategy table becomes). */
+static int read_transform(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
+  lua_getfield(L, -1, "transform");
+  const asr_fields_t *f = asr_lua_fields_get(L, -1);
+  if (!f) {
+    int t = lua_type(L, -1);
+    lua_pop(L, 1);
+    s->has_transform = s->has_lua_transform = t == LUA_TFUNCTION;
+    if (t != LUA_TNIL && t != LUA_TFUNCTION)
+      return asr_err_set(err, ASR_EINVAL, "%s: field 'transform' must be a function or "
+                         "asrun.fields{...}, got %s", s->path, lua_typename(L, t));
+    return 0;
+  }
+  s->fields = f;
+  s->has_transform = 1;
+  asr_lua_fields_push_after(L, -1);
+  s->has_lua_transform = lua_isfunction(L, -1);
+  lua_pop(L, 1);
+  luaL_ref(L, LUA_REGISTRYINDEX); /* the spec lives as long as the state */
+  return 0;
+}
+
 static int read_fields(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   int rc = get_string(L, s->path, "name", &s->name, err);
   if (!rc) rc = read_target(L, s, err);
@@ -758,7 +782,7 @@ static int read_fields(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   if (!rc) rc = get_count(L, s->path, "instruction_budget", 0, &s->instruction_budget, err);
   if (!rc) rc = get_duration_text(L, s->path, "retry_for", &s->retry_for, err);
   if (!rc) rc = read_scaling(L, s, err);
-  if (!rc) rc = is_function_field(L, s->path, "transform", &s->has_transform, err);
+  if (!rc) rc = read_transform(L, s, err);
   if (!rc) rc = is_function_field(L, s->path, "on_start", &s->has_on_start, err);
   if (!rc) rc = is_function_field(L, s->path, "on_finish", &s->has_on_finish, err);
   if (!rc) rc = is_function_field(L, s->path, "on_tick", &s->has_on_tick, err);

@@ -11,6 +11,7 @@
 #include "core/error.h"
 
 struct lua_State;
+struct asr_fields;
 
 /* A collection declared for $ref: `collections = { name = { template = ..., total = N,
  * seed = N } }`. Exactly one of template_path (a JSON template file) and template_json (inline
@@ -41,6 +42,10 @@ typedef struct asr_strategy {
   char *policy;           /* scaling.policy as a built-in name or a .lua path; NULL: unset */
   int has_policy_table;   /* scaling.policy is a table with decide(); stays in L */
   int has_transform, has_on_start, has_on_finish, has_on_tick;
+  /* transform = asrun.fields{...} (lua/fields.h): its spec, held in L (NULL: a function or
+   * none); has_lua_transform: Lua runs per document (a function, or the spec's after) */
+  const struct asr_fields *fields;
+  int has_lua_transform;
   /* MongoDB target settings (target = { uri = ..., database = ..., ... }) */
   char *target_database, *target_collection, *write_mode, *keys, *write_concern;
   char *copy_indexes;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lua/fields.h"
 #include "lua/lconv.h"
 #include "lua/vm.h"
 #include "lua/worker.h"
@@ -43,7 +44,9 @@ static int xf_open(void *ud, asr_worker_env_t *env, asr_transform_t **out, asr_e
   t->L = env->L;
   t->dead_letter = ud;
   lua_rawgeti(t->L, LUA_REGISTRYINDEX, env->strategy_ref);
-  if (lua_getfield(t->L, -1, "transform") != LUA_TFUNCTION) {
+  if (lua_getfield(t->L, -1, "transform") != LUA_TFUNCTION) /* asrun.fields: its after */
+    asr_lua_fields_push_after(t->L, -1), lua_remove(t->L, -2);
+  if (lua_type(t->L, -1) != LUA_TFUNCTION) {
     lua_pop(t->L, 2);
     t->fn = LUA_NOREF;
     xf_close(t);

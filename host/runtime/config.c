@@ -19,12 +19,15 @@ static uint32_t cpu_count(void) {
   return n > 0 ? (uint32_t)n : 1;
 }
 
-/* "templates/orders.json" → "orders" */
+/* "templates/orders.json" → "orders", "dump/orders.bson.gz" → "orders", "-" → "stdin" */
 static char *stem(const char *path) {
+  if (strcmp(path, "-") == 0) return strdup("stdin");
   const char *b = strrchr(path, '/');
   b = b ? b + 1 : path;
-  const char *dot = strrchr(b, '.');
-  size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+  size_t len = strlen(b);
+  if (len > 3 && strcmp(b + len - 3, ".gz") == 0) len -= 3;
+  const char *dot = memrchr(b, '.', len);
+  size_t n = dot && dot != b ? (size_t)(dot - b) : len;
   return strndup(b, n);
 }
 

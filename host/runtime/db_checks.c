@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/doc_id.h"
-#include "lua/transform.h"
+#include "lua/fields.h"
 #include "lua/worker.h"
 #include "mongo/checks.h"
 #include "sinks/mongo.h"
@@ -30,6 +30,10 @@ int asr_db_checks_check_config(const asr_config_t *cfg, asr_err_t *err) {
   if (cfg->copy_indexes &&
       (strcmp(cfg->source.kind, "mongodb") != 0 || !is_mongo_uri(cfg->target)))
     return asr_err_set(err, ASR_EINVAL, "--copy-indexes needs a MongoDB source and target");
+  if ((cfg->verify) && asr_source_spec_reads_once(&cfg->source))
+    return asr_err_set(err, ASR_EINVAL, "--verify reads the source again, and %s can be read "
+                       "once only: save it to a file to verify against it",
+                       strcmp(cfg->source.path, "-") == 0 ? "standard input" : cfg->source.path);
   return 0;
 }
 
@@ -49,6 +53,7 @@ int asr_db_checks_copy_indexes(const asr_config_t *cfg, asr_err_t *err) {
 typedef struct expect {
   const asr_config_t *cfg;
   asr_worker_env_t *env;
+  asr_strategy_transform_t transform; /* without dead letters: a failure fails the check */
   asr_transform_t *xf;
   int derive_ids;
   asr_docs_t in, mapped, with_ids; /* scratch for one source document */
@@ -65,14 +70,16 @@ static int expect_open(expect_t *x, const asr_config_t *cfg, const asr_strategy_
   x->derive_ids = asr_mongo_target_derives_ids((asr_write_mode_t)cfg->write_mode,
                                               (const char *const *)cfg->keys, cfg->nkeys);
   if (!strategy || !(strategy->has_transform || cfg->source.ncustom)) return 0;
-  int rc = asr_lua_worker_open(strategy->path, &x->env, err);
-  if (rc == 0 && strategy->has_transform)
-    rc = asr_lua_transform_factory.open(NULL, x->env, &x->xf, err);
+  int rc = 0;
+  if (strategy->has_lua_transform || cfg->source.ncustom)
+    rc = asr_lua_worker_open(strategy->path, &x->env, err);
+  if (rc == 0 && asr_strategy_transform_init(&x->transform, strategy, NULL))
+    rc = x->transform.factory.open(x->transform.factory.ud, x->env, &x->xf, err);
   return rc;
 }
 
 static void expect_close(expect_t *x) {
-  if (x->xf) asr_lua_transform_factory.close(x->xf);
+  if (x->xf) x->transform.factory.close(x->xf);
   if (x->env) asr_lua_worker_close(x->env);
   asr_docs_free(&x->in);
   asr_docs_free(&x->mapped);
@@ -90,7 +97,7 @@ static int expect_doc(expect_t *x, const uint8_t *doc, uint32_t len, uint64_t in
   if (x->xf) {
     asr_docs_reset(&x->mapped);
     asr_buf_reset(&x->origins);
-    if ((rc = asr_lua_transform_factory.apply(x->xf, &x->in, index, &x->mapped, &x->origins,
+    if ((rc = x->transform.factory.apply(x->xf, &x->in, index, &x->mapped, &x->origins,
                                               err)))
       return rc;
     res = &x->mapped;

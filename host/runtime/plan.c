@@ -9,7 +9,11 @@ void asr_plan_print(FILE *out, const asr_config_t *cfg, const asr_strategy_t *st
   fprintf(out, "Plan%s\n", dry_run ? " (dry run: nothing is written)" : "");
   if (st) fprintf(out, "  strategy:   %s (name: %s)\n", st->path, st->name);
   fprintf(out, "  source:     %s\n", src->description);
-  fprintf(out, "  transform:  %s\n", st && st->has_transform ? "transform(doc) in Lua, per document" : "none");
+  const char *xf = !st || !st->has_transform ? "none"
+                   : !st->fields ? "transform(doc) in Lua, per document"
+                   : st->has_lua_transform ? "asrun.fields (in C), then after(doc) in Lua"
+                                           : "asrun.fields: field operations in C, no Lua";
+  fprintf(out, "  transform:  %s\n", xf);
   fprintf(out, "  target:     %s%s\n", sink->description,
           cfg->target_is_default ? " [embedded default]" : "");
   fprintf(out, "  workers:    %u\n", cfg->workers);

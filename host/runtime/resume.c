@@ -192,11 +192,30 @@ static int load_saved(asr_resume_t *r, asr_config_t *cfg, int clock_given, int *
   return 0;
 }
 
+/* Standard input or a pipe is read once: no run of it can be resumed, so it keeps no
+ * checkpoint, and asking for one is refused rather than kept to no use. */
+static int refuse_once(const asr_options_t *cli, const asr_config_t *cfg, asr_err_t *err) {
+  const char *what = strcmp(cfg->source.path, "-") == 0 ? "standard input" : cfg->source.path;
+  if (cli->resume)
+    return asr_err_set(err, ASR_EINVAL, "--resume: the source is %s, which can be read once "
+                       "only, so no run of it can be resumed (run again without --resume, or "
+                       "save the input to a file)", what);
+  if (cli->checkpoint)
+    return asr_err_set(err, ASR_EINVAL, "--checkpoint: the source is %s, which can be read once "
+                       "only, so a checkpoint could never be resumed (drop --checkpoint, or "
+                       "save the input to a file)", what);
+  if (!cli->no_checkpoint)
+    asr_log_info("resume.off", "Reading %s: no checkpoint (it cannot be read again to resume)",
+               what);
+  return 0;
+}
+
 int asr_resume_open(const asr_options_t *cli, asr_config_t *cfg, const asr_strategy_t *strategy,
                     asr_resume_t **out, int *done, asr_err_t *err) {
   *out = NULL;
   *done = 0;
   int clock_given = cfg->source.has_clock == ASR_CLOCK_GIVEN; /* else the run's start */
+  if (!cfg->dry_run && asr_source_spec_reads_once(&cfg->source)) return refuse_once(cli, cfg, err);
   char *path = cfg->dry_run ? NULL : checkpoint_path(cli, cfg);
   if (!path) {
     if (cli->resume && !cfg->dry_run)
@@ -221,8 +240,9 @@ int asr_resume_open(const asr_options_t *cli, asr_config_t *cfg, const asr_strat
 
 int asr_resume_attach_source(asr_resume_t *r, asr_source_t *source, asr_err_t *err) {
   if (!asr_source_resumable(source))
-    return asr_err_set(err, ASR_EINVAL, "the %s source cannot resume: run with --no-checkpoint",
-                       source->vt->kind);
+    return asr_err_set(err, ASR_EINVAL, "the %s source cannot resume%s%s%s: run with "
+                       "--no-checkpoint", source->vt->kind, source->read_once ? " (" : "",
+                       source->read_once ? source->read_once : "", source->read_once ? ")" : "");
   r->source = source;
   int rc = 0;
   if (r->resumed) {

@@ -12,7 +12,7 @@
 #include "lua/policy.h"
 #include "lua/scenario.h"
 #include "lua/strategy.h"
-#include "lua/transform.h"
+#include "lua/fields.h"
 #include "lua/vm.h"
 #include "lua/worker.h"
 #include "metrics/metrics.h"
@@ -48,7 +48,7 @@ typedef struct run {
   asr_sink_t *sink;
   asr_ru_governor_t *governor; /* database targets: paces writes under the RU budget */
   asr_dead_letter_t *dead_letter; /* documents that fail for good; the sink borrows it */
-  asr_transform_factory_t transform; /* the Lua transform, writing to dead_letter */
+  asr_strategy_transform_t transform; /* the strategy's transform, writing to dead_letter */
   asr_worker_env_factory_t worker_env; /* one Lua state per worker, when the strategy runs there */
   asr_pipeline_t *pipeline;
 
@@ -409,7 +409,8 @@ static int check_distinct_files(const run_t *r, asr_err_t *err) {
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   const asr_file_role_t files[] = {
       {"the strategy", r->strategy ? r->strategy->path : NULL},
-      {"the source", db_source ? NULL : cfg->source.path},
+      {"the source", db_source || asr_source_spec_reads_once(&cfg->source) ? NULL
+                                                                         : cfg->source.path},
       {"the target", target},
       {"the target's temporary file", partial},
       {"--summary-json", cfg->summary_json},
@@ -462,9 +463,8 @@ static int open_run(run_t *r, asr_err_t *err) {
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
   if ((rc = resolve_dead_letter(r, err))) return rc;
   if ((rc = check_distinct_files(r, err))) return rc; /* again, with the default dead letters */
-  r->transform = asr_lua_transform_factory;
-  r->transform.ud = r->dead_letter;
-  if (r->strategy && (r->strategy->has_transform || r->cfg.source.ncustom))
+  asr_strategy_transform_init(&r->transform, r->strategy, r->dead_letter);
+  if (r->strategy && (r->strategy->has_lua_transform || r->cfg.source.ncustom))
     asr_lua_worker_factory(&r->worker_env, r->strategy->path);
   r->control = (asr_control_t){r, ctl_set_workers, ctl_set_batch_size, ctl_queue_capacity,
                                ctl_stop};
@@ -505,7 +505,7 @@ static int start_loop(run_t *r, asr_err_t *err) {
   asr_pipeline_config_t pc = {
       .source = r->source,
       .sink = r->sink,
-      .transform = r->strategy && r->strategy->has_transform ? &r->transform : NULL,
+      .transform = r->strategy && r->strategy->has_transform ? &r->transform.factory : NULL,
       .worker_env = r->worker_env.open ? &r->worker_env : NULL,
       .workers = r->cfg.workers,
       .batch_size = r->cfg.batch_size,

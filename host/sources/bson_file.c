@@ -171,7 +171,8 @@ int asr_source_bson_open(const asr_source_spec_t *spec, asr_source_t **out, asr_
   s->limit = spec->limit;
   asr_err_clear(&s->pending);
   if ((rc = asr_file_reader_open(&s->rd, spec->path, 0, err)) != 0) goto done;
-  if (asprintf(&s->base.description, "bson %s", spec->path) < 0) {
+  s->base.read_once = asr_file_reader_once(&s->rd);
+  if (asprintf(&s->base.description, "bson %s%s", s->rd.path, s->rd.gz ? " (gzip)" : "") < 0) {
     s->base.description = NULL;
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
     goto done;

@@ -2,7 +2,13 @@
  * the two JSON sources share: element framing, the raw record layout and batch decoding.
  * The reader owns its fd and its read buffer (one fixed allocation); records are copied out of
  * it into the caller's buffer (a batch's raw bytes), so a record may be far longer than the
- * read buffer. Single-threaded: only the pipeline's producer thread reads a file. */
+ * read buffer. Single-threaded: only the pipeline's producer thread reads a file.
+ *
+ * The path "-" reads standard input. gzip input (a name ending in ".gz", or for text sources
+ * any input starting with the gzip magic bytes) is inflated through zlib on the way in, members
+ * of a multi-member file one after the other; offsets (tell, seek) count decompressed bytes.
+ * A pipe or standard input cannot seek, and a gzip stream only forward (asr_file_reader_seek
+ * re-reads and skips): asr_file_reader_once says which inputs can never be read again. */
 #ifndef ASR_SOURCES_FILE_READER_H
 #define ASR_SOURCES_FILE_READER_H
 
@@ -21,12 +27,23 @@
  * one record), so a run of huge documents cannot make one batch hold gigabytes. */
 #define ASR_FILE_BATCH_MAX_BYTES ((size_t)16 << 20)
 
-enum { ASR_FILE_READER_SKIP_BOM = 1 }; /* text files: drop a UTF-8 BOM at offset 0 */
+/* text files: drop a UTF-8 BOM at offset 0, and take input starting with the gzip magic for
+ * gzip whatever its name (JSON cannot start with byte 0x1F; a BSON length can) */
+enum { ASR_FILE_READER_SKIP_BOM = 1 };
+
+/* The path that names standard input, and how messages name it. */
+#define ASR_STDIN_PATH "-"
+#define ASR_STDIN_NAME "<stdin>"
+
+struct asr_gz;
 
 typedef struct asr_file_reader {
   int fd;
-  char *path; /* owned copy, for messages */
-  int64_t size; /* file size when it is a regular file, else -1 */
+  char *path; /* owned copy, for messages ("<stdin>" for "-") */
+  int64_t size; /* file size when it is a plain regular file, else -1 (pipes, gzip) */
+  int is_stdin; /* reads standard input (not closed by close) */
+  int seekable; /* a regular file other than standard input: lseek works */
+  struct asr_gz *gz; /* gzip input: the inflate state; NULL for plain input */
   uint8_t *buf; /* read buffer (owned); unread bytes are buf[pos, end) */
   size_t cap, pos, end;
   uint64_t offset; /* file offset of buf[0] */
@@ -51,9 +68,15 @@ static inline uint64_t asr_file_reader_tell(const asr_file_reader_t *r) {
   return r->offset + r->pos;
 }
 
-/* Resume: moves to file offset `offset` (a record boundary an earlier run recorded). Returns
- * 0, ASR_EINVAL when the file is shorter than that, or ASR_EIO. */
+/* Resume: moves to file offset `offset` (a record boundary an earlier run recorded). Plain
+ * regular files seek; gzip input inflates and drops everything before offset. Returns 0,
+ * ASR_EINVAL when the input is shorter than that or cannot go there (a pipe, standard input,
+ * a position behind the current one in a gzip stream), ASR_EDATA for corrupt gzip, or ASR_EIO. */
 int asr_file_reader_seek(asr_file_reader_t *r, uint64_t offset, asr_err_t *err);
+
+/* NULL when the input can be read again from the start (a regular file, compressed or not),
+ * else why not (standard input, a pipe, a device): such a source cannot resume. */
+const char *asr_file_reader_once(const asr_file_reader_t *r);
 
 /* Where a file source's next batch must stop, as a record count from `produced`: at the limit
  * (-1: none) and, on a resumed run, at `again_below` (the end of what an earlier run may have

@@ -241,7 +241,8 @@ int asr_source_json_array_open(const asr_source_spec_t *spec, asr_source_t **out
   asr_err_clear(&s->pending);
   if ((rc = asr_file_reader_open(&s->rd, spec->path, ASR_FILE_READER_SKIP_BOM, err)) != 0)
     goto done;
-  if (asprintf(&s->base.description, "json %s", spec->path) < 0) {
+  s->base.read_once = asr_file_reader_once(&s->rd);
+  if (asprintf(&s->base.description, "json %s%s", s->rd.path, s->rd.gz ? " (gzip)" : "") < 0) {
     s->base.description = NULL;
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
     goto done;

@@ -119,7 +119,8 @@ int asr_source_jsonl_open(const asr_source_spec_t *spec, asr_source_t **out, asr
   s->limit = spec->limit;
   if ((rc = asr_file_reader_open(&s->rd, spec->path, ASR_FILE_READER_SKIP_BOM, err)) != 0)
     goto done;
-  if (asprintf(&s->base.description, "jsonl %s", spec->path) < 0) {
+  s->base.read_once = asr_file_reader_once(&s->rd);
+  if (asprintf(&s->base.description, "jsonl %s%s", s->rd.path, s->rd.gz ? " (gzip)" : "") < 0) {
     s->base.description = NULL;
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
     goto done;

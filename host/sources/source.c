@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sources/mongo.h"
 #include "util/redact.h"
@@ -41,8 +42,12 @@ static int ends_with(const char *s, const char *suffix) {
 }
 
 static const char *kind_from_extension(const char *path) {
-  if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson")) return "jsonl";
-  if (ends_with(path, ".bson")) return "bson";
+  if (strcmp(path, "-") == 0) return "jsonl"; /* standard input: what mongoimport reads */
+  if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson") || ends_with(path, ".jsonl.gz") ||
+      ends_with(path, ".ndjson.gz"))
+    return "jsonl";
+  if (ends_with(path, ".bson") || ends_with(path, ".bson.gz")) return "bson";
+  if (ends_with(path, ".json.gz")) return "json"; /* a compressed template is no template */
   if (ends_with(path, ".json")) return "template"; /* the brief: --source template.json */
   return NULL;
 }
@@ -116,7 +121,19 @@ int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t
                      spec->kind);
 }
 
-int asr_source_resumable(const asr_source_t *s) { return s->vt->tell && s->vt->seek && s->vt->ahead; }
+int asr_source_resumable(const asr_source_t *s) {
+  return !s->read_once && s->vt->tell && s->vt->seek && s->vt->ahead;
+}
+
+int asr_source_spec_reads_once(const asr_source_spec_t *spec) {
+  if (!spec->kind || !spec->path) return 0;
+  if (strcmp(spec->kind, "jsonl") != 0 && strcmp(spec->kind, "json") != 0 &&
+      strcmp(spec->kind, "bson") != 0)
+    return 0;
+  struct stat st;
+  if (strcmp(spec->path, "-") == 0) return 1;
+  return stat(spec->path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
 
 void asr_source_destroy(asr_source_t *s) {
   if (s) s->vt->destroy(s);

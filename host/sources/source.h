@@ -77,6 +77,9 @@ typedef struct asr_source_vt {
 struct asr_source {
   const asr_source_vt_t *vt;
   char *description; /* for logs and --dry-run: "template templates/orders.json (1000 docs)" */
+  /* Why the input cannot be read again (standard input, a pipe), so the source cannot resume
+   * however its vt is; NULL when it can. Static text. */
+  const char *read_once;
 };
 
 /* A collection a template may $ref (declared in the strategy); strings borrowed. */
@@ -116,7 +119,8 @@ typedef struct asr_source_spec {
 } asr_source_spec_t;
 
 /* Resolves a spec string "KIND:PATH" or a bare path (kind from the extension: .json is a
- * template, .jsonl/.ndjson JSON lines, .bson a dump) into kind and path. */
+ * template, .jsonl/.ndjson JSON lines, .bson a dump, each also with .gz after it; "-" is
+ * JSON lines on standard input) into kind and path. */
 int asr_source_spec_parse(const char *text, asr_source_spec_t *spec, asr_err_t *err);
 void asr_source_spec_free(asr_source_spec_t *spec);
 
@@ -126,8 +130,13 @@ int asr_source_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t
 void asr_source_destroy(asr_source_t *s);
 /* The source's counters (zeroed when it keeps none). */
 void asr_source_stats(asr_source_t *s, asr_source_stats_t *out);
-/* 1 when the source can tell, seek and look ahead (every source asrun ships can). */
+/* 1 when the source can tell, seek and look ahead (every source asrun ships can, except a
+ * file source reading standard input or a pipe: s->read_once says why). */
 int asr_source_resumable(const asr_source_t *s);
+/* 1 when spec reads a file kind (jsonl, json, bson) from standard input ("-") or from a path
+ * that is no regular file (a named pipe, /dev/fd/N of a process substitution): its input can
+ * be read once only, so the run keeps no checkpoint and cannot --verify against it. */
+int asr_source_spec_reads_once(const asr_source_spec_t *spec);
 
 /* Constructors, one per file in sources/. */
 int asr_source_generator_open(const asr_source_spec_t *spec, asr_source_t **out, asr_err_t *err);

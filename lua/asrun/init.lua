@@ -35,6 +35,11 @@ local asrun = {
   array = core.array,           -- ([t]) -> t marked as an array
   is_array = core.is_array,
 
+  -- declarative field operations in C, for transform = asrun.fields{ rename = {a = "b"},
+  -- drop = {"c"}, set = {d = 1}, copy = {e = "f"}, convert = {g = "int64"}, after = fn }
+  -- (README "Field operations"); callable on a document table too
+  fields = core.fields,
+
   -- the run's performance summary (the table on_finish receives); nil before the end
   summary = core.summary,
 
