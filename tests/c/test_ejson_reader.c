@@ -395,8 +395,10 @@ static int doc_array_keys_ok(const uint8_t *data, size_t len) {
   return bson_init_static(&b, data, len) && bson_iter_init(&it, &b) && array_keys_ok(&it, 0);
 }
 
-/* libbson 1.23 writes a garbage key for {"$code": ...} inside an array (e.g. "\xe5" for "0"):
- * such texts are compared with the original document instead. */
+/* libbson 1.23 writes a garbage key for some Extended JSON values inside an array ($code,
+ * $dbPointer: "\xe5" where "0" belongs, read from uninitialised memory, so it varies from run
+ * to run and sometimes fails to append, "Error storing ..."). For such texts ours must hold
+ * proper array keys (and, for canonical text, be the original document). */
 static int libbson_bugs;
 
 /* Reads text with both parsers; returns 1 when ours read it (and then the bytes match). */
@@ -411,6 +413,10 @@ static int compare_read(const char *text, size_t len, const bson_t *want, asr_bu
     return 0;
   }
   if (rc != ASR_EJSON_OK) fail_msg("code %d at %u:%u (%s) for %.*s", rc, st.line, st.col, st.msg, (int)len, text);
+  if (!o && strncmp(e.message, "Error storing ", 14) == 0 && doc_array_keys_ok(out->data, out->len)) {
+    libbson_bugs++; /* the same bug: its garbage key (uninitialised memory) may fail to append */
+    return 1;
+  }
   if (!o) fail_msg("we read what libbson refuses (%s): %.*s", e.message, (int)len, text);
   if (o->len != out->len || memcmp(bson_get_data(o), out->data, out->len) != 0) {
     if (doc_array_keys_ok(bson_get_data(o), o->len) || !doc_array_keys_ok(out->data, out->len))
