@@ -221,28 +221,30 @@ typedef struct number {
   int is_int;
 } number_t;
 
+/* A number in JSON's grammar. libbson's lexer (yajl) is looser ("-00", "4.E0"): a number
+ * outside the grammar is deferred to it. */
 static number_t scan_number(reader_t *r) {
   number_t num = {r->p, 0, 1};
   const uint8_t *q = r->p;
   if (q < r->end && *q == '-') q++;
-  if (q >= r->end || *q < '0' || *q > '9') fail_at(r, ASR_EJSON_ERROR, r->p, "invalid number");
+  if (q >= r->end || *q < '0' || *q > '9') DEFER(r, r->p, "a number outside JSON's grammar");
   if (*q == '0') {
     q++;
-    if (q < r->end && *q >= '0' && *q <= '9') fail_at(r, ASR_EJSON_ERROR, r->p, "invalid number (leading zero)");
+    if (q < r->end && *q >= '0' && *q <= '9') DEFER(r, r->p, "a number with a leading zero");
   } else {
     while (q < r->end && *q >= '0' && *q <= '9') q++;
   }
   if (q < r->end && *q == '.') {
     num.is_int = 0;
     q++;
-    if (q >= r->end || *q < '0' || *q > '9') fail_at(r, ASR_EJSON_ERROR, q, "invalid number");
+    if (q >= r->end || *q < '0' || *q > '9') DEFER(r, r->p, "a number outside JSON's grammar");
     while (q < r->end && *q >= '0' && *q <= '9') q++;
   }
   if (q < r->end && (*q == 'e' || *q == 'E')) {
     num.is_int = 0;
     q++;
     if (q < r->end && (*q == '+' || *q == '-')) q++;
-    if (q >= r->end || *q < '0' || *q > '9') fail_at(r, ASR_EJSON_ERROR, q, "invalid number");
+    if (q >= r->end || *q < '0' || *q > '9') DEFER(r, r->p, "a number outside JSON's grammar");
     while (q < r->end && *q >= '0' && *q <= '9') q++;
   }
   num.n = (size_t)(q - r->p);
@@ -379,8 +381,9 @@ static void peek_key(reader_t *r, const uint8_t **s, size_t *n, int *escaped) {
     }
     q++;
   }
+  if (q >= r->end) fail_at(r, ASR_EJSON_ERROR, r->p, "unterminated string");
   *s = r->p + 1;
-  *n = (size_t)((q < r->end ? q : r->end) - *s);
+  *n = (size_t)(q - *s);
 }
 
 /* Consumes the key string at r->p and the ':' after it. */
@@ -455,6 +458,8 @@ static size_t put_base64(reader_t *r, const uint8_t *s, size_t n) {
       else DEFER(r, s, "unusual base64");
       if (pad && c != '=') DEFER(r, s, "unusual base64");
     }
+    /* bits past the last byte must be zero (libbson refuses "AQH=") */
+    if ((pad == 1 && (v[2] & 3)) || (pad == 2 && (v[1] & 15))) DEFER(r, s, "unusual base64");
     uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
     o[k++] = (uint8_t)(w >> 16);
     if (pad < 2) o[k++] = (uint8_t)(w >> 8);
@@ -803,7 +808,7 @@ static int read_keyword_value(reader_t *r, enum kw kw, const uint8_t *key) {
     close_keyword(r);
     return kw == KW_MINKEY ? BSON_TYPE_MINKEY : BSON_TYPE_MAXKEY;
   case KW_UNDEFINED:
-    if (r->end - r->p < 4 || peek(r) != 't' || memcmp(r->p, "true", 4) != 0)
+    if (peek(r) != 't' || r->end - r->p < 4 || memcmp(r->p, "true", 4) != 0)
       DEFER(r, r->p, "an unusual $undefined");
     r->p += 4;
     close_keyword(r);

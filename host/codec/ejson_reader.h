@@ -15,7 +15,16 @@
  *  - $date ISO strings with a colon in the offset ("+01:00", "-05:30"); libbson takes "+0100".
  * What it refuses although libbson accepts it:
  *  - integers outside the int64 range: libbson refuses some ("9223372036854775808") and
- *    silently wraps others ("12345678901234567890123"); this reader refuses them all.
+ *    silently wraps others ("12345678901234567890123"); this reader refuses them all;
+ *  - a top-level array: libbson reads "[1]" as the document {"0": 1}; the JSON sources have
+ *    always refused records that are not objects;
+ *  - anything but whitespace after the object: bson_new_from_json reads the first object and
+ *    ignores the rest ("{}{}", "{} x"); the JSONL source has always refused such a line;
+ *  - malformed JSON that libbson lets through, e.g. a missing ',' after a keyword object in an
+ *    array ([{"$numberDecimal": "0"} "x"]).
+ * And where libbson is wrong it is not followed: libbson 1.23 writes a garbage field name
+ * (uninitialised memory) for $code and $dbPointer values inside arrays; this reader writes
+ * "0", "1", ... as BSON requires.
  * Anything it is not certain to read exactly as libbson does (an unusual shape of a $-keyword
  * object, a NUL in a field name, invalid UTF-8, raw control characters, deep nesting,
  * ISO dates outside its grammar) it does not guess at: it answers ASR_EJSON_DEFER, and the

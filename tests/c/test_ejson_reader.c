@@ -192,6 +192,8 @@ static void test_deferred(void **state) {
       "{\"a\": \"tab\tinside\"}",
       "{\"a\": \"\xff\"}",
       "{\"a\": \"\xed\xa0\x80\"}",
+      /* numbers outside JSON's grammar: libbson's lexer reads some ("-00", "4.E0") */
+      "{\"a\": 01}", "{\"a\": -00.00}", "{\"a\": 4.E00}", "{\"a\": -}", "{\"a\": 1e}",
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     check_code(cases[i], ASR_EJSON_DEFER, 0, 0, NULL);
@@ -227,10 +229,6 @@ static void test_malformed(void **state) {
   check_code("{\"a\":\"x\\q\"}", ASR_EJSON_ERROR, 1, 8, "invalid escape '\\q'");
   check_code("{\"a\":\"\\u12G4\"}", ASR_EJSON_ERROR, 1, 11, "invalid \\u escape");
   check_code("{\"a\":\"\\u12", ASR_EJSON_ERROR, 1, 9, "incomplete \\u escape");
-  check_code("{\"a\":01}", ASR_EJSON_ERROR, 1, 6, "invalid number (leading zero)");
-  check_code("{\"a\":-}", ASR_EJSON_ERROR, 1, 6, "invalid number");
-  check_code("{\"a\":1.}", ASR_EJSON_ERROR, 1, 8, "invalid number");
-  check_code("{\"a\":1e}", ASR_EJSON_ERROR, 1, 8, "invalid number");
   check_code("{\"a\":[1,]}", ASR_EJSON_ERROR, 1, 9, "expected a value, found ']'");
   check_code("{\"a\":[1 2]}", ASR_EJSON_ERROR, 1, 9, "expected ',' or ']', found '2'");
   check_code("{\"a\":[1", ASR_EJSON_ERROR, 1, 6, "unterminated array");
