@@ -269,7 +269,37 @@ static int parse_int64(const uint8_t *s, size_t n, int64_t *v) {
   return 1;
 }
 
+/* Clinger's fast path: a decimal with at most 15 significant digits and a power of ten up to
+ * 22 is exactly m * 10^e or m / 10^e of two exact doubles, so one IEEE operation rounds it
+ * correctly (as strtod would). Returns 0 when the number is outside it. */
+static int fast_double(const uint8_t *s, size_t n, double *v) {
+  static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  size_t i = 0;
+  int neg = 0, digits = 0, frac = 0;
+  uint64_t m = 0;
+  if (s[i] == '-') neg = 1, i++;
+  for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+    if (m || s[i] != '0') digits++;
+    m = m * 10 + (uint64_t)(s[i] - '0');
+    if (digits > 15) return 0;
+  }
+  if (i < n && s[i] == '.')
+    for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, frac++) {
+      if (m || s[i] != '0') digits++;
+      m = m * 10 + (uint64_t)(s[i] - '0');
+      if (digits > 15) return 0;
+    }
+  if (i != n) return 0; /* an exponent: strtod */
+  if (frac > 22) return 0;
+  double d = (double)m / pow10[frac];
+  *v = neg ? -d : d;
+  return 1;
+}
+
 static int parse_double(const uint8_t *s, size_t n, double *v) {
+  if (fast_double(s, n, v)) return 1;
   char tmp[64];
   if (n >= sizeof tmp) return 0;
   memcpy(tmp, s, n);
@@ -365,7 +395,8 @@ static enum kw keyword(const uint8_t *s, size_t n) {
   };
   if (n < 2 || s[0] != '$') return KW_NONE;
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-    if (strlen(table[i].name) == n && memcmp(table[i].name, s, n) == 0) return table[i].kw;
+    if (table[i].name[1] == s[1] && strlen(table[i].name) == n && memcmp(table[i].name, s, n) == 0)
+      return table[i].kw;
   return KW_NONE;
 }
 
