@@ -5,9 +5,9 @@
 #  1c. template compile time at 20,000 and 200,000 keys (n log n: about 12x, not 100x)
 #  2. generation of the example template to null: and to a JSONL file, docs/s
 #  3. peak RSS of a 10,000,000-document generation run against the 200 MB bound
+#  1d. deterministic _ids: CPU per document with and without the _id pass (core/doc_id.h)
 #  1e. our Extended JSON reader against libbson's JSON parser on service orders (one core), and
 #      the whole JSONL -> BSON file path with it, 2 workers (issue 12's goal: 400,000 docs/s)
-#  1d. deterministic _ids: CPU per document with and without the _id pass (core/doc_id.h)
 #  4. the auto-scaler: cost of one policy decision (goal < 1 ms) and its overhead on a run
 #     (goal <= 1%); with ASRUN_BENCH_MONGO=1 also auto-scaled vs fixed against the MongoDB
 #     test server (bench/autoscale_mongo.sh: needs Node.js, takes minutes; bench/mongo_bench.sh
