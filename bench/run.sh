@@ -6,6 +6,8 @@
 #  2. generation of the example template to null: and to a JSONL file, docs/s
 #  3. peak RSS of a 10,000,000-document generation run against the 200 MB bound
 #  1d. deterministic _ids: CPU per document with and without the _id pass (core/doc_id.h)
+#  1e. our Extended JSON reader against libbson's JSON parser on service orders (one core), and
+#      the whole JSONL -> BSON file path with it, 2 workers (issue 12's goal: 400,000 docs/s)
 #  4. the auto-scaler: cost of one policy decision (goal < 1 ms) and its overhead on a run
 #     (goal <= 1%); with ASRUN_BENCH_MONGO=1 also auto-scaled vs fixed against the MongoDB
 #     test server (bench/autoscale_mongo.sh: needs Node.js, takes minutes; bench/mongo_bench.sh
@@ -17,7 +19,7 @@ N="${1:-2000000}"
 BIG=10000000
 scripts/setup.sh build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-bench --target pipeline_bench ejson_writer_bench policy_bench \
-  template_compile_bench doc_id_bench -j2 >/dev/null
+  template_compile_bench doc_id_bench ejson_reader_bench -j2 >/dev/null
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 TEMPLATE=templates/service_order.json
@@ -55,6 +57,14 @@ echo
 
 echo "== 1e. asrun.fields: field operations in C against none and the same in Lua (BSON to null:)"
 bench/fields.sh 300000 3
+echo
+
+echo "== 1f. JSONL reader: ours against libbson's JSON parser, service orders (one core)"
+build-bench/asrun --source "$TEMPLATE" --total 300000 --seed 1 --target "file:$OUT/orders.jsonl" -q
+build-bench/ejson_reader_bench "$OUT/orders.jsonl" 2
+s=$(timed build-bench/asrun --source "jsonl:$OUT/orders.jsonl" --target "file:$OUT/orders.bson" --workers 2 -q)
+echo "JSONL -> BSON file, no transform, 2 workers: $(rate 300000 "$s") docs/s  (${s} s; goal 400,000)"
+rm -f "$OUT/orders.bson"
 echo
 
 echo "== 2. generation of $TEMPLATE, $N documents, 2 workers"

@@ -2,6 +2,8 @@
  * (see file_reader.h). */
 #include "sources/file_reader.h"
 
+#include "codec/ejson_reader.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -364,19 +366,11 @@ const char *asr_text_describe_byte(int c, char buf[16]) {
   return buf;
 }
 
-/* --- Decoding text records with libbson ------------------------------------------------- */
-
-/* Why one reader per batch: bson_init_from_json builds (and zeroes) a ~40 KB reader per call,
- * and a libbson reader cannot be reset between unrelated inputs, but it reads a stream of
- * objects one after another. So the batch's records are fed as one stream, one record per
- * callback, and the JSONL check below guarantees that document i is record i. */
-typedef struct text_feed {
-  const uint8_t *next, *end;    /* records not yet started */
-  const uint8_t *cur, *cur_end; /* unserved bytes of the current record */
-  uint32_t left;                /* records not yet started */
-  int jsonl;
-  int stopped; /* a record failed the JSONL check: the stream ends before it */
-} text_feed_t;
+/* --- Decoding text records --------------------------------------------------------------
+ * Each record is read by asrun's own Extended JSON reader (codec/ejson_reader.h), straight
+ * into out's buffer. Only a record it refuses or defers goes to libbson's parser (cold path),
+ * which then decides: a deferred record takes libbson's result, and a refused one keeps
+ * libbson's message when libbson refuses it too (the messages users already know). */
 
 enum { LINE_OK, LINE_NOT_OBJECT, LINE_UNTERMINATED, LINE_TRAILING };
 
@@ -397,30 +391,6 @@ static int check_line(const uint8_t *p, size_t n, size_t *start, size_t *stop) {
     return LINE_TRAILING;
   }
   return LINE_OK;
-}
-
-static ssize_t feed_cb(void *handle, uint8_t *buf, size_t len) {
-  text_feed_t *f = handle;
-  if (f->cur == f->cur_end) {
-    if (f->stopped || f->left == 0 || f->next >= f->end) return 0;
-    f->left--;
-    asr_text_rec_t rec;
-    memcpy(&rec, f->next, sizeof rec);
-    const uint8_t *data = f->next + sizeof rec;
-    size_t start = 0, stop = rec.len;
-    if (f->jsonl && check_line(data, rec.len, &start, &stop) != LINE_OK) {
-      f->stopped = 1;
-      return 0;
-    }
-    f->next = data + rec.len;
-    f->cur = data + start;
-    f->cur_end = data + stop;
-  }
-  size_t n = (size_t)(f->cur_end - f->cur);
-  if (n > len) n = len;
-  memcpy(buf, f->cur, n);
-  f->cur += n;
-  return (ssize_t)n;
 }
 
 /* The message for a JSONL line that is not exactly one object. libbson's own message is used
@@ -455,39 +425,54 @@ static int text_error(const char *path, const asr_text_rec_t *rec, int jsonl, co
                      rec->line, rec->col, msg);
 }
 
+/* The cold path for one record our reader refused (code ASR_EJSON_ERROR, st says where) or
+ * deferred (ASR_EJSON_DEFER): libbson parses it alone. */
+static int decode_with_libbson(const char *path, const asr_text_rec_t *rec, const uint8_t *data,
+                               int jsonl, int code, const asr_ejson_status_t *st,
+                               asr_docs_t *out, asr_err_t *err) {
+  size_t start = 0, stop = rec->len;
+  char msg[sizeof ((bson_error_t *)0)->message + 64];
+  if (jsonl && check_line(data, rec->len, &start, &stop) != LINE_OK) {
+    line_problem(data, rec->len, msg, sizeof msg);
+    return text_error(path, rec, jsonl, msg, err);
+  }
+  bson_t doc;
+  bson_error_t e;
+  if (!bson_init_from_json(&doc, (const char *)data + start, (ssize_t)(stop - start), &e)) {
+    snprintf(msg, sizeof msg, "%s", e.message);
+    return text_error(path, rec, jsonl, msg, err);
+  }
+  int rc = 0;
+  if (code == ASR_EJSON_DEFER) {
+    if (asr_docs_append_bson(out, &doc)) rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+  } else { /* libbson accepts what asrun refuses on purpose (ejson_reader.h says which) */
+    uint64_t line = rec->line + st->line - 1;
+    uint64_t col = st->line == 1 ? rec->col + st->col - 1 : st->col;
+    rc = asr_err_set(err, ASR_EDATA, "%s:%" PRIu64 ":%" PRIu64 ": invalid JSON: %s", path, line,
+                     col, st->msg);
+  }
+  bson_destroy(&doc);
+  return rc;
+}
+
 int asr_text_decode(const char *path, const asr_batch_t *b, int jsonl, asr_docs_t *out,
                     asr_err_t *err) {
-  int rc = 0;
-  text_feed_t feed = {b->raw.data, b->raw.data + b->raw.len, NULL, NULL, b->count, jsonl, 0};
-  bson_t doc;
-  bson_init(&doc);
-  bson_json_reader_t *reader = bson_json_reader_new(&feed, feed_cb, NULL, false, 0);
-  if (!reader) {
-    rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
-    goto done;
-  }
-  const uint8_t *rp = b->raw.data; /* record i's header, for its line number */
+  const uint8_t *rp = b->raw.data;
   for (uint32_t i = 0; i < b->count; i++) {
     asr_text_rec_t rec;
     memcpy(&rec, rp, sizeof rec);
-    bson_error_t e;
-    char msg[sizeof e.message + 64];
-    bson_reinit(&doc);
-    int r = bson_json_reader_read(reader, &doc, &e);
-    if (r != 1) {
-      if (r == 0 && feed.stopped) line_problem(rp + sizeof rec, rec.len, msg, sizeof msg);
-      else snprintf(msg, sizeof msg, "%s", r == 0 ? "Empty JSON string" : e.message);
-      rc = text_error(path, &rec, jsonl, msg, err);
-      goto done;
-    }
-    if (asr_docs_append_bson(out, &doc)) {
-      rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
-      goto done;
+    const uint8_t *data = rp + sizeof rec;
+    asr_ejson_status_t st;
+    int code = asr_ejson_read_doc(data, rec.len, &out->buf, &st);
+    if (code == ASR_EJSON_OK) {
+      out->count++;
+    } else if (code == ASR_EJSON_NOMEM) {
+      return asr_err_set(err, ASR_ENOMEM, "out of memory");
+    } else {
+      int rc = decode_with_libbson(path, &rec, data, jsonl, code, &st, out, err);
+      if (rc) return rc;
     }
     rp += sizeof rec + rec.len;
   }
-done:
-  bson_json_reader_destroy(reader);
-  bson_destroy(&doc);
-  return rc;
+  return 0;
 }

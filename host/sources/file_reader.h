@@ -103,7 +103,7 @@ int asr_file_reader_read(asr_file_reader_t *r, asr_buf_t *out, size_t n, size_t 
                          asr_err_t *err);
 
 /* Resumable scan of one JSON object or array: counts {}/[] depth outside strings (escapes
- * honoured). It frames, it does not validate: libbson parses the framed bytes later. */
+ * honoured). It frames, it does not validate: the decoder parses the framed bytes later. */
 typedef struct asr_json_scan {
   uint64_t depth;
   int in_string, escape;
@@ -122,11 +122,14 @@ typedef struct asr_text_rec {
   uint64_t len, line, col;
 } asr_text_rec_t;
 
-/* Decodes a text source's batch: each record must hold one JSON object; one libbson JSON
- * reader parses the whole batch as a stream (no per-document allocation). jsonl: records are
- * whole lines, checked here to hold exactly one object; errors read "PATH:LINE: invalid JSON:
- * MSG". Otherwise records are framed objects and errors read "PATH:LINE:COL: ...". On error the
- * documents before the bad record are already in out. Thread-safe. */
+/* Decodes a text source's batch: each record must hold one JSON object, read by asrun's
+ * Extended JSON reader (codec/ejson_reader.h; libbson's parser only for the records it defers
+ * or refuses, whose messages stay libbson's). jsonl: records are whole lines, checked here to
+ * hold exactly one object; errors read "PATH:LINE: invalid JSON: MSG". Otherwise records are
+ * framed objects and errors read "PATH:LINE:COL: ...". A record refused only by asrun's reader
+ * reads "PATH:LINE:COL: invalid JSON: MSG" at the exact spot. On error the documents before
+ * the bad record are already in out. No allocation per document once out is warm.
+ * Thread-safe. */
 int asr_text_decode(const char *path, const asr_batch_t *b, int jsonl, asr_docs_t *out,
                     asr_err_t *err);
 

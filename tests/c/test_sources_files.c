@@ -348,6 +348,37 @@ static void check_jsonl_error(const char *line, const char *msg) {
   run_free(&r);
 }
 
+/* The JSON sources decode with asrun's own reader: what it reads beyond libbson (a $date offset
+ * with a colon), what it leaves to libbson (a $type query operator), and what it refuses although
+ * libbson reads it (an integer outside int64, which libbson wraps), at the exact spot. */
+static void test_jsonl_own_reader(void **state) {
+  (void)state;
+  const char *path = TMP("own.jsonl");
+  write_str(path, "{\"d\":{\"$date\":\"2020-01-01T00:00:00+01:00\"}}\n"
+                  "{\"q\":{\"$type\":\"string\"}}\n");
+  run_t r;
+  drain("jsonl", path, -1, 1000, &r);
+  assert_int_equal(r.rc, 0);
+  assert_int_equal(r.docs.count, 2);
+  asr_docs_iter_t it = asr_docs_begin(&r.docs);
+  assert_true(asr_docs_next(&it));
+  bson_t b;
+  bson_iter_t bi;
+  assert_true(bson_init_static(&b, it.doc, it.len) && bson_iter_init_find(&bi, &b, "d"));
+  assert_int_equal(bson_iter_date_time(&bi), 1577833200000LL);
+  assert_true(asr_docs_next(&it));
+  assert_true(bson_init_static(&b, it.doc, it.len) && bson_iter_init_find(&bi, &b, "q"));
+  assert_true(BSON_ITER_HOLDS_DOCUMENT(&bi));
+  run_free(&r);
+
+  write_str(path, "{\"ok\":1}\n{\"a\": 1, \"b\": 12345678901234567890123}\n");
+  drain("jsonl", path, -1, 1000, &r);
+  assert_err(&r, ASR_EDATA, "%s:2:15: invalid JSON: integer 12345678901234567890123 is outside "
+             "the 64-bit range", path);
+  assert_int_equal(r.docs.count, 1);
+  run_free(&r);
+}
+
 static void test_jsonl_errors(void **state) {
   check_jsonl_error("[1,2]", "expected a JSON object, found '['");
   check_jsonl_error("  42", "expected a JSON object, found '4'");
@@ -904,6 +935,7 @@ static void test_bench_jsonl_decode(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_jsonl_fixture_content),
+    cmocka_unit_test(test_jsonl_own_reader),
     cmocka_unit_test(test_jsonl_batch_framing),
     cmocka_unit_test(test_jsonl_limit),
     cmocka_unit_test(test_jsonl_crlf_bom_blank),
