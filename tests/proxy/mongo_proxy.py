@@ -6,10 +6,8 @@ Usage:
 
 Modes:
   pass      forwards everything (a baseline)
-  cut       forwards, and cuts each connection once it has lived --cut-every seconds (checked
-            ten times a period; both sides shut down mid-command: "Failed to send getMore",
-            "socket error or timeout"); a new connection always gets its full period, so the
-            client's first handshake and ping are not what is cut
+  cut       forwards, and cuts every open connection every --cut-every seconds (both sides
+            shut down mid-command: "Failed to send getMore", "socket error or timeout")
   throttle  for --storm seconds from the first insert command, answers inserts itself with
             Cosmos DB's "request rate is large" (16500, RetryAfterMs=--retry-after-ms), either
             one writeErrors entry per document (--style writeerrors, what a Cosmos DB bulk
@@ -166,7 +164,6 @@ class Proxy:
         self.args = args
         self.lock = threading.Lock()
         self.conns = {}  # (client socket, upstream socket) -> relay threads still running
-        self.opened = {}  # (client socket, upstream socket) -> time.monotonic() at accept
         self.stats = {"mode": args.mode, "connections": 0, "cuts": 0, "inserts_forwarded": 0,
                       "throttled_replies": 0, "throttled_documents": 0}
         self.storm_started = None
@@ -277,7 +274,6 @@ class Proxy:
                 self.conns[(client, upstream)] = left
                 return
             self.conns.pop((client, upstream), None)
-            self.opened.pop((client, upstream), None)
         client.close()
         upstream.close()
 
@@ -298,7 +294,6 @@ class Proxy:
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self.lock:
                 self.conns[(client, upstream)] = 2
-                self.opened[(client, upstream)] = time.monotonic()
                 self.stats["connections"] += 1
             client_lock = threading.Lock()
             for fn in (self.relay_up, self.relay_down):
@@ -306,13 +301,9 @@ class Proxy:
                                  daemon=True).start()
 
     def cutter(self):
-        while not self.stopping.wait(self.args.cut_every / 10):
-            now = time.monotonic()
+        while not self.stopping.wait(self.args.cut_every):
             with self.lock:
-                victims = [pair for pair, t in self.opened.items()
-                           if now - t >= self.args.cut_every]
-                for pair in victims:
-                    self.opened.pop(pair, None)  # cut once
+                victims = list(self.conns)
             for client, upstream in victims:
                 self.cut(client, upstream)
             if victims:
