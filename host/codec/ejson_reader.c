@@ -1,6 +1,7 @@
 /* Extended JSON v2 -> BSON, by hand: a recursive-descent parser that writes BSON bytes as it
  * reads (length fields patched when a document closes). See ejson_reader.h for what it reads. */
 #include "codec/ejson_reader.h"
+#include "core/civil.h"
 
 #include <bson/bson.h>
 #include <errno.h>
@@ -598,15 +599,6 @@ static int is_digits(const uint8_t *s, size_t n) {
 }
 static int num2(const uint8_t *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; d may run past the month's end). */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
 
 /* YYYY-MM-DDTHH:MM[:SS[.f{1,3}]](Z|±HHMM|±HH:MM). Returns 1 and *ms, or 0 (not this grammar). */
 static int parse_iso_date(const uint8_t *s, size_t n, int64_t *ms) {
@@ -650,7 +642,7 @@ static int parse_iso_date(const uint8_t *s, size_t n, int64_t *ms) {
     return 0;
   }
   if (i != n) return 0;
-  int64_t secs = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec -
+  int64_t secs = asr_days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec -
                  (int64_t)offset_min * 60;
   *ms = secs * 1000 + frac;
   return 1;

@@ -10,18 +10,10 @@
 #include <string.h>
 
 #include "template/node.h"
+#include "core/civil.h"
 
 /* ---- dates ------------------------------------------------------------------------------ */
 
-static int64_t days_from_civil(int64_t y, int m, int d) {
-  /* Howard Hinnant's algorithm: days since 1970-01-01 in the proleptic Gregorian calendar */
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
 
 static int days_in_month(int y, int m) {
   static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -90,7 +82,7 @@ int asr_tpl_parse_date(const char *s, size_t len, int64_t *out_ms) {
     if (h > 23 || mi > 59 || sec > 59 || (off = scan_offset(&sc)) == INT32_MIN) return -1;
   }
   if (sc.pos != len) return -1;
-  int64_t secs = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi - off) * 60 + sec;
+  int64_t secs = ((asr_days_from_civil(y, mo, d) * 24 + h) * 60 + mi - off) * 60 + sec;
   *out_ms = secs * 1000 + ms;
   return 0;
 }
