@@ -281,6 +281,7 @@ static int fast_double(const uint8_t *s, size_t n, double *v) {
   int neg = 0, digits = 0, frac = 0;
   uint64_t m = 0;
   if (s[i] == '-') neg = 1, i++;
+  if (i == n || s[i] < '0' || s[i] > '9') return 0; /* "-", ".5": strtod decides, as libbson */
   for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
     if (m || s[i] != '0') digits++;
     m = m * 10 + (uint64_t)(s[i] - '0');

@@ -184,6 +184,9 @@ static void test_deferred(void **state) {
       "{\"a\": {\"$regex\": \"\\\\d+\"}}",                 /* escapes in a pattern */
       "{\"a\": {\"$binary\": \"AQI\", \"$type\": \"00\"}}", /* unpadded base64 */
       "{\"a\": {\"$numberDecimal\": \"bad\"}}",
+      /* $numberDouble strings without a digit before the point: libbson's strtod decides */
+      "{\"a\": {\"$numberDouble\": \"-\"}}", "{\"a\": {\"$numberDouble\": \"-.\"}}",
+      "{\"a\": {\"$numberDouble\": \".\"}}",
       "{\"a\": 1, \"$oid\": \"5f1a2b3c4d5e6f7a8b9c0d1e\"}",
       "{\"$oid\": \"5f1a2b3c4d5e6f7a8b9c0d1e\"}",
       "{\"a\": {\"\\u0024oid\": \"5f1a2b3c4d5e6f7a8b9c0d1e\"}}",
