@@ -242,7 +242,7 @@ static int fields_call(lua_State *L) {
   int rc = asr_lconv_to_bson(L, 2, &in, &err);
   if (rc == 0) rc = asr_fields_apply(u->f, u->scratch, bson_get_data(&in), in.len, &out, &err);
   bson_destroy(&in);
-  if (rc == 0) rc = asr_lconv_push_doc(L, out.data, (uint32_t)out.len, &err);
+  if (rc == 0) rc = asr_lconv_push_lazy_doc(L, out.data, (uint32_t)out.len, &err);
   asr_buf_free(&out);
   if (rc) return luaL_error(L, "%s", err.msg);
   if (lua_getiuservalue(L, 1, 1) == LUA_TNIL) {

@@ -54,14 +54,26 @@ static int l_bson_encode(lua_State *L) {
   return 1;
 }
 
-/* bson_decode(s) -> table, or nil, message, "EDATA" when s is not one BSON document. */
+/* bson_decode(s [, "lazy"]) -> table, or nil, message, "EDATA" when s is not one BSON
+ * document. "lazy": the table transform(doc) gets (lconv.h), with next, rawget and
+ * setmetatable made aware of it as in the asrun binary. */
 static int l_bson_decode(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
+  static const char *const modes[] = {"eager", "lazy", NULL};
+  int lazy = luaL_checkoption(L, 2, "eager", modes);
+  if (lazy) asr_lconv_open(L);
   asr_err_t err;
   asr_err_clear(&err);
   if (len > UINT32_MAX) asr_err_set(&err, ASR_EDATA, "corrupt BSON: too long");
-  if (!err.code && asr_lconv_push_doc(L, (const uint8_t *)s, (uint32_t)len, &err) == 0) return 1;
+  size_t bad; /* a lazy document trusts its bytes as the sources' checks do: check them here */
+  bson_t b;
+  if (lazy && !err.code && bson_init_static(&b, (const uint8_t *)s, len) &&
+      !bson_validate(&b, BSON_VALIDATE_NONE, &bad))
+    asr_err_set(&err, ASR_EDATA, "corrupt BSON at byte %zu", bad);
+  if (!err.code && (lazy ? asr_lconv_push_lazy_doc : asr_lconv_push_doc)(
+                       L, (const uint8_t *)s, (uint32_t)len, &err) == 0)
+    return 1;
   lua_pushnil(L);
   lua_pushstring(L, err.msg);
   lua_pushstring(L, err.code == ASR_ENOMEM ? "ENOMEM" : "EDATA");
@@ -76,6 +88,7 @@ static int l_array(lua_State *L) {
   }
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
+  asr_lconv_unlazy(L, 1);
   asr_lconv_push_array_mt(L);
   lua_setmetatable(L, 1);
   return 1;

@@ -40,35 +40,18 @@
 #include <string.h>
 
 #include "lua/lbson_types.h"
-#include "core/buf.h"
-
-enum { KIND_PLAIN = 0, KIND_DOC = 1, KIND_ARRAY = 2 };
+#include "lua/lconv_internal.h"
 
 #define SHAPE_SLOTS 1024   /* open addressing, power of two */
 #define SHAPE_MAX 512      /* cached shapes before the cache starts over */
 #define SHAPE_MAX_SIG 4096 /* longer signatures (huge documents) are not cached */
 
-typedef struct shape {
-  uint64_t hash;
-  uint8_t *sig; /* owned copy of the signature; NULL marks a free slot */
-  uint32_t sig_len;
-  int ref; /* registry reference to the metatable */
-} shape_t;
-
-/* Per-lua_State conversion state; a userdata in the registry at &ctx_key. Nested levels use
- * sig and keys as stacks (each level truncates back to where it started). */
-typedef struct lconv_ctx {
-  asr_buf_t sig;     /* shape signatures being built while decoding */
-  asr_buf_t keys;    /* asr_lconv_key_t runs to sort while encoding */
-  asr_buf_t scratch; /* for asr_lbson_append */
-  shape_t *shapes;   /* SHAPE_SLOTS entries, allocated on first use */
-  uint32_t nshapes;
-} lconv_ctx_t;
-
 static char ctx_key;      /* registry: the lconv_ctx_t */
 static char array_mt_key; /* registry: the shared array metatable */
-static char kind_key;     /* in shape metatables and array_mt: KIND_DOC or KIND_ARRAY */
-static char map_key;      /* in document shapes: table key -> position */
+char asr_lconv_kind_key;  /* in shape metatables and array_mt: KIND_DOC or KIND_ARRAY */
+char asr_lconv_map_key;   /* in document shapes: table key -> position */
+#define kind_key asr_lconv_kind_key
+#define map_key asr_lconv_map_key
 
 /* ---- per-state context ------------------------------------------------------------- */
 
@@ -85,12 +68,12 @@ static int ctx_gc(lua_State *L) {
   asr_buf_free(&c->sig);
   asr_buf_free(&c->keys);
   asr_buf_free(&c->scratch);
+  asr_buf_free(&c->offs);
   shapes_free(c); /* the registry references die with the state */
   return 0;
 }
 
-/* [-0,+0,m] */
-static lconv_ctx_t *get_ctx(lua_State *L) {
+lconv_ctx_t *asr_lconv_ctx(lua_State *L) {
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key) == LUA_TUSERDATA) {
     lconv_ctx_t *c = lua_touserdata(L, -1);
     lua_pop(L, 1);
@@ -102,6 +85,7 @@ static lconv_ctx_t *get_ctx(lua_State *L) {
   asr_buf_init(&c->sig);
   asr_buf_init(&c->keys);
   asr_buf_init(&c->scratch);
+  asr_buf_init(&c->offs);
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, ctx_gc);
   lua_setfield(L, -2, "__gc");
@@ -122,8 +106,7 @@ void asr_lconv_push_array_mt(lua_State *L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &array_mt_key);
 }
 
-/* [-0,+0,-] KIND_DOC or KIND_ARRAY from the metatable of the table at idx, else KIND_PLAIN. */
-static int table_kind(lua_State *L, int idx) {
+int asr_lconv_table_kind(lua_State *L, int idx) {
   if (!lua_getmetatable(L, idx)) return KIND_PLAIN;
   int kind = lua_rawgetp(L, -1, &kind_key) == LUA_TNUMBER ? (int)lua_tointeger(L, -1) : KIND_PLAIN;
   lua_pop(L, 2);
@@ -131,7 +114,7 @@ static int table_kind(lua_State *L, int idx) {
 }
 
 int asr_lconv_is_array(lua_State *L, int idx) {
-  return lua_type(L, idx) == LUA_TTABLE && table_kind(L, idx) == KIND_ARRAY;
+  return lua_type(L, idx) == LUA_TTABLE && asr_lconv_table_kind(L, idx) == KIND_ARRAY;
 }
 
 /* ---- shapes ------------------------------------------------------------------------ */
@@ -247,8 +230,7 @@ static void shape_cache(lua_State *L, lconv_ctx_t *c, uint64_t h, const uint8_t 
   c->nshapes++;
 }
 
-/* [-0,+1,m] Pushes the metatable for the signature sig[0..n), cached or new. */
-static void push_shape(lua_State *L, lconv_ctx_t *c, const uint8_t *sig, uint32_t n) {
+void asr_lconv_push_shape(lua_State *L, lconv_ctx_t *c, const uint8_t *sig, uint32_t n) {
   uint64_t h = hash_bytes(sig, n);
   if (c->shapes) { /* at most half full, so the probe ends at a free slot */
     for (uint32_t i = (uint32_t)h & (SHAPE_SLOTS - 1); c->shapes[i].sig;
@@ -269,21 +251,13 @@ static void push_shape(lua_State *L, lconv_ctx_t *c, const uint8_t *sig, uint32_
 
 /* ---- BSON -> Lua ------------------------------------------------------------------- */
 
-typedef struct decode {
-  lua_State *L;
-  lconv_ctx_t *c;
-  const uint8_t *base; /* start of the top-level document, for error offsets */
-  asr_err_t *err;
-} decode_t;
-
 static int corrupt_at(decode_t *d, const uint8_t *where) {
   return asr_err_set(d->err, ASR_EDATA, "corrupt BSON at byte %ld", (long)(where - d->base));
 }
 
 static int push_table(decode_t *d, bson_iter_t *it, const uint8_t *start, int kind, int depth);
 
-/* [-0,+1,m] Pushes the value of the iterator's current element. */
-static int push_value(decode_t *d, const bson_iter_t *it, int depth) {
+int asr_lconv_push_value(decode_t *d, const bson_iter_t *it, int depth) {
   lua_State *L = d->L;
   bson_type_t type = bson_iter_type(it);
   switch (type) {
@@ -306,6 +280,7 @@ static int push_value(decode_t *d, const bson_iter_t *it, int depth) {
       bson_iter_array(it, &len, &start);
     else
       bson_iter_document(it, &len, &start);
+    if (d->owner && type == BSON_TYPE_DOCUMENT) return asr_lconv_push_lazy(d, start, len, depth + 1);
     if (!bson_iter_recurse(it, &child))
       return corrupt_at(d, (const uint8_t *)bson_iter_key(it) - 1);
     return push_table(d, &child, start, type == BSON_TYPE_ARRAY ? KIND_ARRAY : KIND_DOC, depth + 1);
@@ -320,7 +295,7 @@ static int push_value(decode_t *d, const bson_iter_t *it, int depth) {
  * object silently reduces to its last value): a Lua table holds one value per key, so the
  * transform would drop one. Refused, naming the key found in the signature sig[0..end) (the
  * kind byte, then <flag><key><NUL> per field). Restores the signature stack to sig0. */
-static int repeated_key(decode_t *d, const uint8_t *sig, const uint8_t *end, size_t sig0) {
+int asr_lconv_repeated_key(decode_t *d, const uint8_t *sig, const uint8_t *end, size_t sig0) {
   const char *key = "";
   for (const uint8_t *p = sig + 1; p < end && !*key; p += 2 + strlen((const char *)p + 1))
     for (const uint8_t *q = sig + 1; q < p; q += 2 + strlen((const char *)q + 1))
@@ -369,7 +344,7 @@ static int push_table(decode_t *d, bson_iter_t *it, const uint8_t *start, int ki
   lua_createtable(L, kind == KIND_ARRAY ? (int)n : 0, kind == KIND_DOC ? (int)n : 0);
   int tbl = lua_gettop(L), mt = 0;
   if (kind == KIND_DOC ? n > 0 : nflags > 0) {
-    push_shape(L, c, c->sig.data + sig0, (uint32_t)(c->sig.len - sig0));
+    asr_lconv_push_shape(L, c, c->sig.data + sig0, (uint32_t)(c->sig.len - sig0));
     lua_pushvalue(L, -1);
     lua_setmetatable(L, tbl);
     /* Without repeated keys, key i is the shape's [i]: fetching it skips hashing and
@@ -377,7 +352,7 @@ static int push_table(decode_t *d, bson_iter_t *it, const uint8_t *start, int ki
     if (kind == KIND_DOC && lua_rawgeti(L, -1, 0) == LUA_TNUMBER && lua_tointeger(L, -1) == n)
       mt = tbl + 1;
     else if (kind == KIND_DOC) /* fewer distinct keys than fields */
-      return repeated_key(d, c->sig.data + sig0, c->sig.data + c->sig.len, sig0);
+      return asr_lconv_repeated_key(d, c->sig.data + sig0, c->sig.data + c->sig.len, sig0);
     lua_settop(L, mt ? mt : tbl);
   } else if (kind == KIND_ARRAY) {
     asr_lconv_push_array_mt(L);
@@ -391,7 +366,7 @@ static int push_table(decode_t *d, bson_iter_t *it, const uint8_t *start, int ki
       lua_rawgeti(L, mt, i);
     else if (kind == KIND_DOC)
       lua_pushlstring(L, bson_iter_key(it), bson_iter_key_len(it));
-    int rc = push_value(d, it, depth);
+    int rc = asr_lconv_push_value(d, it, depth);
     if (rc) return rc; /* the caller drops the partial table */
     if (kind == KIND_DOC)
       lua_rawset(L, tbl);
@@ -407,7 +382,7 @@ nomem:
 
 int asr_lconv_push_doc(lua_State *L, const uint8_t *data, uint32_t len, asr_err_t *err) {
   int top = lua_gettop(L);
-  decode_t d = {L, get_ctx(L), data, err};
+  decode_t d = {L, asr_lconv_ctx(L), data, err, 0};
   asr_buf_reset(&d.c->sig); /* a memory error may have unwound through a previous call */
   bson_iter_t it;
   if (!bson_iter_init_from_data(&it, data, len))
@@ -418,20 +393,6 @@ int asr_lconv_push_doc(lua_State *L, const uint8_t *data, uint32_t len, asr_err_
 }
 
 /* ---- Lua -> BSON ------------------------------------------------------------------- */
-
-/* The field being written, for error messages; built on the C stack, rendered only on error. */
-typedef struct path {
-  const struct path *up;
-  const char *key; /* NULL: an array element */
-  size_t klen;
-  lua_Integer index; /* 1-based */
-} path_t;
-
-typedef struct encode {
-  lua_State *L;
-  lconv_ctx_t *c;
-  asr_err_t *err;
-} encode_t;
 
 static void render_path(char *buf, size_t cap, const path_t *p) {
   const path_t *chain[ASR_LCONV_MAX_DEPTH + 4];
@@ -452,9 +413,7 @@ static void render_path(char *buf, size_t cap, const path_t *p) {
   }
 }
 
-static int fail(encode_t *e, const path_t *p, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(encode_t *e, const path_t *p, const char *fmt, ...) {
+int asr_lconv_fail(encode_t *e, const path_t *p, const char *fmt, ...) {
   char msg[300], where[160];
   va_list ap;
   va_start(ap, fmt);
@@ -465,12 +424,12 @@ static int fail(encode_t *e, const path_t *p, const char *fmt, ...) {
   return asr_err_set(e->err, ASR_EINVAL, "field %s: %s", where, msg);
 }
 
-static int nomem(encode_t *e) {
+int asr_lconv_nomem(encode_t *e) {
   return asr_err_set(e->err, ASR_ENOMEM, "out of memory encoding BSON");
 }
 
 /* Describes the key at idx for messages: numeric key 3, numeric key 1.5, key of type boolean. */
-static void key_desc(lua_State *L, int idx, char *buf, size_t cap) {
+void asr_lconv_key_desc(lua_State *L, int idx, char *buf, size_t cap) {
   if (lua_isinteger(L, idx))
     snprintf(buf, cap, "numeric key %lld", (long long)lua_tointeger(L, idx));
   else if (lua_type(L, idx) == LUA_TNUMBER)
@@ -479,8 +438,8 @@ static void key_desc(lua_State *L, int idx, char *buf, size_t cap) {
     snprintf(buf, cap, "key of type %s", luaL_typename(L, idx));
 }
 
-static int push_key(encode_t *e, const char *s, size_t len) {
-  if (asr_buf_reserve(&e->c->keys, sizeof(asr_lconv_key_t))) return nomem(e);
+int asr_lconv_push_key(encode_t *e, const char *s, size_t len) {
+  if (asr_buf_reserve(&e->c->keys, sizeof(asr_lconv_key_t))) return asr_lconv_nomem(e);
   asr_lconv_key_t k = {s, len};
   asr_buf_put(&e->c->keys, &k, sizeof k);
   return 0;
@@ -514,9 +473,9 @@ static int classify(encode_t *e, int tidx, const path_t *path, int *kind, lua_In
       size_t len;
       const char *s = lua_tolstring(L, -1, &len);
       if (*kind == KIND_ARRAY)
-        rc = fail(e, path, "string key \"%.*s\" in an array", (int)(len > 60 ? 60 : len), s);
+        rc = asr_lconv_fail(e, path, "string key \"%.*s\" in an array", (int)(len > 60 ? 60 : len), s);
       else
-        rc = push_key(e, s, len);
+        rc = asr_lconv_push_key(e, s, len);
       nstr++;
     } else if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1) {
       lua_Integer k = lua_tointeger(L, -1);
@@ -524,11 +483,11 @@ static int classify(encode_t *e, int tidx, const path_t *path, int *kind, lua_In
       if (k > maxk) maxk = k;
       if (k < mink) mink = k;
     } else if (lua_type(L, -1) == LUA_TNUMBER) {
-      key_desc(L, -1, desc, sizeof desc);
-      rc = fail(e, path, "%s is not an array index", desc);
+      asr_lconv_key_desc(L, -1, desc, sizeof desc);
+      rc = asr_lconv_fail(e, path, "%s is not an array index", desc);
     } else {
-      key_desc(L, -1, desc, sizeof desc);
-      rc = fail(e, path, "%s: keys must be strings (or 1..n for an array)", desc);
+      asr_lconv_key_desc(L, -1, desc, sizeof desc);
+      rc = asr_lconv_fail(e, path, "%s: keys must be strings (or 1..n for an array)", desc);
     }
     if (rc) {
       lua_pop(L, 1);
@@ -536,9 +495,9 @@ static int classify(encode_t *e, int tidx, const path_t *path, int *kind, lua_In
     }
   }
   if (nstr && nint)
-    return fail(e, path, "table mixes string and numeric keys (numeric key %lld)", (long long)mink);
+    return asr_lconv_fail(e, path, "table mixes string and numeric keys (numeric key %lld)", (long long)mink);
   if (nint && maxk != nint)
-    return fail(e, path, "numeric key %lld is outside the sequence 1..%lld",
+    return asr_lconv_fail(e, path, "numeric key %lld is outside the sequence 1..%lld",
                 (long long)first_key_above(L, tidx, nint), (long long)nint);
   if (nint) *kind = KIND_ARRAY;
   if (*kind == KIND_PLAIN) *kind = KIND_DOC;
@@ -561,8 +520,7 @@ static int utf8_valid(const char *s, size_t len) {
 static int write_table(encode_t *e, int tidx, bson_t *dst, const char *key, int klen,
                        const path_t *path, int depth);
 
-/* Appends the value at vidx as key: value. path names this field. */
-static int write_value(encode_t *e, int vidx, bson_t *dst, const char *key, int klen, int i64,
+int asr_lconv_write_value(encode_t *e, int vidx, bson_t *dst, const char *key, int klen, int i64,
                        const path_t *path, int depth) {
   lua_State *L = e->L;
   bool ok;
@@ -583,7 +541,7 @@ static int write_value(encode_t *e, int vidx, bson_t *dst, const char *key, int 
   case LUA_TSTRING: {
     size_t len;
     const char *s = lua_tolstring(L, vidx, &len);
-    if (!utf8_valid(s, len)) return fail(e, path, "string is not valid UTF-8");
+    if (!utf8_valid(s, len)) return asr_lconv_fail(e, path, "string is not valid UTF-8");
     ok = len < INT32_MAX && bson_append_utf8(dst, key, klen, s, (int)len);
     break;
   }
@@ -593,20 +551,20 @@ static int write_value(encode_t *e, int vidx, bson_t *dst, const char *key, int 
     if (!v) {
       const char *name =
           luaL_getmetafield(L, vidx, "__name") == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-      int rc = fail(e, path, "cannot store a userdata%s%s%s in BSON", name ? " (" : "",
+      int rc = asr_lconv_fail(e, path, "cannot store a userdata%s%s%s in BSON", name ? " (" : "",
                     name ? name : "", name ? ")" : "");
       if (name) lua_pop(L, 1);
       return rc;
     }
     int rc = asr_lbson_append(dst, key, klen, v, &e->c->scratch);
-    if (rc == ASR_ENOMEM) return nomem(e);
+    if (rc == ASR_ENOMEM) return asr_lconv_nomem(e);
     ok = rc == 0;
     break;
   }
-  case LUA_TLIGHTUSERDATA: return fail(e, path, "cannot store a light userdata in BSON");
-  default: return fail(e, path, "cannot store a %s in BSON", lua_typename(L, type));
+  case LUA_TLIGHTUSERDATA: return asr_lconv_fail(e, path, "cannot store a light userdata in BSON");
+  default: return asr_lconv_fail(e, path, "cannot store a %s in BSON", lua_typename(L, type));
   }
-  return ok ? 0 : fail(e, path, "document exceeds the maximum BSON size");
+  return ok ? 0 : asr_lconv_fail(e, path, "document exceeds the maximum BSON size");
 }
 
 static int fail_nul_key(encode_t *e, const path_t *path, asr_lconv_key_t kr) {
@@ -621,7 +579,7 @@ static int fail_nul_key(encode_t *e, const path_t *path, asr_lconv_key_t kr) {
     }
   }
   shown[n] = '\0';
-  return fail(e, path, "key \"%s\" contains a NUL byte", shown);
+  return asr_lconv_fail(e, path, "key \"%s\" contains a NUL byte", shown);
 }
 
 /* Writes the field named by kr, read raw from the table at tidx. */
@@ -631,11 +589,11 @@ static int write_key(encode_t *e, int tidx, asr_lconv_key_t kr, bson_t *dst,
   path_t fp = {path, kr.s, kr.len, 0};
   if (memchr(kr.s, 0, kr.len)) return fail_nul_key(e, path, kr);
   if (!utf8_valid(kr.s, kr.len))
-    return fail(e, path, "a field name is not valid UTF-8");
-  if (kr.len >= INT32_MAX) return fail(e, path, "key too long");
+    return asr_lconv_fail(e, path, "a field name is not valid UTF-8");
+  if (kr.len >= INT32_MAX) return asr_lconv_fail(e, path, "key too long");
   lua_pushlstring(L, kr.s, kr.len);
   lua_rawget(L, tidx);
-  int rc = write_value(e, lua_gettop(L), dst, kr.s, (int)kr.len, 0, &fp, depth);
+  int rc = asr_lconv_write_value(e, lua_gettop(L), dst, kr.s, (int)kr.len, 0, &fp, depth);
   lua_pop(L, 1);
   return rc;
 }
@@ -653,8 +611,7 @@ void asr_lconv_sort_keys(asr_lconv_key_t *keys, size_t n) {
   if (n > 1) qsort(keys, n, sizeof *keys, key_cmp);
 }
 
-/* Sorts the keys collected from keys0 on and writes those fields. */
-static int write_sorted(encode_t *e, int tidx, size_t keys0, bson_t *dst, const path_t *path,
+int asr_lconv_write_sorted(encode_t *e, int tidx, size_t keys0, bson_t *dst, const path_t *path,
                         int depth) {
   size_t nkeys = (e->c->keys.len - keys0) / sizeof(asr_lconv_key_t);
   asr_lconv_sort_keys((asr_lconv_key_t *)(void *)(e->c->keys.data + keys0), nkeys);
@@ -686,9 +643,9 @@ static int write_added(encode_t *e, int tidx, int mt, bson_t *dst, const path_t 
   while (lua_next(L, tidx)) {
     lua_pop(L, 1);
     if (lua_type(L, -1) != LUA_TSTRING) {
-      key_desc(L, -1, desc, sizeof desc);
+      asr_lconv_key_desc(L, -1, desc, sizeof desc);
       lua_pop(L, 2);
-      return fail(e, path, "%s in a document (keys must be strings)", desc);
+      return asr_lconv_fail(e, path, "%s in a document (keys must be strings)", desc);
     }
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
@@ -696,13 +653,13 @@ static int write_added(encode_t *e, int tidx, int mt, bson_t *dst, const path_t 
     lua_pushvalue(L, -1);
     int known = lua_rawget(L, map) != LUA_TNIL;
     lua_pop(L, 1);
-    if (!known && push_key(e, s, len)) {
+    if (!known && asr_lconv_push_key(e, s, len)) {
       lua_pop(L, 2);
-      return nomem(e);
+      return asr_lconv_nomem(e);
     }
   }
   lua_pop(L, 1);
-  return write_sorted(e, tidx, keys0, dst, path, depth);
+  return asr_lconv_write_sorted(e, tidx, keys0, dst, path, depth);
 }
 
 /* A decoded document: "_id", the original keys in order, then the added ones sorted. */
@@ -721,7 +678,7 @@ static int write_shaped(encode_t *e, int tidx, int mt, bson_t *dst, const path_t
       i64 = pos && was_int64(L, mt, lua_gettop(L), pos);
     }
     path_t fp = {path, "_id", 3, 0};
-    int rc = write_value(e, lua_gettop(L), dst, "_id", 3, i64, &fp, depth);
+    int rc = asr_lconv_write_value(e, lua_gettop(L), dst, "_id", 3, i64, &fp, depth);
     if (rc) return rc;
     written++;
   }
@@ -744,7 +701,7 @@ static int write_shaped(encode_t *e, int tidx, int mt, bson_t *dst, const path_t
     }
     int vidx = lua_gettop(L);
     path_t fp = {path, k, klen, 0};
-    int rc = write_value(e, vidx, dst, k, (int)klen, was_int64(L, mt, vidx, i), &fp, depth);
+    int rc = asr_lconv_write_value(e, vidx, dst, k, (int)klen, was_int64(L, mt, vidx, i), &fp, depth);
     lua_pop(L, 2);
     if (rc) return rc;
     written++;
@@ -774,7 +731,7 @@ static int write_array(encode_t *e, int tidx, int mt, lua_Integer n, bson_t *dst
     int vidx = lua_gettop(L);
     path_t fp = {path, NULL, 0, i};
     int rc =
-        write_value(e, vidx, dst, key, (int)klen, flagged && was_int64(L, mt, vidx, i), &fp, depth);
+        asr_lconv_write_value(e, vidx, dst, key, (int)klen, flagged && was_int64(L, mt, vidx, i), &fp, depth);
     lua_pop(L, 1);
     if (rc) return rc;
   }
@@ -786,9 +743,9 @@ static int write_table(encode_t *e, int tidx, bson_t *dst, const char *key, int 
                        const path_t *path, int depth) {
   lua_State *L = e->L;
   if (depth > ASR_LCONV_MAX_DEPTH)
-    return fail(e, path, "nested deeper than %d levels (a table that contains itself?)",
+    return asr_lconv_fail(e, path, "nested deeper than %d levels (a table that contains itself?)",
                 ASR_LCONV_MAX_DEPTH);
-  if (!lua_checkstack(L, 10)) return nomem(e);
+  if (!lua_checkstack(L, 10)) return asr_lconv_nomem(e);
   int top = lua_gettop(L), mt = 0, kind = KIND_PLAIN, rc = 0;
   size_t keys0 = e->c->keys.len;
   if (lua_getmetatable(L, tidx)) {
@@ -798,22 +755,26 @@ static int write_table(encode_t *e, int tidx, bson_t *dst, const char *key, int 
     }
     lua_pop(L, 1); /* a foreign metatable is ignored: the table is read raw */
   }
+  if (kind == KIND_LAZY) {
+    rc = asr_lconv_write_lazy(e, tidx, mt, dst, key, klen, path, depth);
+    goto done;
+  }
   int shaped = kind == KIND_DOC;
   lua_Integer n = 0;
   if (!shaped && (rc = classify(e, tidx, path, &kind, &n))) goto done;
   if (!key) {
     if (kind == KIND_ARRAY)
-      rc = fail(e, path, "an array cannot be the top-level document");
+      rc = asr_lconv_fail(e, path, "an array cannot be the top-level document");
     else
       rc = shaped ? write_shaped(e, tidx, mt, dst, path, depth)
-                  : write_sorted(e, tidx, keys0, dst, path, depth);
+                  : asr_lconv_write_sorted(e, tidx, keys0, dst, path, depth);
     goto done;
   }
   bson_t child;
   bool open = kind == KIND_ARRAY ? bson_append_array_begin(dst, key, klen, &child)
                                  : bson_append_document_begin(dst, key, klen, &child);
   if (!open) {
-    rc = fail(e, path, "document exceeds the maximum BSON size");
+    rc = asr_lconv_fail(e, path, "document exceeds the maximum BSON size");
     goto done;
   }
   if (kind == KIND_ARRAY)
@@ -821,11 +782,11 @@ static int write_table(encode_t *e, int tidx, bson_t *dst, const char *key, int 
   else if (shaped)
     rc = write_shaped(e, tidx, mt, &child, path, depth);
   else
-    rc = write_sorted(e, tidx, keys0, &child, path, depth);
+    rc = asr_lconv_write_sorted(e, tidx, keys0, &child, path, depth);
   /* closed even after an error, so dst stays a well-formed (partial) document */
   bool closed = kind == KIND_ARRAY ? bson_append_array_end(dst, &child)
                                    : bson_append_document_end(dst, &child);
-  if (!closed && !rc) rc = fail(e, path, "document exceeds the maximum BSON size");
+  if (!closed && !rc) rc = asr_lconv_fail(e, path, "document exceeds the maximum BSON size");
 done:
   e->c->keys.len = keys0;
   lua_settop(L, top);
@@ -837,7 +798,7 @@ int asr_lconv_to_bson(lua_State *L, int idx, bson_t *out, asr_err_t *err) {
   if (lua_type(L, idx) != LUA_TTABLE)
     return asr_err_set(err, ASR_EINVAL, "document: expected a table, got %s",
                        luaL_typename(L, idx));
-  encode_t e = {L, get_ctx(L), err};
+  encode_t e = {L, asr_lconv_ctx(L), err};
   asr_buf_reset(&e.c->keys); /* a memory error may have unwound through a previous call */
   int top = lua_gettop(L);
   int rc = write_table(&e, idx, out, NULL, 0, NULL, 0);
@@ -849,11 +810,11 @@ int asr_lconv_append_value(lua_State *L, int idx, bson_t *dst, const char *key, 
                            asr_err_t *err) {
   idx = lua_absindex(L, idx);
   if (lua_isnil(L, idx)) return 0;
-  encode_t e = {L, get_ctx(L), err};
+  encode_t e = {L, asr_lconv_ctx(L), err};
   asr_buf_reset(&e.c->keys); /* as in asr_lconv_to_bson: a top-level entry */
   int top = lua_gettop(L);
   path_t fp = {NULL, key, (size_t)keylen, 0};
-  int rc = write_value(&e, idx, dst, key, keylen, 0, &fp, 0);
+  int rc = asr_lconv_write_value(&e, idx, dst, key, keylen, 0, &fp, 0);
   lua_settop(L, top);
   return rc;
 }

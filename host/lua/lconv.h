@@ -21,6 +21,22 @@
  * grow). err may be NULL. The bytes are not referenced after the call. */
 int asr_lconv_push_doc(lua_State *L, const uint8_t *data, uint32_t len, asr_err_t *err);
 
+/* [-0,+1,m] Pushes the BSON document data[0..len) as a lazy table (lconv_lazy.c): a field is
+ * decoded when first read, and writing the table back copies the fields never touched as
+ * bytes, so a transform pays for what it reads and writes. It behaves as the table of
+ * asr_lconv_push_doc for indexing, assignment, pairs, next, rawget, getmetatable and
+ * setmetatable (which first decode it whole). The bytes are copied: the table stays valid after the call. Returns
+ * as asr_lconv_push_doc. */
+int asr_lconv_push_lazy_doc(lua_State *L, const uint8_t *data, uint32_t len, asr_err_t *err);
+
+/* [-0,+0,e] Decodes every field of the lazy table at idx, which becomes the table
+ * asr_lconv_push_doc would have made (with what the transform changed); other values: no-op. */
+void asr_lconv_unlazy(lua_State *L, int idx);
+
+/* [-0,+0,e] Replaces the global next, rawget, getmetatable and setmetatable with versions that decode a
+ * lazy table whole first (they read or replace what the metatable stands for). */
+void asr_lconv_open(lua_State *L);
+
 /* [-0,+0,-] Appends the fields of the table at idx to out (initialized, empty). Returns 0 or
  * ASR_EINVAL (ASR_ENOMEM if a scratch buffer cannot grow) with the key path in the message ("field
  * items[2].price: cannot store a function in BSON"); array positions in paths are Lua's 1-based

@@ -147,7 +147,7 @@ static int apply_batch(lua_State *L, void *ud) {
     size_t out_len = bc->out->buf.len;
     uint32_t out_count = bc->out->count;
     lua_rawgeti(L, LUA_REGISTRYINDEX, bc->t->fn);
-    int rc = asr_lconv_push_doc(L, it.doc, it.len, bc->err);
+    int rc = asr_lconv_push_lazy_doc(L, it.doc, it.len, bc->err);
     if (rc) {
       asr_err_prefix(bc->err, "document %llu", (unsigned long long)index);
       return rc;

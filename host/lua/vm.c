@@ -11,6 +11,7 @@
 
 #include "lua/guard.h"
 #include "lua/lasrun.h"
+#include "lua/lconv.h"
 #include "lua/sandbox.h"
 
 /* What a state carries beside Lua's own: the allocator's account and the guard of its
@@ -100,6 +101,7 @@ lua_State *asr_vm_new(size_t memory_limit, asr_err_t *err) {
     asr_vm_close(L);
     return NULL;
   }
+  asr_lconv_open(L); /* after the sandbox: its setmetatable is the one wrapped */
   asr_guard_coroutines(L);
   lua_gc(L, LUA_GCGEN, 0, 0); /* transforms make many short-lived tables */
   return L;

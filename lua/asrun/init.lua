@@ -14,7 +14,8 @@ local asrun = {
   -- BSON bytes <-> tables
   bson = {
     encode = core.bson_encode, -- (t) -> string; raises naming the bad field
-    decode = core.bson_decode, -- (s) -> table | nil, msg, "EDATA"
+    -- (s [, "lazy"]) -> table | nil, msg, "EDATA"; "lazy": as transform(doc) gets it
+    decode = core.bson_decode,
   },
 
   -- values with no plain Lua counterpart

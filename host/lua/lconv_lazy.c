@@ -1,0 +1,424 @@
+/* Lazy documents: how transform(doc) gets its document, so that a transform pays for the
+ * fields it touches, not for the whole document (lconv.h, asr_lconv_push_lazy_doc).
+ *
+ * A lazy document is a table T that starts empty, with a metatable M of its own:
+ *   M[1]  the state, a userdata lazy_t: the bytes, each field's offset, a touched bit per field
+ *   M[2]  the shape: the metatable an eager decode would give T (lconv.c, "Key order")
+ *   M[3]  the userdata owning the bytes: the root document's state, which holds a copy of
+ *         them (so a document kept past its call stays whole); sub-documents point into it
+ *   M[4]  the shape's map, key -> position
+ *   __index, __newindex, __pairs, and [kind_key] = KIND_LAZY
+ * Reading an absent field decodes it (documents lazy in turn; arrays one level at a time: a
+ * table whose documents are lazy) and stores it in T; assigning one that T does not hold
+ * marks it too. A touched field's value is whatever T holds (nil: removed), an untouched one
+ * is still its bytes. Writing T back (asr_lconv_write_lazy) copies untouched fields as bytes,
+ * whole sub-documents included, and encodes the others: "_id" first, then the original
+ * fields in their order, then the added ones sorted, as for eager tables.
+ *
+ * pairs, next, rawget, getmetatable and setmetatable on T first decode every field and set the shape as
+ * T's metatable: from then on T is exactly the eager table of lconv.c. */
+#include <lauxlib.h>
+#include <string.h>
+
+#include "lua/lconv.h"
+#include "lua/lconv_internal.h"
+
+enum { M_STATE = 1, M_SHAPE = 2, M_OWNER = 3, M_MAP = 4 };
+
+typedef struct lazy {
+  const uint8_t *data; /* the document: after the arrays below for a root, else in the root's */
+  uint32_t len;
+  uint32_t n;        /* fields (keys are distinct: repeated keys are refused) */
+  uint32_t ntouched; /* 0: the bytes are the document, unless T holds a raw-set field */
+  int depth;
+  int id_late; /* "_id" is not the first field: writing it back moves it first */
+  uint32_t *off;     /* field i starts at data + off[i] (its type byte) */
+  uint64_t *touched; /* bit i: field i is T's now */
+} lazy_t;
+
+static int is_touched(const lazy_t *z, uint32_t i) { return (int)((z->touched[i >> 6] >> (i & 63)) & 1); }
+
+static void touch(lazy_t *z, uint32_t i) {
+  if (is_touched(z, i)) return;
+  z->touched[i >> 6] |= 1ull << (i & 63);
+  z->ntouched++;
+}
+
+static int lazy_index(lua_State *L);
+static int lazy_newindex(lua_State *L);
+static int lazy_pairs(lua_State *L);
+
+/* ---- building ---------------------------------------------------------------------- */
+
+/* Walks the fields of data[0..len): the shape signature onto c->sig, offsets onto c->offs;
+ * *id_late when "_id" comes after another field. Returns the field count, or -1 (error set)
+ * for malformed bytes. */
+static int64_t scan_fields(decode_t *d, const uint8_t *data, uint32_t len, int *id_late) {
+  lconv_ctx_t *c = d->c;
+  bson_iter_t it;
+  if (!bson_iter_init_from_data(&it, data, len)) {
+    asr_err_set(d->err, ASR_EDATA, "corrupt BSON: bad document length or terminator");
+    return -1;
+  }
+  if (asr_buf_reserve(&c->sig, 1)) goto nomem;
+  asr_buf_putc(&c->sig, 'D');
+  uint32_t n = 0;
+  while (bson_iter_next(&it)) {
+    uint32_t klen = bson_iter_key_len(&it), off = it.off;
+    if (asr_buf_reserve(&c->sig, klen + 2) || asr_buf_reserve(&c->offs, 4)) goto nomem;
+    asr_buf_putc(&c->sig, bson_iter_type(&it) == BSON_TYPE_INT64);
+    asr_buf_put(&c->sig, bson_iter_key(&it), klen + 1);
+    asr_buf_put(&c->offs, &off, 4);
+    if (n && klen == 3 && memcmp(bson_iter_key(&it), "_id", 3) == 0) *id_late = 1;
+    n++;
+  }
+  if (it.err_off) {
+    asr_err_set(d->err, ASR_EDATA, "corrupt BSON at byte %ld",
+                (long)(data + it.err_off - d->base));
+    return -1;
+  }
+  return n;
+nomem:
+  asr_err_set(d->err, ASR_ENOMEM, "out of memory decoding BSON");
+  return -1;
+}
+
+/* [-0,+1,m] The state for n fields at offsets offs; a root (copy) gets the bytes inside. */
+static lazy_t *new_state(lua_State *L, const uint8_t *data, uint32_t len, uint32_t n,
+                         const void *offs, int depth, int copy) {
+  size_t words = (n + 63) / 64;
+  lazy_t *z = lua_newuserdatauv(L, sizeof *z + words * 8 + (size_t)n * 4 + (copy ? len : 0), 0);
+  z->touched = (uint64_t *)(void *)(z + 1);
+  z->off = (uint32_t *)(void *)(z->touched + words);
+  memset(z->touched, 0, words * 8);
+  memcpy(z->off, offs, (size_t)n * 4);
+  if (copy) {
+    uint8_t *mine = (uint8_t *)(z->off + n);
+    memcpy(mine, data, len);
+    data = mine;
+  }
+  *z = (lazy_t){data, len, n, 0, depth, 0, z->off, z->touched};
+  return z;
+}
+
+/* [-3,+1,m] From [shape, state, owner] on top (owner nil: the state owns the bytes), leaves
+ * the lazy table T. */
+static void make_table(lua_State *L) {
+  int shape = lua_gettop(L) - 2;
+  lua_createtable(L, 0, 4); /* T: touched and added fields */
+  lua_createtable(L, 4, 5); /* M */
+  lua_pushvalue(L, shape + 1);
+  lua_rawseti(L, -2, M_STATE);
+  lua_pushvalue(L, shape);
+  lua_rawseti(L, -2, M_SHAPE);
+  lua_pushvalue(L, lua_isnil(L, shape + 2) ? shape + 1 : shape + 2);
+  lua_rawseti(L, -2, M_OWNER);
+  lua_rawgetp(L, shape, &asr_lconv_map_key);
+  lua_rawseti(L, -2, M_MAP);
+  lua_pushcfunction(L, lazy_index);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, lazy_newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushcfunction(L, lazy_pairs);
+  lua_setfield(L, -2, "__pairs");
+  lua_pushliteral(L, "asrun.document");
+  lua_setfield(L, -2, "__name");
+  lua_pushinteger(L, KIND_LAZY);
+  lua_rawsetp(L, -2, &asr_lconv_kind_key);
+  lua_setmetatable(L, -2);
+  lua_replace(L, shape);
+  lua_settop(L, shape);
+}
+
+/* [-0,+1,m] The lazy document data[0..len); owner 0: a root, whose state copies the bytes. */
+static int push_lazy(decode_t *d, const uint8_t *data, uint32_t len, int depth, int owner) {
+  lua_State *L = d->L;
+  lconv_ctx_t *c = d->c;
+  if (depth > ASR_LCONV_MAX_DEPTH)
+    return asr_err_set(d->err, ASR_EDATA, "corrupt BSON: nested deeper than %d levels",
+                       ASR_LCONV_MAX_DEPTH);
+  luaL_checkstack(L, 8, "nested BSON");
+  size_t sig0 = c->sig.len, offs0 = c->offs.len;
+  int id_late = 0;
+  int64_t n = scan_fields(d, data, len, &id_late);
+  if (n <= 0) { /* an empty document is a plain empty table, as eager decoding gives */
+    c->sig.len = sig0, c->offs.len = offs0;
+    if (n == 0) lua_createtable(L, 0, 0);
+    return n == 0 ? 0 : d->err->code;
+  }
+  asr_lconv_push_shape(L, c, c->sig.data + sig0, (uint32_t)(c->sig.len - sig0));
+  if (lua_rawgeti(L, -1, 0) != LUA_TNUMBER || lua_tointeger(L, -1) != n) {
+    lua_pop(L, 2);
+    c->offs.len = offs0;
+    return asr_lconv_repeated_key(d, c->sig.data + sig0, c->sig.data + c->sig.len, sig0);
+  }
+  lua_pop(L, 1);
+  lazy_t *z = new_state(L, data, len, (uint32_t)n, c->offs.data + offs0, depth, !owner);
+  z->id_late = id_late;
+  c->sig.len = sig0, c->offs.len = offs0;
+  if (owner) lua_pushvalue(L, owner);
+  else lua_pushnil(L);
+  make_table(L);
+  return 0;
+}
+
+int asr_lconv_push_lazy(decode_t *d, const uint8_t *data, uint32_t len, int depth) {
+  return push_lazy(d, data, len, depth, d->owner);
+}
+
+int asr_lconv_push_lazy_doc(lua_State *L, const uint8_t *data, uint32_t len, asr_err_t *err) {
+  asr_err_t local;
+  decode_t d = {L, asr_lconv_ctx(L), data, err ? err : &local, 0};
+  asr_buf_reset(&d.c->sig); /* a memory error may have unwound through a previous call */
+  asr_buf_reset(&d.c->offs);
+  int top = lua_gettop(L);
+  int rc = push_lazy(&d, data, len, 0, 0);
+  if (rc) lua_settop(L, top);
+  return rc;
+}
+
+/* ---- reading and writing fields ------------------------------------------------------ */
+
+/* [-0,+1,e] Pushes field i of z, decoded; owner: the stack index of the bytes' owner. */
+static void push_field(lua_State *L, const lazy_t *z, uint32_t i, int owner) {
+  bson_iter_t it;
+  const uint8_t *el = z->data + z->off[i];
+  asr_err_t err;
+  asr_err_clear(&err);
+  decode_t d = {L, asr_lconv_ctx(L), z->data, &err, owner};
+  if (!bson_iter_init_from_data_at_offset(&it, z->data, z->len, z->off[i],
+                                          (uint32_t)strlen((const char *)el + 1)) ||
+      asr_lconv_push_value(&d, &it, z->depth))
+    luaL_error(L, "%s", err.code ? err.msg : "corrupt BSON");
+}
+
+/* __index(T, key): an untouched original field, decoded now and kept in T; else nil. */
+static int lazy_index(lua_State *L) {
+  if (lua_type(L, 2) != LUA_TSTRING || !lua_getmetatable(L, 1)) return 0;
+  lua_rawgeti(L, 3, M_MAP);
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, 4) != LUA_TNUMBER) return 0;
+  uint32_t i = (uint32_t)lua_tointeger(L, 5) - 1;
+  lua_rawgeti(L, 3, M_STATE);
+  lazy_t *z = lua_touserdata(L, 6);
+  if (is_touched(z, i)) return 0; /* removed */
+  lua_rawgeti(L, 3, M_OWNER);
+  push_field(L, z, i, 7);
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, 1);
+  touch(z, i);
+  return 1;
+}
+
+/* __newindex(T, key, value): T takes the field (an original one is touched: its bytes are
+ * no longer the value). */
+static int lazy_newindex(lua_State *L) {
+  if (lua_type(L, 2) == LUA_TSTRING && lua_getmetatable(L, 1)) {
+    lua_rawgeti(L, 4, M_MAP);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, 5) == LUA_TNUMBER) {
+      uint32_t i = (uint32_t)lua_tointeger(L, 6) - 1;
+      lua_rawgeti(L, 4, M_STATE);
+      touch(lua_touserdata(L, -1), i);
+    }
+    lua_settop(L, 3);
+  }
+  lua_rawset(L, 1);
+  return 0;
+}
+
+void asr_lconv_unlazy(lua_State *L, int idx) {
+  if (lua_type(L, idx) != LUA_TTABLE || asr_lconv_table_kind(L, idx) != KIND_LAZY) return;
+  idx = lua_absindex(L, idx);
+  luaL_checkstack(L, 8, "lazy document");
+  lua_getmetatable(L, idx);
+  int mt = lua_gettop(L);
+  lua_rawgeti(L, mt, M_STATE);
+  lazy_t *z = lua_touserdata(L, -1);
+  lua_rawgeti(L, mt, M_SHAPE);
+  lua_rawgeti(L, mt, M_OWNER);
+  for (uint32_t i = 0; i < z->n; i++) {
+    if (is_touched(z, i)) continue;
+    touch(z, i);
+    lua_rawgeti(L, mt + 2, (lua_Integer)i + 1); /* the key, as the shape holds it */
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, idx) != LUA_TNIL) { /* set raw (rawset): T's value stands */
+      lua_pop(L, 2);
+      continue;
+    }
+    lua_pop(L, 1);
+    push_field(L, z, i, mt + 3);
+    lua_rawset(L, idx);
+  }
+  lua_pushvalue(L, mt + 2);
+  lua_setmetatable(L, idx);
+  lua_settop(L, mt - 1);
+}
+
+/* next(T [, key]) on the table, raw (the stock next; pairs' iterator). */
+static int raw_next(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 2);
+  if (lua_next(L, 1)) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+/* __pairs(T): the whole document, as an eager table from now on. */
+static int lazy_pairs(lua_State *L) {
+  asr_lconv_unlazy(L, 1);
+  lua_pushcfunction(L, raw_next);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
+/* ---- writing back -------------------------------------------------------------------- */
+
+/* Copies field i of z as it is. */
+static int copy_field(encode_t *e, const lazy_t *z, uint32_t i, bson_t *dst, const path_t *path) {
+  bson_iter_t it;
+  const uint8_t *el = z->data + z->off[i];
+  if (!bson_iter_init_from_data_at_offset(&it, z->data, z->len, z->off[i],
+                                          (uint32_t)strlen((const char *)el + 1)))
+    return asr_lconv_fail(e, path, "corrupt BSON");
+  return bson_append_iter(dst, NULL, 0, &it) ? 0
+                                             : asr_lconv_fail(e, path, "document exceeds the maximum BSON size");
+}
+
+/* Writes field i: its bytes when untouched, else T's value (none: removed), an integer kept
+ * int64 when the field was. shape at sidx gives the key. */
+static int write_field(encode_t *e, int tidx, int sidx, const lazy_t *z, uint32_t i, bson_t *dst,
+                       const path_t *path, int depth) {
+  if (!is_touched(z, i)) return copy_field(e, z, i, dst, path);
+  lua_State *L = e->L;
+  lua_rawgeti(L, sidx, (lua_Integer)i + 1);
+  size_t klen;
+  const char *k = lua_tolstring(L, -1, &klen);
+  lua_pushvalue(L, -1);
+  int rc = 0;
+  if (lua_rawget(L, tidx) != LUA_TNIL) {
+    path_t fp = {path, k, klen, 0};
+    int i64 = z->data[z->off[i]] == BSON_TYPE_INT64;
+    rc = asr_lconv_write_value(e, lua_gettop(L), dst, k, (int)klen, i64, &fp, depth);
+  }
+  lua_pop(L, 2);
+  return rc;
+}
+
+/* Marks the original fields T holds (set raw, bypassing __newindex) and queues the added
+ * keys but "_id". Sets *added_id when "_id" is an added one. */
+static int take_stock(encode_t *e, int tidx, int map, lazy_t *z, const path_t *path,
+                      int *added_id) {
+  lua_State *L = e->L;
+  char desc[64];
+  lua_pushnil(L);
+  while (lua_next(L, tidx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      asr_lconv_key_desc(L, -1, desc, sizeof desc);
+      lua_pop(L, 1);
+      return asr_lconv_fail(e, path, "%s in a document (keys must be strings)", desc);
+    }
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, map) == LUA_TNUMBER) {
+      touch(z, (uint32_t)lua_tointeger(L, -1) - 1);
+      lua_pop(L, 1);
+      continue;
+    }
+    lua_pop(L, 1);
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    if (len == 3 && memcmp(s, "_id", 3) == 0) *added_id = 1;
+    else if (asr_lconv_push_key(e, s, len)) {
+      lua_pop(L, 1);
+      return asr_lconv_nomem(e);
+    }
+  }
+  return 0;
+}
+
+/* The fields into dst: "_id" first, the original ones in order, the added ones sorted. */
+static int write_fields(encode_t *e, int tidx, int mt, lazy_t *z, size_t keys0, int added_id,
+                        bson_t *dst, const path_t *path, int depth) {
+  lua_State *L = e->L;
+  lua_rawgeti(L, mt, M_SHAPE);
+  int sidx = lua_gettop(L);
+  lua_rawgeti(L, mt, M_MAP);
+  uint32_t id = lua_getfield(L, -1, "_id") == LUA_TNUMBER ? (uint32_t)lua_tointeger(L, -1) : 0;
+  lua_pop(L, 2);
+  int rc = 0;
+  if (id)
+    rc = write_field(e, tidx, sidx, z, id - 1, dst, path, depth);
+  else if (added_id) {
+    lua_getfield(L, tidx, "_id");
+    path_t fp = {path, "_id", 3, 0};
+    rc = asr_lconv_write_value(e, lua_gettop(L), dst, "_id", 3, 0, &fp, depth);
+    lua_pop(L, 1);
+  }
+  for (uint32_t i = 0; i < z->n && !rc; i++)
+    if (i + 1 != id) rc = write_field(e, tidx, sidx, z, i, dst, path, depth);
+  if (!rc) rc = asr_lconv_write_sorted(e, tidx, keys0, dst, path, depth);
+  lua_settop(L, sidx - 1);
+  return rc;
+}
+
+int asr_lconv_write_lazy(encode_t *e, int tidx, int mt, bson_t *dst, const char *key, int klen,
+                         const path_t *path, int depth) {
+  lua_State *L = e->L;
+  lua_rawgeti(L, mt, M_STATE);
+  lazy_t *z = lua_touserdata(L, -1);
+  lua_rawgeti(L, mt, M_MAP);
+  size_t keys0 = e->c->keys.len;
+  int added_id = 0;
+  int rc = take_stock(e, tidx, lua_gettop(L), z, path, &added_id);
+  lua_pop(L, 2);
+  if (rc) return rc;
+  if (!z->ntouched && !z->id_late && e->c->keys.len == keys0 && !added_id) { /* its bytes */
+    bson_t whole;
+    if (!bson_init_static(&whole, z->data, z->len)) return asr_lconv_fail(e, path, "corrupt BSON");
+    bool ok = key ? bson_append_document(dst, key, klen, &whole) : bson_concat(dst, &whole);
+    return ok ? 0 : asr_lconv_fail(e, path, "document exceeds the maximum BSON size");
+  }
+  if (!key) return write_fields(e, tidx, mt, z, keys0, added_id, dst, path, depth);
+  bson_t child;
+  if (!bson_append_document_begin(dst, key, klen, &child))
+    return asr_lconv_fail(e, path, "document exceeds the maximum BSON size");
+  rc = write_fields(e, tidx, mt, z, keys0, added_id, &child, path, depth);
+  /* closed even after an error, so dst stays a well-formed (partial) document */
+  if (!bson_append_document_end(dst, &child) && !rc)
+    rc = asr_lconv_fail(e, path, "document exceeds the maximum BSON size");
+  return rc;
+}
+
+/* ---- the base functions that read tables raw ----------------------------------------- */
+
+/* [-n,+r,e] next, rawget, getmetatable, setmetatable: upvalue 1 (the function it stands in for) on the
+ * arguments, once a lazy first argument is decoded whole. */
+static int decode_then_call(lua_State *L) {
+  asr_lconv_unlazy(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+static char opened_key; /* registry: true once the globals are wrapped */
+
+void asr_lconv_open(lua_State *L) {
+  static const char *const raw[] = {"next", "rawget", "getmetatable", "setmetatable", NULL};
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &opened_key) != LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pushboolean(L, 1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &opened_key);
+  lua_pushglobaltable(L);
+  for (const char *const *name = raw; *name; name++) {
+    lua_getfield(L, -1, *name);
+    lua_pushcclosure(L, decode_then_call, 1);
+    lua_setfield(L, -2, *name);
+  }
+  lua_pop(L, 1);
+}

@@ -1,0 +1,170 @@
+-- Lazy documents (host/lua/lconv_lazy.c), what transform(doc) gets: what they add to the
+-- conversion specs (lconv_spec.lua, which ctest also runs on them: lua.lconv_lazy). A field
+-- is decoded when first read; fields never touched are written back as their bytes.
+local asrun = require("asrun")
+local encode = asrun.bson.encode
+local function decode(s) return asrun.bson.decode(s, "lazy") end
+
+local function doc(...)
+  local body = table.concat({ ... })
+  return string.pack("<i4", #body + 5) .. body .. "\0"
+end
+local function el(t, k, v) return string.char(t) .. k .. "\0" .. v end
+local function i32(k, n) return el(0x10, k, string.pack("<i4", n)) end
+local function i64(k, n) return el(0x12, k, string.pack("<i8", n)) end
+local function dbl(k, n) return el(0x01, k, string.pack("<d", n)) end
+local function str(k, s) return el(0x02, k, string.pack("<s4", s .. "\0")) end
+local function sub(k, d) return el(0x03, k, d) end
+local function arr(k, d) return el(0x04, k, d) end
+
+local function sorted_keys(t)
+  local ks = {}
+  for k in pairs(t) do ks[#ks + 1] = k end
+  table.sort(ks)
+  return ks
+end
+
+local ORDER = doc(str("_id", "o1"), i64("n", 7), sub("customer", doc(str("name", "Ada"), i32("age", 36))),
+  arr("items", doc(sub("0", doc(i32("q", 2), dbl("p", 1.5))), sub("1", doc(i32("q", 1), dbl("p", 4.0))))),
+  str("notes", "x"), dbl("whole", 3.0))
+
+describe("lazy documents", function()
+  it("write an untouched document back as its own bytes", function()
+    assert.are.equal(ORDER, encode(decode(ORDER)))
+  end)
+
+  it("read like the eager table, nested documents and arrays included", function()
+    local d = decode(ORDER)
+    assert.are.equal("o1", d._id)
+    assert.are.equal(7, d.n)
+    assert.are.equal("Ada", d.customer.name)
+    assert.are.equal(2, #d.items)
+    local total = 0
+    for _, item in ipairs(d.items) do total = total + item.q * item.p end
+    assert.are.equal(7.0, total)
+    assert.is_nil(d.missing)
+    assert.is_nil(d[1])
+    assert.is_true(asrun.is_array(d.items))
+    assert.are.equal("table", type(d.customer))
+  end)
+
+  it("write only what changed: untouched fields and sub-documents keep their bytes", function()
+    local d = decode(ORDER)
+    d.notes = nil
+    d.items[1].q = 5
+    local want = doc(str("_id", "o1"), i64("n", 7), sub("customer", doc(str("name", "Ada"), i32("age", 36))),
+      arr("items", doc(sub("0", doc(i32("q", 5), dbl("p", 1.5))), sub("1", doc(i32("q", 1), dbl("p", 4.0))))),
+      dbl("whole", 3.0))
+    assert.are.equal(want, encode(d))
+  end)
+
+  it("keep an int64 field int64 when it is read and set again, as eager tables do", function()
+    local d = decode(ORDER)
+    d.n = d.n + 1
+    d.m = 1
+    assert.are.equal(doc(str("_id", "o1"), i64("n", 8),
+      sub("customer", doc(str("name", "Ada"), i32("age", 36))),
+      arr("items", doc(sub("0", doc(i32("q", 2), dbl("p", 1.5))), sub("1", doc(i32("q", 1), dbl("p", 4.0))))),
+      str("notes", "x"), dbl("whole", 3.0), i32("m", 1)), encode(d))
+  end)
+
+  it("remove a field assigned nil before it was ever read, and read it as nil after", function()
+    local d = decode(doc(i32("a", 1), i32("b", 2), i32("c", 3)))
+    d.b = nil
+    assert.is_nil(d.b)
+    assert.are.equal(doc(i32("a", 1), i32("c", 3)), encode(d))
+    local e = decode(doc(i32("a", 1), i32("b", 2)))
+    assert.are.equal(2, e.b)
+    e.b = nil -- read first, removed after
+    assert.is_nil(e.b)
+    assert.are.equal(doc(i32("a", 1)), encode(e))
+  end)
+
+  it("give pairs, next and rawget every field, with what was changed before", function()
+    local d = decode(doc(i32("a", 1), i32("b", 2), i32("c", 3)))
+    d.b = nil
+    d.z = 26
+    assert.is_not_nil(next(d))
+    assert.are.equal(3, rawget(d, "c"))
+    local seen = {}
+    for k, v in pairs(d) do seen[k] = v end
+    assert.are.same({ a = 1, c = 3, z = 26 }, seen)
+    assert.are.equal(doc(i32("a", 1), i32("c", 3), i32("z", 26)), encode(d))
+    local fresh = decode(doc(i32("only", 1)))
+    assert.are.same({ "only", 1 }, { next(fresh) })
+  end)
+
+  it("keep a field set with rawset before it was read", function()
+    local d = decode(doc(i32("a", 1), i32("b", 2)))
+    rawset(d, "a", 10)
+    assert.are.equal(doc(i32("a", 10), i32("b", 2)), encode(d))
+    local e = decode(doc(i32("a", 1), i32("b", 2)))
+    rawset(e, "a", 10)
+    local seen = {}
+    for k, v in pairs(e) do seen[k] = v end
+    assert.are.same({ a = 10, b = 2 }, seen)
+  end)
+
+  it("keep every field through setmetatable, in the order of a table built in Lua", function()
+    local d = decode(doc(i32("b", 1), i32("a", 2)))
+    setmetatable(d, nil)
+    assert.are.same({ "a", "b" }, sorted_keys(d))
+    assert.are.equal(doc(i32("a", 2), i32("b", 1)), encode(d))
+  end)
+
+  it("move a sub-document whole when it is only assigned elsewhere", function()
+    local d = decode(ORDER)
+    d.buyer, d.customer = d.customer, nil
+    local out = decode(encode(d))
+    assert.are.equal("Ada", out.buyer.name)
+    assert.are.equal(36, out.buyer.age)
+    assert.is_nil(out.customer)
+  end)
+
+  it("fan out into documents that share an untouched sub-document", function()
+    local d = decode(ORDER)
+    local copy = { _id = "o1-copy", customer = d.customer }
+    local a, b = encode(d), encode(copy)
+    assert.are.equal(ORDER, a)
+    assert.are.equal(doc(str("_id", "o1-copy"), sub("customer", doc(str("name", "Ada"), i32("age", 36)))), b)
+  end)
+
+  it("let arrays be edited as tables: insert, remove, sort, #", function()
+    local d = decode(ORDER)
+    table.insert(d.items, { q = 9, p = 0.5 })
+    table.sort(d.items, function(x, y) return x.q < y.q end)
+    assert.are.same({ 1, 2, 9 }, { d.items[1].q, d.items[2].q, d.items[3].q })
+    table.remove(d.items, 1)
+    local out = asrun.bson.decode(encode(d))
+    assert.are.equal(2, #out.items)
+    assert.are.equal(2, out.items[1].q)
+  end)
+
+  it("name the bad key when a non-string key is set on a document", function()
+    local d = decode(doc(i32("a", 1)))
+    d[true] = 1
+    assert.has_error(function() encode(d) end, "document: key of type boolean in a document (keys must be strings)")
+  end)
+
+  it("stay readable and writable when kept after the bytes they came from are gone", function()
+    local kept
+    do
+      local s = ORDER .. "" -- a string of its own, collected below
+      kept = decode(s)
+      s = nil
+    end
+    collectgarbage("collect")
+    collectgarbage("collect")
+    assert.are.equal("Ada", kept.customer.name)
+    kept.extra = true
+    assert.are.equal(true, decode(encode(kept)).extra)
+  end)
+
+  it("refuse corrupt bytes as eager decoding does", function()
+    local inner = doc(el(0x03, "d", string.pack("<i4", 7) .. "\x10a\0"))
+    local d, msg, code = decode(inner)
+    assert.is_nil(d)
+    assert.matches("corrupt BSON at byte", msg, 1, true)
+    assert.are.equal("EDATA", code)
+  end)
+end)
