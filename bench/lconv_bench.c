@@ -1,11 +1,12 @@
-/* Benchmark: where the CPU of a Lua transform goes, per document, on one thread: the BSON →
- * Lua table → BSON round trip (lua/lconv.h) with and without the example transform
- * (strategies/migrate_jsonl_to_bson.lua), its halves, and the floor a lazy document could
- * reach: decoding only the values the transform touches (status, orderNumber, notes, and
- * quantity and unitPrice of each lineItems entry) and copying the whole document as bytes. CPU time of the process (one
- * thread), best of 3. Input: the first DOCS documents of a .bson file (service orders:
+/* Benchmark: where the CPU of a Lua transform goes, per document, on one thread: the lazy
+ * document transform(doc) gets (lua/lconv_lazy.c) and the eager BSON -> Lua table -> BSON
+ * round trip it replaced (lua/lconv.h), with and without the example transform
+ * (strategies/migrate_jsonl_to_bson.lua), and the floor a lazy document could reach: decoding
+ * only the values the transform touches (status, orderNumber, notes, and quantity and
+ * unitPrice of each lineItems entry) and copying the whole document as bytes. CPU time of the
+ * process (one thread), best of 3. Input: the first DOCS documents of a .bson file (orders:
  *   asrun --source templates/service_order.json --target file:/tmp/orders.bson --total 20000).
- * Usage: lconv_bench FILE.bson [DOCS] */
+ * Usage: lconv_bench FILE.bson [DOCS [MODE]]   (MODE: run only the mode at that position) */
 #include <bson/bson.h>
 #include <lauxlib.h>
 #include <lualib.h>
@@ -39,10 +40,12 @@ typedef struct {
   size_t touched_len;
 } corpus_t;
 
-enum { MODE_FULL, MODE_NO_FN, MODE_DECODE, MODE_TOUCHED, MODE_COPY, MODE_COUNT };
+enum { MODE_LAZY, MODE_LAZY_NO_FN, MODE_FULL, MODE_NO_FN, MODE_DECODE, MODE_TOUCHED, MODE_COPY,
+       MODE_COUNT };
 static const char *mode_names[MODE_COUNT] = {
-    "round trip + transform (today)", "round trip, no transform call", "BSON -> table only",
-    "lazy floor: touched fields + byte copy", "byte copy only"};
+    "lazy document + transform (transform today)", "lazy round trip, no transform call",
+    "eager round trip + transform (before)", "eager round trip, no transform call",
+    "eager BSON -> table only", "lazy floor: touched fields + byte copy", "byte copy only"};
 
 static double cpu_now(void) {
   struct timespec ts;
@@ -117,9 +120,14 @@ static double run(lua_State *L, int fn, const corpus_t *c, int mode, bson_t *out
     if (mode != MODE_COPY) {
       const uint8_t *src = mode == MODE_TOUCHED ? q : p;
       uint32_t len = mode == MODE_TOUCHED ? m : n;
-      if (mode == MODE_FULL || mode == MODE_TOUCHED) lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
-      if (asr_lconv_push_doc(L, src, len, &err)) { fprintf(stderr, "%s\n", err.msg); exit(1); }
-      if (mode == MODE_FULL || mode == MODE_TOUCHED) lua_call(L, 1, 1);
+      int call = mode == MODE_FULL || mode == MODE_TOUCHED || mode == MODE_LAZY;
+      int lazy = mode == MODE_LAZY || mode == MODE_LAZY_NO_FN;
+      if (call) lua_rawgeti(L, LUA_REGISTRYINDEX, fn);
+      if ((lazy ? asr_lconv_push_lazy_doc : asr_lconv_push_doc)(L, src, len, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        exit(1);
+      }
+      if (call) lua_call(L, 1, 1);
       if (mode != MODE_DECODE && lua_istable(L, -1)) {
         bson_reinit(out);
         if (asr_lconv_to_bson(L, -1, out, &err)) { fprintf(stderr, "%s\n", err.msg); exit(1); }
@@ -140,6 +148,7 @@ int main(int argc, char **argv) {
   load(&c, argv[1], argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 20000);
   lua_State *L = luaL_newstate();
   luaL_openlibs(L);
+  asr_lconv_open(L);
   lua_newtable(L);
   asr_lbson_register(L);
   lua_setglobal(L, "asrun");
@@ -148,7 +157,9 @@ int main(int argc, char **argv) {
   bson_t *out = bson_new();
   printf("== lconv: %u documents (%.0f bytes each), one thread, CPU us/doc, best of 3\n", c.count,
          (double)c.len / c.count);
+  int only = argc > 3 ? atoi(argv[3]) : -1; /* one mode (for a profiler) */
   for (int mode = 0; mode < MODE_COUNT; mode++) {
+    if (only >= 0 && mode != only) continue;
     double best = 1e9;
     for (int r = 0; r < 3; r++) {
       double t = run(L, fn, &c, mode, out);

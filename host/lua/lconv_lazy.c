@@ -1,17 +1,19 @@
 /* Lazy documents: how transform(doc) gets its document, so that a transform pays for the
  * fields it touches, not for the whole document (lconv.h, asr_lconv_push_lazy_doc).
  *
- * A lazy document is a table T that starts empty, with a metatable M of its own:
- *   M[1]  the state, a userdata lazy_t: the bytes, each field's offset, a touched bit per field
- *   M[2]  the shape: the metatable an eager decode would give T (lconv.c, "Key order")
- *   M[3]  the userdata owning the bytes: the root document's state, which holds a copy of
- *         them (so a document kept past its call stays whole); sub-documents point into it
- *   M[4]  the shape's map, key -> position
- *   __index, __newindex, __pairs, and [kind_key] = KIND_LAZY
+ * A lazy document is a table T that starts with one entry, under a light userdata key no
+ * Lua code can name: its state, a userdata lazy_t (the bytes, each field's offset, a touched
+ * bit per field; its user value is the userdata owning the bytes: nil for a root document,
+ * whose state holds a copy of them, so that a document kept past its call stays whole;
+ * sub-documents point into their root's). T's metatable M is shared by the documents of one
+ * shape (the metatable an eager decode gives, lconv.c "Key order", keeps it):
+ *   M[1]  the shape      M[2]  the shape's map, key -> position
+ *   __index, __newindex, __pairs, __name, and [kind_key] = KIND_LAZY
  * Reading an absent field decodes it (documents lazy in turn; arrays one level at a time: a
- * table whose documents are lazy) and stores it in T; assigning one that T does not hold
- * marks it too. A touched field's value is whatever T holds (nil: removed), an untouched one
- * is still its bytes. Writing T back (asr_lconv_write_lazy) copies untouched fields as bytes,
+ * table whose documents are lazy); tables and typed values are stored in T, which touches
+ * the field, plain values (numbers, strings, booleans, null) are decoded again on each read.
+ * Assigning a field T does not hold touches it too. A touched field's value is whatever T
+ * holds (nil: removed), an untouched one is still its bytes. Writing T back (asr_lconv_write_lazy) copies untouched fields as bytes,
  * whole sub-documents included, and encodes the others: "_id" first, then the original
  * fields in their order, then the added ones sorted, as for eager tables.
  *
@@ -23,15 +25,19 @@
 #include "lua/lconv.h"
 #include "lua/lconv_internal.h"
 
-enum { M_STATE = 1, M_SHAPE = 2, M_OWNER = 3, M_MAP = 4 };
+enum { M_SHAPE = 1, M_MAP = 2 };
+
+static char state_key;   /* in T: its lazy_t */
+static char lazy_mt_key; /* in a document shape: the M of its lazy documents */
 
 typedef struct lazy {
+  lconv_ctx_t *c;      /* the state's conversion context */
   const uint8_t *data; /* the document: after the arrays below for a root, else in the root's */
   uint32_t len;
   uint32_t n;        /* fields (keys are distinct: repeated keys are refused) */
   uint32_t ntouched; /* 0: the bytes are the document, unless T holds a raw-set field */
   int depth;
-  int id_late; /* "_id" is not the first field: writing it back moves it first */
+  uint32_t id;  /* 1 + the position of "_id", 0: none */
   uint32_t *off;     /* field i starts at data + off[i] (its type byte) */
   uint64_t *touched; /* bit i: field i is T's now */
 } lazy_t;
@@ -51,9 +57,9 @@ static int lazy_pairs(lua_State *L);
 /* ---- building ---------------------------------------------------------------------- */
 
 /* Walks the fields of data[0..len): the shape signature onto c->sig, offsets onto c->offs;
- * *id_late when "_id" comes after another field. Returns the field count, or -1 (error set)
+ * *id gets 1 + the position of "_id" (0: none). Returns the field count, or -1 (error set)
  * for malformed bytes. */
-static int64_t scan_fields(decode_t *d, const uint8_t *data, uint32_t len, int *id_late) {
+static int64_t scan_fields(decode_t *d, const uint8_t *data, uint32_t len, uint32_t *id) {
   lconv_ctx_t *c = d->c;
   bson_iter_t it;
   if (!bson_iter_init_from_data(&it, data, len)) {
@@ -69,7 +75,7 @@ static int64_t scan_fields(decode_t *d, const uint8_t *data, uint32_t len, int *
     asr_buf_putc(&c->sig, bson_iter_type(&it) == BSON_TYPE_INT64);
     asr_buf_put(&c->sig, bson_iter_key(&it), klen + 1);
     asr_buf_put(&c->offs, &off, 4);
-    if (n && klen == 3 && memcmp(bson_iter_key(&it), "_id", 3) == 0) *id_late = 1;
+    if (klen == 3 && memcmp(bson_iter_key(&it), "_id", 3) == 0) *id = n + 1;
     n++;
   }
   if (it.err_off) {
@@ -84,10 +90,10 @@ nomem:
 }
 
 /* [-0,+1,m] The state for n fields at offsets offs; a root (copy) gets the bytes inside. */
-static lazy_t *new_state(lua_State *L, const uint8_t *data, uint32_t len, uint32_t n,
+static lazy_t *new_state(lua_State *L, lconv_ctx_t *c, const uint8_t *data, uint32_t len, uint32_t n,
                          const void *offs, int depth, int copy) {
   size_t words = (n + 63) / 64;
-  lazy_t *z = lua_newuserdatauv(L, sizeof *z + words * 8 + (size_t)n * 4 + (copy ? len : 0), 0);
+  lazy_t *z = lua_newuserdatauv(L, sizeof *z + words * 8 + (size_t)n * 4 + (copy ? len : 0), 1);
   z->touched = (uint64_t *)(void *)(z + 1);
   z->off = (uint32_t *)(void *)(z->touched + words);
   memset(z->touched, 0, words * 8);
@@ -97,22 +103,17 @@ static lazy_t *new_state(lua_State *L, const uint8_t *data, uint32_t len, uint32
     memcpy(mine, data, len);
     data = mine;
   }
-  *z = (lazy_t){data, len, n, 0, depth, 0, z->off, z->touched};
+  *z = (lazy_t){c, data, len, n, 0, depth, 0, z->off, z->touched};
   return z;
 }
 
-/* [-3,+1,m] From [shape, state, owner] on top (owner nil: the state owns the bytes), leaves
- * the lazy table T. */
-static void make_table(lua_State *L) {
-  int shape = lua_gettop(L) - 2;
-  lua_createtable(L, 0, 4); /* T: touched and added fields */
-  lua_createtable(L, 4, 5); /* M */
-  lua_pushvalue(L, shape + 1);
-  lua_rawseti(L, -2, M_STATE);
+/* [-0,+1,m] Pushes the lazy metatable of the shape at idx, made on first use. */
+static void push_lazy_mt(lua_State *L, int shape) {
+  if (lua_rawgetp(L, shape, &lazy_mt_key) == LUA_TTABLE) return;
+  lua_pop(L, 1);
+  lua_createtable(L, 2, 5);
   lua_pushvalue(L, shape);
   lua_rawseti(L, -2, M_SHAPE);
-  lua_pushvalue(L, lua_isnil(L, shape + 2) ? shape + 1 : shape + 2);
-  lua_rawseti(L, -2, M_OWNER);
   lua_rawgetp(L, shape, &asr_lconv_map_key);
   lua_rawseti(L, -2, M_MAP);
   lua_pushcfunction(L, lazy_index);
@@ -125,6 +126,17 @@ static void make_table(lua_State *L) {
   lua_setfield(L, -2, "__name");
   lua_pushinteger(L, KIND_LAZY);
   lua_rawsetp(L, -2, &asr_lconv_kind_key);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, shape, &lazy_mt_key);
+}
+
+/* [-2,+1,m] From [shape, state] on top, leaves the lazy table T. */
+static void make_table(lua_State *L, int depth) {
+  int shape = lua_gettop(L) - 1;
+  lua_createtable(L, 0, depth ? 4 : 8); /* the state, touched and added fields */
+  lua_pushvalue(L, shape + 1);
+  lua_rawsetp(L, -2, &state_key);
+  push_lazy_mt(L, shape);
   lua_setmetatable(L, -2);
   lua_replace(L, shape);
   lua_settop(L, shape);
@@ -139,8 +151,8 @@ static int push_lazy(decode_t *d, const uint8_t *data, uint32_t len, int depth, 
                        ASR_LCONV_MAX_DEPTH);
   luaL_checkstack(L, 8, "nested BSON");
   size_t sig0 = c->sig.len, offs0 = c->offs.len;
-  int id_late = 0;
-  int64_t n = scan_fields(d, data, len, &id_late);
+  uint32_t id = 0;
+  int64_t n = scan_fields(d, data, len, &id);
   if (n <= 0) { /* an empty document is a plain empty table, as eager decoding gives */
     c->sig.len = sig0, c->offs.len = offs0;
     if (n == 0) lua_createtable(L, 0, 0);
@@ -153,12 +165,14 @@ static int push_lazy(decode_t *d, const uint8_t *data, uint32_t len, int depth, 
     return asr_lconv_repeated_key(d, c->sig.data + sig0, c->sig.data + c->sig.len, sig0);
   }
   lua_pop(L, 1);
-  lazy_t *z = new_state(L, data, len, (uint32_t)n, c->offs.data + offs0, depth, !owner);
-  z->id_late = id_late;
+  lazy_t *z = new_state(L, c, data, len, (uint32_t)n, c->offs.data + offs0, depth, !owner);
+  z->id = id;
   c->sig.len = sig0, c->offs.len = offs0;
-  if (owner) lua_pushvalue(L, owner);
-  else lua_pushnil(L);
-  make_table(L);
+  if (owner) {
+    lua_pushvalue(L, owner);
+    lua_setiuservalue(L, -2, 1);
+  }
+  make_table(L, depth);
   return 0;
 }
 
@@ -185,25 +199,43 @@ static void push_field(lua_State *L, const lazy_t *z, uint32_t i, int owner) {
   const uint8_t *el = z->data + z->off[i];
   asr_err_t err;
   asr_err_clear(&err);
-  decode_t d = {L, asr_lconv_ctx(L), z->data, &err, owner};
+  decode_t d = {L, z->c, z->data, &err, owner};
   if (!bson_iter_init_from_data_at_offset(&it, z->data, z->len, z->off[i],
                                           (uint32_t)strlen((const char *)el + 1)) ||
       asr_lconv_push_value(&d, &it, z->depth))
     luaL_error(L, "%s", err.code ? err.msg : "corrupt BSON");
 }
 
-/* __index(T, key): an untouched original field, decoded now and kept in T; else nil. */
+/* [-0,+1,-] Pushes the userdata owning the bytes of the state at idx. */
+static void push_owner(lua_State *L, int idx) {
+  if (lua_getiuservalue(L, idx, 1) != LUA_TNIL) return;
+  lua_pop(L, 1);
+  lua_pushvalue(L, idx);
+}
+
+/* Whether a value of BSON type t decodes to a plain Lua value (number, string, boolean,
+ * asrun.null): equal every time it is decoded, so a read need not keep it. */
+static int plain_value(uint8_t t) {
+  return t == BSON_TYPE_DOUBLE || t == BSON_TYPE_UTF8 || t == BSON_TYPE_BOOL ||
+         t == BSON_TYPE_INT32 || t == BSON_TYPE_INT64 || t == BSON_TYPE_NULL;
+}
+
+/* __index(T, key): an untouched original field, decoded now; else nil. A table or typed
+ * value is kept in T (it is the field from now on: changes to it are changes to the field);
+ * a plain value is not, so the field stays untouched, written back as its bytes, until it is
+ * assigned (which comes through __newindex, since T does not hold it). */
 static int lazy_index(lua_State *L) {
   if (lua_type(L, 2) != LUA_TSTRING || !lua_getmetatable(L, 1)) return 0;
   lua_rawgeti(L, 3, M_MAP);
   lua_pushvalue(L, 2);
   if (lua_rawget(L, 4) != LUA_TNUMBER) return 0;
   uint32_t i = (uint32_t)lua_tointeger(L, 5) - 1;
-  lua_rawgeti(L, 3, M_STATE);
+  lua_rawgetp(L, 1, &state_key);
   lazy_t *z = lua_touserdata(L, 6);
   if (is_touched(z, i)) return 0; /* removed */
-  lua_rawgeti(L, 3, M_OWNER);
+  push_owner(L, 6);
   push_field(L, z, i, 7);
+  if (plain_value(z->data[z->off[i]])) return 1;
   lua_pushvalue(L, 2);
   lua_pushvalue(L, -2);
   lua_rawset(L, 1);
@@ -219,7 +251,7 @@ static int lazy_newindex(lua_State *L) {
     lua_pushvalue(L, 2);
     if (lua_rawget(L, 5) == LUA_TNUMBER) {
       uint32_t i = (uint32_t)lua_tointeger(L, 6) - 1;
-      lua_rawgeti(L, 4, M_STATE);
+      lua_rawgetp(L, 1, &state_key);
       touch(lua_touserdata(L, -1), i);
     }
     lua_settop(L, 3);
@@ -234,10 +266,10 @@ void asr_lconv_unlazy(lua_State *L, int idx) {
   luaL_checkstack(L, 8, "lazy document");
   lua_getmetatable(L, idx);
   int mt = lua_gettop(L);
-  lua_rawgeti(L, mt, M_STATE);
+  lua_rawgetp(L, idx, &state_key);
   lazy_t *z = lua_touserdata(L, -1);
   lua_rawgeti(L, mt, M_SHAPE);
-  lua_rawgeti(L, mt, M_OWNER);
+  push_owner(L, mt + 1);
   for (uint32_t i = 0; i < z->n; i++) {
     if (is_touched(z, i)) continue;
     touch(z, i);
@@ -251,6 +283,8 @@ void asr_lconv_unlazy(lua_State *L, int idx) {
     push_field(L, z, i, mt + 3);
     lua_rawset(L, idx);
   }
+  lua_pushnil(L);
+  lua_rawsetp(L, idx, &state_key);
   lua_pushvalue(L, mt + 2);
   lua_setmetatable(L, idx);
   lua_settop(L, mt - 1);
@@ -276,22 +310,29 @@ static int lazy_pairs(lua_State *L) {
 
 /* ---- writing back -------------------------------------------------------------------- */
 
-/* Copies field i of z as it is. */
-static int copy_field(encode_t *e, const lazy_t *z, uint32_t i, bson_t *dst, const path_t *path) {
-  bson_iter_t it;
-  const uint8_t *el = z->data + z->off[i];
-  if (!bson_iter_init_from_data_at_offset(&it, z->data, z->len, z->off[i],
-                                          (uint32_t)strlen((const char *)el + 1)))
-    return asr_lconv_fail(e, path, "corrupt BSON");
-  return bson_append_iter(dst, NULL, 0, &it) ? 0
-                                             : asr_lconv_fail(e, path, "document exceeds the maximum BSON size");
+/* Appends fields [a, b) of z, untouched and so contiguous, as one block of bytes. */
+static int copy_run(encode_t *e, const lazy_t *z, uint32_t a, uint32_t b, bson_t *dst,
+                    const path_t *path) {
+  if (a >= b) return 0;
+  uint32_t from = z->off[a], to = b < z->n ? z->off[b] : z->len - 1;
+  asr_buf_t *run = &e->c->scratch;
+  uint32_t total = to - from + 5;
+  asr_buf_reset(run);
+  if (asr_buf_reserve(run, total)) return asr_lconv_nomem(e);
+  asr_buf_put(run, &total, 4); /* little-endian, as everything here */
+  asr_buf_put(run, z->data + from, to - from);
+  asr_buf_putc(run, 0);
+  bson_t view;
+  if (!bson_init_static(&view, run->data, total)) return asr_lconv_fail(e, path, "corrupt BSON");
+  return bson_concat(dst, &view) ? 0
+                                 : asr_lconv_fail(e, path, "document exceeds the maximum BSON size");
 }
 
 /* Writes field i: its bytes when untouched, else T's value (none: removed), an integer kept
  * int64 when the field was. shape at sidx gives the key. */
 static int write_field(encode_t *e, int tidx, int sidx, const lazy_t *z, uint32_t i, bson_t *dst,
                        const path_t *path, int depth) {
-  if (!is_touched(z, i)) return copy_field(e, z, i, dst, path);
+  if (!is_touched(z, i)) return copy_run(e, z, i, i + 1, dst, path);
   lua_State *L = e->L;
   lua_rawgeti(L, sidx, (lua_Integer)i + 1);
   size_t klen;
@@ -316,6 +357,7 @@ static int take_stock(encode_t *e, int tidx, int map, lazy_t *z, const path_t *p
   lua_pushnil(L);
   while (lua_next(L, tidx)) {
     lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == &state_key) continue;
     if (lua_type(L, -1) != LUA_TSTRING) {
       asr_lconv_key_desc(L, -1, desc, sizeof desc);
       lua_pop(L, 1);
@@ -345,9 +387,7 @@ static int write_fields(encode_t *e, int tidx, int mt, lazy_t *z, size_t keys0, 
   lua_State *L = e->L;
   lua_rawgeti(L, mt, M_SHAPE);
   int sidx = lua_gettop(L);
-  lua_rawgeti(L, mt, M_MAP);
-  uint32_t id = lua_getfield(L, -1, "_id") == LUA_TNUMBER ? (uint32_t)lua_tointeger(L, -1) : 0;
-  lua_pop(L, 2);
+  uint32_t id = z->id;
   int rc = 0;
   if (id)
     rc = write_field(e, tidx, sidx, z, id - 1, dst, path, depth);
@@ -357,8 +397,14 @@ static int write_fields(encode_t *e, int tidx, int mt, lazy_t *z, size_t keys0, 
     rc = asr_lconv_write_value(e, lua_gettop(L), dst, "_id", 3, 0, &fp, depth);
     lua_pop(L, 1);
   }
-  for (uint32_t i = 0; i < z->n && !rc; i++)
-    if (i + 1 != id) rc = write_field(e, tidx, sidx, z, i, dst, path, depth);
+  uint32_t run = 0; /* the untouched fields from run on go as one block */
+  for (uint32_t i = 0; i < z->n && !rc; i++) {
+    if (i + 1 != id && !is_touched(z, i)) continue;
+    rc = copy_run(e, z, run, i, dst, path);
+    if (!rc && i + 1 != id) rc = write_field(e, tidx, sidx, z, i, dst, path, depth);
+    run = i + 1;
+  }
+  if (!rc) rc = copy_run(e, z, run, z->n, dst, path);
   if (!rc) rc = asr_lconv_write_sorted(e, tidx, keys0, dst, path, depth);
   lua_settop(L, sidx - 1);
   return rc;
@@ -367,7 +413,7 @@ static int write_fields(encode_t *e, int tidx, int mt, lazy_t *z, size_t keys0, 
 int asr_lconv_write_lazy(encode_t *e, int tidx, int mt, bson_t *dst, const char *key, int klen,
                          const path_t *path, int depth) {
   lua_State *L = e->L;
-  lua_rawgeti(L, mt, M_STATE);
+  lua_rawgetp(L, tidx, &state_key);
   lazy_t *z = lua_touserdata(L, -1);
   lua_rawgeti(L, mt, M_MAP);
   size_t keys0 = e->c->keys.len;
@@ -375,7 +421,7 @@ int asr_lconv_write_lazy(encode_t *e, int tidx, int mt, bson_t *dst, const char 
   int rc = take_stock(e, tidx, lua_gettop(L), z, path, &added_id);
   lua_pop(L, 2);
   if (rc) return rc;
-  if (!z->ntouched && !z->id_late && e->c->keys.len == keys0 && !added_id) { /* its bytes */
+  if (!z->ntouched && z->id <= 1 && e->c->keys.len == keys0 && !added_id) { /* its bytes */
     bson_t whole;
     if (!bson_init_static(&whole, z->data, z->len)) return asr_lconv_fail(e, path, "corrupt BSON");
     bool ok = key ? bson_append_document(dst, key, klen, &whole) : bson_concat(dst, &whole);
