@@ -7,10 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Whether every key and every string (string, code, symbol) of the well-formed document
- * doc[0..len) is valid UTF-8 (a NUL is allowed in strings, not in keys). When it is not,
- * field gets the dotted path of the first bad one ("a.b.2"). Levels deeper than
- * ASR_EJSON_MAX_DEPTH are not looked into. */
-int asr_bson_utf8_valid(const uint8_t *doc, uint32_t len, char *field, size_t cap);
+enum { ASR_BSON_OK = 0, ASR_BSON_CORRUPT = 1, ASR_BSON_BAD_UTF8 = 2 };
+
+/* Checks the document doc[0..len) in one walk: its structure at every level (lengths and
+ * terminators, as libbson's validator does; levels deeper than ASR_EJSON_MAX_DEPTH by the
+ * validator itself) and that every key and every string (string, code, symbol) is valid
+ * UTF-8 (a NUL is allowed in strings, not in keys). Returns ASR_BSON_OK, ASR_BSON_CORRUPT, or
+ * ASR_BSON_BAD_UTF8 with the dotted path of the first bad field in field ("a.b.2"). */
+int asr_bson_check(const uint8_t *doc, uint32_t len, char *field, size_t cap);
 
 #endif

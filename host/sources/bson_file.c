@@ -97,17 +97,15 @@ static int dump_decode(asr_source_t *base, asr_source_worker_t *w, const asr_bat
   int rc = 0;
   for (; n < b->count && p < end; n++) {
     uint32_t len = le32(p);
-    bson_t doc;
-    bson_error_t e;
-    int ok = len <= (size_t)(end - p) && bson_init_static(&doc, p, len);
-    if (!ok) snprintf(e.message, sizeof e.message, "corrupt BSON");
-    if (!ok || !bson_validate_with_error(&doc, BSON_VALIDATE_NONE, &e)) {
-      rc = asr_err_set(err, ASR_EDATA, "%s: invalid BSON document at byte offset %" PRIu64 ": %s",
-                       s->rd.path, b->origin + (uint64_t)(p - b->raw.data), e.message);
+    char field[160];
+    int check = len <= (size_t)(end - p) ? asr_bson_check(p, len, field, sizeof field)
+                                         : ASR_BSON_CORRUPT;
+    if (check == ASR_BSON_CORRUPT) {
+      rc = asr_err_set(err, ASR_EDATA, "%s: invalid BSON document at byte offset %" PRIu64
+                       ": corrupt BSON", s->rd.path, b->origin + (uint64_t)(p - b->raw.data));
       break;
     }
-    char field[160];
-    if (!asr_bson_utf8_valid(p, len, field, sizeof field)) {
+    if (check == ASR_BSON_BAD_UTF8) {
       rc = asr_err_set(err, ASR_EDATA, "%s: invalid BSON document at byte offset %" PRIu64
                        ": field %s: string is not valid UTF-8", s->rd.path,
                        b->origin + (uint64_t)(p - b->raw.data), field);
