@@ -20,6 +20,7 @@
  * pairs, next, rawget, getmetatable and setmetatable on T first decode every field and set the shape as
  * T's metatable: from then on T is exactly the eager table of lconv.c. */
 #include <lauxlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "lua/lconv.h"
@@ -56,32 +57,83 @@ static int lazy_pairs(lua_State *L);
 
 /* ---- building ---------------------------------------------------------------------- */
 
+static uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+
+/* The size of a value of BSON type t starting at v with room bytes left in its document, or
+ * -1 when it is malformed or does not fit. What libbson's iterator checks of a value's size,
+ * without its per-call overhead: documents are decoded lazily many times over. */
+static int64_t value_size(uint8_t t, const uint8_t *v, size_t room) {
+  int64_t n;
+  switch (t) {
+  case BSON_TYPE_DOUBLE: case BSON_TYPE_DATE_TIME: case BSON_TYPE_TIMESTAMP: case BSON_TYPE_INT64:
+    n = 8;
+    break;
+  case BSON_TYPE_UTF8: case BSON_TYPE_CODE: case BSON_TYPE_SYMBOL: /* length, bytes, NUL */
+    if (room < 4 || rd32(v) < 1 || rd32(v) > room - 4 || v[4 + rd32(v) - 1]) return -1;
+    n = 4 + (int64_t)rd32(v);
+    break;
+  case BSON_TYPE_DOCUMENT: case BSON_TYPE_ARRAY: case BSON_TYPE_CODEWSCOPE:
+    if (room < 4 || rd32(v) < 5) return -1;
+    n = rd32(v);
+    break;
+  case BSON_TYPE_BINARY:
+    if (room < 4) return -1;
+    n = 5 + (int64_t)rd32(v);
+    break;
+  case BSON_TYPE_UNDEFINED: case BSON_TYPE_NULL: case BSON_TYPE_MAXKEY: case BSON_TYPE_MINKEY:
+    n = 0;
+    break;
+  case BSON_TYPE_OID: n = 12; break;
+  case BSON_TYPE_BOOL: n = 1; break;
+  case BSON_TYPE_REGEX: { /* pattern and options, two C strings */
+    const uint8_t *a = memchr(v, 0, room), *b = a ? memchr(a + 1, 0, room - (size_t)(a + 1 - v)) : NULL;
+    if (!b) return -1;
+    n = b + 1 - v;
+    break;
+  }
+  case BSON_TYPE_DBPOINTER:
+    if (room < 4) return -1;
+    n = 4 + (int64_t)rd32(v) + 12;
+    break;
+  case BSON_TYPE_INT32: n = 4; break;
+  case BSON_TYPE_DECIMAL128: n = 16; break;
+  default: return -1;
+  }
+  return (uint64_t)n <= room ? n : -1;
+}
+
 /* Walks the fields of data[0..len): the shape signature onto c->sig, offsets onto c->offs;
  * *id gets 1 + the position of "_id" (0: none). Returns the field count, or -1 (error set)
  * for malformed bytes. */
 static int64_t scan_fields(decode_t *d, const uint8_t *data, uint32_t len, uint32_t *id) {
   lconv_ctx_t *c = d->c;
-  bson_iter_t it;
-  if (!bson_iter_init_from_data(&it, data, len)) {
+  if (len < 5 || rd32(data) != len || data[len - 1]) {
     asr_err_set(d->err, ASR_EDATA, "corrupt BSON: bad document length or terminator");
     return -1;
   }
   if (asr_buf_reserve(&c->sig, 1)) goto nomem;
   asr_buf_putc(&c->sig, 'D');
   uint32_t n = 0;
-  while (bson_iter_next(&it)) {
-    uint32_t klen = bson_iter_key_len(&it), off = it.off;
+  const uint8_t *p = data + 4, *end = data + len - 1;
+  while (p < end) {
+    const uint8_t *key = p + 1, *nul = memchr(key, 0, (size_t)(end - key));
+    int64_t size = nul ? value_size(*p, nul + 1, (size_t)(end - nul - 1)) : -1;
+    if (size < 0) {
+      asr_err_set(d->err, ASR_EDATA, "corrupt BSON at byte %ld", (long)(p - d->base));
+      return -1;
+    }
+    uint32_t klen = (uint32_t)(nul - key), off = (uint32_t)(p - data);
     if (asr_buf_reserve(&c->sig, klen + 2) || asr_buf_reserve(&c->offs, 4)) goto nomem;
-    asr_buf_putc(&c->sig, bson_iter_type(&it) == BSON_TYPE_INT64);
-    asr_buf_put(&c->sig, bson_iter_key(&it), klen + 1);
+    asr_buf_putc(&c->sig, *p == BSON_TYPE_INT64);
+    asr_buf_put(&c->sig, key, klen + 1);
     asr_buf_put(&c->offs, &off, 4);
-    if (klen == 3 && memcmp(bson_iter_key(&it), "_id", 3) == 0) *id = n + 1;
+    if (klen == 3 && memcmp(key, "_id", 3) == 0) *id = n + 1;
     n++;
-  }
-  if (it.err_off) {
-    asr_err_set(d->err, ASR_EDATA, "corrupt BSON at byte %ld",
-                (long)(data + it.err_off - d->base));
-    return -1;
+    p = nul + 1 + size;
   }
   return n;
 nomem:
@@ -193,10 +245,31 @@ int asr_lconv_push_lazy_doc(lua_State *L, const uint8_t *data, uint32_t len, asr
 
 /* ---- reading and writing fields ------------------------------------------------------ */
 
+/* [-0,+1,-] Pushes the value of the element at el when it is a number, string or boolean
+ * (its size was checked by scan_fields); returns 0 for other types, pushing nothing. */
+static int push_plain(lua_State *L, const uint8_t *el) {
+  const uint8_t *v = el + 2 + strlen((const char *)el + 1);
+  switch (*el) {
+  case BSON_TYPE_DOUBLE: {
+    uint64_t bits = rd64(v);
+    double x;
+    memcpy(&x, &bits, 8);
+    lua_pushnumber(L, x);
+    return 1;
+  }
+  case BSON_TYPE_UTF8: lua_pushlstring(L, (const char *)v + 4, rd32(v) - 1); return 1;
+  case BSON_TYPE_BOOL: lua_pushboolean(L, *v != 0); return 1;
+  case BSON_TYPE_INT32: lua_pushinteger(L, (int32_t)rd32(v)); return 1;
+  case BSON_TYPE_INT64: lua_pushinteger(L, (lua_Integer)rd64(v)); return 1;
+  default: return 0;
+  }
+}
+
 /* [-0,+1,e] Pushes field i of z, decoded; owner: the stack index of the bytes' owner. */
 static void push_field(lua_State *L, const lazy_t *z, uint32_t i, int owner) {
   bson_iter_t it;
   const uint8_t *el = z->data + z->off[i];
+  if (push_plain(L, el)) return;
   asr_err_t err;
   asr_err_clear(&err);
   decode_t d = {L, z->c, z->data, &err, owner};
@@ -319,7 +392,9 @@ static int copy_run(encode_t *e, const lazy_t *z, uint32_t a, uint32_t b, bson_t
   uint32_t total = to - from + 5;
   asr_buf_reset(run);
   if (asr_buf_reserve(run, total)) return asr_lconv_nomem(e);
-  asr_buf_put(run, &total, 4); /* little-endian, as everything here */
+  const uint8_t header[4] = {(uint8_t)total, (uint8_t)(total >> 8), (uint8_t)(total >> 16),
+                             (uint8_t)(total >> 24)};
+  asr_buf_put(run, header, 4);
   asr_buf_put(run, z->data + from, to - from);
   asr_buf_putc(run, 0);
   bson_t view;
@@ -346,6 +421,83 @@ static int write_field(encode_t *e, int tidx, int sidx, const lazy_t *z, uint32_
   }
   lua_pop(L, 2);
   return rc;
+}
+
+static int same_value(lua_State *L, int vidx, const uint8_t *el, const uint8_t *v);
+
+/* Whether the lazy table at vidx is the document at v, untouched. */
+static int same_document(lua_State *L, int vidx, const uint8_t *v) {
+  if (lua_type(L, vidx) != LUA_TTABLE) return 0;
+  if (rd32(v) == 5) /* an empty document decodes as a plain empty table */
+    return !lua_getmetatable(L, vidx) && (lua_pushnil(L), !lua_next(L, vidx));
+  if (lua_rawgetp(L, vidx, &state_key) != LUA_TUSERDATA) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  const lazy_t *z = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (z->data != v || z->ntouched) return 0;
+  lua_pushnil(L); /* T holds its state and nothing else */
+  int extra = lua_next(L, vidx) && (lua_pop(L, 1), lua_next(L, vidx));
+  if (extra) lua_pop(L, 2);
+  return !extra;
+}
+
+/* Whether the table at vidx holds, at 1..n and nothing more, the elements of the array at v. */
+static int same_array(lua_State *L, int vidx, const uint8_t *v) {
+  if (lua_type(L, vidx) != LUA_TTABLE || asr_lconv_table_kind(L, vidx) != KIND_ARRAY) return 0;
+  const uint8_t *p = v + 4, *end = v + rd32(v) - 1;
+  lua_Integer j = 1;
+  for (; p < end; j++) {
+    const uint8_t *nul = memchr(p + 1, 0, (size_t)(end - p - 1));
+    int64_t size = nul ? value_size(*p, nul + 1, (size_t)(end - nul - 1)) : -1;
+    lua_rawgeti(L, vidx, j);
+    int same = size >= 0 && same_value(L, lua_gettop(L), p, nul + 1);
+    lua_pop(L, 1);
+    if (!same) return 0;
+    p = nul + 1 + size;
+  }
+  int more = lua_rawgeti(L, vidx, j) != LUA_TNIL;
+  lua_pop(L, 1);
+  return !more;
+}
+
+/* Whether the Lua value at vidx would be written as the element at el (value at v) is: then
+ * the element's bytes can go instead. Documents and arrays compare by what they hold, typed
+ * values are not compared (they are written again). */
+static int same_value(lua_State *L, int vidx, const uint8_t *el, const uint8_t *v) {
+  switch (*el) {
+  case BSON_TYPE_DOUBLE: {
+    uint64_t bits = rd64(v);
+    double x;
+    memcpy(&x, &bits, 8);
+    return lua_type(L, vidx) == LUA_TNUMBER && !lua_isinteger(L, vidx) &&
+           lua_tonumber(L, vidx) == x && (x != 0 || signbit(x) == signbit(lua_tonumber(L, vidx)));
+  }
+  case BSON_TYPE_UTF8: {
+    size_t n;
+    const char *s = lua_type(L, vidx) == LUA_TSTRING ? lua_tolstring(L, vidx, &n) : NULL;
+    return s && n == rd32(v) - 1 && memcmp(s, v + 4, n) == 0;
+  }
+  case BSON_TYPE_BOOL: return lua_type(L, vidx) == LUA_TBOOLEAN && lua_toboolean(L, vidx) == (*v != 0);
+  case BSON_TYPE_INT32: return lua_isinteger(L, vidx) && lua_tointeger(L, vidx) == (int32_t)rd32(v);
+  case BSON_TYPE_INT64: return lua_isinteger(L, vidx) && lua_tointeger(L, vidx) == (lua_Integer)rd64(v);
+  case BSON_TYPE_DOCUMENT: return same_document(L, vidx, v);
+  case BSON_TYPE_ARRAY: return same_array(L, vidx, v);
+  default: return 0;
+  }
+}
+
+/* Whether touched field i of z still holds what its bytes say (read, or set to an equal
+ * value): it is written as its bytes. shape at sidx gives the key. */
+static int unchanged(lua_State *L, int tidx, int sidx, const lazy_t *z, uint32_t i) {
+  const uint8_t *el = z->data + z->off[i];
+  if (*el != BSON_TYPE_ARRAY && *el != BSON_TYPE_DOCUMENT) return 0; /* plain reads: untouched */
+  lua_rawgeti(L, sidx, (lua_Integer)i + 1);
+  lua_rawget(L, tidx);
+  int same = same_value(L, lua_gettop(L), el, el + 2 + strlen((const char *)el + 1));
+  lua_pop(L, 1);
+  return same;
 }
 
 /* Marks the original fields T holds (set raw, bypassing __newindex) and queues the added
@@ -399,7 +551,7 @@ static int write_fields(encode_t *e, int tidx, int mt, lazy_t *z, size_t keys0, 
   }
   uint32_t run = 0; /* the untouched fields from run on go as one block */
   for (uint32_t i = 0; i < z->n && !rc; i++) {
-    if (i + 1 != id && !is_touched(z, i)) continue;
+    if (i + 1 != id && (!is_touched(z, i) || unchanged(e->L, tidx, sidx, z, i))) continue;
     rc = copy_run(e, z, run, i, dst, path);
     if (!rc && i + 1 != id) rc = write_field(e, tidx, sidx, z, i, dst, path, depth);
     run = i + 1;

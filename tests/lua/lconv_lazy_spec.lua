@@ -58,6 +58,23 @@ describe("lazy documents", function()
     assert.are.equal(want, encode(d))
   end)
 
+  it("write an array or sub-document that was only read as its bytes, and a changed one anew", function()
+    local s = doc(arr("a", doc(dbl("0", 3.0), i32("1", 1), str("2", "x"))), sub("s", doc(i32("k", 1))))
+    local d = decode(s)
+    local seen = {}
+    for i, v in ipairs(d.a) do seen[i] = v end
+    assert.are.equal(3.0, d.s.k + 2)
+    assert.are.equal(s, encode(d))
+    d.a[2] = 1.0 -- equal in Lua, but a double in BSON
+    assert.are.equal(doc(arr("a", doc(dbl("0", 3.0), dbl("1", 1.0), str("2", "x"))), sub("s", doc(i32("k", 1)))), encode(d))
+    local e = decode(s)
+    table.insert(e.a, "y")
+    assert.are.equal(doc(arr("a", doc(dbl("0", 3.0), i32("1", 1), str("2", "x"), str("3", "y"))), sub("s", doc(i32("k", 1)))), encode(e))
+    local f = decode(s)
+    f.s.k = 2
+    assert.are.equal(doc(arr("a", doc(dbl("0", 3.0), i32("1", 1), str("2", "x"))), sub("s", doc(i32("k", 2)))), encode(f))
+  end)
+
   it("keep an int64 field int64 when it is read and set again, as eager tables do", function()
     local d = decode(ORDER)
     d.n = d.n + 1
