@@ -33,8 +33,9 @@ int asr_lconv_push_lazy_doc(lua_State *L, const uint8_t *data, uint32_t len, asr
  * asr_lconv_push_doc would have made (with what the transform changed); other values: no-op. */
 void asr_lconv_unlazy(lua_State *L, int idx);
 
-/* [-0,+0,e] Replaces the global next, rawget, getmetatable and setmetatable with versions that decode a
- * lazy table whole first (they read or replace what the metatable stands for). */
+/* [-0,+0,e] Replaces the global next, rawget, getmetatable and setmetatable with versions that
+ * decode a lazy table whole first (they read or replace what its metatable stands for). Once
+ * per state; before the sandbox, which wraps setmetatable. */
 void asr_lconv_open(lua_State *L);
 
 /* [-0,+0,-] Appends the fields of the table at idx to out (initialized, empty). Returns 0 or

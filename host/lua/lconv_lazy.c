@@ -591,32 +591,64 @@ int asr_lconv_write_lazy(encode_t *e, int tidx, int mt, bson_t *dst, const char 
 }
 
 /* ---- the base functions that read tables raw ----------------------------------------- */
+/* As the stock ones (lbaselib.c), once a lazy first argument is decoded whole; written out
+ * rather than wrapping the stock functions, so that errors name them and the caller's line. */
 
-/* [-n,+r,e] next, rawget, getmetatable, setmetatable: upvalue 1 (the function it stands in for) on the
- * arguments, once a lazy first argument is decoded whole. */
-static int decode_then_call(lua_State *L) {
+static int lazy_aware_next(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
   asr_lconv_unlazy(L, 1);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-  return lua_gettop(L);
+  lua_settop(L, 2);
+  if (lua_next(L, 1)) return 2;
+  lua_pushnil(L);
+  return 1;
 }
 
-static char opened_key; /* registry: true once the globals are wrapped */
+static int lazy_aware_rawget(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 2);
+  asr_lconv_unlazy(L, 1);
+  lua_settop(L, 2);
+  lua_rawget(L, 1);
+  return 1;
+}
+
+static int lazy_aware_getmetatable(lua_State *L) {
+  luaL_checkany(L, 1);
+  asr_lconv_unlazy(L, 1);
+  if (!lua_getmetatable(L, 1)) {
+    lua_pushnil(L);
+    return 1;
+  }
+  luaL_getmetafield(L, 1, "__metatable");
+  return 1;
+}
+
+static int lazy_aware_setmetatable(lua_State *L) {
+  int t = lua_type(L, 2);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+  if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+    return luaL_error(L, "cannot change a protected metatable");
+  asr_lconv_unlazy(L, 1);
+  lua_settop(L, 2);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+static char opened_key; /* registry: true once the globals are replaced */
 
 void asr_lconv_open(lua_State *L) {
-  static const char *const raw[] = {"next", "rawget", "getmetatable", "setmetatable", NULL};
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &opened_key) != LUA_TNIL) {
-    lua_pop(L, 1);
-    return;
-  }
+  static const luaL_Reg funcs[] = {{"next", lazy_aware_next},
+                                   {"rawget", lazy_aware_rawget},
+                                   {"getmetatable", lazy_aware_getmetatable},
+                                   {"setmetatable", lazy_aware_setmetatable},
+                                   {NULL, NULL}};
+  int opened = lua_rawgetp(L, LUA_REGISTRYINDEX, &opened_key) != LUA_TNIL;
+  lua_pop(L, 1);
+  if (opened) return;
   lua_pushboolean(L, 1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &opened_key);
   lua_pushglobaltable(L);
-  for (const char *const *name = raw; *name; name++) {
-    lua_getfield(L, -1, *name);
-    lua_pushcclosure(L, decode_then_call, 1);
-    lua_setfield(L, -2, *name);
-  }
+  luaL_setfuncs(L, funcs, 0);
   lua_pop(L, 1);
 }

@@ -97,11 +97,11 @@ lua_State *asr_vm_new(size_t memory_limit, asr_err_t *err) {
   asr_guard_init(&a->guard, L);
   luaL_openlibs(L);
   set_package_path(L);
+  asr_lconv_open(L); /* before the sandbox, which wraps its setmetatable */
   if (asr_sandbox_apply(L, err)) {
     asr_vm_close(L);
     return NULL;
   }
-  asr_lconv_open(L); /* after the sandbox: its setmetatable is the one wrapped */
   asr_guard_coroutines(L);
   lua_gc(L, LUA_GCGEN, 0, 0); /* transforms make many short-lived tables */
   return L;
