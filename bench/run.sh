@@ -8,10 +8,13 @@
 #  1d. deterministic _ids: CPU per document with and without the _id pass (core/doc_id.h)
 #  1e. our Extended JSON reader against libbson's JSON parser on service orders (one core), and
 #      the whole JSONL -> BSON file path with it, 2 workers (issue 12's goal: 400,000 docs/s)
+#  1g. the migration path against its Node.js peer (bench/migrate_peer.sh: the `bson` package,
+#      one thread): JSONL -> BSON without and with the example transform, BSON -> BSON with it
 #  4. the auto-scaler: cost of one policy decision (goal < 1 ms) and its overhead on a run
 #     (goal <= 1%); with ASRUN_BENCH_MONGO=1 also auto-scaled vs fixed against the MongoDB
 #     test server (bench/autoscale_mongo.sh: needs Node.js, takes minutes; bench/mongo_bench.sh
-#     is the other MongoDB benchmark, run on its own)
+#     is the other MongoDB benchmark, run on its own) and MongoDB -> MongoDB migration with and
+#     without the example transform (bench/migrate_mongo.sh)
 # Usage: [ASRUN_BENCH_MONGO=1] bench/run.sh [DOCS_FOR_GENERATION]   (default 2,000,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,6 +70,10 @@ echo "JSONL -> BSON file, no transform, 2 workers: $(rate 300000 "$s") docs/s  (
 rm -f "$OUT/orders.bson"
 echo
 
+echo "== 1g. migration against the Node.js peer (ASRUN_BENCH_BIG=1 bench/migrate_peer.sh adds peak RSS at 10M)"
+bench/migrate_peer.sh 300000
+echo
+
 echo "== 2. generation of $TEMPLATE, $N documents, 2 workers"
 s=$(timed build-bench/asrun --source "$TEMPLATE" --total "$N" --target null: --workers 2 -q)
 echo "to null:         $(rate "$N" "$s") docs/s  (${s} s)"
@@ -103,8 +110,11 @@ if [ "${ASRUN_BENCH_MONGO:-0}" = 1 ]; then
   echo
   echo "== 4d. auto-scaled vs fixed configuration against the MongoDB test server"
   bench/autoscale_mongo.sh
+  echo
+  echo "== 4e. MongoDB -> MongoDB migration, with and without the example transform"
+  bench/migrate_mongo.sh
 else
   echo
-  echo "(4d. auto-scaled vs fixed against the MongoDB test server: ASRUN_BENCH_MONGO=1 bench/run.sh,"
-  echo "     or bench/autoscale_mongo.sh on its own)"
+  echo "(4d. auto-scaled vs fixed against the MongoDB test server, 4e. MongoDB -> MongoDB migration:"
+  echo "     ASRUN_BENCH_MONGO=1 bench/run.sh, or bench/autoscale_mongo.sh and bench/migrate_mongo.sh)"
 fi
