@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 typedef struct reader {
   const uint8_t *start, *p, *end;
@@ -91,6 +94,27 @@ static inline void expect(reader_t *r, char c, const char *what) {
   r->p++;
 }
 
+/* The first byte in [p, end) that ends a run of plain string bytes: '"', '\\', a control
+ * character (< 0x20) or a non-ASCII byte (>= 0x80); end when there is none. Sixteen bytes at a
+ * time where SSE2 is there (x86_64 always): strings are most of a document's bytes. */
+static inline const uint8_t *plain_run_end(const uint8_t *p, const uint8_t *end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  while (end - p >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too */
+    __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                _mm_cmplt_epi8(v, space));
+    int mask = _mm_movemask_epi8(stop);
+    if (mask) return p + __builtin_ctz((unsigned)mask);
+    p += 16;
+  }
+#endif
+  while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
+  return p;
+}
+
 static int hexval(uint8_t c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -151,7 +175,7 @@ static size_t read_string(reader_t *r, int nul_ok) {
   size_t before = r->out->len;
   for (;;) {
     const uint8_t *run = r->p;
-    while (r->p < r->end && *r->p >= 0x20 && *r->p < 0x80 && *r->p != '"' && *r->p != '\\') r->p++;
+    r->p = plain_run_end(r->p, r->end);
     if (r->p > run) put(r, run, (size_t)(r->p - run));
     if (r->p >= r->end) fail_at(r, ASR_EJSON_ERROR, open, "unterminated string");
     uint8_t c = *r->p;
@@ -206,8 +230,7 @@ static size_t read_string(reader_t *r, int nul_ok) {
  * ASCII). Leaves r->p after it. */
 static void raw_string(reader_t *r, const uint8_t **s, size_t *n) {
   if (peek(r) != '"') DEFER(r, r->p, "a keyword value that is not a string");
-  const uint8_t *q = r->p + 1;
-  while (q < r->end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80) q++;
+  const uint8_t *q = plain_run_end(r->p + 1, r->end);
   if (q >= r->end || *q != '"') DEFER(r, r->p, "an unusual keyword string");
   *s = r->p + 1;
   *n = (size_t)(q - *s);
@@ -884,6 +907,31 @@ static void read_element_value(reader_t *r, size_t type_at) {
   r->out->data[type_at] = (uint8_t)type;
 }
 
+/* The field name at r->p (its opening quote): a type byte (patched later), the name, its NUL.
+ * A name of plain ASCII (most) is scanned once and copied; others are decoded. */
+static void read_key(reader_t *r) {
+  const uint8_t *ks = r->p + 1, *q = plain_run_end(ks, r->end);
+  if (q < r->end && *q == '"') {
+    size_t kn = (size_t)(q - ks);
+    if (keyword(ks, kn) != KW_NONE)
+      DEFER(r, ks, "an Extended JSON keyword as an ordinary field name");
+    reserve(r, kn + 2);
+    asr_buf_putc(r->out, 0);
+    asr_buf_put(r->out, ks, kn);
+    asr_buf_putc(r->out, 0);
+    r->p = q + 1;
+    return;
+  }
+  size_t kn;
+  int escaped;
+  peek_key(r, &ks, &kn, &escaped);
+  if (!escaped ? keyword(ks, kn) != KW_NONE : (kn >= 2 && ks[0] == '\\' && ks[1] == 'u'))
+    DEFER(r, ks, "an Extended JSON keyword as an ordinary field name");
+  putc8(r, 0);
+  read_string(r, 0);
+  putc8(r, 0);
+}
+
 /* After '{': members up to '}', as a BSON document (int32 length .. 0). */
 static void read_document_body(reader_t *r, const uint8_t *open) {
   size_t at = r->out->len;
@@ -893,16 +941,8 @@ static void read_document_body(reader_t *r, const uint8_t *open) {
   } else {
     for (;;) {
       if (peek(r) != '"') unexpected(r, "a field name");
-      const uint8_t *ks;
-      size_t kn;
-      int escaped;
-      peek_key(r, &ks, &kn, &escaped);
-      if (!escaped ? keyword(ks, kn) != KW_NONE : (kn >= 2 && ks[0] == '\\' && ks[1] == 'u'))
-        DEFER(r, ks, "an Extended JSON keyword as an ordinary field name");
       size_t type_at = r->out->len;
-      putc8(r, 0);
-      read_string(r, 0);
-      putc8(r, 0);
+      read_key(r);
       read_element_value(r, type_at);
       int c = peek(r);
       if (c == ',') {
