@@ -88,6 +88,12 @@ void asr_ordered_writer_destroy(asr_ordered_writer_t *w);
  * ASR_ECANCELED. */
 int asr_ordered_writer_commit(asr_ordered_writer_t *w, uint64_t seq, asr_buf_t *buf,
                               uint32_t ndocs, asr_err_t *err);
+/* Commits data[0, len) (ndocs documents) as batch seq when it is next in order, writing (or
+ * staging) straight from the caller's bytes: returns 1. Returns 0, having done nothing, when
+ * an earlier batch is still missing (the caller then copies and uses _commit), or ASR_EIO /
+ * ASR_ECANCELED as _commit. Spares the copy of a batch that arrives in its turn. */
+int asr_ordered_writer_write_if_next(asr_ordered_writer_t *w, uint64_t seq, const uint8_t *data,
+                                     size_t len, uint32_t ndocs, asr_err_t *err);
 /* The documents in the output's clean prefix: the batches wholly accepted in order (after
  * asr_ordered_writer_keep: exactly what the kept file holds). */
 uint64_t asr_ordered_writer_docs(asr_ordered_writer_t *w);
