@@ -73,6 +73,16 @@ static inline void putc8(reader_t *r, uint8_t c) {
   reserve(r, 1);
   r->out->data[r->out->len++] = c;
 }
+/* put() for the text of a string or name: a run of up to 16 bytes (most are) is copied as one
+ * 16-byte block when the input has 16 bytes there, without a call to memcpy; the bytes past the
+ * run land in reserved room that later output overwrites. */
+static inline void put_text(reader_t *r, const uint8_t *s, size_t n) {
+  reserve(r, n + 16);
+  uint8_t *d = r->out->data + r->out->len;
+  if (n <= 16 && r->end - s >= 16) memcpy(d, s, 16);
+  else memcpy(d, s, n);
+  r->out->len += n;
+}
 static inline void put_i32(reader_t *r, int32_t v) { put(r, &v, 4); } /* little-endian hosts */
 static inline void put_i64(reader_t *r, int64_t v) { put(r, &v, 8); }
 static inline void patch_i32(reader_t *r, size_t at, int32_t v) {
@@ -176,7 +186,7 @@ static size_t read_string(reader_t *r, int nul_ok) {
   for (;;) {
     const uint8_t *run = r->p;
     r->p = plain_run_end(r->p, r->end);
-    if (r->p > run) put(r, run, (size_t)(r->p - run));
+    if (r->p > run) put_text(r, run, (size_t)(r->p - run));
     if (r->p >= r->end) fail_at(r, ASR_EJSON_ERROR, open, "unterminated string");
     uint8_t c = *r->p;
     if (c == '"') {
@@ -915,10 +925,9 @@ static void read_key(reader_t *r) {
     size_t kn = (size_t)(q - ks);
     if (keyword(ks, kn) != KW_NONE)
       DEFER(r, ks, "an Extended JSON keyword as an ordinary field name");
-    reserve(r, kn + 2);
-    asr_buf_putc(r->out, 0);
-    asr_buf_put(r->out, ks, kn);
-    asr_buf_putc(r->out, 0);
+    putc8(r, 0);
+    put_text(r, ks, kn);
+    putc8(r, 0);
     r->p = q + 1;
     return;
   }
