@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 typedef struct reader {
   const uint8_t *start, *p, *end;
@@ -70,6 +73,16 @@ static inline void putc8(reader_t *r, uint8_t c) {
   reserve(r, 1);
   r->out->data[r->out->len++] = c;
 }
+/* put() for the text of a string or name: a run of up to 16 bytes (most are) is copied as one
+ * 16-byte block when the input has 16 bytes there, without a call to memcpy; the bytes past the
+ * run land in reserved room that later output overwrites. */
+static inline void put_text(reader_t *r, const uint8_t *s, size_t n) {
+  reserve(r, n + 16);
+  uint8_t *d = r->out->data + r->out->len;
+  if (n <= 16 && r->end - s >= 16) memcpy(d, s, 16);
+  else memcpy(d, s, n);
+  r->out->len += n;
+}
 static inline void put_i32(reader_t *r, int32_t v) { put(r, &v, 4); } /* little-endian hosts */
 static inline void put_i64(reader_t *r, int64_t v) { put(r, &v, 8); }
 static inline void patch_i32(reader_t *r, size_t at, int32_t v) {
@@ -89,6 +102,27 @@ static inline int peek(reader_t *r) {
 static inline void expect(reader_t *r, char c, const char *what) {
   if (peek(r) != c) unexpected(r, what);
   r->p++;
+}
+
+/* The first byte in [p, end) that ends a run of plain string bytes: '"', '\\', a control
+ * character (< 0x20) or a non-ASCII byte (>= 0x80); end when there is none. Sixteen bytes at a
+ * time where SSE2 is there (x86_64 always): strings are most of a document's bytes. */
+static inline const uint8_t *plain_run_end(const uint8_t *p, const uint8_t *end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  while (end - p >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too */
+    __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                _mm_cmplt_epi8(v, space));
+    int mask = _mm_movemask_epi8(stop);
+    if (mask) return p + __builtin_ctz((unsigned)mask);
+    p += 16;
+  }
+#endif
+  while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
+  return p;
 }
 
 static int hexval(uint8_t c) {
@@ -151,8 +185,8 @@ static size_t read_string(reader_t *r, int nul_ok) {
   size_t before = r->out->len;
   for (;;) {
     const uint8_t *run = r->p;
-    while (r->p < r->end && *r->p >= 0x20 && *r->p < 0x80 && *r->p != '"' && *r->p != '\\') r->p++;
-    if (r->p > run) put(r, run, (size_t)(r->p - run));
+    r->p = plain_run_end(r->p, r->end);
+    if (r->p > run) put_text(r, run, (size_t)(r->p - run));
     if (r->p >= r->end) fail_at(r, ASR_EJSON_ERROR, open, "unterminated string");
     uint8_t c = *r->p;
     if (c == '"') {
@@ -206,8 +240,7 @@ static size_t read_string(reader_t *r, int nul_ok) {
  * ASCII). Leaves r->p after it. */
 static void raw_string(reader_t *r, const uint8_t **s, size_t *n) {
   if (peek(r) != '"') DEFER(r, r->p, "a keyword value that is not a string");
-  const uint8_t *q = r->p + 1;
-  while (q < r->end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80) q++;
+  const uint8_t *q = plain_run_end(r->p + 1, r->end);
   if (q >= r->end || *q != '"') DEFER(r, r->p, "an unusual keyword string");
   *s = r->p + 1;
   *n = (size_t)(q - *s);
@@ -884,6 +917,30 @@ static void read_element_value(reader_t *r, size_t type_at) {
   r->out->data[type_at] = (uint8_t)type;
 }
 
+/* The field name at r->p (its opening quote): a type byte (patched later), the name, its NUL.
+ * A name of plain ASCII (most) is scanned once and copied; others are decoded. */
+static void read_key(reader_t *r) {
+  const uint8_t *ks = r->p + 1, *q = plain_run_end(ks, r->end);
+  if (q < r->end && *q == '"') {
+    size_t kn = (size_t)(q - ks);
+    if (keyword(ks, kn) != KW_NONE)
+      DEFER(r, ks, "an Extended JSON keyword as an ordinary field name");
+    putc8(r, 0);
+    put_text(r, ks, kn);
+    putc8(r, 0);
+    r->p = q + 1;
+    return;
+  }
+  size_t kn;
+  int escaped;
+  peek_key(r, &ks, &kn, &escaped);
+  if (!escaped ? keyword(ks, kn) != KW_NONE : (kn >= 2 && ks[0] == '\\' && ks[1] == 'u'))
+    DEFER(r, ks, "an Extended JSON keyword as an ordinary field name");
+  putc8(r, 0);
+  read_string(r, 0);
+  putc8(r, 0);
+}
+
 /* After '{': members up to '}', as a BSON document (int32 length .. 0). */
 static void read_document_body(reader_t *r, const uint8_t *open) {
   size_t at = r->out->len;
@@ -893,16 +950,8 @@ static void read_document_body(reader_t *r, const uint8_t *open) {
   } else {
     for (;;) {
       if (peek(r) != '"') unexpected(r, "a field name");
-      const uint8_t *ks;
-      size_t kn;
-      int escaped;
-      peek_key(r, &ks, &kn, &escaped);
-      if (!escaped ? keyword(ks, kn) != KW_NONE : (kn >= 2 && ks[0] == '\\' && ks[1] == 'u'))
-        DEFER(r, ks, "an Extended JSON keyword as an ordinary field name");
       size_t type_at = r->out->len;
-      putc8(r, 0);
-      read_string(r, 0);
-      putc8(r, 0);
+      read_key(r);
       read_element_value(r, type_at);
       int c = peek(r);
       if (c == ',') {

@@ -158,6 +158,11 @@ static int file_write(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const a
   int rc = check_sizes(f, w, seq, &docs, err);
   if (rc) return rc;
   asr_buf_reset(&w->out);
+  if (f->format == FORMAT_BSON) { /* the bytes as they are: no copy when the batch is next */
+    rc = asr_ordered_writer_write_if_next(&f->writer, seq, docs->buf.data, docs->buf.len,
+                                          docs->count, err);
+    if (rc) return rc < 0 ? rc : 0;
+  }
   rc = f->format == FORMAT_JSONL ? asr_ejson_append_lines(&w->out, docs, err)
                                      : asr_buf_append(&w->out, docs->buf.data, docs->buf.len);
   if (rc) return rc;

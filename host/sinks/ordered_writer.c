@@ -234,9 +234,9 @@ void asr_ordered_writer_abandon(asr_ordered_writer_t *w) {
 /* ---- ordering ---- */
 
 /* Under lock: writes (or stages) the batch that is next in order. */
-static int write_next(asr_ordered_writer_t *w, const asr_buf_t *b, uint32_t ndocs) {
-  asr_ordered_mark_t end = {w->next_seq + 1, w->bytes_written + b->len, w->whole_docs + ndocs};
-  int rc = w->staged ? stage(w, b->data, b->len, &end) : write_buffered(w, b->data, b->len);
+static int write_next(asr_ordered_writer_t *w, const uint8_t *data, size_t len, uint32_t ndocs) {
+  asr_ordered_mark_t end = {w->next_seq + 1, w->bytes_written + len, w->whole_docs + ndocs};
+  int rc = w->staged ? stage(w, data, len, &end) : write_buffered(w, data, len);
   if (rc) return rc;
   w->whole_docs += ndocs;
   w->next_seq++;
@@ -260,12 +260,37 @@ static int any_parked(const asr_ordered_writer_t *w) {
 static int drain_parked(asr_ordered_writer_t *w) {
   int i;
   while ((i = find_slot(w, 1, w->next_seq)) >= 0) {
-    int rc = write_next(w, &w->slots[i].buf, w->slots[i].ndocs);
+    int rc = write_next(w, w->slots[i].buf.data, w->slots[i].buf.len, w->slots[i].ndocs);
     if (rc) return rc;
     asr_buf_reset(&w->slots[i].buf);
     w->slots[i].used = 0;
   }
   return 0;
+}
+
+/* Under lock, seq == next_seq: writes the batch and the parked ones it unblocks. */
+static int write_in_turn(asr_ordered_writer_t *w, const uint8_t *data, size_t len,
+                         uint32_t ndocs) {
+  int rc = write_next(w, data, len, ndocs);
+  if (rc == 0) rc = drain_parked(w);
+  if (rc) w->canceled = 1;
+  uv_cond_broadcast(&w->turn);
+  return rc;
+}
+
+int asr_ordered_writer_write_if_next(asr_ordered_writer_t *w, uint64_t seq, const uint8_t *data,
+                                     size_t len, uint32_t ndocs, asr_err_t *err) {
+  int rc = 0, done = 0;
+  uv_mutex_lock(&w->lock);
+  if (w->canceled) {
+    rc = w->io_err.code ? ASR_EIO : ASR_ECANCELED;
+  } else if (seq == w->next_seq) {
+    rc = write_in_turn(w, data, len, ndocs);
+    done = 1;
+  }
+  if (rc == ASR_EIO && err) *err = w->io_err;
+  uv_mutex_unlock(&w->lock);
+  return rc ? rc : done;
 }
 
 int asr_ordered_writer_commit(asr_ordered_writer_t *w, uint64_t seq, asr_buf_t *buf,
@@ -277,10 +302,7 @@ int asr_ordered_writer_commit(asr_ordered_writer_t *w, uint64_t seq, asr_buf_t *
   if (w->canceled) {
     rc = w->io_err.code ? ASR_EIO : ASR_ECANCELED;
   } else if (seq == w->next_seq) {
-    rc = write_next(w, buf, ndocs);
-    if (rc == 0) rc = drain_parked(w);
-    if (rc) w->canceled = 1;
-    uv_cond_broadcast(&w->turn);
+    rc = write_in_turn(w, buf->data, buf->len, ndocs);
   } else {
     asr_buf_t tmp = w->slots[slot].buf; /* park by swapping: no copy */
     w->slots[slot].buf = *buf;

@@ -14,6 +14,17 @@
 #include <unistd.h>
 #include <zlib.h>
 
+/* Buffers that read(2) fills start on a page boundary. The kernel copies from page-aligned page
+ * cache pages with `rep movsb`, which some CPUs (AMD Zen here) run 4-5x slower when the
+ * destination sits a few bytes past a page boundary, where glibc puts a large malloc (page +
+ * 16): reading 250 MB of JSONL cost the producer about 100 ms of CPU instead of 20-25 ms. */
+#define READ_ALIGN 4096
+
+static void *read_buffer(size_t size) {
+  void *p = NULL;
+  return posix_memalign(&p, READ_ALIGN, size) == 0 ? p : NULL;
+}
+
 /* ---- gzip input ------------------------------------------------------------------------ */
 
 #define GZ_IN_SIZE ((size_t)256 << 10) /* compressed bytes read at a time */
@@ -110,7 +121,7 @@ static ssize_t gz_read(asr_file_reader_t *r, uint8_t *dst, size_t n, asr_err_t *
  * first compressed bytes. */
 static int gz_start(asr_file_reader_t *r, asr_err_t *err) {
   struct asr_gz *gz = calloc(1, sizeof *gz);
-  if (!gz || !(gz->in = malloc(GZ_IN_SIZE > r->end ? GZ_IN_SIZE : r->end))) {
+  if (!gz || !(gz->in = read_buffer(GZ_IN_SIZE > r->end ? GZ_IN_SIZE : r->end))) {
     free(gz);
     return asr_err_set(err, ASR_ENOMEM, "out of memory opening %s", r->path);
   }
@@ -214,7 +225,7 @@ int asr_file_reader_open(asr_file_reader_t *r, const char *path, int flags, asr_
   (void)posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* a hint: failure is harmless */
   r->cap = ASR_FILE_READER_BUF_SIZE;
   r->path = strdup(r->is_stdin ? ASR_STDIN_NAME : path);
-  r->buf = malloc(r->cap);
+  r->buf = read_buffer(r->cap);
   if (!r->path || !r->buf) {
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory opening %s", path);
     goto done;

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "sources/file_reader.h"
 #include "sources/source.h"
 
 #define FIX(name) ASR_TEST_FIXTURES "/sources/" name
@@ -430,6 +431,128 @@ static void test_jsonl_long_line(void **state) {
   assert_int_equal(bson_iter_int32(&it), 3);
   run_free(&r);
   remove(path);
+}
+
+/* --- lines across the reader's block boundaries ---
+ * A regular file is read in blocks of ASR_FILE_READER_BUF_SIZE bytes, so lines end at chosen
+ * offsets around each block end: a CRLF split between two blocks, a line ending on the last byte
+ * of a block, a newline as the first byte of a block, a blank CRLF line split, a line longer
+ * than a whole block, and a last line without a newline. */
+typedef struct lines_file {
+  char *text;
+  size_t len, cap;
+  uint32_t docs, max_docs; /* records written: record i holds "i": i */
+  uint64_t line;           /* lines written so far */
+  uint64_t *rec_line;      /* the line of each record */
+  size_t *rec_at, *pad;    /* the offset of each record, the length of its "s" */
+} lines_file_t;
+
+static void lf_append(lines_file_t *f, const char *s, size_t n) {
+  if (f->len + n > f->cap) {
+    f->cap = (f->len + n) * 2;
+    f->text = realloc(f->text, f->cap);
+    assert_non_null(f->text);
+  }
+  memcpy(f->text + f->len, s, n);
+  f->len += n;
+}
+
+/* One record with pad bytes in "s", ended by eol ("" for none). */
+static void lf_record(lines_file_t *f, size_t pad, const char *eol) {
+  assert_true(f->docs < f->max_docs);
+  f->rec_at[f->docs] = f->len;
+  char head[32];
+  int n = snprintf(head, sizeof head, "{\"i\":%u,\"s\":\"", f->docs);
+  lf_append(f, head, (size_t)n);
+  for (size_t k = 0; k < pad; k++) lf_append(f, &"abcdefghij"[(f->docs + k) % 10], 1);
+  lf_append(f, "\"}", 2);
+  lf_append(f, eol, strlen(eol));
+  f->rec_line[f->docs] = ++f->line;
+  f->pad[f->docs++] = pad;
+}
+
+static size_t lf_head_len(uint32_t i) {
+  char head[32];
+  return (size_t)snprintf(head, sizeof head, "{\"i\":%u,\"s\":\"", i) + 2; /* + the "} */
+}
+
+/* Ordinary records until a record ending with eol can put its first eol byte at offset at. */
+static void lf_record_ending_at(lines_file_t *f, size_t at, const char *eol) {
+  while (at - f->len > 600) lf_record(f, 100 + (f->docs * 37) % 180, f->docs % 2 ? "\r\n" : "\n");
+  lf_record(f, at - f->len - lf_head_len(f->docs), eol);
+}
+
+static void test_jsonl_block_boundaries(void **state) {
+  const size_t blk = ASR_FILE_READER_BUF_SIZE;
+  lines_file_t *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  f->max_docs = (uint32_t)(6 * blk / 100 + 16); /* records hold 100 bytes or more */
+  f->rec_line = calloc(f->max_docs, sizeof *f->rec_line);
+  f->rec_at = calloc(f->max_docs, sizeof *f->rec_at);
+  f->pad = calloc(f->max_docs, sizeof *f->pad);
+  assert_true(f->rec_line && f->rec_at && f->pad);
+  lf_record_ending_at(f, 1 * blk - 1, "\r\n"); /* "\r" ends block 1, "\n" starts block 2 */
+  lf_record_ending_at(f, 2 * blk - 1, "\n");   /* the newline is the last byte of block 2 */
+  lf_record_ending_at(f, 3 * blk, "\n");       /* the newline is the first byte of block 4 */
+  lf_record_ending_at(f, 4 * blk - 3, "\r\n"); /* then a blank CRLF line split across blocks */
+  lf_append(f, "\r\n", 2);
+  f->line++;
+  lf_record_ending_at(f, 5 * blk - 1, "\n\n"); /* a blank line opens block 6 */
+  f->line++;
+  lf_record(f, blk + blk / 2, "\r\n"); /* longer than a block */
+  lf_record(f, 7, "");                 /* the last line has no newline */
+  const char *path = TMP("blocks.jsonl");
+  write_file(path, f->text, f->len);
+
+  run_t r, r1;
+  const uint32_t per = f->docs / 40 + 1; /* records per batch: at most 41 batches */
+  drain("jsonl", path, -1, per, &r);
+  drain("jsonl", path, -1, 1, &r1);
+  assert_int_equal(r.rc, 0);
+  assert_int_equal(r.docs.count, f->docs);
+  assert_same_docs(&r, &r1);
+  uint32_t i = 0;
+  for (asr_docs_iter_t it = asr_docs_begin(&r.docs); asr_docs_next(&it); i++) {
+    bson_t got;
+    bson_iter_t bi;
+    assert_true(bson_init_static(&got, it.doc, it.len));
+    assert_true(bson_iter_init_find(&bi, &got, "i"));
+    assert_int_equal(bson_iter_int32(&bi), i);
+    assert_true(bson_iter_init_find(&bi, &got, "s"));
+    uint32_t n = 0;
+    bson_iter_utf8(&bi, &n);
+    assert_int_equal(n, f->pad[i]);
+  }
+  /* Batches start at the right records and name their real lines (blank lines counted). */
+  assert_true(r.batches <= MAX_BATCHES);
+  for (uint32_t b = 0; b < r.batches; b++) {
+    assert_int_equal(r.first_index[b], per * b);
+    assert_int_equal(r.origins[b], f->rec_line[per * b]);
+  }
+  for (uint32_t b = 0; b < MAX_BATCHES && b < r1.batches; b++)
+    assert_int_equal(r1.origins[b], f->rec_line[b]);
+  run_free(&r);
+  run_free(&r1);
+
+  /* An error in the record after the split CRLF names its line. */
+  uint32_t bad = 0;
+  while (f->rec_at[bad] < blk) bad++;
+  assert_int_equal(f->rec_at[bad], blk + 1);
+  f->text[f->rec_at[bad] + 1] = 'x';
+  write_file(path, f->text, f->len);
+  drain("jsonl", path, -1, per, &r);
+  assert_int_equal(r.rc, ASR_EDATA);
+  assert_int_equal(r.docs.count, bad);
+  char want[300];
+  snprintf(want, sizeof want, "%s:%" PRIu64 ":", path, f->rec_line[bad]);
+  assert_true(strncmp(r.err.msg, want, strlen(want)) == 0);
+  run_free(&r);
+  remove(path);
+  free(f->text);
+  free(f->rec_line);
+  free(f->rec_at);
+  free(f->pad);
+  free(f);
 }
 
 static void test_open_errors(void **state) {
@@ -942,6 +1065,7 @@ int main(void) {
     cmocka_unit_test(test_jsonl_corrupt_fixture),
     cmocka_unit_test(test_jsonl_errors),
     cmocka_unit_test(test_jsonl_long_line),
+    cmocka_unit_test(test_jsonl_block_boundaries),
     cmocka_unit_test(test_open_errors),
     cmocka_unit_test(test_descriptions),
     cmocka_unit_test(test_json_fixture_content),
