@@ -55,6 +55,7 @@ strategy c "bson:$OUT/in.bson" "$TRANSFORM"
 
 measure() { # measure CMD...: sets WALL and CPU (seconds); a failed command ends the script
   local t0 t1
+  sync # the previous run's output goes to the disk now, not during this one
   t0=$(date +%s.%N)
   /usr/bin/time -f "%U %S" -o "$OUT/time" "$@" >/dev/null
   t1=$(date +%s.%N)

@@ -20,6 +20,7 @@ typedef struct reader {
   asr_buf_t *out;
   asr_ejson_status_t *st;
   int depth;
+  int in_scope; /* inside a $scope: keywords are left to libbson (it reads some, not all) */
   jmp_buf fail; /* longjmp target: the code of the failure */
 } reader_t;
 
@@ -825,7 +826,9 @@ static int read_keyword_value(reader_t *r, enum kw kw, const uint8_t *key) {
     if (peek(r) != '{') DEFER(r, r->p, "an unusual $scope");
     const uint8_t *open = r->p++;
     if (++r->depth > ASR_EJSON_READER_MAX_DEPTH) DEFER(r, open, "nesting too deep");
+    r->in_scope++;
     read_document_body(r, open);
+    r->in_scope--;
     r->depth--;
     close_keyword(r);
     patch_i32(r, at, (int32_t)(r->out->len - at));
@@ -900,6 +903,7 @@ static int read_object_value(reader_t *r, const uint8_t *open) {
     enum kw kw = escaped ? KW_NONE : keyword(ks, kn);
     if (kw != KW_NONE) {
       if (kw == KW_SCOPE || kw == KW_OPTIONS) DEFER(r, ks, "a keyword out of its usual order");
+      if (r->in_scope) DEFER(r, ks, "a keyword inside a $scope");
       skip_key(r, kn);
       return read_keyword_value(r, kw, ks);
     }
@@ -1021,6 +1025,7 @@ int asr_ejson_read_doc(const uint8_t *text, size_t len, asr_buf_t *out, asr_ejso
   r.out = out;
   r.st = st;
   r.depth = 0;
+  r.in_scope = 0;
   size_t start_len = out->len;
   st->msg[0] = 0;
   int code = setjmp(r.fail);

@@ -184,6 +184,9 @@ static void test_deferred(void **state) {
       "{\"a\": {\"$regex\": \"\\\\d+\"}}",                 /* escapes in a pattern */
       "{\"a\": {\"$binary\": \"AQI\", \"$type\": \"00\"}}", /* unpadded base64 */
       "{\"a\": {\"$numberDecimal\": \"bad\"}}",
+      /* keywords inside a $scope: libbson reads some ({"$code"} in an array it does not) */
+      "{\"a\": {\"$code\": \"f\", \"$scope\": {\"w\": [{\"$code\": \"x\"}]}}}",
+      "{\"a\": {\"$code\": \"f\", \"$scope\": {\"x\": {\"$numberLong\": \"5\"}}}}",
       /* $numberDouble strings without a digit before the point: libbson's strtod decides */
       "{\"a\": {\"$numberDouble\": \"-\"}}", "{\"a\": {\"$numberDouble\": \"-.\"}}",
       "{\"a\": {\"$numberDouble\": \".\"}}",

@@ -1,7 +1,8 @@
 /* libFuzzer target for asrun's Extended JSON reader (host/codec/ejson_reader.c), with libbson's
  * parser as the oracle. For every input:
  *  - read by both: the same BSON bytes (except where libbson writes a garbage array key, its
- *    1.23 bug for $code/$dbPointer inside arrays: then ours must hold proper keys);
+ *    1.23 bug for $code/$dbPointer inside arrays, a $scope's included: then ours must hold
+ *    proper keys);
  *  - read by ours only: allowed only for the documented extra, a $date offset with a colon
  *    ("+01:00"): the input with those colons removed must be read by libbson to the same bytes;
  *  - refused by ours only: allowed only for the documented refusals, an integer outside int64
@@ -40,6 +41,14 @@ static int keys_ok(bson_iter_t *it, int is_array) {
     if ((BSON_ITER_HOLDS_ARRAY(it) || BSON_ITER_HOLDS_DOCUMENT(it)) &&
         bson_iter_recurse(it, &child) && !keys_ok(&child, BSON_ITER_HOLDS_ARRAY(it)))
       return 0;
+    if (BSON_ITER_HOLDS_CODEWSCOPE(it)) { /* the scope is a document too */
+      uint32_t n, slen;
+      const uint8_t *scope;
+      bson_t sb;
+      bson_iter_codewscope(it, &n, &slen, &scope);
+      if (bson_init_static(&sb, scope, slen) && bson_iter_init(&child, &sb) && !keys_ok(&child, 0))
+        return 0;
+    }
   }
   return 1;
 }
