@@ -25,20 +25,9 @@ cat > "$OUT/none.lua" <<LUA
 return { source = "$URI/bench.src", target = "$URI/bench.dst", workers = 2 }
 LUA
 cat > "$OUT/transform.lua" <<LUA
-local dropped_status = { cancelled = true }
 return {
   source = "$URI/bench.src", target = "$URI/bench.dst", workers = 2,
-  transform = function(doc)
-    if dropped_status[doc.status] then return nil end
-    doc.order_no = doc.orderNumber
-    doc.orderNumber = nil
-    local total = 0
-    for _, item in ipairs(doc.lineItems or {}) do total = total + item.quantity * item.unitPrice end
-    doc.total = math.floor(total * 100 + 0.5) / 100
-    doc.notes = nil
-    doc.schemaVersion = 3
-    return doc
-  end,
+  transform = dofile("strategies/migrate_jsonl_to_bson.lua").transform, -- the example's
 }
 LUA
 

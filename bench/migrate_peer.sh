@@ -29,22 +29,11 @@ PEER=bench/node/migrate_peer.mjs
 "$BIN" --source templates/service_order.json --total "$N" --seed 1 --target "file:$OUT/in.jsonl" --workers 2 -q
 "$BIN" --source "jsonl:$OUT/in.jsonl" --target "file:$OUT/in.bson" --workers 2 -q
 
-# The example transform, as strategies/migrate_jsonl_to_bson.lua writes it.
+# The example transform: strategies/migrate_jsonl_to_bson.lua's own.
 TRANSFORM='
-  transform = function(doc)
-    if dropped_status[doc.status] then return nil end
-    doc.order_no = doc.orderNumber
-    doc.orderNumber = nil
-    local total = 0
-    for _, item in ipairs(doc.lineItems or {}) do total = total + item.quantity * item.unitPrice end
-    doc.total = math.floor(total * 100 + 0.5) / 100
-    doc.notes = nil
-    doc.schemaVersion = 3
-    return doc
-  end,'
+  transform = dofile("strategies/migrate_jsonl_to_bson.lua").transform,'
 strategy() { # strategy NAME SOURCE TRANSFORM_OR_EMPTY: writes $OUT/NAME.lua, output $OUT/NAME.asrun.bson
   cat > "$OUT/$1.lua" <<LUA
-local dropped_status = { cancelled = true }
 return { source = "$2", target = "file:$OUT/$1.asrun.bson", workers = 2,$3
 }
 LUA

@@ -168,12 +168,9 @@ static void push_lazy_mt(lua_State *L, int shape) {
   lua_rawseti(L, -2, M_SHAPE);
   lua_rawgetp(L, shape, &asr_lconv_map_key);
   lua_rawseti(L, -2, M_MAP);
-  lua_pushcfunction(L, lazy_index);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, lazy_newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushcfunction(L, lazy_pairs);
-  lua_setfield(L, -2, "__pairs");
+  static const luaL_Reg metamethods[] = {
+      {"__index", lazy_index}, {"__newindex", lazy_newindex}, {"__pairs", lazy_pairs}, {NULL, NULL}};
+  luaL_setfuncs(L, metamethods, 0);
   lua_pushliteral(L, "asrun.document");
   lua_setfield(L, -2, "__name");
   lua_pushinteger(L, KIND_LAZY);

@@ -4,19 +4,8 @@
 -- faster conversion of documents (issue 12: a lazy document) must keep.
 local h = require("tests.e2e.helper")
 
--- A tiny BSON builder (as in tests/lua/lconv_spec.lua), so the input bytes are exactly known.
-local function doc(...)
-  local body = table.concat({ ... })
-  return string.pack("<i4", #body + 5) .. body .. "\0"
-end
-local function el(t, k, v) return string.char(t) .. k .. "\0" .. v end
-local function i32(k, n) return el(0x10, k, string.pack("<i4", n)) end
-local function i64(k, n) return el(0x12, k, string.pack("<i8", n)) end
-local function dbl(k, n) return el(0x01, k, string.pack("<d", n)) end
-local function str(k, s) return el(0x02, k, string.pack("<s4", s .. "\0")) end
-local function sub(k, d) return el(0x03, k, d) end
-local function arr(k, d) return el(0x04, k, d) end
-local function bin(k, s) return el(0x05, k, string.pack("<i4", #s) .. "\x80" .. s) end
+local B = require("tests.lua.bson_bytes") -- the input bytes exactly known
+local doc, i32, i64, dbl, str, sub, arr, bin = B.doc, B.i32, B.i64, B.dbl, B.str, B.sub, B.arr, B.bin
 
 -- The raw value bytes of the embedded document or array under key at the top of BSON s.
 local function raw_container(s, key)

@@ -5,17 +5,8 @@ local asrun = require("asrun")
 local encode = asrun.bson.encode
 local function decode(s) return asrun.bson.decode(s, "lazy") end
 
-local function doc(...)
-  local body = table.concat({ ... })
-  return string.pack("<i4", #body + 5) .. body .. "\0"
-end
-local function el(t, k, v) return string.char(t) .. k .. "\0" .. v end
-local function i32(k, n) return el(0x10, k, string.pack("<i4", n)) end
-local function i64(k, n) return el(0x12, k, string.pack("<i8", n)) end
-local function dbl(k, n) return el(0x01, k, string.pack("<d", n)) end
-local function str(k, s) return el(0x02, k, string.pack("<s4", s .. "\0")) end
-local function sub(k, d) return el(0x03, k, d) end
-local function arr(k, d) return el(0x04, k, d) end
+local B = require("tests.lua.bson_bytes")
+local doc, el, i32, i64, dbl, str, sub, arr = B.doc, B.el, B.i32, B.i64, B.dbl, B.str, B.sub, B.arr
 
 local function sorted_keys(t)
   local ks = {}
