@@ -61,13 +61,23 @@ static int array_keys_ok(const uint8_t *data, size_t len) {
 
 static int digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
-/* Whether d[sign] is the sign of an offset ending a date string: "YYYY-MM-DDT<digits : .>". */
+/* Whether the string opening at d[q] is the value of a "$date" key. */
+static int date_value(const uint8_t *d, size_t q) {
+  size_t k = q;
+  while (k > 0 && (d[k - 1] == ' ' || d[k - 1] == '\t' || d[k - 1] == '\n' || d[k - 1] == '\r')) k--;
+  if (k == 0 || d[--k] != ':') return 0;
+  while (k > 0 && (d[k - 1] == ' ' || d[k - 1] == '\t' || d[k - 1] == '\n' || d[k - 1] == '\r')) k--;
+  return k >= 7 && memcmp(d + k - 7, "\"$date\"", 7) == 0;
+}
+
+/* Whether d[sign] is the sign of an offset ending the date string of a "$date" value:
+ * "YYYY-MM-DDT<digits : .>". */
 static int ends_date(const uint8_t *d, size_t sign) {
   size_t k = sign;
   while (k > 0 && (digit(d[k - 1]) || d[k - 1] == ':' || d[k - 1] == '.')) k--;
   if (k < 12 || d[k - 1] != 'T') return 0;
   const uint8_t *y = d + k - 12; /* "YYYY-MM-DDT */
-  return y[0] == '"' && digit(y[1]) && digit(y[2]) && digit(y[3]) && digit(y[4]) && y[5] == '-' &&
+  return date_value(d, k - 12) && y[0] == '"' && digit(y[1]) && digit(y[2]) && digit(y[3]) && digit(y[4]) && y[5] == '-' &&
          digit(y[6]) && digit(y[7]) && y[8] == '-' && digit(y[9]) && digit(y[10]);
 }
 
