@@ -13,7 +13,9 @@
 -- last interval (snapshot), the last 20 snapshots (history, oldest first) and a table kept
 -- for the policy between calls (state; state.config holds the profile's targets and limits).
 -- The decision passes the host's safety gate (limits, cooldown, stability) before it is
--- applied. Keys and meanings: docs/scaling-policy.md.
+-- applied. Keys and meanings: docs/scaling-policy.md; an editor with a Lua language server
+-- completes them from lua/asrun/meta/policy.lua (the ---@type line below). Its spec, run with
+-- busted as a user would: strategies/custom_policy_spec.lua.
 --
 -- To use a built-in policy instead (rules is the default; also aimd, gradient, usl and
 -- bulk_executor), name it and override its parameters:
@@ -22,6 +24,7 @@
 -- Exponential moving average weight of each new p95 sample in the baseline.
 local ALPHA = 0.2
 
+---@type asrun.Decide
 local function keep_queue_fed(s, history, state)
   local cfg = state.config -- the host fills every setting of the run's profile
   local target_cpu = cfg.target_cpu_usage
@@ -33,22 +36,22 @@ local function keep_queue_fed(s, history, state)
   -- The baseline follows p95 only while it is not doubling, so a slowdown stays visible.
   local base = state.p95_baseline
   if p95 > 0 and base and p95 >= 2 * base then
-    return { action = "scale_down", workers = -1, batch_size = 0, confidence = 0.7,
+    return { action = "scale_down", add_workers = -1, confidence = 0.7,
              reason = string.format("Latency p95 doubled: %.0f ms (baseline %.0f ms)", p95, base) }
   end
   if p95 > 0 then state.p95_baseline = base and base + ALPHA * (p95 - base) or p95 end
 
   if cap > 0 and depth * 2 >= cap and cpu < target_cpu then
-    return { action = "scale_up", workers = 1, batch_size = 0, confidence = 0.6,
+    return { action = "scale_up", add_workers = 1, confidence = 0.6,
              reason = string.format("Queue backlog %d of %d at %.0f%% CPU: adding a worker",
                                     depth, cap, cpu) }
   end
   if cap > 0 and depth == 0 and (s.in_flight or 0) < workers and workers > min_workers then
-    return { action = "scale_down", workers = -1, batch_size = 0, confidence = 0.6,
+    return { action = "scale_down", add_workers = -1, confidence = 0.6,
              reason = string.format("Queue empty, %d of %d workers busy: the source is the limit",
                                     s.in_flight or 0, workers) }
   end
-  return { action = "hold", workers = 0, batch_size = 0, confidence = 0.5,
+  return { action = "hold", confidence = 0.5,
            reason = string.format("Queue at %d of %d", depth, cap) }
 end
 

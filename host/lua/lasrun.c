@@ -19,6 +19,7 @@
 #include "lua/ltemplate.h"
 #include "lua/profile.h"
 #include "lua/template_ops.h"
+#include "metrics/metrics.h"
 #include "template/template.h"
 #include "util/file.h"
 #include "core/error.h"
@@ -204,6 +205,18 @@ static int l_template_generate(lua_State *L) {
   return rc ? 2 : 1;
 }
 
+/* snapshot_fields() -> {name = "number" | "integer", ...}: every field of the snapshot a
+ * policy's decide gets (metrics/metrics.h), for specs and the annotations' check. */
+static int l_snapshot_fields(lua_State *L) {
+  lua_createtable(L, 0, 40);
+#define ASR_FIELD_REAL(f) lua_pushliteral(L, "number"), lua_setfield(L, -2, #f);
+#define ASR_FIELD_COUNT(f) lua_pushliteral(L, "integer"), lua_setfield(L, -2, #f);
+  ASR_SNAPSHOT_FIELDS(ASR_FIELD_REAL, ASR_FIELD_COUNT)
+#undef ASR_FIELD_REAL
+#undef ASR_FIELD_COUNT
+  return 1;
+}
+
 /* asrun.summary(): the run's performance summary once on_finish has been called (the same
  * table on_finish receives), else nil. */
 static int l_summary(lua_State *L) {
@@ -245,6 +258,7 @@ int luaopen_asrun_core(lua_State *L) {
                                    {"template_json", l_template_json},
                                    {"template_generate", l_template_generate},
                                    {"profile", l_profile},
+                                   {"snapshot_fields", l_snapshot_fields},
                                    {NULL, NULL}};
   luaL_newlib(L, funcs);
   enc_box_t *box = lua_newuserdatauv(L, sizeof *box, 0);

@@ -258,6 +258,23 @@ static int opt_number(lua_State *L, const char *k, int *has, double *out, char *
   return 0;
 }
 
+/* A delta under its name (add_workers) or the brief's shorter one (workers), which reads
+ * like the snapshot's absolute value: either, not both. */
+static int opt_delta(lua_State *L, const char *name, const char *old_name, int *has, double *out,
+                     char *why, size_t n) {
+  int has_old;
+  double old;
+  if (opt_number(L, name, has, out, why, n) || opt_number(L, old_name, &has_old, &old, why, n))
+    return -1;
+  if (*has && has_old) {
+    snprintf(why, n, "'%s' and '%s' are both given: they are the same delta (use '%s')", name,
+             old_name, name);
+    return -1;
+  }
+  if (has_old) *has = 1, *out = old;
+  return 0;
+}
+
 static int64_t to_int(double v) {
   if (v > 9e18) return INT64_MAX;
   if (v < -9e18) return INT64_MIN;
@@ -283,9 +300,9 @@ static int parse_decision(lua_State *L, asr_decision_t *out, char *why, size_t n
   lua_pop(L, 1);
   double v;
   int has;
-  if (opt_number(L, "workers", &has, &v, why, n)) return -1;
+  if (opt_delta(L, "add_workers", "workers", &has, &v, why, n)) return -1;
   if (has) out->workers_delta = to_int(v);
-  if (opt_number(L, "batch_size", &has, &v, why, n)) return -1;
+  if (opt_delta(L, "add_batch_size", "batch_size", &has, &v, why, n)) return -1;
   if (has) out->batch_delta = to_int(v);
   if (opt_number(L, "target_workers", &out->has_target_workers, &v, why, n)) return -1;
   if (out->has_target_workers) out->target_workers = to_int(v);

@@ -51,6 +51,19 @@ local asrun = {
   core = core,
 }
 
+-- (over) -> a snapshot as a policy's decide gets it: every field the host fills, 0 unless
+-- `over` says otherwise (floats where the host gives floats); for specs of a policy of your
+-- own (strategies/custom_policy_spec.lua). Fields: docs/scaling-policy.md, "Snapshot".
+function asrun.snapshot(over)
+  local s = {}
+  for name, kind in pairs(core.snapshot_fields()) do s[name] = kind == "integer" and 0 or 0.0 end
+  for k, v in pairs(over or {}) do
+    if s[k] == nil then error("asrun.snapshot: no snapshot field '" .. tostring(k) .. "'", 2) end
+    s[k] = v
+  end
+  return s
+end
+
 -- the auto-scaler's policies (asrun.policies.get("usl")) and their statistics helpers
 asrun.policies = require("asrun.policies")
 asrun.stats = require("asrun.stats")

@@ -120,6 +120,19 @@ static void test_applies_after_stability(void **state) {
   asr_controller_close(fx.c);
 }
 
+/* add_workers / add_batch_size: the deltas under names that do not read like the snapshot's
+ * absolute values; the same change as workers / batch_size. */
+static void test_add_keys_are_deltas(void **state) {
+  fixture_t fx;
+  open_with(&fx, policy_file("add", "return { action = 'scale_up', add_workers = 1, "
+                                    "add_batch_size = 1000 }"));
+  check(&fx, 1);
+  check(&fx, 2);
+  assert_int_equal(fx.run.workers, 9);
+  assert_int_equal(fx.run.batch_size, 5000);
+  asr_controller_close(fx.c);
+}
+
 /* Garbage answers and errors: warning, hold, and after three in a row the rules policy. */
 static void expect_fallback(const char *name, const char *body, const char *why) {
   fixture_t fx;
@@ -165,6 +178,12 @@ static void test_policy_that_returns_a_string(void **state) {
 static void test_policy_with_a_bad_action(void **state) {
   expect_fallback("action", "return { action = 'grow' }",
                   "'action' must be \"scale_up\", \"scale_down\" or \"hold\", got \"grow\"");
+}
+
+static void test_policy_with_both_delta_names(void **state) {
+  expect_fallback("both", "return { action = 'scale_up', workers = 1, add_workers = 1 }",
+                  "'add_workers' and 'workers' are both given: they are the same delta "
+                  "(use 'add_workers')");
 }
 
 static void test_policy_with_nan(void **state) {
@@ -343,6 +362,8 @@ static void test_a_policy_in_c(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_applies_after_stability),
+      cmocka_unit_test(test_add_keys_are_deltas),
+      cmocka_unit_test(test_policy_with_both_delta_names),
       cmocka_unit_test(test_policy_that_raises),
       cmocka_unit_test(test_policy_that_loops_forever),
       cmocka_unit_test(test_policy_that_catches_the_budget_error),

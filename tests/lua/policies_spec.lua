@@ -635,13 +635,13 @@ describe("strategies/custom_policy.lua", function()
   it("adds a worker on a queue backlog below the CPU target, drops one on an empty queue", function()
     local st = state()
     local d = decide(snap({ queue_depth = 12 }), nil, st)
-    assert.are.same({ action = "scale_up", workers = 1, batch_size = 0, confidence = 0.6,
+    assert.are.same({ action = "scale_up", add_workers = 1, confidence = 0.6,
                       reason = "Queue backlog 12 of 16 at 30% CPU: adding a worker" }, d)
     d = decide(snap({ queue_depth = 12, cpu_percent = 72 }), nil, st)
     assert.are.same({ "hold", "Queue at 12 of 16" }, { d.action, d.reason })
     d = decide(snap({ queue_depth = 0, in_flight = 3 }), nil, st)
     assert.are.same({ "scale_down", -1, "Queue empty, 3 of 8 workers busy: the source is the limit" },
-                    { d.action, d.workers, d.reason })
+                    { d.action, d.add_workers, d.reason })
   end)
 
   it("drops a worker when p95 doubles against its baseline", function()
@@ -649,7 +649,7 @@ describe("strategies/custom_policy.lua", function()
     decide(snap({ latency_p95_ms = 30 }), nil, st)
     assert.are.equal(30, st.p95_baseline)
     local d = decide(snap({ latency_p95_ms = 61 }), nil, st)
-    assert.are.same({ action = "scale_down", workers = -1, batch_size = 0, confidence = 0.7,
+    assert.are.same({ action = "scale_down", add_workers = -1, confidence = 0.7,
                       reason = "Latency p95 doubled: 61 ms (baseline 30 ms)" }, d)
     assert.are.equal(30, st.p95_baseline)
   end)

@@ -1,0 +1,82 @@
+---@meta
+-- Type annotations of the scaling-policy API for editors with a Lua language server (LuaLS,
+-- sumneko): completion and checks for decide's snapshot, history, state and decision. Not
+-- code to require: point the language server at asrun's lua/ folder (the tree's .luarc.json
+-- does; for an installed asrun, its share/asrun/lua) and annotate your function:
+--
+--   ---@type asrun.Decide
+--   local function decide(snapshot, history, state) ... end
+--
+-- The reference with units and meanings is docs/scaling-policy.md; tests/lua/policy_types_spec
+-- checks that the snapshot fields here are the ones the host fills.
+
+---The metrics of the interval that just ended (docs/scaling-policy.md, "Snapshot"). Every
+---field is present; what cannot be measured reads 0. Counts are integers, the rest floats.
+---@class asrun.Snapshot
+---@field t number seconds since the run started
+---@field interval number seconds this interval covers (0 when the clock did not advance)
+---@field workers integer the worker count in force (absolute)
+---@field batch_size integer the batch size in force, documents (absolute)
+---@field docs_per_second number documents written in the interval per second
+---@field ops_per_second number batches written per second
+---@field bytes_per_second number BSON bytes handed to the sink per second
+---@field docs_total integer documents written since the start
+---@field cpu_percent number this process's CPU in the interval, percent of the whole machine (0..100)
+---@field system_cpu_percent number the whole machine busy, percent (0..100)
+---@field cpu_count integer online CPUs
+---@field rss_bytes integer resident memory of this process, bytes
+---@field memory_limit_bytes integer the smallest of the cgroup memory limit and MemTotal, bytes
+---@field memory_percent number 100 * rss_bytes / memory_limit_bytes (0: limit unknown)
+---@field net_rx_bytes_per_second number network bytes received per second
+---@field net_tx_bytes_per_second number network bytes sent per second
+---@field errors integer documents the database failed to write in the interval
+---@field retries integer bulk writes and source reads retried in the interval
+---@field throttles integer throttled replies in the interval (Cosmos DB 16500 / 429)
+---@field error_rate number errors / documents handed to the sink (0..1)
+---@field retry_rate number retries per batch written
+---@field throttle_rate number throttles per batch written
+---@field retry_after_ms integer the largest RetryAfterMs asked for in the interval (0: none)
+---@field queue_depth integer batches waiting for a worker, now
+---@field queue_capacity integer the queue's bound, batches
+---@field in_flight integer batches being processed by workers, now
+---@field latency_p50_ms number median sink write time per batch, ms
+---@field latency_p95_ms number 95th percentile of the sink write time per batch, ms
+---@field latency_p99_ms number 99th percentile of the sink write time per batch, ms
+---@field latency_per_doc_ms number sink write time per document written, ms
+---@field pool_in_use integer database connections in use
+---@field pool_size integer database connection pool size (0 for files)
+---@field pool_utilization number pool_in_use / pool_size (0..1)
+---@field ru_per_second number Cosmos DB request units charged per second
+---@field ru_per_doc number request units per document written
+
+---What decide returns (docs/scaling-policy.md, "Decision"). Changes are deltas under add_*
+---names or absolute values under target_* names; the gate works the direction out from them.
+---@class asrun.Decision
+---@field action "scale_up"|"scale_down"|"hold" a label for the log; the numbers decide
+---@field add_workers? integer workers to add (negative: remove), relative to snapshot.workers
+---@field add_batch_size? integer documents to add to the batch size (negative: remove)
+---@field target_workers? integer an absolute worker count; wins over add_workers
+---@field target_batch_size? integer an absolute batch size; wins over add_batch_size
+---@field workers? integer the brief's name of add_workers (a delta, not the snapshot's absolute value)
+---@field batch_size? integer the brief's name of add_batch_size (a delta)
+---@field reason? string for the log line and the summary (first 255 bytes)
+---@field confidence? number 0..1, for the log line and the summary; default 0.5
+
+---The scaling settings of the run's profile, as state.config holds them (profiles/*.lua,
+---README "Profiles and settings"); every setting is filled.
+---@class asrun.ScalingConfig
+---@field [string] number|string|boolean
+
+---A table the host keeps for the policy between calls.
+---@class asrun.PolicyState
+---@field config asrun.ScalingConfig the effective settings of the run (read-only)
+---@field params? table the policy's parameters: its defaults with the strategy's overrides
+---@field [string] any your own keys, kept between calls
+
+---@alias asrun.Decide fun(snapshot: asrun.Snapshot, history: asrun.Snapshot[], state: asrun.PolicyState): asrun.Decision
+
+---A policy: a strategy's scaling.policy, or a file returning one.
+---@class asrun.Policy
+---@field name? string for the log and the summary
+---@field decide asrun.Decide
+---@field params? table defaults of its parameters
