@@ -166,6 +166,52 @@ uint64_t asr_proc_memory_limit(const asr_proc_t *p) {
   return min_limit(limit, mem_total(p));
 }
 
+/* CPUs a quota file pair allows: v2 cpu.max "QUOTA PERIOD" ("max ...": none), or v1
+ * cpu.cfs_quota_us (-1: none) with cpu.cfs_period_us. Rounded up; 0: no quota. */
+static uint32_t quota_cpus(const asr_proc_t *p, const char *dir, int v2) {
+  char rel[PATH_CAP], buf[64];
+  uint64_t quota = 0, period = 0;
+  if (v2) {
+    uint64_t v[2];
+    snprintf(rel, sizeof rel, "%s/cpu.max", dir);
+    if (read_small(p, rel, buf, sizeof buf) <= 0 || parse_u64s(buf, v, 2) != 2) return 0;
+    quota = v[0], period = v[1];
+  } else {
+    snprintf(rel, sizeof rel, "%s/cpu.cfs_quota_us", dir);
+    if (read_small(p, rel, buf, sizeof buf) <= 0 || buf[0] == '-' || parse_u64s(buf, &quota, 1) != 1)
+      return 0;
+    snprintf(rel, sizeof rel, "%s/cpu.cfs_period_us", dir);
+    if (read_small(p, rel, buf, sizeof buf) <= 0 || parse_u64s(buf, &period, 1) != 1) return 0;
+  }
+  if (!quota || !period) return 0;
+  uint64_t n = (quota + period - 1) / period;
+  return n > UINT32_MAX ? 0 : (uint32_t)n;
+}
+
+static uint32_t min_cpus(uint32_t a, uint32_t b) { return a && (!b || a < b) ? a : b; }
+
+uint32_t asr_proc_cpu_quota(const asr_proc_t *p) {
+  uint32_t cpus = min_cpus(quota_cpus(p, "sys/fs/cgroup", 1), quota_cpus(p, "sys/fs/cgroup/cpu", 0));
+  FILE *f = open_rel(p, "proc/self/cgroup");
+  if (!f) return cpus;
+  char line[LINE_CAP], dir[PATH_CAP];
+  while (fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = '\0';
+    char *ctrl = strchr(line, ':');
+    char *path = ctrl ? strchr(ctrl + 1, ':') : NULL;
+    if (!path || strcmp(path + 1, "/") == 0) continue;
+    *ctrl++ = '\0'; /* line: hierarchy id, ctrl: controllers, path: cgroup path */
+    *path++ = '\0';
+    int v2 = strcmp(line, "0") == 0 && *ctrl == '\0';
+    int w = v2 ? snprintf(dir, sizeof dir, "sys/fs/cgroup%s", path)
+               : strstr(ctrl, "cpu") && !strstr(ctrl, "cpuset") ? snprintf(dir, sizeof dir, "sys/fs/cgroup/%s%s", ctrl, path)
+               : -1;
+    if (w > 0 && (size_t)w < sizeof dir) cpus = min_cpus(cpus, quota_cpus(p, dir, v2));
+  }
+  fclose(f);
+  return cpus;
+}
+
 void asr_proc_net_bytes(const asr_proc_t *p, uint64_t *rx, uint64_t *tx) {
   *rx = *tx = 0;
   FILE *f = open_rel(p, "proc/self/net/dev");

@@ -35,5 +35,9 @@ uint64_t asr_proc_rss_bytes(const asr_proc_t *p);
  * proc/meminfo. "max" and v1's "unlimited" (a huge number) do not count as limits. */
 uint64_t asr_proc_memory_limit(const asr_proc_t *p);
 void asr_proc_net_bytes(const asr_proc_t *p, uint64_t *rx, uint64_t *tx);
+/* CPUs the cgroup CPU quota allows this process, rounded up: the smallest of the v2 cpu.max
+ * ("QUOTA PERIOD"; "max" is none) of its own cgroup (from proc/self/cgroup) and of the root,
+ * and the v1 cpu.cfs_quota_us / cpu.cfs_period_us likewise. 0: no quota found. */
+uint32_t asr_proc_cpu_quota(const asr_proc_t *p);
 
 #endif

@@ -1,5 +1,6 @@
 #include "runtime/config.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,25 @@
 #include "lua/policy.h"
 #include "lua/profile.h"
 #include "lua/vm.h"
+#include "metrics/proc.h"
 #include "mongo/retry.h"
 #include "template/template.h"
 #include "util/duration.h"
 
+/* The default worker count: the CPUs this process may use, which in a container is less than
+ * the machine's: online CPUs, within the affinity mask (taskset, cpuset) and the cgroup CPU
+ * quota (docker --cpus, Kubernetes limits). */
 static uint32_t cpu_count(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (uint32_t)n : 1;
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  uint32_t n = online > 0 ? (uint32_t)online : 1;
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0 &&
+      (uint32_t)CPU_COUNT(&set) < n)
+    n = (uint32_t)CPU_COUNT(&set);
+  asr_proc_t proc;
+  asr_proc_init(&proc, NULL);
+  uint32_t quota = asr_proc_cpu_quota(&proc);
+  return quota && quota < n ? quota : n;
 }
 
 /* "templates/orders.json" → "orders", "dump/orders.bson.gz" → "orders", "-" → "stdin" */

@@ -244,6 +244,34 @@ static void test_proc_own_cgroup(void **state) {
   assert_int_equal(asr_proc_memory_limit(&p), UINT64_C(8000000) * 1024);
 }
 
+/* The CPU quota: v2 cpu.max of the own cgroup and of the root, v1 cfs quota / period; the
+ * smallest wins, rounded up; "max", -1 and garbage are no quota. */
+static void test_proc_cpu_quota(void **state) {
+  char root[512];
+  snprintf(root, sizeof root, "%s/metrics_cpu_quota_%d", ASR_TEST_TMP, (int)getpid());
+  put(root, "proc/self/cgroup", "0::/\n");
+  asr_proc_t p;
+  asr_proc_init(&p, root);
+  assert_int_equal(asr_proc_cpu_quota(&p), 0); /* no files: no quota */
+  put(root, "sys/fs/cgroup/cpu.max", "max 100000\n");
+  assert_int_equal(asr_proc_cpu_quota(&p), 0);
+  put(root, "sys/fs/cgroup/cpu.max", "250000 100000\n"); /* docker --cpus 2.5 */
+  assert_int_equal(asr_proc_cpu_quota(&p), 3);
+  put(root, "proc/self/cgroup", "0::/kubepods/pod1/c1\n");
+  put(root, "sys/fs/cgroup/kubepods/pod1/c1/cpu.max", "100000 100000\n");
+  assert_int_equal(asr_proc_cpu_quota(&p), 1);
+  put(root, "sys/fs/cgroup/kubepods/pod1/c1/cpu.max", "50000 100000\n"); /* half a CPU: 1 */
+  assert_int_equal(asr_proc_cpu_quota(&p), 1);
+  /* v1: the cpu controller's own directory */
+  put(root, "sys/fs/cgroup/cpu.max", "garbage\n");
+  put(root, "proc/self/cgroup", "5:cpuset:/docker/x\n4:cpu,cpuacct:/docker/x\n");
+  put(root, "sys/fs/cgroup/cpu,cpuacct/docker/x/cpu.cfs_quota_us", "-1\n");
+  put(root, "sys/fs/cgroup/cpu,cpuacct/docker/x/cpu.cfs_period_us", "100000\n");
+  assert_int_equal(asr_proc_cpu_quota(&p), 0);
+  put(root, "sys/fs/cgroup/cpu,cpuacct/docker/x/cpu.cfs_quota_us", "400000\n");
+  assert_int_equal(asr_proc_cpu_quota(&p), 4);
+}
+
 static void test_proc_missing_files(void **state) {
   asr_proc_t p;
   asr_proc_init(&p, ASR_TEST_TMP "/no/such/root");
@@ -603,6 +631,7 @@ int main(void) {
       cmocka_unit_test(test_hist_relative_error),   cmocka_unit_test(test_hist_diff),
       cmocka_unit_test(test_hist_concurrent),       cmocka_unit_test(test_proc_cgroup2_fixture),
       cmocka_unit_test(test_proc_memtotal_fixture), cmocka_unit_test(test_proc_own_cgroup),
+      cmocka_unit_test(test_proc_cpu_quota),
       cmocka_unit_test(test_proc_missing_files),    cmocka_unit_test(test_proc_real),
       cmocka_unit_test(test_collector_rates),       cmocka_unit_test(test_collector_zero_interval),
       cmocka_unit_test(test_collector_error_rates), cmocka_unit_test(test_collector_history_ring),
