@@ -195,10 +195,11 @@ static void print_performance(const asr_run_summary_t *s) {
   if (s->ru_governor_rate > 0)
     printf("RU governor: writes paced at %.0f RU/s at the end\n", s->ru_governor_rate);
   if (s->scaling)
-    printf("Auto-scaling (%s, policy %s): %llu decisions, %llu applied; workers %u → %u, batch "
-           "size %u → %u\n", s->profile, s->scaling->policy,
+    printf("Auto-scaling (%s, policy %s): %llu decisions, %llu applied; workers %u %s %u, batch "
+           "size %u %s %u\n", s->profile, s->scaling->policy,
            (unsigned long long)s->scaling->decisions, (unsigned long long)s->scaling->applied,
-           s->start_workers, s->workers, s->start_batch_size, s->batch_size);
+           s->start_workers, asr_log_arrow(), s->workers, s->start_batch_size, asr_log_arrow(),
+           s->batch_size);
 }
 
 /* The brief's completion lines. */

@@ -2,6 +2,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <uv.h>
 
@@ -75,10 +77,55 @@ static void write_json(asr_log_level_t level, const char *event, const char *fie
   asr_buf_free(&b);
 }
 
+/* From the locale variables in POSIX order (LC_ALL, LC_CTYPE, LANG; none: the C locale,
+ * ASCII). Read once. */
+int asr_log_utf8_terminal(void) {
+  static int known = -1;
+  if (known >= 0) return known;
+  const char *names[] = {"LC_ALL", "LC_CTYPE", "LANG"}, *v = NULL;
+  for (int i = 0; i < 3 && !(v && *v); i++) v = getenv(names[i]);
+  known = v && (strcasestr(v, "utf-8") || strcasestr(v, "utf8"));
+  return known;
+}
+
+const char *asr_log_arrow(void) { return asr_log_utf8_terminal() ? "\u2192" : "->"; }
+
+/* The text of msg for an ASCII terminal: the brief's emoji and arrows as ASCII, any other
+ * character beyond ASCII as '?'. */
+static void to_ascii(const char *msg, char *out, size_t cap) {
+  static const char *const subst[][2] = {
+      {"\u2705", "[ok]"}, {"\U0001F680", "[>>]"}, {"\U0001F4CA", "[=]"}, {"\u2192", "->"},
+      {"\U0001F3C1", "[end]"}, {"\U0001F504", "[~]"}, {"\u26A0\uFE0F", "[!]"}, {"\u26A0", "[!]"},
+      {"\u00D7", "x"}, {"\u00B1", "+/-"}, {"\u2014", "--"}, {"\u2026", "..."}};
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)msg; *p && o + 5 < cap;) {
+    if (*p < 0x80) {
+      out[o++] = (char)*p++;
+      continue;
+    }
+    size_t i = 0, n = sizeof subst / sizeof subst[0];
+    while (i < n && strncmp((const char *)p, subst[i][0], strlen(subst[i][0])) != 0) i++;
+    if (i < n) {
+      size_t k = strlen(subst[i][1]);
+      memcpy(out + o, subst[i][1], k);
+      o += k;
+      p += strlen(subst[i][0]);
+    } else {
+      out[o++] = '?';
+      for (p++; (*p & 0xC0) == 0x80; p++) {} /* the rest of the character */
+    }
+  }
+  out[o] = '\0';
+}
+
 static void emit(asr_log_level_t level, const char *event, const char *fields, const char *fmt,
                  va_list ap) {
-  char msg[2048];
+  char msg[2048], ascii[2048];
   vsnprintf(msg, sizeof msg, fmt, ap);
+  if (g_format == ASR_LOG_TEXT && !asr_log_utf8_terminal()) { /* JSON is UTF-8 by definition */
+    to_ascii(msg, ascii, sizeof ascii);
+    memcpy(msg, ascii, strlen(ascii) + 1);
+  }
   uv_once(&g_once, init_lock);
   uv_mutex_lock(&g_lock);
   if (g_format == ASR_LOG_JSON) {

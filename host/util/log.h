@@ -17,6 +17,13 @@ void asr_log(asr_log_level_t level, const char *event, const char *fmt, ...)
  * form prints the message only. */
 void asr_log_fields(asr_log_level_t level, const char *event, const char *fields,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Whether the terminal takes UTF-8 (the locale variables say so). Otherwise the text log
+ * lines are written in ASCII: the brief's emoji and arrows as "[ok]", "->", ...; stdout
+ * output with non-ASCII text can ask here. */
+int asr_log_utf8_terminal(void);
+/* "→", or "->" for an ASCII terminal. */
+const char *asr_log_arrow(void);
+
 /* Formats n with thousands separators ("15,000") as the brief's log lines do. */
 const char *asr_log_thousands(long long n, char *buf, unsigned size);
 
