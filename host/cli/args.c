@@ -322,8 +322,11 @@ int asr_cli_parse(int argc, char **argv, asr_options_t *cli, asr_err_t *err) {
       rc = set_once(&cli->strategy, "strategy", optarg, err);
     } else if (opt == '?') {
       const char *bad = argv[optind - 1];
+      const char *eq = strncmp(bad, "--", 2) == 0 ? strchr(bad, '=') : NULL;
       if (optopt >= 256)
         rc = asr_err_set(err, ASR_EINVAL, "option '%s' needs a value", bad);
+      else if (optopt && eq) /* "--help=all": a flag given a value */
+        rc = asr_err_set(err, ASR_EINVAL, "option '%.*s' takes no value", (int)(eq - bad), bad);
       else if (optopt)
         rc = asr_err_set(err, ASR_EINVAL, "unknown option '-%c'", optopt);
       else

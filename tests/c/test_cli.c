@@ -117,6 +117,10 @@ static void test_errors_name_the_flag(void **state) {
   assert_string_equal(e.msg, "option '--total' needs a value");
   assert_int_equal(PARSE(c, e, "s.lua", "-x"), ASR_EINVAL);
   assert_string_equal(e.msg, "unknown option '-x'");
+  assert_int_equal(PARSE(c, e, "--help=all"), ASR_EINVAL); /* not "unknown option '-h'" */
+  assert_string_equal(e.msg, "option '--help' takes no value");
+  assert_int_equal(PARSE(c, e, "s.lua", "--quiet=yes"), ASR_EINVAL);
+  assert_string_equal(e.msg, "option '--quiet' takes no value");
   assert_int_equal(PARSE(c, e, "a.lua", "b.lua"), ASR_EINVAL);
   assert_string_equal(e.msg, "strategy given twice ('a.lua' and 'b.lua')");
 }
