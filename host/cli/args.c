@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/limits.h"
+#include "util/closest.h"
 #include "util/duration.h"
 #include "util/file.h"
 
@@ -307,6 +309,21 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   }
 }
 
+
+/* An unknown long option, with the closest known one when a typo is likely. */
+static int unknown_option(const char *bad, asr_err_t *err) {
+  enum { MAX_NAMES = sizeof options / sizeof options[0] };
+  const char *names[MAX_NAMES];
+  size_t n = 0;
+  for (const struct option *o = options; o->name; o++) names[n++] = o->name;
+  char name[64];
+  const char *given = strncmp(bad, "--", 2) == 0 ? bad + 2 : bad;
+  snprintf(name, sizeof name, "%.*s", (int)strcspn(given, "="), given);
+  size_t len = strlen(name);
+  const char *near = asr_closest(name, names, n, len < 5 ? 1 : len < 10 ? 2 : 3);
+  if (near) return asr_err_set(err, ASR_EINVAL, "unknown option '%s' (did you mean '--%s'?)", bad, near);
+  return asr_err_set(err, ASR_EINVAL, "unknown option '%s'", bad);
+}
 int asr_cli_parse(int argc, char **argv, asr_options_t *cli, asr_err_t *err) {
   memset(cli, 0, sizeof *cli);
   cli->auto_scaling = -1;
@@ -330,7 +347,7 @@ int asr_cli_parse(int argc, char **argv, asr_options_t *cli, asr_err_t *err) {
       else if (optopt)
         rc = asr_err_set(err, ASR_EINVAL, "unknown option '-%c'", optopt);
       else
-        rc = asr_err_set(err, ASR_EINVAL, "unknown option '%s'", bad);
+        rc = unknown_option(bad, err);
     } else {
       rc = apply_option(opt, optarg, cli, err);
     }

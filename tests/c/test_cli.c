@@ -100,7 +100,11 @@ static void test_errors_name_the_flag(void **state) {
   asr_options_t c;
   asr_err_t e;
   assert_int_equal(PARSE(c, e, "s.lua", "--wrokers", "3"), ASR_EINVAL);
-  assert_string_equal(e.msg, "unknown option '--wrokers'");
+  assert_string_equal(e.msg, "unknown option '--wrokers' (did you mean '--workers'?)");
+  assert_int_equal(PARSE(c, e, "s.lua", "--profle=fast"), ASR_EINVAL);
+  assert_string_equal(e.msg, "unknown option '--profle=fast' (did you mean '--profile'?)");
+  assert_int_equal(PARSE(c, e, "s.lua", "--frobnicate"), ASR_EINVAL);
+  assert_string_equal(e.msg, "unknown option '--frobnicate'");
   assert_int_equal(PARSE(c, e, "s.lua", "--workers", "abc"), ASR_EINVAL);
   assert_string_equal(e.msg, "--workers: expected an integer in 1..1024, got 'abc'");
   assert_int_equal(PARSE(c, e, "s.lua", "--workers", "0"), ASR_EINVAL);
