@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -288,10 +289,18 @@ static void test_proc_missing_files(void **state) {
   assert_int_equal(s.net_tx_bytes, 0);
 }
 
+/* Burns `seconds` of this process's CPU time (not wall time: on a loaded machine the wall
+ * can pass without a tick of CPU, and /proc counts in ticks). */
+static double process_cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void burn_cpu(double seconds) {
-  uint64_t end = uv_hrtime() + (uint64_t)(seconds * 1e9);
+  double end = process_cpu_now() + seconds;
   volatile uint64_t x = 0;
-  while (uv_hrtime() < end)
+  while (process_cpu_now() < end)
     for (int i = 0; i < 10000; i++) x += (uint64_t)i * x + 1;
 }
 
