@@ -60,6 +60,8 @@ typedef struct run {
   double last_rate;
   int interrupts;
   int tick_failed; /* on_tick went over its budget: not called again */
+  uint64_t tick_raised;     /* on_tick raised this many times (the run went on) */
+  char tick_first[256];     /* the first of those errors, for the end of the run */
   asr_control_t control;      /* the scaler's way to change the run (its gate keeps the limits) */
   asr_control_t tick_control; /* on_tick's: the same, within the scaling limits while scaling */
   tick_ask_t tick_workers, tick_batch;
@@ -202,8 +204,11 @@ static void on_tick(uv_timer_t *h) {
       r->tick_failed = 1;
       asr_pipeline_fail(r->pipeline, &err);
     }
-    else if (rc)
-      asr_log_warn("hook.on_tick", "%s (the run goes on)", err.msg);
+    else if (rc) {
+      if (r->tick_raised++ == 0) /* its first line: the message without the traceback */
+        snprintf(r->tick_first, sizeof r->tick_first, "%.*s", (int)strcspn(err.msg, "\n"), err.msg);
+      asr_log_warn("hook.on_tick", "%s (the run goes on, and ends with exit 1)", err.msg);
+    }
   }
 }
 
@@ -619,6 +624,10 @@ static int execute(run_t *r, asr_err_t *err) {
     r->load_complete = 1; /* reported as such also when a step after it fails */
     rc = asr_db_checks_after_load(&r->cfg, r->strategy, st.docs_out, r->cli->verbosity < 0, err);
   }
+  if (rc == 0 && r->tick_raised) /* the documents are all written: the hook's bug is reported */
+    rc = asr_err_set(err, ASR_ESCRIPT, "on_tick raised %llu time%s (the first: %s); every "
+                     "document was written", (unsigned long long)r->tick_raised,
+                     r->tick_raised == 1 ? "" : "s", r->tick_first);
   checkpoint_at_end(r, rc);
   return finish_run(r, rc, err);
 }

@@ -3,8 +3,8 @@
 -- file, a --profile file). Each entry runs a probe of escape attempts under pcall and prints
 -- what each got: every attempt fails with its message, the run goes on (exit 0), and the
 -- marker file that a shell command would create never exists. Then each entry lets one
--- attempt raise: exit 2 while loading (configuration), 1 from a hook during the run, on_tick
--- and the policy warn and go on; never a crash. No server: sim: and null: targets.
+-- attempt raise: exit 2 while loading (configuration), 1 from a hook during the run (on_tick
+-- warns and the run goes on, then ends with 1), the policy warns and goes on; never a crash. No server: sim: and null: targets.
 local h = require("tests.e2e.helper")
 
 local DIR = h.path("sandbox")
@@ -273,11 +273,13 @@ describe("an escape attempt that raises", function()
       "on_start failed: " .. EVIL .. ": " .. BINARY)
   end)
 
-  it("in on_tick: a warning each tick, the run goes on", function()
+  it("in on_tick: a warning each tick, the run goes on and ends with exit 1", function()
     local code = "assert(io.open(WRITTEN, 'a'))"
     local s = strategy("raise_tick", {on_tick = code})
-    raises({s}, 0, "asrun: warn: on_tick failed: " .. at(s, code) .. WRITTEN
+    local stderr = raises({s}, 1, "asrun: warn: on_tick failed: " .. at(s, code) .. WRITTEN
       .. ": writing files is not allowed in the asrun sandbox (mode 'a')")
+    assert.matches("asrun: error: on_tick raised %d+ times? %(the first: on_tick failed: .-%); every "
+      .. "document was written\n", stderr)
   end)
 
   it("in on_finish: exit 1", function()
