@@ -22,12 +22,14 @@ enum {
   OPT_SET_MIN_WORKERS, OPT_SET_MAX_WORKERS, OPT_SET_MIN_BATCH, OPT_SET_MAX_BATCH,
   OPT_SET_CHECK_INTERVAL, OPT_SET_COOLDOWN,
   /* checkpoints */
-  OPT_RESUME, OPT_CHECKPOINT, OPT_NO_CHECKPOINT, OPT_CHECKPOINT_EVERY
+  OPT_RESUME, OPT_CHECKPOINT, OPT_NO_CHECKPOINT, OPT_CHECKPOINT_EVERY,
+  OPT_TYPE
 };
 
 static const struct option options[] = {
     {"strategy", required_argument, NULL, OPT_STRATEGY},
     {"source", required_argument, NULL, OPT_SOURCE},
+    {"type", required_argument, NULL, OPT_TYPE},
     {"target", required_argument, NULL, OPT_TARGET},
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"auto-scaling-profile", required_argument, NULL, OPT_AS_PROFILE},
@@ -87,9 +89,12 @@ const char *asr_cli_usage(void) {
          "  --strategy FILE          the strategy file (same as the positional argument)\n"
          "  --source SPEC            template.json | data.jsonl | dump.bson | KIND:PATH\n"
          "                           (KIND: template, jsonl, json, bson, mongodb, mgodatagen);\n"
-         "                           overrides the strategy\n"
+         "                           - reads standard input; overrides the strategy\n"
+         "  --type jsonl|json|bson   the format of --source's file (mongoimport's flag; json\n"
+         "                           is JSON documents one a line, as for mongoimport)\n"
          "  --collection NAME        the collection of an mgodatagen config to generate\n"
-         "  --target URI             file:PATH.jsonl | file:PATH.bson | null: |\n"
+         "  --target URI             file:PATH.jsonl | file:PATH.bson | jsonl:PATH |\n"
+         "                           bson:PATH | - (standard output; bson:- for BSON) | null: |\n"
          "                           mongodb://HOST/DB.COLLECTION | sim:KEY=VALUE,... |\n"
          "                           sim:SCENARIO (a simulated database: a scenario's name\n"
          "                           or FILE.lua) (default: file:out/NAME.jsonl)\n"
@@ -254,6 +259,10 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_DEAD_LETTER_DUPLICATES: cli->dead_letter_duplicates = 1; return 0;
   case OPT_STRATEGY: return set_once(&cli->strategy, "strategy", arg, err);
   case OPT_SOURCE: cli->source = arg; return 0;
+  case OPT_TYPE:
+    if (strcmp(arg, "jsonl") && strcmp(arg, "json") && strcmp(arg, "bson"))
+      return asr_err_set(err, ASR_EINVAL, "--type: expected jsonl, json or bson, got '%s'", arg);
+    return set_once(&cli->type, "--type", arg, err);
   case OPT_TARGET: cli->target = arg; return 0;
   case OPT_PROFILE:
   case OPT_AS_PROFILE: return parse_profile(arg, cli, err);

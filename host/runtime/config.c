@@ -44,9 +44,36 @@ static char *stem(const char *path) {
   return strndup(b, n);
 }
 
+/* --type: the format of --source's file, as mongoimport's --type says it (json: documents one
+ * a line, as mongoimport reads them; a JSON array is json:PATH). It replaces the kind the
+ * file name suggests (data.json is then data, not a template); a kind written out
+ * (KIND:PATH) must agree with it. */
+static int typed_source(const char *source, const char *type, asr_source_spec_t *spec,
+                        asr_err_t *err) {
+  const char *kind = strcmp(type, "bson") == 0 ? "bson" : "jsonl";
+  const char *colon = strchr(source, ':');
+  size_t klen = colon ? (size_t)(colon - source) : 0;
+  if (klen && strspn(source, "abcdefghijklmnopqrstuvwxyz") == klen) { /* KIND:PATH */
+    int rc = asr_source_spec_parse(source, spec, err);
+    if (rc) return rc;
+    if (strcmp(spec->kind, kind) != 0 && !(strcmp(type, "json") == 0 && strcmp(spec->kind, "json") == 0))
+      return asr_err_set(err, ASR_EINVAL, "--type %s does not fit --source %s (give one of "
+                         "them)", type, source);
+    return 0;
+  }
+  spec->kind = strdup(kind);
+  spec->path = strdup(source);
+  if (!spec->kind || !spec->path) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  return 0;
+}
+
 static int copy_source(const asr_options_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
                        asr_err_t *err) {
+  if (cli->source && cli->type) return typed_source(cli->source, cli->type, &cfg->source, err);
   if (cli->source) return asr_source_spec_parse(cli->source, &cfg->source, err);
+  if (cli->type)
+    return asr_err_set(err, ASR_EINVAL, "--type %s says the format of --source's file, and no "
+                       "--source is given (e.g. --source - --type %s)", cli->type, cli->type);
   if (!st || !st->source.kind)
     return asr_err_set(err, ASR_EINVAL, "no source: give the strategy a 'source' field or pass "
                        "--source TEMPLATE.json");

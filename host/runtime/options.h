@@ -14,6 +14,7 @@
 typedef struct asr_options {
   const char *strategy;   /* positional STRATEGY.lua or --strategy */
   const char *source;     /* --source SPEC */
+  const char *type;       /* --type jsonl|json|bson: the format of --source's file */
   const char *target;     /* --target URI */
   const char *profile;    /* --profile / --auto-scaling-profile */
   int auto_scaling;       /* -1 unset, 0 --no-auto-scaling, 1 --auto-scaling */

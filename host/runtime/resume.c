@@ -210,11 +210,27 @@ static int refuse_once(const asr_options_t *cli, const asr_config_t *cfg, asr_er
   return 0;
 }
 
+/* Standard output, a named pipe or a device is written once: what went out cannot be cut
+ * back to a checkpoint, so such a run keeps none, and asking for one is refused. */
+static int refuse_stream(const asr_options_t *cli, const char *what, asr_err_t *err) {
+  if (cli->resume)
+    return asr_err_set(err, ASR_EINVAL, "--resume: the target is %s, which is written once as a "
+                       "stream, so no run into it can be resumed (run again without --resume, "
+                       "or write to a file)", what);
+  if (cli->checkpoint)
+    return asr_err_set(err, ASR_EINVAL, "--checkpoint: the target is %s, which is written once "
+                       "as a stream, so a checkpoint could never be resumed (drop --checkpoint, "
+                       "or write to a file)", what);
+  return 0;
+}
+
 int asr_resume_open(const asr_options_t *cli, asr_config_t *cfg, const asr_strategy_t *strategy,
                     asr_resume_t **out, int *done, asr_err_t *err) {
   *out = NULL;
   *done = 0;
   int clock_given = cfg->source.has_clock == ASR_CLOCK_GIVEN; /* else the run's start */
+  const char *stream = asr_sink_target_stream(cfg->target);
+  if (!cfg->dry_run && stream) return refuse_stream(cli, stream, err);
   if (!cfg->dry_run && asr_source_spec_reads_once(&cfg->source)) return refuse_once(cli, cfg, err);
   char *path = cfg->dry_run ? NULL : checkpoint_path(cli, cfg);
   if (!path) {

@@ -29,6 +29,7 @@
 #include "sinks/sink.h"
 #include "util/log.h"
 #include "util/path.h"
+#include "util/stdout_data.h"
 
 #define PROGRESS_EVERY_S 5.0
 
@@ -367,7 +368,7 @@ static char *default_dead_letter_path(const run_t *r) {
   const char *scheme = r->sink->vt->scheme, *loc = r->sink->location;
   char *path = NULL;
   int n = -1;
-  if (strcmp(scheme, "file") == 0 && loc) {
+  if (strcmp(scheme, "file") == 0 && loc && !asr_sink_target_is_stdout(r->cfg.target)) {
     const char *slash = strrchr(loc, '/'), *dot = strrchr(loc, '.');
     size_t len = dot && dot > (slash ? slash + 1 : loc) ? (size_t)(dot - loc) : strlen(loc);
     n = asprintf(&path, "%.*s.dead.jsonl", (int)len, loc);
@@ -409,8 +410,10 @@ static int check_distinct_files(const run_t *r, asr_err_t *err) {
   const asr_config_t *cfg = &r->cfg;
   int db_source = cfg->source.kind && strcmp(cfg->source.kind, "mongodb") == 0;
   const char *target = asr_sink_file_path(cfg->target);
+  int stream = asr_sink_target_stream(cfg->target) != NULL; /* written in place */
+  if (asr_sink_target_is_stdout(cfg->target)) target = NULL; /* no file */
   char *partial = NULL;
-  if (target && asprintf(&partial, "%s" ASR_PARTIAL_SUFFIX, target) < 0)
+  if (target && !stream && asprintf(&partial, "%s" ASR_PARTIAL_SUFFIX, target) < 0)
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   const asr_file_role_t files[] = {
       {"the strategy", r->strategy ? r->strategy->path : NULL},
@@ -427,6 +430,15 @@ static int check_distinct_files(const run_t *r, asr_err_t *err) {
   return rc;
 }
 
+/* Documents to standard output: from here on everything else printed to stdout (the plan,
+ * the summary, Lua's print) goes to stderr (util/stdout_data.h). */
+static int claim_stdout(const char *target, asr_err_t *err) {
+  int e = target && asr_sink_target_is_stdout(target) ? asr_stdout_claim() : 0;
+  if (e) return asr_err_set(err, ASR_EIO, "cannot set standard output aside for the documents: %s",
+                            strerror(e));
+  return 0;
+}
+
 static int open_run(run_t *r, asr_err_t *err) {
   const asr_options_t *cli = r->cli;
   int rc = 0;
@@ -434,8 +446,14 @@ static int open_run(run_t *r, asr_err_t *err) {
    * merged one (flag > strategy > default), workers included. */
   asr_vm_set_default_budget(cli->instruction_budget >= 0 ? cli->instruction_budget
                                                         : ASR_VM_DEFAULT_BUDGET);
-  if (cli->strategy && (rc = asr_strategy_load(cli->strategy, &r->strategy, err))) return rc;
-  if ((rc = asr_config_build(cli, r->strategy, &r->cfg, err))) return rc;
+  /* Without --target the strategy may name stdout as its target: what its top level prints
+   * is held until the target is known, so it reaches the documents neither. */
+  int hold = cli->strategy && !cli->target && asr_stdout_hold() == 0;
+  if (cli->strategy) rc = asr_strategy_load(cli->strategy, &r->strategy, err);
+  if (rc == 0) rc = asr_config_build(cli, r->strategy, &r->cfg, err);
+  if (hold) asr_stdout_settle(rc == 0 && asr_sink_target_is_stdout(r->cfg.target));
+  if (rc) return rc;
+  if ((rc = claim_stdout(r->cfg.target, err))) return rc; /* a strategy's target "-" */
   if ((rc = asr_db_checks_check_config(&r->cfg, err))) return rc;
   if ((rc = asr_resume_open(cli, &r->cfg, r->strategy, &r->resume, &r->already_complete, err)))
     return rc;
@@ -635,7 +653,9 @@ static int execute(run_t *r, asr_err_t *err) {
 int asr_run(const asr_options_t *cli, asr_err_t *err) {
   run_t r = {.cli = cli};
   asr_signals_install();
-  int rc = open_run(&r, err);
+  /* before the strategy loads: its top-level print must not reach the documents either */
+  int rc = claim_stdout(cli->target, err);
+  if (rc == 0) rc = open_run(&r, err);
   if (rc == 0 && r.already_complete) {
     asr_log_info("resume.complete", "Nothing to resume: the checkpoint of this run says it "
                  "completed");
@@ -654,6 +674,7 @@ int asr_run(const asr_options_t *cli, asr_err_t *err) {
     if (rc == 0) rc = execute(&r, err);
   }
   run_close(&r);
+  asr_stdout_release(); /* after the sink closed its copy */
   asr_signals_restore();
   return rc;
 }

@@ -13,7 +13,7 @@
 static _Atomic int signals_seen, last_signal;
 static _Atomic(uv_async_t *) loop_async;
 static _Atomic int in_handler; /* handlers that may hold loop_async (any thread) */
-static struct sigaction saved_int, saved_term;
+static struct sigaction saved_int, saved_term, saved_pipe;
 
 /* Async-signal-safe only: atomics, asr_vm_interrupt, uv_async_send, write, _exit. */
 static void on_signal(int signum) {
@@ -43,12 +43,20 @@ void asr_signals_install(void) {
   atomic_store(&signals_seen, 0);
   sigaction(SIGINT, &sa, &saved_int);
   sigaction(SIGTERM, &sa, &saved_term);
+  /* A pipe whose reader is gone (`asrun --target - | head`): the write fails with EPIPE and
+   * the run ends with a message saying so, instead of dying silently of SIGPIPE. */
+  struct sigaction ignore;
+  memset(&ignore, 0, sizeof ignore);
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGPIPE, &ignore, &saved_pipe);
 }
 
 void asr_signals_restore(void) {
   asr_signals_notify(NULL);
   sigaction(SIGINT, &saved_int, NULL);
   sigaction(SIGTERM, &saved_term, NULL);
+  sigaction(SIGPIPE, &saved_pipe, NULL);
 }
 
 /* Clearing waits out a handler on another thread that may still send to the old handle, so

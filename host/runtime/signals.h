@@ -3,7 +3,8 @@
  * even though the event loop cannot run) and wakes the run's loop, which stops the pipeline
  * at the first signal and aborts at the second. Before the loop runs and after it ends,
  * nothing can abort through it: a second signal exits at once (130); so does a third, when
- * the loop is stuck (a hook blocked in C, where Lua hooks cannot reach). */
+ * the loop is stuck (a hook blocked in C, where Lua hooks cannot reach). SIGPIPE is ignored
+ * for the run: a write to a closed pipe fails with EPIPE, which the sink reports. */
 #ifndef ASR_RUNTIME_SIGNALS_H
 #define ASR_RUNTIME_SIGNALS_H
 

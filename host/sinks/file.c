@@ -4,7 +4,10 @@
  * complete. Workers encode in parallel into their own buffers; the ordered writer appends
  * the buffers in source order. On a disk file system the file gets O_DIRECT (use_direct_io):
  * the ordered writer then stages the output in aligned chunks that go to the device without
- * the page-cache copy, and the disk takes them faster than writeback would. */
+ * the page-cache copy, and the disk takes them faster than writeback would.
+ * A stream (standard output, a named pipe, a character device such as /dev/null) is written
+ * in place instead: the same ordered batches, one write(2) each, but no .partial, no rename,
+ * no sync and no O_DIRECT (none of them means anything there). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 #include "sinks/sink.h"
 #include "util/log.h"
 #include "util/redact.h"
+#include "util/stdout_data.h"
 
 typedef enum { FORMAT_JSONL, FORMAT_BSON } file_format_t;
 
@@ -32,6 +36,7 @@ typedef struct file_sink {
   int fd;
   int published, withdrawn;
   int resumed; /* PATH.partial holds an earlier run's output: never unlinked */
+  int stream;  /* not a regular file (stdout, a FIFO, a device): written in place */
   asr_dead_letter_t *dead_letter; /* borrowed; NULL: a document over the limit fails the run */
   asr_ordered_writer_t writer;
 } file_sink_t;
@@ -46,7 +51,17 @@ static int ends_with(const char *s, const char *suffix) {
   return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static int format_of(const char *path, file_format_t *f, asr_err_t *err) {
+/* named: "jsonl", "bson" (jsonl:PATH, bson:PATH) or NULL: from the name; standard output
+ * without a name is JSON lines. */
+static int format_of(const char *path, const char *named, file_format_t *f, asr_err_t *err) {
+  if (named) {
+    *f = strcmp(named, "bson") == 0 ? FORMAT_BSON : FORMAT_JSONL;
+    return 0;
+  }
+  if (asr_stdout_path(path)) {
+    *f = ends_with(path, ".bson") ? FORMAT_BSON : FORMAT_JSONL;
+    return 0;
+  }
   if (ends_with(path, ".jsonl") || ends_with(path, ".ndjson") || ends_with(path, ".json")) {
     *f = FORMAT_JSONL;
     return 0;
@@ -59,7 +74,7 @@ static int format_of(const char *path, file_format_t *f, asr_err_t *err) {
   asr_redact_arg(path, shown, sizeof shown);
   return asr_err_set(err, ASR_EINVAL,
                      "target file:%s: unknown file format (name it .jsonl for JSON lines or "
-                     ".bson for BSON)", shown);
+                     ".bson for BSON, or write jsonl:PATH or bson:PATH)", shown);
 }
 
 /* dir = the directory part of path ("." when there is none). */
@@ -179,10 +194,20 @@ static int sync_dir_of(const char *path) {
   return rc;
 }
 
+/* A stream: everything is written once drained; nothing to sync or rename. */
+static int stream_finish(file_sink_t *f, asr_err_t *err) {
+  int rc = close(f->fd) != 0 && errno != EINTR ? errno : 0;
+  f->fd = -1;
+  if (rc) return asr_err_set(err, ASR_EIO, "cannot write %s: %s", f->base.location, strerror(rc));
+  f->published = 1;
+  return 0;
+}
+
 static int file_finish(asr_sink_t *s, asr_err_t *err) {
   file_sink_t *f = (file_sink_t *)s;
   int rc = asr_ordered_writer_drained(&f->writer, err);
   if (rc) return rc;
+  if (f->stream) return stream_finish(f, err);
   if (fdatasync(f->fd) != 0 || close(f->fd) != 0) {
     f->fd = -1;
     return asr_err_set(err, ASR_EIO, "cannot write %s: %s", f->partial_path, strerror(errno));
@@ -204,7 +229,8 @@ static void file_abort(asr_sink_t *s, int keep_partial) {
     asr_ordered_writer_keep(&f->writer, NULL);
   asr_ordered_writer_cancel(&f->writer);
   if (f->published || f->withdrawn) return;
-  if (keep_partial) {
+  if (f->stream) { /* what was written was read: nothing to keep or take back */
+  } else if (keep_partial) {
     if (f->fd >= 0) fdatasync(f->fd);
     free(f->base.location);
     f->base.location = strdup(f->partial_path);
@@ -241,7 +267,7 @@ static int file_durable(asr_sink_t *s, asr_sink_mark_t *mark, asr_err_t *err) {
   file_sink_t *f = (file_sink_t *)s;
   asr_ordered_mark_t m;
   asr_ordered_writer_durable(&f->writer, &m);
-  if (f->fd >= 0 && fdatasync(f->fd) != 0)
+  if (f->fd >= 0 && !f->stream && fdatasync(f->fd) != 0)
     return asr_err_set(err, ASR_EIO, "cannot sync %s: %s", f->partial_path, strerror(errno));
   *mark = (asr_sink_mark_t){m.batches, m.bytes, m.docs};
   return 0;
@@ -274,6 +300,41 @@ static int open_new(file_sink_t *f, asr_err_t *err) {
   return asr_ordered_writer_set_fd(&f->writer, f->fd, use_direct_io(f->fd), err);
 }
 
+/* Standard output (its data channel, util/stdout_data.h) or a FIFO or device opened in place.
+ * Opening a FIFO waits for its reader, as any writer of one does. */
+static int open_stream(file_sink_t *f, asr_err_t *err) {
+  if (asr_stdout_path(f->path))
+    f->fd = fcntl(asr_stdout_data_fd(), F_DUPFD_CLOEXEC, 3);
+  else
+    f->fd = open(f->path, O_WRONLY | O_CLOEXEC);
+  if (f->fd < 0) {
+    f->withdrawn = 1;
+    return asr_err_set(err, ASR_EINVAL, "cannot write %s: %s", f->base.location, strerror(errno));
+  }
+  return asr_ordered_writer_set_fd(&f->writer, f->fd, 0, err);
+}
+
+/* Standard output, or an existing path that is not a regular file (a FIFO, /dev/null). */
+static int is_stream(const char *path) {
+  struct stat st;
+  return asr_stdout_path(path) ||
+         (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode));
+}
+
+static int describe(file_sink_t *f) {
+  const char *what = f->format == FORMAT_JSONL ? "JSON lines, relaxed Extended JSON v2"
+                                               : "BSON, mongorestore format";
+  int to_stdout = asr_stdout_path(f->path);
+  char *d = NULL;
+  f->base.location = strdup(to_stdout ? "standard output" : f->path);
+  if (to_stdout ? asprintf(&d, "standard output (%s)", what) < 0
+                : asprintf(&d, "%s %s (%s%s)", f->stream ? "stream" : "file", f->path, what,
+                           f->stream ? ", written in place" : "") < 0)
+    d = NULL;
+  f->base.description = d;
+  return d != NULL;
+}
+
 static const asr_sink_vt_t file_vt = {
     .scheme = "file",
     .worker_open = file_worker_open,
@@ -289,32 +350,40 @@ static const asr_sink_vt_t file_vt = {
 
 int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink_t **out,
                        asr_err_t *err) {
+  return asr_sink_file_open_as(path, NULL, opt, out, err);
+}
+
+int asr_sink_file_open_as(const char *path, const char *named, const asr_sink_options_t *opt,
+                          asr_sink_t **out, asr_err_t *err) {
   file_format_t format;
   if (!path || !*path) return asr_err_set(err, ASR_EINVAL, "target file: needs a path");
-  int rc = format_of(path, &format, err);
+  int rc = format_of(path, named, &format, err);
   if (rc) return rc;
-  if ((rc = prepare_parent(path, opt && opt->dry_run, err))) return rc;
+  int stream = is_stream(path);
+  if (stream && opt && opt->resume)
+    return asr_err_set(err, ASR_EINVAL, "cannot resume %s: it is not a regular file", path);
+  if (!stream && (rc = prepare_parent(path, opt && opt->dry_run, err))) return rc;
   file_sink_t *f = calloc(1, sizeof *f);
   if (!f) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   f->base.vt = &file_vt;
   f->format = format;
+  f->stream = stream;
   f->fd = -1;
   f->dead_letter = opt ? opt->dead_letter : NULL;
   f->path = strdup(path);
-  if (asprintf(&f->partial_path, "%s" ASR_PARTIAL_SUFFIX, path) < 0) f->partial_path = NULL;
-  if (asprintf(&f->base.description, "file %s (%s)", path,
-               format == FORMAT_JSONL ? "JSON lines, relaxed Extended JSON v2"
-                                      : "BSON, mongorestore format") < 0)
-    f->base.description = NULL;
-  f->base.location = strdup(path);
-  asr_ordered_writer_init(&f->writer, -1, f->path);
-  if (!f->path || !f->partial_path || !f->base.description || !f->base.location) {
+  if (!stream && asprintf(&f->partial_path, "%s" ASR_PARTIAL_SUFFIX, path) < 0)
+    f->partial_path = NULL;
+  int described = f->path && describe(f);
+  /* messages name it; a stream's location never changes (abort renames a file's) */
+  asr_ordered_writer_init(&f->writer, -1, stream && f->base.location ? f->base.location : f->path);
+  if (!described || (!stream && !f->partial_path) || !f->base.location) {
     file_destroy(&f->base);
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   }
   if (!(opt && opt->dry_run)) {
     f->resumed = opt && opt->resume;
-    rc = f->resumed ? open_resumed(f, opt->resume_bytes, err) : open_new(f, err);
+    rc = stream ? open_stream(f, err)
+         : f->resumed ? open_resumed(f, opt->resume_bytes, err) : open_new(f, err);
     if (rc) {
       file_destroy(&f->base);
       return rc;

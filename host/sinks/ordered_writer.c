@@ -88,8 +88,13 @@ static int write_span(int fd, int *fd_direct, const uint8_t *data, size_t len) {
 
 /* Under lock: records the first write failure and stops everyone. Returns ASR_EIO. */
 static int io_failed(asr_ordered_writer_t *w, int errnum) {
-  if (!w->io_err.code)
+  if (w->io_err.code) {
+  } else if (errnum == EPIPE) { /* a pipe whose reader went away (`asrun ... | head`) */
+    asr_err_set(&w->io_err, ASR_EIO, "cannot write %s: its reader closed the pipe before the "
+                "end (broken pipe)", w->path);
+  } else {
     asr_err_set(&w->io_err, ASR_EIO, "cannot write %s: %s", w->path, strerror(errnum));
+  }
   w->canceled = 1;
   uv_cond_broadcast(&w->turn);
   uv_cond_broadcast(&w->io_done);

@@ -2,9 +2,11 @@
 #include "sinks/sink.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/limits.h"
 #include "sinks/mongo.h"
+#include "util/stdout_data.h"
 
 static int open_mongo(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
                       asr_err_t *err) {
@@ -37,13 +39,36 @@ static size_t scheme_length(const char *uri) {
   return n > 0 && uri[n] == ':' ? n : 0;
 }
 
+/* "jsonl" or "bson" when uri is KIND:PATH with that kind (the format named, not guessed from
+ * the file name), else NULL. */
+static const char *named_format(const char *uri) {
+  if (strncmp(uri, "jsonl:", 6) == 0) return "jsonl";
+  if (strncmp(uri, "bson:", 5) == 0) return "bson";
+  return NULL;
+}
+
 const char *asr_sink_file_path(const char *uri) {
   if (!uri || !*uri) return NULL;
   if (strncmp(uri, "file:", 5) == 0) {
     const char *path = uri + 5;
     return strncmp(path, "//", 2) == 0 ? path + 2 : path; /* file:///abs and file://rel */
   }
+  const char *format = named_format(uri);
+  if (format) return uri + strlen(format) + 1;
   return scheme_length(uri) || strcmp(uri, "null") == 0 ? NULL : uri;
+}
+
+int asr_sink_target_is_stdout(const char *uri) { return asr_stdout_path(asr_sink_file_path(uri)); }
+
+const char *asr_sink_target_stream(const char *uri) {
+  const char *path = asr_sink_file_path(uri);
+  struct stat st;
+  if (!path) return NULL;
+  if (asr_stdout_path(path)) return "standard output";
+  if (stat(path, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) return NULL;
+  if (S_ISFIFO(st.st_mode)) return "a named pipe";
+  if (S_ISCHR(st.st_mode)) return "a character device";
+  return "a special file";
 }
 
 int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **out,
@@ -51,6 +76,8 @@ int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **o
   *out = NULL;
   if (!uri || !*uri) return asr_err_set(err, ASR_EINVAL, "no target given");
   if (strncmp(uri, "file:", 5) == 0) return asr_sink_file_open(asr_sink_file_path(uri), opt, out, err);
+  if (named_format(uri))
+    return asr_sink_file_open_as(asr_sink_file_path(uri), named_format(uri), opt, out, err);
   if (strcmp(uri, "null:") == 0 || strcmp(uri, "null") == 0) return asr_sink_null_open(opt, out, err);
   if (strncmp(uri, "sim:", 4) == 0) return asr_sink_sim_open(uri + 4, opt, out, err);
   if (strncmp(uri, "mongodb://", 10) == 0 || strncmp(uri, "mongodb+srv://", 14) == 0)
@@ -59,7 +86,8 @@ int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **o
   if (scheme_len > 0)
     return asr_err_set(err, ASR_EINVAL,
                        "unknown target scheme '%.*s:' (known: file:PATH.jsonl, file:PATH.bson, "
-                       "null:, sim:, mongodb://, mongodb+srv://)", (int)scheme_len, uri);
+                       "jsonl:PATH, bson:PATH, - (standard output), null:, sim:, mongodb://, "
+                       "mongodb+srv://)", (int)scheme_len, uri);
   return asr_sink_file_open(uri, opt, out, err); /* a bare path is a file */
 }
 

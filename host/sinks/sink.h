@@ -2,6 +2,10 @@
  *   file:PATH.jsonl  relaxed Extended JSON v2, one document a line (mongoimport)
  *   file:PATH.bson   concatenated BSON (mongorestore)
  *   null:            discard (benchmarks)
+ *   jsonl:PATH, bson:PATH  a file in the format named (not guessed from the name)
+ *   -                standard output (JSON lines; bson:- for BSON), written as a stream
+ * A target that is not a regular file (standard output, a named pipe, /dev/null) is a stream:
+ * written in place, no .partial, no rename, no sync, no O_DIRECT, no checkpoint.
  * MongoDB (mongodb://, mongodb+srv://) drops in as another implementation.
  * Each worker has its own asr_sink_worker_t (encode buffer, client, ...), so writing takes no
  * lock per document; file sinks take one lock per batch to append in source order. */
@@ -132,9 +136,16 @@ int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **o
  * document a sink writes; a dead-letter hook can take the document instead of failing. */
 int asr_sink_check_doc_size(uint64_t seq, uint32_t pos, uint32_t len, asr_err_t *err);
 
-/* The file a target URI writes (file:PATH, file://PATH or a bare path), pointing into uri;
- * NULL for the other targets. The file sink writes PATH.partial first (ASR_PARTIAL_SUFFIX). */
+/* The file a target URI writes (file:PATH, file://PATH, jsonl:PATH, bson:PATH or a bare
+ * path; "-" for standard output), pointing into uri; NULL for the other targets. The file
+ * sink writes PATH.partial first (ASR_PARTIAL_SUFFIX), except to a stream. */
 const char *asr_sink_file_path(const char *uri);
+/* 1 when the target writes standard output (-, file:-, jsonl:-, bson:-, /dev/stdout). */
+int asr_sink_target_is_stdout(const char *uri);
+/* What the target is when it is a stream, written once in place and never rewound (standard
+ * output, a named pipe, a device), as messages say it ("standard output", "a named pipe");
+ * NULL for a regular file (or one not there yet) and the non-file targets. */
+const char *asr_sink_target_stream(const char *uri);
 #define ASR_PARTIAL_SUFFIX ".partial"
 void asr_sink_destroy(asr_sink_t *s);
 /* The sink's database counters: returns 1, or 0 (out zeroed) when the sink keeps none. */
@@ -142,6 +153,10 @@ int asr_sink_stats(asr_sink_t *s, asr_sink_db_stats_t *out);
 
 int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink_t **out,
                        asr_err_t *err);
+/* As asr_sink_file_open with the format named: "jsonl", "bson", or NULL (from the file name;
+ * JSON lines for standard output). */
+int asr_sink_file_open_as(const char *path, const char *format, const asr_sink_options_t *opt,
+                          asr_sink_t **out, asr_err_t *err);
 int asr_sink_null_open(const asr_sink_options_t *opt, asr_sink_t **out, asr_err_t *err);
 /* sim:KEY=VALUE,... | sim:FILE.lua | sim:NAME: the simulated database (sinks/sim.c, simdb/);
  * spec is the text after "sim:". */

@@ -129,6 +129,20 @@ static void test_errors_name_the_flag(void **state) {
   assert_string_equal(e.msg, "strategy given twice ('a.lua' and 'b.lua')");
 }
 
+/* --type: mongoimport's values only; the source and target "-" pass as they are. */
+static void test_type_and_stdout(void **state) {
+  asr_options_t c;
+  asr_err_t e;
+  assert_int_equal(PARSE(c, e, "--source", "-", "--type", "bson", "--target", "-"), 0);
+  assert_string_equal(c.type, "bson");
+  assert_string_equal(c.source, "-");
+  assert_string_equal(c.target, "-");
+  assert_int_equal(PARSE(c, e, "--source", "-", "--type", "csv"), ASR_EINVAL);
+  assert_string_equal(e.msg, "--type: expected jsonl, json or bson, got 'csv'");
+  assert_int_equal(PARSE(c, e, "--source", "-", "--type", "json", "--type", "bson"), ASR_EINVAL);
+  assert_string_equal(e.msg, "--type given twice ('json' and 'bson')");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_all_flags),
@@ -136,6 +150,7 @@ int main(void) {
       cmocka_unit_test(test_errors_name_the_flag),
       cmocka_unit_test(test_retry_for),
       cmocka_unit_test(test_scaling_flags),
+      cmocka_unit_test(test_type_and_stdout),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

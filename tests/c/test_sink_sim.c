@@ -148,7 +148,8 @@ static void test_option_errors(void **state) {
   expect_error("sim:retry_after_ms=-1",
                "sim: bad value '-1' for retry_after_ms (a whole number from 0 to 4294967295)");
   expect_error("s3://bucket/x", "unknown target scheme 's3:' (known: file:PATH.jsonl, "
-                                "file:PATH.bson, null:, sim:, mongodb://, mongodb+srv://)");
+                                "file:PATH.bson, jsonl:PATH, bson:PATH, - (standard output), "
+                                "null:, sim:, mongodb://, mongodb+srv://)");
 }
 
 /* ---- timing and contention ---------------------------------------------------------- */

@@ -110,7 +110,8 @@ describe("bad input", function()
 
   it("unknown target scheme", function()
     fails({"--source", TPL, "--total", "5", "--target", "s3://bucket/x"}, 2,
-      "unknown target scheme 's3:' (known: file:PATH.jsonl, file:PATH.bson, null:, sim:, mongodb://, mongodb+srv://)")
+      "unknown target scheme 's3:' (known: file:PATH.jsonl, file:PATH.bson, jsonl:PATH, bson:PATH, "
+      .. "- (standard output), null:, sim:, mongodb://, mongodb+srv://)")
   end)
 
   it("unknown and malformed flags", function()
