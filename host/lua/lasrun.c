@@ -169,15 +169,19 @@ static int collect_names(lua_State *L, int idx, gen_box_t *b) {
   return 0;
 }
 
-/* template_generate(json, seed, index [, operators]) -> document table, or nil, message.
- * operators: custom operators by name, and functions by position for "$__lua_fn_K" (the fns
- * list template_json returns). Compiles on every call: for specs, not for volume. */
+/* template_generate(json, seed, index [, operators [, now_ms]]) -> document table, or nil,
+ * message. operators: custom operators by name, and functions by position for "$__lua_fn_K"
+ * (the fns list template_json returns); now_ms: the clock of $now and $objectid (default: the
+ * time of the call, so two calls a second apart differ). Compiles on every call: for specs,
+ * not for volume. */
 static int l_template_generate(lua_State *L) {
   size_t len;
   const char *json = luaL_checklstring(L, 1, &len);
   lua_Integer seed = luaL_checkinteger(L, 2), index = luaL_checkinteger(L, 3);
   int has_ops = !lua_isnoneornil(L, 4);
   if (has_ops) luaL_checktype(L, 4, LUA_TTABLE);
+  int has_now = !lua_isnoneornil(L, 5);
+  lua_Integer now_ms = has_now ? luaL_checkinteger(L, 5) : 0;
   lua_settop(L, 4);
   gen_box_t *b = lua_newuserdatauv(L, sizeof *b, 0);
   memset(b, 0, sizeof *b);
@@ -191,6 +195,7 @@ static int l_template_generate(lua_State *L) {
   asr_err_clear(&err);
   asr_template_options_t opt = {.custom_ops = (const char *const *)b->names, .ncustom = b->nnames};
   int rc = asr_template_compile(json, len, "template", &opt, &b->tpl, &err);
+  if (!rc && has_now) asr_template_set_now(b->tpl, now_ms);
   if (!rc && b->nnames)
     rc = asr_lua_template_ops_wrap(L, 4, (const char *const *)b->names, b->nnames, &b->ext, &err);
   if (!rc && !(b->doc = bson_new())) rc = asr_err_set(&err, ASR_ENOMEM, "out of memory");

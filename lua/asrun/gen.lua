@@ -78,8 +78,9 @@ gen.json = core.template_json
 
 -- gen.generate(template, seed, index[, operators]) -> document: one document of a Lua or JSON
 -- template through the C compiler, for tests and exploration. operators: custom operators by
--- name (a Lua template's own functions are included automatically).
-function gen.generate(template, seed, index, operators)
+-- name (a Lua template's own functions are included automatically). now_ms: the clock of
+-- $now and $objectid (default: the time of the call).
+function gen.generate(template, seed, index, operators, now_ms)
   local json, ops = template, {}
   if type(template) == "table" then
     local fns
@@ -88,7 +89,7 @@ function gen.generate(template, seed, index, operators)
   end
   for name, f in pairs(operators or {}) do ops[name] = f end
   if next(ops) == nil then ops = nil end
-  local doc, err = core.template_generate(json, seed, index, ops)
+  local doc, err = core.template_generate(json, seed, index, ops, now_ms)
   if doc == nil then error(err, 2) end
   return doc
 end
