@@ -1,10 +1,10 @@
 #include "util/data_dir.h"
 
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/param.h> /* PATH_MAX */
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef ASR_LUA_MODULE
