@@ -9,12 +9,10 @@
 #include <unistd.h>
 
 #include "lua/vm.h"
+#include "util/data_dir.h"
 #include "util/file.h"
 
-const char *asr_profile_dir(void) {
-  const char *env = getenv("ASRUN_PROFILES_DIR");
-  return env && *env ? env : ASR_SOURCE_PROFILES_DIR;
-}
+const char *asr_profile_dir(void) { return asr_data_dir(ASR_DATA_PROFILES); }
 
 typedef struct load_ctx {
   const char *path;
@@ -62,12 +60,16 @@ int asr_profile_load(const char *name_or_path, asr_scaling_settings_t *out, asr_
     snprintf(path, sizeof path, "%s", name_or_path);
   else
     snprintf(path, sizeof path, "%s/%s.lua", asr_profile_dir(), name_or_path);
-  if (access(path, R_OK) != 0)
-    return asr_is_lua_file_name(name_or_path)
-               ? asr_err_set(err, ASR_EINVAL, "scaling profile file %s cannot be read", path)
-               : asr_err_set(err, ASR_EINVAL, "unknown scaling profile '%s' (conservative, "
-                             "balanced, aggressive, or a path to a profile .lua file)",
-                             name_or_path);
+  if (access(path, R_OK) != 0) {
+    if (asr_is_lua_file_name(name_or_path))
+      return asr_err_set(err, ASR_EINVAL, "scaling profile file %s cannot be read", path);
+    if (access(asr_profile_dir(), R_OK | X_OK) != 0)
+      return asr_err_set(err, ASR_EINVAL, "unknown scaling profile '%s': the profiles "
+                         "directory %s is missing (is asrun installed? %s can name the right one)",
+                         name_or_path, asr_profile_dir(), asr_data_dir_env(ASR_DATA_PROFILES));
+    return asr_err_set(err, ASR_EINVAL, "unknown scaling profile '%s' (conservative, balanced, "
+                       "aggressive, or a path to a profile .lua file)", name_or_path);
+  }
   lua_State *L = asr_vm_new(64u << 20, err);
   if (!L) return err->code ? err->code : ASR_ENOMEM;
   char layer[ASR_SCALING_ORIGIN_MAX];

@@ -11,7 +11,8 @@
 /* The profile every run starts from, and the one that sets every key. */
 #define ASR_PROFILE_DEFAULT "balanced"
 
-/* The directory of the built-in profiles: $ASRUN_PROFILES_DIR, else the source tree's. */
+/* The directory of the built-in profiles: $ASRUN_PROFILES_DIR, else the installed ones
+ * beside the binary, or the source tree's for a build (util/data_dir.h). */
 const char *asr_profile_dir(void);
 /* The settings of profile `name_or_path`, as a run starts from them: asr_scaling_defaults,
  * the default profile (profiles/balanced.lua, which sets every key), then the named one on

@@ -16,15 +16,13 @@
 
 #include "lua/vm.h"
 #include "util/closest.h"
+#include "util/data_dir.h"
 #include "util/file.h"
 
 #define SCENARIO_MEMORY_LIMIT (64u << 20)
 #define PATH_MAX_KEY 96 /* "phases[31].client.memory_per_doc_factor" fits */
 
-const char *asr_scenario_dir(void) {
-  const char *env = getenv("ASRUN_SCENARIOS_DIR");
-  return env && *env ? env : ASR_SOURCE_SCENARIOS_DIR;
-}
+const char *asr_scenario_dir(void) { return asr_data_dir(ASR_DATA_SCENARIOS); }
 
 /* ---- key descriptions ------------------------------------------------------------------ */
 
@@ -358,6 +356,11 @@ static void name_from_path(const char *path, char *out, size_t size) {
 }
 
 static int unknown_scenario(const char *name, asr_err_t *err) {
+  const char *dir = asr_scenario_dir();
+  if (access(dir, R_OK | X_OK) != 0)
+    return asr_err_set(err, ASR_EINVAL, "unknown scenario '%s': the scenarios directory %s "
+                       "is missing (is asrun installed? %s can name the right one)", name, dir,
+                       asr_data_dir_env(ASR_DATA_SCENARIOS));
   char list[512] = "";
   char **names = asr_scenario_names();
   for (char **n = names; n && *n; n++)

@@ -10,7 +10,8 @@
 #include "core/error.h"
 #include "simdb/scenario.h"
 
-/* The directory of the shipped scenarios: $ASRUN_SCENARIOS_DIR, else the source tree's. */
+/* The directory of the shipped scenarios: $ASRUN_SCENARIOS_DIR, else the installed ones
+ * beside the binary, or the source tree's for a build (util/data_dir.h). */
 const char *asr_scenario_dir(void);
 /* Reads scenario `name_or_path` into out. A name is looked up as DIR/NAME.lua; anything with
  * a '/' or ending in ".lua" is a path. ASR_EINVAL for an unknown name (listing the shipped

@@ -13,6 +13,7 @@
 #include "lua/lasrun.h"
 #include "lua/lconv.h"
 #include "lua/sandbox.h"
+#include "util/data_dir.h"
 
 /* What a state carries beside Lua's own: the allocator's account and the guard of its
  * calls (lua/guard.h). The allocator's ud. */
@@ -60,10 +61,7 @@ static void *capped_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   return p;
 }
 
-const char *asr_vm_lua_dir(void) {
-  const char *env = getenv("ASRUN_LUA_DIR");
-  return env && *env ? env : ASR_SOURCE_LUA_DIR;
-}
+const char *asr_vm_lua_dir(void) { return asr_data_dir(ASR_DATA_LUA); }
 
 /* [-0,+0,-] package.path: the asrun modules first, then the default. */
 static void set_package_path(lua_State *L) {

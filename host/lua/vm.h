@@ -47,8 +47,8 @@ int asr_vm_protect(struct lua_State *L, int (*fn)(struct lua_State *L, void *ud)
 /* [-0, +1, -] Loads a user file (Lua text only) and runs it with globals of its own (a copy
  * of the sandboxed ones, lua/sandbox.h); pushes its first return value. */
 int asr_vm_dofile(struct lua_State *L, const char *path, asr_err_t *err);
-/* The directory of the asrun Lua modules (lua/): $ASRUN_LUA_DIR, else next to the binary's
- * source tree as configured at build time. */
+/* The directory of the asrun Lua modules (lua/): $ASRUN_LUA_DIR, else the installed ones
+ * beside the binary, or the source tree's for a build (util/data_dir.h). */
 const char *asr_vm_lua_dir(void);
 
 #endif
