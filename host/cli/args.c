@@ -137,7 +137,7 @@ const char *asr_cli_usage(void) {
          "  --no-checkpoint          keep none\n"
          "\n"
          "Throughput:\n"
-         "  --workers N              worker threads (default: number of CPUs)\n"
+         "  --workers N              worker threads (default: the CPUs it may use)\n"
          "  --batch-size N           documents per batch (default: 1000)\n"
          "  --queue-size N           batches buffered between source and workers\n"
          "  --instruction-budget N   Lua VM instructions per call of a transform, operator or\n"
