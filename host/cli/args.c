@@ -20,13 +20,16 @@ enum {
   OPT_SET_MIN_WORKERS, OPT_SET_MAX_WORKERS, OPT_SET_MIN_BATCH, OPT_SET_MAX_BATCH,
   OPT_SET_CHECK_INTERVAL, OPT_SET_COOLDOWN,
   /* checkpoints */
-  OPT_RESUME, OPT_CHECKPOINT, OPT_NO_CHECKPOINT, OPT_CHECKPOINT_EVERY
+  OPT_RESUME, OPT_CHECKPOINT, OPT_NO_CHECKPOINT, OPT_CHECKPOINT_EVERY,
+  OPT_JSON_FORMAT
 };
 
 static const struct option options[] = {
     {"strategy", required_argument, NULL, OPT_STRATEGY},
     {"source", required_argument, NULL, OPT_SOURCE},
     {"target", required_argument, NULL, OPT_TARGET},
+    {"json-format", required_argument, NULL, OPT_JSON_FORMAT},
+    {"jsonFormat", required_argument, NULL, OPT_JSON_FORMAT}, /* mongoexport's spelling */
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"auto-scaling-profile", required_argument, NULL, OPT_AS_PROFILE},
     {"auto-scaling", no_argument, NULL, OPT_AUTO},
@@ -91,6 +94,9 @@ const char *asr_cli_usage(void) {
          "                           mongodb://HOST/DB.COLLECTION | sim:KEY=VALUE,... |\n"
          "                           sim:SCENARIO (a simulated database: a scenario's name\n"
          "                           or FILE.lua) (default: file:out/NAME.jsonl)\n"
+         "  --json-format FORMAT     .jsonl targets: relaxed (default; readable, but an int64\n"
+         "                           that fits in 32 bits reads back as int32) | canonical\n"
+         "                           (every BSON type reads back as itself); also --jsonFormat\n"
          "  --total N                documents to generate (template) or at most read\n"
          "  --seed N                 generation seed: document i depends only on (seed, i)\n"
          "  --now TIME               generation clock for $now and $objectid (epoch ms or\n"
@@ -253,6 +259,11 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_STRATEGY: return set_once(&cli->strategy, "strategy", arg, err);
   case OPT_SOURCE: cli->source = arg; return 0;
   case OPT_TARGET: cli->target = arg; return 0;
+  case OPT_JSON_FORMAT:
+    if (strcmp(arg, "relaxed") && strcmp(arg, "canonical"))
+      return asr_err_set(err, ASR_EINVAL, "--json-format: expected relaxed or canonical, got '%s'",
+                         arg);
+    return set_once(&cli->json_format, "--json-format", arg, err);
   case OPT_PROFILE:
   case OPT_AS_PROFILE: return parse_profile(arg, cli, err);
   case OPT_AUTO: cli->auto_scaling = 1; return 0;
