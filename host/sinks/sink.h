@@ -1,5 +1,6 @@
 /* The sink interface: where a worker's documents go. Targets are URIs:
- *   file:PATH.jsonl  relaxed Extended JSON v2, one document a line (mongoimport)
+ *   file:PATH.jsonl  Extended JSON v2 (relaxed, or canonical: json_format), one document a
+ *                    line (mongoimport)
  *   file:PATH.bson   concatenated BSON (mongorestore)
  *   null:            discard (benchmarks)
  * MongoDB (mongodb://, mongodb+srv://) drops in as another implementation.

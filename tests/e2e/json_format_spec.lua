@@ -301,6 +301,26 @@ return {
     assert.matches("--json-format given twice ('relaxed' and 'canonical')", stderr, 1, true)
   end)
 
+  it("--resume does not switch formats in the middle of a file", function()
+    local template = h.write(h.path("jf_r_template.json"), '{"n": {"$numberLong": {"min": 1, "max": 9}}}')
+    local out = h.path("jf_resume.jsonl")
+    h.remove(out, out .. ".checkpoint.json")
+    local args = {"--source", template, "--total", "50000000", "--now", "0", "--target",
+                  "file:" .. out, "-q"}
+    local code = h.run_signalled(args, "INT", 1)
+    assert.are.equal(130, code)
+    assert.truthy(h.exists(out .. ".checkpoint.json"))
+    table.insert(args, "--resume")
+    table.insert(args, "--json-format")
+    table.insert(args, "canonical")
+    local stderr
+    code, _, stderr = h.run(args)
+    assert.are.equal(2, code)
+    assert.matches("the target differs: file:" .. out .. " mode 0 in the checkpoint, file:" .. out
+      .. " mode 0 json canonical now", stderr, 1, true)
+    h.remove(out, out .. ".checkpoint.json")
+  end)
+
   it("mongoexport's --jsonFormat spelling works; a .bson target warns that it changes nothing",
      function()
     local template = h.write(h.path("jf_w_template.json"), '{"n": 1}')
