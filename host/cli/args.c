@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/ejson_writer.h"
 #include "core/limits.h"
 #include "util/duration.h"
 #include "util/file.h"
@@ -259,11 +260,13 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_STRATEGY: return set_once(&cli->strategy, "strategy", arg, err);
   case OPT_SOURCE: cli->source = arg; return 0;
   case OPT_TARGET: cli->target = arg; return 0;
-  case OPT_JSON_FORMAT:
-    if (strcmp(arg, "relaxed") && strcmp(arg, "canonical"))
+  case OPT_JSON_FORMAT: {
+    asr_ejson_mode_t mode;
+    if (asr_ejson_mode_parse(arg, &mode) != 0)
       return asr_err_set(err, ASR_EINVAL, "--json-format: expected relaxed or canonical, got '%s'",
                          arg);
     return set_once(&cli->json_format, "--json-format", arg, err);
+  }
   case OPT_PROFILE:
   case OPT_AS_PROFILE: return parse_profile(arg, cli, err);
   case OPT_AUTO: cli->auto_scaling = 1; return 0;

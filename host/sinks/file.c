@@ -305,10 +305,10 @@ int asr_sink_file_open(const char *path, const asr_sink_options_t *opt, asr_sink
   f->dead_letter = opt ? opt->dead_letter : NULL;
   f->path = strdup(path);
   if (asprintf(&f->partial_path, "%s" ASR_PARTIAL_SUFFIX, path) < 0) f->partial_path = NULL;
-  if (asprintf(&f->base.description, "file %s (%s)", path,
-               format == FORMAT_BSON ? "BSON, mongorestore format"
-               : f->json_mode == ASR_EJSON_CANONICAL ? "JSON lines, canonical Extended JSON v2"
-                                                     : "JSON lines, relaxed Extended JSON v2") < 0)
+  if ((format == FORMAT_BSON
+           ? asprintf(&f->base.description, "file %s (BSON, mongorestore format)", path)
+           : asprintf(&f->base.description, "file %s (JSON lines, %s Extended JSON v2)", path,
+                      asr_ejson_mode_name(f->json_mode))) < 0)
     f->base.description = NULL;
   f->base.location = strdup(path);
   asr_ordered_writer_init(&f->writer, -1, f->path);
