@@ -1,5 +1,6 @@
-/* Benchmark: our relaxed Extended JSON writer against libbson's bson_as_relaxed_extended_json
- * on a service-order-like document (15 fields, a nested array of 3 line items). Standalone,
+/* Benchmark: our Extended JSON writer against libbson's bson_as_relaxed_extended_json (and, for
+ * --json-format canonical, bson_as_canonical_extended_json) on a service-order-like document
+ * (15 fields, a nested array of 3 line items). Standalone,
  * not built by CMake; from the repository root:
  *   gcc -O2 -Ihost bench/ejson_writer_bench.c host/codec/ejson_writer.c host/core/buf.c \
  *       host/core/error.c host/core/docs.c $(pkg-config --cflags --libs libbson-1.0) -lm \
@@ -75,7 +76,8 @@ static bson_t *random_doubles(void) {
   return b;
 }
 
-static double bench_ours(const bson_t *doc, double seconds, size_t *bytes) {
+static double bench_ours(const bson_t *doc, asr_ejson_mode_t mode, double seconds,
+                         size_t *bytes) {
   asr_buf_t out;
   asr_err_t err;
   asr_buf_init(&out);
@@ -85,7 +87,7 @@ static double bench_ours(const bson_t *doc, double seconds, size_t *bytes) {
   do {
     for (int i = 0; i < 1000; i++, n++) {
       if (i % 256 == 0) asr_buf_reset(&out); /* as a sink would after each write */
-      if (asr_ejson_append_doc(&out, bson_get_data(doc), doc->len, &err) ||
+      if (asr_ejson_append_doc_mode(&out, bson_get_data(doc), doc->len, mode, &err) ||
           asr_buf_append(&out, "\n", 1)) {
         fprintf(stderr, "writer failed: %s\n", err.msg);
         exit(1);
@@ -94,13 +96,13 @@ static double bench_ours(const bson_t *doc, double seconds, size_t *bytes) {
     t = now() - t0;
   } while (t < seconds);
   asr_buf_reset(&out);
-  asr_ejson_append_doc(&out, bson_get_data(doc), doc->len, &err);
+  asr_ejson_append_doc_mode(&out, bson_get_data(doc), doc->len, mode, &err);
   *bytes = out.len;
   asr_buf_free(&out);
   return (double)n / t;
 }
 
-static double bench_lines(const bson_t *doc, double seconds) {
+static double bench_lines(const bson_t *doc, asr_ejson_mode_t mode, double seconds) {
   asr_docs_t docs;
   asr_buf_t out;
   asr_err_t err;
@@ -113,7 +115,7 @@ static double bench_lines(const bson_t *doc, double seconds) {
   do {
     for (int i = 0; i < 8; i++, n += docs.count) {
       asr_buf_reset(&out);
-      if (asr_ejson_append_lines(&out, &docs, &err)) {
+      if (asr_ejson_append_lines_mode(&out, &docs, mode, &err)) {
         fprintf(stderr, "writer failed: %s\n", err.msg);
         exit(1);
       }
@@ -125,13 +127,15 @@ static double bench_lines(const bson_t *doc, double seconds) {
   return (double)n / t;
 }
 
-static double bench_libbson(const bson_t *doc, double seconds, size_t *bytes) {
+static double bench_libbson(const bson_t *doc, asr_ejson_mode_t mode, double seconds,
+                            size_t *bytes) {
   long n = 0;
   double t0 = now(), t;
   do {
     for (int i = 0; i < 100; i++, n++) {
       size_t len;
-      char *s = bson_as_relaxed_extended_json(doc, &len);
+      char *s = mode == ASR_EJSON_CANONICAL ? bson_as_canonical_extended_json(doc, &len)
+                                            : bson_as_relaxed_extended_json(doc, &len);
       if (!s) exit(1);
       *bytes = len;
       bson_free(s);
@@ -156,15 +160,25 @@ static double bench_validate(const bson_t *doc, double seconds) {
 
 static void report(const char *name, const bson_t *doc, double seconds) {
   size_t ours_bytes = 0, lib_bytes = 0;
-  double ours = bench_ours(doc, seconds, &ours_bytes);
-  double lines = bench_lines(doc, seconds);
-  double lib = bench_libbson(doc, seconds, &lib_bytes);
+  double ours = bench_ours(doc, ASR_EJSON_RELAXED, seconds, &ours_bytes);
+  double lines = bench_lines(doc, ASR_EJSON_RELAXED, seconds);
+  double lib = bench_libbson(doc, ASR_EJSON_RELAXED, seconds, &lib_bytes);
   printf("%s: BSON %u bytes, our text %zu bytes, libbson text %zu bytes\n", name, doc->len,
          ours_bytes, lib_bytes);
   printf("  asr_ejson_append_doc          %10.0f docs/s  (%.0f ns/doc, %.0f MB/s of output)\n",
          ours, 1e9 / ours, ours * (double)(ours_bytes + 1) / 1e6);
   printf("  asr_ejson_append_lines (256)  %10.0f docs/s\n", lines);
   printf("  bson_as_relaxed_extended_json %10.0f docs/s  (%.0f ns/doc)\n", lib, 1e9 / lib);
+  printf("  ratio ours / libbson          %10.1fx\n", ours / lib);
+  ours = bench_ours(doc, ASR_EJSON_CANONICAL, seconds, &ours_bytes);
+  lines = bench_lines(doc, ASR_EJSON_CANONICAL, seconds);
+  lib = bench_libbson(doc, ASR_EJSON_CANONICAL, seconds, &lib_bytes);
+  printf(" canonical (--json-format canonical): our text %zu bytes, libbson text %zu bytes\n",
+         ours_bytes, lib_bytes);
+  printf("  asr_ejson_append_doc_mode     %10.0f docs/s  (%.0f ns/doc, %.0f MB/s of output)\n",
+         ours, 1e9 / ours, ours * (double)(ours_bytes + 1) / 1e6);
+  printf("  asr_ejson_append_lines_mode   %10.0f docs/s\n", lines);
+  printf("  bson_as_canonical_extended_json %8.0f docs/s  (%.0f ns/doc)\n", lib, 1e9 / lib);
   printf("  ratio ours / libbson          %10.1fx\n", ours / lib);
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Host benchmarks (issue: the asrun host). Builds a Release tree and prints:
 #  1. the pipeline alone (trivial source -> queue -> workers -> null) against 1,000,000 docs/s
-#  1b. our JSONL writer against libbson's bson_as_relaxed_extended_json, same document
+#  1b. our JSONL writer against libbson's bson_as_relaxed_extended_json, same document (and
+#      canonical mode, --json-format canonical, against bson_as_canonical_extended_json)
 #  1c. template compile time at 20,000 and 200,000 keys (n log n: about 12x, not 100x)
 #  2. generation of the example template to null: and to a JSONL file, docs/s
 #  3. peak RSS of a 10,000,000-document generation run against the 200 MB bound
@@ -44,7 +45,7 @@ timed() { # timed CMD... ; prints seconds
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 
-echo "== 1b. JSONL writer against libbson's relaxed Extended JSON writer (one core)"
+echo "== 1b. JSONL writer against libbson's Extended JSON writers, relaxed and canonical (one core)"
 build-bench/ejson_writer_bench 2
 echo
 

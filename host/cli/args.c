@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/ejson_writer.h"
 #include "core/limits.h"
 #include "util/closest.h"
 #include "util/duration.h"
@@ -23,7 +24,7 @@ enum {
   OPT_SET_CHECK_INTERVAL, OPT_SET_COOLDOWN,
   /* checkpoints */
   OPT_RESUME, OPT_CHECKPOINT, OPT_NO_CHECKPOINT, OPT_CHECKPOINT_EVERY,
-  OPT_TYPE
+  OPT_TYPE, OPT_JSON_FORMAT
 };
 
 static const struct option options[] = {
@@ -31,6 +32,8 @@ static const struct option options[] = {
     {"source", required_argument, NULL, OPT_SOURCE},
     {"type", required_argument, NULL, OPT_TYPE},
     {"target", required_argument, NULL, OPT_TARGET},
+    {"json-format", required_argument, NULL, OPT_JSON_FORMAT},
+    {"jsonFormat", required_argument, NULL, OPT_JSON_FORMAT}, /* mongoexport's spelling */
     {"profile", required_argument, NULL, OPT_PROFILE},
     {"auto-scaling-profile", required_argument, NULL, OPT_AS_PROFILE},
     {"auto-scaling", no_argument, NULL, OPT_AUTO},
@@ -98,6 +101,9 @@ const char *asr_cli_usage(void) {
          "                           mongodb://HOST/DB.COLLECTION | sim:KEY=VALUE,... |\n"
          "                           sim:SCENARIO (a simulated database: a scenario's name\n"
          "                           or FILE.lua) (default: file:out/NAME.jsonl)\n"
+         "  --json-format FORMAT     .jsonl targets: relaxed (default; readable, but an int64\n"
+         "                           that fits in 32 bits reads back as int32) | canonical\n"
+         "                           (every BSON type reads back as itself); also --jsonFormat\n"
          "  --total N                documents to generate (template) or at most read\n"
          "  --seed N                 generation seed: document i depends only on (seed, i)\n"
          "  --now TIME               generation clock for $now and $objectid (epoch ms or\n"
@@ -264,6 +270,13 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
       return asr_err_set(err, ASR_EINVAL, "--type: expected jsonl, json or bson, got '%s'", arg);
     return set_once(&cli->type, "--type", arg, err);
   case OPT_TARGET: cli->target = arg; return 0;
+  case OPT_JSON_FORMAT: {
+    asr_ejson_mode_t mode;
+    if (asr_ejson_mode_parse(arg, &mode) != 0)
+      return asr_err_set(err, ASR_EINVAL, "--json-format: expected relaxed or canonical, got '%s'",
+                         arg);
+    return set_once(&cli->json_format, "--json-format", arg, err);
+  }
   case OPT_PROFILE:
   case OPT_AS_PROFILE: return parse_profile(arg, cli, err);
   case OPT_AUTO: cli->auto_scaling = 1; return 0;

@@ -1,4 +1,4 @@
-/* Relaxed Extended JSON v2 writer (see ejson_writer.h for the output rules).
+/* Relaxed and canonical Extended JSON v2 writer (see ejson_writer.h for the output rules).
  * Structure: write_doc walks one document's elements and dispatches on the type; each
  * value writer validates its bytes, reserves the most it can write (room), writes through a
  * plain cursor with the put_* helpers, then commits the cursor to out->len. The put_*
@@ -16,7 +16,8 @@
 #endif
 
 /* Room for an element's fixed-size parts besides its escaped name: '"' x2, ':' and ',' and the
- * largest fixed-size value, {"$date":{"$numberLong":"-9223372036854775808"}} (46 bytes) or
+ * largest fixed-size value, {"$date":{"$numberLong":"-9223372036854775808"}} (46 bytes),
+ * canonical {"$numberDouble":"<up to 32 chars>"} (52 bytes) or
  * {"$numberDecimal":"<up to 42 chars>"} (62 bytes). */
 #define FIXED_ROOM 96
 /* Worst case of one escaped input byte: a control character becomes \u00XX. */
@@ -34,6 +35,7 @@ typedef struct wctx {
   asr_err_t *err;
   const uint8_t *base;  /* the top-level document: error offsets are relative to it */
   const uint8_t *limit; /* the end of the input buffer: bytes before it may be read */
+  int canonical;        /* ASR_EJSON_CANONICAL: numbers and dates wrapped (write_fixed) */
   int depth;
   /* Name of the element being written at each level, for error messages only; an entry is
    * NULL until the level's first name is read. Not zero-initialised (it is 1.6 KB). */
@@ -387,6 +389,24 @@ static uint8_t *put_double(uint8_t *w, double d) {
   return end ? end : put_double_printf(start, d);
 }
 
+/* Canonical: {"$numberDouble":"<relaxed digits>"}; NaN and infinities are wrapped already.
+ * Needs 52 bytes. */
+static uint8_t *put_double_canonical(uint8_t *w, double d) {
+  if (!isfinite(d)) return put_double(w, d);
+  w = PUT_LIT(w, "{\"$numberDouble\":\"");
+  w = put_double(w, d);
+  return PUT_LIT(w, "\"}");
+}
+
+/* Canonical integers: the opening literal lit ({"$numberInt":" or {"$numberLong":"), the
+ * digits, "}. Needs 40 bytes. */
+static inline uint8_t *put_wrapped_int(uint8_t *w, const char *lit, size_t lit_len, int64_t v) {
+  memcpy(w, lit, lit_len);
+  w = put_i64(w + lit_len, v);
+  return PUT_LIT(w, "\"}");
+}
+#define PUT_WRAPPED_INT(w, lit, v) put_wrapped_int((w), (lit), sizeof(lit) - 1, (v))
+
 /* Days since 1970-01-01 (>= 0) to a proleptic Gregorian date, by whole 400-year eras counted
  * from 0000-03-01 so that the leap day falls at the end of each year. */
 static void civil_from_days(int64_t days, unsigned *y, unsigned *m, unsigned *d) {
@@ -401,13 +421,17 @@ static void civil_from_days(int64_t days, unsigned *y, unsigned *m, unsigned *d)
   *y = (unsigned)(yoe + era * 400) + (*m <= 2);
 }
 
+/* {"$date":{"$numberLong":"ms"}}: canonical mode's only form, relaxed mode's outside the
+ * ISO years. Needs 48 bytes. */
+static uint8_t *put_date_long(uint8_t *w, int64_t ms) {
+  w = PUT_LIT(w, "{\"$date\":{\"$numberLong\":\"");
+  w = put_i64(w, ms);
+  return PUT_LIT(w, "\"}}");
+}
+
 /* Needs 48 bytes. */
 static uint8_t *put_date(uint8_t *w, int64_t ms) {
-  if (ms < 0 || ms >= ISO_DATE_END_MS) {
-    w = PUT_LIT(w, "{\"$date\":{\"$numberLong\":\"");
-    w = put_i64(w, ms);
-    return PUT_LIT(w, "\"}}");
-  }
+  if (ms < 0 || ms >= ISO_DATE_END_MS) return put_date_long(w, ms);
   unsigned y, mo, d, msec = (unsigned)(ms % 1000);
   unsigned secs = (unsigned)(ms / 1000 % 86400);
   civil_from_days(ms / 86400000, &y, &mo, &d);
@@ -804,7 +828,7 @@ static int write_fixed(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, si
     uint64_t bits = rd64(v);
     double d;
     memcpy(&d, &bits, 8);
-    w = put_double(w, d);
+    w = c->canonical ? put_double_canonical(w, d) : put_double(w, d);
     break;
   }
   case BSON_TYPE_OID:
@@ -816,9 +840,17 @@ static int write_fixed(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, si
     if (v[0] > 1) return fail(c, v, "boolean value %u is neither 0 nor 1", v[0]);
     w = v[0] ? PUT_LIT(w, "true") : PUT_LIT(w, "false");
     break;
-  case BSON_TYPE_DATE_TIME: w = put_date(w, (int64_t)rd64(v)); break;
-  case BSON_TYPE_INT32: w = put_i64(w, (int32_t)rd32(v)); break;
-  case BSON_TYPE_INT64: w = put_i64(w, (int64_t)rd64(v)); break;
+  case BSON_TYPE_DATE_TIME:
+    w = c->canonical ? put_date_long(w, (int64_t)rd64(v)) : put_date(w, (int64_t)rd64(v));
+    break;
+  case BSON_TYPE_INT32:
+    w = c->canonical ? PUT_WRAPPED_INT(w, "{\"$numberInt\":\"", (int32_t)rd32(v))
+                     : put_i64(w, (int32_t)rd32(v));
+    break;
+  case BSON_TYPE_INT64:
+    w = c->canonical ? PUT_WRAPPED_INT(w, "{\"$numberLong\":\"", (int64_t)rd64(v))
+                     : put_i64(w, (int64_t)rd64(v));
+    break;
   case BSON_TYPE_TIMESTAMP: /* low 32 bits: increment, high 32 bits: seconds */
     w = PUT_LIT(w, "{\"$timestamp\":{\"t\":");
     w = put_u64(w, rd32(v + 4));
@@ -921,12 +953,13 @@ static int write_doc(wctx_t *c, const uint8_t *d, size_t avail, int is_array) {
 
 /* The document doc[0..len), which lies in an input buffer ending at limit (>= doc + len). */
 static int append_doc(asr_buf_t *out, const uint8_t *doc, uint32_t len, const uint8_t *limit,
-                      asr_err_t *err) {
+                      asr_ejson_mode_t mode, asr_err_t *err) {
   wctx_t c; /* path[] is filled as the walk goes: see wctx_t */
   c.out = out;
   c.err = err;
   c.base = doc;
   c.limit = limit;
+  c.canonical = mode == ASR_EJSON_CANONICAL;
   c.depth = 0;
   c.path[0] = NULL;
   size_t start = out->len;
@@ -947,11 +980,31 @@ done:
   return rc;
 }
 
+int asr_ejson_mode_parse(const char *name, asr_ejson_mode_t *mode) {
+  if (name && strcmp(name, "relaxed") == 0) return *mode = ASR_EJSON_RELAXED, 0;
+  if (name && strcmp(name, "canonical") == 0) return *mode = ASR_EJSON_CANONICAL, 0;
+  return -1;
+}
+
+const char *asr_ejson_mode_name(asr_ejson_mode_t mode) {
+  return mode == ASR_EJSON_CANONICAL ? "canonical" : "relaxed";
+}
+
+int asr_ejson_append_doc_mode(asr_buf_t *out, const uint8_t *doc, uint32_t len,
+                              asr_ejson_mode_t mode, asr_err_t *err) {
+  return append_doc(out, doc, len, doc + len, mode, err);
+}
+
 int asr_ejson_append_doc(asr_buf_t *out, const uint8_t *doc, uint32_t len, asr_err_t *err) {
-  return append_doc(out, doc, len, doc + len, err);
+  return append_doc(out, doc, len, doc + len, ASR_EJSON_RELAXED, err);
 }
 
 int asr_ejson_append_lines(asr_buf_t *out, const asr_docs_t *docs, asr_err_t *err) {
+  return asr_ejson_append_lines_mode(out, docs, ASR_EJSON_RELAXED, err);
+}
+
+int asr_ejson_append_lines_mode(asr_buf_t *out, const asr_docs_t *docs, asr_ejson_mode_t mode,
+                                asr_err_t *err) {
   size_t start = out->len, left = docs->buf.len;
   const uint8_t *p = docs->buf.data, *limit = docs->buf.data + docs->buf.len;
   uint32_t i = 0;
@@ -963,7 +1016,7 @@ int asr_ejson_append_lines(asr_buf_t *out, const asr_docs_t *docs, asr_err_t *er
                        i + 1, len, left);
       goto done;
     }
-    rc = append_doc(out, p, len, limit, err);
+    rc = append_doc(out, p, len, limit, mode, err);
     if (rc) {
       if (err) asr_err_prefix(err, "document %u", i + 1);
       goto done;

@@ -29,7 +29,7 @@ static const char *const source_fields[] = {"kind", "path", "template", "total",
                                             "cursor_batch", NULL};
 static const char *const target_fields[] = {"uri", "database", "collection", "mode", "keys",
                                             "ordered", "write_concern", "copy_indexes",
-                                            "verify", NULL};
+                                            "verify", "json_format", NULL};
 static const char *const collection_fields[] = {"template", "total", "seed", NULL};
 
 /* A misspelt known field ('transfrom') would leave what it names undone (a migration run
@@ -265,7 +265,7 @@ static int get_keys(lua_State *L, const char *path, char **out, asr_err_t *err) 
 }
 
 /* target = "URI", or { uri = ..., database, collection, mode, keys, ordered, write_concern,
- * copy_indexes, verify } */
+ * copy_indexes, verify, json_format } */
 static int read_target(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
   int t = lua_getfield(L, -1, "target");
   int rc = 0;
@@ -285,6 +285,7 @@ static int read_target(lua_State *L, asr_strategy_t *s, asr_err_t *err) {
       s->write_concern = strdup(lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
     lua_pop(L, 1);
     if (!rc) rc = get_string(L, s->path, "copy_indexes", &s->copy_indexes, err);
+    if (!rc) rc = get_string(L, s->path, "json_format", &s->json_format, err);
     get_flag(L, "ordered", &s->ordered);
     get_flag(L, "verify", &s->verify);
   } else if (t != LUA_TNIL) {
@@ -874,6 +875,7 @@ void asr_strategy_free(asr_strategy_t *s) {
   free(s->write_concern);
   free(s->retry_for);
   free(s->copy_indexes);
+  free(s->json_format);
   free(s->profile);
   for (size_t i = 0; i < s->noperators; i++) free(s->operator_names[i]);
   free(s->operator_names);

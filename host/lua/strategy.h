@@ -49,6 +49,8 @@ typedef struct asr_strategy {
   /* MongoDB target settings (target = { uri = ..., database = ..., ... }) */
   char *target_database, *target_collection, *write_mode, *keys, *write_concern;
   char *copy_indexes;
+  char *json_format;      /* target.json_format: "relaxed" | "canonical" (checked by the config);
+                           * NULL: not set */
   int ordered, verify;    /* -1: not set */
   char **operator_names;  /* `operators = { name = function }`, sorted by name */
   size_t noperators;

@@ -7,14 +7,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codec/ejson_writer.h"
 #include "core/limits.h"
 #include "lua/policy.h"
 #include "lua/profile.h"
 #include "lua/vm.h"
 #include "metrics/proc.h"
 #include "mongo/retry.h"
+#include "sinks/sink.h"
 #include "template/template.h"
 #include "util/duration.h"
+#include "util/log.h"
+#include "util/redact.h"
 
 /* The default worker count: the CPUs this process may use, which in a container is less than
  * the machine's: online CPUs, within the affinity mask (taskset, cpuset) and the cgroup CPU
@@ -148,6 +152,44 @@ static int copy_mongo(const asr_options_t *cli, const asr_strategy_t *st, asr_co
   if (projection) {
     free(cfg->source.projection);
     cfg->source.projection = strdup(projection);
+  }
+  return 0;
+}
+
+/* Whether the target writes Extended JSON text: a .jsonl/.ndjson/.json file (as the file sink
+ * names its formats), or anything but a .bson file, a database, null: or sim:, which the
+ * JSON format cannot apply to (a target added later writes JSON unless listed here). */
+static int target_writes_json(const char *target) {
+  const char *path = asr_sink_file_path(target);
+  if (path) {
+    size_t n = strlen(path);
+    return !(n >= 5 && strcmp(path + n - 5, ".bson") == 0);
+  }
+  return !(strstr(target, "://") || strncmp(target, "null:", 5) == 0 ||
+           strncmp(target, "sim:", 4) == 0);
+}
+
+/* --json-format > target.json_format > relaxed; a format given for a target that writes no
+ * JSON is warned about (it changes nothing there). */
+static int copy_json_format(const asr_options_t *cli, const asr_strategy_t *st,
+                            asr_config_t *cfg, asr_err_t *err) {
+  const char *name = cli->json_format ? cli->json_format : st ? st->json_format : NULL;
+  cfg->json_format = ASR_EJSON_RELAXED;
+  if (!name) return 0;
+  asr_ejson_mode_t mode;
+  if (asr_ejson_mode_parse(name, &mode) != 0) {
+    if (cli->json_format)
+      return asr_err_set(err, ASR_EINVAL, "--json-format: expected relaxed or canonical, got '%s'",
+                         name);
+    return asr_err_set(err, ASR_EINVAL, "%s: target.json_format must be \"relaxed\" or "
+                       "\"canonical\", got '%s'", st->path, name);
+  }
+  cfg->json_format = mode;
+  if (!target_writes_json(cfg->target)) {
+    char shown[512]; /* a database URI may hold a password */
+    asr_redact_arg(cfg->target, shown, sizeof shown);
+    asr_log_warn("config.json_format", "%s %s ignored: the target %s writes no JSON",
+                 cli->json_format ? "--json-format" : "target.json_format", name, shown);
   }
   return 0;
 }
@@ -318,6 +360,7 @@ int asr_config_build(const asr_options_t *cli, const asr_strategy_t *st, asr_con
   }
   if (!cfg->name || !cfg->target) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   rc = copy_dead_letters(cli, cfg, err);
+  if (!rc) rc = copy_json_format(cli, st, cfg, err);
   return rc ? rc : copy_mongo(cli, st, cfg, err);
 }
 

@@ -19,6 +19,7 @@ typedef struct asr_config {
   asr_source_spec_t source;
   char *target;             /* URI */
   int target_is_default;    /* the embedded default: file:out/NAME.jsonl */
+  int json_format;          /* asr_ejson_mode_t: how JSON targets write (relaxed default) */
   uint32_t workers, batch_size, queue_capacity;
   uint64_t seed;
   char *profile;

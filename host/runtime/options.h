@@ -16,6 +16,7 @@ typedef struct asr_options {
   const char *source;     /* --source SPEC */
   const char *type;       /* --type jsonl|json|bson: the format of --source's file */
   const char *target;     /* --target URI */
+  const char *json_format; /* --json-format relaxed|canonical (.jsonl targets); NULL: unset */
   const char *profile;    /* --profile / --auto-scaling-profile */
   int auto_scaling;       /* -1 unset, 0 --no-auto-scaling, 1 --auto-scaling */
   /* scaling settings from --scaling KEY=VALUE and the named flags (--max-workers 30, ...),

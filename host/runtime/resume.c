@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "codec/ejson_writer.h"
 #include "runtime/checkpoint.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -89,11 +90,14 @@ static int source_identity(const asr_source_spec_t *s, char **out, asr_err_t *er
 
 static int target_identity(const asr_config_t *cfg, char **out, asr_err_t *err) {
   char *where = redacted(cfg->target);
-  if (!where || asprintf(out, "%s%s%s%s%s mode %d", where, cfg->target_database ? " db " : "",
+  /* canonical JSON is named (a resume must not switch formats mid-file); relaxed, the
+   * default, is not, so checkpoints written before the option existed still match */
+  if (!where || asprintf(out, "%s%s%s%s%s mode %d%s", where, cfg->target_database ? " db " : "",
                          cfg->target_database ? cfg->target_database : "",
                          cfg->target_collection ? " collection " : "",
                          cfg->target_collection ? cfg->target_collection : "",
-                         cfg->write_mode) < 0) {
+                         cfg->write_mode,
+                         cfg->json_format == ASR_EJSON_CANONICAL ? " json canonical" : "") < 0) {
     free(where);
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   }

@@ -468,6 +468,7 @@ static int open_run(run_t *r, asr_err_t *err) {
   asr_sink_options_t opt = {
       .dry_run = r->cfg.dry_run,
       .overwrite = 1,
+      .json_format = r->cfg.json_format,
       .database = r->cfg.target_database,
       .collection = r->cfg.target_collection,
       .mode = r->cfg.write_mode,

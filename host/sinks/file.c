@@ -1,4 +1,4 @@
-/* File sinks: file:PATH.jsonl (relaxed Extended JSON v2 lines, for mongoimport) and
+/* File sinks: file:PATH.jsonl (Extended JSON v2 lines, relaxed or canonical, for mongoimport) and
  * file:PATH.bson (concatenated BSON, for mongorestore). Output goes to PATH.partial and is
  * renamed to PATH only after every batch is written and synced, so a file at PATH is always
  * complete. Workers encode in parallel into their own buffers; the ordered writer appends
@@ -32,6 +32,7 @@ typedef enum { FORMAT_JSONL, FORMAT_BSON } file_format_t;
 typedef struct file_sink {
   asr_sink_t base;
   file_format_t format;
+  asr_ejson_mode_t json_mode; /* FORMAT_JSONL: relaxed or canonical */
   char *path, *partial_path;
   int fd;
   int published, withdrawn;
@@ -178,7 +179,7 @@ static int file_write(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const a
                                           docs->count, err);
     if (rc) return rc < 0 ? rc : 0;
   }
-  rc = f->format == FORMAT_JSONL ? asr_ejson_append_lines(&w->out, docs, err)
+  rc = f->format == FORMAT_JSONL ? asr_ejson_append_lines_mode(&w->out, docs, f->json_mode, err)
                                      : asr_buf_append(&w->out, docs->buf.data, docs->buf.len);
   if (rc) return rc;
   return asr_ordered_writer_commit(&f->writer, seq, &w->out, docs->count, err);
@@ -322,8 +323,9 @@ static int is_stream(const char *path) {
 }
 
 static int describe(file_sink_t *f) {
-  const char *what = f->format == FORMAT_JSONL ? "JSON lines, relaxed Extended JSON v2"
-                                               : "BSON, mongorestore format";
+  char jsonl[64];
+  snprintf(jsonl, sizeof jsonl, "JSON lines, %s Extended JSON v2", asr_ejson_mode_name(f->json_mode));
+  const char *what = f->format == FORMAT_JSONL ? jsonl : "BSON, mongorestore format";
   int to_stdout = asr_stdout_path(f->path);
   char *d = NULL;
   f->base.location = strdup(to_stdout ? "standard output" : f->path);
@@ -368,6 +370,8 @@ int asr_sink_file_open_as(const char *path, const char *named, const asr_sink_op
   f->base.vt = &file_vt;
   f->format = format;
   f->stream = stream;
+  f->json_mode = opt && opt->json_format == ASR_EJSON_CANONICAL ? ASR_EJSON_CANONICAL
+                                                                 : ASR_EJSON_RELAXED;
   f->fd = -1;
   f->dead_letter = opt ? opt->dead_letter : NULL;
   f->path = strdup(path);

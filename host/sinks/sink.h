@@ -1,5 +1,6 @@
 /* The sink interface: where a worker's documents go. Targets are URIs:
- *   file:PATH.jsonl  relaxed Extended JSON v2, one document a line (mongoimport)
+ *   file:PATH.jsonl  Extended JSON v2 (relaxed, or canonical: json_format), one document a
+ *                    line (mongoimport)
  *   file:PATH.bson   concatenated BSON (mongorestore)
  *   null:            discard (benchmarks)
  *   jsonl:PATH, bson:PATH  a file in the format named (not guessed from the name)
@@ -96,6 +97,7 @@ typedef int (*asr_sink_scenario_loader_fn)(void *ud, const char *name_or_path,
 typedef struct asr_sink_options {
   int dry_run;      /* validate only: create nothing */
   int overwrite;    /* replace an existing output file (default: yes, as mongoexport does) */
+  int json_format;  /* JSON file targets: asr_ejson_mode_t (codec/ejson_writer.h), 0 relaxed */
   /* MongoDB targets (ignored by the others) */
   const char *database, *collection; /* NULL: from the URI path /db.collection */
   int mode;                          /* asr_write_mode_t (sinks/mongo.h) */

@@ -143,11 +143,33 @@ static void test_type_and_stdout(void **state) {
   assert_string_equal(e.msg, "--type given twice ('json' and 'bson')");
 }
 
+/* --json-format relaxed|canonical, also as mongoexport spells it; unset stays NULL (the config
+ * then takes the strategy's target.json_format, else relaxed). */
+static void test_json_format(void **state) {
+  asr_options_t c;
+  asr_err_t e;
+  assert_int_equal(PARSE(c, e, "s.lua"), 0);
+  assert_null(c.json_format);
+  assert_int_equal(PARSE(c, e, "s.lua", "--json-format", "canonical"), 0);
+  assert_string_equal(c.json_format, "canonical");
+  assert_int_equal(PARSE(c, e, "s.lua", "--jsonFormat=relaxed"), 0);
+  assert_string_equal(c.json_format, "relaxed");
+  assert_int_equal(PARSE(c, e, "s.lua", "--json-format", "canonical", "--jsonFormat", "canonical"), 0);
+  assert_int_equal(PARSE(c, e, "s.lua", "--json-format", "Canonical"), ASR_EINVAL);
+  assert_string_equal(e.msg, "--json-format: expected relaxed or canonical, got 'Canonical'");
+  assert_int_equal(PARSE(c, e, "s.lua", "--json-format", "relaxed", "--jsonFormat", "canonical"),
+                   ASR_EINVAL);
+  assert_string_equal(e.msg, "--json-format given twice ('relaxed' and 'canonical')");
+  assert_int_equal(PARSE(c, e, "s.lua", "--json-format"), ASR_EINVAL);
+  assert_string_equal(e.msg, "option '--json-format' needs a value");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_all_flags),
       cmocka_unit_test(test_brief_spellings),
       cmocka_unit_test(test_errors_name_the_flag),
+      cmocka_unit_test(test_json_format),
       cmocka_unit_test(test_retry_for),
       cmocka_unit_test(test_scaling_flags),
       cmocka_unit_test(test_type_and_stdout),

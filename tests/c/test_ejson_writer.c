@@ -1,6 +1,12 @@
-/* Tests for the relaxed Extended JSON v2 writer (host/codec/ejson_writer.c): exact text for
- * every BSON type, escapes, double and date formatting against slow reference versions,
- * malformed input, and round trips through libbson's own Extended JSON parser. */
+/* Tests for the Extended JSON v2 writer (host/codec/ejson_writer.c): exact text for every BSON
+ * type, escapes, double and date formatting against slow reference versions, malformed input,
+ * and round trips through libbson's own Extended JSON parser.
+ * Canonical mode is checked against libbson's bson_as_canonical_extended_json as the oracle.
+ * libbson pads its text with spaces ({ "a" : { "$numberInt" : "1" } }) and prints doubles with
+ * %.20g ("0.10000000000000000555" where the writer prints "0.1"), so both texts are first
+ * normalised (canonical_form): whitespace outside strings removed and every $numberDouble
+ * string replaced by %.17g of the double it denotes. What remains must be byte-identical:
+ * every wrapper, key order, escape and digit of the other types, and the same double. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "codec/ejson_reader.h"
 #include "codec/ejson_writer.h"
 
 /* ---- helpers ---- */
@@ -70,6 +77,97 @@ static void expect_round_trip(const bson_t *b) {
   }
   bson_destroy(&back);
   asr_buf_free(&out);
+}
+
+/* The writer's canonical text for b (as to_ejson). */
+static const char *to_canonical(asr_buf_t *out, const bson_t *b) {
+  asr_err_t err;
+  asr_err_clear(&err);
+  asr_buf_reset(out);
+  int rc = asr_ejson_append_doc_mode(out, bson_get_data(b), b->len, ASR_EJSON_CANONICAL, &err);
+  if (rc) fail_msg("unexpected error %d: %s", rc, err.msg);
+  assert_int_equal(asr_buf_append(out, "", 1), 0);
+  return (const char *)out->data;
+}
+
+/* The JSON string token at s (s[0] == '"'): its length with the quotes. */
+static size_t string_token_len(const char *s) {
+  size_t i = 1;
+  while (s[i] != '"') i += s[i] == '\\' ? 2 : 1;
+  return i + 1;
+}
+
+/* Extended JSON text in the form the canonical comparison uses (see the header): whitespace
+ * outside strings removed, $numberDouble strings as %.17g of their double. NUL-terminated in
+ * out. */
+static void canonical_form(const char *json, asr_buf_t *out) {
+  asr_buf_reset(out);
+  int after_double_key = 0; /* 1: saw "$numberDouble", 2: and its ':' */
+  for (const char *p = json; *p;) {
+    if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') {
+      p++;
+      continue;
+    }
+    if (*p != '"') {
+      after_double_key = after_double_key == 1 && *p == ':' ? 2 : 0;
+      assert_int_equal(asr_buf_append(out, p++, 1), 0);
+      continue;
+    }
+    size_t n = string_token_len(p);
+    char digits[64];
+    if (after_double_key == 2 && n < sizeof digits && p[1] != 'N' && p[1] != 'I' &&
+        strncmp(p, "\"-Infinity\"", 11) != 0) {
+      memcpy(digits, p + 1, n - 2);
+      digits[n - 2] = '\0';
+      char *end;
+      double d = strtod(digits, &end);
+      assert_true(*end == '\0');
+      snprintf(digits, sizeof digits, "\"%.17g\"", d);
+      assert_int_equal(asr_buf_append_str(out, digits), 0);
+    } else {
+      assert_int_equal(asr_buf_append(out, p, n), 0);
+    }
+    after_double_key = n == 15 && strncmp(p, "\"$numberDouble\"", 15) == 0;
+    p += n;
+  }
+  assert_int_equal(asr_buf_append(out, "", 1), 0);
+}
+
+/* Canonical text for b: the same as libbson's (in canonical_form), and it reads back to the
+ * same BSON bytes through both this project's reader and libbson's parser. */
+static void expect_canonical_like_libbson(const bson_t *b) {
+  asr_buf_t text, ours, theirs, back_bytes;
+  asr_buf_init(&text);
+  asr_buf_init(&ours);
+  asr_buf_init(&theirs);
+  asr_buf_init(&back_bytes);
+  const char *json = to_canonical(&text, b);
+  char *oracle = bson_as_canonical_extended_json(b, NULL);
+  assert_non_null(oracle);
+  canonical_form(json, &ours);
+  canonical_form(oracle, &theirs);
+  if (strcmp((const char *)ours.data, (const char *)theirs.data) != 0)
+    fail_msg("canonical text differs from libbson's\nours:   %s\nlibbson: %s", json, oracle);
+  bson_free(oracle);
+
+  asr_ejson_status_t st;
+  int rc = asr_ejson_read_doc(text.data, text.len - 1, &back_bytes, &st);
+  if (rc == ASR_EJSON_OK) {
+    if (back_bytes.len != b->len || memcmp(back_bytes.data, bson_get_data(b), b->len) != 0)
+      fail_msg("the reader gives other bytes back for\n%s", json);
+  } else if (rc != ASR_EJSON_DEFER) { /* deferred records go to libbson, checked next */
+    fail_msg("the reader refuses our canonical text (%s):\n%s", st.msg, json);
+  }
+  bson_t back;
+  bson_error_t error;
+  if (!bson_init_from_json(&back, json, -1, &error))
+    fail_msg("libbson rejects our canonical text: %s\n%s", error.message, json);
+  if (!bson_equal(&back, b)) fail_msg("libbson reads other bytes back from\n%s", json);
+  bson_destroy(&back);
+  asr_buf_free(&text);
+  asr_buf_free(&ours);
+  asr_buf_free(&theirs);
+  asr_buf_free(&back_bytes);
 }
 
 /* Slow reference for finite doubles: the rule the writer must follow. */
@@ -528,6 +626,10 @@ static double random_double(void) {
 
 static void random_doc(bson_t *b, int depth, int is_array);
 
+/* 1: int64 values anywhere in their range (canonical tests); 0: outside the int32 range only,
+ * as a relaxed integer reads back as the smallest type that holds it. */
+static int random_any_int64;
+
 static void random_value(bson_t *b, const char *key, int depth) {
   char s[128];
   uint8_t bytes[24];
@@ -544,7 +646,8 @@ static void random_value(bson_t *b, const char *key, int depth) {
   case 3: BSON_APPEND_INT32(b, key, (int32_t)rnd()); break;
   case 4: { /* outside int32: relaxed integers read back as the smallest type that fits */
     int64_t v = (int64_t)rnd();
-    if (v >= INT32_MIN && v <= INT32_MAX) v += INT64_C(1) << 40;
+    if (random_any_int64 && (rnd() & 1)) v = (int32_t)v >> rnd_below(32);
+    else if (v >= INT32_MIN && v <= INT32_MAX) v += INT64_C(1) << 40;
     BSON_APPEND_INT64(b, key, v);
     break;
   }
@@ -614,6 +717,240 @@ static void test_random_round_trip(void **state) {
     expect_round_trip(&b);
     bson_destroy(&b);
   }
+}
+
+/* ---- canonical mode ---- */
+
+static void expect_canonical(const bson_t *b, const char *want) {
+  asr_buf_t out;
+  asr_buf_init(&out);
+  assert_string_equal(to_canonical(&out, b), want);
+  asr_buf_free(&out);
+}
+
+/* The oracle's normalisation itself: spaces outside strings go, double digits become %.17g,
+ * nothing else changes. */
+static void test_canonical_form(void **state) {
+  (void)state;
+  asr_buf_t out;
+  asr_buf_init(&out);
+  canonical_form("{ \"a\" : { \"$numberDouble\" : \"0.10000000000000000555\" }, "
+                 "\"s p\" : \"x \\\" y\", \"n\" : { \"$numberDouble\" : \"-Infinity\" }, "
+                 "\"z\" : [ { \"$numberDouble\" : \"-0.0\" }, \"$numberDouble\", \"1.50\" ] }",
+                 &out);
+  assert_string_equal((const char *)out.data,
+                      "{\"a\":{\"$numberDouble\":\"0.10000000000000001\"},\"s p\":\"x \\\" y\","
+                      "\"n\":{\"$numberDouble\":\"-Infinity\"},"
+                      "\"z\":[{\"$numberDouble\":\"-0\"},\"$numberDouble\",\"1.50\"]}");
+  asr_buf_free(&out);
+}
+
+static void test_mode_names(void **state) {
+  (void)state;
+  asr_ejson_mode_t mode = ASR_EJSON_CANONICAL;
+  assert_int_equal(asr_ejson_mode_parse("relaxed", &mode), 0);
+  assert_int_equal(mode, ASR_EJSON_RELAXED);
+  assert_int_equal(asr_ejson_mode_parse("canonical", &mode), 0);
+  assert_int_equal(mode, ASR_EJSON_CANONICAL);
+  assert_int_equal(asr_ejson_mode_parse("Canonical", &mode), -1);
+  assert_int_equal(asr_ejson_mode_parse("", &mode), -1);
+  assert_int_equal(asr_ejson_mode_parse(NULL, &mode), -1);
+  assert_int_equal(mode, ASR_EJSON_CANONICAL); /* unchanged by a bad name */
+  assert_string_equal(asr_ejson_mode_name(ASR_EJSON_RELAXED), "relaxed");
+  assert_string_equal(asr_ejson_mode_name(ASR_EJSON_CANONICAL), "canonical");
+}
+
+/* Exact text: numbers and dates wrapped, everything else as in relaxed mode (nested
+ * documents, arrays and scopes included). */
+static void test_canonical_each_type(void **state) {
+  (void)state;
+  bson_oid_t oid;
+  bson_oid_init_from_string(&oid, "57e193d7a9cc81b4027498b5");
+  bson_decimal128_t dec;
+  bson_decimal128_from_string("-1.25E+3", &dec);
+  const uint8_t bin[] = {1, 2, 3, 4, 5};
+  bson_t *scope = BCON_NEW("x", BCON_INT32(1), "y", "[", BCON_INT64(2), BCON_DOUBLE(0.5), "]");
+  bson_t b = BSON_INITIALIZER, child;
+  BSON_APPEND_DOUBLE(&b, "double", 42.42);
+  BSON_APPEND_DOUBLE(&b, "dint", 3.0);
+  BSON_APPEND_UTF8(&b, "string", "x\n");
+  BSON_APPEND_DOCUMENT_BEGIN(&b, "doc", &child);
+  BSON_APPEND_INT32(&child, "a", 1);
+  BSON_APPEND_INT64(&child, "b", 1);
+  bson_append_document_end(&b, &child);
+  BSON_APPEND_ARRAY_BEGIN(&b, "array", &child);
+  BSON_APPEND_INT32(&child, "0", -1);
+  BSON_APPEND_DATE_TIME(&child, "1", 0);
+  bson_append_array_end(&b, &child);
+  BSON_APPEND_BINARY(&b, "bin", BSON_SUBTYPE_BINARY, bin, 5);
+  BSON_APPEND_BINARY(&b, "binold", BSON_SUBTYPE_BINARY_DEPRECATED, bin, 2);
+  BSON_APPEND_UNDEFINED(&b, "undef");
+  BSON_APPEND_OID(&b, "oid", &oid);
+  BSON_APPEND_BOOL(&b, "t", true);
+  BSON_APPEND_DATE_TIME(&b, "date", 1356351330001);
+  BSON_APPEND_NULL(&b, "null");
+  BSON_APPEND_REGEX(&b, "re", "^a", "xi");
+  bson_append_dbpointer(&b, "dbp", -1, "db.coll", &oid);
+  BSON_APPEND_CODE(&b, "code", "f()");
+  BSON_APPEND_SYMBOL(&b, "sym", "sym");
+  BSON_APPEND_CODE_WITH_SCOPE(&b, "cws", "f(x)", scope);
+  BSON_APPEND_INT32(&b, "i32", -2147483647 - 1);
+  bson_append_timestamp(&b, "ts", -1, 4294967295u, 7);
+  BSON_APPEND_INT64(&b, "i64", INT64_MIN);
+  BSON_APPEND_INT64(&b, "i64small", 42);
+  BSON_APPEND_DECIMAL128(&b, "dec", &dec);
+  BSON_APPEND_MINKEY(&b, "min");
+  BSON_APPEND_MAXKEY(&b, "max");
+  expect_canonical(
+      &b, "{\"double\":{\"$numberDouble\":\"42.42\"},\"dint\":{\"$numberDouble\":\"3.0\"},"
+          "\"string\":\"x\\n\","
+          "\"doc\":{\"a\":{\"$numberInt\":\"1\"},\"b\":{\"$numberLong\":\"1\"}},"
+          "\"array\":[{\"$numberInt\":\"-1\"},{\"$date\":{\"$numberLong\":\"0\"}}],"
+          "\"bin\":{\"$binary\":{\"base64\":\"AQIDBAU=\",\"subType\":\"00\"}},"
+          "\"binold\":{\"$binary\":{\"base64\":\"AQI=\",\"subType\":\"02\"}},"
+          "\"undef\":{\"$undefined\":true},"
+          "\"oid\":{\"$oid\":\"57e193d7a9cc81b4027498b5\"},\"t\":true,"
+          "\"date\":{\"$date\":{\"$numberLong\":\"1356351330001\"}},\"null\":null,"
+          "\"re\":{\"$regularExpression\":{\"pattern\":\"^a\",\"options\":\"ix\"}},"
+          "\"dbp\":{\"$dbPointer\":{\"$ref\":\"db.coll\",\"$id\":{\"$oid\":"
+          "\"57e193d7a9cc81b4027498b5\"}}},"
+          "\"code\":{\"$code\":\"f()\"},\"sym\":{\"$symbol\":\"sym\"},"
+          "\"cws\":{\"$code\":\"f(x)\",\"$scope\":{\"x\":{\"$numberInt\":\"1\"},"
+          "\"y\":[{\"$numberLong\":\"2\"},{\"$numberDouble\":\"0.5\"}]}},"
+          "\"i32\":{\"$numberInt\":\"-2147483648\"},"
+          "\"ts\":{\"$timestamp\":{\"t\":4294967295,\"i\":7}},"
+          "\"i64\":{\"$numberLong\":\"-9223372036854775808\"},"
+          "\"i64small\":{\"$numberLong\":\"42\"},"
+          "\"dec\":{\"$numberDecimal\":\"-1.25E+3\"},"
+          "\"min\":{\"$minKey\":1},\"max\":{\"$maxKey\":1}}");
+  expect_canonical_like_libbson(&b);
+  bson_destroy(&b);
+  bson_destroy(scope);
+}
+
+/* The values where relaxed and canonical part: int64 inside the int32 range, -0.0, integral
+ * and extreme doubles, non-finite ones, dates on both sides of 1970..9999. */
+static void test_canonical_numbers_and_dates(void **state) {
+  (void)state;
+  static const struct { double d; const char *text; } doubles[] = {
+      {0.0, "{\"$numberDouble\":\"0.0\"}"},
+      {-0.0, "{\"$numberDouble\":\"-0.0\"}"},
+      {1.0, "{\"$numberDouble\":\"1.0\"}"},
+      {-2.5, "{\"$numberDouble\":\"-2.5\"}"},
+      {0.1, "{\"$numberDouble\":\"0.1\"}"},
+      {1e300, "{\"$numberDouble\":\"1e+300\"}"},
+      {5e-324, "{\"$numberDouble\":\"4.94065645841247e-324\"}"}, /* 15 digits read back */
+      {-1.7976931348623157e308, "{\"$numberDouble\":\"-1.7976931348623157e+308\"}"},
+      {NAN, "{\"$numberDouble\":\"NaN\"}"},
+      {INFINITY, "{\"$numberDouble\":\"Infinity\"}"},
+      {-INFINITY, "{\"$numberDouble\":\"-Infinity\"}"},
+  };
+  for (size_t i = 0; i < sizeof doubles / sizeof doubles[0]; i++) {
+    char want[128];
+    bson_t b = BSON_INITIALIZER;
+    BSON_APPEND_DOUBLE(&b, "d", doubles[i].d);
+    snprintf(want, sizeof want, "{\"d\":%s}", doubles[i].text);
+    expect_canonical(&b, want);
+    expect_canonical_like_libbson(&b);
+    bson_destroy(&b);
+  }
+  static const int64_t longs[] = {0, 1, -1, 100, INT32_MAX, INT32_MIN, INT64_C(1) << 32,
+                                  INT64_MAX, INT64_MIN};
+  for (size_t i = 0; i < sizeof longs / sizeof longs[0]; i++) {
+    char want[128];
+    bson_t b = BSON_INITIALIZER;
+    BSON_APPEND_INT64(&b, "n", longs[i]);
+    BSON_APPEND_DATE_TIME(&b, "t", longs[i]);
+    snprintf(want, sizeof want, "{\"n\":{\"$numberLong\":\"%lld\"},"
+             "\"t\":{\"$date\":{\"$numberLong\":\"%lld\"}}}",
+             (long long)longs[i], (long long)longs[i]);
+    expect_canonical(&b, want);
+    expect_canonical_like_libbson(&b);
+    bson_destroy(&b);
+  }
+  static const int32_t ints[] = {0, 1, -1, INT32_MAX, INT32_MIN};
+  for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+    char want[64];
+    bson_t b = BSON_INITIALIZER;
+    BSON_APPEND_INT32(&b, "i", ints[i]);
+    snprintf(want, sizeof want, "{\"i\":{\"$numberInt\":\"%d\"}}", ints[i]);
+    expect_canonical(&b, want);
+    expect_canonical_like_libbson(&b);
+    bson_destroy(&b);
+  }
+  /* the ISO date range's edges: relaxed writes strings inside it, canonical never does */
+  static const int64_t dates[] = {-1, 253402300799999, 253402300800000};
+  for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+    bson_t b = BSON_INITIALIZER;
+    BSON_APPEND_DATE_TIME(&b, "t", dates[i]);
+    expect_canonical_like_libbson(&b);
+    bson_destroy(&b);
+  }
+}
+
+static void test_canonical_every_type_like_libbson(void **state) {
+  (void)state;
+  bson_t b = BSON_INITIALIZER;
+  append_every_type(&b);
+  BSON_APPEND_INT64(&b, "i64small", 7);
+  BSON_APPEND_DOUBLE(&b, "dnan", NAN);
+  BSON_APPEND_UTF8(&b, "nul", "");
+  bson_append_utf8(&b, "withnul", -1, "a\0b", 3);
+  expect_canonical_like_libbson(&b);
+  bson_destroy(&b);
+  bson_t empty = BSON_INITIALIZER;
+  expect_canonical(&empty, "{}");
+  expect_canonical_like_libbson(&empty);
+}
+
+static void test_canonical_random_like_libbson(void **state) {
+  (void)state;
+  rng_state = 0x13198A2E03707344ULL;
+  random_any_int64 = 1;
+  for (int i = 0; i < 3000; i++) {
+    bson_t b = BSON_INITIALIZER;
+    random_doc(&b, 0, 0);
+    expect_canonical_like_libbson(&b);
+    bson_destroy(&b);
+  }
+  random_any_int64 = 0;
+}
+
+/* Relaxed output is unchanged by canonical mode's existence: the same document both ways. */
+static void test_canonical_lines(void **state) {
+  (void)state;
+  asr_docs_t docs;
+  asr_docs_init(&docs);
+  for (int i = 0; i < 2; i++) {
+    bson_t *b = BCON_NEW("_id", BCON_INT64(i), "at", BCON_DATE_TIME(86400000));
+    assert_int_equal(asr_docs_append_bson(&docs, b), 0);
+    bson_destroy(b);
+  }
+  asr_buf_t out;
+  asr_err_t err;
+  asr_buf_init(&out);
+  asr_err_clear(&err);
+  assert_int_equal(asr_ejson_append_lines_mode(&out, &docs, ASR_EJSON_CANONICAL, &err), 0);
+  const char *want =
+      "{\"_id\":{\"$numberLong\":\"0\"},\"at\":{\"$date\":{\"$numberLong\":\"86400000\"}}}\n"
+      "{\"_id\":{\"$numberLong\":\"1\"},\"at\":{\"$date\":{\"$numberLong\":\"86400000\"}}}\n";
+  assert_int_equal(out.len, strlen(want));
+  assert_memory_equal(out.data, want, out.len);
+  asr_buf_reset(&out);
+  assert_int_equal(asr_ejson_append_lines_mode(&out, &docs, ASR_EJSON_RELAXED, &err), 0);
+  want = "{\"_id\":0,\"at\":{\"$date\":\"1970-01-02T00:00:00Z\"}}\n"
+         "{\"_id\":1,\"at\":{\"$date\":\"1970-01-02T00:00:00Z\"}}\n";
+  assert_int_equal(out.len, strlen(want));
+  assert_memory_equal(out.data, want, out.len);
+  /* errors are reported the same way: nothing appended, the document named */
+  docs.buf.data[docs.buf.len - 1] = 1;
+  asr_buf_reset(&out);
+  assert_int_equal(asr_ejson_append_lines_mode(&out, &docs, ASR_EJSON_CANONICAL, &err), ASR_EDATA);
+  assert_string_equal(err.msg, "document 2: malformed BSON at byte 29: document not terminated "
+                               "by a NUL byte");
+  assert_int_equal(out.len, 0);
+  asr_buf_free(&out);
+  asr_docs_free(&docs);
 }
 
 /* ---- lines ---- */
@@ -991,6 +1328,13 @@ int main(void) {
       cmocka_unit_test(test_round_trip_every_type),
       cmocka_unit_test(test_random_round_trip),
       cmocka_unit_test(test_append_lines),
+      cmocka_unit_test(test_canonical_form),
+      cmocka_unit_test(test_mode_names),
+      cmocka_unit_test(test_canonical_each_type),
+      cmocka_unit_test(test_canonical_numbers_and_dates),
+      cmocka_unit_test(test_canonical_every_type_like_libbson),
+      cmocka_unit_test(test_canonical_random_like_libbson),
+      cmocka_unit_test(test_canonical_lines),
       cmocka_unit_test(test_malformed),
       cmocka_unit_test(test_depth_limit),
       cmocka_unit_test(test_large_escaped_string),
