@@ -71,8 +71,10 @@ static void mongo_log_handler(mongoc_log_level_t level, const char *domain, cons
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
 static void global_init_once(void) {
-  mongoc_init();
+  /* the handler first: mongoc_init itself may warn ("Falling back to malloc for counters."
+   * when shared memory is short), and a raw line would break --log-format json */
   mongoc_log_set_handler(mongo_log_handler, NULL);
+  mongoc_init();
 }
 
 void asr_mongo_global_init(void) { pthread_once(&global_once, global_init_once); }
