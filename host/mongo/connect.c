@@ -71,11 +71,8 @@ static void mongo_log_handler(mongoc_log_level_t level, const char *domain, cons
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 
 static void global_init_once(void) {
-  /* the handler first, so that whatever mongoc_init logs goes through asr_log (a raw line
-   * would break --log-format json). Its shared-memory counters are set up before main, by
-   * the library's constructor: see README "Logs and summary", MONGOC_DISABLE_SHM. */
-  mongoc_log_set_handler(mongo_log_handler, NULL);
   mongoc_init();
+  mongoc_log_set_handler(mongo_log_handler, NULL);
 }
 
 void asr_mongo_global_init(void) { pthread_once(&global_once, global_init_once); }
