@@ -134,13 +134,16 @@ static uint64_t mem_total(const asr_proc_t *p) {
   return kb * 1024u;
 }
 
-/* The limit files of this process's own cgroups (v2 "0::/path", v1 "N:...memory...:/path"),
- * when the path is not the root (that file is read anyway). */
-static uint64_t own_cgroup_limit(const asr_proc_t *p) {
+/* Calls visit(p, ud, v2, controllers, path) for each line of proc/self/cgroup ("0::/path" for
+ * v2, "N:controllers:/path" for v1) whose path is not the root (the root's files are read
+ * anyway). */
+typedef void (*cgroup_visit_fn)(const asr_proc_t *p, void *ud, int v2, const char *ctrl,
+                                const char *path);
+
+static void for_each_own_cgroup(const asr_proc_t *p, cgroup_visit_fn visit, void *ud) {
   FILE *f = open_rel(p, "proc/self/cgroup");
-  if (!f) return 0;
-  char line[LINE_CAP], rel[PATH_CAP];
-  uint64_t limit = 0;
+  if (!f) return;
+  char line[LINE_CAP];
   while (fgets(line, sizeof line, f)) {
     line[strcspn(line, "\n")] = '\0';
     char *ctrl = strchr(line, ':');
@@ -148,19 +151,26 @@ static uint64_t own_cgroup_limit(const asr_proc_t *p) {
     if (!path || strcmp(path + 1, "/") == 0) continue;
     *ctrl++ = '\0'; /* line: hierarchy id, ctrl: controllers, path: cgroup path */
     *path++ = '\0';
-    int w = -1;
-    if (strcmp(line, "0") == 0 && *ctrl == '\0')
-      w = snprintf(rel, sizeof rel, "sys/fs/cgroup%s/memory.max", path);
-    else if (strstr(ctrl, "memory"))
-      w = snprintf(rel, sizeof rel, "sys/fs/cgroup/memory%s/memory.limit_in_bytes", path);
-    if (w > 0 && (size_t)w < sizeof rel) limit = min_limit(limit, read_limit(p, rel));
+    visit(p, ud, strcmp(line, "0") == 0 && *ctrl == '\0', ctrl, path);
   }
   fclose(f);
-  return limit;
+}
+
+/* The memory limit file of one of this process's cgroups. */
+static void visit_memory_limit(const asr_proc_t *p, void *ud, int v2, const char *ctrl,
+                               const char *path) {
+  char rel[PATH_CAP];
+  int w = v2                      ? snprintf(rel, sizeof rel, "sys/fs/cgroup%s/memory.max", path)
+          : strstr(ctrl, "memory") ? snprintf(rel, sizeof rel,
+                                              "sys/fs/cgroup/memory%s/memory.limit_in_bytes", path)
+                                   : -1;
+  uint64_t *limit = ud;
+  if (w > 0 && (size_t)w < sizeof rel) *limit = min_limit(*limit, read_limit(p, rel));
 }
 
 uint64_t asr_proc_memory_limit(const asr_proc_t *p) {
-  uint64_t limit = own_cgroup_limit(p);
+  uint64_t limit = 0;
+  for_each_own_cgroup(p, visit_memory_limit, &limit);
   limit = min_limit(limit, read_limit(p, "sys/fs/cgroup/memory.max"));
   limit = min_limit(limit, read_limit(p, "sys/fs/cgroup/memory/memory.limit_in_bytes"));
   return min_limit(limit, mem_total(p));
@@ -190,25 +200,21 @@ static uint32_t quota_cpus(const asr_proc_t *p, const char *dir, int v2) {
 
 static uint32_t min_cpus(uint32_t a, uint32_t b) { return a && (!b || a < b) ? a : b; }
 
+/* The CPU quota of one of this process's cgroups (v1: the directory of a cpu controller). */
+static void visit_cpu_quota(const asr_proc_t *p, void *ud, int v2, const char *ctrl,
+                            const char *path) {
+  char dir[PATH_CAP];
+  int w = v2 ? snprintf(dir, sizeof dir, "sys/fs/cgroup%s", path)
+          : strstr(ctrl, "cpu") && !strstr(ctrl, "cpuset")
+              ? snprintf(dir, sizeof dir, "sys/fs/cgroup/%s%s", ctrl, path)
+              : -1;
+  uint32_t *cpus = ud;
+  if (w > 0 && (size_t)w < sizeof dir) *cpus = min_cpus(*cpus, quota_cpus(p, dir, v2));
+}
+
 uint32_t asr_proc_cpu_quota(const asr_proc_t *p) {
   uint32_t cpus = min_cpus(quota_cpus(p, "sys/fs/cgroup", 1), quota_cpus(p, "sys/fs/cgroup/cpu", 0));
-  FILE *f = open_rel(p, "proc/self/cgroup");
-  if (!f) return cpus;
-  char line[LINE_CAP], dir[PATH_CAP];
-  while (fgets(line, sizeof line, f)) {
-    line[strcspn(line, "\n")] = '\0';
-    char *ctrl = strchr(line, ':');
-    char *path = ctrl ? strchr(ctrl + 1, ':') : NULL;
-    if (!path || strcmp(path + 1, "/") == 0) continue;
-    *ctrl++ = '\0'; /* line: hierarchy id, ctrl: controllers, path: cgroup path */
-    *path++ = '\0';
-    int v2 = strcmp(line, "0") == 0 && *ctrl == '\0';
-    int w = v2 ? snprintf(dir, sizeof dir, "sys/fs/cgroup%s", path)
-               : strstr(ctrl, "cpu") && !strstr(ctrl, "cpuset") ? snprintf(dir, sizeof dir, "sys/fs/cgroup/%s%s", ctrl, path)
-               : -1;
-    if (w > 0 && (size_t)w < sizeof dir) cpus = min_cpus(cpus, quota_cpus(p, dir, v2));
-  }
-  fclose(f);
+  for_each_own_cgroup(p, visit_cpu_quota, &cpus);
   return cpus;
 }
 
