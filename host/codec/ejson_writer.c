@@ -15,6 +15,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/le.h"
+
 /* Room for an element's fixed-size parts besides its escaped name: '"' x2, ':' and ',' and the
  * largest fixed-size value, {"$date":{"$numberLong":"-9223372036854775808"}} (46 bytes),
  * canonical {"$numberDouble":"<up to 32 chars>"} (52 bytes) or
@@ -43,20 +45,6 @@ typedef struct wctx {
 } wctx_t;
 
 static int write_doc(wctx_t *c, const uint8_t *d, size_t avail, int is_array);
-
-/* ---- little-endian reads (BSON is little-endian whatever the host) ---- */
-
-static inline uint32_t rd32(const uint8_t *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return BSON_UINT32_FROM_LE(v);
-}
-
-static inline uint64_t rd64(const uint8_t *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return BSON_UINT64_FROM_LE(v);
-}
 
 /* The first NUL byte in [p, end), or NULL. Field names are short: a word at a time beats a
  * call to memchr. The bit trick: (v - 0x01..) & ~v & 0x80.. marks the first zero byte
@@ -621,7 +609,7 @@ static uint8_t *put_str(const wctx_t *c, uint8_t *w, const uint8_t *s, size_t n)
 static int read_string(wctx_t *c, const uint8_t *v, size_t rem, const uint8_t **s, size_t *n,
                        size_t *used) {
   if (rem < 5) return fail(c, v, "string value truncated");
-  uint32_t len = rd32(v);
+  uint32_t len = asr_le32(v);
   if (len < 1 || len > rem - 4) return fail(c, v, "string length %u out of bounds", len);
   if (v[4 + len - 1] != 0) return fail(c, v, "string not terminated by a NUL byte");
   *s = v + 4;
@@ -678,13 +666,13 @@ static int write_string(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, s
 static int write_binary(wctx_t *c, const uint8_t *v, size_t rem, size_t *used) {
   int rc = need(c, v, rem, 5, "binary");
   if (rc) return rc;
-  uint32_t len = rd32(v);
+  uint32_t len = asr_le32(v);
   uint8_t subtype = v[4];
   if (len > rem - 5) return fail(c, v, "binary length %u out of bounds", len);
   const uint8_t *data = v + 5;
   size_t n = len;
   if (subtype == BSON_SUBTYPE_BINARY_DEPRECATED) { /* old binary: an inner length comes first */
-    if (n < 4 || rd32(data) != n - 4)
+    if (n < 4 || asr_le32(data) != n - 4)
       return fail(c, v, "binary subtype 2 inner length does not match");
     data += 4;
     n -= 4;
@@ -766,7 +754,7 @@ static int write_child(wctx_t *c, const uint8_t *v, size_t rem, int is_array, si
   c->depth++;
   int rc = write_doc(c, v, rem, is_array);
   c->depth--;
-  if (rc == 0) *used = rd32(v);
+  if (rc == 0) *used = asr_le32(v);
   return rc;
 }
 
@@ -774,7 +762,7 @@ static int write_child(wctx_t *c, const uint8_t *v, size_t rem, int is_array, si
 static int write_code_w_scope(wctx_t *c, const uint8_t *v, size_t rem, size_t *used) {
   int rc = need(c, v, rem, 14, "code with scope");
   if (rc) return rc;
-  uint32_t total = rd32(v);
+  uint32_t total = asr_le32(v);
   if (total < 14 || total > rem)
     return fail(c, v, "code with scope length %u out of bounds", total);
   const uint8_t *s = NULL;
@@ -782,7 +770,7 @@ static int write_code_w_scope(wctx_t *c, const uint8_t *v, size_t rem, size_t *u
   rc = read_string(c, v + 4, total - 4, &s, &n, &slen);
   if (rc) return rc;
   const uint8_t *scope = v + 4 + slen;
-  if (total - 4 - slen < 5 || rd32(scope) != total - 4 - slen)
+  if (total - 4 - slen < 5 || asr_le32(scope) != total - 4 - slen)
     return fail(c, v, "code with scope: scope length does not match the total length");
   uint8_t *w = room(c, STR_ROOM(n) + 32);
   if (!w) return nomem(c);
@@ -804,8 +792,8 @@ static int write_code_w_scope(wctx_t *c, const uint8_t *v, size_t rem, size_t *u
 static uint8_t *put_decimal128(uint8_t *w, const uint8_t *v) {
   bson_decimal128_t dec;
   char s[BSON_DECIMAL128_STRING];
-  dec.low = rd64(v);
-  dec.high = rd64(v + 8);
+  dec.low = asr_le64(v);
+  dec.high = asr_le64(v + 8);
   bson_decimal128_to_string(&dec, s);
   size_t n = strlen(s);
   w = PUT_LIT(w, "{\"$numberDecimal\":\"");
@@ -825,7 +813,7 @@ static int write_fixed(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, si
   if (!w) return nomem(c);
   switch (type) {
   case BSON_TYPE_DOUBLE: {
-    uint64_t bits = rd64(v);
+    uint64_t bits = asr_le64(v);
     double d;
     memcpy(&d, &bits, 8);
     w = c->canonical ? put_double_canonical(w, d) : put_double(w, d);
@@ -841,21 +829,21 @@ static int write_fixed(wctx_t *c, uint8_t type, const uint8_t *v, size_t rem, si
     w = v[0] ? PUT_LIT(w, "true") : PUT_LIT(w, "false");
     break;
   case BSON_TYPE_DATE_TIME:
-    w = c->canonical ? put_date_long(w, (int64_t)rd64(v)) : put_date(w, (int64_t)rd64(v));
+    w = c->canonical ? put_date_long(w, (int64_t)asr_le64(v)) : put_date(w, (int64_t)asr_le64(v));
     break;
   case BSON_TYPE_INT32:
-    w = c->canonical ? PUT_WRAPPED_INT(w, "{\"$numberInt\":\"", (int32_t)rd32(v))
-                     : put_i64(w, (int32_t)rd32(v));
+    w = c->canonical ? PUT_WRAPPED_INT(w, "{\"$numberInt\":\"", (int32_t)asr_le32(v))
+                     : put_i64(w, (int32_t)asr_le32(v));
     break;
   case BSON_TYPE_INT64:
-    w = c->canonical ? PUT_WRAPPED_INT(w, "{\"$numberLong\":\"", (int64_t)rd64(v))
-                     : put_i64(w, (int64_t)rd64(v));
+    w = c->canonical ? PUT_WRAPPED_INT(w, "{\"$numberLong\":\"", (int64_t)asr_le64(v))
+                     : put_i64(w, (int64_t)asr_le64(v));
     break;
   case BSON_TYPE_TIMESTAMP: /* low 32 bits: increment, high 32 bits: seconds */
     w = PUT_LIT(w, "{\"$timestamp\":{\"t\":");
-    w = put_u64(w, rd32(v + 4));
+    w = put_u64(w, asr_le32(v + 4));
     w = PUT_LIT(w, ",\"i\":");
-    w = put_u64(w, rd32(v));
+    w = put_u64(w, asr_le32(v));
     w = PUT_LIT(w, "}}");
     break;
   case BSON_TYPE_DECIMAL128: w = put_decimal128(w, v); break;
@@ -926,7 +914,7 @@ static int write_name(wctx_t *c, const uint8_t *e, const uint8_t *end, int first
 static int write_doc(wctx_t *c, const uint8_t *d, size_t avail, int is_array) {
   c->path[c->depth] = NULL;
   if (avail < 5) return fail(c, d, "document truncated (%zu bytes left)", avail);
-  uint32_t len = rd32(d);
+  uint32_t len = asr_le32(d);
   if (len < 5 || len > avail)
     return fail(c, d, "document length %u out of bounds (%zu bytes left)", len, avail);
   if (d[len - 1] != 0) return fail(c, d + len - 1, "document not terminated by a NUL byte");
@@ -964,9 +952,9 @@ static int append_doc(asr_buf_t *out, const uint8_t *doc, uint32_t len, const ui
   c.path[0] = NULL;
   size_t start = out->len;
   int rc;
-  if (len < 5 || rd32(doc) != len) {
+  if (len < 5 || asr_le32(doc) != len) {
     rc = fail(&c, doc, "document length field %u does not match its size %u",
-              len >= 4 ? rd32(doc) : 0, len);
+              len >= 4 ? asr_le32(doc) : 0, len);
     goto done;
   }
   rc = asr_buf_reserve(out, (size_t)len + len / 2 + 16); /* a guess; elements reserve exactly */
@@ -1010,7 +998,7 @@ int asr_ejson_append_lines_mode(asr_buf_t *out, const asr_docs_t *docs, asr_ejso
   uint32_t i = 0;
   int rc = 0;
   while (left > 0) {
-    uint32_t len = left >= 4 ? rd32(p) : 0;
+    uint32_t len = left >= 4 ? asr_le32(p) : 0;
     if (len < 5 || len > left) {
       rc = asr_err_set(err, ASR_EDATA, "document %u: length %u out of bounds (%zu bytes left)",
                        i + 1, len, left);

@@ -10,6 +10,7 @@
 
 #include "lua/lconv.h"
 #include "core/error.h"
+#include "core/le.h"
 
 typedef struct type_desc {
   uint8_t type;
@@ -23,16 +24,6 @@ static char mt_keys[256];
 static char sg_keys[256];
 static char marker_key;
 
-static uint32_t rd32(const uint8_t *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return BSON_UINT32_FROM_LE(v);
-}
-static uint64_t rd64(const uint8_t *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return BSON_UINT64_FROM_LE(v);
-}
 static void wr32(uint8_t *p, uint32_t v) {
   v = BSON_UINT32_TO_LE(v);
   memcpy(p, &v, 4);
@@ -116,15 +107,15 @@ static uint32_t value_len(uint8_t type, const uint8_t *p) {
   case BSON_TYPE_TIMESTAMP:
   case BSON_TYPE_INT64: return 8;
   case BSON_TYPE_DECIMAL128: return 16;
-  case BSON_TYPE_BINARY: return 5 + rd32(p);
+  case BSON_TYPE_BINARY: return 5 + asr_le32(p);
   case BSON_TYPE_REGEX: {
     size_t a = strlen((const char *)p) + 1;
     return (uint32_t)(a + strlen((const char *)p + a) + 1);
   }
-  case BSON_TYPE_DBPOINTER: return 4 + rd32(p) + 12;
+  case BSON_TYPE_DBPOINTER: return 4 + asr_le32(p) + 12;
   case BSON_TYPE_CODE:
-  case BSON_TYPE_SYMBOL: return 4 + rd32(p);
-  case BSON_TYPE_CODEWSCOPE: return rd32(p);
+  case BSON_TYPE_SYMBOL: return 4 + asr_le32(p);
+  case BSON_TYPE_CODEWSCOPE: return asr_le32(p);
   default: return 0;
   }
 }
@@ -187,16 +178,16 @@ int asr_lbson_append(bson_t *out, const char *key, int klen, const asr_lbson_val
     break;
   }
   case BSON_TYPE_DATE_TIME:
-    ok = bson_append_date_time(out, key, klen, (int64_t)rd64(v->bytes));
+    ok = bson_append_date_time(out, key, klen, (int64_t)asr_le64(v->bytes));
     break;
-  case BSON_TYPE_INT64: ok = bson_append_int64(out, key, klen, (int64_t)rd64(v->bytes)); break;
+  case BSON_TYPE_INT64: ok = bson_append_int64(out, key, klen, (int64_t)asr_le64(v->bytes)); break;
   case BSON_TYPE_TIMESTAMP: {
-    uint64_t ts = rd64(v->bytes);
+    uint64_t ts = asr_le64(v->bytes);
     ok = bson_append_timestamp(out, key, klen, (uint32_t)(ts >> 32), (uint32_t)ts);
     break;
   }
   case BSON_TYPE_DECIMAL128: {
-    bson_decimal128_t dec = {.low = rd64(v->bytes), .high = rd64(v->bytes + 8)};
+    bson_decimal128_t dec = {.low = asr_le64(v->bytes), .high = asr_le64(v->bytes + 8)};
     ok = bson_append_decimal128(out, key, klen, &dec);
     break;
   }
@@ -221,13 +212,13 @@ static void push_hex(lua_State *L, const uint8_t *oid) {
 
 /* BSON string (int32 length incl. NUL, bytes, NUL) at p: the bytes without the NUL. */
 static const char *bstr(const uint8_t *p, size_t *len) {
-  *len = rd32(p) - 1;
+  *len = asr_le32(p) - 1;
   return (const char *)p + 4;
 }
 
 /* Binary payload; the deprecated subtype 2 nests a second length, which libbson strips too. */
 static const char *bin_data(const asr_lbson_value_t *v, size_t *len) {
-  uint32_t n = rd32(v->bytes);
+  uint32_t n = asr_le32(v->bytes);
   const uint8_t *p = v->bytes + 5;
   if (v->bytes[4] == BSON_SUBTYPE_BINARY_DEPRECATED && n >= 4) {
     *len = n - 4;
@@ -248,7 +239,7 @@ static void push_scope(lua_State *L, const asr_lbson_value_t *v) {
   size_t clen;
   bstr(v->bytes + 4, &clen);
   const uint8_t *scope = v->bytes + 4 + 4 + clen + 1;
-  if (asr_lconv_push_doc(L, scope, rd32(scope), NULL)) lua_pushnil(L);
+  if (asr_lconv_push_doc(L, scope, asr_le32(scope), NULL)) lua_pushnil(L);
 }
 
 /* value(): the natural Lua value(s) of any typed value. */
@@ -261,9 +252,9 @@ static int m_value(lua_State *L) {
   switch (v->type) {
   case BSON_TYPE_OID: push_hex(L, b); return 1;
   case BSON_TYPE_DATE_TIME:
-  case BSON_TYPE_INT64: lua_pushinteger(L, (lua_Integer)rd64(b)); return 1;
+  case BSON_TYPE_INT64: lua_pushinteger(L, (lua_Integer)asr_le64(b)); return 1;
   case BSON_TYPE_DECIMAL128: {
-    bson_decimal128_t dec = {.low = rd64(b), .high = rd64(b + 8)};
+    bson_decimal128_t dec = {.low = asr_le64(b), .high = asr_le64(b + 8)};
     char str[BSON_DECIMAL128_STRING];
     bson_decimal128_to_string(&dec, str);
     lua_pushstring(L, str);
@@ -279,8 +270,8 @@ static int m_value(lua_State *L) {
     lua_pushstring(L, (const char *)b + strlen((const char *)b) + 1);
     return 2;
   case BSON_TYPE_TIMESTAMP:
-    lua_pushinteger(L, (lua_Integer)(rd64(b) >> 32));
-    lua_pushinteger(L, (lua_Integer)(uint32_t)rd64(b));
+    lua_pushinteger(L, (lua_Integer)(asr_le64(b) >> 32));
+    lua_pushinteger(L, (lua_Integer)(uint32_t)asr_le64(b));
     return 2;
   case BSON_TYPE_DBPOINTER:
     s = bstr(b, &len);
@@ -312,7 +303,7 @@ static int m_oid_hex(lua_State *L) {
   return 1;
 }
 static int m_date_ms(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)rd64(check(L, 1, BSON_TYPE_DATE_TIME)->bytes));
+  lua_pushinteger(L, (lua_Integer)asr_le64(check(L, 1, BSON_TYPE_DATE_TIME)->bytes));
   return 1;
 }
 static int m_bin_data(lua_State *L) {
@@ -335,11 +326,11 @@ static int m_re_options(lua_State *L) {
   return 1;
 }
 static int m_ts_t(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)(rd64(check(L, 1, BSON_TYPE_TIMESTAMP)->bytes) >> 32));
+  lua_pushinteger(L, (lua_Integer)(asr_le64(check(L, 1, BSON_TYPE_TIMESTAMP)->bytes) >> 32));
   return 1;
 }
 static int m_ts_i(lua_State *L) {
-  lua_pushinteger(L, (lua_Integer)(uint32_t)rd64(check(L, 1, BSON_TYPE_TIMESTAMP)->bytes));
+  lua_pushinteger(L, (lua_Integer)(uint32_t)asr_le64(check(L, 1, BSON_TYPE_TIMESTAMP)->bytes));
   return 1;
 }
 static int m_code_scope(lua_State *L) {
@@ -434,7 +425,7 @@ static void add_scope_json(luaL_Buffer *b, const asr_lbson_value_t *v) {
   const uint8_t *scope = v->bytes + 4 + 4 + clen + 1;
   bson_t doc;
   char *json = NULL;
-  if (bson_init_static(&doc, scope, rd32(scope))) json = bson_as_relaxed_extended_json(&doc, NULL);
+  if (bson_init_static(&doc, scope, asr_le32(scope))) json = bson_as_relaxed_extended_json(&doc, NULL);
   /* Only an out-of-memory raise in luaL_addstring could leak json: a deprecated type's
    * tostring is not worth a protected call. */
   luaL_addstring(b, json ? json : "{}");
@@ -452,13 +443,13 @@ static int meta_tostring(lua_State *L) {
   const char *str;
   switch (v->type) {
   case BSON_TYPE_OID: add_oid(&b, p); break;
-  case BSON_TYPE_DATE_TIME: add_date(&b, (int64_t)rd64(p)); break;
+  case BSON_TYPE_DATE_TIME: add_date(&b, (int64_t)asr_le64(p)); break;
   case BSON_TYPE_INT64:
-    snprintf(s, sizeof s, "NumberLong(%lld)", (long long)rd64(p));
+    snprintf(s, sizeof s, "NumberLong(%lld)", (long long)asr_le64(p));
     luaL_addstring(&b, s);
     break;
   case BSON_TYPE_DECIMAL128: {
-    bson_decimal128_t dec = {.low = rd64(p), .high = rd64(p + 8)};
+    bson_decimal128_t dec = {.low = asr_le64(p), .high = asr_le64(p + 8)};
     char d[BSON_DECIMAL128_STRING];
     bson_decimal128_to_string(&dec, d);
     luaL_addstring(&b, "NumberDecimal(\"");
@@ -469,7 +460,7 @@ static int meta_tostring(lua_State *L) {
   case BSON_TYPE_BINARY:
     snprintf(s, sizeof s, "BinData(%u, \"", p[4]);
     luaL_addstring(&b, s);
-    add_base64(&b, p + 5, rd32(p)); /* the bytes as stored, like the shell */
+    add_base64(&b, p + 5, asr_le32(p)); /* the bytes as stored, like the shell */
     luaL_addstring(&b, "\")");
     break;
   case BSON_TYPE_REGEX:
@@ -479,8 +470,8 @@ static int meta_tostring(lua_State *L) {
     luaL_addstring(&b, (const char *)p + strlen((const char *)p) + 1);
     break;
   case BSON_TYPE_TIMESTAMP:
-    snprintf(s, sizeof s, "Timestamp(%u, %u)", (unsigned)(rd64(p) >> 32),
-             (unsigned)(uint32_t)rd64(p));
+    snprintf(s, sizeof s, "Timestamp(%u, %u)", (unsigned)(asr_le64(p) >> 32),
+             (unsigned)(uint32_t)asr_le64(p));
     luaL_addstring(&b, s);
     break;
   case BSON_TYPE_DBPOINTER:
@@ -537,11 +528,11 @@ static int compare(lua_State *L) {
   switch (a->type) {
   case BSON_TYPE_DATE_TIME:
   case BSON_TYPE_INT64: {
-    int64_t x = (int64_t)rd64(a->bytes), y = (int64_t)rd64(b->bytes);
+    int64_t x = (int64_t)asr_le64(a->bytes), y = (int64_t)asr_le64(b->bytes);
     return (x > y) - (x < y);
   }
   case BSON_TYPE_TIMESTAMP: {
-    uint64_t x = rd64(a->bytes), y = rd64(b->bytes); /* t in the high half: orders by t, i */
+    uint64_t x = asr_le64(a->bytes), y = asr_le64(b->bytes); /* t in the high half: orders by t, i */
     return (x > y) - (x < y);
   }
   case BSON_TYPE_OID: {

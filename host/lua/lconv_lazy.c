@@ -23,6 +23,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/le.h"
 #include "lua/lconv.h"
 #include "lua/lconv_internal.h"
 
@@ -57,12 +58,6 @@ static int lazy_pairs(lua_State *L);
 
 /* ---- building ---------------------------------------------------------------------- */
 
-static uint32_t rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
-
 /* The size of a value of BSON type t starting at v with room bytes left in its document, or
  * -1 when it is malformed or does not fit. What libbson's iterator checks of a value's size,
  * without its per-call overhead: documents are decoded lazily many times over. */
@@ -73,16 +68,16 @@ static int64_t value_size(uint8_t t, const uint8_t *v, size_t room) {
     n = 8;
     break;
   case BSON_TYPE_UTF8: case BSON_TYPE_CODE: case BSON_TYPE_SYMBOL: /* length, bytes, NUL */
-    if (room < 4 || rd32(v) < 1 || rd32(v) > room - 4 || v[4 + rd32(v) - 1]) return -1;
-    n = 4 + (int64_t)rd32(v);
+    if (room < 4 || asr_le32(v) < 1 || asr_le32(v) > room - 4 || v[4 + asr_le32(v) - 1]) return -1;
+    n = 4 + (int64_t)asr_le32(v);
     break;
   case BSON_TYPE_DOCUMENT: case BSON_TYPE_ARRAY: case BSON_TYPE_CODEWSCOPE:
-    if (room < 4 || rd32(v) < 5) return -1;
-    n = rd32(v);
+    if (room < 4 || asr_le32(v) < 5) return -1;
+    n = asr_le32(v);
     break;
   case BSON_TYPE_BINARY:
     if (room < 4) return -1;
-    n = 5 + (int64_t)rd32(v);
+    n = 5 + (int64_t)asr_le32(v);
     break;
   case BSON_TYPE_UNDEFINED: case BSON_TYPE_NULL: case BSON_TYPE_MAXKEY: case BSON_TYPE_MINKEY:
     n = 0;
@@ -97,7 +92,7 @@ static int64_t value_size(uint8_t t, const uint8_t *v, size_t room) {
   }
   case BSON_TYPE_DBPOINTER:
     if (room < 4) return -1;
-    n = 4 + (int64_t)rd32(v) + 12;
+    n = 4 + (int64_t)asr_le32(v) + 12;
     break;
   case BSON_TYPE_INT32: n = 4; break;
   case BSON_TYPE_DECIMAL128: n = 16; break;
@@ -111,7 +106,7 @@ static int64_t value_size(uint8_t t, const uint8_t *v, size_t room) {
  * for malformed bytes. */
 static int64_t scan_fields(decode_t *d, const uint8_t *data, uint32_t len, uint32_t *id) {
   lconv_ctx_t *c = d->c;
-  if (len < 5 || rd32(data) != len || data[len - 1]) {
+  if (len < 5 || asr_le32(data) != len || data[len - 1]) {
     asr_err_set(d->err, ASR_EDATA, "corrupt BSON: bad document length or terminator");
     return -1;
   }
@@ -248,16 +243,16 @@ static int push_plain(lua_State *L, const uint8_t *el) {
   const uint8_t *v = el + 2 + strlen((const char *)el + 1);
   switch (*el) {
   case BSON_TYPE_DOUBLE: {
-    uint64_t bits = rd64(v);
+    uint64_t bits = asr_le64(v);
     double x;
     memcpy(&x, &bits, 8);
     lua_pushnumber(L, x);
     return 1;
   }
-  case BSON_TYPE_UTF8: lua_pushlstring(L, (const char *)v + 4, rd32(v) - 1); return 1;
+  case BSON_TYPE_UTF8: lua_pushlstring(L, (const char *)v + 4, asr_le32(v) - 1); return 1;
   case BSON_TYPE_BOOL: lua_pushboolean(L, *v != 0); return 1;
-  case BSON_TYPE_INT32: lua_pushinteger(L, (int32_t)rd32(v)); return 1;
-  case BSON_TYPE_INT64: lua_pushinteger(L, (lua_Integer)rd64(v)); return 1;
+  case BSON_TYPE_INT32: lua_pushinteger(L, (int32_t)asr_le32(v)); return 1;
+  case BSON_TYPE_INT64: lua_pushinteger(L, (lua_Integer)asr_le64(v)); return 1;
   default: return 0;
   }
 }
@@ -425,7 +420,7 @@ static int same_value(lua_State *L, int vidx, const uint8_t *el, const uint8_t *
 /* Whether the lazy table at vidx is the document at v, untouched. */
 static int same_document(lua_State *L, int vidx, const uint8_t *v) {
   if (lua_type(L, vidx) != LUA_TTABLE) return 0;
-  if (rd32(v) == 5) /* an empty document decodes as a plain empty table */
+  if (asr_le32(v) == 5) /* an empty document decodes as a plain empty table */
     return !lua_getmetatable(L, vidx) && (lua_pushnil(L), !lua_next(L, vidx));
   if (lua_rawgetp(L, vidx, &state_key) != LUA_TUSERDATA) {
     lua_pop(L, 1);
@@ -443,7 +438,7 @@ static int same_document(lua_State *L, int vidx, const uint8_t *v) {
 /* Whether the table at vidx holds, at 1..n and nothing more, the elements of the array at v. */
 static int same_array(lua_State *L, int vidx, const uint8_t *v) {
   if (lua_type(L, vidx) != LUA_TTABLE || asr_lconv_table_kind(L, vidx) != KIND_ARRAY) return 0;
-  const uint8_t *p = v + 4, *end = v + rd32(v) - 1;
+  const uint8_t *p = v + 4, *end = v + asr_le32(v) - 1;
   lua_Integer j = 1;
   for (; p < end; j++) {
     const uint8_t *nul = memchr(p + 1, 0, (size_t)(end - p - 1));
@@ -465,7 +460,7 @@ static int same_array(lua_State *L, int vidx, const uint8_t *v) {
 static int same_value(lua_State *L, int vidx, const uint8_t *el, const uint8_t *v) {
   switch (*el) {
   case BSON_TYPE_DOUBLE: {
-    uint64_t bits = rd64(v);
+    uint64_t bits = asr_le64(v);
     double x;
     memcpy(&x, &bits, 8);
     return lua_type(L, vidx) == LUA_TNUMBER && !lua_isinteger(L, vidx) &&
@@ -474,11 +469,11 @@ static int same_value(lua_State *L, int vidx, const uint8_t *el, const uint8_t *
   case BSON_TYPE_UTF8: {
     size_t n;
     const char *s = lua_type(L, vidx) == LUA_TSTRING ? lua_tolstring(L, vidx, &n) : NULL;
-    return s && n == rd32(v) - 1 && memcmp(s, v + 4, n) == 0;
+    return s && n == asr_le32(v) - 1 && memcmp(s, v + 4, n) == 0;
   }
   case BSON_TYPE_BOOL: return lua_type(L, vidx) == LUA_TBOOLEAN && lua_toboolean(L, vidx) == (*v != 0);
-  case BSON_TYPE_INT32: return lua_isinteger(L, vidx) && lua_tointeger(L, vidx) == (int32_t)rd32(v);
-  case BSON_TYPE_INT64: return lua_isinteger(L, vidx) && lua_tointeger(L, vidx) == (lua_Integer)rd64(v);
+  case BSON_TYPE_INT32: return lua_isinteger(L, vidx) && lua_tointeger(L, vidx) == (int32_t)asr_le32(v);
+  case BSON_TYPE_INT64: return lua_isinteger(L, vidx) && lua_tointeger(L, vidx) == (lua_Integer)asr_le64(v);
   case BSON_TYPE_DOCUMENT: return same_document(L, vidx, v);
   case BSON_TYPE_ARRAY: return same_array(L, vidx, v);
   default: return 0;

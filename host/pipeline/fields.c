@@ -20,6 +20,7 @@
 #include <bson/bson.h>
 
 #include "core/doc_id.h"
+#include "core/le.h"
 #include "template/template.h"
 
 #define MAX_DEPTH 100 /* path components, and levels written */
@@ -460,19 +461,12 @@ static const char *type_name(uint8_t t) {
   }
 }
 
-static int32_t rd32(const uint8_t *p) {
-  int32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-static int64_t rd64(const uint8_t *p) {
-  int64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
+static int32_t rd32(const uint8_t *p) { return (int32_t)asr_le32(p); }
+static int64_t rd64(const uint8_t *p) { return (int64_t)asr_le64(p); }
 static double rdd(const uint8_t *p) {
+  uint64_t bits = asr_le64(p);
   double v;
-  memcpy(&v, p, 8);
+  memcpy(&v, &bits, 8);
   return v;
 }
 

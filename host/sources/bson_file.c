@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/le.h"
 #include "codec/bson_check.h"
 #include "sources/file_reader.h"
 #include "sources/source.h"
@@ -22,10 +23,6 @@ typedef struct dump_source {
   uint64_t again_below; /* resumed: documents below this index may be written already */
 } dump_source_t;
 
-static uint32_t le32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Appends the next document to raw. Returns 1, 0 at end of file, or a negative code (raw then
  * holds whole documents only). */
 static int read_document(dump_source_t *s, asr_buf_t *raw, asr_err_t *err) {
@@ -34,7 +31,7 @@ static int read_document(dump_source_t *s, asr_buf_t *raw, asr_err_t *err) {
   int rc = asr_file_reader_read(&s->rd, raw, 4, &got, err);
   if (rc || got == 0) goto done;
   if (got < 4) goto truncated;
-  int32_t len = (int32_t)le32(raw->data + at);
+  int32_t len = (int32_t)asr_le32(raw->data + at);
   if (len < 5) {
     rc = asr_err_set(err, ASR_EDATA, "%s: invalid document length %" PRId32
                      " at byte offset %" PRIu64, s->rd.path, len, offset);
@@ -96,7 +93,7 @@ static int dump_decode(asr_source_t *base, asr_source_worker_t *w, const asr_bat
   uint32_t n = 0;
   int rc = 0;
   for (; n < b->count && p < end; n++) {
-    uint32_t len = le32(p);
+    uint32_t len = asr_le32(p);
     char field[160];
     int check = len <= (size_t)(end - p) ? asr_bson_check(p, len, field, sizeof field)
                                          : ASR_BSON_CORRUPT;
