@@ -14,7 +14,7 @@
 #include "lua/ltemplate.h"
 #include "lua/template_ops.h"
 #include "lua/vm.h"
-#include "template/node.h"
+#include "template/template.h"
 #include "scaler/settings.h"
 #include "util/closest.h"
 #include "util/file.h"
@@ -366,11 +366,7 @@ static int is_identifier(const char *s) {
   return 1;
 }
 
-static int is_builtin_operator(const char *name) {
-  for (size_t i = 0; i < asr_tpl_nops; i++)
-    if (strcmp(asr_tpl_ops[i].name, name) == 0) return 1;
-  return 0;
-}
+static int is_builtin_operator(const char *name) { return asr_template_is_operator(name); }
 
 static int cmp_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);

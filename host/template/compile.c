@@ -111,12 +111,6 @@ static const char *describe(const cJSON *v, char *buf, size_t cap) {
 
 /* ---- unknown operators: suggest the closest known name ---------------------------------- */
 
-static const asr_tpl_op_t *op_find(const char *name) {
-  for (size_t i = 0; i < asr_tpl_nops; i++)
-    if (strcmp(asr_tpl_ops[i].name, name) == 0) return &asr_tpl_ops[i];
-  return NULL;
-}
-
 /* Custom operator names come first: a custom name shadows a built-in. A Lua template with a
  * function in every field has as many custom operators as fields: they are looked up in the
  * index compile_root sorts once (the first of equal names, as a scan would find). */
@@ -140,8 +134,9 @@ static const char *op_closest(const asr_tpl_cc_t *c, const char *name) {
   const char *best = NULL;
   size_t best_d = (size_t)-1, limit = strlen(name) / 3;
   if (limit < 1) limit = 1;
-  for (size_t i = 0; i < asr_tpl_nops + c->opt->ncustom; i++) {
-    const char *cand = i < asr_tpl_nops ? asr_tpl_ops[i].name : c->opt->custom_ops[i - asr_tpl_nops];
+  size_t nbuiltin = asr_tpl_op_count();
+  for (size_t i = 0; i < nbuiltin + c->opt->ncustom; i++) {
+    const char *cand = i < nbuiltin ? asr_tpl_op_at(i)->name : c->opt->custom_ops[i - nbuiltin];
     size_t d = asr_edit_distance(name, cand);
     if (d < best_d) best_d = d, best = cand;
   }
@@ -511,7 +506,7 @@ static int compile_op_body(asr_tpl_cc_t *c, const asr_tpl_op_t *op, long custom,
 static int compile_operator(asr_tpl_cc_t *c, const char *name, const cJSON *opts,
                             asr_tpl_node_t *n) {
   long custom = custom_find(c, name);
-  const asr_tpl_op_t *op = custom >= 0 ? NULL : op_find(name);
+  const asr_tpl_op_t *op = custom >= 0 ? NULL : asr_tpl_op_find(name);
   if (!op && custom < 0) return unknown_operator(c, name);
   const asr_tpl_op_t *saved_op = c->op;
   const char *saved_name = c->opname;

@@ -4,7 +4,7 @@
  * bson_t under a given key (or appends nothing: that is how $missing drops a key). Literal
  * subtrees are folded at compile time into one pre-encoded bson_value_t.
  *
- * Operators are rows of asr_tpl_ops[] (ops.c): a name, the option names it accepts, a compile
+ * Operators are rows of operator groups (ops.c and others, listed in registry.c): a name, the option names it accepts, a compile
  * function (reads the options with the asr_tpl_opt_* helpers into the node) and a gen
  * function (reads them back per document with the asr_tpl_eval_* helpers). The options every
  * operator accepts (nullPercentage; unique and distribution where docs/templates.md allows
@@ -54,8 +54,17 @@ struct asr_tpl_op {
   asr_tpl_compile_fn compile;
   asr_tpl_gen_fn gen;
 };
-extern const asr_tpl_op_t asr_tpl_ops[];
-extern const size_t asr_tpl_nops;
+/* A group of operator rows, defined by the file that implements them (ops.c: the core set);
+ * registry.c lists every group, and names are unique across all of them. */
+typedef struct asr_tpl_op_group {
+  const asr_tpl_op_t *ops;
+  size_t n;
+} asr_tpl_op_group_t;
+extern const asr_tpl_op_group_t asr_tpl_ops_core;
+/* registry.c: every built-in operator, by name or by position (0 .. asr_tpl_op_count()-1). */
+const asr_tpl_op_t *asr_tpl_op_find(const char *name);
+size_t asr_tpl_op_count(void);
+const asr_tpl_op_t *asr_tpl_op_at(size_t i);
 
 /* One option of an operator: a constant, or an operator evaluated for each document. */
 typedef struct asr_tpl_param {

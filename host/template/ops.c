@@ -786,7 +786,7 @@ static int gen_now(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const
 
 /* ---- the table ---------------------------------------------------------------------------- */
 
-const asr_tpl_op_t asr_tpl_ops[] = {
+static const asr_tpl_op_t core_ops[] = {
     {"array", "of,number", compile_array_op, gen_array_op},
     {"bool", "likelihood", compile_bool, gen_bool},
     {"character", "pool", compile_character, gen_string},
@@ -857,4 +857,4 @@ const asr_tpl_op_t asr_tpl_ops[] = {
     {"company", "", asr_tplx_compile_none, asr_tplx_gen_company},
     {"currency", "", asr_tplx_compile_none, asr_tplx_gen_currency},
 };
-const size_t asr_tpl_nops = sizeof asr_tpl_ops / sizeof asr_tpl_ops[0];
+const asr_tpl_op_group_t asr_tpl_ops_core = {core_ops, sizeof core_ops / sizeof core_ops[0]};

@@ -84,6 +84,8 @@ int asr_template_generate(const asr_template_t *t, const asr_template_ext_t *ext
                           uint64_t index, bson_t *doc, asr_err_t *err);
 /* 1 when generating needs an ext (custom operators, also through a $ref), else 0. */
 int asr_template_has_custom_ops(const asr_template_t *t);
+/* 1 when name (without the '$') is a built-in operator, else 0. */
+int asr_template_is_operator(const char *name);
 /* $now and $objectid timestamps use this clock; compile sets it to the current time.
  * Call it before generating, not while other threads generate. */
 void asr_template_set_now(asr_template_t *t, int64_t now_ms);

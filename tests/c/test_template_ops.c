@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "template/node.h"
 #include "template/template.h"
 #include "template/words.h"
 
@@ -1170,6 +1171,37 @@ static void test_all_operators_deterministic(void **state) {
   asr_template_free(t);
 }
 
+/* Every registered operator: names unique across the groups, and each one that needs no
+ * options ("$name" form) gives the same value for the same (seed, index). */
+static void test_registry(void **state) {
+  size_t n = asr_tpl_op_count(), plain = 0;
+  assert_true(n >= 60);
+  assert_null(asr_tpl_op_at(n));
+  for (size_t i = 0; i < n; i++) {
+    const asr_tpl_op_t *op = asr_tpl_op_at(i);
+    assert_ptr_equal(asr_tpl_op_find(op->name), op); /* the first of its name: no repeats */
+    assert_true(asr_template_is_operator(op->name));
+    char json[160];
+    snprintf(json, sizeof json, "{\"v\": \"$%s\"}", op->name);
+    asr_template_t *t = NULL;
+    asr_err_t err;
+    asr_err_clear(&err);
+    if (asr_template_compile(json, strlen(json), "t.json", NULL, &t, &err) != 0) continue;
+    plain++;
+    for (uint64_t k = 0; k < 20; k++) {
+      bson_t a, b;
+      bson_init(&a), bson_init(&b);
+      if (gen_doc(t, 7, k, &a) != 0) fail_msg("$%s failed at index %llu", op->name, (unsigned long long)k);
+      assert_int_equal(gen_doc(t, 7, k, &b), 0);
+      if (!bson_equal(&a, &b)) fail_msg("$%s: same (seed, index), different documents", op->name);
+      bson_destroy(&a), bson_destroy(&b);
+    }
+    asr_template_free(t);
+  }
+  assert_true(plain >= n / 2);
+  assert_false(asr_template_is_operator("no_such_operator"));
+}
+
 /* ---- the word lists ------------------------------------------------------------------------ */
 
 static void check_list(const char *what, const char *const *items, uint32_t n, uint32_t at_least) {
@@ -1252,6 +1284,7 @@ int main(void) {
       cmocka_unit_test(test_color),
       cmocka_unit_test(test_company_currency),
       cmocka_unit_test(test_all_operators_deterministic),
+      cmocka_unit_test(test_registry),
       cmocka_unit_test(test_word_lists),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
