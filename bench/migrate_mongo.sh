@@ -40,10 +40,10 @@ measure() {
   local t0 t1 s0 s1 written
   start_server
   build-bench/asrun --source templates/service_order.json --total "$N" --seed 1 --workers 2 \
-    --target "$URI/bench.src" -q
+    --target "$URI/bench.src" -q --no-checkpoint
   s0=$(server_cpu)
   t0=$(date +%s.%N)
-  /usr/bin/time -f "%U %S" -o "$OUT/time" build-bench/asrun "$OUT/$1.lua" -q \
+  /usr/bin/time -f "%U %S" -o "$OUT/time" build-bench/asrun "$OUT/$1.lua" -q --no-checkpoint \
     --summary-json "$OUT/summary.json" >/dev/null
   t1=$(date +%s.%N)
   s1=$(server_cpu)

@@ -31,7 +31,7 @@ cmake --install "$BUILD" --prefix "$P" > "$SCRATCH/install.log" || { cat "$SCRAT
 for f in bin/asrun share/asrun/lua/asrun/init.lua share/asrun/lua/asrun/policies/hill.lua \
          share/asrun/profiles/balanced.lua share/asrun/scenarios/slow_start.lua \
          share/doc/asrun/examples/strategies/generate_orders.lua \
-         share/doc/asrun/examples/templates/service_order.json share/man/man1/asrun.1 \
+         share/doc/asrun/examples/templates/service_order.json share/man/man1/asrun.1.gz \
          share/bash-completion/completions/asrun lib/lua/5.4/asrun/core.so; do
   [ -e "$P/$f" ] || fail "installed $f"
 done
@@ -106,9 +106,9 @@ fi
 
 # 5. The man page: every option of `asrun --help` and `asrun lab --help` is in it, and it
 #    renders without a warning.
-MAN="$P/share/man/man1/asrun.1"
+MAN="$P/share/man/man1/asrun.1.gz"
 # roff writes "-" as "\-"; the option names as a reader sees them
-sed 's/\\-/-/g' "$MAN" > man.txt
+zcat "$MAN" | sed 's/\\-/-/g' > man.txt
 missing=""
 for opt in $( { asrun --help; asrun lab --help; } | grep -oE -- '(^|[ ,[])--?[A-Za-z][A-Za-z-]*' |
               sed -E 's/^[ ,[]//' | sort -u); do
@@ -116,7 +116,7 @@ for opt in $( { asrun --help; asrun lab --help; } | grep -oE -- '(^|[ ,[])--?[A-
 done
 check "every option of --help is in asrun.1${missing:+ (missing:$missing)}" test -z "$missing"
 if command -v groff > /dev/null; then
-  groff -man -Tutf8 -ww -z "$MAN" > groff.log 2>&1 || true
+  zcat "$MAN" | groff -man -Tutf8 -ww -z > groff.log 2>&1 || true
   check "groff renders asrun.1 without warnings" test ! -s groff.log
   [ -s groff.log ] && cat groff.log
 fi
@@ -152,7 +152,7 @@ if command -v cpack > /dev/null && command -v dpkg-deb > /dev/null; then
     check "the .deb holds /usr/bin/asrun, the profiles, the man page and the completion" \
       bash -c 'grep -q " ./usr/bin/asrun$" deb.files &&
                grep -q " ./usr/share/asrun/profiles/balanced.lua$" deb.files &&
-               grep -q " ./usr/share/man/man1/asrun.1$" deb.files &&
+               grep -q " ./usr/share/man/man1/asrun.1.gz$" deb.files &&
                grep -q " ./usr/share/bash-completion/completions/asrun$" deb.files'
     depends=$(dpkg-deb -f "$deb" Depends)
     missing=""
