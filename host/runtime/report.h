@@ -67,6 +67,7 @@ typedef struct asr_report_input {
   const asr_pipeline_stats_t *pipeline; /* the final counts */
   const asr_metrics_totals_t *metrics;
   const asr_scaling_report_t *scaling; /* NULL when auto-scaling is off */
+  const struct asr_series *series;    /* every check interval's snapshot (metrics/series.h) */
   double duration_s;
   uint32_t start_workers, start_batch_size;
   double ru_governor_rate;            /* the RU governor's pace at the end (0: not pacing) */

@@ -16,6 +16,7 @@
 #include "lua/vm.h"
 #include "lua/worker.h"
 #include "metrics/metrics.h"
+#include "metrics/series.h"
 #include "pipeline/pipeline.h"
 #include "runtime/config.h"
 #include "runtime/db_checks.h"
@@ -70,6 +71,7 @@ typedef struct run {
   /* metrics and the auto-scaler (scaler/controller.c), sampled by the check timer */
   asr_hist_t latency;         /* per-batch sink write times, recorded by the workers */
   asr_metrics_t *metrics;
+  asr_series_t *series;       /* every sample, for the summary, the report and the history */
   asr_controller_t *scaler;   /* NULL: auto-scaling off */
   uv_timer_t check;
   uint32_t start_workers, start_batch_size;
@@ -296,6 +298,7 @@ static void sample(run_t *r, asr_metrics_snapshot_t *snap) {
   asr_metrics_raw_t raw;
   collect_raw(r, &raw);
   asr_metrics_sample(r->metrics, &raw, seconds_since(r->started_ns), snap);
+  asr_series_add(r->series, snap);
 }
 
 static void on_check(uv_timer_t *h) {
@@ -524,7 +527,8 @@ static int start_loop(run_t *r, asr_err_t *err) {
   asr_hist_init(&r->latency);
 
   asr_metrics_options_t mo = {.history = r->cfg.scaling.history, .start_s = 0};
-  if (!(r->metrics = asr_metrics_new(&mo))) /* before the pipeline: nothing to wait for */
+  /* before the pipeline: nothing to wait for */
+  if (!(r->metrics = asr_metrics_new(&mo)) || !(r->series = asr_series_new(0)))
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
   asr_pipeline_config_t pc = {
       .source = r->source,
@@ -560,6 +564,7 @@ static void run_close(run_t *r) {
   }
   asr_controller_close(r->scaler); /* its policy lives in the strategy's state */
   asr_metrics_free(r->metrics);
+  asr_series_free(r->series);
   asr_pipeline_destroy(r->pipeline);
   asr_sink_destroy(r->sink);
   asr_ru_governor_free(r->governor); /* after the sink that borrowed it */
@@ -610,6 +615,7 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .pipeline = &st,
       .metrics = &totals,
       .scaling = r->scaler ? &scaling : NULL,
+      .series = r->series,
       .duration_s = secs,
       .start_workers = r->start_workers,
       .start_batch_size = r->start_batch_size,
