@@ -407,7 +407,7 @@ static int compile_luhn(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   if (v && !asr_tplx_is_operator(v) &&
       !(cJSON_IsString(v) || (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble == floor(v->valuedouble))))
     return asr_tpl_fail(c, "option num must be a string of digits or a whole number");
-  if (cJSON_IsString(v)) {
+  if (cJSON_IsString(v) && !asr_tplx_is_operator(v)) {
     const char *s = v->valuestring;
     if (!*s || strspn(s, "0123456789") != strlen(s))
       return asr_tpl_fail(c, "option num must be a string of digits, got \"%.40s\"", s);

@@ -795,7 +795,6 @@ typedef struct mrz_opts {
 
 #define MRZ_PASSPORT_MIN 100000000
 #define MRZ_PASSPORT_MAX 999999999
-#define MRZ_FIELD_MAX 39 /* the name field of line one */
 #define MRZ_LINE 44      /* characters per line of a passport MRZ (two lines, no separator) */
 
 static int compile_mrz(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
@@ -820,10 +819,13 @@ static int mrz_check(const char *s, size_t len) {
   return sum % 10;
 }
 
-static void put_upper(asr_tplx_text_t *w, const char *s, uint32_t len) {
+/* A name in MRZ letters: upper case, apostrophes dropped, anything else not a letter '<'. */
+static void put_mrz_name(asr_tplx_text_t *w, const char *s, uint32_t len) {
   for (uint32_t i = 0; i < len; i++) {
     char ch = s[i];
-    asr_tplx_text_ch(w, ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch);
+    if (ch == '\'') continue;
+    if (ch >= 'a' && ch <= 'z') ch = (char)(ch - 'a' + 'A');
+    asr_tplx_text_ch(w, (ch >= 'A' && ch <= 'Z') ? ch : '<');
   }
 }
 
@@ -853,15 +855,15 @@ static int mrz_text(const asr_tpl_node_t *n, asr_tpl_gen_t *g, const mrz_opts_t 
   asr_people_civil_of_ms(g->t->now_ms, &exp);
   exp.year += 5;
   if (o->passport.present && asr_tpl_eval_int(g, &o->passport, &passport)) return ASR_EINVAL;
-  uint32_t flen = o->s[MRZ_FIRST].present ? len[MRZ_FIRST] : (uint32_t)strlen(first);
-  uint32_t llen = o->s[MRZ_LAST].present ? len[MRZ_LAST] : (uint32_t)strlen(last);
   asr_tplx_text_puts(w, "P<");
   if (o->s[MRZ_ISSUER].present) asr_tplx_text_put(w, s[MRZ_ISSUER], len[MRZ_ISSUER]);
   else asr_tplx_text_puts(w, "GBR");
-  put_upper(w, o->s[MRZ_LAST].present ? s[MRZ_LAST] : last, llen);
+  if (o->s[MRZ_LAST].present) put_mrz_name(w, s[MRZ_LAST], len[MRZ_LAST]);
+  else put_mrz_name(w, last, (uint32_t)strlen(last));
   asr_tplx_text_puts(w, "<<");
-  put_upper(w, o->s[MRZ_FIRST].present ? s[MRZ_FIRST] : first, flen);
-  put_fill(w, MRZ_FIELD_MAX - (int)(flen + llen + 2));
+  if (o->s[MRZ_FIRST].present) put_mrz_name(w, s[MRZ_FIRST], len[MRZ_FIRST]);
+  else put_mrz_name(w, first, (uint32_t)strlen(first));
+  put_fill(w, MRZ_LINE - (int)w->len); /* line one ends at 44 (names too long fail below) */
   uint32_t at = w->len;
   asr_tplx_text_uint(w, (uint64_t)passport, 1);
   asr_tplx_text_ch(w, (char)('0' + mrz_check(w->p + at, w->len - at)));
