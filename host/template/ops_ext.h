@@ -115,7 +115,7 @@ bool asr_tplx_is_operator(const cJSON *v);
 
 /* ops_text.c */
 ASR_TPLX_OP(first);
-ASR_TPLX_GEN(last);
+ASR_TPLX_OP(last);
 ASR_TPLX_OP(name);
 ASR_TPLX_OP(word);
 ASR_TPLX_OP(sentence);

@@ -153,3 +153,71 @@ const asr_emoji_category_t asr_words_emoji[ASR_EMOJI_CATEGORIES] = {
     CATEGORY(smileys, 80), CATEGORY(people, 24), CATEGORY(nature, 79),
     CATEGORY(food, 56),    CATEGORY(travel, 54), CATEGORY(activities, 30),
     CATEGORY(objects, 32), CATEGORY(symbols, 22), {NULL, 0, 0} /* flags: from the countries */};
+
+/* ---- names by nationality (chance's codes; "en" is words.c's lists) ------------------------ */
+
+const char *const asr_words_first_nationalities[ASR_FIRST_NATIONALITIES + 1] = {"en", "it", "nl", "fr", NULL};
+const char *const asr_words_last_nationalities[ASR_LAST_NATIONALITIES + 1] = {
+    "en", "it", "nl", "uk", "de", "jp", "es", "fr", NULL};
+
+LIST(male_it, "Alessandro", "Andrea", "Antonio", "Carlo", "Claudio", "Daniele", "Davide",
+     "Emanuele", "Enrico", "Fabio", "Federico", "Filippo", "Francesco", "Gabriele", "Giacomo",
+     "Giovanni", "Giuseppe", "Lorenzo", "Luca", "Marco", "Matteo", "Michele", "Nicola", "Paolo",
+     "Pietro", "Riccardo", "Roberto", "Salvatore", "Simone", "Stefano", "Tommaso", "Vincenzo");
+LIST(female_it, "Alessandra", "Alice", "Anna", "Beatrice", "Camilla", "Chiara", "Elena",
+     "Elisa", "Federica", "Francesca", "Giada", "Giorgia", "Giulia", "Ilaria", "Laura",
+     "Lucia", "Maria", "Marta", "Martina", "Matilde", "Paola", "Roberta", "Sara", "Serena",
+     "Silvia", "Sofia", "Valentina", "Veronica");
+LIST(male_nl, "Bram", "Daan", "Dirk", "Floris", "Gijs", "Hendrik", "Jan", "Jeroen", "Joost",
+     "Koen", "Lars", "Lucas", "Maarten", "Niels", "Pieter", "Ruben", "Sander", "Sem", "Stijn",
+     "Thijs", "Tim", "Wouter", "Willem", "Jasper", "Bas", "Rutger");
+LIST(female_nl, "Anouk", "Bente", "Daphne", "Eva", "Fenna", "Femke", "Fleur", "Ilse", "Iris",
+     "Janneke", "Julia", "Lieke", "Lotte", "Maaike", "Marieke", "Noor", "Roos", "Sanne",
+     "Sophie", "Tess", "Marloes", "Esther", "Willemijn", "Anneke");
+LIST(male_fr, "Alexandre", "Antoine", "Arnaud", "Baptiste", "Benoit", "Cedric", "Christophe",
+     "Clement", "Damien", "Etienne", "Francois", "Guillaume", "Hugo", "Julien", "Laurent",
+     "Louis", "Lucas", "Mathieu", "Maxime", "Nicolas", "Olivier", "Pascal", "Philippe",
+     "Pierre", "Quentin", "Remi", "Sebastien", "Theo", "Thomas", "Vincent", "Yann");
+LIST(female_fr, "Amelie", "Anais", "Aurelie", "Camille", "Caroline", "Celine", "Chloe",
+     "Claire", "Elise", "Emilie", "Emma", "Helene", "Juliette", "Lea", "Louise", "Manon",
+     "Margaux", "Marion", "Mathilde", "Nathalie", "Pauline", "Sandrine", "Sophie", "Valerie",
+     "Virginie", "Zoe");
+
+LIST(last_it, "Bianchi", "Bruno", "Colombo", "Conti", "Costa", "De Luca", "Esposito", "Ferrara",
+     "Ferrari", "Fontana", "Galli", "Gallo", "Giordano", "Greco", "Lombardi", "Mancini",
+     "Marino", "Martini", "Moretti", "Ricci", "Rinaldi", "Romano", "Rossi", "Russo", "Santoro",
+     "Barbieri", "Caruso", "Leone", "Longo", "Villa", "Serra", "Vitale");
+LIST(last_nl, "Bakker", "Boer", "Bos", "Brouwer", "de Boer", "de Graaf", "de Groot", "de Jong",
+     "de Vries", "Dekker", "Dijkstra", "Hendriks", "Jansen", "Janssen", "Kok", "Meijer",
+     "Mulder", "Peters", "Smit", "Smits", "van Beek", "van den Berg", "van der Meer",
+     "van Dijk", "van Leeuwen", "Visser", "Vos", "Willems");
+LIST(last_uk, "Ashworth", "Barnes", "Bennett", "Brooks", "Chapman", "Clarke", "Davies",
+     "Edwards", "Evans", "Fletcher", "Hughes", "Jenkins", "Lloyd", "Marsh", "Morgan",
+     "Owen", "Parker", "Pritchard", "Roberts", "Shaw", "Thomas", "Turner", "Walsh", "Watson",
+     "Whitfield", "Wright", "Holloway", "Pemberton");
+LIST(last_de, "Bauer", "Becker", "Braun", "Fischer", "Hartmann", "Hoffmann", "Koch", "Kraus",
+     "Krueger", "Lange", "Mayer", "Meyer", "Mueller", "Neumann", "Richter", "Schaefer",
+     "Schmidt", "Schmitz", "Schneider", "Schroeder", "Schulz", "Schwarz", "Wagner", "Weber",
+     "Werner", "Wolf", "Zimmermann", "Klein");
+LIST(last_jp, "Abe", "Endo", "Fujita", "Goto", "Hayashi", "Ikeda", "Inoue", "Ishikawa", "Ito",
+     "Kato", "Kimura", "Kobayashi", "Matsumoto", "Mori", "Nakamura", "Nakajima", "Ogawa",
+     "Saito", "Sasaki", "Sato", "Shimizu", "Suzuki", "Takahashi", "Tanaka", "Watanabe",
+     "Yamada", "Yamaguchi", "Yamamoto", "Yoshida");
+LIST(last_es, "Alonso", "Alvarez", "Diaz", "Fernandez", "Garcia", "Gomez", "Gonzalez",
+     "Gutierrez", "Hernandez", "Jimenez", "Lopez", "Martin", "Martinez", "Moreno", "Munoz",
+     "Navarro", "Perez", "Romero", "Rodriguez", "Ruiz", "Sanchez", "Torres", "Dominguez",
+     "Vazquez", "Ramos", "Gil");
+LIST(last_fr, "Bernard", "Bertrand", "Bonnet", "Dubois", "Dupont", "Durand", "Fontaine",
+     "Fournier", "Garnier", "Girard", "Lambert", "Laurent", "Lefebvre", "Leroy", "Martin",
+     "Mercier", "Michel", "Moreau", "Morel", "Petit", "Richard", "Robert", "Roux", "Simon",
+     "Thomas", "Chevalier", "Rousseau", "Blanc");
+
+#define W(a) {a, COUNT(a)}
+const asr_words_t asr_words_first_by_nationality[ASR_FIRST_NATIONALITIES][2] = {
+    {{NULL, 0}, {NULL, 0}}, /* "en": asr_words_first_male / _female */
+    {W(male_it), W(female_it)},
+    {W(male_nl), W(female_nl)},
+    {W(male_fr), W(female_fr)}};
+const asr_words_t asr_words_last_by_nationality[ASR_LAST_NATIONALITIES] = {
+    {NULL, 0} /* "en": asr_words_last */, W(last_it), W(last_nl), W(last_uk), W(last_de),
+    W(last_jp), W(last_es), W(last_fr)};

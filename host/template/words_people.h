@@ -47,4 +47,13 @@ typedef struct asr_emoji_category {
 } asr_emoji_category_t;
 extern const asr_emoji_category_t asr_words_emoji[ASR_EMOJI_CATEGORIES];
 
+/* Names by nationality, chance's codes (NULL-terminated). Entry 0, "en", is empty: words.h's
+ * asr_words_first_male / _female / asr_words_last serve. First names are [male, female]. */
+#define ASR_FIRST_NATIONALITIES 4
+#define ASR_LAST_NATIONALITIES 8
+extern const char *const asr_words_first_nationalities[ASR_FIRST_NATIONALITIES + 1];
+extern const char *const asr_words_last_nationalities[ASR_LAST_NATIONALITIES + 1];
+extern const asr_words_t asr_words_first_by_nationality[ASR_FIRST_NATIONALITIES][2];
+extern const asr_words_t asr_words_last_by_nationality[ASR_LAST_NATIONALITIES];
+
 #endif

@@ -854,6 +854,70 @@ static void test_word_lists(void **state) {
   assert_true(asr_words_country.n <= 256);
 }
 
+
+/* ---- audited existing operators: chance's option names ------------------------------------- */
+
+static void test_string_character_classes(void **state) {
+  sample_str("{\"v\": {\"$character\": {\"alpha\": true, \"casing\": \"upper\"}}}", "^[A-Z]$", NULL, NULL);
+  sample_str("{\"v\": {\"$character\": {\"numeric\": true}}}", "^[0-9]$", NULL, NULL);
+  seen_t seen = {.n = 0};
+  sample_str("{\"v\": {\"$character\": {\"symbols\": true}}}", "^[]!@#$%^&*()[]$", see, &seen);
+  assert_int_equal(seen.n, 12);
+  /* casing alone: chance's full pool with letters of that case */
+  sample_str("{\"v\": {\"$character\": {\"casing\": \"lower\"}}}", "^[]a-z0-9!@#$%^&*()[]$", NULL, NULL);
+  sample_str("{\"v\": {\"$string\": {\"alpha\": true, \"numeric\": true, \"casing\": \"lower\", \"length\": 8}}}",
+             "^[a-z0-9]{8}$", NULL, NULL);
+  sample_str("{\"v\": {\"$string\": {\"min\": 2, \"max\": 4}}}", "^[A-Za-z0-9]{2,4}$", NULL, NULL);
+  sample_str("{\"v\": {\"$string\": {\"min\": 0, \"max\": 0}}}", "^$", NULL, NULL);
+  sample_str("{\"v\": {\"$string\": {\"max\": 6}}}", "^[A-Za-z0-9]{5,6}$", NULL, NULL);
+  /* a pool wins over the classes, as in chance; length wins over min and max */
+  sample_str("{\"v\": {\"$string\": {\"pool\": \"xy\", \"alpha\": true, \"length\": 3, \"min\": 9}}}", "^[xy]{3}$", NULL, NULL);
+  expect_error("{\"v\": {\"$string\": {\"min\": 5, \"max\": 2}}}", "$string at v: min (5) cannot be greater than max (2)");
+  expect_error("{\"v\": {\"$string\": {\"casing\": \"title\"}}}", "$string at v: option casing must be one of \"lower\", \"upper\", \"both\", got \"title\"");
+  expect_error("{\"v\": {\"$character\": {\"alpha\": 1}}}", "$character at v: option alpha must be true or false");
+  expect_error("{\"v\": {\"$string\": {\"min\": -1}}}", "$string at v: option min must be between 0 and 16384, got -1");
+}
+
+static void test_phone_countries(void **state) {
+  sample_str("{\"v\": \"$phone\"}", "^\\([2-9][0-8][0-9]\\) [2-9][0-9]{2}-[1-9][0-9]{3}$", NULL, NULL);
+  sample_str("{\"v\": {\"$phone\": {\"country\": \"us\", \"mobile\": true, \"parens\": false}}}", "^[2-9][0-8][0-9] [2-9][0-9]{2}-[0-9]{4}$", NULL, NULL);
+  sample_str("{\"v\": {\"$phone\": {\"country\": \"uk\"}}}", "^(01[2-9]1 [0-9]{3} [0-9]{4}|020 [0-9]{4} [0-9]{4}|01[2-9][0-9]{2} [0-9]{6})$", NULL, NULL);
+  sample_str("{\"v\": {\"$phone\": {\"country\": \"uk\", \"mobile\": true}}}", "^07[4-9][0-9]{2} [0-9]{6}$", NULL, NULL);
+  sample_str("{\"v\": {\"$phone\": {\"country\": \"uk\", \"formatted\": false}}}", "^0[0-9]{9,10}$", NULL, NULL);
+  sample_str("{\"v\": {\"$phone\": {\"country\": \"fr\"}}}", "^0[1-59]( [0-9]{2}){4}$", NULL, NULL);
+  sample_str("{\"v\": {\"$phone\": {\"country\": \"fr\", \"mobile\": true, \"formatted\": false}}}", "^0[67][0-9]{8}$", NULL, NULL);
+  sample_str("{\"v\": {\"$phone\": {\"country\": \"za\"}}}", "^0[1-5][0-9]{8}$", NULL, NULL);
+  sample_str("{\"v\": {\"$phone\": {\"country\": \"za\", \"mobile\": true}}}", "^0[6-8][0-9]{8}$", NULL, NULL);
+  sample_str("{\"v\": {\"$phone\": {\"country\": \"br\"}}}", "^\\([1-9]{2}\\) [2-5][0-9]{3}-[0-9]{4}$", NULL, NULL);
+  sample_str("{\"v\": {\"$phone\": {\"country\": \"br\", \"mobile\": true, \"formatted\": false}}}", "^[1-9]{2}9[0-9]{8}$", NULL, NULL);
+  expect_error("{\"v\": {\"$phone\": {\"country\": \"de\"}}}", "$phone at v: option country must be one of \"us\", \"uk\", \"fr\", \"za\", \"br\", got \"de\"");
+  expect_error("{\"v\": {\"$phone\": {\"mobile\": \"yes\"}}}", "$phone at v: option mobile must be true or false");
+}
+
+static void check_name_it(const char *s, uint32_t len, void *ctx) {
+  const char *space = strchr(s, ' ');
+  assert_non_null(space);
+  const asr_words_t *male = &asr_words_first_by_nationality[1][0], *female = &asr_words_first_by_nationality[1][1];
+  size_t flen = (size_t)(space - s);
+  assert_true(in_list(male->items, male->n, s, flen) || in_list(female->items, female->n, s, flen));
+  in_words(space + 1, (uint32_t)strlen(space + 1), (void *)&asr_words_last_by_nationality[1]);
+}
+
+static void test_name_nationality(void **state) {
+  sample_str("{\"v\": {\"$first\": {\"nationality\": \"nl\", \"gender\": \"female\"}}}", "^[A-Z]", in_words,
+             (void *)&asr_words_first_by_nationality[2][1]);
+  sample_str("{\"v\": {\"$first\": {\"nationality\": \"en\", \"gender\": \"male\"}}}", "^[A-Z]", in_words,
+             (void *)&asr_words_first_male);
+  sample_str("{\"v\": {\"$last\": {\"nationality\": \"jp\"}}}", "^[A-Z]", in_words, (void *)&asr_words_last_by_nationality[5]);
+  sample_str("{\"v\": \"$last\"}", "^[A-Z]", in_words, (void *)&asr_words_last);
+  sample_str("{\"v\": {\"$name\": {\"nationality\": \"it\"}}}", "^[A-Z][a-z]+ [A-Z]", check_name_it, NULL);
+  expect_error("{\"v\": {\"$first\": {\"nationality\": \"jp\"}}}", "$first at v: option nationality must be one of \"en\", \"it\", \"nl\", \"fr\", got \"jp\"");
+  expect_error("{\"v\": {\"$last\": {\"nationality\": \"xx\"}}}", "$last at v: option nationality must be one of \"en\", \"it\"");
+  for (int i = 1; i < ASR_FIRST_NATIONALITIES; i++)
+    for (int g = 0; g < 2; g++) check_list(asr_words_first_nationalities[i], &asr_words_first_by_nationality[i][g], 20);
+  for (int i = 1; i < ASR_LAST_NATIONALITIES; i++) check_list(asr_words_last_nationalities[i], &asr_words_last_by_nationality[i], 20);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_random),
@@ -875,6 +939,9 @@ int main(void) {
       cmocka_unit_test(test_tax_numbers),
       cmocka_unit_test(test_luhn),
       cmocka_unit_test(test_word_lists),
+      cmocka_unit_test(test_string_character_classes),
+      cmocka_unit_test(test_phone_countries),
+      cmocka_unit_test(test_name_nationality),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
