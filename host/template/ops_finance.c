@@ -13,21 +13,8 @@
 #include "template/ops_people.h"
 #include "template/words_people.h"
 
-static int put_cstr(bson_t *dst, const char *key, int keylen, const char *s) {
-  return asr_tpl_put_utf8(dst, key, keylen, s, (uint32_t)strlen(s));
-}
 
-static void put_digits(asr_tplx_text_t *w, asr_tplx_draw_t *d, int n) {
-  for (int i = 0; i < n; i++) asr_tplx_text_ch(w, (char)('0' + asr_tplx_below(d, 10)));
-}
 
-static int opt_bit(asr_tpl_cc_t *c, const cJSON *opts, const char *name, bool def,
-                   asr_tpl_node_t *n, uint32_t bit) {
-  bool on = def;
-  int rc = asr_tplx_opt_flag(c, opts, name, def, &on);
-  if (on) n->flags |= bit;
-  return rc;
-}
 
 /* Appends a constant list of documents as an array: item(i, doc) fills document i. */
 typedef bool (*item_fn)(uint32_t i, bson_t *doc);
@@ -114,7 +101,7 @@ static int gen_cc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const 
   asr_tplx_text_t w;
   asr_tplx_text_init(&w, buf, sizeof buf);
   asr_tplx_text_puts(&w, t->prefix);
-  put_digits(&w, &d, t->length - 1 - (int)strlen(t->prefix));
+  asr_people_put_digits(&w, &d, t->length - 1 - (int)strlen(t->prefix));
   asr_tplx_text_ch(&w, (char)('0' + asr_people_luhn_digit(w.p, w.len)));
   return asr_people_put_text(&w, dst, key, keylen);
 }
@@ -132,7 +119,7 @@ static int gen_cc_types(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, 
 
 static int compile_cc_type(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   int rc = compile_card_option(c, opts, "name", &n->p[0]);
-  return rc ? rc : opt_bit(c, opts, "raw", false, n, 1);
+  return rc ? rc : asr_people_opt_bit(c, opts, "raw", false, n, 1);
 }
 
 /* The name, or with raw the whole {name, short_name, prefix, length}. */
@@ -140,7 +127,7 @@ static int gen_cc_type(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, c
                        int keylen) {
   const asr_card_type_t *t;
   int rc = card_of(n, g, &t);
-  if (rc || !n->flags) return rc ? rc : put_cstr(dst, key, keylen, t->name);
+  if (rc || !n->flags) return rc ? rc : asr_people_put_cstr(dst, key, keylen, t->name);
   bson_t doc;
   if (!bson_append_document_begin(dst, key, keylen, &doc)) return ASR_EINVAL;
   bool ok = card_doc((uint32_t)(t - asr_words_cards), &doc);
@@ -268,7 +255,7 @@ static int gen_exp_year(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, 
 }
 
 static int compile_exp_month(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  return opt_bit(c, opts, "future", false, n, 1);
+  return asr_people_opt_bit(c, opts, "future", false, n, 1);
 }
 
 static int gen_exp_month(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst,
@@ -281,7 +268,7 @@ static int gen_exp_month(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst,
 }
 
 static int compile_exp(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  return opt_bit(c, opts, "raw", false, n, 1);
+  return asr_people_opt_bit(c, opts, "raw", false, n, 1);
 }
 
 /* "08/2027", or with raw {year: "2027", month: "08"}; this year's months are still to come. */

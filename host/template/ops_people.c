@@ -67,8 +67,8 @@ static int64_t year_of(int64_t ms) {
 }
 
 int64_t asr_people_birthday_ms(asr_rng_t *rng, int64_t now_ms) {
-  int64_t age = asr_rng_range(rng, 18, 65);
-  return random_in_year(rng, year_of(now_ms) - age);
+  const int *adult = asr_tplx_age_range[ASR_TPLX_AGE_ADULT];
+  return random_in_year(rng, year_of(now_ms) - asr_rng_range(rng, adult[0], adult[1]));
 }
 
 int asr_people_luhn_digit(const char *s, uint32_t len) {
@@ -87,25 +87,11 @@ static const char *pick(asr_tplx_draw_t *d, const asr_words_t *w) {
   return w->items[asr_tplx_below(d, w->n)];
 }
 
-static int put_cstr(bson_t *dst, const char *key, int keylen, const char *s) {
-  return asr_tpl_put_utf8(dst, key, keylen, s, (uint32_t)strlen(s));
-}
 
-static void put_digits(asr_tplx_text_t *w, asr_tplx_draw_t *d, int n) {
-  for (int i = 0; i < n; i++) asr_tplx_text_ch(w, (char)('0' + asr_tplx_below(d, 10)));
-}
 
-/* A flag option into bit `bit` of n->flags. */
-static int opt_bit(asr_tpl_cc_t *c, const cJSON *opts, const char *name, bool def,
-                   asr_tpl_node_t *n, uint32_t bit) {
-  bool on = def;
-  int rc = asr_tplx_opt_flag(c, opts, name, def, &on);
-  if (on) n->flags |= bit;
-  return rc;
-}
 
 static int compile_full(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  return opt_bit(c, opts, "full", false, n, 1);
+  return asr_people_opt_bit(c, opts, "full", false, n, 1);
 }
 
 /* ---- $random, $falsy {pool} ------------------------------------------------------------- */
@@ -156,13 +142,13 @@ static int gen_animal(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
   if (!n->p[0].present) type = asr_tplx_below(&d, ASR_ANIMAL_TYPES);
   else if (asr_tplx_eval_enum(g, &n->p[0], asr_words_animal_types, &type))
     return asr_tpl_gen_fail(g, n, ASR_EINVAL, "type must be one of the animal types");
-  return put_cstr(dst, key, keylen, pick(&d, &asr_words_animals[type]));
+  return asr_people_put_cstr(dst, key, keylen, pick(&d, &asr_words_animals[type]));
 }
 
 static const char *const RANKS[] = {"Apprentice ", "Junior ", "Senior ", "Lead "};
 
 static int compile_profession(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  return opt_bit(c, opts, "rank", false, n, 1);
+  return asr_people_opt_bit(c, opts, "rank", false, n, 1);
 }
 
 static int gen_profession(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst,
@@ -182,7 +168,7 @@ static int gen_profession(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst
                 int keylen) {                                                                 \
     asr_tplx_draw_t d;                                                                        \
     asr_tplx_draw_init(&d, &g->rng);                                                          \
-    return put_cstr(dst, key, keylen, pick(&d, &(list)));                                     \
+    return asr_people_put_cstr(dst, key, keylen, pick(&d, &(list)));                                     \
   }
 PICK_GEN(gen_emotion, asr_words_emotion)
 PICK_GEN(gen_zodiac, asr_words_zodiac)
@@ -419,7 +405,7 @@ static int gen_letter(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
 
 static int compile_syllable(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   int rc = asr_tplx_opt_int_in(c, opts, "length", 0, 1, ASR_TPL_STRING_MAX, &n->p[0]);
-  return rc ? rc : opt_bit(c, opts, "capitalize", false, n, 1);
+  return rc ? rc : asr_people_opt_bit(c, opts, "capitalize", false, n, 1);
 }
 
 /* chance.syllable: the first letter any, then consonant after vowel and vowel after consonant. */
@@ -516,18 +502,18 @@ static int gen_emoji(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, con
 
 /* ---- $birthday {type, minAge, maxAge, string, american} ----------------------------------- */
 
-static const char *const AGE_TYPES[] = {"child", "teen", "adult", "senior", "all", NULL};
-static const int AGE_RANGE[][2] = {{0, 12}, {13, 19}, {18, 65}, {65, 100}, {0, 100}};
+#define AGE_TYPES asr_tplx_age_types
+#define AGE_RANGE asr_tplx_age_range
 enum { BDAY_STRING = 1, BDAY_AMERICAN = 2, BDAY_AGES = 4 };
 #define AGE_MAX 1000
 
 static int compile_birthday(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   int64_t min_age = 0, max_age = 100;
-  int rc = asr_tplx_opt_enum(c, opts, "type", AGE_TYPES, 2, &n->p[0]);
+  int rc = asr_tplx_opt_enum(c, opts, "type", AGE_TYPES, ASR_TPLX_AGE_ADULT, &n->p[0]);
   if (rc == 0) rc = asr_tpl_opt_const_int(c, opts, "minAge", 0, AGE_MAX, 0, &min_age);
   if (rc == 0) rc = asr_tpl_opt_const_int(c, opts, "maxAge", 0, AGE_MAX, 100, &max_age);
-  if (rc == 0) rc = opt_bit(c, opts, "string", false, n, BDAY_STRING);
-  if (rc == 0) rc = opt_bit(c, opts, "american", true, n, BDAY_AMERICAN);
+  if (rc == 0) rc = asr_people_opt_bit(c, opts, "string", false, n, BDAY_STRING);
+  if (rc == 0) rc = asr_people_opt_bit(c, opts, "american", true, n, BDAY_AMERICAN);
   if (rc) return rc;
   if (opts && (cJSON_GetObjectItemCaseSensitive(opts, "minAge") ||
                cJSON_GetObjectItemCaseSensitive(opts, "maxAge"))) {
@@ -561,13 +547,13 @@ static int64_t birthday_ms(const asr_tpl_node_t *n, asr_tpl_gen_t *g, int64_t ty
     asr_civil_t hi = {.year = now.year - n->p[1].i, .month = now.month, .day = now.day + 1};
     return asr_rng_range(&g->rng, asr_people_ms_of_civil(&lo), asr_people_ms_of_civil(&hi) - 1);
   }
-  int64_t age = asr_rng_range(&g->rng, 18, 65);
+  int64_t age = asr_rng_range(&g->rng, AGE_RANGE[ASR_TPLX_AGE_ADULT][0], AGE_RANGE[ASR_TPLX_AGE_ADULT][1]);
   return random_in_year(&g->rng, now.year - age);
 }
 
 static int gen_birthday(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                         int keylen) {
-  int64_t type = 2;
+  int64_t type = ASR_TPLX_AGE_ADULT;
   if (n->p[0].present && asr_tplx_eval_enum(g, &n->p[0], AGE_TYPES, &type))
     return asr_tpl_gen_fail(g, n, ASR_EINVAL, "type must be child, teen, adult, senior or all");
   int64_t ms = birthday_ms(n, g, type);
@@ -583,7 +569,7 @@ static int gen_birthday(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, 
 
 /* ---- Brazilian and Israeli numbers: $cpf {formatted}, $cnpj, $israelId ------------------- */
 
-/* Mod-11 check digit over digits d[0..n) with weights w (0 and 1 when the rest is below 2). */
+/* Mod-11 check digit over digits d[0..n) with weights w: 11 - sum mod 11, where 10 and 11 give 0. */
 static int mod11_digit(const int *d, const int *w, int n) {
   int sum = 0;
   for (int i = 0; i < n; i++) sum += d[i] * w[i];
@@ -592,7 +578,7 @@ static int mod11_digit(const int *d, const int *w, int n) {
 }
 
 static int compile_cpf(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  return opt_bit(c, opts, "formatted", true, n, 1);
+  return asr_people_opt_bit(c, opts, "formatted", true, n, 1);
 }
 
 /* "798.254.797-44": nine digits and two mod-11 check digits. */
@@ -670,7 +656,7 @@ static int gen_gender(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
                       int keylen) {
   uint64_t k = asr_rng_below(&g->rng, 2 + (uint64_t)n->nkids);
   if (k >= 2) return asr_tpl_gen_kid(n->kids[k - 2], g, dst, key, keylen);
-  return put_cstr(dst, key, keylen, k ? "Female" : "Male");
+  return asr_people_put_cstr(dst, key, keylen, k ? "Female" : "Male");
 }
 
 static const char *const PREFIX_GENDERS[] = {"all", "male", "female", NULL};
@@ -692,13 +678,13 @@ static int gen_prefix(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
     if (!who || gender == 0 || who == (gender == 1 ? 'm' : 'f')) fits[nfits++] = &asr_words_prefixes[i];
   }
   const asr_title_t *t = fits[asr_rng_below(&g->rng, nfits)];
-  return put_cstr(dst, key, keylen, n->flags ? t->name : t->abbreviation);
+  return asr_people_put_cstr(dst, key, keylen, n->flags ? t->name : t->abbreviation);
 }
 
 static int gen_suffix(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                       int keylen) {
   const asr_title_t *t = &asr_words_suffixes[asr_rng_below(&g->rng, asr_words_suffixes_n)];
-  return put_cstr(dst, key, keylen, n->flags ? t->name : t->abbreviation);
+  return asr_people_put_cstr(dst, key, keylen, n->flags ? t->name : t->abbreviation);
 }
 
 /* [{name: "Junior", abbreviation: "Jr."}, ...]: chance.name_suffixes() */
@@ -729,7 +715,7 @@ static int gen_hidn(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, cons
   char buf[8];
   asr_tplx_text_t w;
   asr_tplx_text_init(&w, buf, sizeof buf);
-  put_digits(&w, &d, 6);
+  asr_people_put_digits(&w, &d, 6);
   asr_tplx_text_ch(&w, (char)('A' + asr_tplx_below(&d, 26)));
   asr_tplx_text_ch(&w, (char)('A' + asr_tplx_below(&d, 26)));
   return asr_people_put_text(&w, dst, key, keylen);
@@ -739,8 +725,8 @@ enum { GROUPS_SHORT = 1, GROUPS_SEPARATED = 2 };
 
 static int compile_groups(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n,
                           const char *short_name, const char *sep_name) {
-  int rc = opt_bit(c, opts, short_name, false, n, GROUPS_SHORT);
-  return rc ? rc : opt_bit(c, opts, sep_name, true, n, GROUPS_SEPARATED);
+  int rc = asr_people_opt_bit(c, opts, short_name, false, n, GROUPS_SHORT);
+  return rc ? rc : asr_people_opt_bit(c, opts, sep_name, true, n, GROUPS_SEPARATED);
 }
 
 /* Digit groups of the given sizes joined by sep (when separated), or the last four alone. */
@@ -752,11 +738,11 @@ static int put_groups(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
   asr_tplx_text_t w;
   asr_tplx_text_init(&w, buf, sizeof buf);
   if (n->flags & GROUPS_SHORT) {
-    put_digits(&w, &d, 4);
+    asr_people_put_digits(&w, &d, 4);
   } else {
     for (int i = 0; i < ngroups; i++) {
       if (i && (n->flags & GROUPS_SEPARATED)) asr_tplx_text_ch(&w, sep);
-      put_digits(&w, &d, sizes[i]);
+      asr_people_put_digits(&w, &d, sizes[i]);
     }
   }
   return asr_people_put_text(&w, dst, key, keylen);
@@ -850,7 +836,7 @@ static int mrz_text(const asr_tpl_node_t *n, asr_tpl_gen_t *g, const mrz_opts_t 
   const char *first = pick(&d, female ? &asr_words_first_female : &asr_words_first_male);
   const char *last = pick(&d, &asr_words_last);
   int64_t passport = asr_rng_range(&g->rng, MRZ_PASSPORT_MIN, MRZ_PASSPORT_MAX);
-  int64_t dob_ms = birthday_of_type(g, 2); /* chance: birthday({type: "adult"}) */
+  int64_t dob_ms = birthday_of_type(g, ASR_TPLX_AGE_ADULT); /* chance: birthday({type: "adult"}) */
   asr_civil_t exp;
   asr_people_civil_of_ms(g->t->now_ms, &exp);
   exp.year += 5;

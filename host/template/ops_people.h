@@ -1,6 +1,6 @@
 /* Helpers shared by the "people" and "finance" operator groups (ops_people.c, ops_finance.c):
- * UTC calendar arithmetic on the template clock, chance.js's default birthday, Luhn digits,
- * and building a string value in a small stack buffer. Defined in ops_people.c. */
+ * UTC calendar arithmetic on the template clock, chance.js's default birthday, Luhn digits
+ * (defined in ops_people.c), and small inline helpers for flags, digits and string values. */
 #ifndef ASR_TEMPLATE_OPS_PEOPLE_H
 #define ASR_TEMPLATE_OPS_PEOPLE_H
 
@@ -23,6 +23,23 @@ int64_t asr_people_ms_of_civil(const asr_civil_t *c);
 int64_t asr_people_birthday_ms(asr_rng_t *rng, int64_t now_ms);
 /* The Luhn check digit that completes the decimal digits s[0..len). */
 int asr_people_luhn_digit(const char *s, uint32_t len);
+/* A true/false option (constants) setting bit `bit` of n->flags when true (def when absent). */
+static inline int asr_people_opt_bit(asr_tpl_cc_t *c, const cJSON *opts, const char *name,
+                                     bool def, asr_tpl_node_t *n, uint32_t bit) {
+  bool on = def;
+  int rc = asr_tplx_opt_flag(c, opts, name, def, &on);
+  if (on) n->flags |= bit;
+  return rc;
+}
+
+static inline void asr_people_put_digits(asr_tplx_text_t *w, asr_tplx_draw_t *d, int n) {
+  for (int i = 0; i < n; i++) asr_tplx_text_ch(w, (char)('0' + asr_tplx_below(d, 10)));
+}
+
+static inline int asr_people_put_cstr(bson_t *dst, const char *key, int keylen, const char *s) {
+  return asr_tpl_put_utf8(dst, key, keylen, s, (uint32_t)strlen(s));
+}
+
 /* Appends text w as a string value (w's buffer may be the stack). */
 static inline int asr_people_put_text(const asr_tplx_text_t *w, bson_t *dst, const char *key,
                                       int keylen) {

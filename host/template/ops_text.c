@@ -794,8 +794,10 @@ int asr_tplx_gen_zip(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, con
 
 /* ---- $age {type=adult}, $year {min=this year, max=min+100}, $month, $weekday -------------- */
 
-static const char *const AGE_TYPES[] = {"child", "teen", "adult", "senior", "all", NULL};
-static const int AGE_RANGE[][2] = {{0, 12}, {13, 19}, {18, 65}, {65, 100}, {0, 100}};
+const char *const asr_tplx_age_types[] = {"child", "teen", "adult", "senior", "all", NULL};
+const int asr_tplx_age_range[][2] = {{0, 12}, {13, 19}, {18, 65}, {65, 100}, {0, 100}};
+#define AGE_TYPES asr_tplx_age_types
+#define AGE_RANGE asr_tplx_age_range
 
 int asr_tplx_compile_age(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   return asr_tplx_opt_enum(c, opts, "type", AGE_TYPES, 2, &n->p[0]);
