@@ -435,8 +435,39 @@ static void pool_scan(pool_t *p, const char *s, uint32_t len, uint32_t *start) {
   if (start) start[p->nchars] = len;
 }
 
+/* chance.character's pool without a pool option: alpha letters (casing lower, upper or both),
+ * numeric digits, symbols; none of the three: all of them. Only when one of those four options
+ * is given (else ALNUM, as before). */
+static int compile_char_classes(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_param_t *pool) {
+  static const char *const casings[] = {"lower", "upper", "both", NULL};
+  static const char *const names[] = {"alpha", "numeric", "symbols"};
+  static const char *const parts[] = {NULL, "0123456789", "!@#$%^&*()[]"};
+  bool on[3] = {false, false, false}, any = false;
+  asr_tpl_param_t casing = {0};
+  int rc = asr_tplx_opt_enum(c, opts, "casing", casings, 2, &casing);
+  if (rc == 0 && casing.node) rc = asr_tpl_fail(c, "option casing must be a constant");
+  for (int i = 0; i < 3 && rc == 0; i++) {
+    rc = asr_tplx_opt_flag(c, opts, names[i], false, &on[i]);
+    any |= on[i];
+  }
+  if (rc || (!casing.present && !any)) return rc;
+  const char *letters = casing.i == 0 ? ALNUM : casing.i == 1 ? ALNUM + 26 : ALNUM;
+  size_t nletters = casing.i == 2 ? 52 : 26;
+  char *s = asr_tpl_alloc(c, 52 + 10 + 12 + 1), *end = s;
+  if (!s) return ASR_ENOMEM;
+  for (int i = 0; i < 3; i++) {
+    if (any && !on[i]) continue;
+    size_t len = i ? strlen(parts[i]) : nletters;
+    memcpy(end, i ? parts[i] : letters, len);
+    end += len;
+  }
+  pool->s = s, pool->slen = (uint32_t)(end - s);
+  return 0;
+}
+
 static int compile_pool(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   int rc = asr_tpl_opt_str(c, opts, "pool", ALNUM, &n->p[1]);
+  if (rc == 0 && !n->p[1].present) rc = compile_char_classes(c, opts, &n->p[1]);
   if (rc || n->p[1].node) return rc;
   pool_t *pool = asr_tpl_alloc(c, sizeof *pool);
   if (!pool) return ASR_ENOMEM;
@@ -488,7 +519,8 @@ static int string_unique(asr_tpl_cc_t *c, asr_tpl_node_t *n) {
     uint32_t wx = put_char(pool, (uint32_t)at, x);
     return asr_tpl_fail(c, "option unique needs a pool without repeated characters (%.*s)", (int)wx, x);
   }
-  pool->digits = n->p[0].present ? (uint32_t)n->p[0].i : 5;
+  if (!n->p[0].present && n->p[2].node) return asr_tpl_fail(c, "option unique needs a constant length or min");
+  pool->digits = (uint32_t)(n->p[0].present ? n->p[0].i : n->p[2].i); /* the shortest length */
   uint64_t range = 1; /* nchars^digits, 0 once it reaches 2^64 */
   for (uint32_t i = 0; i < pool->digits && range; i++)
     range = range > UINT64_MAX / pool->nchars ? 0 : range * pool->nchars;
@@ -508,6 +540,12 @@ static int compile_string(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n)
   if (rc == 0 && n->p[0].present && !n->p[0].node && (n->p[0].i < 0 || n->p[0].i > most))
     rc = asr_tpl_fail(c, "option length must be between 0 and %lld, got %lld", (long long)most,
                       (long long)n->p[0].i);
+  /* min / max (chance: 5..20) bound a random length when length is absent */
+  if (rc == 0) rc = asr_tplx_opt_int_in(c, opts, "min", 5, 0, most, &n->p[2]);
+  if (rc == 0) rc = asr_tplx_opt_int_in(c, opts, "max", 20, 0, most, &n->p[3]);
+  if (rc == 0 && !n->p[2].node && !n->p[3].node && n->p[2].i > n->p[3].i)
+    rc = asr_tpl_fail(c, "min (%lld) cannot be greater than max (%lld)", (long long)n->p[2].i,
+                      (long long)n->p[3].i);
   return rc == 0 && c->x.unique ? string_unique(c, n) : rc;
 }
 
@@ -575,7 +613,15 @@ static int gen_string(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
   int64_t len = n->p[0].i;
   int rc = n->p[0].node ? asr_tpl_eval_int(g, &n->p[0], &len) : 0;
   if (rc) return rc;
-  if (!n->p[0].present) len = asr_rng_range(&g->rng, 5, 20);
+  if (!n->p[0].present) { /* $character has length 1 present; $string draws min..max */
+    int64_t min, max;
+    rc = asr_tpl_eval_int(g, &n->p[2], &min);
+    if (rc == 0) rc = asr_tpl_eval_int(g, &n->p[3], &max);
+    if (rc == 0 && min > max) rc = asr_tpl_gen_fail(g, n, ASR_EINVAL, "min (%lld) is greater than max (%lld)",
+                                                    (long long)min, (long long)max);
+    if (rc) return rc;
+    len = asr_rng_range(&g->rng, min, max);
+  }
   bson_t tmp; /* holds an operator-valued pool while we draw from it */
   pool_t dyn = {0};
   const pool_t *pool = n->aux;
@@ -789,7 +835,7 @@ static int gen_now(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const
 static const asr_tpl_op_t core_ops[] = {
     {"array", "of,number", compile_array_op, gen_array_op},
     {"bool", "likelihood", compile_bool, gen_bool},
-    {"character", "pool", compile_character, gen_string},
+    {"character", "pool,alpha,casing,symbols,numeric", compile_character, gen_string},
     {"choose", "from,weights", compile_choose, gen_choose},
     {"date", "min,max", compile_date, gen_date},
     {"datetime", "min,max", compile_date, gen_date},
@@ -809,7 +855,7 @@ static const asr_tpl_op_t core_ops[] = {
     {"partition", "size,start", compile_partition, gen_partition},
     {"pick", "array,element", compile_pick, gen_pick},
     {"ref", "collection,field", asr_tpl_compile_ref, asr_tpl_gen_ref},
-    {"string", "length,pool", compile_string, gen_string},
+    {"string", "length,pool,alpha,casing,symbols,numeric,min,max", compile_string, gen_string},
     /* mgeneratejs's other built-ins and chance.js's operators (ops_ext.h) */
     {"long", "min,max", compile_number_long, gen_int},
     {"join", "array,sep", asr_tplx_compile_join, asr_tplx_gen_join},
@@ -829,11 +875,11 @@ static const asr_tpl_op_t core_ops[] = {
     {"decimal", "min,max,fixed", asr_tplx_compile_decimal, asr_tplx_gen_decimal},
     {"regex", "string,flags", asr_tplx_compile_regex, asr_tplx_gen_regex},
     {"timestamp", "t,i", asr_tplx_compile_timestamp, asr_tplx_gen_timestamp},
-    {"name", "gender,middle,middle_initial,prefix,suffix", asr_tplx_compile_name, asr_tplx_gen_name},
-    {"first", "gender", asr_tplx_compile_first, asr_tplx_gen_first},
-    {"last", "", asr_tplx_compile_none, asr_tplx_gen_last},
+    {"name", "gender,middle,middle_initial,prefix,suffix,nationality", asr_tplx_compile_name, asr_tplx_gen_name},
+    {"first", "gender,nationality", asr_tplx_compile_first, asr_tplx_gen_first},
+    {"last", "nationality", asr_tplx_compile_last, asr_tplx_gen_last},
     {"email", "domain,length", asr_tplx_compile_email, asr_tplx_gen_email},
-    {"phone", "formatted,parens", asr_tplx_compile_phone, asr_tplx_gen_phone},
+    {"phone", "formatted,parens,country,mobile", asr_tplx_compile_phone, asr_tplx_gen_phone},
     {"word", "length,syllables,capitalize", asr_tplx_compile_word, asr_tplx_gen_word},
     {"sentence", "words,punctuation", asr_tplx_compile_sentence, asr_tplx_gen_sentence},
     {"paragraph", "sentences,linebreak", asr_tplx_compile_paragraph, asr_tplx_gen_paragraph},

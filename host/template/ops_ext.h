@@ -104,6 +104,12 @@ int asr_tplx_compile_none(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n)
 /* Whether an option value is an operator ("$op" or {"$op": ...}) rather than a literal. */
 bool asr_tplx_is_operator(const cJSON *v);
 
+/* chance.age's types (NULL-terminated; "adult", 2, is the default) and their [min, max] years
+ * (ops_text.c; $age and $birthday). */
+extern const char *const asr_tplx_age_types[];
+extern const int asr_tplx_age_range[][2];
+#define ASR_TPLX_AGE_ADULT 2
+
 /* ---- operators: compile and gen function pairs --------------------------------------------- */
 #define ASR_TPLX_OP(name)                                                                      \
   int asr_tplx_compile_##name(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);          \
@@ -115,7 +121,7 @@ bool asr_tplx_is_operator(const cJSON *v);
 
 /* ops_text.c */
 ASR_TPLX_OP(first);
-ASR_TPLX_GEN(last);
+ASR_TPLX_OP(last);
 ASR_TPLX_OP(name);
 ASR_TPLX_OP(word);
 ASR_TPLX_OP(sentence);

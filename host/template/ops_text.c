@@ -11,6 +11,7 @@
 
 #include "template/ops_ext.h"
 #include "template/words.h"
+#include "template/words_people.h"
 
 /* ---- shared option helpers ----------------------------------------------------------------- */
 
@@ -188,28 +189,53 @@ static int eval_gender(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tplx_draw_
   return asr_tplx_eval_enum(g, &n->p[0], GENDERS, out);
 }
 
-static const char *first_of(asr_tplx_draw_t *d, int64_t gender) {
+/* nationality (chance's codes): p[1], absent = "en". */
+static int compile_nationality(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n,
+                               const char *const *codes) {
+  return asr_tplx_opt_enum(c, opts, "nationality", codes, 0, &n->p[1]);
+}
+
+static int eval_nationality(const asr_tpl_node_t *n, asr_tpl_gen_t *g, const char *const *codes,
+                            int64_t *out) {
+  if (asr_tplx_eval_enum(g, &n->p[1], codes, out) == 0) return 0;
+  return asr_tpl_gen_fail(g, n, ASR_EINVAL, "nationality is not one of the accepted codes");
+}
+
+static const char *first_of(asr_tplx_draw_t *d, int64_t gender, int64_t nat) {
+  if (nat > 0) return pick(d, &asr_words_first_by_nationality[nat][gender ? 1 : 0]);
   return pick(d, gender ? &asr_words_first_female : &asr_words_first_male);
 }
 
+static const char *last_of(asr_tplx_draw_t *d, int64_t nat) {
+  return pick(d, nat > 0 ? &asr_words_last_by_nationality[nat] : &asr_words_last);
+}
+
 int asr_tplx_compile_first(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  return compile_gender(c, opts, n);
+  int rc = compile_gender(c, opts, n);
+  return rc ? rc : compile_nationality(c, opts, n, asr_words_first_nationalities);
 }
 
 int asr_tplx_gen_first(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                        int keylen) {
   asr_tplx_draw_t d;
   asr_tplx_draw_init(&d, &g->rng);
-  int64_t gender;
+  int64_t gender, nat;
   int rc = eval_gender(n, g, &d, &gender);
-  return rc ? rc : append_str(dst, key, keylen, first_of(&d, gender));
+  if (rc == 0) rc = eval_nationality(n, g, asr_words_first_nationalities, &nat);
+  return rc ? rc : append_str(dst, key, keylen, first_of(&d, gender, nat));
+}
+
+int asr_tplx_compile_last(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  return compile_nationality(c, opts, n, asr_words_last_nationalities);
 }
 
 int asr_tplx_gen_last(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                       int keylen) {
   asr_tplx_draw_t d;
   asr_tplx_draw_init(&d, &g->rng);
-  return append_str(dst, key, keylen, pick(&d, &asr_words_last));
+  int64_t nat;
+  int rc = eval_nationality(n, g, asr_words_last_nationalities, &nat);
+  return rc ? rc : append_str(dst, key, keylen, last_of(&d, nat));
 }
 
 enum { NAME_MIDDLE = 1, NAME_INITIAL = 2, NAME_PREFIX = 4, NAME_SUFFIX = 8 };
@@ -217,6 +243,7 @@ enum { NAME_MIDDLE = 1, NAME_INITIAL = 2, NAME_PREFIX = 4, NAME_SUFFIX = 8 };
 int asr_tplx_compile_name(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   static const char *const flag_names[] = {"middle", "middle_initial", "prefix", "suffix"};
   int rc = compile_gender(c, opts, n);
+  if (rc == 0) rc = compile_nationality(c, opts, n, asr_words_first_nationalities);
   for (int i = 0; i < 4 && rc == 0; i++) {
     bool on = false;
     rc = asr_tplx_opt_flag(c, opts, flag_names[i], false, &on);
@@ -241,26 +268,29 @@ int asr_tplx_gen_name(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
                       int keylen) {
   asr_tplx_draw_t d;
   asr_tplx_draw_init(&d, &g->rng);
-  int64_t gender;
+  int64_t gender, nat, last_nat;
   int rc = eval_gender(n, g, &d, &gender);
+  if (rc == 0) rc = eval_nationality(n, g, asr_words_first_nationalities, &nat);
   if (rc) return rc;
+  /* the same code among the last names' (en, it, nl, fr are in both lists) */
+  for (last_nat = 0; strcmp(asr_words_last_nationalities[last_nat], asr_words_first_nationalities[nat]); last_nat++) {}
   asr_tplx_text_t w;
   asr_tplx_text_init(&w, g->scratch, sizeof g->scratch);
   if (n->flags & NAME_PREFIX) {
     asr_tplx_text_puts(&w, prefix_of(&d, gender));
     asr_tplx_text_ch(&w, ' ');
   }
-  asr_tplx_text_puts(&w, first_of(&d, gender));
+  asr_tplx_text_puts(&w, first_of(&d, gender, nat));
   if (n->flags & NAME_MIDDLE) {
     asr_tplx_text_ch(&w, ' ');
-    asr_tplx_text_puts(&w, first_of(&d, gender));
+    asr_tplx_text_puts(&w, first_of(&d, gender, nat));
   } else if (n->flags & NAME_INITIAL) {
     asr_tplx_text_ch(&w, ' ');
     asr_tplx_text_ch(&w, (char)('A' + asr_tplx_below(&d, 26)));
     asr_tplx_text_ch(&w, '.');
   }
   asr_tplx_text_ch(&w, ' ');
-  asr_tplx_text_puts(&w, pick(&d, &asr_words_last));
+  asr_tplx_text_puts(&w, last_of(&d, last_nat));
   if (n->flags & NAME_SUFFIX) {
     asr_tplx_text_ch(&w, ' ');
     asr_tplx_text_puts(&w, pick(&d, &asr_words_name_suffix));
@@ -521,37 +551,124 @@ int asr_tplx_gen_url(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, con
   return rc;
 }
 
-/* ---- $phone {formatted=true, parens=true}: US numbers, "(576) 565-7916" ------------------- */
+/* ---- $phone {formatted=true, parens=true, country=us, mobile}: "(576) 565-7916" ----------- */
 
-enum { PHONE_FORMATTED = 1, PHONE_PARENS = 2 };
+enum { PHONE_FORMATTED = 1, PHONE_PARENS = 2, PHONE_MOBILE = 4 };
+static const char *const PHONE_COUNTRIES[] = {"us", "uk", "fr", "za", "br", NULL};
 
 int asr_tplx_compile_phone(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  bool formatted = true, parens = true;
+  bool formatted = true, parens = true, mobile = false;
   int rc = asr_tplx_opt_flag(c, opts, "formatted", true, &formatted);
   if (rc == 0) rc = asr_tplx_opt_flag(c, opts, "parens", true, &parens);
-  n->flags = (formatted ? PHONE_FORMATTED : 0) | (formatted && parens ? PHONE_PARENS : 0);
+  if (rc == 0) rc = asr_tplx_opt_flag(c, opts, "mobile", false, &mobile);
+  if (rc == 0) rc = asr_tplx_opt_enum(c, opts, "country", PHONE_COUNTRIES, 0, &n->p[0]);
+  n->flags = (formatted ? PHONE_FORMATTED : 0) | (formatted && parens ? PHONE_PARENS : 0) |
+             (mobile ? PHONE_MOBILE : 0);
   return rc;
 }
 
+static void put_digit_run(asr_tplx_text_t *w, asr_tplx_draw_t *d, int n) {
+  while (n-- > 0) asr_tplx_text_ch(w, (char)('0' + asr_tplx_below(d, 10)));
+}
+
 /* Area code: first digit 2-9, second 0-8; exchange: first digit 2-9; line: 1000-9999. */
+static void put_phone_us(asr_tplx_text_t *w, asr_tplx_draw_t *d, uint32_t flags) {
+  bool formatted = flags & PHONE_FORMATTED, parens = flags & PHONE_PARENS;
+  if (parens) asr_tplx_text_ch(w, '(');
+  asr_tplx_text_ch(w, (char)('2' + asr_tplx_below(d, 8)));
+  asr_tplx_text_ch(w, (char)('0' + asr_tplx_below(d, 9)));
+  asr_tplx_text_ch(w, (char)('0' + asr_tplx_below(d, 10)));
+  if (parens) asr_tplx_text_ch(w, ')');
+  if (formatted) asr_tplx_text_ch(w, ' ');
+  asr_tplx_text_ch(w, (char)('2' + asr_tplx_below(d, 8)));
+  asr_tplx_text_uint(w, asr_tplx_below(d, 100), 2);
+  if (formatted) asr_tplx_text_ch(w, '-');
+  asr_tplx_text_uint(w, 1000 + asr_tplx_below(d, 9000), 4);
+}
+
+/* Digit groups after a fixed start; sizes end with 0. Spaces between groups when formatted. */
+static void put_grouped(asr_tplx_text_t *w, asr_tplx_draw_t *d, const char *start,
+                        const int *sizes, bool formatted) {
+  asr_tplx_text_puts(w, start);
+  for (int i = 0; sizes[i]; i++) {
+    if (formatted) asr_tplx_text_ch(w, ' ');
+    put_digit_run(w, d, sizes[i]);
+  }
+}
+
+/* UK: "0141 496 0213", "020 7946 0321", "01632 960123"; mobile "07700 900123". */
+static void put_phone_uk(asr_tplx_text_t *w, asr_tplx_draw_t *d, uint32_t flags) {
+  static const int city[] = {3, 4, 0}, london[] = {4, 4, 0}, town[] = {6, 0};
+  bool formatted = flags & PHONE_FORMATTED;
+  char start[8] = "07";
+  if (flags & PHONE_MOBILE) {
+    start[2] = (char)('4' + asr_tplx_below(d, 6)), start[3] = (char)('0' + asr_tplx_below(d, 10));
+    start[4] = (char)('0' + asr_tplx_below(d, 10)), start[5] = '\0';
+    put_grouped(w, d, start, town, formatted);
+    return;
+  }
+  switch (asr_tplx_below(d, 3)) {
+  case 0:
+    memcpy(start, "01", 2), start[2] = (char)('2' + asr_tplx_below(d, 8)), start[3] = '1', start[4] = '\0';
+    put_grouped(w, d, start, city, formatted);
+    break;
+  case 1:
+    put_grouped(w, d, "020", london, formatted);
+    break;
+  default:
+    memcpy(start, "01", 2), start[2] = (char)('2' + asr_tplx_below(d, 8));
+    start[3] = (char)('0' + asr_tplx_below(d, 10)), start[4] = (char)('0' + asr_tplx_below(d, 10));
+    start[5] = '\0';
+    put_grouped(w, d, start, town, formatted);
+  }
+}
+
+/* France: ten digits from 01..05, 09 (mobile 06, 07), in pairs when formatted. */
+static void put_phone_fr(asr_tplx_text_t *w, asr_tplx_draw_t *d, uint32_t flags) {
+  static const int pairs[] = {2, 2, 2, 2, 0};
+  char start[3] = {'0', 0, 0};
+  if (flags & PHONE_MOBILE) start[1] = (char)('6' + asr_tplx_below(d, 2));
+  else start[1] = "123459"[asr_tplx_below(d, 6)];
+  put_grouped(w, d, start, pairs, flags & PHONE_FORMATTED);
+}
+
+/* South Africa: ten digits, 01..05 (mobile 06..08); chance never formats them. */
+static void put_phone_za(asr_tplx_text_t *w, asr_tplx_draw_t *d, uint32_t flags) {
+  asr_tplx_text_ch(w, '0');
+  asr_tplx_text_ch(w, (char)((flags & PHONE_MOBILE ? '6' + asr_tplx_below(d, 3) : '1' + asr_tplx_below(d, 5))));
+  put_digit_run(w, d, 8);
+}
+
+/* Brazil: "(11) 2345-6789", mobile "(11) 91234-5678". */
+static void put_phone_br(asr_tplx_text_t *w, asr_tplx_draw_t *d, uint32_t flags) {
+  bool formatted = flags & PHONE_FORMATTED;
+  if (formatted) asr_tplx_text_ch(w, '(');
+  asr_tplx_text_ch(w, (char)('1' + asr_tplx_below(d, 9)));
+  asr_tplx_text_ch(w, (char)('1' + asr_tplx_below(d, 9)));
+  if (formatted) asr_tplx_text_puts(w, ") ");
+  if (flags & PHONE_MOBILE) {
+    asr_tplx_text_ch(w, '9');
+    put_digit_run(w, d, 4);
+  } else {
+    asr_tplx_text_uint(w, 2000 + asr_tplx_below(d, 4000), 4);
+  }
+  if (formatted) asr_tplx_text_ch(w, '-');
+  put_digit_run(w, d, 4);
+}
+
 int asr_tplx_gen_phone(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                        int keylen) {
+  static void (*const by_country[])(asr_tplx_text_t *, asr_tplx_draw_t *, uint32_t) = {
+      put_phone_us, put_phone_uk, put_phone_fr, put_phone_za, put_phone_br};
+  int64_t country;
+  if (asr_tplx_eval_enum(g, &n->p[0], PHONE_COUNTRIES, &country))
+    return asr_tpl_gen_fail(g, n, ASR_EINVAL, "country must be us, uk, fr, za or br");
   asr_tplx_draw_t d;
   asr_tplx_draw_init(&d, &g->rng);
-  char buf[16];
+  char buf[24];
   asr_tplx_text_t w;
   asr_tplx_text_init(&w, buf, sizeof buf);
-  bool formatted = n->flags & PHONE_FORMATTED, parens = n->flags & PHONE_PARENS;
-  if (parens) asr_tplx_text_ch(&w, '(');
-  asr_tplx_text_ch(&w, (char)('2' + asr_tplx_below(&d, 8)));
-  asr_tplx_text_ch(&w, (char)('0' + asr_tplx_below(&d, 9)));
-  asr_tplx_text_ch(&w, (char)('0' + asr_tplx_below(&d, 10)));
-  if (parens) asr_tplx_text_ch(&w, ')');
-  if (formatted) asr_tplx_text_ch(&w, ' ');
-  asr_tplx_text_ch(&w, (char)('2' + asr_tplx_below(&d, 8)));
-  asr_tplx_text_uint(&w, asr_tplx_below(&d, 100), 2);
-  if (formatted) asr_tplx_text_ch(&w, '-');
-  asr_tplx_text_uint(&w, 1000 + asr_tplx_below(&d, 9000), 4);
+  by_country[country](&w, &d, n->flags);
   return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
@@ -677,8 +794,10 @@ int asr_tplx_gen_zip(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, con
 
 /* ---- $age {type=adult}, $year {min=this year, max=min+100}, $month, $weekday -------------- */
 
-static const char *const AGE_TYPES[] = {"child", "teen", "adult", "senior", "all", NULL};
-static const int AGE_RANGE[][2] = {{0, 12}, {13, 19}, {18, 65}, {65, 100}, {0, 100}};
+const char *const asr_tplx_age_types[] = {"child", "teen", "adult", "senior", "all", NULL};
+const int asr_tplx_age_range[][2] = {{0, 12}, {13, 19}, {18, 65}, {65, 100}, {0, 100}};
+#define AGE_TYPES asr_tplx_age_types
+#define AGE_RANGE asr_tplx_age_range
 
 int asr_tplx_compile_age(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   return asr_tplx_opt_enum(c, opts, "type", AGE_TYPES, 2, &n->p[0]);

@@ -7,6 +7,7 @@
 
 static const asr_tpl_op_group_t *const groups[] = {
     &asr_tpl_ops_core,
+    &asr_tpl_ops_people, &asr_tpl_ops_finance,
 };
 #define NGROUPS (sizeof groups / sizeof groups[0])
 

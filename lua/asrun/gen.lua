@@ -40,6 +40,13 @@ local OPERATORS = {
   "email", "phone", "word", "sentence", "paragraph", "ip", "url", "domain", "address", "street",
   "city", "state", "country", "zip", "age", "year", "month", "weekday", "guid", "uuid", "hash",
   "color", "company", "currency",
+  -- chance.js people and finance (host/template/ops_people.c, ops_finance.c)
+  "random", "falsy", "animal", "natural", "prime", "is_prime", "hex", "letter", "syllable",
+  "emoji", "birthday", "cpf", "cnpj", "profession", "gender", "israelId", "mrz", "prefix",
+  "name_prefix", "HIDN", "ssn", "aadhar", "name_suffixes", "suffix", "name_suffix",
+  "nationalities", "nationality", "zodiac", "emotion", "cc", "cc_types", "cc_type",
+  "currency_types", "currency_pair", "dollar", "euro", "exp", "exp_month", "exp_year", "vat",
+  "iban", "it_vat", "cf", "pl_pesel", "pl_nip", "pl_regon", "luhn_check", "luhn_calculate",
   -- asrun
   "field", "partition", "ref",
 }

@@ -742,8 +742,8 @@ static void test_first_last_name(void **state) {
 static void test_people_errors(void **state) {
   expect_error("{\"v\": {\"$name\": {\"gender\": \"x\"}}}", "$name at v: option gender must be one of \"male\", \"female\", got \"x\"");
   expect_error("{\"v\": {\"$name\": {\"middle\": 1}}}", "$name at v: option middle must be true or false");
-  expect_error("{\"v\": {\"$first\": {\"nationality\": \"it\"}}}", "$first at v: unknown option nationality (expected one of: gender)");
-  expect_error("{\"v\": {\"$last\": {\"gender\": \"male\"}}}", "$last at v: takes no options (got gender)");
+  expect_error("{\"v\": {\"$first\": {\"country\": \"it\"}}}", "$first at v: unknown option country (expected one of: gender,nationality)");
+  expect_error("{\"v\": {\"$last\": {\"gender\": \"male\"}}}", "$last at v: unknown option gender (expected one of: nationality)");
 }
 
 /* ---- text --------------------------------------------------------------------------------- */

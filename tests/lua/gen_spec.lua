@@ -34,7 +34,7 @@ describe("gen constructors", function()
     f:close()
     local section = doc:match("## Operators(.-)\n## ")
     local n = 0
-    for name in section:gmatch("`%$([%a]+)`") do
+    for name in section:gmatch("`%$([%w_]+)`") do
       assert.are.equal("function", type(gen[name]), "gen." .. name)
       assert.are.equal('{"x":"$' .. name .. '"}', J({ x = gen[name]() }))
       n = n + 1
