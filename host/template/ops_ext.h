@@ -103,6 +103,8 @@ int asr_tplx_eval_int_in(asr_tpl_gen_t *g, const asr_tpl_param_t *p, int64_t lo,
 int asr_tplx_compile_none(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);
 /* Whether an option value is an operator ("$op" or {"$op": ...}) rather than a literal. */
 bool asr_tplx_is_operator(const cJSON *v);
+/* ops_text.c: a word as $word makes it (syllables 0: 1..3; length > 0: exactly that long). */
+void asr_tplx_put_word(asr_tplx_text_t *w, asr_tplx_draw_t *d, int64_t syllables, int64_t length);
 
 /* ---- operators: compile and gen function pairs --------------------------------------------- */
 #define ASR_TPLX_OP(name)                                                                      \

@@ -800,3 +800,9 @@ int asr_tplx_gen_currency(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst
   bool ok = BSON_APPEND_UTF8(&child, "code", cur->code) && BSON_APPEND_UTF8(&child, "name", cur->name);
   return asr_tpl_ok(bson_append_document_end(dst, &child) && ok);
 }
+
+/* A word as $word makes it (syllables 0: 1..3 of them; length > 0: exactly that many letters),
+ * for the operators of other files ($hashtag, $twitter, $file). */
+void asr_tplx_put_word(asr_tplx_text_t *w, asr_tplx_draw_t *d, int64_t syllables, int64_t length) {
+  put_word(w, d, syllables, length);
+}
