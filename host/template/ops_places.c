@@ -149,8 +149,9 @@ static int gen_coordinate(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst
   return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
-/* ---- $geojson {min, max, fixed}: "lat, long, altitude" text, each drawn with the same
- * options as chance passes them (defaults: latitude's, longitude's and altitude's own). */
+/* ---- $geojson {min, max, fixed}: "lat, long, altitude" text. chance hands the same options
+ * object to latitude, longitude and altitude, and latitude fills in its defaults there: so all
+ * three are drawn in [min, max], by default latitude's [-90, 90] with 5 decimals. */
 
 static int compile_geojson(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   return compile_fixed(c, opts, -90, 90, 5, FIXED_MAX, n);
@@ -158,21 +159,13 @@ static int compile_geojson(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n
 
 static int gen_geojson(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                        int keylen) {
-  static const double DEF[3][2] = {{-90, 90}, {-180, 180}, {0, 8848}};
-  asr_tpl_num_t min = {0}, max = {0};
-  int64_t fixed;
-  int rc = asr_tplx_eval_int_in(g, &n->p[2], 0, FIXED_MAX, &fixed);
-  if (rc == 0 && n->p[0].present) rc = asr_tpl_eval_num(g, &n->p[0], &min);
-  if (rc == 0 && n->p[1].present) rc = asr_tpl_eval_num(g, &n->p[1], &max);
-  if (rc) return rc;
   char buf[128];
   asr_tplx_text_t w;
   asr_tplx_text_init(&w, buf, sizeof buf);
   for (int i = 0; i < 3; i++) {
-    double lo = n->p[0].present ? (min.isint ? (double)min.i : min.d) : DEF[i][0];
-    double hi = n->p[1].present ? (max.isint ? (double)max.i : max.d) : DEF[i][1];
     fixed_draw_t v;
-    if ((rc = draw_fixed_in(n, g, lo, hi, (int)fixed, &v))) return rc;
+    int rc = draw_fixed(n, g, FIXED_MAX, &v);
+    if (rc) return rc;
     if (i) asr_tplx_text_puts(&w, ", ");
     put_fixed(&w, v);
   }
