@@ -40,6 +40,15 @@ local OPERATORS = {
   "email", "phone", "word", "sentence", "paragraph", "ip", "url", "domain", "address", "street",
   "city", "state", "country", "zip", "age", "year", "month", "weekday", "guid", "uuid", "hash",
   "color", "company", "currency",
+  -- chance.js: web, places, time, music and games (docs/templates.md)
+  "android_id", "apple_token", "wp8_anid2", "wp7_anid", "bb_pin", "avatar", "fbid",
+  "google_analytics", "hashtag", "ipv6", "klout", "mac", "mac_address", "semver", "tlds", "tld",
+  "twitter", "port", "locale", "locales", "loremPicsum", "file", "altitude", "areacode",
+  "countries", "county", "counties", "depth", "geohash", "geojson", "latitude", "longitude",
+  "postal", "postcode", "provinces", "province", "states", "street_suffix", "street_suffixes",
+  "ampm", "hammertime", "hour", "millisecond", "second", "minute", "months", "timezones",
+  "timezone", "note", "midi_note", "chord_quality", "chord", "tempo", "coin", "d4", "d6", "d8",
+  "d10", "d12", "d20", "d30", "d100", "normal", "gauss", "radio", "tv",
   -- asrun
   "field", "partition", "ref",
 }
