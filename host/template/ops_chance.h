@@ -45,12 +45,4 @@ int asr_tplc_opt_range(asr_tpl_cc_t *c, const cJSON *opts, int64_t lo, int64_t h
 int asr_tplc_eval_range(const asr_tpl_node_t *n, asr_tpl_gen_t *g, int64_t lim_lo,
                         int64_t lim_hi, int64_t *out);
 
-/* ops_places.c: the region lists behind $states, for $state ({country, us_states_and_dc,
- * territories, armed_forces, full}) and one region of such a list. */
-int asr_tplp_compile_states(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);
-int asr_tplp_gen_region(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
-                        int keylen);
-/* ops_time.c: {name, short_name, numeric, days} of month m (1..12), as $month {raw} gives. */
-int asr_tplt_month_doc(bson_t *dst, const char *key, int keylen, int m);
-
 #endif

@@ -712,6 +712,85 @@ static void test_normal(void **state) {
   expect_error("{\"v\": {\"$normal\": {\"pool\": 5}}}", "$normal at v: option pool must be an array");
 }
 
+/* ---- options added to the older operators of this area (ops_text.c, ops_bson.c) ------------- */
+
+static void check_it_street(const char *s, uint32_t len, void *ctx) {
+  const char *p = s;
+  if (ctx) p = strchr(s, ' ') + 1; /* $address: past the house number */
+  for (uint32_t i = 0; i < asr_words_street_suffix_it.n; i++) {
+    const asr_word_pair_t *x = &asr_words_street_suffix_it.items[i];
+    for (int k = 0; k < 2; k++) {
+      const char *sfx = k ? x->code : x->name;
+      size_t n = strlen(sfx);
+      if (strncmp(p, sfx, n) == 0 && p[n] == ' ' && p[n + 1] >= 'A' && p[n + 1] <= 'Z') return;
+    }
+  }
+  fail_msg("\"%s\" does not start with an Italian street suffix", s);
+}
+
+static void check_alpha(const char *s, uint32_t len, void *ctx) {
+  double a = atof(strrchr(s, ',') + 1);
+  if (a < 0.2 || a > 0.3) fail_msg("\"%s\": alpha outside [0.2, 0.3]", s);
+}
+
+static void test_older_operators_options(void **state) {
+  sample_str("{\"v\": {\"$state\": {\"armed_forces\": true, \"us_states_and_dc\": false}}}", "^A[AEP]$",
+             check_in_pairs_code, (void *)&asr_words_armed_forces);
+  sample_str("{\"v\": {\"$state\": {\"country\": \"it\"}}}", "^[A-Z]{3}$", check_in_pairs_code, (void *)&asr_words_region_it);
+  sample_str("{\"v\": {\"$state\": {\"country\": \"mx\", \"full\": true}}}", "^[A-Z]", check_in_pairs_name, (void *)&asr_words_state_mx);
+  sample_str("{\"v\": {\"$state\": {\"country\": \"uk\", \"full\": true}}}", "^[A-Z]", check_in_words, (void *)&asr_words_county_uk);
+  expect_error("{\"v\": {\"$state\": {\"country\": \"fr\"}}}", "$state at v: option country must be one of \"us\", \"it\", \"mx\", \"uk\", got \"fr\"");
+  expect_error("{\"v\": {\"$state\": {\"armed_forces\": 1}}}", "$state at v: option armed_forces must be true or false");
+
+  asr_template_t *t = compile_ok("{\"v\": {\"$country\": {\"raw\": true}}, \"m\": {\"$month\": {\"raw\": true, \"min\": 3, \"max\": 5}}}");
+  for (int i = 0; i < 300; i++) {
+    bson_t doc;
+    bson_iter_t it, f;
+    char keys[64];
+    gen_v(t, (uint64_t)i, &doc, &it);
+    assert_int_equal(bson_iter_type(&it), BSON_TYPE_DOCUMENT);
+    doc_keys(&it, keys, sizeof keys);
+    assert_string_equal(keys, "name,abbreviation");
+    assert_true(bson_iter_recurse(&it, &f) && bson_iter_find(&f, "abbreviation"));
+    check_in_pairs_code(bson_iter_utf8(&f, NULL), 0, (void *)&asr_words_country);
+    assert_true(bson_iter_init_find(&it, &doc, "m"));
+    assert_int_equal(bson_iter_type(&it), BSON_TYPE_DOCUMENT);
+    doc_keys(&it, keys, sizeof keys);
+    assert_string_equal(keys, "name,short_name,numeric,days");
+    assert_true(bson_iter_recurse(&it, &f) && bson_iter_find(&f, "numeric"));
+    const char *num = bson_iter_utf8(&f, NULL);
+    assert_true(strcmp(num, "03") == 0 || strcmp(num, "04") == 0 || strcmp(num, "05") == 0);
+    bson_destroy(&doc);
+  }
+  asr_template_free(t);
+  expect_error("{\"v\": {\"$month\": {\"raw\": \"yes\"}}}", "$month at v: option raw must be true or false");
+
+  sample_str("{\"v\": {\"$street\": {\"country\": \"it\"}}}", "^[A-Z][A-Za-z.]* [A-Z][a-z]{3,5}$", check_it_street, NULL);
+  sample_str("{\"v\": {\"$street\": {\"country\": \"IT\", \"short_suffix\": true, \"syllables\": 1}}}",
+             "^[A-Z][A-Za-z.]* [A-Z][a-z]{1,2}$", check_it_street, NULL);
+  sample_str("{\"v\": {\"$address\": {\"country\": \"it\"}}}", "^[1-9][0-9]{0,3} [A-Z][A-Za-z.]* [A-Z][a-z]{3,5}$",
+             check_it_street, (void *)1);
+  expect_error("{\"v\": {\"$street\": {\"country\": \"de\"}}}", "$street at v: option country must be one of \"us\", \"it\", got \"de\"");
+
+  sample_str("{\"v\": {\"$color\": {\"format\": \"hex\", \"min_red\": 200, \"max_red\": 255, \"max_green\": 0, \"max_blue\": 0}}}",
+             "^#(c[89a-f]|[d-f][0-9a-f])0000$", NULL, NULL);
+  sample_str("{\"v\": {\"$color\": {\"format\": \"rgb\", \"min_green\": 10, \"max_green\": 12, \"min\": 250}}}",
+             "^rgb\\(25[0-5],1[0-2],25[0-5]\\)$", NULL, NULL);
+  sample_str("{\"v\": {\"$color\": {\"format\": \"rgba\", \"min_alpha\": 0.2, \"max_alpha\": 0.3}}}",
+             "^rgba\\([0-9]{1,3},[0-9]{1,3},[0-9]{1,3},0\\.[23][0-9]{0,3}\\)$", check_alpha, NULL);
+  sample_str("{\"v\": {\"$color\": {\"format\": \"shorthex\", \"max_red\": 15, \"min_blue\": 240}}}", "^#0[0-9a-f]f$", NULL, NULL);
+  expect_error("{\"v\": {\"$color\": {\"min_red\": 256}}}", "$color at v: option min_red must be an integer between 0 and 255, got the number 256");
+  expect_error("{\"v\": {\"$color\": {\"min_blue\": 9, \"max_blue\": 8}}}", "$color at v: min_blue (9) is greater than max_blue (8)");
+  expect_error("{\"v\": {\"$color\": {\"min_alpha\": 0.5, \"max_alpha\": 0.4}}}",
+               "$color at v: min_alpha (0.5) and max_alpha (0.4) must be ordered within [0, 1]");
+  expect_gen_error("{\"v\": {\"$color\": {\"format\": \"hex\", \"min_red\": 200, \"max\": 100}}}", "channel 0: min 200 is greater than max 100");
+
+  sample_str("{\"v\": {\"$url\": {\"tld\": \"io\"}}}", "^http://[a-z]{2,9}\\.io/[a-z]{2,9}$", NULL, NULL);
+  sample_str("{\"v\": {\"$url\": {\"tld\": \"io\", \"extensions\": [\"html\"]}}}", "^http://[a-z]{2,9}\\.io/[a-z]{2,9}\\.html$", NULL, NULL);
+  expect_text("{\"v\": {\"$url\": {\"tld\": \"io\", \"domain\": \"example.org\", \"path\": \"p\"}}}", "http://example.org/p");
+  expect_error("{\"v\": {\"$url\": {\"tld\": \"\"}}}", "$url at v: option tld must be a non-empty constant string");
+}
+
 /* ---- all of them ------------------------------------------------------------------------------ */
 
 static const char *const NEW_OPS[] = {
@@ -807,6 +886,7 @@ int main(void) {
       cmocka_unit_test(test_music),
       cmocka_unit_test(test_coin_dice_radio),
       cmocka_unit_test(test_normal),
+      cmocka_unit_test(test_older_operators_options),
       cmocka_unit_test(test_all_deterministic),
       cmocka_unit_test(test_lists),
   };
