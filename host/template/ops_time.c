@@ -30,7 +30,8 @@ static int64_t days_to_year(int64_t y) {
 }
 
 static int64_t year_of_ms(int64_t ms) {
-  int64_t days = ms / MS_PER_DAY - (ms % MS_PER_DAY < 0), y = 1970 + days / 366;
+  int64_t days = ms / MS_PER_DAY - (ms % MS_PER_DAY < 0);
+  int64_t y = 1970 + (days >= 0 ? days / 366 : days / 365 - 1); /* at most the year, then up */
   while (days_to_year(y + 1) <= days) y++;
   return y;
 }

@@ -554,6 +554,21 @@ static void test_hammertime(void **state) {
     bson_destroy(&doc);
   }
   asr_template_free(t);
+  /* a clock in 1968: from 1968-01-01 to the end of 2068, never earlier */
+  t = compile_ok("{\"v\": \"$hammertime\"}");
+  t->now_ms = -400LL * 86400000;
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (int i = 0; i < SAMPLES; i++) {
+    bson_t doc;
+    bson_iter_t it;
+    gen_v(t, (uint64_t)i, &doc, &it);
+    int64_t ms = bson_iter_as_int64(&it);
+    lo = ms < lo ? ms : lo, hi = ms > hi ? ms : hi;
+    bson_destroy(&doc);
+  }
+  assert_true(lo >= -63158400000LL && hi < 3124224000000LL);
+  assert_true(lo < -63158400000LL + 366LL * 86400000 && hi > 3124224000000LL - 366LL * 86400000);
+  asr_template_free(t);
   sample_int32("{\"v\": {\"$hammertime\": {\"min\": 0, \"max\": 1000}}}", 0, 1000);
   t = compile_ok("{\"v\": {\"$hammertime\": {\"min\": \"2020-01-01\", \"max\": \"2030-01-01T00:00:00Z\"}}}");
   for (int i = 0; i < SAMPLES; i++) {
