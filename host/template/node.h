@@ -62,6 +62,7 @@ typedef struct asr_tpl_op_group {
 } asr_tpl_op_group_t;
 extern const asr_tpl_op_group_t asr_tpl_ops_core;
 extern const asr_tpl_op_group_t asr_tpl_ops_people, asr_tpl_ops_finance; /* ops_people.c, ops_finance.c */
+extern const asr_tpl_op_group_t asr_tpl_ops_web, asr_tpl_ops_places, asr_tpl_ops_time, asr_tpl_ops_misc;
 /* registry.c: every built-in operator, by name or by position (0 .. asr_tpl_op_count()-1). */
 const asr_tpl_op_t *asr_tpl_op_find(const char *name);
 size_t asr_tpl_op_count(void);

@@ -567,14 +567,53 @@ int asr_tplx_gen_hash(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
   return asr_tpl_ok(bson_append_utf8(dst, key, keylen, g->scratch, (int)len));
 }
 
-/* ---- $color {format, grayscale, casing, min=0, max=255} ----------------------------------
+/* ---- $color {format, grayscale, casing, min=0, max=255, min_red .. max_blue, min_alpha=0,
+ * max_alpha=1} --------------------------------------------------------------------------------
  * chance.color: "#e47f0a" (hex), "#e47" (shorthex), "rgb(228,71,10)", "rgba(228,71,10,0.5)",
  * "0xe47f0a", or a CSS color name; the format is random per value when not given. min/max
- * bound each channel; grayscale makes the channels equal; casing "upper" upper-cases it all. */
+ * bound each channel, min_red/max_red (green, blue) one channel (constants); grayscale makes
+ * the channels equal, within min/max; min_alpha/max_alpha bound rgba's alpha (4 decimals);
+ * casing "upper" upper-cases it all. */
 
 static const char *const COLOR_FORMATS[] = {"hex", "shorthex", "rgb", "rgba", "0x", "name", NULL};
 enum { C_HEX, C_SHORTHEX, C_RGB, C_RGBA, C_0X, C_NAME };
 #define GRAYSCALE 1u
+#define ALPHA_STEPS 10000 /* chance.floating's 4 decimals */
+
+/* The per-channel and alpha options, when any is given (n->aux; else NULL). */
+typedef struct color_bounds {
+  bool has_lo[3], has_hi[3];
+  int64_t lo[3], hi[3];
+  int64_t alpha_lo, alpha_hi; /* in steps of 1/ALPHA_STEPS */
+} color_bounds_t;
+
+static int compile_color_bounds(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  static const char *const names[3][2] = {{"min_red", "max_red"}, {"min_green", "max_green"}, {"min_blue", "max_blue"}};
+  color_bounds_t *b = asr_tpl_alloc(c, sizeof *b);
+  if (!b) return ASR_ENOMEM;
+  bool any = false;
+  for (int i = 0; i < 3; i++)
+    for (int k = 0; k < 2; k++) {
+      bool has = opts && cJSON_GetObjectItemCaseSensitive(opts, names[i][k]);
+      int rc = asr_tpl_opt_const_int(c, opts, names[i][k], 0, 255, k ? 255 : 0, k ? &b->hi[i] : &b->lo[i]);
+      if (rc) return rc;
+      *(k ? &b->has_hi[i] : &b->has_lo[i]) = has;
+      any |= has;
+    }
+  asr_tpl_param_t alo = {0}, ahi = {0};
+  int rc = asr_tpl_opt_num(c, opts, "min_alpha", 0, &alo);
+  if (rc == 0) rc = asr_tpl_opt_num(c, opts, "max_alpha", 1, &ahi);
+  if (rc == 0 && (alo.node || ahi.node)) rc = asr_tpl_fail(c, "options min_alpha and max_alpha must be constant numbers");
+  if (rc == 0 && !(alo.d >= 0 && alo.d <= ahi.d && ahi.d <= 1))
+    rc = asr_tpl_fail(c, "min_alpha (%g) and max_alpha (%g) must be ordered within [0, 1]", alo.d, ahi.d);
+  if (rc) return rc;
+  b->alpha_lo = (int64_t)ceil(alo.d * ALPHA_STEPS - 1e-9), b->alpha_hi = (int64_t)floor(ahi.d * ALPHA_STEPS + 1e-9);
+  if (any || alo.present || ahi.present) n->aux = b;
+  for (int i = 0; i < 3 && rc == 0; i++)
+    if (b->has_lo[i] && b->has_hi[i] && b->lo[i] > b->hi[i])
+      rc = asr_tpl_fail(c, "%s (%lld) is greater than %s (%lld)", names[i][0], (long long)b->lo[i], names[i][1], (long long)b->hi[i]);
+  return rc;
+}
 
 int asr_tplx_compile_color(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   bool gray = false;
@@ -585,35 +624,37 @@ int asr_tplx_compile_color(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n
   if (rc == 0 && !n->p[2].node && !n->p[3].node && n->p[2].i > n->p[3].i)
     rc = asr_tpl_fail(c, "min (%lld) is greater than max (%lld)", (long long)n->p[2].i, (long long)n->p[3].i);
   if (rc == 0) rc = asr_tplx_opt_flag(c, opts, "grayscale", false, &gray);
+  if (rc == 0) rc = compile_color_bounds(c, opts, n);
   n->flags = gray ? GRAYSCALE : 0;
   return rc;
 }
 
-/* Three channels in [lo, hi] (equal when grayscale), two hex digits each or one (short). */
-static void put_hex_channels(asr_tplx_text_t *w, asr_tplx_draw_t *d, int64_t lo, int64_t hi,
-                             bool gray, bool shorthex) {
-  if (shorthex) lo /= 16, hi /= 16;
+/* Three channels, channel i in [lo[i], hi[i]] (all equal to the first when grayscale), two hex
+ * digits each or one (short). */
+static void put_hex_channels(asr_tplx_text_t *w, asr_tplx_draw_t *d, const int64_t lo[3],
+                             const int64_t hi[3], bool gray, bool shorthex) {
   uint32_t v = 0;
   for (int i = 0; i < 3; i++) {
-    if (i == 0 || !gray) v = (uint32_t)lo + asr_tplx_below(d, (uint32_t)(hi - lo + 1));
+    int64_t a = shorthex ? lo[i] / 16 : lo[i], b = shorthex ? hi[i] / 16 : hi[i];
+    if (i == 0 || !gray) v = (uint32_t)a + asr_tplx_below(d, (uint32_t)(b - a + 1));
     if (!shorthex) asr_tplx_text_ch(w, HEX_LOWER[v >> 4]);
     asr_tplx_text_ch(w, HEX_LOWER[v & 15]);
   }
 }
 
-static void put_rgb(asr_tplx_text_t *w, asr_tplx_draw_t *d, int64_t lo, int64_t hi, bool gray,
-                    bool alpha) {
+static void put_rgb(asr_tplx_text_t *w, asr_tplx_draw_t *d, const int64_t lo[3], const int64_t hi[3],
+                    bool gray, const int64_t *alpha) {
   asr_tplx_text_puts(w, alpha ? "rgba(" : "rgb(");
   uint32_t v = 0;
   for (int i = 0; i < 3; i++) {
-    if (i == 0 || !gray) v = (uint32_t)lo + asr_tplx_below(d, (uint32_t)(hi - lo + 1));
+    if (i == 0 || !gray) v = (uint32_t)lo[i] + asr_tplx_below(d, (uint32_t)(hi[i] - lo[i] + 1));
     if (i) asr_tplx_text_ch(w, ',');
     asr_tplx_text_uint(w, v, 1);
   }
-  if (alpha) { /* chance.floating({min: 0, max: 1}): 4 decimals, written as a JS number */
-    uint32_t a = asr_tplx_below(d, 10001);
+  if (alpha) { /* chance.floating({min, max}): 4 decimals, written as a JS number */
+    uint32_t a = (uint32_t)alpha[0] + asr_tplx_below(d, (uint32_t)(alpha[1] - alpha[0] + 1));
     asr_tplx_text_ch(w, ',');
-    if (a == 10000 || a == 0) {
+    if (a == ALPHA_STEPS || a == 0) {
       asr_tplx_text_ch(w, a ? '1' : '0');
     } else {
       int digits = 4;
@@ -649,13 +690,23 @@ int asr_tplx_gen_color(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, c
   asr_tplx_text_t w;
   asr_tplx_text_init(&w, buf, sizeof buf);
   bool gray = n->flags & GRAYSCALE;
+  /* chance's grayscale shorthex spans all 16 digits whatever min and max */
+  if (gray && format == C_SHORTHEX) lo = 0, hi = 255;
+  int64_t los[3] = {lo, lo, lo}, his[3] = {hi, hi, hi}, alpha[2] = {0, ALPHA_STEPS};
+  const color_bounds_t *b = n->aux;
+  for (int i = 0; b && !gray && i < 3; i++) {
+    if (b->has_lo[i]) los[i] = b->lo[i];
+    if (b->has_hi[i]) his[i] = b->hi[i];
+    if (los[i] > his[i])
+      return asr_tpl_gen_fail(g, n, ASR_EINVAL, "channel %d: min %lld is greater than max %lld", i,
+                              (long long)los[i], (long long)his[i]);
+  }
+  if (b) alpha[0] = b->alpha_lo, alpha[1] = b->alpha_hi;
   if (format == C_RGB || format == C_RGBA) {
-    put_rgb(&w, &d, lo, hi, gray, format == C_RGBA);
+    put_rgb(&w, &d, los, his, gray, format == C_RGBA ? alpha : NULL);
   } else {
     asr_tplx_text_puts(&w, format == C_0X ? "0x" : "#");
-    /* chance's grayscale shorthex spans all 16 digits whatever min and max */
-    put_hex_channels(&w, &d, gray && format == C_SHORTHEX ? 0 : lo, gray && format == C_SHORTHEX ? 255 : hi,
-                     gray, format == C_SHORTHEX);
+    put_hex_channels(&w, &d, los, his, gray, format == C_SHORTHEX);
   }
   for (uint32_t i = 0; casing && i < w.len; i++)
     if (buf[i] >= 'a' && buf[i] <= 'z') buf[i] = (char)(buf[i] - 'a' + 'A');

@@ -4,6 +4,9 @@
  *   ops_geo.c   $coordinates, $point, $linestring, $polygon, $geometries (GeoJSON)
  *   ops_bson.c  $join, $pickset, $binary, $maxkey, $minkey, $numberDecimal, $regex,
  *               $timestamp, $guid/$uuid, $hash, $color
+ *   ops_web.c, ops_places.c, ops_time.c, ops_misc.c (groups of their own, helpers in
+ *               ops_chance.h): chance's web, places, time, music and game generators; $state
+ *               is ops_places.c's
  * Text is built in g->scratch (or a caller's buffer) through asr_tplx_text_t and appended in
  * one call: nothing is allocated per document. Every random draw comes from g->rng. */
 #ifndef ASR_TEMPLATE_OPS_EXT_H
@@ -103,6 +106,8 @@ int asr_tplx_eval_int_in(asr_tpl_gen_t *g, const asr_tpl_param_t *p, int64_t lo,
 int asr_tplx_compile_none(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);
 /* Whether an option value is an operator ("$op" or {"$op": ...}) rather than a literal. */
 bool asr_tplx_is_operator(const cJSON *v);
+/* ops_text.c: a word as $word makes it (syllables 0: 1..3; length > 0: exactly that long). */
+void asr_tplx_put_word(asr_tplx_text_t *w, asr_tplx_draw_t *d, int64_t syllables, int64_t length);
 
 /* chance.age's types (NULL-terminated; "adult", 2, is the default) and their [min, max] years
  * (ops_text.c; $age and $birthday). */
@@ -134,7 +139,6 @@ ASR_TPLX_OP(phone);
 ASR_TPLX_OP(street);
 ASR_TPLX_GEN(address);
 ASR_TPLX_GEN(city);
-ASR_TPLX_OP(state);
 ASR_TPLX_OP(country);
 ASR_TPLX_OP(zip);
 ASR_TPLX_OP(age);
@@ -162,5 +166,12 @@ ASR_TPLX_OP(guid);
 ASR_TPLX_OP(uuid);
 ASR_TPLX_OP(hash);
 ASR_TPLX_OP(color);
+/* ops_places.c: the region lists behind $states, for $state ({country, us_states_and_dc,
+ * territories, armed_forces, full}) and one region of such a list. */
+int asr_tplp_compile_states(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);
+int asr_tplp_gen_region(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
+                        int keylen);
+/* ops_time.c: {name, short_name, numeric, days} of month m (1..12), as $month {raw} gives. */
+int asr_tplt_month_doc(bson_t *dst, const char *key, int keylen, int m);
 
 #endif

@@ -1,6 +1,6 @@
 /* Template operators that make text, after chance.js (the library behind mgeneratejs):
  * people ($first, $last, $name), text ($word, $sentence, $paragraph), internet ($email,
- * $domain, $url, $ip), places ($phone, $street, $address, $city, $state, $country, $zip),
+ * $domain, $url, $ip), places ($phone, $street, $address, $city, $country, $zip),
  * time ($age, $year, $month, $weekday), business ($company, $currency). Option names, defaults
  * and output shapes follow chance.js 1.1; the words are our own lists (words.c) and $word is
  * built from syllables the way chance builds it.
@@ -12,6 +12,7 @@
 #include "template/ops_ext.h"
 #include "template/words.h"
 #include "template/words_people.h"
+#include "template/words_places.h"
 
 /* ---- shared option helpers ----------------------------------------------------------------- */
 
@@ -483,20 +484,34 @@ int asr_tplx_gen_ip(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, cons
   return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
-/* ---- $url {protocol="http", domain, domain_prefix, path, extensions} ---------------------- */
+/* ---- $url {protocol="http", domain, domain_prefix, path, extensions, tld} ----------------- */
 
 typedef struct url_ext {
   uint32_t n;
   const char **s;
   uint32_t *len;
+  const char *tld; /* "tld": the random domain's TLD, as chance passes it to domain() */
 } url_ext_t;
+
+/* The tld option of $url (a constant), into n->aux (allocated here when still NULL). */
+static int compile_url_tld(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
+  const cJSON *v = opts ? cJSON_GetObjectItemCaseSensitive(opts, "tld") : NULL;
+  if (!v) return 0;
+  asr_tpl_param_t p = {0};
+  int rc = asr_tpl_opt_str(c, opts, "tld", "", &p);
+  if (rc == 0 && (p.node || !p.slen)) rc = asr_tpl_fail(c, "option tld must be a non-empty constant string");
+  url_ext_t *e = n->aux ? n->aux : asr_tpl_alloc(c, sizeof *e);
+  if (rc == 0 && !e) rc = ASR_ENOMEM;
+  if (rc == 0) e->tld = p.s, n->aux = e;
+  return rc;
+}
 
 int asr_tplx_compile_url(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   static const char *const names[] = {"protocol", "domain", "domain_prefix", "path"};
   int rc = 0;
   for (int i = 0; i < 4 && rc == 0; i++) rc = asr_tpl_opt_str(c, opts, names[i], i ? "" : "http", &n->p[i]);
   const cJSON *v = opts ? cJSON_GetObjectItemCaseSensitive(opts, "extensions") : NULL;
-  if (rc || !v) return rc;
+  if (rc || !v) return rc ? rc : compile_url_tld(c, opts, n);
   if (!cJSON_IsArray(v)) return asr_tpl_fail(c, "option extensions must be an array of strings");
   url_ext_t *e = asr_tpl_alloc(c, sizeof *e);
   int count = cJSON_GetArraySize(v);
@@ -512,8 +527,8 @@ int asr_tplx_compile_url(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) 
     memcpy(s, x->valuestring, e->len[e->n]);
     e->s[e->n] = s;
   }
-  n->aux = e->n ? e : NULL; /* [] means no extension, as in chance */
-  return 0;
+  n->aux = e; /* [] means no extension, as in chance */
+  return compile_url_tld(c, opts, n);
 }
 
 int asr_tplx_gen_url(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
@@ -534,13 +549,13 @@ int asr_tplx_gen_url(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, con
       asr_tplx_text_put(&w, s[2], len[2]);
       asr_tplx_text_ch(&w, '.');
     }
+    const url_ext_t *e = n->aux;
     if (n->p[1].present) asr_tplx_text_put(&w, s[1], len[1]);
-    else put_domain(&w, &d, NULL, 0);
+    else put_domain(&w, &d, e ? e->tld : NULL, e && e->tld ? (uint32_t)strlen(e->tld) : 0);
     asr_tplx_text_ch(&w, '/');
     if (n->p[3].present) asr_tplx_text_put(&w, s[3], len[3]);
     else put_word(&w, &d, 0, 0);
-    const url_ext_t *e = n->aux;
-    if (e) {
+    if (e && e->n) {
       uint32_t k = asr_tplx_below(&d, e->n);
       asr_tplx_text_ch(&w, '.');
       asr_tplx_text_put(&w, e->s[k], e->len[k]);
@@ -672,24 +687,36 @@ int asr_tplx_gen_phone(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, c
   return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
-/* ---- $street {short_suffix, syllables}, $address, $city ---------------------------------- */
+/* ---- $street {short_suffix, syllables, country}, $address, $city ------------------------ */
 
 #define STREET_SYLLABLES_MAX 16
+enum { STREET_SHORT = 1, STREET_IT = 2 };
+static const char *const STREET_COUNTRIES[] = {"us", "it", NULL};
 
 int asr_tplx_compile_street(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
   bool short_suffix = false;
+  asr_tpl_param_t country = {0};
   int rc = asr_tplx_opt_flag(c, opts, "short_suffix", false, &short_suffix);
   if (rc == 0) rc = asr_tplx_opt_int_in(c, opts, "syllables", 0, 1, STREET_SYLLABLES_MAX, &n->p[0]);
-  n->flags = short_suffix;
+  if (rc == 0) rc = asr_tplx_opt_enum(c, opts, "country", STREET_COUNTRIES, 0, &country);
+  if (rc == 0 && country.node) rc = asr_tpl_fail(c, "option country must be a constant string");
+  n->flags = (short_suffix ? STREET_SHORT : 0) | (country.i == 1 ? STREET_IT : 0);
   return rc;
 }
 
-/* "Maple Avenue"; with syllables, a made-up name of that many syllables ("Naswo Circle"). */
+/* us: "Maple Avenue"; with syllables, a made-up name of that many syllables ("Naswo Circle").
+ * it: the suffix first and a made-up name (2 syllables unless given): "Via Bazo", as chance. */
 static int put_street(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tplx_draw_t *d,
                       asr_tplx_text_t *w) {
-  if (n->p[0].present) {
-    int64_t syllables;
-    int rc = asr_tplx_eval_int_in(g, &n->p[0], 1, STREET_SYLLABLES_MAX, &syllables);
+  bool it = n->flags & STREET_IT;
+  const asr_word_pair_t *suffix = it ? pick_pair(d, &asr_words_street_suffix_it) : NULL;
+  if (it) {
+    asr_tplx_text_puts(w, n->flags & STREET_SHORT ? suffix->code : suffix->name);
+    asr_tplx_text_ch(w, ' ');
+  }
+  if (n->p[0].present || it) {
+    int64_t syllables = 2;
+    int rc = n->p[0].present ? asr_tplx_eval_int_in(g, &n->p[0], 1, STREET_SYLLABLES_MAX, &syllables) : 0;
     if (rc) return rc;
     uint32_t start = w->len;
     put_word(w, d, syllables, 0);
@@ -697,9 +724,10 @@ static int put_street(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tplx_draw_t
   } else {
     asr_tplx_text_puts(w, pick(d, &asr_words_street));
   }
-  const asr_word_pair_t *suffix = pick_pair(d, &asr_words_street_suffix);
+  if (it) return 0;
+  suffix = pick_pair(d, &asr_words_street_suffix);
   asr_tplx_text_ch(w, ' ');
-  asr_tplx_text_puts(w, n->flags ? suffix->code : suffix->name);
+  asr_tplx_text_puts(w, n->flags & STREET_SHORT ? suffix->code : suffix->name);
   return 0;
 }
 
@@ -733,32 +761,15 @@ int asr_tplx_gen_city(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
   return append_str(dst, key, keylen, pick(&d, &asr_words_city));
 }
 
-/* ---- $state {full, territories}, $country {full}, $zip {plusfour} ------------------------- */
+/* ---- $country {full, raw}, $zip {plusfour} ($state: ops_places.c) ---------------------- */
 
-enum { FULL = 1, TERRITORIES = 2 };
-
-int asr_tplx_compile_state(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  bool full = false, territories = false;
-  int rc = asr_tplx_opt_flag(c, opts, "full", false, &full);
-  if (rc == 0) rc = asr_tplx_opt_flag(c, opts, "territories", false, &territories);
-  n->flags = (full ? FULL : 0) | (territories ? TERRITORIES : 0);
-  return rc;
-}
-
-int asr_tplx_gen_state(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
-                       int keylen) {
-  asr_tplx_draw_t d;
-  asr_tplx_draw_init(&d, &g->rng);
-  uint32_t k = asr_tplx_below(&d, asr_words_state.n + (n->flags & TERRITORIES ? asr_words_territory.n : 0));
-  const asr_word_pair_t *s = k < asr_words_state.n ? &asr_words_state.items[k]
-                                                    : &asr_words_territory.items[k - asr_words_state.n];
-  return append_str(dst, key, keylen, n->flags & FULL ? s->name : s->code);
-}
+enum { FULL = 1, RAW = 2 };
 
 int asr_tplx_compile_country(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  bool full = false;
+  bool full = false, raw = false;
   int rc = asr_tplx_opt_flag(c, opts, "full", false, &full);
-  n->flags = full ? FULL : 0;
+  if (rc == 0) rc = asr_tplx_opt_flag(c, opts, "raw", false, &raw);
+  n->flags = (full ? FULL : 0) | (raw ? RAW : 0);
   return rc;
 }
 
@@ -767,6 +778,12 @@ int asr_tplx_gen_country(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst,
   asr_tplx_draw_t d;
   asr_tplx_draw_init(&d, &g->rng);
   const asr_word_pair_t *s = pick_pair(&d, &asr_words_country);
+  if (n->flags & RAW) { /* {name, abbreviation}, as chance.country({raw: true}) */
+    bson_t doc;
+    if (!bson_append_document_begin(dst, key, keylen, &doc)) return ASR_EINVAL;
+    bool ok = BSON_APPEND_UTF8(&doc, "name", s->name) && BSON_APPEND_UTF8(&doc, "abbreviation", s->code);
+    return asr_tpl_ok(bson_append_document_end(dst, &doc) && ok);
+  }
   return append_str(dst, key, keylen, n->flags & FULL ? s->name : s->code);
 }
 
@@ -850,7 +867,10 @@ int asr_tplx_gen_year(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
 }
 
 int asr_tplx_compile_month(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
-  int rc = asr_tplx_opt_int_in(c, opts, "min", 1, 1, 12, &n->p[0]);
+  bool raw = false;
+  int rc = asr_tplx_opt_flag(c, opts, "raw", false, &raw);
+  n->flags = raw;
+  if (rc == 0) rc = asr_tplx_opt_int_in(c, opts, "min", 1, 1, 12, &n->p[0]);
   if (rc == 0) rc = asr_tplx_opt_int_in(c, opts, "max", 12, 1, 12, &n->p[1]);
   if (rc == 0 && !n->p[0].node && !n->p[1].node && n->p[0].i > n->p[1].i)
     rc = asr_tpl_fail(c, "min (%lld) is greater than max (%lld)", (long long)n->p[0].i, (long long)n->p[1].i);
@@ -864,6 +884,7 @@ int asr_tplx_gen_month(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, c
   if (rc == 0) rc = asr_tplx_eval_int_in(g, &n->p[1], 1, 12, &max);
   if (rc) return rc;
   int64_t m = min <= max ? asr_rng_range(&g->rng, min, max) : asr_rng_range(&g->rng, max, min);
+  if (n->flags) return asr_tplt_month_doc(dst, key, keylen, (int)m); /* raw: the month's object */
   return append_str(dst, key, keylen, asr_words_month.items[m - 1]);
 }
 
@@ -918,4 +939,10 @@ int asr_tplx_gen_currency(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst
   if (!bson_append_document_begin(dst, key, keylen, &child)) return ASR_EINVAL;
   bool ok = BSON_APPEND_UTF8(&child, "code", cur->code) && BSON_APPEND_UTF8(&child, "name", cur->name);
   return asr_tpl_ok(bson_append_document_end(dst, &child) && ok);
+}
+
+/* A word as $word makes it (syllables 0: 1..3 of them; length > 0: exactly that many letters),
+ * for the operators of other files ($hashtag, $twitter, $file). */
+void asr_tplx_put_word(asr_tplx_text_t *w, asr_tplx_draw_t *d, int64_t syllables, int64_t length) {
+  put_word(w, d, syllables, length);
 }

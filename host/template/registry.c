@@ -8,6 +8,7 @@
 static const asr_tpl_op_group_t *const groups[] = {
     &asr_tpl_ops_core,
     &asr_tpl_ops_people, &asr_tpl_ops_finance,
+    &asr_tpl_ops_web, &asr_tpl_ops_places, &asr_tpl_ops_time, &asr_tpl_ops_misc,
 };
 #define NGROUPS (sizeof groups / sizeof groups[0])
 

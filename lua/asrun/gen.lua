@@ -47,6 +47,15 @@ local OPERATORS = {
   "nationalities", "nationality", "zodiac", "emotion", "cc", "cc_types", "cc_type",
   "currency_types", "currency_pair", "dollar", "euro", "exp", "exp_month", "exp_year", "vat",
   "iban", "it_vat", "cf", "pl_pesel", "pl_nip", "pl_regon", "luhn_check", "luhn_calculate",
+  -- chance.js: web, places, time, music and games (docs/templates.md)
+  "android_id", "apple_token", "wp8_anid2", "wp7_anid", "bb_pin", "avatar", "fbid",
+  "google_analytics", "hashtag", "ipv6", "klout", "mac", "mac_address", "semver", "tlds", "tld",
+  "twitter", "port", "locale", "locales", "loremPicsum", "file", "altitude", "areacode",
+  "countries", "county", "counties", "depth", "geohash", "geojson", "latitude", "longitude",
+  "postal", "postcode", "provinces", "province", "states", "street_suffix", "street_suffixes",
+  "ampm", "hammertime", "hour", "millisecond", "second", "minute", "months", "timezones",
+  "timezone", "note", "midi_note", "chord_quality", "chord", "tempo", "coin", "d4", "d6", "d8",
+  "d10", "d12", "d20", "d30", "d100", "normal", "gauss", "radio", "tv",
   -- asrun
   "field", "partition", "ref",
 }
