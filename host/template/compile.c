@@ -558,6 +558,8 @@ int asr_tpl_compile_value(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t **out)
   int type = v->type & 0xFF, rc;
   if (type == cJSON_String && v->valuestring[0] == '$') {
     rc = compile_operator(c, v->valuestring + 1, NULL, n);
+  } else if (type == cJSON_String && asr_tpl_strtpl_has_call(v->valuestring)) {
+    rc = asr_tpl_compile_strtpl(c, v->valuestring, n);
   } else if (type != cJSON_Object && type != cJSON_Array) {
     rc = compile_scalar(c, v, n);
   } else {

@@ -368,6 +368,20 @@ int asr_tpl_unique_wrap(asr_tpl_cc_t *c, const char *opname, asr_tpl_node_t *inn
  * appended as Decimal128 with `fixed` decimals. */
 int asr_tpl_compile_decimal_dist(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);
 
+/* --- chance.c: what chance.js has ------------------------------------------------------------ */
+/* Whether chance.js 1.1 has a function of that name (generator or utility). */
+bool asr_tpl_chance_has(const char *name);
+/* For a chance.js utility that is no generator (mixin, pad, ...): what mgeneratejs does when a
+ * template calls it as "$name" (for the compile error); NULL for every other name. */
+const char *asr_tpl_chance_utility(const char *name);
+
+/* --- strtpl.c: strings with "{{ ... }}", expanded per document as mgeneratejs does --------- */
+/* Compiles string s (it contains "{{") into n: literal text and chance.FN(...) / faker.A.B()
+ * calls, each written as JavaScript's String() writes its value. */
+int asr_tpl_compile_strtpl(asr_tpl_cc_t *c, const char *s, asr_tpl_node_t *n);
+/* Whether s has a "{{x}}" that lodash's _.template would replace (else s is plain text). */
+bool asr_tpl_strtpl_has_call(const char *s);
+
 /* --- ref.c: $ref ---------------------------------------------------------------------------- */
 int asr_tpl_compile_ref(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);
 int asr_tpl_gen_ref(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
