@@ -145,6 +145,11 @@ struct asr_tpl_cc {
   const char *opname;                /* its name (also for custom operators), or NULL */
   uint32_t unique_nodes;
   struct asr_name *custom_index;     /* opt->custom_ops sorted (util/names.h), or NULL */
+  /* Unknown operators found so far, "; "-separated: compile goes on past them so that one
+   * run reports them all (compile_root turns the list into the error). */
+  char unknown[768];
+  size_t unknown_len;
+  uint32_t nunknown, unknown_listed;
 };
 
 /* --- compile.c: helpers for operator compile functions --------------------------------- */
