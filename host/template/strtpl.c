@@ -533,6 +533,8 @@ static const struct faker_map {
     {"date.recent", "{\"$integer\": {\"min\": 1000, \"max\": 86400000}}", FMT_DATE_BEFORE, 0},
     {"date.month", "\"$month\"", FMT_JS, 0},
     {"date.weekday", "\"$weekday\"", FMT_JS, 0},
+    {"commerce.productName", "\"{{chance.word({capitalize: true})}} {{chance.word({capitalize: true})}} "
+                             "{{chance.word({capitalize: true})}}\"", FMT_JS, 0},
     {"commerce.price", "{\"$integer\": {\"min\": 1, \"max\": 1000}}", FMT_FIXED, 2},
     {"finance.amount", "{\"$floating\": {\"min\": 0, \"max\": 1000, \"fixed\": 2}}", FMT_FIXED, 2},
 };

@@ -119,6 +119,7 @@ static void test_ranges_and_faker(void **state) {
   expect_all_match("{\"v\": \"{{faker.date.future(2)}}\"}", " 202[678] ");
   expect_all_match("{\"v\": \"{{faker.internet.userName()}}\"}", "^[A-Z][A-Za-z' -]*\\.[A-Z][A-Za-z' -]*[0-9]{1,2}$");
   expect_all_match("{\"v\": \"{{faker.address.latitude()}}\"}", "^-?[0-9]{1,2}\\.[0-9]{4}$");
+  expect_all_match("{\"v\": \"{{faker.commerce.productName()}}\"}", "^[A-Z][a-z]+ [A-Z][a-z]+ [A-Z][a-z]+$");
   /* every method docs/templates.md lists compiles */
   static const char *const methods[] = {
       "name.firstName", "name.lastName", "name.findName", "internet.email", "internet.exampleEmail",
@@ -128,7 +129,8 @@ static void test_ranges_and_faker(void **state) {
       "address.zipCode", "address.latitude", "address.longitude", "company.companyName",
       "lorem.word", "lorem.words", "lorem.sentence", "lorem.paragraph", "phone.phoneNumber",
       "random.uuid", "random.boolean", "random.word", "random.number", "date.past", "date.future",
-      "date.recent", "date.month", "date.weekday", "commerce.price", "finance.amount"};
+      "date.recent", "date.month", "date.weekday", "commerce.productName", "commerce.price",
+      "finance.amount"};
   for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
     char json[160];
     snprintf(json, sizeof json, "{\"v\": \"{{faker.%s()}}\"}", methods[i]);
