@@ -58,7 +58,22 @@ static int known_kind(const char *kind) {
   return 0;
 }
 
+/* Template text given where a template path goes: "{...}" or "template:{...}", as
+ * mgeneratejs takes '{"a": "$name"}' for its argument. */
+static const char *inline_template(const char *text) {
+  const char *p = strncmp(text, "template:", 9) == 0 ? text + 9 : text;
+  p += strspn(p, " \t\r\n");
+  return *p == '{' ? p : NULL;
+}
+
 int asr_source_spec_parse(const char *text, asr_source_spec_t *spec, asr_err_t *err) {
+  const char *tpl = inline_template(text);
+  if (tpl) {
+    spec->kind = strdup("template");
+    spec->template_json = strdup(tpl);
+    if (!spec->kind || !spec->template_json) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+    return 0;
+  }
   if (strncmp(text, "mongodb://", 10) == 0 || strncmp(text, "mongodb+srv://", 14) == 0) {
     spec->kind = strdup("mongodb");
     spec->path = strdup(text);

@@ -120,7 +120,8 @@ typedef struct asr_source_spec {
 
 /* Resolves a spec string "KIND:PATH" or a bare path (kind from the extension: .json is a
  * template, .jsonl/.ndjson JSON lines, .bson a dump, each also with .gz after it; "-" is
- * JSON lines on standard input) into kind and path. */
+ * JSON lines on standard input) into kind and path; template text ("{...}" or "template:{...}")
+ * into kind "template" and template_json. */
 int asr_source_spec_parse(const char *text, asr_source_spec_t *spec, asr_err_t *err);
 void asr_source_spec_free(asr_source_spec_t *spec);
 

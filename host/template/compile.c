@@ -469,10 +469,44 @@ static int compile_custom(asr_tpl_cc_t *c, uint32_t id, const cJSON *opts, asr_t
 
 /* ---- operators ---------------------------------------------------------------------------- */
 
-static int unknown_operator(asr_tpl_cc_t *c, const char *name) {
-  const char *hint = op_closest(c, name);
-  if (hint) return cc_error(c, "unknown operator $%s at %s (did you mean $%s?)", name, path_str(c), hint);
-  return cc_error(c, "unknown operator $%s at %s", name, path_str(c));
+/* Records an unknown operator (with a did-you-mean, or what mgeneratejs does with a chance.js
+ * utility of that name) and makes n a null placeholder, so that compiling goes on and the
+ * error lists every unknown operator of the template (compile_root). */
+static int unknown_operator(asr_tpl_cc_t *c, const char *name, asr_tpl_node_t *n) {
+  const char *hint = op_closest(c, name), *utility = asr_tpl_chance_utility(name);
+  char entry[sizeof c->path + 256];
+  if (utility)
+    snprintf(entry, sizeof entry, "$%s at %s is a chance.js utility, not a generator: mgeneratejs "
+             "cannot call it either (it %s)", name, path_str(c), utility);
+  else if (hint)
+    snprintf(entry, sizeof entry, "unknown operator $%s at %s (did you mean $%s?)", name, path_str(c), hint);
+  else
+    snprintf(entry, sizeof entry, "unknown operator $%s at %s", name, path_str(c));
+  size_t len = strlen(entry), room = sizeof c->unknown - c->unknown_len;
+  if (len + 2 < room) {
+    snprintf(c->unknown + c->unknown_len, room, "%s%s", c->nunknown ? "; " : "", entry);
+    c->unknown_len += len + (c->nunknown ? 2 : 0);
+    c->unknown_listed++;
+  }
+  c->nunknown++;
+  n->literal = true;
+  n->gen = asr_tpl_gen_literal;
+  n->lit.value_type = BSON_TYPE_NULL;
+  return 0;
+}
+
+/* The error for the unknown operators found, put before any other error compile ran into. */
+static int report_unknown(asr_tpl_cc_t *c, int rc) {
+  char other[sizeof c->err->msg];
+  snprintf(other, sizeof other, "%s", rc ? c->err->msg : "");
+  size_t skip = strlen(c->origin) + 2; /* the other message's "origin: " */
+  const char *rest = rc && strncmp(other, c->origin, skip - 2) == 0 ? other + skip : other;
+  asr_err_clear(c->err);
+  char more[48] = "";
+  if (c->unknown_listed < c->nunknown)
+    snprintf(more, sizeof more, "; and %u more", c->nunknown - c->unknown_listed);
+  return asr_err_set(c->err, ASR_EINVAL, "%s: %s%s%s%s", c->origin, c->unknown, more,
+                     rc ? "; also: " : "", rc ? rest : "");
 }
 
 /* Compiles the operator itself into n, wrapped for nullPercentage and (for operators of other
@@ -507,7 +541,7 @@ static int compile_operator(asr_tpl_cc_t *c, const char *name, const cJSON *opts
                             asr_tpl_node_t *n) {
   long custom = custom_find(c, name);
   const asr_tpl_op_t *op = custom >= 0 ? NULL : asr_tpl_op_find(name);
-  if (!op && custom < 0) return unknown_operator(c, name);
+  if (!op && custom < 0) return unknown_operator(c, name, n);
   const asr_tpl_op_t *saved_op = c->op;
   const char *saved_name = c->opname;
   asr_tpl_xopts_t saved_x = c->x;
@@ -558,6 +592,8 @@ int asr_tpl_compile_value(asr_tpl_cc_t *c, const cJSON *v, asr_tpl_node_t **out)
   int type = v->type & 0xFF, rc;
   if (type == cJSON_String && v->valuestring[0] == '$') {
     rc = compile_operator(c, v->valuestring + 1, NULL, n);
+  } else if (type == cJSON_String && asr_tpl_strtpl_has_call(v->valuestring)) {
+    rc = asr_tpl_compile_strtpl(c, v->valuestring, n);
   } else if (type != cJSON_Object && type != cJSON_Array) {
     rc = compile_scalar(c, v, n);
   } else {
@@ -751,6 +787,7 @@ static int compile_root(const cJSON *root, const char *origin, const asr_templat
   t->origin = arena_strndup(&c, origin, strlen(origin));
   t->root = t->origin ? node_new(&c) : NULL;
   rc = t->root ? compile_object(&c, root, t->root, false) : ASR_ENOMEM;
+  if (c.nunknown && rc != ASR_ENOMEM) rc = report_unknown(&c, rc);
   if (rc) goto done;
   t->oid_nodes = c.oid_nodes;
   t->now_ms = clock_now_ms();
@@ -770,28 +807,118 @@ int asr_template_compile_cjson(const cJSON *root, const char *origin,
   return compile_root(root, origin, opt, out, err);
 }
 
+/* ---- bare keys ---------------------------------------------------------------------------
+ * mgeneratejs quotes unquoted keys before JSON.parse (bin/mgenerate.js parseTemplate: a key is
+ * a run of characters other than , { whitespace ' " right after { or , and before :, outside
+ * strings). The same here, into a copy; the keys' places are kept so that an error found in
+ * the copy is reported at its byte in the text the user wrote. */
+typedef struct bare_keys {
+  char *text; /* the text with quotes added, or NULL when it needs none */
+  size_t len;
+  size_t *at;  /* per key: its start, then its end, in the user's text */
+  size_t n;
+} bare_keys_t;
+
+static size_t bare_key_end(const char *json, size_t len, size_t i) {
+  while (i < len && !strchr(",{}[]:\"' \t\r\n", json[i])) i++;
+  return i;
+}
+
+/* Where the keys needing quotes start and end: n pairs into at (NULL: count only). */
+static size_t find_bare_keys(const char *json, size_t len, size_t *at) {
+  size_t n = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < len; i++) {
+    char ch = json[i];
+    if (in_string) {
+      if (ch == '\\') i++;
+      else if (ch == '"') in_string = false;
+      continue;
+    }
+    if (ch == '"') in_string = true;
+    if (ch != '{' && ch != ',') continue;
+    size_t j = i + 1;
+    while (j < len && strchr(" \t\r\n", json[j]) && json[j]) j++;
+    size_t k = bare_key_end(json, len, j), m = k;
+    while (m < len && strchr(" \t\r\n", json[m]) && json[m]) m++;
+    if (k == j || m >= len || json[m] != ':') continue;
+    if (at) at[2 * n] = j, at[2 * n + 1] = k;
+    n++;
+    i = k - 1;
+  }
+  return n;
+}
+
+static int quote_bare_keys(const char *json, size_t len, bare_keys_t *b) {
+  memset(b, 0, sizeof *b);
+  size_t n = find_bare_keys(json, len, NULL);
+  if (n == 0) return 0;
+  b->at = malloc(sizeof *b->at * 2 * n);
+  b->text = malloc(len + 2 * n + 1);
+  if (!b->at || !b->text) return ASR_ENOMEM;
+  b->n = find_bare_keys(json, len, b->at);
+  size_t from = 0;
+  for (size_t i = 0; i < b->n; i++) {
+    size_t j = b->at[2 * i], k = b->at[2 * i + 1];
+    memcpy(b->text + b->len, json + from, j - from);
+    b->len += j - from;
+    b->text[b->len++] = '"';
+    memcpy(b->text + b->len, json + j, k - j);
+    b->len += k - j;
+    b->text[b->len++] = '"';
+    from = k;
+  }
+  memcpy(b->text + b->len, json + from, len - from);
+  b->len += len - from;
+  b->text[b->len] = '\0';
+  return 0;
+}
+
+/* The user's byte for byte `at` of the quoted copy. */
+static size_t bare_keys_origin(const bare_keys_t *b, size_t at) {
+  size_t shift = 0;
+  for (size_t i = 0; i < b->n; i++) {
+    size_t open = b->at[2 * i] + 2 * i, close = b->at[2 * i + 1] + 2 * i + 1;
+    if (at <= open) break;
+    if (at <= close) return at - (2 * i + 1) < b->at[2 * i] ? b->at[2 * i] : at - (2 * i + 1);
+    shift = 2 * i + 2;
+  }
+  return at - shift;
+}
+
+static void bare_keys_free(bare_keys_t *b) {
+  free(b->text);
+  free(b->at);
+}
+
 int asr_template_compile(const char *json, size_t len, const char *origin,
                          const asr_template_options_t *opt, asr_template_t **out, asr_err_t *err) {
   int rc = 0;
   const char *end = NULL;
   if (!origin) origin = "template";
   *out = NULL;
-  /* return_parse_end, not cJSON_GetErrorPtr: the latter is a global, racy across threads */
-  cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-  if (!root) {
-    rc = asr_json_error(origin, json, len, end, "malformed JSON", err);
+  bare_keys_t bare;
+  cJSON *root = NULL;
+  if (quote_bare_keys(json, len, &bare)) {
+    rc = asr_err_set(err, ASR_ENOMEM, "%s: out of memory reading the template", origin);
     goto done;
   }
-  while (end && end < json + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+  /* return_parse_end, not cJSON_GetErrorPtr: the latter is a global, racy across threads */
+  const char *text = bare.text ? bare.text : json;
+  size_t tlen = bare.text ? bare.len : len;
+  root = cJSON_ParseWithLengthOpts(text, tlen, &end, 0);
+  while (root && end && end < text + tlen && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
     end++;
-  if (end && end < json + len) {
-    rc = asr_json_error(origin, json, len, end, "unexpected text after the template", err);
+  if (!root || (end && end < text + tlen)) {
+    const char *at = end ? json + bare_keys_origin(&bare, (size_t)(end - text)) : NULL;
+    rc = asr_json_error(origin, json, len, at, root ? "unexpected text after the template" : "malformed JSON", err);
     goto done;
   }
   if ((rc = asr_json_refuse_nul(origin, json, len, err))) goto done;
   rc = compile_root(root, origin, opt, out, err);
 done:
   cJSON_Delete(root);
+  bare_keys_free(&bare);
   return rc;
 }
 

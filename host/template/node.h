@@ -147,6 +147,11 @@ struct asr_tpl_cc {
   const char *opname;                /* its name (also for custom operators), or NULL */
   uint32_t unique_nodes;
   struct asr_name *custom_index;     /* opt->custom_ops sorted (util/names.h), or NULL */
+  /* Unknown operators found so far, "; "-separated: compile goes on past them so that one
+   * run reports them all (compile_root turns the list into the error). */
+  char unknown[768];
+  size_t unknown_len;
+  uint32_t nunknown, unknown_listed;
 };
 
 /* --- compile.c: helpers for operator compile functions --------------------------------- */
@@ -369,6 +374,20 @@ int asr_tpl_unique_wrap(asr_tpl_cc_t *c, const char *opname, asr_tpl_node_t *inn
 /* $numberDecimal with a distribution: min, max and fixed read as $floating reads them, values
  * appended as Decimal128 with `fixed` decimals. */
 int asr_tpl_compile_decimal_dist(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);
+
+/* --- chance.c: what chance.js has ------------------------------------------------------------ */
+/* Whether chance.js 1.1 has a function of that name (generator or utility). */
+bool asr_tpl_chance_has(const char *name);
+/* For a chance.js utility that is no generator (mixin, pad, ...): what mgeneratejs does when a
+ * template calls it as "$name" (for the compile error); NULL for every other name. */
+const char *asr_tpl_chance_utility(const char *name);
+
+/* --- strtpl.c: strings with "{{ ... }}", expanded per document as mgeneratejs does --------- */
+/* Compiles string s (it contains "{{") into n: literal text and chance.FN(...) / faker.A.B()
+ * calls, each written as JavaScript's String() writes its value. */
+int asr_tpl_compile_strtpl(asr_tpl_cc_t *c, const char *s, asr_tpl_node_t *n);
+/* Whether s has a "{{x}}" that lodash's _.template would replace (else s is plain text). */
+bool asr_tpl_strtpl_has_call(const char *s);
 
 /* --- ref.c: $ref ---------------------------------------------------------------------------- */
 int asr_tpl_compile_ref(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n);

@@ -30,7 +30,7 @@ static int compile_array_opt(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t 
 
 /* Number.prototype.toString: the shortest digits that read back as d, in JavaScript's layout
  * (plain up to 21 integer digits, exponent form below 1e-6 and from 1e21). */
-static void put_js_double(asr_tplx_text_t *w, double d) {
+void asr_tplx_put_js_double(asr_tplx_text_t *w, double d) {
   if (isnan(d) || isinf(d) || d == 0) { /* -0 too is "0" */
     asr_tplx_text_puts(w, isnan(d) ? "NaN" : d == 0 ? "0" : d < 0 ? "-Infinity" : "Infinity");
     return;
@@ -102,7 +102,7 @@ static void put_js(asr_tplx_text_t *w, const bson_value_t *v, int depth) {
   case BSON_TYPE_UTF8: asr_tplx_text_put(w, v->value.v_utf8.str, v->value.v_utf8.len); break;
   case BSON_TYPE_INT32: asr_tplx_text_int(w, v->value.v_int32); break;
   case BSON_TYPE_INT64: asr_tplx_text_int(w, v->value.v_int64); break;
-  case BSON_TYPE_DOUBLE: put_js_double(w, v->value.v_double); break;
+  case BSON_TYPE_DOUBLE: asr_tplx_put_js_double(w, v->value.v_double); break;
   case BSON_TYPE_BOOL: asr_tplx_text_puts(w, v->value.v_bool ? "true" : "false"); break;
   case BSON_TYPE_NULL:
   case BSON_TYPE_UNDEFINED: break;

@@ -68,6 +68,9 @@ static inline int asr_tplx_text_append(const asr_tplx_text_t *w, bson_t *dst, co
   return asr_tpl_ok(bson_append_utf8(dst, key, keylen, w->p, (int)w->len));
 }
 
+/* Number.prototype.toString of d: JavaScript's shortest round-trip form (ops_bson.c). */
+void asr_tplx_put_js_double(asr_tplx_text_t *w, double d);
+
 /* ---- cheap unbiased small draws: two 32-bit halves per 64-bit draw ------------------------- */
 typedef struct asr_tplx_draw {
   asr_rng_t *rng;

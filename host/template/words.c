@@ -288,8 +288,8 @@ PAIRS(asr_words_country, {"AD", "Andorra"}, {"AE", "United Arab Emirates"},
 
 /* ---- internet ---------------------------------------------------------------------------- */
 
-WORDS(asr_words_tld, "com", "org", "net", "edu", "gov", "io", "info", "biz", "dev", "app",
-      "co.uk", "shop", "online", "tech", "site", "store", "cloud", "ai", "me", "tv");
+/* chance.tlds() less the country codes (those come from the country list) */
+WORDS(asr_words_tld, "com", "org", "edu", "gov", "co.uk", "net", "ac", "eu", "su", "uk");
 
 WORDS(asr_words_color,
       "AliceBlue", "AntiqueWhite", "Aqua", "Aquamarine", "Azure", "Beige", "Bisque", "Black",
