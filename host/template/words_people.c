@@ -91,8 +91,7 @@ WORDS(asr_words_zodiac, "Aries", "Taurus", "Gemini", "Cancer", "Leo", "Virgo", "
       "Scorpio", "Sagittarius", "Capricorn", "Aquarius", "Pisces");
 
 const asr_title_t asr_words_prefixes[] = {
-    {"Dr.", "Doctor", ""}, {"Prof.", "Professor", ""}, {"Mr.", "Mister", "m"},
-    {"Miss", "Miss", "f"}, {"Mrs.", "Missus", "f"},    {"Ms.", "Ms", "f"}};
+    {"Dr.", "Doctor", ""}, {"Mr.", "Mister", "m"}, {"Miss", "Miss", "f"}, {"Mrs.", "Missus", "f"}};
 const uint32_t asr_words_prefixes_n = COUNT(asr_words_prefixes);
 
 const asr_title_t asr_words_suffixes[] = {

@@ -530,10 +530,10 @@ static void test_gender_titles(void **state) {
   assert_int_equal(seen.n, 4);
   expect_error("{\"v\": {\"$gender\": {\"extraGenders\": \"X\"}}}", "$gender at v: option extraGenders must be an array");
   seen.n = 0;
-  sample_str("{\"v\": \"$prefix\"}", "^(Dr\\.|Prof\\.|Mr\\.|Miss|Mrs\\.|Ms\\.)$", see, &seen);
-  assert_int_equal(seen.n, 6);
-  sample_str("{\"v\": {\"$name_prefix\": {\"gender\": \"male\"}}}", "^(Dr\\.|Prof\\.|Mr\\.)$", NULL, NULL);
-  sample_str("{\"v\": {\"$prefix\": {\"gender\": \"female\", \"full\": true}}}", "^(Doctor|Professor|Miss|Missus|Ms)$", NULL, NULL);
+  sample_str("{\"v\": \"$prefix\"}", "^(Dr\\.|Mr\\.|Miss|Mrs\\.)$", see, &seen);
+  assert_int_equal(seen.n, 4); /* chance's four */
+  sample_str("{\"v\": {\"$name_prefix\": {\"gender\": \"male\"}}}", "^(Dr\\.|Mr\\.)$", NULL, NULL);
+  sample_str("{\"v\": {\"$prefix\": {\"gender\": \"female\", \"full\": true}}}", "^(Doctor|Miss|Missus)$", NULL, NULL);
   expect_error("{\"v\": {\"$prefix\": {\"gender\": \"x\"}}}", "$prefix at v: option gender must be one of \"all\", \"male\", \"female\", got \"x\"");
   sample_str("{\"v\": \"$suffix\"}", "^[A-Z][A-Za-z.]*$", NULL, NULL);
   sample_str("{\"v\": {\"$name_suffix\": {\"full\": true}}}", "^[A-Z][a-z]+( [A-Za-z]+)*$", NULL, NULL);

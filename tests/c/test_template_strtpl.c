@@ -174,9 +174,9 @@ static void test_bare_keys(void **state) {
 
 static void test_unknown_operators_together(void **state) {
   (void)state;
-  expect_error("{\"a\": \"$integr\", \"b\": {\"$array\": {\"of\": \"$nope\", \"number\": 2}}, \"c\": {\"$mixin\": {}},"
+  expect_error("{\"a\": \"$integr\", \"b\": {\"$array\": {\"of\": \"$zzqxv\", \"number\": 2}}, \"c\": {\"$mixin\": {}},"
                " \"d\": \"$capitalize\"}",
-               "t.json: unknown operator $integr at a (did you mean $integer?); unknown operator $nope at "
+               "t.json: unknown operator $integr at a (did you mean $integer?); unknown operator $zzqxv at "
                "b.$array.of; $mixin at c is a chance.js utility, not a generator: mgeneratejs cannot call it "
                "either (it writes chance's internal state); $capitalize at d is a chance.js utility, not a "
                "generator: mgeneratejs cannot call it either (it fails with a JavaScript error)");
