@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config lua5.4 liblua5.4-dev libmongoc-dev libbson-dev
-          libuv1-dev libcjson-dev zlib1g-dev libcmocka-dev lua-busted lua-dkjson
+          libuv1-dev libcjson-dev zlib1g-dev libsqlite3-dev libcmocka-dev lua-busted lua-dkjson
           clang libclang-rt-14-dev python3)
 
 missing=()
