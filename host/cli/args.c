@@ -24,7 +24,9 @@ enum {
   OPT_SET_CHECK_INTERVAL, OPT_SET_COOLDOWN,
   /* checkpoints */
   OPT_RESUME, OPT_CHECKPOINT, OPT_NO_CHECKPOINT, OPT_CHECKPOINT_EVERY,
-  OPT_TYPE, OPT_JSON_FORMAT
+  OPT_TYPE, OPT_JSON_FORMAT,
+  /* the run history */
+  OPT_HISTORY, OPT_NO_HISTORY, OPT_START_FROM_HISTORY
 };
 
 static const struct option options[] = {
@@ -74,6 +76,9 @@ static const struct option options[] = {
     {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
     {"no-checkpoint", no_argument, NULL, OPT_NO_CHECKPOINT},
     {"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY},
+    {"history", required_argument, NULL, OPT_HISTORY},
+    {"no-history", no_argument, NULL, OPT_NO_HISTORY},
+    {"start-from-history", no_argument, NULL, OPT_START_FROM_HISTORY},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -85,6 +90,7 @@ static const struct option options[] = {
 const char *asr_cli_usage(void) {
   return "Usage: asrun STRATEGY.lua [options]\n"
          "       asrun --source TEMPLATE.json --total N [options]\n"
+         "       asrun history|recommend|report ... (past runs: asrun history --help)\n"
          "\n"
          "Generate or migrate MongoDB documents with Lua strategies.\n"
          "\n"
@@ -141,6 +147,15 @@ const char *asr_cli_usage(void) {
          "                           for a MongoDB target)\n"
          "  --checkpoint-every S     seconds between checkpoints (default 5)\n"
          "  --no-checkpoint          keep none\n"
+         "\n"
+         "Run history (every run but a dry run is recorded; see asrun history --help):\n"
+         "  --history FILE           the history database (default:\n"
+         "                           $XDG_STATE_HOME/asrun/history.sqlite, else\n"
+         "                           ~/.local/state/asrun/history.sqlite)\n"
+         "  --no-history             do not record this run\n"
+         "  --start-from-history     start at the workers and batch size `asrun recommend`\n"
+         "                           suggests from this strategy's past runs (--workers and\n"
+         "                           --batch-size win)\n"
          "\n"
          "Throughput:\n"
          "  --workers N              worker threads (default: the CPUs it may use)\n"
@@ -317,6 +332,9 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_CHECKPOINT: cli->checkpoint = arg; return 0;
   case OPT_NO_CHECKPOINT: cli->no_checkpoint = 1; return 0;
   case OPT_CHECKPOINT_EVERY: return parse_seconds("checkpoint-every", arg, &cli->checkpoint_every, err);
+  case OPT_HISTORY: cli->history = arg; return 0;
+  case OPT_NO_HISTORY: cli->no_history = 1; return 0;
+  case OPT_START_FROM_HISTORY: cli->start_from_history = 1; return 0;
   case OPT_LOG_FORMAT:
     cli->log_format_set = 1;
     if (strcmp(arg, "text") == 0) cli->log_format = ASR_LOG_TEXT;

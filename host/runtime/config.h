@@ -49,6 +49,9 @@ typedef struct asr_config {
                              * (runtime/run.c resolves it once the target is open) */
   asr_error_budget_t error_budget; /* --max-errors, --stopOnError */
   int dead_letter_duplicates;
+  /* --start-from-history: where the starting workers and batch size came from, for the plan
+   * ("" when not asked) */
+  char history_start[320];
 } asr_config_t;
 
 /* strategy may be NULL (a --source run). Returns 0 or ASR_EINVAL. */

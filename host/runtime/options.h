@@ -51,6 +51,10 @@ typedef struct asr_options {
   const char *checkpoint;  /* --checkpoint FILE */
   int no_checkpoint;       /* --no-checkpoint */
   double checkpoint_every; /* --checkpoint-every S; 0: ASR_CHECKPOINT_INTERVAL_S */
+  /* the run history (monitor/history.h) */
+  const char *history;     /* --history FILE; NULL: the default */
+  int no_history;          /* --no-history */
+  int start_from_history;  /* --start-from-history */
   int log_format_set;
   asr_log_format_t log_format;
   int verbosity;          /* -1 quiet, 0 normal, 1 verbose */

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "lua/hooks.h"
+#include "monitor/history_cmd.h"
 #include "sinks/dead_letter.h"
 #include "sinks/mongo.h"
 #include "util/file.h"
@@ -324,6 +325,45 @@ static int call_on_finish(asr_strategy_t *strategy, const asr_run_summary_t *sum
   return rc;
 }
 
+/* The process's exit code for a run that ended with rc (cli/main.c maps it the same way). */
+static int exit_code_of(int rc) {
+  return rc == ASR_ECANCELED ? ASR_EXIT_INTERRUPTED : asr_err_exit_code(rc);
+}
+
+/* Records the run in the history (unless --no-history). A history that cannot be written is a
+ * warning: the run's outcome and output stand. */
+static void record_history(const asr_report_input_t *in, const asr_run_summary_t *sum, int rc) {
+  if (in->options->no_history) return;
+  asr_err_t herr;
+  asr_err_clear(&herr);
+  asr_history_strategy_t strategy;
+  int known = in->strategy && asr_history_strategy_identify(in->strategy->path, &strategy,
+                                                            &herr) == 0;
+  asr_err_clear(&herr); /* a strategy that cannot be read now: the run is recorded without it */
+  asr_history_run_t run = {
+      .strategy_path = known ? strategy.path : NULL,
+      .strategy_hash = known ? strategy.hash : NULL,
+      .source_kind = in->cfg->source.kind,
+      .target_kind = in->sink->vt->scheme,
+      .max_workers = in->cfg->auto_scaling ? in->cfg->scaling.max_workers : 0,
+      .max_batch_size = in->cfg->auto_scaling ? in->cfg->scaling.max_batch_size : 0,
+      .exit_code = exit_code_of(rc),
+  };
+  cJSON *json = asr_summary_json(sum);
+  char path[1024] = "";
+  int64_t id = 0;
+  int hrc = json ? asr_history_record_run(in->options->history, &run, json, &id, path,
+                                          sizeof path, &herr)
+                 : asr_err_set(&herr, ASR_ENOMEM, "out of memory");
+  cJSON_Delete(json);
+  if (hrc)
+    asr_log_warn("history.record", "%s (this run is not recorded in the history; its output is "
+                 "kept)", herr.msg);
+  else
+    asr_log_info("history.recorded", "Run history: recorded as run %lld in %s", (long long)id,
+                 path);
+}
+
 int asr_report_end_of_run(const asr_report_input_t *in, int rc, asr_err_t *err) {
   asr_run_summary_t sum = summarize(in, rc, err);
   rc = check_rejections(in, &sum, rc, err);
@@ -353,5 +393,6 @@ int asr_report_end_of_run(const asr_report_input_t *in, int rc, asr_err_t *err) 
     *err = hook_err;
     rc = hrc;
   }
+  record_history(in, &sum, rc);
   return rc;
 }

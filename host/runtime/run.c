@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "core/limits.h"
 #include "lua/hooks.h"
 #include "lua/policy.h"
 #include "lua/scenario.h"
@@ -17,6 +18,7 @@
 #include "lua/worker.h"
 #include "metrics/metrics.h"
 #include "metrics/series.h"
+#include "monitor/history_cmd.h"
 #include "pipeline/pipeline.h"
 #include "runtime/config.h"
 #include "runtime/db_checks.h"
@@ -442,6 +444,28 @@ static int claim_stdout(const char *target, asr_err_t *err) {
   return 0;
 }
 
+/* --start-from-history: the workers and batch size `asrun recommend` suggests from the
+ * strategy's past runs; --workers and --batch-size win. The plan says where they came from. */
+static int start_from_history(run_t *r, asr_err_t *err) {
+  const asr_options_t *cli = r->cli;
+  if (!cli->start_from_history) return 0;
+  if (!r->strategy)
+    return asr_err_set(err, ASR_EINVAL, "--start-from-history needs a strategy file: the history "
+                       "keeps runs by strategy");
+  asr_history_start_t start;
+  asr_history_start_point(cli->history, r->strategy->path, &start);
+  int kept_workers = cli->workers >= 0, kept_batch = cli->batch_size >= 0;
+  if (start.found && start.workers >= 1 && start.workers <= ASR_MAX_WORKERS && !kept_workers)
+    r->cfg.workers = start.workers;
+  if (start.found && start.batch_size >= 1 && start.batch_size <= ASR_MAX_BATCH_SIZE && !kept_batch)
+    r->cfg.batch_size = start.batch_size;
+  snprintf(r->cfg.history_start, sizeof r->cfg.history_start, "%s%s", start.note,
+           start.found && (kept_workers || kept_batch) ? " (the --workers/--batch-size given win)"
+                                                       : "");
+  if (!start.found) asr_log_warn("history.start", "--start-from-history: %s", start.note);
+  return 0;
+}
+
 static int open_run(run_t *r, asr_err_t *err) {
   const asr_options_t *cli = r->cli;
   int rc = 0;
@@ -458,6 +482,7 @@ static int open_run(run_t *r, asr_err_t *err) {
   if (rc) return rc;
   if ((rc = claim_stdout(r->cfg.target, err))) return rc; /* a strategy's target "-" */
   if ((rc = asr_db_checks_check_config(&r->cfg, err))) return rc;
+  if ((rc = start_from_history(r, err))) return rc;
   if ((rc = asr_resume_open(cli, &r->cfg, r->strategy, &r->resume, &r->already_complete, err)))
     return rc;
   if (r->already_complete) return 0;
