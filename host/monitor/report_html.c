@@ -11,9 +11,9 @@
 
 #include "util/file.h"
 
-/* Chart geometry, in SVG user units (the SVG scales to the page's width). */
-#define CHART_W 960.0
-#define CHART_H 220.0
+/* Chart geometry, in SVG user units (the SVG scales to its column: two on a wide page). */
+#define CHART_W 600.0
+#define CHART_H 210.0
 #define PAD_L 72.0 /* room for the y ticks' labels */
 #define PAD_R 16.0
 #define PAD_T 14.0
@@ -75,13 +75,14 @@ static const summary_key_t KEYS[] = {
 
 static const char CSS[] =
     "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;"
-    "max-width:1040px;padding:0 16px;color:#111827;background:#fff}"
+    "max-width:1240px;padding:0 16px;color:#111827;background:#fff}"
     "h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:22px 0 6px}"
     ".status{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:600;color:#fff}"
     ".status-ok{background:#16a34a}.status-failed{background:#dc2626}"
     ".status-interrupted{background:#d97706}.meta{color:#4b5563;margin:4px 0}"
     ".error{color:#b91c1c}.no-intervals{padding:10px;background:#fef3c7;border-radius:6px}"
-    "svg.chart{width:100%;height:auto;display:block;margin-bottom:6px}"
+    ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));"
+    "gap:4px 24px}svg.chart{width:100%;height:auto;display:block;margin-bottom:6px}"
     ".axis{stroke:#9ca3af;stroke-width:1}.grid{stroke:#e5e7eb;stroke-width:1}"
     ".tick{font-size:11px;fill:#4b5563}.axis-title{font-size:12px;fill:#374151}"
     ".series{fill:none;stroke-width:2}.legend{font-size:12px}"
@@ -91,6 +92,7 @@ static const char CSS[] =
     ".decision:hover .mark{stroke:#f59e0b;stroke-width:3}"
     "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 8px;"
     "border-bottom:1px solid #e5e7eb;vertical-align:top}th{font-weight:600;width:30%}"
+    "#summary{max-width:780px}"
     "td.num{text-align:right;font-variant-numeric:tabular-nums}";
 
 /* ---- reading the summary ---- */
@@ -324,7 +326,8 @@ static void put_chart(FILE *out, const chart_t *c, const cJSON *summary, const s
   a.x_max = ceil(span / a.x_step) * a.x_step;
   a.y_step = tick_step(chart_max(c, s));
   a.y_max = fmax(a.y_step, ceil(chart_max(c, s) / a.y_step) * a.y_step);
-  fprintf(out, "<h2>%s <small>(%s)</small></h2>\n", c->title, c->unit);
+  fprintf(out, "<section class=\"chart-box\"><h2>%s <small>(%s)</small></h2>\n", c->title,
+          c->unit);
   fprintf(out, "<svg class=\"chart\" id=\"chart-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
           "viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"%s over time\">\n", c->id,
           CHART_W, CHART_H, c->title);
@@ -332,12 +335,12 @@ static void put_chart(FILE *out, const chart_t *c, const cJSON *summary, const s
   for (int l = 0; l < MAX_LINES && c->lines[l].column; l++) put_line(out, c, &c->lines[l], &a, s);
   put_legend(out, c);
   put_decisions(out, summary, &a);
-  fputs("</svg>\n", out);
+  fputs("</svg></section>\n", out);
 }
 
 static void put_charts(FILE *out, const cJSON *summary) {
   series_view_t s = series_view(summary);
-  if (s.nrows == 0) {
+  if (s.nrows < 2) { /* the one point of a run's tail, or none: nothing over time */
     fprintf(out, "<p class=\"no-intervals\">No check interval completed: the run lasted %.1f s, "
             "less than one check, so there is no time series to chart.</p>\n",
             number_at(summary, "duration_s"));
@@ -349,7 +352,9 @@ static void put_charts(FILE *out, const cJSON *summary) {
           "mark the scaling decisions (solid: applied), hover one for its reason.</p>\n",
           s.nrows, fmax(1, number_at(series, "stride")),
           number_at(series, "stride") > 1 ? "s" : "");
+  fputs("<div class=\"charts\">\n", out);
   for (size_t i = 0; i < NCHARTS; i++) put_chart(out, &CHARTS[i], summary, &s, span);
+  fputs("</div>\n", out);
 }
 
 /* ---- the header and the tables ---- */

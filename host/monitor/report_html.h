@@ -5,8 +5,8 @@
  * and throttles), marks every entry of "decisions" on each chart's time axis (an element of
  * class "decision" whose <title> gives its time, action, from→to and reason), and ends with
  * the summary's main keys, with units, and the list of decisions. Every text taken from the
- * summary is escaped. A summary without series rows (a run shorter than one check) gives a
- * page that says so, with the table. */
+ * summary is escaped. A summary with fewer than two series rows (a run shorter than one
+ * check: its end's sample at most) gives a page that says so, with the tables. */
 #ifndef ASR_MONITOR_REPORT_HTML_H
 #define ASR_MONITOR_REPORT_HTML_H
 

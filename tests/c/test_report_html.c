@@ -116,6 +116,11 @@ static void test_no_intervals(void **state) {
   assert_non_null(strstr(page, "<tr data-key=\"docs_written\">"));
   assert_non_null(strstr(page, "</html>\n"));
   free(page);
+  page = render("{\"status\":\"ok\",\"duration_s\":0.4,\"series\":{\"stride\":1,"
+                "\"columns\":[\"t\",\"docs_per_second\"],\"rows\":[[0.4,25]]}}");
+  assert_non_null(strstr(page, "<p class=\"no-intervals\""));  /* the end's sample alone */
+  assert_int_equal(count(page, NULL, "<svg"), 0);
+  free(page);
   page = render("{\"status\":\"failed\"}"); /* no series at all: the same page */
   assert_non_null(strstr(page, "<p class=\"no-intervals\""));
   free(page);
