@@ -60,6 +60,7 @@ _asrun() {
       COMPREPLY=($(compgen -W "file: null: mongodb:// sim:" -- "$cur"))
       compopt -o nospace 2>/dev/null; return 0 ;;
     --strategy) _asrun_files '*.lua'; return 0 ;;
+    --report) _asrun_files '*.html'; return 0 ;;
     --source) _asrun_files '*.json' '*.jsonl' '*.bson' '*.gz'; return 0 ;;
     --csv) local IFS=$'\n'; COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames 2>/dev/null
       return 0 ;;

@@ -17,7 +17,7 @@ enum {
   OPT_NO_AUTO, OPT_WORKERS, OPT_BATCH, OPT_TOTAL, OPT_SEED, OPT_DRY_RUN, OPT_LOG_FORMAT,
   OPT_QUEUE, OPT_BUDGET, OPT_NOW, OPT_MODE, OPT_KEYS, OPT_WRITE_CONCERN, OPT_ORDERED, OPT_FILTER,
   OPT_PROJECTION, OPT_COPY_INDEXES, OPT_VERIFY, OPT_VERIFY_ONLY, OPT_COLLECTION,
-  OPT_SCALING, OPT_POLICY, OPT_SUMMARY_JSON, OPT_RETRY_FOR,
+  OPT_SCALING, OPT_POLICY, OPT_SUMMARY_JSON, OPT_REPORT, OPT_RETRY_FOR,
   OPT_DEAD_LETTER, OPT_MAX_ERRORS, OPT_STOP_ON_ERROR, OPT_DEAD_LETTER_DUPLICATES,
   /* named scaling settings: --min-workers N is --scaling min_workers=N */
   OPT_SET_MIN_WORKERS, OPT_SET_MAX_WORKERS, OPT_SET_MIN_BATCH, OPT_SET_MAX_BATCH,
@@ -62,6 +62,7 @@ static const struct option options[] = {
     {"scaling", required_argument, NULL, OPT_SCALING},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
+    {"report", required_argument, NULL, OPT_REPORT},
     {"dead-letter", required_argument, NULL, OPT_DEAD_LETTER},
     {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
     {"stopOnError", no_argument, NULL, OPT_STOP_ON_ERROR},
@@ -177,6 +178,9 @@ const char *asr_cli_usage(void) {
          "                           flags override the strategy, which overrides the\n"
          "                           AUTO_SCALING_* environment, which overrides the profile\n"
          "  --summary-json FILE      write the performance summary as JSON\n"
+         "  --report FILE.html       write a self-contained HTML report: charts over time,\n"
+         "                           the scaling decisions, the summary (also when the run\n"
+         "                           fails or is interrupted)\n"
          "\n"
          "Other:\n"
          "  --dry-run                validate strategy, template and target; print the plan;\n"
@@ -274,6 +278,7 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_SCALING: return parse_scaling(arg, cli, err);
   case OPT_POLICY: cli->policy = arg; return 0;
   case OPT_SUMMARY_JSON: cli->summary_json = arg; return 0;
+  case OPT_REPORT: cli->report = arg; return 0;
   case OPT_DEAD_LETTER: cli->dead_letter = arg; return 0;
   case OPT_MAX_ERRORS: return set_once(&cli->max_errors, "--max-errors", arg, err);
   case OPT_STOP_ON_ERROR: cli->stop_on_error = 1; return 0;

@@ -28,6 +28,7 @@ typedef struct asr_config {
   char *policy;             /* a built-in name or a .lua file; NULL: the strategy's table */
   const char *policy_origin;/* which layer named it, for messages: "--policy", ... */
   char *summary_json;       /* --summary-json FILE */
+  char *report_html;        /* --report FILE.html */
   double tick_interval;
   long long instruction_budget; /* per call into Lua (0: no limit): flag > strategy > default */
   int dry_run;

@@ -26,6 +26,7 @@ typedef struct asr_options {
   int nscaling;
   const char *policy;     /* --policy NAME|FILE.lua */
   const char *summary_json; /* --summary-json FILE */
+  const char *report;       /* --report FILE.html */
   int64_t workers, batch_size, total, seed, queue_size; /* -1: unset */
   int64_t instruction_budget; /* --instruction-budget: per call into Lua; -1 unset, 0 no limit */
   const char *now;        /* --now: the generation clock, ms or ISO-8601 */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -36,6 +37,13 @@
 
 #define PROGRESS_EVERY_S 5.0
 
+/* Unix time in seconds, for the summary's started_at and ended_at. */
+static double wall_clock_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* The last value on_tick asked for on one setting that the scaling limits moved: the warning
  * is given once per ask, not on every tick of a hook that asks the same again. */
 typedef struct tick_ask {
@@ -61,6 +69,7 @@ typedef struct run {
   uv_async_t signal; /* woken by runtime/signals.c */
   uv_timer_t tick;
   uint64_t started_ns, last_progress_ns, last_tick_ns, last_tick_docs;
+  double started_at; /* wall clock (Unix seconds) at the start, for the summary */
   double last_rate;
   int interrupts;
   int tick_failed; /* on_tick went over its budget: not called again */
@@ -427,6 +436,7 @@ static int check_distinct_files(const run_t *r, asr_err_t *err) {
       {"the target", target},
       {"the target's temporary file", partial},
       {"--summary-json", cfg->summary_json},
+      {"--report", cfg->report_html},
       {"the checkpoint", asr_resume_path(r->resume)},
       {"the dead letters", cfg->dead_letter}, /* the default once resolve_dead_letter ran */
   };
@@ -524,6 +534,8 @@ static int open_run(run_t *r, asr_err_t *err) {
                                     ctl_stop};
   if (r->cfg.summary_json && (rc = check_writable(r->cfg.summary_json, "--summary-json", err)))
     return rc;
+  if (r->cfg.report_html && (rc = check_writable(r->cfg.report_html, "--report", err)))
+    return rc;
   if (!r->cfg.dry_run && (rc = check_dead_letter_dir(r, err))) return rc;
   return open_scaler(r, err);
 }
@@ -575,6 +587,7 @@ static int start_loop(run_t *r, asr_err_t *err) {
   if (rc) return rc;
   asr_dead_letter_set_read_counter(r->dead_letter, records_read, r->pipeline);
   r->started_ns = r->last_progress_ns = r->last_tick_ns = uv_hrtime();
+  r->started_at = wall_clock_now();
   r->start_workers = r->cfg.workers;
   r->start_batch_size = r->cfg.batch_size;
   rc = asr_pipeline_start(r->pipeline, err);
@@ -642,6 +655,8 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .scaling = r->scaler ? &scaling : NULL,
       .series = r->series,
       .duration_s = secs,
+      .started_at = r->started_at,
+      .ended_at = wall_clock_now(),
       .start_workers = r->start_workers,
       .start_batch_size = r->start_batch_size,
       .ru_governor_rate = asr_ru_governor_rate(r->governor),
