@@ -422,6 +422,11 @@ int asr_history_list(asr_history_t *h, const asr_history_query_t *q, asr_history
   return 0;
 }
 
+const char *asr_history_when(const asr_history_entry_t *e, char out[20]) {
+  snprintf(out, 20, "%.10s %.8s", e->started_at, strlen(e->started_at) > 11 ? e->started_at + 11 : "");
+  return out;
+}
+
 int asr_history_summary(asr_history_t *h, int64_t id, char **json, asr_err_t *err) {
   *json = NULL;
   sqlite3_stmt *st;

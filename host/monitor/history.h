@@ -74,6 +74,9 @@ typedef struct asr_history_query {
   int limit;                 /* at most this many, newest first; 0: no limit */
 } asr_history_query_t;
 
+/* A run's start for a table: "2026-01-02 03:04:05" (UTC, to the second). */
+const char *asr_history_when(const asr_history_entry_t *e, char out[20]);
+
 /* The matching runs, newest first (*out: caller frees; *n may be 0). */
 int asr_history_list(asr_history_t *h, const asr_history_query_t *q, asr_history_entry_t **out,
                      size_t *n, asr_err_t *err);

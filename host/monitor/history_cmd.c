@@ -43,15 +43,15 @@ static void outcome(const asr_history_entry_t *e, char *out, size_t n) {
 }
 
 static void print_table(FILE *out, const asr_history_entry_t *runs, size_t n) {
-  fprintf(out, "%5s  %-20s  %-24s  %12s  %10s  %-12s  %-13s  %s\n", "RUN", "WHEN", "STRATEGY",
+  fprintf(out, "%5s  %-19s  %-24s  %12s  %10s  %-12s  %-13s  %s\n", "RUN", "WHEN (UTC)", "STRATEGY",
           "DOCUMENTS", "DOCS/S", "PROFILE", "WORKERS/BATCH", "OUTCOME");
   for (size_t i = 0; i < n; i++) {
     const asr_history_entry_t *e = &runs[i];
-    char wb[32], result[48];
+    char wb[32], result[48], when[20];
     snprintf(wb, sizeof wb, "%u/%u", e->workers, e->batch_size);
     outcome(e, result, sizeof result);
-    fprintf(out, "%5lld  %-20s  %-24s  %12.0f  %10.0f  %-12s  %-13s  %s\n", (long long)e->id,
-            e->started_at, e->strategy_path[0] ? base_name(e->strategy_path) : "(--source)",
+    fprintf(out, "%5lld  %-19s  %-24s  %12.0f  %10.0f  %-12s  %-13s  %s\n", (long long)e->id,
+            asr_history_when(e, when), e->strategy_path[0] ? base_name(e->strategy_path) : "(--source)",
             e->docs, e->docs_per_second, e->auto_scaling ? e->profile : "(fixed)", wb, result);
   }
 }

@@ -86,15 +86,15 @@ static void print_evidence(FILE *out, const asr_history_entry_t *runs, size_t n,
                            const char *hash, const asr_recommendation_t *rec) {
   fprintf(out, "Evidence (runs %s, newest first; * the best):\n",
           rec->from_older_version ? "of earlier versions" : "of this version");
-  fprintf(out, "  %5s  %-20s  %10s  %9s  %6s  %-12s  %-13s  %s\n", "RUN", "WHEN", "DOCS/S",
+  fprintf(out, "  %5s  %-19s  %10s  %9s  %6s  %-12s  %-13s  %s\n", "RUN", "WHEN (UTC)", "DOCS/S",
           "THROTTLES", "ERRORS", "PROFILE", "FINAL W/BATCH", "OUTCOME");
   for (size_t i = 0; i < n; i++) {
     const asr_history_entry_t *e = &runs[i];
     if (!rec->from_older_version && !same_version(e, hash)) continue;
-    char wb[32];
+    char wb[32], when[20];
     snprintf(wb, sizeof wb, "%u/%u", e->workers, e->batch_size);
-    fprintf(out, "%c %5lld  %-20s  %10.0f  %9llu  %6llu  %-12s  %-13s  %s%s\n",
-            e == rec->best ? '*' : ' ', (long long)e->id, e->started_at, e->docs_per_second,
+    fprintf(out, "%c %5lld  %-19s  %10.0f  %9llu  %6llu  %-12s  %-13s  %s%s\n",
+            e == rec->best ? '*' : ' ', (long long)e->id, asr_history_when(e, when), e->docs_per_second,
             (unsigned long long)e->throttles, (unsigned long long)e->errors,
             e->auto_scaling ? e->profile : "(fixed)", wb, e->status,
             asr_recommend_counts(rec, e, hash) ? "" : " (not counted: incomplete)");
@@ -135,8 +135,9 @@ void asr_recommend_print(FILE *out, const char *strategy, const asr_history_entr
   fprintf(out, "  policy:     %s\n", rec->policy);
   fprintf(out, "  workers:    %u\n", rec->workers);
   fprintf(out, "  batch size: %u\n", rec->batch_size);
-  fprintf(out, "  from run:   %lld of %s: %.0f docs/s, %llu throttles, %llu errors; settled at ",
-          (long long)b->id, b->started_at, b->docs_per_second, (unsigned long long)b->throttles,
+  char when[20];
+  fprintf(out, "  from run:   %lld of %s UTC: %.0f docs/s, %llu throttles, %llu errors; settled at ",
+          (long long)b->id, asr_history_when(b, when), b->docs_per_second, (unsigned long long)b->throttles,
           (unsigned long long)b->errors);
   print_settled(out, b);
   fprintf(out, "\n  best of:    %zu completed run%s (%s)\n", rec->considered,

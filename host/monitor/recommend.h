@@ -1,6 +1,6 @@
 /* `asrun recommend`: from a strategy's past runs (history.h), a profile, a policy and the
  * workers and batch size to start at, with the rule that chose them and the runs it read.
- * The rules (docs/run-history.md):
+ * The rules (README "Run history", asrun.1):
  *   - runs of the strategy's current version (its hash) count; when there are none, the runs
  *     of its earlier versions do, and the advice says so;
  *   - a run counts when it completed (status ok) and wrote documents; a clean run is one with

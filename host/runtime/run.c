@@ -437,6 +437,7 @@ static int check_distinct_files(const run_t *r, asr_err_t *err) {
       {"the target's temporary file", partial},
       {"--summary-json", cfg->summary_json},
       {"--report", cfg->report_html},
+      {"--history", r->cli->no_history ? NULL : r->cli->history},
       {"the checkpoint", asr_resume_path(r->resume)},
       {"the dead letters", cfg->dead_letter}, /* the default once resolve_dead_letter ran */
   };
