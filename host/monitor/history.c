@@ -65,6 +65,16 @@ int asr_history_default_path(char *out, size_t n, asr_err_t *err) {
   return 0;
 }
 
+/* One directory of the path: made, or there already as a directory. */
+static int make_dir(const char *dir, asr_err_t *err) {
+  struct stat st;
+  if (mkdir(dir, 0700) == 0) return 0;
+  int e = errno;
+  if (e == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
+  return asr_err_set(err, ASR_EIO, "run history: cannot create directory %s: %s", dir,
+                     strerror(e == EEXIST ? ENOTDIR : e));
+}
+
 /* mkdir -p of the file's directory (0700: the history is the user's own). */
 static int make_parent_dirs(const char *path, asr_err_t *err) {
   char dir[1024];
@@ -75,15 +85,11 @@ static int make_parent_dirs(const char *path, asr_err_t *err) {
   for (char *p = dir + 1; *p; p++) {
     if (*p != '/') continue;
     *p = '\0';
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-      return asr_err_set(err, ASR_EIO, "run history: cannot create directory %s: %s", dir,
-                         strerror(errno));
+    int rc = make_dir(dir, err);
     *p = '/';
+    if (rc) return rc;
   }
-  if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-    return asr_err_set(err, ASR_EIO, "run history: cannot create directory %s: %s", dir,
-                       strerror(errno));
-  return 0;
+  return make_dir(dir, err);
 }
 
 /* BEGIN IMMEDIATE (the write lock up front, so two writers never deadlock on an upgrade),
