@@ -4,7 +4,6 @@
 #ifndef ASR_MONITOR_HISTORY_CMD_H
 #define ASR_MONITOR_HISTORY_CMD_H
 
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,7 +16,7 @@ int asr_history_resolve_path(const char *given, char *out, size_t n, asr_err_t *
 
 /* A strategy as the history knows it: its absolute path and the hash of its bytes. */
 typedef struct asr_history_strategy {
-  char path[PATH_MAX];
+  char path[4096]; /* PATH_MAX on Linux, as realpath needs */
   char hash[ASR_HISTORY_HASH_LEN + 1];
 } asr_history_strategy_t;
 int asr_history_strategy_identify(const char *file, asr_history_strategy_t *out, asr_err_t *err);
