@@ -100,8 +100,16 @@ static int print_json(FILE *out, const asr_history_entry_t *runs, size_t n, asr_
 int asr_history_cmd_list(const asr_history_list_options_t *o, FILE *out, asr_err_t *err) {
   asr_history_strategy_t strategy;
   if (o->strategy && asr_history_strategy_identify(o->strategy, &strategy, err)) return ASR_EIO;
+  char path[1024];
+  if (asr_history_resolve_path(o->history, path, sizeof path, err)) return ASR_EINVAL;
+  if (access(path, F_OK) != 0 && errno == ENOENT) { /* nothing recorded yet: no runs */
+    if (o->json) fprintf(out, "[]\n");
+    else fprintf(out, "No runs recorded yet: %s does not exist (every run records there unless "
+                 "--no-history).\n", path);
+    return 0;
+  }
   asr_history_t *h;
-  int rc = open_existing(o->history, &h, err);
+  int rc = open_existing(path, &h, err);
   if (rc) return rc;
   asr_history_query_t q = {.strategy_path = o->strategy ? strategy.path : NULL, .limit = o->limit};
   asr_history_entry_t *runs;
