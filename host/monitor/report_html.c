@@ -323,8 +323,9 @@ static void put_decisions(FILE *out, const cJSON *summary, const axes_t *a) {
 static void put_chart(FILE *out, const chart_t *c, const cJSON *summary, const series_view_t *s,
                       double span) {
   axes_t a = {.x_max = span > 0 ? span : 1, .x_step = tick_step(span)}; /* time: to the end */
-  a.y_step = tick_step(chart_max(c, s));
-  a.y_max = fmax(a.y_step, ceil(chart_max(c, s) / a.y_step) * a.y_step);
+  double max = chart_max(c, s);
+  a.y_step = tick_step(max);
+  a.y_max = fmax(a.y_step, ceil(max / a.y_step) * a.y_step);
   fprintf(out, "<section class=\"chart-box\"><h2>%s <small>(%s)</small></h2>\n", c->title,
           c->unit);
   fprintf(out, "<svg class=\"chart\" id=\"chart-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
