@@ -18,6 +18,8 @@ done
 # bundles npm, and Debian's npm would conflict with it).
 TEST_DEPS="${ASRUN_TEST_DEPS:-1}"
 [ "$TEST_DEPS" = 0 ] || command -v node >/dev/null || missing+=(nodejs npm)
+# Headless Chromium opens the HTML run report in tests/e2e/report_spec.lua.
+[ "$TEST_DEPS" = 0 ] || command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""

@@ -16,7 +16,7 @@
 #define CHART_H 210.0
 #define PAD_L 72.0 /* room for the y ticks' labels */
 #define PAD_R 16.0
-#define PAD_T 14.0
+#define PAD_T 24.0 /* room for the legend, above the plot */
 #define PAD_B 44.0 /* room for the x ticks' labels and the axis title */
 #define TICKS 4    /* about as many intervals on each axis */
 #define MAX_LINES 2
@@ -236,7 +236,7 @@ static void put_axes(FILE *out, const axes_t *a, const char *unit) {
             "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
             PAD_L, y, CHART_W - PAD_R, y, PAD_L - 6, y + 4, label);
   }
-  for (double t = 0; t <= a->x_max + a->x_step / 2; t += a->x_step) {
+  for (double t = 0; t <= a->x_max * (1 + 1e-9); t += a->x_step) {
     double x = px_x(a, t);
     format_tick(t, label, sizeof label);
     fprintf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
@@ -278,7 +278,7 @@ static void put_legend(FILE *out, const chart_t *c) {
   for (int l = MAX_LINES - 1; l >= 0; l--) {
     if (!c->lines[l].column) continue;
     fprintf(out, "<text class=\"legend\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-            "fill=\"%s\">%s</text>\n", x, PAD_T + 10, c->lines[l].color, c->lines[l].label);
+            "fill=\"%s\">%s</text>\n", x, PAD_T - 8, c->lines[l].color, c->lines[l].label);
     x -= 12 + 8 * (double)strlen(c->lines[l].label);
   }
 }
@@ -322,10 +322,10 @@ static void put_decisions(FILE *out, const cJSON *summary, const axes_t *a) {
 
 static void put_chart(FILE *out, const chart_t *c, const cJSON *summary, const series_view_t *s,
                       double span) {
-  axes_t a = {.x_step = tick_step(span)};
-  a.x_max = ceil(span / a.x_step) * a.x_step;
-  a.y_step = tick_step(chart_max(c, s));
-  a.y_max = fmax(a.y_step, ceil(chart_max(c, s) / a.y_step) * a.y_step);
+  axes_t a = {.x_max = span > 0 ? span : 1, .x_step = tick_step(span)}; /* time: to the end */
+  double max = chart_max(c, s);
+  a.y_step = tick_step(max);
+  a.y_max = fmax(a.y_step, ceil(max / a.y_step) * a.y_step);
   fprintf(out, "<section class=\"chart-box\"><h2>%s <small>(%s)</small></h2>\n", c->title,
           c->unit);
   fprintf(out, "<svg class=\"chart\" id=\"chart-%s\" xmlns=\"http://www.w3.org/2000/svg\" "
