@@ -16,7 +16,7 @@ _asrun_installed_names() {
   done
 }
 
-# Every --flag that `asrun [lab] --help` prints.
+# Every --flag that `asrun [lab|history] --help` prints.
 _asrun_options() {
   "${COMP_WORDS[0]:-asrun}" "$@" --help 2>/dev/null |
     grep -oE -- '(^|[ ,[])--?[A-Za-z][A-Za-z-]*' | sed -E 's/^[ ,[]//' | sort -u
@@ -33,9 +33,14 @@ _asrun_files() { # $@: glob patterns of the files offered (directories always ar
 
 _asrun() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local lab=() words
+  local sub=() words
   COMPREPLY=()
-  [ "${COMP_WORDS[1]}" = lab ] && [ "$COMP_CWORD" -gt 1 ] && lab=(lab)
+  if [ "$COMP_CWORD" -gt 1 ]; then
+    case "${COMP_WORDS[1]}" in
+      lab) sub=(lab) ;;
+      history|recommend|report) sub=(history) ;; # one --help for the three
+    esac
+  fi
   case "$prev" in
     --profile|--auto-scaling-profile)
       words=$(_asrun_installed_names profiles)
@@ -55,21 +60,28 @@ _asrun() {
       COMPREPLY=($(compgen -W "file: null: mongodb:// sim:" -- "$cur"))
       compopt -o nospace 2>/dev/null; return 0 ;;
     --strategy) _asrun_files '*.lua'; return 0 ;;
+    --report) _asrun_files '*.html'; return 0 ;;
     --source) _asrun_files '*.json' '*.jsonl' '*.bson' '*.gz'; return 0 ;;
     --csv) local IFS=$'\n'; COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames 2>/dev/null
       return 0 ;;
-    --summary-json|--dead-letter|--checkpoint|--json) _asrun_files '*'; return 0 ;;
+    --summary-json|--dead-letter|--checkpoint) _asrun_files '*'; return 0 ;;
+    --json) [ "${sub[0]}" = history ] || _asrun_files '*'; return 0 ;; # history's is a switch
+    --history) _asrun_files '*.sqlite' '*.db'; return 0 ;;
+    -o|--output) _asrun_files '*.html'; return 0 ;;
     --collection|--total|--seed|--now|--keys|--retry-for|--filter|--projection|--max-errors|\
     --checkpoint-every|--workers|--batch-size|--queue-size|--instruction-budget|--min-workers|\
-    --max-workers|--min-batch-size|--max-batch-size|--check-interval|--cooldown|--scaling)
+    --max-workers|--min-batch-size|--max-batch-size|--check-interval|--cooldown|--scaling|\
+    --limit)
       return 0 ;; # a value of the user's own
   esac
   if [[ "$cur" == -* ]]; then
-    COMPREPLY=($(compgen -W "$(_asrun_options "${lab[@]}")" -- "$cur"))
+    COMPREPLY=($(compgen -W "$(_asrun_options "${sub[@]}")" -- "$cur"))
     return 0
   fi
-  [ ${#lab[@]} -gt 0 ] && return 0
-  [ "$COMP_CWORD" -eq 1 ] && COMPREPLY=($(compgen -W "lab" -- "$cur"))
+  case "${COMP_WORDS[1]}" in
+    lab|history|report) [ "$COMP_CWORD" -gt 1 ] && return 0 ;; # options, a run id
+  esac
+  [ "$COMP_CWORD" -eq 1 ] && COMPREPLY=($(compgen -W "lab history recommend report" -- "$cur"))
   _asrun_files '*.lua'
 }
 

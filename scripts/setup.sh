@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config lua5.4 liblua5.4-dev libmongoc-dev libbson-dev
-          libuv1-dev libcjson-dev zlib1g-dev libcmocka-dev lua-busted lua-dkjson
+          libuv1-dev libcjson-dev zlib1g-dev libsqlite3-dev libcmocka-dev lua-busted lua-dkjson
           clang libclang-rt-14-dev python3)
 
 missing=()
@@ -18,6 +18,8 @@ done
 # bundles npm, and Debian's npm would conflict with it).
 TEST_DEPS="${ASRUN_TEST_DEPS:-1}"
 [ "$TEST_DEPS" = 0 ] || command -v node >/dev/null || missing+=(nodejs npm)
+# Headless Chromium opens the HTML run report in tests/e2e/report_spec.lua.
+[ "$TEST_DEPS" = 0 ] || command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""

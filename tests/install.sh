@@ -104,13 +104,13 @@ if command -v lua5.4 > /dev/null; then
     test "$got" = "$P/lib/lua/5.4/asrun/core.so	$("$P/bin/asrun" --version | cut -d' ' -f2)"
 fi
 
-# 5. The man page: every option of `asrun --help` and `asrun lab --help` is in it, and it
-#    renders without a warning.
+# 5. The man page: every option of `asrun --help`, `asrun lab --help` and `asrun history
+#    --help` is in it, and it renders without a warning.
 MAN="$P/share/man/man1/asrun.1.gz"
 # roff writes "-" as "\-"; the option names as a reader sees them
 zcat "$MAN" | sed 's/\\-/-/g' > man.txt
 missing=""
-for opt in $( { asrun --help; asrun lab --help; } | grep -oE -- '(^|[ ,[])--?[A-Za-z][A-Za-z-]*' |
+for opt in $( { asrun --help; asrun lab --help; asrun history --help; } | grep -oE -- '(^|[ ,[])--?[A-Za-z][A-Za-z-]*' |
               sed -E 's/^[ ,[]//' | sort -u); do
   grep -qE -- "(^|[^A-Za-z-])$opt([^A-Za-z-]|$)" man.txt || missing="$missing $opt"
 done
@@ -141,6 +141,10 @@ check "completion: asrun --profile b -> balanced" test "$(complete_words asrun -
 check "completion: asrun lab --scen -> --scenario" test "$(complete_words asrun lab --scen)" = "--scenario"
 check "completion: asrun lab --scenario slow -> slow_start" \
   test "$(complete_words asrun lab --scenario slow)" = "slow_start"
+check "completion: asrun hi -> history" test "$(complete_words asrun hi)" = "history"
+check "completion: asrun history --li -> --limit" test "$(complete_words asrun history --li)" = "--limit"
+check "completion: asrun --start -> --start-from-history" \
+  test "$(complete_words asrun --start)" = "--start-from-history"
 mkdir -p strat && touch strat/mine.lua strat/notes.txt
 check "completion: a strategy file" test "$(complete_words asrun strat/m)" = "strat/mine.lua"
 

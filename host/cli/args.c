@@ -17,14 +17,16 @@ enum {
   OPT_NO_AUTO, OPT_WORKERS, OPT_BATCH, OPT_TOTAL, OPT_SEED, OPT_DRY_RUN, OPT_LOG_FORMAT,
   OPT_QUEUE, OPT_BUDGET, OPT_NOW, OPT_MODE, OPT_KEYS, OPT_WRITE_CONCERN, OPT_ORDERED, OPT_FILTER,
   OPT_PROJECTION, OPT_COPY_INDEXES, OPT_VERIFY, OPT_VERIFY_ONLY, OPT_COLLECTION,
-  OPT_SCALING, OPT_POLICY, OPT_SUMMARY_JSON, OPT_RETRY_FOR,
+  OPT_SCALING, OPT_POLICY, OPT_SUMMARY_JSON, OPT_REPORT, OPT_RETRY_FOR,
   OPT_DEAD_LETTER, OPT_MAX_ERRORS, OPT_STOP_ON_ERROR, OPT_DEAD_LETTER_DUPLICATES,
   /* named scaling settings: --min-workers N is --scaling min_workers=N */
   OPT_SET_MIN_WORKERS, OPT_SET_MAX_WORKERS, OPT_SET_MIN_BATCH, OPT_SET_MAX_BATCH,
   OPT_SET_CHECK_INTERVAL, OPT_SET_COOLDOWN,
   /* checkpoints */
   OPT_RESUME, OPT_CHECKPOINT, OPT_NO_CHECKPOINT, OPT_CHECKPOINT_EVERY,
-  OPT_TYPE, OPT_JSON_FORMAT
+  OPT_TYPE, OPT_JSON_FORMAT,
+  /* the run history */
+  OPT_HISTORY, OPT_NO_HISTORY, OPT_START_FROM_HISTORY
 };
 
 static const struct option options[] = {
@@ -60,6 +62,7 @@ static const struct option options[] = {
     {"scaling", required_argument, NULL, OPT_SCALING},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"summary-json", required_argument, NULL, OPT_SUMMARY_JSON},
+    {"report", required_argument, NULL, OPT_REPORT},
     {"dead-letter", required_argument, NULL, OPT_DEAD_LETTER},
     {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
     {"stopOnError", no_argument, NULL, OPT_STOP_ON_ERROR},
@@ -74,6 +77,9 @@ static const struct option options[] = {
     {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
     {"no-checkpoint", no_argument, NULL, OPT_NO_CHECKPOINT},
     {"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY},
+    {"history", required_argument, NULL, OPT_HISTORY},
+    {"no-history", no_argument, NULL, OPT_NO_HISTORY},
+    {"start-from-history", no_argument, NULL, OPT_START_FROM_HISTORY},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -85,6 +91,7 @@ static const struct option options[] = {
 const char *asr_cli_usage(void) {
   return "Usage: asrun STRATEGY.lua [options]\n"
          "       asrun --source TEMPLATE.json --total N [options]\n"
+         "       asrun history|recommend|report ... (past runs: asrun history --help)\n"
          "\n"
          "Generate or migrate MongoDB documents with Lua strategies.\n"
          "\n"
@@ -143,6 +150,15 @@ const char *asr_cli_usage(void) {
          "  --checkpoint-every S     seconds between checkpoints (default 5)\n"
          "  --no-checkpoint          keep none\n"
          "\n"
+         "Run history (every run but a dry run is recorded; see asrun history --help):\n"
+         "  --history FILE           the history database (default:\n"
+         "                           $XDG_STATE_HOME/asrun/history.sqlite, else\n"
+         "                           ~/.local/state/asrun/history.sqlite)\n"
+         "  --no-history             do not record this run\n"
+         "  --start-from-history     start at the workers and batch size `asrun recommend`\n"
+         "                           suggests from this strategy's past runs (--workers and\n"
+         "                           --batch-size win)\n"
+         "\n"
          "Throughput:\n"
          "  --workers N              worker threads (default: the CPUs it may use)\n"
          "  --batch-size N           documents per batch (default: 1000)\n"
@@ -163,6 +179,9 @@ const char *asr_cli_usage(void) {
          "                           flags override the strategy, which overrides the\n"
          "                           AUTO_SCALING_* environment, which overrides the profile\n"
          "  --summary-json FILE      write the performance summary as JSON\n"
+         "  --report FILE.html       write a self-contained HTML report: charts over time,\n"
+         "                           the scaling decisions, the summary (also when the run\n"
+         "                           fails or is interrupted)\n"
          "\n"
          "Other:\n"
          "  --dry-run                validate strategy, template and target; print the plan;\n"
@@ -260,6 +279,7 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_SCALING: return parse_scaling(arg, cli, err);
   case OPT_POLICY: cli->policy = arg; return 0;
   case OPT_SUMMARY_JSON: cli->summary_json = arg; return 0;
+  case OPT_REPORT: cli->report = arg; return 0;
   case OPT_DEAD_LETTER: cli->dead_letter = arg; return 0;
   case OPT_MAX_ERRORS: return set_once(&cli->max_errors, "--max-errors", arg, err);
   case OPT_STOP_ON_ERROR: cli->stop_on_error = 1; return 0;
@@ -318,6 +338,9 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_CHECKPOINT: cli->checkpoint = arg; return 0;
   case OPT_NO_CHECKPOINT: cli->no_checkpoint = 1; return 0;
   case OPT_CHECKPOINT_EVERY: return parse_seconds("checkpoint-every", arg, &cli->checkpoint_every, err);
+  case OPT_HISTORY: cli->history = arg; return 0;
+  case OPT_NO_HISTORY: cli->no_history = 1; return 0;
+  case OPT_START_FROM_HISTORY: cli->start_from_history = 1; return 0;
   case OPT_LOG_FORMAT:
     cli->log_format_set = 1;
     if (strcmp(arg, "text") == 0) cli->log_format = ASR_LOG_TEXT;

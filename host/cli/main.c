@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "cli/history_args.h"
 #include "cli/lab_args.h"
+#include "monitor/history_cmd.h"
 #include "runtime/run.h"
 #include "util/log.h"
 
@@ -30,8 +32,40 @@ static int lab_main(int argc, char **argv) {
   return asr_err_exit_code(rc);
 }
 
+/* `asrun history | recommend | report ...`: the run history (monitor/history_cmd.h). */
+static int history_main(int argc, char **argv) {
+  asr_history_cli_t cli;
+  asr_err_t err;
+  asr_err_clear(&err);
+  if (asr_history_cli_parse(argc, argv, &cli, &err) != 0) {
+    fprintf(stderr, "asrun: %s\n%s", err.msg, asr_history_cli_usage());
+    return ASR_EXIT_USAGE;
+  }
+  if (cli.help) {
+    fputs(asr_history_cli_usage(), stdout);
+    return ASR_EXIT_OK;
+  }
+  asr_log_configure(ASR_LOG_INFO, ASR_LOG_TEXT);
+  int rc = 0;
+  if (cli.command == ASR_HISTORY_LIST) {
+    asr_history_list_options_t o = {cli.history, cli.strategy, cli.limit, cli.json};
+    rc = asr_history_cmd_list(&o, stdout, &err);
+  } else if (cli.command == ASR_HISTORY_RECOMMEND) {
+    rc = asr_history_cmd_recommend(cli.history, cli.strategy, stdout, &err);
+  } else {
+    char html[64];
+    snprintf(html, sizeof html, "run-%lld.html", (long long)cli.run_id);
+    rc = asr_history_cmd_report(cli.history, cli.run_id, cli.output ? cli.output : html, &err);
+  }
+  fflush(stdout);
+  if (rc == 0) return ASR_EXIT_OK;
+  asr_log_error("history.failed", "%s", err.msg);
+  return asr_err_exit_code(rc);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "lab") == 0) return lab_main(argc - 1, argv + 1);
+  if (argc > 1 && asr_history_cli_is_command(argv[1])) return history_main(argc - 1, argv + 1);
   asr_options_t cli;
   asr_err_t err;
   asr_err_clear(&err);

@@ -260,6 +260,8 @@ static int build_scaling(const asr_options_t *cli, const asr_strategy_t *st, asr
   if (policy.value && !(cfg->policy = strdup(policy.value))) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   if (cli->summary_json && !(cfg->summary_json = strdup(cli->summary_json)))
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  if (cli->report && !(cfg->report_html = strdup(cli->report)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
   /* On with --auto-scaling or --profile, or a strategy's scaling table; off with
    * --no-auto-scaling or scaling.enabled = false. */
   cfg->auto_scaling = cli->auto_scaling >= 0 ? cli->auto_scaling
@@ -377,6 +379,7 @@ void asr_config_free(asr_config_t *cfg) {
   free(cfg->profile);
   free(cfg->policy);
   free(cfg->summary_json);
+  free(cfg->report_html);
   free(cfg->dead_letter);
   memset(cfg, 0, sizeof *cfg);
 }

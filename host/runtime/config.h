@@ -28,6 +28,7 @@ typedef struct asr_config {
   char *policy;             /* a built-in name or a .lua file; NULL: the strategy's table */
   const char *policy_origin;/* which layer named it, for messages: "--policy", ... */
   char *summary_json;       /* --summary-json FILE */
+  char *report_html;        /* --report FILE.html */
   double tick_interval;
   long long instruction_budget; /* per call into Lua (0: no limit): flag > strategy > default */
   int dry_run;
@@ -49,6 +50,9 @@ typedef struct asr_config {
                              * (runtime/run.c resolves it once the target is open) */
   asr_error_budget_t error_budget; /* --max-errors, --stopOnError */
   int dead_letter_duplicates;
+  /* --start-from-history: where the starting workers and batch size came from, for the plan
+   * ("" when not asked) */
+  char history_start[320];
 } asr_config_t;
 
 /* strategy may be NULL (a --source run). Returns 0 or ASR_EINVAL. */

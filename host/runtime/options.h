@@ -26,6 +26,7 @@ typedef struct asr_options {
   int nscaling;
   const char *policy;     /* --policy NAME|FILE.lua */
   const char *summary_json; /* --summary-json FILE */
+  const char *report;       /* --report FILE.html */
   int64_t workers, batch_size, total, seed, queue_size; /* -1: unset */
   int64_t instruction_budget; /* --instruction-budget: per call into Lua; -1 unset, 0 no limit */
   const char *now;        /* --now: the generation clock, ms or ISO-8601 */
@@ -51,6 +52,10 @@ typedef struct asr_options {
   const char *checkpoint;  /* --checkpoint FILE */
   int no_checkpoint;       /* --no-checkpoint */
   double checkpoint_every; /* --checkpoint-every S; 0: ASR_CHECKPOINT_INTERVAL_S */
+  /* the run history (monitor/history.h) */
+  const char *history;     /* --history FILE; NULL: the default */
+  int no_history;          /* --no-history */
+  int start_from_history;  /* --start-from-history */
   int log_format_set;
   asr_log_format_t log_format;
   int verbosity;          /* -1 quiet, 0 normal, 1 verbose */

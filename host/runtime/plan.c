@@ -18,6 +18,7 @@ void asr_plan_print(FILE *out, const asr_config_t *cfg, const asr_strategy_t *st
           cfg->target_is_default ? " [embedded default]" : "");
   fprintf(out, "  workers:    %u\n", cfg->workers);
   fprintf(out, "  batch size: %u\n", cfg->batch_size);
+  if (cfg->history_start[0]) fprintf(out, "  history:    %s\n", cfg->history_start);
   if (cfg->queue_capacity) fprintf(out, "  queue:      %u batches\n", cfg->queue_capacity);
   const asr_scaling_settings_t *sc = &cfg->scaling;
   if (cfg->auto_scaling)

@@ -5,9 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "lua/hooks.h"
+#include "metrics/series.h"
+#include "monitor/history_cmd.h"
+#include "monitor/report_html.h"
 #include "sinks/dead_letter.h"
 #include "sinks/mongo.h"
 #include "util/file.h"
@@ -114,6 +118,54 @@ static void add_scaling(cJSON *o, const asr_run_summary_t *s) {
     cJSON_AddItemToArray(list, decision_json(&r->records[i]));
 }
 
+/* Unix seconds → "2026-12-07T13:39:54.123Z" (omitted when not known). */
+static void add_time(cJSON *o, const char *key, double unix_s) {
+  if (!(unix_s > 0)) return;
+  time_t whole = (time_t)unix_s;
+  int ms = (int)((unix_s - (double)whole) * 1000);
+  struct tm tm;
+  char day[32], text[48];
+  if (!gmtime_r(&whole, &tm) || !strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm)) return;
+  snprintf(text, sizeof text, "%s.%03dZ", day, ms > 999 ? 999 : ms);
+  cJSON_AddStringToObject(o, key, text);
+}
+
+static void add_identity(cJSON *o, const asr_run_summary_t *s) {
+  add_time(o, "started_at", s->started_at);
+  add_time(o, "ended_at", s->ended_at);
+  str(o, "version", ASR_VERSION);
+  char seed[24];
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->seed);
+  str(o, "seed", seed);
+}
+
+static double rounded(double v) {
+  return isfinite(v) ? round(v * 1000) / 1000 : 0;
+}
+
+static cJSON *series_row(const asr_metrics_snapshot_t *p) {
+  cJSON *row = cJSON_CreateArray();
+#define ASR_SERIES_CELL(field) cJSON_AddItemToArray(row, cJSON_CreateNumber(rounded((double)p->field)));
+  if (row) { ASR_SUMMARY_SERIES_COLUMNS(ASR_SERIES_CELL) }
+#undef ASR_SERIES_CELL
+  return row;
+}
+
+/* "series": the columns once, then one row per point, oldest first. */
+static void add_series(cJSON *o, const asr_series_t *series) {
+  cJSON *s = cJSON_AddObjectToObject(o, "series");
+  if (!s) return;
+  num(s, "stride", series ? (double)asr_series_stride(series) : 1);
+  cJSON *columns = cJSON_AddArrayToObject(s, "columns");
+#define ASR_SERIES_NAME(field) cJSON_AddItemToArray(columns, cJSON_CreateString(#field));
+  if (columns) { ASR_SUMMARY_SERIES_COLUMNS(ASR_SERIES_NAME) }
+#undef ASR_SERIES_NAME
+  cJSON *rows = cJSON_AddArrayToObject(s, "rows");
+  size_t n = series ? asr_series_len(series) : 0;
+  for (size_t i = 0; rows && i < n; i++)
+    cJSON_AddItemToArray(rows, series_row(asr_series_at(series, i)));
+}
+
 cJSON *asr_summary_json(const asr_run_summary_t *s) {
   cJSON *o = cJSON_CreateObject();
   if (!o) return NULL;
@@ -130,16 +182,23 @@ cJSON *asr_summary_json(const asr_run_summary_t *s) {
   num(o, "current_batch_size", s->batch_size);
   if (s->ru_governor_rate > 0) num(o, "ru_governor_rate", s->ru_governor_rate);
   add_scaling(o, s);
+  add_identity(o, s);
+  add_series(o, s->series);
   return o;
+}
+
+static int write_summary_json(const cJSON *o, const char *path, asr_err_t *err) {
+  char *text = o ? cJSON_Print(o) : NULL;
+  if (!text) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  int rc = asr_write_text_file(path, text, "--summary-json", err);
+  free(text);
+  return rc;
 }
 
 int asr_summary_write(const asr_run_summary_t *s, const char *path, asr_err_t *err) {
   cJSON *o = asr_summary_json(s);
-  char *text = o ? cJSON_Print(o) : NULL;
+  int rc = write_summary_json(o, path, err);
   cJSON_Delete(o);
-  if (!text) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  int rc = asr_write_text_file(path, text, "--summary-json", err);
-  free(text);
   return rc;
 }
 
@@ -249,6 +308,10 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
       .profile = in->cfg->profile,
       .scaling = in->scaling,
       .ru_governor_rate = in->ru_governor_rate,
+      .started_at = in->started_at,
+      .ended_at = in->ended_at,
+      .seed = in->cfg->seed,
+      .series = in->series,
   };
   asr_sink_db_stats_t db;
   uint64_t sink_dead = asr_dead_letter_sink_count(in->dead_letter);
@@ -324,6 +387,69 @@ static int call_on_finish(asr_strategy_t *strategy, const asr_run_summary_t *sum
   return rc;
 }
 
+/* --summary-json and --report, both from one summary JSON; the first failure is the run's
+ * when it had none. */
+static int write_outputs(const asr_config_t *cfg, const asr_run_summary_t *sum, int rc,
+                         asr_err_t *err) {
+  if (!cfg->summary_json && !cfg->report_html) return rc;
+  asr_err_t out_err;
+  asr_err_clear(&out_err);
+  cJSON *json = asr_summary_json(sum);
+  int orc = json ? 0 : asr_err_set(&out_err, ASR_ENOMEM, "out of memory");
+  if (orc == 0 && cfg->summary_json) orc = write_summary_json(json, cfg->summary_json, &out_err);
+  if (json && cfg->report_html) { /* the page, even when the JSON file failed */
+    asr_err_t page_err;
+    asr_err_clear(&page_err);
+    int prc = asr_html_report_write(json, cfg->report_html, &page_err);
+    if (prc && orc == 0) orc = prc, out_err = page_err;
+  }
+  cJSON_Delete(json);
+  if (orc && rc == 0) {
+    *err = out_err;
+    rc = orc;
+  }
+  return rc;
+}
+
+/* The process's exit code for a run that ended with rc (cli/main.c maps it the same way). */
+static int exit_code_of(int rc) {
+  return rc == ASR_ECANCELED ? ASR_EXIT_INTERRUPTED : asr_err_exit_code(rc);
+}
+
+/* Records the run in the history (unless --no-history). A history that cannot be written is a
+ * warning: the run's outcome and output stand. */
+static void record_history(const asr_report_input_t *in, const asr_run_summary_t *sum, int rc) {
+  if (in->options->no_history) return;
+  asr_err_t herr;
+  asr_err_clear(&herr);
+  asr_history_strategy_t strategy;
+  int known = in->strategy && asr_history_strategy_identify(in->strategy->path, &strategy,
+                                                            &herr) == 0;
+  asr_err_clear(&herr); /* a strategy that cannot be read now: the run is recorded without it */
+  asr_history_run_t run = {
+      .strategy_path = known ? strategy.path : NULL,
+      .strategy_hash = known ? strategy.hash : NULL,
+      .source_kind = in->cfg->source.kind,
+      .target_kind = in->sink->vt->scheme,
+      .max_workers = in->cfg->auto_scaling ? in->cfg->scaling.max_workers : 0,
+      .max_batch_size = in->cfg->auto_scaling ? in->cfg->scaling.max_batch_size : 0,
+      .exit_code = exit_code_of(rc),
+  };
+  cJSON *json = asr_summary_json(sum);
+  char path[1024] = "";
+  int64_t id = 0;
+  int hrc = json ? asr_history_record_run(in->options->history, &run, json, &id, path,
+                                          sizeof path, &herr)
+                 : asr_err_set(&herr, ASR_ENOMEM, "out of memory");
+  cJSON_Delete(json);
+  if (hrc)
+    asr_log_warn("history.record", "%s (this run is not recorded in the history; its output is "
+                 "kept)", herr.msg);
+  else
+    asr_log_info("history.recorded", "Run history: recorded as run %lld in %s", (long long)id,
+                 path);
+}
+
 int asr_report_end_of_run(const asr_report_input_t *in, int rc, asr_err_t *err) {
   asr_run_summary_t sum = summarize(in, rc, err);
   rc = check_rejections(in, &sum, rc, err);
@@ -341,17 +467,11 @@ int asr_report_end_of_run(const asr_report_input_t *in, int rc, asr_err_t *err) 
     asr_log_info("run.done", "status %s: %llu documents written to %s in %.3f s (%.0f docs/s), "
                  "%llu dropped", sum.status, (unsigned long long)sum.docs_written, sum.output,
                  sum.duration_s, sum.docs_per_second, (unsigned long long)sum.docs_dropped);
-  asr_err_t json_err;
-  asr_err_clear(&json_err);
-  const char *json_path = in->cfg->summary_json;
-  int jrc = json_path ? asr_summary_write(&sum, json_path, &json_err) : 0;
-  if (jrc && rc == 0) {
-    *err = json_err;
-    rc = jrc;
-  }
+  rc = write_outputs(in->cfg, &sum, rc, err);
   if (hrc && rc == 0) {
     *err = hook_err;
     rc = hrc;
   }
+  record_history(in, &sum, rc);
   return rc;
 }

@@ -44,7 +44,20 @@ typedef struct asr_run_summary {
   const char *profile;
   const asr_scaling_report_t *scaling; /* NULL when auto-scaling is off */
   double ru_governor_rate;             /* RU/s the governor paced at in the end; 0: it did not */
+  /* when, what, and the run over time */
+  double started_at, ended_at;         /* Unix time in seconds; 0: not known (left out) */
+  uint64_t seed;                       /* the generation seed */
+  const struct asr_series *series;     /* every check interval; NULL: none kept */
 } asr_run_summary_t;
+
+/* The summary's "series": {"stride": N, "columns": [...], "rows": [[...], ...]}, one row
+ * per point of the run's series (metrics/series.h), its cells in the order of the columns.
+ * The columns and their order are a contract: the run history stores and reads them, the
+ * HTML report (monitor/report_html.h) charts them by name. X(field of the snapshot). */
+#define ASR_SUMMARY_SERIES_COLUMNS(X)                                                       \
+  X(t) X(interval) X(docs_per_second) X(workers) X(batch_size) X(cpu_percent) X(rss_bytes)  \
+  X(memory_percent) X(latency_p95_ms) X(errors) X(retries) X(throttles) X(queue_depth)      \
+  X(ru_per_second)
 
 struct cJSON;
 /* The summary as a JSON object (caller frees with cJSON_Delete); NULL when out of memory.
@@ -52,7 +65,9 @@ struct cJSON;
  * scaling_decisions_count, and totals, duration, peaks, averages, latency percentiles and
  * the list of decisions; ru_governor_rate when the RU governor paced the writes; the balance
  * (dead_lettered, docs_fanned_out, balanced, balance), dead_letter_file and
- * dead_letters_allowed when documents were dead-lettered, load_complete, and hint. */
+ * dead_letters_allowed when documents were dead-lettered, load_complete, and hint;
+ * started_at and ended_at (ISO-8601 UTC with milliseconds), version (asrun's), seed (a
+ * string: a 64-bit value does not fit a JSON number exactly) and series (above). */
 struct cJSON *asr_summary_json(const asr_run_summary_t *s);
 /* Writes it to path (pretty-printed, with a final newline). 0 or ASR_EIO. */
 int asr_summary_write(const asr_run_summary_t *s, const char *path, asr_err_t *err);
@@ -69,6 +84,7 @@ typedef struct asr_report_input {
   const asr_scaling_report_t *scaling; /* NULL when auto-scaling is off */
   const struct asr_series *series;    /* every check interval's snapshot (metrics/series.h) */
   double duration_s;
+  double started_at, ended_at;        /* Unix time in seconds */
   uint32_t start_workers, start_batch_size;
   double ru_governor_rate;            /* the RU governor's pace at the end (0: not pacing) */
   struct asr_dead_letter *dead_letter; /* the run's dead letters; may be NULL */
@@ -81,9 +97,10 @@ typedef struct asr_report_input {
 } asr_report_input_t;
 
 /* Ends the run whose outcome is rc (err holds its message): builds the summary, logs the
- * completion lines, calls on_finish, prints the summary to stdout, writes --summary-json, and
- * returns the run's result: rc, else the server's rejections, the JSON file's or on_finish's
- * failure (err filled). */
+ * completion lines, calls on_finish, prints the summary to stdout, writes --summary-json,
+ * writes --report's page (monitor/report_html.h, from the same JSON, whatever the outcome),
+ * and returns the run's result: rc, else the server's rejections, the JSON file's, the
+ * page's or on_finish's failure (err filled). */
 int asr_report_end_of_run(const asr_report_input_t *in, int rc, asr_err_t *err);
 
 #endif

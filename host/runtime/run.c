@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include "core/limits.h"
 #include "lua/hooks.h"
 #include "lua/policy.h"
 #include "lua/scenario.h"
@@ -17,6 +19,7 @@
 #include "lua/worker.h"
 #include "metrics/metrics.h"
 #include "metrics/series.h"
+#include "monitor/history_cmd.h"
 #include "pipeline/pipeline.h"
 #include "runtime/config.h"
 #include "runtime/db_checks.h"
@@ -33,6 +36,13 @@
 #include "util/stdout_data.h"
 
 #define PROGRESS_EVERY_S 5.0
+
+/* Unix time in seconds, for the summary's started_at and ended_at. */
+static double wall_clock_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* The last value on_tick asked for on one setting that the scaling limits moved: the warning
  * is given once per ask, not on every tick of a hook that asks the same again. */
@@ -59,6 +69,7 @@ typedef struct run {
   uv_async_t signal; /* woken by runtime/signals.c */
   uv_timer_t tick;
   uint64_t started_ns, last_progress_ns, last_tick_ns, last_tick_docs;
+  double started_at; /* wall clock (Unix seconds) at the start, for the summary */
   double last_rate;
   int interrupts;
   int tick_failed; /* on_tick went over its budget: not called again */
@@ -425,6 +436,8 @@ static int check_distinct_files(const run_t *r, asr_err_t *err) {
       {"the target", target},
       {"the target's temporary file", partial},
       {"--summary-json", cfg->summary_json},
+      {"--report", cfg->report_html},
+      {"--history", r->cli->no_history ? NULL : r->cli->history},
       {"the checkpoint", asr_resume_path(r->resume)},
       {"the dead letters", cfg->dead_letter}, /* the default once resolve_dead_letter ran */
   };
@@ -439,6 +452,28 @@ static int claim_stdout(const char *target, asr_err_t *err) {
   int e = target && asr_sink_target_is_stdout(target) ? asr_stdout_claim() : 0;
   if (e) return asr_err_set(err, ASR_EIO, "cannot set standard output aside for the documents: %s",
                             strerror(e));
+  return 0;
+}
+
+/* --start-from-history: the workers and batch size `asrun recommend` suggests from the
+ * strategy's past runs; --workers and --batch-size win. The plan says where they came from. */
+static int start_from_history(run_t *r, asr_err_t *err) {
+  const asr_options_t *cli = r->cli;
+  if (!cli->start_from_history) return 0;
+  if (!r->strategy)
+    return asr_err_set(err, ASR_EINVAL, "--start-from-history needs a strategy file: the history "
+                       "keeps runs by strategy");
+  asr_history_start_t start;
+  asr_history_start_point(cli->history, r->strategy->path, &start);
+  int kept_workers = cli->workers >= 0, kept_batch = cli->batch_size >= 0;
+  if (start.found && start.workers >= 1 && start.workers <= ASR_MAX_WORKERS && !kept_workers)
+    r->cfg.workers = start.workers;
+  if (start.found && start.batch_size >= 1 && start.batch_size <= ASR_MAX_BATCH_SIZE && !kept_batch)
+    r->cfg.batch_size = start.batch_size;
+  snprintf(r->cfg.history_start, sizeof r->cfg.history_start, "%s%s", start.note,
+           start.found && (kept_workers || kept_batch) ? " (the --workers/--batch-size given win)"
+                                                       : "");
+  if (!start.found) asr_log_warn("history.start", "--start-from-history: %s", start.note);
   return 0;
 }
 
@@ -458,6 +493,7 @@ static int open_run(run_t *r, asr_err_t *err) {
   if (rc) return rc;
   if ((rc = claim_stdout(r->cfg.target, err))) return rc; /* a strategy's target "-" */
   if ((rc = asr_db_checks_check_config(&r->cfg, err))) return rc;
+  if ((rc = start_from_history(r, err))) return rc;
   if ((rc = asr_resume_open(cli, &r->cfg, r->strategy, &r->resume, &r->already_complete, err)))
     return rc;
   if (r->already_complete) return 0;
@@ -498,6 +534,8 @@ static int open_run(run_t *r, asr_err_t *err) {
   r->tick_control = (asr_control_t){r, tick_set_workers, tick_set_batch_size, ctl_queue_capacity,
                                     ctl_stop};
   if (r->cfg.summary_json && (rc = check_writable(r->cfg.summary_json, "--summary-json", err)))
+    return rc;
+  if (r->cfg.report_html && (rc = check_writable(r->cfg.report_html, "--report", err)))
     return rc;
   if (!r->cfg.dry_run && (rc = check_dead_letter_dir(r, err))) return rc;
   return open_scaler(r, err);
@@ -550,6 +588,7 @@ static int start_loop(run_t *r, asr_err_t *err) {
   if (rc) return rc;
   asr_dead_letter_set_read_counter(r->dead_letter, records_read, r->pipeline);
   r->started_ns = r->last_progress_ns = r->last_tick_ns = uv_hrtime();
+  r->started_at = wall_clock_now();
   r->start_workers = r->cfg.workers;
   r->start_batch_size = r->cfg.batch_size;
   rc = asr_pipeline_start(r->pipeline, err);
@@ -617,6 +656,8 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .scaling = r->scaler ? &scaling : NULL,
       .series = r->series,
       .duration_s = secs,
+      .started_at = r->started_at,
+      .ended_at = wall_clock_now(),
       .start_workers = r->start_workers,
       .start_batch_size = r->start_batch_size,
       .ru_governor_rate = asr_ru_governor_rate(r->governor),
