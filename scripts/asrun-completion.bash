@@ -54,12 +54,19 @@ _asrun() {
     --target)
       COMPREPLY=($(compgen -W "file: null: mongodb:// sim:" -- "$cur"))
       compopt -o nospace 2>/dev/null; return 0 ;;
+    --uri)
+      COMPREPLY=($(compgen -W "mongodb:// mongodb+srv://" -- "$cur"))
+      compopt -o nospace 2>/dev/null; return 0 ;;
+    --type) COMPREPLY=($(compgen -W "jsonl json bson" -- "$cur")); return 0 ;;
+    --json-format|--jsonFormat) COMPREPLY=($(compgen -W "relaxed canonical" -- "$cur")); return 0 ;;
+    --file) _asrun_files '*.json' '*.jsonl' '*.ndjson' '*.bson' '*.gz'; return 0 ;;
     --strategy) _asrun_files '*.lua'; return 0 ;;
     --source) _asrun_files '*.json' '*.jsonl' '*.bson' '*.gz'; return 0 ;;
     --csv) local IFS=$'\n'; COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames 2>/dev/null
       return 0 ;;
     --summary-json|--dead-letter|--checkpoint|--json) _asrun_files '*'; return 0 ;;
-    --collection|--total|--seed|--now|--keys|--retry-for|--filter|--projection|--max-errors|\
+    --collection|-c|--db|-d|--mgodatagen-collection|--upsertFields|--numInsertionWorkers|\
+    -n|--number|--total|--seed|--now|--keys|--retry-for|--filter|--projection|--max-errors|\
     --checkpoint-every|--workers|--batch-size|--queue-size|--instruction-budget|--min-workers|\
     --max-workers|--min-batch-size|--max-batch-size|--check-interval|--cooldown|--scaling)
       return 0 ;; # a value of the user's own
