@@ -282,12 +282,13 @@ static int set_once(const char **slot, const char *flag, const char *value, asr_
 }
 
 /* A count that more than one flag sets (--workers and mongoimport's --numInsertionWorkers):
- * the same value twice is fine, two values are refused naming both flags. */
+ * one flag given again sets it again (the last wins, as always); two flags with two values
+ * are refused naming both. */
 static int parse_aliased_count(const char *flag, const char *s, int64_t min, int64_t max,
                                int64_t *out, const char **set_by, asr_err_t *err) {
   int64_t v;
   if (parse_flag_count(flag, s, min, max, &v, err)) return ASR_EINVAL;
-  if (*set_by && *out != v)
+  if (*set_by && strcmp(*set_by, flag) != 0 && *out != v) /* the same flag again: the last */
     return asr_err_set(err, ASR_EINVAL, "%s %lld and %s %lld: give one of them", *set_by,
                        (long long)*out, flag, (long long)v);
   *out = v;

@@ -202,6 +202,10 @@ static void test_mongoimport_aliases(void **state) {
                          "--total", "9", "-n", "9", "--target", "null:", "--uri", "null:"), 0);
   assert_int_equal(c.workers, 4);
   assert_int_equal(c.total, 9);
+  /* one flag given again: the last wins, as for every flag */
+  assert_int_equal(PARSE(c, e, "s.lua", "--workers", "2", "--workers", "3", "-n", "1", "-n", "2"), 0);
+  assert_int_equal(c.workers, 3);
+  assert_int_equal(c.total, 2);
   assert_int_equal(PARSE(c, e, "s.lua", "--upsertFields", "a", "--mode", "upsert", "--keys", "a"), 0);
   assert_string_equal(c.keys, "a");
 }
