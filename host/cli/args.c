@@ -296,10 +296,11 @@ static int parse_aliased_count(const char *flag, const char *s, int64_t min, int
   return 0;
 }
 
-/* --source and mongoimport's --file name the same thing: one of them, once. */
+/* --source and mongoimport's --file name the same thing: one of them (given again, the
+ * last wins, as for every flag). */
 static int set_source(asr_options_t *cli, const char *flag, const char *value, int is_file,
                       asr_err_t *err) {
-  if (cli->source && (strcmp(cli->source, value) != 0 || cli->source_is_file != is_file))
+  if (cli->source && cli->source_is_file != is_file)
     return asr_err_set(err, ASR_EINVAL, "%s '%s' and %s '%s': give one source",
                        cli->source_is_file ? "--file" : "--source", cli->source, flag, value);
   cli->source = value;
@@ -307,9 +308,10 @@ static int set_source(asr_options_t *cli, const char *flag, const char *value, i
   return 0;
 }
 
-/* --target and mongoimport's --uri name the same thing: one of them, once. */
+/* --target and mongoimport's --uri name the same thing: one of them with one value (given
+ * again, the last wins, as for every flag). */
 static int set_target(asr_options_t *cli, const char *flag, const char *value, asr_err_t *err) {
-  if (cli->target && strcmp(cli->target, value) != 0) {
+  if (cli->target && strcmp(cli->target_flag, flag) != 0 && strcmp(cli->target, value) != 0) {
     char a[256], b[256]; /* a URI may hold a password */
     asr_redact_arg(cli->target, a, sizeof a);
     asr_redact_arg(value, b, sizeof b);

@@ -1,5 +1,6 @@
 #include "mongo/checks.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "mongo/connect.h"
@@ -17,11 +18,13 @@ int asr_mongo_check_uri_names(const char *uri, char **db, char **coll, asr_err_t
 
 #define MONGO_NS_NOT_FOUND 26 /* the server's code for a collection that is not there */
 
-int asr_mongo_check_drop(const asr_mongo_endpoint_t *target, int *existed, asr_err_t *err) {
+int asr_mongo_check_drop(const asr_mongo_endpoint_t *target, int *existed, char *ns, size_t n,
+                         asr_err_t *err) {
   asr_mongo_conn_t t = {0};
   *existed = 0;
   int rc = connect_to(target, &t, err);
   if (rc) return rc;
+  snprintf(ns, n, "%s.%s", t.db, t.coll);
   mongoc_client_t *client = mongoc_client_pool_pop(t.pool);
   mongoc_collection_t *coll = mongoc_client_get_collection(client, t.db, t.coll);
   bson_error_t e;

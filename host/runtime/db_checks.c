@@ -41,10 +41,12 @@ int asr_db_checks_drop(const asr_config_t *cfg, asr_err_t *err) {
   if (!cfg->drop) return 0;
   asr_mongo_endpoint_t to = target_endpoint(cfg);
   int existed = 0;
-  int rc = asr_mongo_check_drop(&to, &existed, err);
-  if (rc == 0)
-    asr_log_info("mongo.drop", existed ? "Dropped the target collection before the load (--drop)"
-                                       : "--drop: the target collection did not exist");
+  char ns[256] = "";
+  int rc = asr_mongo_check_drop(&to, &existed, ns, sizeof ns, err);
+  if (rc == 0 && existed)
+    asr_log_info("mongo.drop", "Dropped the target collection %s before the load (--drop)", ns);
+  else if (rc == 0)
+    asr_log_info("mongo.drop", "--drop: the target collection %s did not exist", ns);
   return rc;
 }
 

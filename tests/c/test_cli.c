@@ -206,6 +206,10 @@ static void test_mongoimport_aliases(void **state) {
   assert_int_equal(PARSE(c, e, "s.lua", "--workers", "2", "--workers", "3", "-n", "1", "-n", "2"), 0);
   assert_int_equal(c.workers, 3);
   assert_int_equal(c.total, 2);
+  assert_int_equal(PARSE(c, e, "--source", "a.jsonl", "--source", "b.jsonl", "--target", "null:",
+                         "--target", "-"), 0);
+  assert_string_equal(c.source, "b.jsonl");
+  assert_string_equal(c.target, "-");
   assert_int_equal(PARSE(c, e, "s.lua", "--upsertFields", "a", "--mode", "upsert", "--keys", "a"), 0);
   assert_string_equal(c.keys, "a");
 }

@@ -74,7 +74,7 @@ describe_mongo("mongoimport's flags", function()
     local stderr
     code, _, stderr = h.run(concat(base, {"-n", "30", "--seed", "3", "--drop"}))
     assert.are.equal(0, code, stderr)
-    assert.matches("Dropped the target collection before the load", stderr, 1, true)
+    assert.matches("Dropped the target collection " .. DB .. ".dropped before the load", stderr, 1, true)
     assert.are.equal(30, count("dropped"))
     code, _, stderr = h.run(concat(base, {"-n", "30", "--drop", "--resume"}))
     assert.are.equal(2, code)
