@@ -309,7 +309,7 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
  * they are counted as duplicates and not rewritten; say so in words, with the counts, and
  * what to do instead (a re-run of the same seed writes nothing new). */
 static void note_already_present(const asr_report_input_t *in, asr_run_summary_t *sum) {
-  if (!sum->database || !sum->duplicates || in->cfg->write_mode != 0 /* insert */) return;
+  if (!sum->database || !sum->duplicates || in->cfg->write_mode != ASR_WRITE_INSERT) return;
   const char *loc = in->sink->location, *slash = loc ? strrchr(loc, '/') : NULL;
   const char *where = slash && strcmp(in->sink->vt->scheme, "mongodb") == 0 ? slash + 1 : "the target";
   unsigned long long dup = sum->duplicates, all = sum->duplicates + sum->docs_written;
