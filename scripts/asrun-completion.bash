@@ -59,6 +59,12 @@ _asrun() {
     --target)
       COMPREPLY=($(compgen -W "file: null: mongodb:// sim:" -- "$cur"))
       compopt -o nospace 2>/dev/null; return 0 ;;
+    --uri)
+      COMPREPLY=($(compgen -W "mongodb:// mongodb+srv://" -- "$cur"))
+      compopt -o nospace 2>/dev/null; return 0 ;;
+    --type) COMPREPLY=($(compgen -W "jsonl json bson" -- "$cur")); return 0 ;;
+    --json-format|--jsonFormat) COMPREPLY=($(compgen -W "relaxed canonical" -- "$cur")); return 0 ;;
+    --file) _asrun_files '*.json' '*.jsonl' '*.ndjson' '*.bson' '*.gz'; return 0 ;;
     --strategy) _asrun_files '*.lua'; return 0 ;;
     --report) _asrun_files '*.html'; return 0 ;;
     --source) _asrun_files '*.json' '*.jsonl' '*.bson' '*.gz'; return 0 ;;
@@ -68,7 +74,8 @@ _asrun() {
     --json) [ "${sub[0]}" = history ] || _asrun_files '*'; return 0 ;; # history's is a switch
     --history) _asrun_files '*.sqlite' '*.db'; return 0 ;;
     -o|--output) _asrun_files '*.html'; return 0 ;;
-    --collection|--total|--seed|--now|--keys|--retry-for|--filter|--projection|--max-errors|\
+    --collection|-c|--db|-d|--mgodatagen-collection|--upsertFields|--numInsertionWorkers|\
+    -n|--number|--total|--seed|--now|--keys|--retry-for|--filter|--projection|--max-errors|\
     --checkpoint-every|--workers|--batch-size|--queue-size|--instruction-budget|--min-workers|\
     --max-workers|--min-batch-size|--max-batch-size|--check-interval|--cooldown|--scaling|\
     --limit)

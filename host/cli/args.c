@@ -11,6 +11,7 @@
 #include "util/closest.h"
 #include "util/duration.h"
 #include "util/file.h"
+#include "util/redact.h"
 
 enum {
   OPT_STRATEGY = 256, OPT_SOURCE, OPT_TARGET, OPT_PROFILE, OPT_AS_PROFILE, OPT_AUTO,
@@ -26,8 +27,15 @@ enum {
   OPT_RESUME, OPT_CHECKPOINT, OPT_NO_CHECKPOINT, OPT_CHECKPOINT_EVERY,
   OPT_TYPE, OPT_JSON_FORMAT,
   /* the run history */
-  OPT_HISTORY, OPT_NO_HISTORY, OPT_START_FROM_HISTORY
+  OPT_HISTORY, OPT_NO_HISTORY, OPT_START_FROM_HISTORY,
+  /* mongoimport's and mgeneratejs's spellings */
+  OPT_URI, OPT_DB, OPT_DROP, OPT_UPSERT_FIELDS, OPT_NUM_INSERTION_WORKERS, OPT_JSON_ARRAY,
+  OPT_FILE, OPT_MGODATAGEN_COLLECTION, OPT_NUMBER
 };
+
+/* -d DB, -c COLLECTION (mongoimport's), -n N (mgeneratejs's) */
+#define SHORT_OPTIONS "d:c:n:"
+#define SHORT_WITH_VALUE "dcn"
 
 static const struct option options[] = {
     {"strategy", required_argument, NULL, OPT_STRATEGY},
@@ -58,6 +66,15 @@ static const struct option options[] = {
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"verify-only", no_argument, NULL, OPT_VERIFY_ONLY},
     {"collection", required_argument, NULL, OPT_COLLECTION},
+    {"mgodatagen-collection", required_argument, NULL, OPT_MGODATAGEN_COLLECTION},
+    {"uri", required_argument, NULL, OPT_URI},
+    {"db", required_argument, NULL, OPT_DB},
+    {"drop", no_argument, NULL, OPT_DROP},
+    {"upsertFields", required_argument, NULL, OPT_UPSERT_FIELDS},
+    {"numInsertionWorkers", required_argument, NULL, OPT_NUM_INSERTION_WORKERS},
+    {"jsonArray", no_argument, NULL, OPT_JSON_ARRAY},
+    {"file", required_argument, NULL, OPT_FILE},
+    {"number", required_argument, NULL, OPT_NUMBER},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"scaling", required_argument, NULL, OPT_SCALING},
     {"policy", required_argument, NULL, OPT_POLICY},
@@ -101,9 +118,14 @@ const char *asr_cli_usage(void) {
          "                           (KIND: template, jsonl, json, bson, mongodb, mgodatagen);\n"
          "                           - reads standard input; '{...}' or template:{...} is\n"
          "                           template text (as mgeneratejs takes); overrides the strategy\n"
-         "  --type jsonl|json|bson   the format of --source's file (mongoimport's flag; json\n"
-         "                           is JSON documents one a line, as for mongoimport)\n"
-         "  --collection NAME        the collection of an mgodatagen config to generate\n"
+         "  --file FILE              mongoimport's source flag: FILE holds documents (JSON by\n"
+         "                           default, never a template); - reads standard input\n"
+         "  --type jsonl|json|bson   the format of the source file (mongoimport's flag; json\n"
+         "                           is JSON documents one after another, as for mongoimport)\n"
+         "  --jsonArray              the source file is one JSON array of documents, read as\n"
+         "                           a stream (mongoimport's flag; implies --type json)\n"
+         "  --mgodatagen-collection NAME\n"
+         "                           the collection of an mgodatagen config to generate\n"
          "  --target URI             file:PATH.jsonl | file:PATH.bson | jsonl:PATH |\n"
          "                           bson:PATH | - (standard output; bson:- for BSON) | null: |\n"
          "                           mongodb://HOST/DB.COLLECTION | sim:KEY=VALUE,... |\n"
@@ -112,14 +134,24 @@ const char *asr_cli_usage(void) {
          "  --json-format FORMAT     .jsonl targets: relaxed (default; readable, but an int64\n"
          "                           that fits in 32 bits reads back as int32) | canonical\n"
          "                           (every BSON type reads back as itself); also --jsonFormat\n"
-         "  --total N                documents to generate (template) or at most read\n"
-         "  --seed N                 generation seed: document i depends only on (seed, i)\n"
+         "  --total N, -n N          documents to generate (template) or at most read; also\n"
+         "                           --number N (mgeneratejs's)\n"
+         "  --seed N                 generation seed: document i depends only on (seed, i);\n"
+         "                           default: a fresh random seed, shown in the plan and the\n"
+         "                           summary (--seed with it repeats the run)\n"
          "  --now TIME               generation clock for $now and $objectid (epoch ms or\n"
          "                           ISO-8601); default: the run's start, shown in the plan\n"
          "\n"
-         "MongoDB and Cosmos DB:\n"
+         "MongoDB and Cosmos DB (mongoimport's flags, same meaning):\n"
+         "  --uri URI                the target connection string (as --target); the\n"
+         "                           database and collection may be given beside it\n"
+         "  --db NAME, -d NAME       the target database (or /DB in the URI)\n"
+         "  --collection NAME, -c NAME\n"
+         "                           the target collection (or /DB.COLLECTION in the URI)\n"
+         "  --drop                   drop the target collection before the load\n"
          "  --mode MODE              insert (default) | upsert | merge | delete\n"
          "  --keys A,B               key fields for upsert, merge and delete (default: _id)\n"
+         "  --upsertFields A,B       --mode upsert --keys A,B\n"
          "  --ordered                ordered bulk writes (default: unordered)\n"
          "  --write-concern W        majority or a number\n"
          "  --retry-for DURATION     keep retrying a batch's throttled or failed writes and\n"
@@ -160,7 +192,8 @@ const char *asr_cli_usage(void) {
          "                           --batch-size win)\n"
          "\n"
          "Throughput:\n"
-         "  --workers N              worker threads (default: the CPUs it may use)\n"
+         "  --workers N              worker threads (default: the CPUs it may use); also\n"
+         "                           --numInsertionWorkers N (mongoimport's)\n"
          "  --batch-size N           documents per batch (default: 1000)\n"
          "  --queue-size N           batches buffered between source and workers\n"
          "  --instruction-budget N   Lua VM instructions per call of a transform, operator or\n"
@@ -198,16 +231,24 @@ const char *asr_cli_usage(void) {
          "            PATH.partial).\n";
 }
 
-static int parse_count(const char *flag, const char *s, int64_t min, int64_t max, int64_t *out,
-                       asr_err_t *err) {
+/* flag: as the message names it ("--workers", "-n"). */
+static int parse_flag_count(const char *flag, const char *s, int64_t min, int64_t max,
+                            int64_t *out, asr_err_t *err) {
   char *end;
   errno = 0;
   long long v = strtoll(s, &end, 10);
   if (errno || end == s || *end || v < min || v > max)
-    return asr_err_set(err, ASR_EINVAL, "--%s: expected an integer in %lld..%lld, got '%s'", flag,
+    return asr_err_set(err, ASR_EINVAL, "%s: expected an integer in %lld..%lld, got '%s'", flag,
                        (long long)min, (long long)max, s);
   *out = v;
   return 0;
+}
+
+static int parse_count(const char *name, const char *s, int64_t min, int64_t max, int64_t *out,
+                       asr_err_t *err) {
+  char flag[64];
+  snprintf(flag, sizeof flag, "--%s", name);
+  return parse_flag_count(flag, s, min, max, out, err);
 }
 
 /* Built-in names are checked here; a .lua path is read by the config. */
@@ -260,6 +301,78 @@ static int set_once(const char **slot, const char *flag, const char *value, asr_
   return 0;
 }
 
+/* A count that more than one flag sets (--workers and mongoimport's --numInsertionWorkers):
+ * one flag given again sets it again (the last wins, as always); two flags with two values
+ * are refused naming both. */
+static int parse_aliased_count(const char *flag, const char *s, int64_t min, int64_t max,
+                               int64_t *out, const char **set_by, asr_err_t *err) {
+  int64_t v;
+  if (parse_flag_count(flag, s, min, max, &v, err)) return ASR_EINVAL;
+  if (*set_by && strcmp(*set_by, flag) != 0 && *out != v) /* the same flag again: the last */
+    return asr_err_set(err, ASR_EINVAL, "%s %lld and %s %lld: give one of them", *set_by,
+                       (long long)*out, flag, (long long)v);
+  *out = v;
+  *set_by = flag;
+  return 0;
+}
+
+/* --source and mongoimport's --file name the same thing: one of them (given again, the
+ * last wins, as for every flag). */
+static int set_source(asr_options_t *cli, const char *flag, const char *value, int is_file,
+                      asr_err_t *err) {
+  if (cli->source && cli->source_is_file != is_file)
+    return asr_err_set(err, ASR_EINVAL, "%s '%s' and %s '%s': give one source",
+                       cli->source_is_file ? "--file" : "--source", cli->source, flag, value);
+  cli->source = value;
+  cli->source_is_file = is_file;
+  return 0;
+}
+
+/* --target and mongoimport's --uri name the same thing: one of them with one value (given
+ * again, the last wins, as for every flag). */
+static int set_target(asr_options_t *cli, const char *flag, const char *value, asr_err_t *err) {
+  if (cli->target && strcmp(cli->target_flag, flag) != 0 && strcmp(cli->target, value) != 0) {
+    char a[256], b[256]; /* a URI may hold a password */
+    asr_redact_arg(cli->target, a, sizeof a);
+    asr_redact_arg(value, b, sizeof b);
+    return asr_err_set(err, ASR_EINVAL, "%s %s and %s %s: give one target", cli->target_flag, a,
+                       flag, b);
+  }
+  cli->target = value;
+  cli->target_flag = flag;
+  return 0;
+}
+
+/* Flags that are only whole together, checked once every flag is read (in any order). */
+static int check_combinations(asr_options_t *cli, asr_err_t *err) {
+  if (cli->upsert_fields) {
+    if (cli->mode && strcmp(cli->mode, "upsert") != 0)
+      return asr_err_set(err, ASR_EINVAL, "--upsertFields %s is --mode upsert, and --mode %s is "
+                         "given: give one of them", cli->upsert_fields, cli->mode);
+    if (cli->keys && strcmp(cli->keys, cli->upsert_fields) != 0)
+      return asr_err_set(err, ASR_EINVAL, "--upsertFields %s and --keys %s: give one of them "
+                         "(--upsertFields A,B is --mode upsert --keys A,B)", cli->upsert_fields,
+                         cli->keys);
+    if (!*cli->upsert_fields)
+      return asr_err_set(err, ASR_EINVAL, "--upsertFields: expected field names (A,B), got ''");
+    cli->mode = "upsert";
+    cli->keys = cli->upsert_fields;
+  }
+  if (cli->json_array && cli->type && strcmp(cli->type, "json") != 0)
+    return asr_err_set(err, ASR_EINVAL, "--jsonArray reads a JSON array, and --type %s is "
+                       "given: give --type json or no --type", cli->type);
+  if (cli->json_array && !cli->source)
+    return asr_err_set(err, ASR_EINVAL, "--jsonArray says the source file is a JSON array, and "
+                       "no --file or --source is given (e.g. --file data.json --jsonArray)");
+  if (cli->drop && cli->resume)
+    return asr_err_set(err, ASR_EINVAL, "--drop and --resume: a resumed load goes on into the "
+                       "documents already written, which --drop would delete; give one of them");
+  if (cli->drop && cli->verify_only)
+    return asr_err_set(err, ASR_EINVAL, "--drop and --verify-only: --verify-only checks what an "
+                       "earlier load wrote, which --drop would delete; give one of them");
+  return 0;
+}
+
 /* A positive number of seconds, from 10 ms to a day. */
 static int parse_seconds(const char *flag, const char *s, double *out, asr_err_t *err) {
   char *end;
@@ -285,12 +398,20 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_STOP_ON_ERROR: cli->stop_on_error = 1; return 0;
   case OPT_DEAD_LETTER_DUPLICATES: cli->dead_letter_duplicates = 1; return 0;
   case OPT_STRATEGY: return set_once(&cli->strategy, "strategy", arg, err);
-  case OPT_SOURCE: cli->source = arg; return 0;
+  case OPT_SOURCE: return set_source(cli, "--source", arg, 0, err);
+  case OPT_FILE: return set_source(cli, "--file", arg, 1, err);
+  case OPT_JSON_ARRAY: cli->json_array = 1; return 0;
   case OPT_TYPE:
     if (strcmp(arg, "jsonl") && strcmp(arg, "json") && strcmp(arg, "bson"))
       return asr_err_set(err, ASR_EINVAL, "--type: expected jsonl, json or bson, got '%s'", arg);
     return set_once(&cli->type, "--type", arg, err);
-  case OPT_TARGET: cli->target = arg; return 0;
+  case OPT_TARGET: return set_target(cli, "--target", arg, err);
+  case OPT_URI: return set_target(cli, "--uri", arg, err);
+  case OPT_DB: return set_once(&cli->db, "--db", arg, err);
+  case OPT_DROP: cli->drop = 1; return 0;
+  case OPT_UPSERT_FIELDS: return set_once(&cli->upsert_fields, "--upsertFields", arg, err);
+  case OPT_MGODATAGEN_COLLECTION:
+    return set_once(&cli->mgodatagen_collection, "--mgodatagen-collection", arg, err);
   case OPT_JSON_FORMAT: {
     asr_ejson_mode_t mode;
     if (asr_ejson_mode_parse(arg, &mode) != 0)
@@ -302,9 +423,19 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
   case OPT_AS_PROFILE: return parse_profile(arg, cli, err);
   case OPT_AUTO: cli->auto_scaling = 1; return 0;
   case OPT_NO_AUTO: cli->auto_scaling = 0; return 0;
-  case OPT_WORKERS: return parse_count("workers", arg, 1, ASR_MAX_WORKERS, &cli->workers, err);
+  case OPT_WORKERS:
+    return parse_aliased_count("--workers", arg, 1, ASR_MAX_WORKERS, &cli->workers,
+                               &cli->workers_flag, err);
+  case OPT_NUM_INSERTION_WORKERS:
+    return parse_aliased_count("--numInsertionWorkers", arg, 1, ASR_MAX_WORKERS, &cli->workers,
+                               &cli->workers_flag, err);
   case OPT_BATCH: return parse_count("batch-size", arg, 1, ASR_MAX_BATCH_SIZE, &cli->batch_size, err);
-  case OPT_TOTAL: return parse_count("total", arg, 0, INT64_MAX, &cli->total, err);
+  case OPT_TOTAL:
+    return parse_aliased_count("--total", arg, 0, INT64_MAX, &cli->total, &cli->total_flag, err);
+  case OPT_NUMBER:
+  case 'n':
+    return parse_aliased_count(opt == 'n' ? "-n" : "--number", arg, 0, INT64_MAX, &cli->total,
+                               &cli->total_flag, err);
   case OPT_SEED: return parse_count("seed", arg, 0, INT64_MAX, &cli->seed, err);
   case OPT_QUEUE: return parse_count("queue-size", arg, 1, 100000, &cli->queue_size, err);
   case OPT_BUDGET:
@@ -332,7 +463,9 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
     return 0;
   case OPT_VERIFY: cli->verify = 1; return 0;
   case OPT_VERIFY_ONLY: cli->verify_only = 1; return 0;
-  case OPT_COLLECTION: cli->collection = arg; return 0;
+  case OPT_COLLECTION:
+  case 'c': return set_once(&cli->collection, "--collection", arg, err);
+  case 'd': return set_once(&cli->db, "--db", arg, err);
   case OPT_DRY_RUN: cli->dry_run = 1; return 0;
   case OPT_RESUME: cli->resume = 1; return 0;
   case OPT_CHECKPOINT: cli->checkpoint = arg; return 0;
@@ -380,7 +513,7 @@ int asr_cli_parse(int argc, char **argv, asr_options_t *cli, asr_err_t *err) {
   opterr = 0;
   int opt, rc = 0;
   /* "-" first: positionals come back as option 1 in place, so flags may follow the file. */
-  while (rc == 0 && (opt = getopt_long(argc, argv, "-qvhV", options, NULL)) != -1) {
+  while (rc == 0 && (opt = getopt_long(argc, argv, "-qvhV" SHORT_OPTIONS, options, NULL)) != -1) {
     if (opt == 1) {
       rc = set_once(&cli->strategy, "strategy", optarg, err);
     } else if (opt == '?') {
@@ -388,6 +521,8 @@ int asr_cli_parse(int argc, char **argv, asr_options_t *cli, asr_err_t *err) {
       const char *eq = strncmp(bad, "--", 2) == 0 ? strchr(bad, '=') : NULL;
       if (optopt >= 256)
         rc = asr_err_set(err, ASR_EINVAL, "option '%s' needs a value", bad);
+      else if (optopt && strchr(SHORT_WITH_VALUE, optopt))
+        rc = asr_err_set(err, ASR_EINVAL, "option '-%c' needs a value", optopt);
       else if (optopt && eq) /* "--help=all": a flag given a value */
         rc = asr_err_set(err, ASR_EINVAL, "option '%.*s' takes no value", (int)(eq - bad), bad);
       else if (optopt)
@@ -400,5 +535,5 @@ int asr_cli_parse(int argc, char **argv, asr_options_t *cli, asr_err_t *err) {
   }
   for (; rc == 0 && optind < argc; optind++) /* after "--" */
     rc = set_once(&cli->strategy, "strategy", argv[optind], err);
-  return rc;
+  return rc ? rc : check_combinations(cli, err);
 }

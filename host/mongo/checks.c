@@ -1,11 +1,41 @@
 #include "mongo/checks.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "mongo/connect.h"
 #include "mongo/indexes.h"
 #include "mongo/verify.h"
 
 static int connect_to(const asr_mongo_endpoint_t *e, asr_mongo_conn_t *c, asr_err_t *err) {
   return asr_mongo_connect(e->uri, e->database, e->collection, 0, 1, c, err);
+}
+
+int asr_mongo_check_uri_names(const char *uri, char **db, char **coll, asr_err_t *err) {
+  if (asr_mongo_uri_path(uri, db, coll)) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  return 0;
+}
+
+#define MONGO_NS_NOT_FOUND 26 /* the server's code for a collection that is not there */
+
+int asr_mongo_check_drop(const asr_mongo_endpoint_t *target, int *existed, char *ns, size_t n,
+                         asr_err_t *err) {
+  asr_mongo_conn_t t = {0};
+  *existed = 0;
+  int rc = connect_to(target, &t, err);
+  if (rc) return rc;
+  snprintf(ns, n, "%s.%s", t.db, t.coll);
+  mongoc_client_t *client = mongoc_client_pool_pop(t.pool);
+  mongoc_collection_t *coll = mongoc_client_get_collection(client, t.db, t.coll);
+  bson_error_t e;
+  if (mongoc_collection_drop_with_opts(coll, NULL, &e)) *existed = 1;
+  else if (e.code != MONGO_NS_NOT_FOUND && !strstr(e.message, "ns not found"))
+    rc = asr_err_set(err, ASR_EINVAL, "--drop: cannot drop %s.%s on %s: %s", t.db, t.coll,
+                     t.redacted, e.message);
+  mongoc_collection_destroy(coll);
+  mongoc_client_pool_push(t.pool, client);
+  asr_mongo_conn_close(&t);
+  return rc;
 }
 
 int asr_mongo_check_copy_indexes(const asr_mongo_endpoint_t *from, const asr_mongo_endpoint_t *to,

@@ -3,6 +3,7 @@
 #ifndef ASR_MONGO_CHECKS_H
 #define ASR_MONGO_CHECKS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mongo/verify_types.h"
@@ -11,6 +12,14 @@ typedef struct asr_mongo_endpoint {
   const char *uri, *database, *collection; /* NULL names: from the URI path /db.collection */
 } asr_mongo_endpoint_t;
 
+/* The database and collection named by uri's path "/db.collection" (NULL when it names
+ * none), without connecting. The caller frees both. 0 or ASR_ENOMEM. */
+int asr_mongo_check_uri_names(const char *uri, char **db, char **coll, asr_err_t *err);
+/* --drop: drops the target's collection (one that does not exist is no error); *existed
+ * says whether there was one, ns (n bytes) its "db.collection". ASR_EINVAL when the server
+ * cannot be reached or refuses. */
+int asr_mongo_check_drop(const asr_mongo_endpoint_t *target, int *existed, char *ns, size_t n,
+                         asr_err_t *err);
 int asr_mongo_check_copy_indexes(const asr_mongo_endpoint_t *from, const asr_mongo_endpoint_t *to,
                                  uint32_t *copied, asr_err_t *err);
 /* source NULL: the count check only (the source is not a MongoDB collection). */

@@ -140,6 +140,18 @@ static int split_uri(const char *uri, char **kept, char **db, char **coll) {
   return 0;
 }
 
+int asr_mongo_uri_path(const char *uri, char **db, char **coll) {
+  char *kept = NULL;
+  int rc = split_uri(uri, &kept, db, coll);
+  free(kept);
+  if (rc) {
+    free(*db);
+    free(*coll);
+    *db = *coll = NULL;
+  }
+  return rc;
+}
+
 void asr_mongo_redact(const char *uri, char *out, size_t n) {
   if (!uri || strstr(uri, "://")) {
     asr_redact_uri(uri, out, n);

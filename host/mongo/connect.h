@@ -34,6 +34,9 @@ typedef struct asr_mongo_conn {
  * *out is left zeroed. */
 int asr_mongo_connect(const char *uri, const char *db, const char *coll, int32_t timeout_ms,
                       int need_coll, asr_mongo_conn_t *out, asr_err_t *err);
+/* The names in uri's path "/db.collection" (percent-decoded); NULL when the path lacks one.
+ * The caller frees both. 0 or ASR_ENOMEM. */
+int asr_mongo_uri_path(const char *uri, char **db, char **coll);
 /* Frees what the connection owns (clients popped from the pool must be pushed back first).
  * Safe on a zeroed struct; leaves it zeroed. */
 void asr_mongo_conn_close(asr_mongo_conn_t *c);

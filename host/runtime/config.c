@@ -1,6 +1,8 @@
 #include "runtime/config.h"
 
+#include <errno.h>
 #include <sched.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "lua/profile.h"
 #include "lua/vm.h"
 #include "metrics/proc.h"
+#include "mongo/checks.h"
 #include "mongo/retry.h"
 #include "sinks/sink.h"
 #include "template/template.h"
@@ -48,32 +51,54 @@ static char *stem(const char *path) {
   return strndup(b, n);
 }
 
-/* --type: the format of --source's file, as mongoimport's --type says it (json: documents one
- * a line, as mongoimport reads them; a JSON array is json:PATH). It replaces the kind the
- * file name suggests (data.json is then data, not a template); a kind written out
+static int ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The format of a --file given without --type: what mongoimport reads (JSON documents),
+ * unless the name says BSON or JSON lines; never a template. */
+static const char *file_format(const char *path) {
+  if (ends_with(path, ".bson") || ends_with(path, ".bson.gz")) return "bson";
+  if (ends_with(path, ".jsonl") || ends_with(path, ".jsonl.gz") || ends_with(path, ".ndjson") ||
+      ends_with(path, ".ndjson.gz"))
+    return "jsonl";
+  return "json";
+}
+
+/* --type, --jsonArray, --file: the format of the source file, as mongoimport says it (json:
+ * JSON documents one after another; with --jsonArray one array of them). It replaces the
+ * kind the file name suggests (data.json is then data, not a template); a kind written out
  * (KIND:PATH) must agree with it. */
-static int typed_source(const char *source, const char *type, asr_source_spec_t *spec,
+static int typed_source(const asr_options_t *cli, const char *type, asr_source_spec_t *spec,
                         asr_err_t *err) {
-  const char *kind = strcmp(type, "bson") == 0 ? "bson" : "jsonl";
+  const char *source = cli->source, *flag = cli->json_array ? "--jsonArray" : "--type";
+  const char *kind = strcmp(type, "bson") == 0 ? "bson" : strcmp(type, "jsonl") == 0 ? "jsonl"
+                                                                                   : "json";
   const char *colon = strchr(source, ':');
   size_t klen = colon ? (size_t)(colon - source) : 0;
   if (klen && strspn(source, "abcdefghijklmnopqrstuvwxyz") == klen) { /* KIND:PATH */
     int rc = asr_source_spec_parse(source, spec, err);
     if (rc) return rc;
-    if (strcmp(spec->kind, kind) != 0 && !(strcmp(type, "json") == 0 && strcmp(spec->kind, "json") == 0))
-      return asr_err_set(err, ASR_EINVAL, "--type %s does not fit --source %s (give one of "
-                         "them)", type, source);
+    int json_fits = strcmp(kind, "json") == 0 && !cli->json_array && strcmp(spec->kind, "jsonl") == 0;
+    if (strcmp(spec->kind, kind) != 0 && !json_fits)
+      return asr_err_set(err, ASR_EINVAL, "%s%s%s does not fit %s %s (give one of them)", flag,
+                         cli->json_array ? "" : " ", cli->json_array ? "" : type,
+                         cli->source_is_file ? "--file" : "--source", source);
     return 0;
   }
   spec->kind = strdup(kind);
   spec->path = strdup(source);
+  spec->json_documents = strcmp(kind, "json") == 0 && !cli->json_array;
   if (!spec->kind || !spec->path) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   return 0;
 }
 
 static int copy_source(const asr_options_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
                        asr_err_t *err) {
-  if (cli->source && cli->type) return typed_source(cli->source, cli->type, &cfg->source, err);
+  const char *type = cli->type ? cli->type : cli->json_array ? "json" : NULL;
+  if (cli->source && !type && cli->source_is_file) type = file_format(cli->source);
+  if (cli->source && type) return typed_source(cli, type, &cfg->source, err);
   if (cli->source) return asr_source_spec_parse(cli->source, &cfg->source, err);
   if (cli->type)
     return asr_err_set(err, ASR_EINVAL, "--type %s says the format of --source's file, and no "
@@ -290,16 +315,113 @@ static int copy_dead_letters(const asr_options_t *cli, asr_config_t *cfg, asr_er
   return 0;
 }
 
+static int is_mongo_uri(const char *s) {
+  return s && (strncmp(s, "mongodb://", 10) == 0 || strncmp(s, "mongodb+srv://", 14) == 0);
+}
+
+/* --mgodatagen-collection: the config's collection to generate. --collection once meant it
+ * and now names the target collection (mongoimport's meaning): given with an mgodatagen
+ * source and no MongoDB target, the old meaning is what was meant, and the error says so. */
+static int mgodatagen_collection(const asr_options_t *cli, const asr_strategy_t *st,
+                                 asr_config_t *cfg, asr_err_t *err) {
+  int mgodatagen = strcmp(cfg->source.kind, "mgodatagen") == 0;
+  const char *target = cli->target ? cli->target : st ? st->target : NULL;
+  if (cli->mgodatagen_collection && !mgodatagen)
+    return asr_err_set(err, ASR_EINVAL, "--mgodatagen-collection %s: the source is no mgodatagen "
+                       "config (--source mgodatagen:CONFIG.json)", cli->mgodatagen_collection);
+  if (cli->collection && mgodatagen && !cli->mgodatagen_collection && !is_mongo_uri(target))
+    return asr_err_set(err, ASR_EINVAL, "--collection %s names the target collection (as "
+                       "mongoimport's --collection); the collection of an mgodatagen config to "
+                       "generate is --mgodatagen-collection %s", cli->collection, cli->collection);
+  if (!cli->mgodatagen_collection) return 0;
+  free(cfg->source.collection);
+  if (!(cfg->source.collection = strdup(cli->mgodatagen_collection)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  return 0;
+}
+
+/* A name given by a flag (--db, --collection) against the same name in the URI's path. */
+static int check_name_conflict(const char *flag, const char *given, const char *what,
+                               const char *in_path, const char *target, asr_err_t *err) {
+  if (!given || !in_path || strcmp(given, in_path) == 0) return 0;
+  char shown[512];
+  asr_redact_arg(target, shown, sizeof shown);
+  return asr_err_set(err, ASR_EINVAL, "%s %s and the %s '%s' in the URI's path (%s): give one "
+                     "of them", flag, given, what, in_path, shown);
+}
+
+/* mongoimport's --db and --collection (and --drop) name a MongoDB target's collection beside
+ * its URI (a Cosmos DB portal string has no /DB.COLLECTION path): they win over the strategy,
+ * must agree with the URI's path, and the collection must come from one of them. */
+static int copy_target_names(const asr_options_t *cli, asr_config_t *cfg, asr_err_t *err) {
+  const char *flag = cli->db ? "--db" : cli->collection ? "--collection" : cli->drop ? "--drop"
+                                                                              : NULL;
+  int mongo = is_mongo_uri(cfg->target);
+  if (flag && !mongo) {
+    char shown[512];
+    asr_redact_arg(cfg->target, shown, sizeof shown);
+    return asr_err_set(err, ASR_EINVAL, "%s applies to a MongoDB target, and the target is %s%s: "
+                       "give --uri mongodb://HOST:PORT/ (or --target) beside it", flag, shown,
+                       cfg->target_is_default ? " (the default)" : "");
+  }
+  if (!mongo) return 0;
+  char *db = NULL, *coll = NULL;
+  int rc = asr_mongo_check_uri_names(cfg->target, &db, &coll, err);
+  if (!rc) rc = check_name_conflict("--db", cli->db, "database", db, cfg->target, err);
+  if (!rc) rc = check_name_conflict("--collection", cli->collection, "collection", coll, cfg->target, err);
+  if (!rc && cli->db) {
+    free(cfg->target_database);
+    if (!(cfg->target_database = strdup(cli->db))) rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+  }
+  if (!rc && cli->collection) {
+    free(cfg->target_collection);
+    if (!(cfg->target_collection = strdup(cli->collection)))
+      rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
+  }
+  int has_db = cfg->target_database || db, has_coll = cfg->target_collection || coll;
+  if (!rc && (!has_db || !has_coll)) {
+    char shown[512];
+    asr_redact_arg(cfg->target, shown, sizeof shown);
+    rc = asr_err_set(err, ASR_EINVAL, "MongoDB URI %s: no %s name (give %s NAME, put it in the "
+                     "URI path as /database.collection, or set it in the strategy)", shown,
+                     has_db ? "collection" : "database", has_db ? "--collection" : "--db");
+  }
+  cfg->drop = cli->drop;
+  free(db);
+  free(coll);
+  return rc;
+}
+
+/* --seed > the strategy's seed > a fresh random one (getrandom(2)), below 2^53 so that it
+ * reads back exactly from JSON and Lua numbers; cfg->seed_origin says which, for the plan and
+ * the summary ("--seed N repeats this run"). */
+static int pick_seed(const asr_options_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
+                     asr_err_t *err) {
+  if (cli->seed >= 0) {
+    cfg->seed = (uint64_t)cli->seed;
+    cfg->seed_origin = ASR_SEED_GIVEN;
+  } else if (st && st->seed >= 0) {
+    cfg->seed = (uint64_t)st->seed;
+    cfg->seed_origin = ASR_SEED_STRATEGY;
+  } else {
+    uint64_t r;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+      return asr_err_set(err, ASR_EIO, "cannot draw a random seed (getrandom: %s): give --seed N",
+                         strerror(errno));
+    cfg->seed = r & ASR_RANDOM_SEED_MASK;
+    cfg->seed_origin = ASR_SEED_RANDOM;
+  }
+  cfg->source.seed = cfg->seed;
+  return 0;
+}
+
 int asr_config_build(const asr_options_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
                      asr_err_t *err) {
   memset(cfg, 0, sizeof *cfg);
   int rc = copy_source(cli, st, cfg, err);
   if (!rc && st) rc = asr_strategy_custom_ops(st, &cfg->source, err); /* also for --source */
   if (rc) return rc;
-  if (cli->collection) {
-    free(cfg->source.collection);
-    cfg->source.collection = strdup(cli->collection);
-  }
+  if ((rc = mgodatagen_collection(cli, st, cfg, err))) return rc;
   if (!st && strcmp(cfg->source.kind, "mgodatagen") == 0 && cfg->source.collection)
     cfg->name = strdup(cfg->source.collection); /* out/COLLECTION.jsonl */
   else
@@ -317,9 +439,7 @@ int asr_config_build(const asr_options_t *cli, const asr_strategy_t *st, asr_con
 
   int64_t total = cli->total >= 0 ? cli->total : st && st->total >= 0 ? st->total : -1;
   cfg->source.limit = total;
-  cfg->seed = cli->seed >= 0 ? (uint64_t)cli->seed
-              : st && st->seed >= 0 ? (uint64_t)st->seed : ASR_DEFAULT_SEED;
-  cfg->source.seed = cfg->seed;
+  if ((rc = pick_seed(cli, st, cfg, err))) return rc;
   if (cli->now) {
     if (asr_template_parse_clock(cli->now, &cfg->source.clock_ms) != 0)
       return asr_err_set(err, ASR_EINVAL, "--now: expected epoch milliseconds or an ISO-8601 date, "
@@ -363,7 +483,8 @@ int asr_config_build(const asr_options_t *cli, const asr_strategy_t *st, asr_con
   if (!cfg->name || !cfg->target) return asr_err_set(err, ASR_ENOMEM, "out of memory");
   rc = copy_dead_letters(cli, cfg, err);
   if (!rc) rc = copy_json_format(cli, st, cfg, err);
-  return rc ? rc : copy_mongo(cli, st, cfg, err);
+  if (!rc) rc = copy_mongo(cli, st, cfg, err);
+  return rc ? rc : copy_target_names(cli, cfg, err);
 }
 
 void asr_config_free(asr_config_t *cfg) {

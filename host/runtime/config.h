@@ -11,8 +11,17 @@
 #include "sinks/dead_letter.h"
 #include "sources/source.h"
 
-#define ASR_DEFAULT_SEED 1u
+/* A random seed is below 2^53: JSON and Lua numbers hold it exactly. */
+#define ASR_RANDOM_SEED_MASK ((UINT64_C(1) << 53) - 1)
 #define ASR_DEFAULT_OUT_DIR "out"
+
+/* Where the run's seed came from: the plan and the summary say it, and how to pin it. */
+typedef enum asr_seed_origin {
+  ASR_SEED_RANDOM,     /* drawn for this run */
+  ASR_SEED_GIVEN,      /* --seed */
+  ASR_SEED_STRATEGY,   /* the strategy's seed */
+  ASR_SEED_CHECKPOINT, /* --resume: the interrupted run's (drawn or given then) */
+} asr_seed_origin_t;
 
 typedef struct asr_config {
   char *name;
@@ -22,6 +31,7 @@ typedef struct asr_config {
   int json_format;          /* asr_ejson_mode_t: how JSON targets write (relaxed default) */
   uint32_t workers, batch_size, queue_capacity;
   uint64_t seed;
+  asr_seed_origin_t seed_origin;
   char *profile;
   int auto_scaling;
   asr_scaling_settings_t scaling; /* profile < AUTO_SCALING_* < strategy < command line */
@@ -41,6 +51,7 @@ typedef struct asr_config {
   char *write_concern;
   int verify;
   char *copy_indexes;       /* NULL, "before" or "after" */
+  int drop;                 /* --drop: the target collection is dropped before the load */
   /* MongoDB sources and targets: how long a batch's failed reads and writes are retried from
    * its first failure (--retry-for > strategy retry_for > ASR_RETRY_FOR_DEFAULT_MS);
    * 0: no retries. cfg->source.retry_for_ms holds the same budget for the source. */

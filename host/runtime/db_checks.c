@@ -37,6 +37,19 @@ int asr_db_checks_check_config(const asr_config_t *cfg, asr_err_t *err) {
   return 0;
 }
 
+int asr_db_checks_drop(const asr_config_t *cfg, asr_err_t *err) {
+  if (!cfg->drop) return 0;
+  asr_mongo_endpoint_t to = target_endpoint(cfg);
+  int existed = 0;
+  char ns[256] = "";
+  int rc = asr_mongo_check_drop(&to, &existed, ns, sizeof ns, err);
+  if (rc == 0 && existed)
+    asr_log_info("mongo.drop", "Dropped the target collection %s before the load (--drop)", ns);
+  else if (rc == 0)
+    asr_log_info("mongo.drop", "--drop: the target collection %s did not exist", ns);
+  return rc;
+}
+
 int asr_db_checks_copy_indexes(const asr_config_t *cfg, asr_err_t *err) {
   int rc = asr_db_checks_check_config(cfg, err);
   if (rc) return rc;
@@ -279,15 +292,18 @@ int asr_db_checks_verify(const asr_config_t *cfg, asr_strategy_t *strategy, int6
   expect_close(&x);
   if (rc) return rc;
   if (res.first_problem[0]) {
-    /* --verify-only regenerates with the clock of --now, else the time it runs. */
-    int clock_hint = !from_mongo && expected < 0 && cfg->source.has_clock != ASR_CLOCK_GIVEN &&
-                     res.mismatched > 0;
+    /* --verify-only regenerates with the clock of --now, else the time it runs, and with
+     * the seed of --seed, else a random one. */
+    int regen = !from_mongo && expected < 0 && (res.mismatched > 0 || res.missing > 0);
+    int clock_hint = regen && cfg->source.has_clock != ASR_CLOCK_GIVEN && res.mismatched > 0;
+    int seed_hint = regen && cfg->seed_origin == ASR_SEED_RANDOM;
     return asr_err_set(err, ASR_EIO, "verify failed: target holds %lld documents, expected "
-                       "%lld; sampled %u: %u missing, %u different; %s%s",
+                       "%lld; sampled %u: %u missing, %u different; %s%s%s",
                        (long long)res.target_count, (long long)res.expected, res.sampled,
                        res.missing, res.mismatched, res.first_problem,
                        clock_hint ? " (if the template uses $now or $objectid, pass the "
-                                    "run's --now)" : "");
+                                    "run's --now)" : "",
+                       seed_hint ? " (pass the run's --seed: its plan and summary show it)" : "");
   }
   if (quiet) return 0;
   if (res.sampled == 0 && res.expected > 0) /* say so rather than "0 sampled documents equal" */

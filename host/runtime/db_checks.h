@@ -10,6 +10,8 @@
 #include "lua/strategy.h"
 #include "runtime/config.h"
 
+/* --drop: drops the MongoDB target's collection (0 when cfg->drop is off). */
+int asr_db_checks_drop(const asr_config_t *cfg, asr_err_t *err);
 /* --copy-indexes: from the MongoDB source to the MongoDB target. */
 int asr_db_checks_copy_indexes(const asr_config_t *cfg, asr_err_t *err);
 /* --verify: expected documents in the target (< 0: counted from the source, --verify-only);

@@ -4,6 +4,20 @@
 
 #include "pipeline/pipeline.h"
 
+void asr_plan_seed(const asr_config_t *cfg, char *out, size_t n) {
+  unsigned long long seed = (unsigned long long)cfg->seed;
+  switch (cfg->seed_origin) {
+  case ASR_SEED_RANDOM:
+    snprintf(out, n, "%llu (random; --seed %llu repeats this run)", seed, seed);
+    return;
+  case ASR_SEED_CHECKPOINT:
+    snprintf(out, n, "%llu (the checkpoint's; --seed %llu repeats this run)", seed, seed);
+    return;
+  case ASR_SEED_STRATEGY: snprintf(out, n, "%llu (the strategy's)", seed); return;
+  default: snprintf(out, n, "%llu (--seed)", seed); return;
+  }
+}
+
 void asr_plan_print(FILE *out, const asr_config_t *cfg, const asr_strategy_t *st,
                     const asr_source_t *src, const asr_sink_t *sink, int dry_run) {
   fprintf(out, "Plan%s\n", dry_run ? " (dry run: nothing is written)" : "");
@@ -16,6 +30,11 @@ void asr_plan_print(FILE *out, const asr_config_t *cfg, const asr_strategy_t *st
   fprintf(out, "  transform:  %s\n", xf);
   fprintf(out, "  target:     %s%s\n", sink->description,
           cfg->target_is_default ? " [embedded default]" : "");
+  if (cfg->drop)
+    fprintf(out, "  drop:       the target collection is dropped before the load (--drop)\n");
+  char seed[160];
+  asr_plan_seed(cfg, seed, sizeof seed);
+  fprintf(out, "  seed:       %s\n", seed);
   fprintf(out, "  workers:    %u\n", cfg->workers);
   fprintf(out, "  batch size: %u\n", cfg->batch_size);
   if (cfg->history_start[0]) fprintf(out, "  history:    %s\n", cfg->history_start);

@@ -9,6 +9,9 @@
 #include "sinks/sink.h"
 #include "sources/source.h"
 
+/* The run's seed and where it came from, with how to pin it: "8731 (random; --seed 8731
+ * repeats this run)". For the plan and the summary. */
+void asr_plan_seed(const asr_config_t *cfg, char *out, size_t n);
 void asr_plan_print(FILE *out, const asr_config_t *cfg, const asr_strategy_t *st,
                     const asr_source_t *src, const asr_sink_t *sink, int dry_run);
 

@@ -12,6 +12,7 @@
 #include "metrics/series.h"
 #include "monitor/history_cmd.h"
 #include "monitor/report_html.h"
+#include "runtime/plan.h"
 #include "sinks/dead_letter.h"
 #include "sinks/mongo.h"
 #include "util/file.h"
@@ -59,6 +60,12 @@ static void add_totals(cJSON *o, const asr_run_summary_t *s) {
   if (s->dead_lettered) cJSON_AddBoolToObject(o, "dead_letters_allowed", s->dead_letters_allowed);
   cJSON_AddBoolToObject(o, "load_complete", s->load_complete);
   str(o, "hint", s->hint);
+  if (s->already_present[0]) str(o, "warning", s->already_present);
+  char seed[24];
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->seed);
+  str(o, "seed", seed);
+  str(o, "seed_origin", s->seed_origin);
+  if (s->seed_text[0]) str(o, "seed_text", s->seed_text);
   str(o, "checkpoint", s->checkpoint);
   cJSON_AddBoolToObject(o, "resumed", s->resumed);
   num(o, "docs_written_before", (double)s->docs_written_before);
@@ -134,9 +141,6 @@ static void add_identity(cJSON *o, const asr_run_summary_t *s) {
   add_time(o, "started_at", s->started_at);
   add_time(o, "ended_at", s->ended_at);
   str(o, "version", ASR_VERSION);
-  char seed[24];
-  snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->seed);
-  str(o, "seed", seed);
 }
 
 static double rounded(double v) {
@@ -226,6 +230,7 @@ static void print_summary(const asr_run_summary_t *s) {
   if (s->docs_dropped) printf("Dropped by transform: %llu\n", (unsigned long long)s->docs_dropped);
   if (s->duplicates)
     printf("Duplicates (already in the target, not rewritten): %llu\n", (unsigned long long)s->duplicates);
+  if (s->already_present[0]) printf("Warning: %s\n", s->already_present);
   if (s->failed) printf("Failed (rejected by the server): %llu\n", (unsigned long long)s->failed);
   if (s->throttles || s->retries)
     printf("Throttled: %llu, retried: %llu\n", (unsigned long long)s->throttles,
@@ -237,6 +242,7 @@ static void print_summary(const asr_run_summary_t *s) {
   balance_text(s, text, sizeof text);
   printf("Balance: %s%s\n", text, s->balanced ? ": balanced" : " (the run stopped with documents "
          "in flight: not balanced)");
+  if (s->seed_text[0]) printf("Seed: %s\n", s->seed_text);
   fflush(stdout);
 }
 
@@ -279,6 +285,15 @@ static void log_completion(const asr_run_summary_t *sum) {
                  b1);
 }
 
+static const char *seed_origin_name(asr_seed_origin_t o) {
+  switch (o) {
+  case ASR_SEED_GIVEN: return "given";
+  case ASR_SEED_STRATEGY: return "strategy";
+  case ASR_SEED_CHECKPOINT: return "checkpoint";
+  default: return "random";
+  }
+}
+
 /* A database target keeps what it was sent, whatever happens to the run. */
 static int is_database(const asr_sink_t *sink) {
   return strcmp(sink->vt->scheme, "mongodb") == 0 || strcmp(sink->vt->scheme, "sim") == 0;
@@ -310,7 +325,6 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
       .ru_governor_rate = in->ru_governor_rate,
       .started_at = in->started_at,
       .ended_at = in->ended_at,
-      .seed = in->cfg->seed,
       .series = in->series,
   };
   asr_sink_db_stats_t db;
@@ -344,7 +358,30 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
       !in->dead_letters_refused)
     sum.hint = "run the same command again with --resume";
   sum.docs_per_second = in->duration_s > 0 ? (double)sum.docs_written / in->duration_s : 0;
+  sum.seed = in->cfg->seed;
+  sum.seed_origin = seed_origin_name(in->cfg->seed_origin);
+  asr_plan_seed(in->cfg, sum.seed_text, sizeof sum.seed_text);
   return sum;
+}
+
+/* An insert into a collection that already held documents with the same keys (a re-run):
+ * they are counted as duplicates and not rewritten; say so in words, with the counts, and
+ * what to do instead (a re-run of the same seed writes nothing new). */
+static void note_already_present(const asr_report_input_t *in, asr_run_summary_t *sum) {
+  if (!sum->database || !sum->duplicates || in->cfg->write_mode != ASR_WRITE_INSERT) return;
+  const char *loc = in->sink->location, *slash = loc ? strrchr(loc, '/') : NULL;
+  const char *where = slash && strcmp(in->sink->vt->scheme, "mongodb") == 0 ? slash + 1 : "the target";
+  unsigned long long dup = sum->duplicates, all = sum->duplicates + sum->docs_written;
+  if (sum->docs_written == 0)
+    snprintf(sum->already_present, sizeof sum->already_present, "all %llu documents were "
+             "already in %s (duplicate key): nothing inserted; use --mode upsert to overwrite "
+             "them, or --drop to load into an empty collection", all, where);
+  else
+    snprintf(sum->already_present, sizeof sum->already_present, "%llu of %llu documents were "
+             "already in %s (duplicate key) and were not rewritten; %llu inserted; use --mode "
+             "upsert to overwrite them, or --drop to load into an empty collection", dup, all,
+             where, (unsigned long long)sum->docs_written);
+  asr_log_warn("run.already_present", "%s", sum->already_present);
 }
 
 /* Dead letters within the budget: the run is ok, with a warning that says where they are. */
@@ -454,6 +491,7 @@ int asr_report_end_of_run(const asr_report_input_t *in, int rc, asr_err_t *err) 
   asr_run_summary_t sum = summarize(in, rc, err);
   rc = check_rejections(in, &sum, rc, err);
   note_allowed_dead_letters(in, &sum, rc);
+  note_already_present(in, &sum);
   log_completion(&sum);
   asr_err_t hook_err;
   asr_err_clear(&hook_err);

@@ -37,6 +37,13 @@ typedef struct asr_run_summary {
   int resumed;
   uint64_t docs_written_before;
   const char *hint;             /* what to do next (a database target's failed run), or NULL */
+  /* the seed of the run, where it came from ("random", "given", "strategy", "checkpoint"),
+   * and both as the plan says them ("8731 (random; --seed 8731 repeats this run)") */
+  uint64_t seed;
+  const char *seed_origin;
+  char seed_text[160];
+  /* insert mode: documents already in the target (duplicate keys), said in words, or "" */
+  char already_present[512];
   int database;                 /* the target keeps what it was sent, whatever the outcome */
   /* performance and scaling; NULL when not collected */
   const asr_metrics_totals_t *metrics;
@@ -46,7 +53,6 @@ typedef struct asr_run_summary {
   double ru_governor_rate;             /* RU/s the governor paced at in the end; 0: it did not */
   /* when, what, and the run over time */
   double started_at, ended_at;         /* Unix time in seconds; 0: not known (left out) */
-  uint64_t seed;                       /* the generation seed */
   const struct asr_series *series;     /* every check interval; NULL: none kept */
 } asr_run_summary_t;
 
@@ -61,6 +67,8 @@ typedef struct asr_run_summary {
 
 struct cJSON;
 /* The summary as a JSON object (caller frees with cJSON_Delete); NULL when out of memory.
+ * The seed is a string of digits ("seed"; seeds use 64 bits), with "seed_origin" and
+ * "seed_text"; "warning" says when an insert found documents already in the target.
  * Keys: the brief's avg_docs_per_second, avg_cpu_usage, current_workers,
  * scaling_decisions_count, and totals, duration, peaks, averages, latency percentiles and
  * the list of decisions; ru_governor_rate when the RU governor paced the writes; the balance

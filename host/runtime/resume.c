@@ -78,7 +78,8 @@ static int source_identity(const asr_source_spec_t *s, char **out, asr_err_t *er
   if (strcmp(s->kind, "mongodb") != 0 && s->path && stat(s->path, &st) == 0)
     snprintf(file, sizeof file, " (%lld bytes, modified %lld)", (long long)st.st_size,
              (long long)st.st_mtime);
-  if (rc == 0 && asprintf(out, "%s:%s%s%s%s%s%s%s%s%s", s->kind, where, hash, file,
+  if (rc == 0 && asprintf(out, "%s%s:%s%s%s%s%s%s%s%s%s", s->kind,
+                          s->json_documents ? " documents" : "", where, hash, file,
                           s->collection ? " collection " : "", s->collection ? s->collection : "",
                           s->filter ? " filter " : "", s->filter ? s->filter : "",
                           s->projection ? " projection " : "",
@@ -171,8 +172,8 @@ static int published_already(asr_resume_t *r, const asr_config_t *cfg) {
   return 1;
 }
 
-static int load_saved(asr_resume_t *r, asr_config_t *cfg, int clock_given, int *done,
-                      asr_err_t *err) {
+static int load_saved(asr_resume_t *r, asr_config_t *cfg, int clock_given, int seed_given,
+                      int *done, asr_err_t *err) {
   int rc = asr_checkpoint_load(r->path, &r->saved, err);
   if (rc == 1) {
     asr_log_info("resume.none", "No checkpoint at %s: starting from the beginning", r->path);
@@ -181,6 +182,10 @@ static int load_saved(asr_resume_t *r, asr_config_t *cfg, int clock_given, int *
   if (rc) return rc;
   if (!clock_given) { /* the earlier run's start: the same documents again */
     cfg->source.clock_ms = r->run.clock_ms = r->saved.run.clock_ms;
+  }
+  if (!seed_given) { /* the earlier run's seed (drawn or given then): the same documents */
+    cfg->seed = cfg->source.seed = r->run.seed = r->saved.run.seed;
+    cfg->seed_origin = ASR_SEED_CHECKPOINT;
   }
   char why[1024];
   if (!asr_checkpoint_same_run(&r->saved.run, &r->run, why, sizeof why))
@@ -252,7 +257,8 @@ int asr_resume_open(const asr_options_t *cli, asr_config_t *cfg, const asr_strat
   r->path = path;
   r->file_target = strncmp(cfg->target, "file:", 5) == 0;
   int rc = build_identity(cfg, strategy, &r->run, err);
-  if (rc == 0 && cli->resume) rc = load_saved(r, cfg, clock_given, done, err);
+  int seed_given = cfg->seed_origin != ASR_SEED_RANDOM;
+  if (rc == 0 && cli->resume) rc = load_saved(r, cfg, clock_given, seed_given, done, err);
   if (rc) asr_resume_close(r);
   else *out = r;
   return rc;

@@ -266,7 +266,7 @@ int asr_source_mgodatagen_open(const asr_source_spec_t *spec, asr_source_t **out
              ? asr_err_set(err, ASR_EINVAL, "%s: no collection '%s' in the config", spec->path,
                            spec->collection)
              : asr_err_set(err, ASR_EINVAL, "%s holds %zu collections: choose one with "
-                           "--collection NAME", spec->path, n);
+                           "--mgodatagen-collection NAME", spec->path, n);
     asr_mgodatagen_free(cols, n);
     return rc;
   }

@@ -1,5 +1,6 @@
-/* JSON array file source (mongoimport --jsonArray): the whole file is one array of Extended
- * JSON documents. `next` (producer thread) frames the top-level elements with a streaming
+/* JSON file source: the whole file is one array of Extended JSON documents (mongoimport
+ * --jsonArray), or (spec->json_documents) documents one after another, separated by
+ * whitespace only, each maybe over many lines (mongoimport --type json without --jsonArray). `next` (producer thread) frames the top-level elements with a streaming
  * scanner (asr_json_scan_value), never holding more than the read buffer plus the batch, and
  * records each element's line:column; `decode` (workers) parses the elements with libbson.
  * A structural error found while framing is returned after the records before it, so
@@ -18,7 +19,8 @@ enum {
   ST_NEXT,  /* after ',': an element */
   ST_AFTER, /* after an element: ',' or ']' */
   ST_TAIL,  /* after ']': only whitespace */
-  ST_DONE
+  ST_DONE,
+  ST_DOCS   /* documents one after another: a document or the end of the file */
 };
 
 typedef struct json_array_source {
@@ -111,6 +113,14 @@ static int step(json_array_source_t *s, asr_buf_t *raw, int *added, asr_err_t *e
   if (c < 0) return c;
   *added = 0;
   switch (s->state) {
+  case ST_DOCS:
+    if (c == ASR_TEXT_EOF) {
+      s->state = ST_DONE;
+      return 0;
+    }
+    if (c != '{') return syntax_error(s, err, "expected a document ('{')", c);
+    *added = 1;
+    return read_element(s, raw, err);
   case ST_START:
     if (c != '[') return syntax_error(s, err, "expected a JSON array ('[')", c);
     consume(s, 1);
@@ -193,7 +203,7 @@ static void json_array_tell(asr_source_t *base, asr_source_pos_t *pos) {
 static int json_array_seek(asr_source_t *base, const asr_source_pos_t *from,
                            const asr_source_pos_t *again, asr_err_t *err) {
   json_array_source_t *s = (json_array_source_t *)base;
-  if (from->state > ST_DONE || from->line < 1 || from->col < 1)
+  if (from->state > ST_DOCS || from->line < 1 || from->col < 1)
     return asr_err_set(err, ASR_EINVAL, "the checkpoint's position in %s is not a JSON array "
                        "position", s->rd.path);
   int rc = asr_file_reader_seek(&s->rd, from->offset, err);
@@ -238,11 +248,13 @@ int asr_source_json_array_open(const asr_source_spec_t *spec, asr_source_t **out
   s->base.vt = &json_array_vt;
   s->limit = spec->limit;
   s->line = s->col = 1;
+  s->state = spec->json_documents ? ST_DOCS : ST_START;
   asr_err_clear(&s->pending);
   if ((rc = asr_file_reader_open(&s->rd, spec->path, ASR_FILE_READER_SKIP_BOM, err)) != 0)
     goto done;
   s->base.read_once = asr_file_reader_once(&s->rd);
-  if (asprintf(&s->base.description, "json %s%s", s->rd.path, s->rd.gz ? " (gzip)" : "") < 0) {
+  if (asprintf(&s->base.description, "json %s%s%s", s->rd.path, s->rd.gz ? " (gzip)" : "",
+               spec->json_documents ? " (documents one after another)" : "") < 0) {
     s->base.description = NULL;
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
     goto done;

@@ -95,6 +95,8 @@ enum { ASR_CLOCK_GIVEN = 1, ASR_CLOCK_RUN_START = 2 };
 /* What a source is built from: kind plus its settings, from the strategy or the CLI. */
 typedef struct asr_source_spec {
   char *kind;          /* "template" | "jsonl" | "json" | "bson" */
+  int json_documents;  /* json: JSON documents one after another (mongoimport's --type json
+                        * without --jsonArray), instead of one array of them */
   char *path;          /* input file (template file for "template") */
   char *template_json; /* inline template text, instead of path */
   int64_t limit;       /* max records (template: the number to generate); -1 = all */

@@ -35,8 +35,8 @@ describe("generation", function()
   it("writes BSON that decodes to the same documents", function()
     local jsonl, bson = h.path("gen_same.jsonl"), h.path("gen_same.bson")
     h.remove(jsonl, bson)
-    assert.are.equal(0, (h.run({"--source", template_file(), "--total", "500", "--target", "file:" .. jsonl, "-q"})))
-    assert.are.equal(0, (h.run({"--source", template_file(), "--total", "500", "--target", "file:" .. bson, "-q"})))
+    assert.are.equal(0, (h.run({"--source", template_file(), "--total", "500", "--seed", "1", "--target", "file:" .. jsonl, "-q"})))
+    assert.are.equal(0, (h.run({"--source", template_file(), "--total", "500", "--seed", "1", "--target", "file:" .. bson, "-q"})))
     local docs, lines = h.bson_docs(bson), h.lines(jsonl)
     assert.are.equal(500, #docs)
     for i = 1, 500 do
@@ -62,9 +62,9 @@ describe("generation", function()
     local a, b = h.path("clock_a.jsonl"), h.path("clock_b.jsonl")
     h.remove(a, b)
     local tpl = h.root .. "/templates/service_order.json"
-    h.run({"--source", tpl, "--total", "3000", "--now", "2024-05-01T00:00:00Z", "--workers", "1", "--target", a, "-q"})
+    h.run({"--source", tpl, "--total", "3000", "--now", "2024-05-01T00:00:00Z", "--seed", "1", "--workers", "1", "--target", a, "-q"})
     os.execute("sleep 1.1")
-    h.run({"--source", tpl, "--total", "3000", "--now", "1714521600000", "--workers", "2",
+    h.run({"--source", tpl, "--total", "3000", "--now", "1714521600000", "--seed", "1", "--workers", "2",
       "--batch-size", "17", "--target", b, "-q"})
     local first = h.json.decode(h.lines(a)[1])
     assert.are.equal("2024-05-01T00:00:00Z", first.updatedAt["$date"])
@@ -76,8 +76,8 @@ describe("generation", function()
     local out = h.path("mgo_orders.jsonl")
     h.remove(out)
     local cfg = h.root .. "/tests/fixtures/mgodatagen/shop.json"
-    local code, _, stderr = h.run({"--source", "mgodatagen:" .. cfg, "--collection", "orders",
-      "--total", "3000", "--target", out, "-q"})
+    local code, _, stderr = h.run({"--source", "mgodatagen:" .. cfg, "--mgodatagen-collection",
+      "orders", "--total", "3000", "--target", out, "-q"})
     assert.are.equal(0, code, stderr)
     local lines = h.lines(out)
     assert.are.equal(3000, #lines)
@@ -87,7 +87,14 @@ describe("generation", function()
     end
     code, _, stderr = h.run({"--source", "mgodatagen:" .. cfg, "--target", out})
     assert.are.equal(2, code)
-    assert.matches("holds 3 collections: choose one with --collection NAME", stderr, 1, true)
+    assert.matches("holds 3 collections: choose one with --mgodatagen-collection NAME", stderr, 1, true)
+    -- --collection now names the target collection (mongoimport's): the old use is explained
+    code, _, stderr = h.run({"--source", "mgodatagen:" .. cfg, "--collection", "orders",
+      "--target", out})
+    assert.are.equal(2, code)
+    assert.matches("--collection orders names the target collection (as mongoimport's "
+      .. "--collection); the collection of an mgodatagen config to generate is "
+      .. "--mgodatagen-collection orders", stderr, 1, true)
   end)
 
   it("resolves $ref to a collection declared in the strategy", function()

@@ -25,7 +25,7 @@ return {
     local summary = h.path("stopped_summary.json")
     h.remove(out, summary)
     local code, stdout, stderr = h.run({strategy, "--target", "file:" .. out, "--now", NOW,
-                                        "--workers", "2", "--summary-json", summary})
+                                        "--seed", "1", "--workers", "2", "--summary-json", summary})
     assert.are.equal(130, code, stderr)
     assert.is_false(h.exists(out))
     local partial = assert(h.slurp(out .. ".partial"))
@@ -40,7 +40,7 @@ return {
     local full = h.path("prefix.jsonl")
     h.remove(full)
     code, stdout, stderr = h.run({"--source", TPL, "--total", tostring(lines), "--target",
-                                  "file:" .. full, "--now", NOW, "--workers", "2"})
+                                  "file:" .. full, "--now", NOW, "--seed", "1", "--workers", "2"})
     assert.are.equal(0, code, stderr)
     assert.is_true(h.slurp(full) == partial, "the .partial differs from the first documents")
     h.remove(out, full, summary)
