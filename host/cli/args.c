@@ -8,6 +8,7 @@
 
 #include "codec/ejson_writer.h"
 #include "core/limits.h"
+#include "monitor/endpoint.h"
 #include "util/closest.h"
 #include "util/duration.h"
 #include "util/file.h"
@@ -24,7 +25,7 @@ enum {
   OPT_SET_CHECK_INTERVAL, OPT_SET_COOLDOWN,
   /* checkpoints */
   OPT_RESUME, OPT_CHECKPOINT, OPT_NO_CHECKPOINT, OPT_CHECKPOINT_EVERY,
-  OPT_TYPE, OPT_JSON_FORMAT
+  OPT_TYPE, OPT_JSON_FORMAT, OPT_METRICS_LISTEN
 };
 
 static const struct option options[] = {
@@ -74,6 +75,7 @@ static const struct option options[] = {
     {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
     {"no-checkpoint", no_argument, NULL, OPT_NO_CHECKPOINT},
     {"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -167,7 +169,10 @@ const char *asr_cli_usage(void) {
          "  --dry-run                validate strategy, template and target; print the plan;\n"
          "                           write nothing\n"
          "  --log-format text|json   log lines for people or one JSON object a line\n"
-         "  -q, --quiet              errors only\n"
+         "  --metrics-listen ADDR:PORT  serve Prometheus metrics at /metrics and a JSON\n"
+         "                           snapshot at /status while the run goes on (a bare\n"
+         "                           PORT listens on 127.0.0.1; e.g. 127.0.0.1:9464)\n"
+         "  -q, --quiet              errors only (and no progress)\n"
          "  -v, --verbose            debug logging\n"
          "  -h, --help               this help\n"
          "  -V, --version            print the version\n"
@@ -323,6 +328,11 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
     else if (strcmp(arg, "json") == 0) cli->log_format = ASR_LOG_JSON;
     else return asr_err_set(err, ASR_EINVAL, "--log-format: expected text or json, got '%s'", arg);
     return 0;
+  case OPT_METRICS_LISTEN: {
+    char host[256], port[8];
+    int rc = asr_endpoint_parse_address(arg, host, sizeof host, port, sizeof port, err);
+    return rc ? rc : set_once(&cli->metrics_listen, "--metrics-listen", arg, err);
+  }
   case 'q': cli->verbosity = -1; return 0;
   case 'v': cli->verbosity = 1; return 0;
   case 'h': cli->help = 1; return 0;

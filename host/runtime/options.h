@@ -51,6 +51,7 @@ typedef struct asr_options {
   const char *checkpoint;  /* --checkpoint FILE */
   int no_checkpoint;       /* --no-checkpoint */
   double checkpoint_every; /* --checkpoint-every S; 0: ASR_CHECKPOINT_INTERVAL_S */
+  const char *metrics_listen; /* --metrics-listen ADDR:PORT: the metrics endpoint */
   int log_format_set;
   asr_log_format_t log_format;
   int verbosity;          /* -1 quiet, 0 normal, 1 verbose */

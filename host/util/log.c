@@ -13,6 +13,9 @@ static asr_log_level_t g_level = ASR_LOG_INFO;
 static asr_log_format_t g_format = ASR_LOG_TEXT;
 static uv_mutex_t g_lock;
 static uv_once_t g_once = UV_ONCE_INIT;
+static char g_status[1024]; /* the status line on screen; "" when none */
+
+#define ERASE_LINE "\r\033[K"
 
 static void init_lock(void) { uv_mutex_init(&g_lock); }
 
@@ -22,6 +25,8 @@ void asr_log_configure(asr_log_level_t max_level, asr_log_format_t format) {
 }
 
 int asr_log_enabled(asr_log_level_t level) { return level <= g_level; }
+
+int asr_log_is_json(void) { return g_format == ASR_LOG_JSON; }
 
 static const char *level_name(asr_log_level_t l) {
   static const char *names[] = {"error", "warn", "info", "debug"};
@@ -128,6 +133,7 @@ static void emit(asr_log_level_t level, const char *event, const char *fields, c
   }
   uv_once(&g_once, init_lock);
   uv_mutex_lock(&g_lock);
+  if (g_status[0]) fputs(ERASE_LINE, stderr);
   if (g_format == ASR_LOG_JSON) {
     write_json(level, event, fields, msg);
   } else if (level <= ASR_LOG_WARN) {
@@ -135,9 +141,22 @@ static void emit(asr_log_level_t level, const char *event, const char *fields, c
   } else {
     fprintf(stderr, "%s\n", msg);
   }
+  if (g_status[0]) fputs(g_status, stderr);
   fflush(stderr);
   uv_mutex_unlock(&g_lock);
 }
+
+void asr_log_status_show(const char *line) {
+  uv_once(&g_once, init_lock);
+  uv_mutex_lock(&g_lock);
+  int shown = g_status[0] != '\0';
+  snprintf(g_status, sizeof g_status, "%s", line ? line : "");
+  if (shown || g_status[0]) fprintf(stderr, ERASE_LINE "%s", g_status);
+  fflush(stderr);
+  uv_mutex_unlock(&g_lock);
+}
+
+void asr_log_status_clear(void) { asr_log_status_show(NULL); }
 
 void asr_log(asr_log_level_t level, const char *event, const char *fmt, ...) {
   if (level > g_level) return;
