@@ -35,11 +35,12 @@ static void appendf(out_t *o, const char *fmt, ...) {
     o->rc = ASR_ENOMEM;
 }
 
-/* A sample value: integers as integers, other numbers with 9 significant digits. */
+/* A sample value: integers as integers, other numbers with 15 significant digits (a
+ * timestamp keeps its milliseconds). */
 static void value(out_t *o, double v) {
   if (!isfinite(v)) v = 0;
   if (v == floor(v) && fabs(v) < 9007199254740992.0) appendf(o, "%.0f\n", v);
-  else appendf(o, "%.9g\n", v);
+  else appendf(o, "%.15g\n", v);
 }
 
 static void header(out_t *o, const char *name, const char *type, const char *help) {
