@@ -186,6 +186,7 @@ static void on_signal(uv_async_t *h) {
                   "cut back to the last whole batch", signum == SIGINT ? "interrupt"
                                                           : "termination signal");
     if (r->sink->vt->abandon) r->sink->vt->abandon(r->sink);
+    asr_log_status_clear(); /* the shell's prompt on a clean line */
     _exit(ASR_EXIT_INTERRUPTED);
   }
   asr_log_warn("run.stop", "%s: finishing the batches in progress, then stopping (again to abort)",
@@ -694,7 +695,9 @@ static int start_loop(run_t *r, asr_err_t *err) {
     publish(r);
     uv_timer_start(&r->publish, on_publish, PUBLISH_EVERY_MS, PUBLISH_EVERY_MS);
   }
-  if (asr_status_wanted()) r->status = asr_status_start(&r->loop, read_progress, r);
+  /* documents to standard output share the terminal: no status line among them */
+  if (asr_status_wanted() && !asr_sink_target_is_stdout(r->cfg.target))
+    r->status = asr_status_start(&r->loop, read_progress, r);
   rc = asr_pipeline_start(r->pipeline, err);
   if (asr_signals_count() > 0) uv_async_send(&r->signal); /* a signal during set-up: stop now */
   return rc;

@@ -25,6 +25,7 @@ local function sleep(s) os.execute("sleep " .. s) end
 -- Starts asrun in the background; returns its pid and the files of its stdout and stderr.
 local function start(args)
   local out, err = h.path("metrics_out.txt"), h.path("metrics_err.txt")
+  os.remove(out); os.remove(err) -- an earlier run's "Metrics at" line is not this one's
   local parts = {}
   for _, a in ipairs(args) do parts[#parts + 1] = h.q(a) end
   local p = assert(io.popen(string.format("%s %s >%s 2>%s & echo $!", h.q(h.bin),
@@ -135,6 +136,21 @@ describe("--metrics-listen", function()
     assert.are.equal(500, s.batch_size)
     assert.is_true(s.scaling.enabled)
     assert.is_string(s.scaling.last_decision.action)
+
+    -- the Grafana dashboard queries only metrics the endpoint serves
+    local dashboard = h.json.decode(assert(h.slurp(h.root .. "/docs/grafana/asrun-dashboard.json")))
+    assert.are.equal("DS_PROMETHEUS", dashboard.__inputs[1].name)
+    assert.is_true(#dashboard.panels >= 10)
+    for _, panel in ipairs(dashboard.panels) do
+      assert.are.equal("${DS_PROMETHEUS}", panel.datasource.uid, panel.title)
+      assert.is_true(#panel.targets > 0, panel.title)
+      for _, target in ipairs(panel.targets) do
+        assert.are.equal("${DS_PROMETHEUS}", target.datasource.uid, panel.title)
+        for name in target.expr:gmatch("asrun_[%w_]+") do
+          assert.matches("\n" .. name .. "[ {]", text2, nil, false)
+        end
+      end
+    end
 
     local head4 = scrape(url .. "/nothing", h.path("nothing.txt"))
     assert.matches("^404 ", head4)
