@@ -158,6 +158,22 @@ void asr_log_status_show(const char *line) {
 
 void asr_log_status_clear(void) { asr_log_status_show(NULL); }
 
+void asr_log_stdout(const char *text, size_t len) {
+  uv_once(&g_once, init_lock);
+  uv_mutex_lock(&g_lock);
+  if (g_status[0]) {
+    fputs(ERASE_LINE, stderr);
+    fflush(stderr);
+  }
+  fwrite(text, 1, len, stdout);
+  fflush(stdout);
+  if (g_status[0]) {
+    fputs(g_status, stderr);
+    fflush(stderr);
+  }
+  uv_mutex_unlock(&g_lock);
+}
+
 void asr_log(asr_log_level_t level, const char *event, const char *fmt, ...) {
   if (level > g_level) return;
   va_list ap;

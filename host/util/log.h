@@ -4,6 +4,8 @@
 #ifndef ASR_UTIL_LOG_H
 #define ASR_UTIL_LOG_H
 
+#include <stddef.h>
+
 typedef enum { ASR_LOG_ERROR = 0, ASR_LOG_WARN, ASR_LOG_INFO, ASR_LOG_DEBUG } asr_log_level_t;
 typedef enum { ASR_LOG_TEXT = 0, ASR_LOG_JSON } asr_log_format_t;
 
@@ -30,6 +32,9 @@ const char *asr_log_arrow(void);
  * lines never tear it. line NULL or "": nothing shown (the last one is erased). Only the
  * text format, and only for a terminal: the caller decides. */
 void asr_log_status_show(const char *line);
+/* Writes text to stdout (flushed) under the log's lock, the status line erased first and drawn
+ * again after, when stdout and stderr share the terminal: Lua's print goes through here. */
+void asr_log_stdout(const char *text, size_t len);
 /* Erases the status line and forgets it (the end of a run: the summary starts on a clean
  * line). */
 void asr_log_status_clear(void);

@@ -103,6 +103,31 @@ describe("on a terminal", function()
     assert.matches("\nWrote 100,000 documents to sim: in ", text, 1, true)
   end)
 
+  it("keeps a transform's print on lines of its own", function()
+    local strategy = h.write(h.path("status_print.lua"), [[
+return {
+  source = { kind = "template", template = '{"a": "$inc"}', total = 60000 },
+  workers = 2, batch_size = 500,
+  transform = function(doc)
+    if doc.a % 5000 == 0 then print("printed", doc.a) end
+    return doc
+  end,
+}
+]])
+    local capture = in_terminal("print", "env LC_ALL=C.UTF-8 TERM=xterm " .. h.q(h.bin) .. " "
+      .. h.q(strategy) .. " --target " .. SLOW .. " --no-checkpoint")
+    local code, text = wait_exit(capture)
+    assert.are.equal(0, code, text)
+    local printed = 0
+    for _, line in ipairs(lines_of(text)) do
+      if line:find("printed", 1, true) then
+        printed = printed + 1
+        assert.matches("^printed%s+%d+$", line) -- the pane shows the tab as spaces
+      end
+    end
+    assert.are.equal(12, printed, text)
+  end)
+
   it("draws an ASCII bar without colour for NO_COLOR and the C locale", function()
     local capture = in_terminal("ascii", "env LC_ALL=C NO_COLOR=1 TERM=xterm " .. base_args(40000)
       .. " --no-checkpoint")
