@@ -93,11 +93,13 @@ static void gauges(out_t *o, const asr_monitor_values_t *v) {
   gauge(o, "asrun_queue_depth", "Batches waiting for a worker.", v->queue_depth);
   gauge(o, "asrun_queue_capacity", "Batches the queue holds.", v->queue_capacity);
   gauge(o, "asrun_in_flight_batches", "Batches being processed.", v->in_flight);
-  gauge(o, "asrun_cpu_percent", "CPU use of this process, percent of the machine.",
-        p->in.cpu_percent);
-  gauge(o, "asrun_rss_bytes", "Resident memory of this process.", (double)p->in.rss_bytes);
-  gauge(o, "asrun_memory_percent", "Resident memory, percent of the memory limit.",
-        p->in.memory_percent);
+  if (p->in.machine_known) { /* before the first metrics snapshot: absent */
+    gauge(o, "asrun_cpu_percent", "CPU use of this process, percent of the machine.",
+          p->in.cpu_percent);
+    gauge(o, "asrun_rss_bytes", "Resident memory of this process.", (double)p->in.rss_bytes);
+    gauge(o, "asrun_memory_percent", "Resident memory, percent of the memory limit.",
+          p->in.memory_percent);
+  }
   gauge(o, "asrun_documents_per_second", "Documents written a second, over the last seconds.",
         p->docs_per_second);
   gauge(o, "asrun_pool_in_use", "Database connections in use.", v->pool_in_use);
@@ -171,9 +173,15 @@ static void add_progress(cJSON *j, const asr_progress_values_t *p) {
   else cJSON_AddNullToObject(j, "eta_s");
   cJSON_AddNumberToObject(j, "workers", p->in.workers);
   cJSON_AddNumberToObject(j, "batch_size", p->in.batch_size);
-  cJSON_AddNumberToObject(j, "cpu_percent", round(p->in.cpu_percent * 10) / 10);
-  cJSON_AddNumberToObject(j, "rss_bytes", (double)p->in.rss_bytes);
-  cJSON_AddNumberToObject(j, "memory_percent", round(p->in.memory_percent * 10) / 10);
+  if (p->in.machine_known) {
+    cJSON_AddNumberToObject(j, "cpu_percent", round(p->in.cpu_percent * 10) / 10);
+    cJSON_AddNumberToObject(j, "rss_bytes", (double)p->in.rss_bytes);
+    cJSON_AddNumberToObject(j, "memory_percent", round(p->in.memory_percent * 10) / 10);
+  } else {
+    cJSON_AddNullToObject(j, "cpu_percent");
+    cJSON_AddNullToObject(j, "rss_bytes");
+    cJSON_AddNullToObject(j, "memory_percent");
+  }
   cJSON_AddNumberToObject(j, "throttles", (double)p->in.throttles);
 }
 

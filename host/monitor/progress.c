@@ -49,6 +49,12 @@ static double json_number(double v) { return isfinite(v) ? round(v * 1000.0) / 1
 
 void asr_progress_json_fields(const asr_progress_values_t *v, char *buf, size_t cap) {
   char total[24] = "null", percent[32] = "null", eta[32] = "null";
+  char cpu[32] = "null", rss[24] = "null", mem[32] = "null";
+  if (v->in.machine_known) {
+    snprintf(cpu, sizeof cpu, "%.1f", json_number(v->in.cpu_percent));
+    snprintf(rss, sizeof rss, "%llu", (unsigned long long)v->in.rss_bytes);
+    snprintf(mem, sizeof mem, "%.1f", json_number(v->in.memory_percent));
+  }
   if (v->in.total) {
     snprintf(total, sizeof total, "%llu", (unsigned long long)v->in.total);
     snprintf(percent, sizeof percent, "%.2f", json_number(v->percent));
@@ -56,12 +62,10 @@ void asr_progress_json_fields(const asr_progress_values_t *v, char *buf, size_t 
   if (v->eta_s >= 0) snprintf(eta, sizeof eta, "%.1f", json_number(v->eta_s));
   snprintf(buf, cap,
            "\"done\":%llu,\"total\":%s,\"percent\":%s,\"docs_per_second\":%.1f,\"eta_s\":%s,"
-           "\"workers\":%u,\"batch_size\":%u,\"cpu_percent\":%.1f,\"rss_bytes\":%llu,"
-           "\"memory_percent\":%.1f,\"throttles\":%llu",
+           "\"workers\":%u,\"batch_size\":%u,\"cpu_percent\":%s,\"rss_bytes\":%s,"
+           "\"memory_percent\":%s,\"throttles\":%llu",
            (unsigned long long)v->in.done, total, percent, json_number(v->docs_per_second), eta,
-           v->in.workers, v->in.batch_size, json_number(v->in.cpu_percent),
-           (unsigned long long)v->in.rss_bytes, json_number(v->in.memory_percent),
-           (unsigned long long)v->in.throttles);
+           v->in.workers, v->in.batch_size, cpu, rss, mem, (unsigned long long)v->in.throttles);
 }
 
 /* ---- the status line ---- */
@@ -133,11 +137,16 @@ static unsigned status_parts(const asr_progress_values_t *v, char parts[MAX_PART
   snprintf(parts[n++], PART_LEN, "workers %u", v->in.workers);
   snprintf(parts[n++], PART_LEN, "batch %s",
            asr_log_thousands((long long)v->in.batch_size, a, sizeof a));
-  snprintf(parts[n++], PART_LEN, "CPU %.0f%%", v->in.cpu_percent);
-  format_bytes(v->in.rss_bytes, b, sizeof b);
-  if (v->in.memory_percent > 0) snprintf(c, sizeof c, " (%.0f%%)", v->in.memory_percent);
-  else c[0] = '\0';
-  snprintf(parts[n++], PART_LEN, "mem %s%s", b, c);
+  if (v->in.machine_known) {
+    snprintf(parts[n++], PART_LEN, "CPU %.0f%%", v->in.cpu_percent);
+    format_bytes(v->in.rss_bytes, b, sizeof b);
+    if (v->in.memory_percent > 0) snprintf(c, sizeof c, " (%.0f%%)", v->in.memory_percent);
+    else c[0] = '\0';
+    snprintf(parts[n++], PART_LEN, "mem %s%s", b, c);
+  } else {
+    snprintf(parts[n++], PART_LEN, "CPU --");
+    snprintf(parts[n++], PART_LEN, "mem --");
+  }
   snprintf(parts[n++], PART_LEN, "throttles %s",
            asr_log_thousands((long long)v->in.throttles, a, sizeof a));
   return n;

@@ -14,6 +14,7 @@ typedef struct asr_progress_input {
   uint64_t done;  /* documents written so far (a resumed run's earlier ones included) */
   uint64_t total; /* documents the source will hand out; 0: unknown (stdin, no count) */
   uint32_t workers, batch_size;
+  int machine_known;      /* 0 until the first metrics snapshot: the three below unknown */
   double cpu_percent;     /* the last metrics snapshot's: this process, of the machine */
   uint64_t rss_bytes;
   double memory_percent;
@@ -47,7 +48,8 @@ void asr_progress_compute(const asr_progress_input_t *in, double docs_per_second
 
 /* The JSON members of a progress event, without braces (util/log.h's asr_log_fields): done,
  * total, percent, docs_per_second, eta_s, workers, batch_size, cpu_percent, rss_bytes,
- * memory_percent, throttles; total, percent and eta_s are null when unknown. */
+ * memory_percent, throttles; null where unknown (total, percent and eta_s without a total;
+ * CPU and memory before the first snapshot). */
 void asr_progress_json_fields(const asr_progress_values_t *v, char *buf, size_t cap);
 
 typedef struct asr_status_style {
@@ -58,7 +60,8 @@ typedef struct asr_status_style {
 
 /* The status line, at most columns - 1 wide (the bar, then the tail of the line, go first
  * when it does not fit): "[bar] 42.0% 420,000/1,000,000 docs  12,345 docs/s  ETA 0:47  workers
- * 8  batch 1,000  CPU 63%  mem 412 MB  throttles 0". Without a total: no bar, %, or ETA. */
+ * 8  batch 1,000  CPU 63%  mem 412 MB  throttles 0". Without a total: no bar, %, or ETA; "CPU
+ * --  mem --" before the first snapshot. */
 void asr_status_format(const asr_progress_values_t *v, const asr_status_style_t *style,
                        char *buf, size_t cap);
 

@@ -91,6 +91,7 @@ typedef struct run {
   uv_timer_t publish;         /* the endpoint's values, every PUBLISH_EVERY_MS */
   asr_rate_window_t publish_rate;
   asr_metrics_snapshot_t last_snap; /* the last check's: CPU and memory for the progress */
+  int sampled;                /* last_snap holds one */
   uint64_t throttles_seen;    /* database throttles (sink and source) at the last reading */
   uint32_t retry_after_held;  /* the largest RetryAfterMs read since the last check */
   uint64_t decisions_seen;    /* the scaler's decisions at the last publish */
@@ -201,6 +202,7 @@ static void progress_input(run_t *r, const asr_pipeline_stats_t *st, asr_progres
       .total = r->source->total_records,
       .workers = st->workers_target,
       .batch_size = st->batch_size,
+      .machine_known = r->sampled,
       .cpu_percent = r->last_snap.cpu_percent,
       .rss_bytes = r->last_snap.rss_bytes,
       .memory_percent = r->last_snap.memory_percent,
@@ -354,6 +356,7 @@ static void sample(run_t *r, asr_metrics_snapshot_t *snap) {
   collect_raw(r, &raw);
   asr_metrics_sample(r->metrics, &raw, seconds_since(r->started_ns), snap);
   r->last_snap = *snap;
+  r->sampled = 1;
 }
 
 /* ---- the metrics endpoint ---- */

@@ -22,7 +22,7 @@
 static void known_values(asr_monitor_values_t *v) {
   memset(v, 0, sizeof *v);
   asr_progress_input_t in = {.done = 4200, .total = 10000, .workers = 8, .batch_size = 500,
-                             .cpu_percent = 63.25, .rss_bytes = 104857600,
+                             .machine_known = 1, .cpu_percent = 63.25, .rss_bytes = 104857600,
                              .memory_percent = 12.5, .throttles = 3};
   asr_progress_compute(&in, 1234.5, &v->progress);
   v->elapsed_s = 12.5;
@@ -190,6 +190,8 @@ static void test_exposition_unknowns(void **state) {
   char *text = format_text(v);
   assert_null(strstr(text, "asrun_documents_expected"));
   assert_null(strstr(text, "asrun_last_decision"));
+  assert_null(strstr(text, "asrun_cpu_percent")); /* no snapshot yet */
+  assert_null(strstr(text, "asrun_rss_bytes"));
   assert_non_null(strstr(text, "asrun_auto_scaling 0\n"));
   assert_non_null(strstr(text, "asrun_write_latency_seconds_bucket{le=\"+Inf\"} 0\n"
                                "asrun_write_latency_seconds_sum 0\n"
@@ -310,8 +312,8 @@ static void test_progress_json_fields(void **state) {
   asr_progress_compute(&in, 3, &v);
   asr_progress_json_fields(&v, buf, sizeof buf);
   assert_string_equal(buf, "\"done\":9,\"total\":null,\"percent\":null,\"docs_per_second\":3.0,"
-                           "\"eta_s\":null,\"workers\":1,\"batch_size\":2,\"cpu_percent\":0.0,"
-                           "\"rss_bytes\":0,\"memory_percent\":0.0,\"throttles\":0");
+                           "\"eta_s\":null,\"workers\":1,\"batch_size\":2,\"cpu_percent\":null,"
+                           "\"rss_bytes\":null,\"memory_percent\":null,\"throttles\":0");
   free(m);
 }
 
@@ -348,6 +350,10 @@ static void test_status_line(void **state) {
   asr_progress_compute(&in, 1000, &v);
   asr_status_format(&v, &ascii, line, sizeof line);
   assert_non_null(strstr(line, "ETA 2:45:56"));
+  in.machine_known = 0; /* before the first snapshot */
+  asr_progress_compute(&in, 1000, &v);
+  asr_status_format(&v, &ascii, line, sizeof line);
+  assert_non_null(strstr(line, "  batch 500  CPU --  mem --  throttles 3"));
   free(m);
 }
 
