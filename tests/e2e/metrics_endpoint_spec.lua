@@ -13,8 +13,10 @@ local TPL = h.root .. "/templates/service_order.json"
 local SLOW = "sim:latency_ms=50,per_doc_us=0"
 local TOTAL = 120000
 
+-- curl and promtool without the sanitizer runtime an ASan build preloads into lua5.4 (curl
+-- hangs under it)
 local function sh(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
+  local p = assert(io.popen("env -u LD_PRELOAD " .. cmd .. " 2>&1"))
   local out = p:read("a")
   local ok, _, code = p:close()
   return ok and 0 or code, out
@@ -62,7 +64,7 @@ local function sample(text, name)
 end
 
 local function scrape(url, file)
-  local code, out = sh("curl -sS -o " .. h.q(file) .. " -w '%{http_code} %{content_type}' "
+  local code, out = sh("curl -sS -m 20 -o " .. h.q(file) .. " -w '%{http_code} %{content_type}' "
     .. h.q(url))
   assert.are.equal(0, code, out)
   return out, h.slurp(file)

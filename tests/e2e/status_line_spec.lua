@@ -15,8 +15,9 @@ local SOCKET = "asrun-e2e-status-" .. tostring(os.time()) .. "-" .. tostring(mat
 
 local function sleep(s) os.execute("sleep " .. s) end
 
+-- tmux without the sanitizer runtime an ASan build preloads into lua5.4
 local function tmux(args)
-  local p = assert(io.popen("tmux -L " .. SOCKET .. " " .. args .. " 2>&1"))
+  local p = assert(io.popen("env -u LD_PRELOAD tmux -L " .. SOCKET .. " " .. args .. " 2>&1"))
   local out = p:read("a")
   p:close()
   return out
