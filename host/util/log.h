@@ -1,6 +1,7 @@
 /* Logging for humans (text) and machines (--log-format json: one JSON object a line).
  * Every line goes to stderr, so stdout stays free for the plan and summary. Thread-safe:
- * one short lock per line (logging is per event, never per document). */
+ * one short lock per line (logging is per event, never per document). On a terminal the
+ * same lock keeps a run's status line (monitor/status.c) below the log lines. */
 #ifndef ASR_UTIL_LOG_H
 #define ASR_UTIL_LOG_H
 
