@@ -1,6 +1,7 @@
 #include "util/log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@ static asr_log_format_t g_format = ASR_LOG_TEXT;
 static uv_mutex_t g_lock;
 static uv_once_t g_once = UV_ONCE_INIT;
 static char g_status[1024]; /* the status line on screen; "" when none */
+static atomic_int g_status_on; /* g_status is not empty: read without the lock */
 
 #define ERASE_LINE "\r\033[K"
 
@@ -151,6 +153,7 @@ void asr_log_status_show(const char *line) {
   uv_mutex_lock(&g_lock);
   int shown = g_status[0] != '\0';
   snprintf(g_status, sizeof g_status, "%s", line ? line : "");
+  atomic_store(&g_status_on, g_status[0] != '\0');
   if (shown || g_status[0]) fprintf(stderr, ERASE_LINE "%s", g_status);
   fflush(stderr);
   uv_mutex_unlock(&g_lock);
@@ -159,6 +162,11 @@ void asr_log_status_show(const char *line) {
 void asr_log_status_clear(void) { asr_log_status_show(NULL); }
 
 void asr_log_stdout(const char *text, size_t len) {
+  if (!atomic_load(&g_status_on)) { /* as Lua's print, but one write: a line stays whole */
+    fwrite(text, 1, len, stdout);
+    fflush(stdout);
+    return;
+  }
   uv_once(&g_once, init_lock);
   uv_mutex_lock(&g_lock);
   if (g_status[0]) {

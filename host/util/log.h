@@ -33,8 +33,8 @@ const char *asr_log_arrow(void);
  * lines never tear it. line NULL or "": nothing shown (the last one is erased). Only the
  * text format, and only for a terminal: the caller decides. */
 void asr_log_status_show(const char *line);
-/* Writes text to stdout (flushed) under the log's lock, the status line erased first and drawn
- * again after, when stdout and stderr share the terminal: Lua's print goes through here. */
+/* Writes text to stdout in one write, flushed: Lua's print goes through here. While a status
+ * line is shown, under the log's lock, the status line erased first and drawn again after. */
 void asr_log_stdout(const char *text, size_t len);
 /* Erases the status line and forgets it (the end of a run: the summary starts on a clean
  * line). */
