@@ -55,6 +55,7 @@ _asrun() {
     --mode) COMPREPLY=($(compgen -W "insert upsert merge delete" -- "$cur")); return 0 ;;
     --copy-indexes) COMPREPLY=($(compgen -W "before after" -- "$cur")); return 0 ;;
     --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
+    --metrics-listen) COMPREPLY=($(compgen -W "127.0.0.1:9464" -- "$cur")); return 0 ;;
     --write-concern) COMPREPLY=($(compgen -W "majority 0 1" -- "$cur")); return 0 ;;
     --target)
       COMPREPLY=($(compgen -W "file: null: mongodb:// sim:" -- "$cur"))

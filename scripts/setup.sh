@@ -6,8 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config lua5.4 liblua5.4-dev libmongoc-dev libbson-dev
-          libuv1-dev libcjson-dev zlib1g-dev libsqlite3-dev libcmocka-dev lua-busted lua-dkjson
-          clang libclang-rt-14-dev python3)
+          libuv1-dev libcjson-dev zlib1g-dev libsqlite3-dev libmicrohttpd-dev libcmocka-dev
+          lua-busted lua-dkjson clang libclang-rt-14-dev python3)
+# Only the tests: promtool (prometheus) checks the metrics endpoint's text, tmux gives the
+# status line spec a terminal, curl scrapes the endpoint, headless Chromium opens the HTML
+# run report (tests/e2e/report_spec.lua).
+TEST_PACKAGES=(prometheus tmux curl chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -18,8 +22,11 @@ done
 # bundles npm, and Debian's npm would conflict with it).
 TEST_DEPS="${ASRUN_TEST_DEPS:-1}"
 [ "$TEST_DEPS" = 0 ] || command -v node >/dev/null || missing+=(nodejs npm)
-# Headless Chromium opens the HTML run report in tests/e2e/report_spec.lua.
-[ "$TEST_DEPS" = 0 ] || command -v chromium >/dev/null || missing+=(chromium)
+if [ "$TEST_DEPS" != 0 ]; then
+  for p in "${TEST_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""

@@ -32,7 +32,8 @@ for f in bin/asrun share/asrun/lua/asrun/init.lua share/asrun/lua/asrun/policies
          share/asrun/profiles/balanced.lua share/asrun/scenarios/slow_start.lua \
          share/doc/asrun/examples/strategies/generate_orders.lua \
          share/doc/asrun/examples/templates/service_order.json share/man/man1/asrun.1.gz \
-         share/bash-completion/completions/asrun lib/lua/5.4/asrun/core.so; do
+         share/bash-completion/completions/asrun lib/lua/5.4/asrun/core.so \
+         share/doc/asrun/grafana/asrun-dashboard.json; do
   [ -e "$P/$f" ] || fail "installed $f"
 done
 [ -x "$P/bin/asrun" ] || { echo "FAIL: no executable $P/bin/asrun"; exit 1; }

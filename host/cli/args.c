@@ -8,6 +8,7 @@
 
 #include "codec/ejson_writer.h"
 #include "core/limits.h"
+#include "monitor/endpoint.h"
 #include "util/closest.h"
 #include "util/duration.h"
 #include "util/file.h"
@@ -30,7 +31,8 @@ enum {
   OPT_HISTORY, OPT_NO_HISTORY, OPT_START_FROM_HISTORY,
   /* mongoimport's and mgeneratejs's spellings */
   OPT_URI, OPT_DB, OPT_DROP, OPT_UPSERT_FIELDS, OPT_NUM_INSERTION_WORKERS, OPT_JSON_ARRAY,
-  OPT_FILE, OPT_MGODATAGEN_COLLECTION, OPT_NUMBER
+  OPT_FILE, OPT_MGODATAGEN_COLLECTION, OPT_NUMBER,
+  OPT_METRICS_LISTEN
 };
 
 /* -d DB, -c COLLECTION (mongoimport's), -n N (mgeneratejs's) */
@@ -97,6 +99,7 @@ static const struct option options[] = {
     {"history", required_argument, NULL, OPT_HISTORY},
     {"no-history", no_argument, NULL, OPT_NO_HISTORY},
     {"start-from-history", no_argument, NULL, OPT_START_FROM_HISTORY},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -220,7 +223,10 @@ const char *asr_cli_usage(void) {
          "  --dry-run                validate strategy, template and target; print the plan;\n"
          "                           write nothing\n"
          "  --log-format text|json   log lines for people or one JSON object a line\n"
-         "  -q, --quiet              errors only\n"
+         "  --metrics-listen ADDR:PORT  serve Prometheus metrics at /metrics and a JSON\n"
+         "                           snapshot at /status while the run goes on (a bare\n"
+         "                           PORT listens on 127.0.0.1; e.g. 127.0.0.1:9464)\n"
+         "  -q, --quiet              errors only (and no progress)\n"
          "  -v, --verbose            debug logging\n"
          "  -h, --help               this help\n"
          "  -V, --version            print the version\n"
@@ -480,6 +486,11 @@ static int apply_option(int opt, const char *arg, asr_options_t *cli, asr_err_t 
     else if (strcmp(arg, "json") == 0) cli->log_format = ASR_LOG_JSON;
     else return asr_err_set(err, ASR_EINVAL, "--log-format: expected text or json, got '%s'", arg);
     return 0;
+  case OPT_METRICS_LISTEN: {
+    char host[256], port[8];
+    int rc = asr_endpoint_parse_address(arg, host, sizeof host, port, sizeof port, err);
+    return rc ? rc : set_once(&cli->metrics_listen, "--metrics-listen", arg, err);
+  }
   case 'q': cli->verbosity = -1; return 0;
   case 'v': cli->verbosity = 1; return 0;
   case 'h': cli->help = 1; return 0;

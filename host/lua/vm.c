@@ -14,6 +14,7 @@
 #include "lua/lconv.h"
 #include "lua/sandbox.h"
 #include "util/data_dir.h"
+#include "util/log.h"
 
 /* What a state carries beside Lua's own: the allocator's account and the guard of its
  * calls (lua/guard.h). The allocator's ud. */
@@ -77,6 +78,25 @@ static void set_package_path(lua_State *L) {
   lua_pop(L, 2);
 }
 
+/* print as Lua's (tab-separated, __tostring and __name honoured), its line written through
+ * util/log: never inside the status line, and whole when workers print at once. */
+static int vm_print(lua_State *L) {
+  int n = lua_gettop(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 1; i <= n; i++) {
+    if (i > 1) luaL_addchar(&b, '\t');
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+  }
+  luaL_addchar(&b, '\n');
+  luaL_pushresult(&b);
+  size_t len;
+  const char *line = lua_tolstring(L, -1, &len);
+  asr_log_stdout(line, len);
+  return 0;
+}
+
 lua_State *asr_vm_new(size_t memory_limit, asr_err_t *err) {
   vm_state_t *a = calloc(1, sizeof *a);
   if (!a) {
@@ -94,6 +114,7 @@ lua_State *asr_vm_new(size_t memory_limit, asr_err_t *err) {
   atomic_fetch_add(&states_created, 1);
   asr_guard_init(&a->guard, L);
   luaL_openlibs(L);
+  lua_register(L, "print", vm_print);
   set_package_path(L);
   asr_lconv_open(L); /* before the sandbox, which wraps its setmetatable */
   if (asr_sandbox_apply(L, err)) {

@@ -67,6 +67,7 @@ typedef struct asr_options {
   const char *history;     /* --history FILE; NULL: the default */
   int no_history;          /* --no-history */
   int start_from_history;  /* --start-from-history */
+  const char *metrics_listen; /* --metrics-listen ADDR:PORT: the metrics endpoint */
   int log_format_set;
   asr_log_format_t log_format;
   int verbosity;          /* -1 quiet, 0 normal, 1 verbose */

@@ -16,6 +16,8 @@ struct asr_controller {
   uint32_t failures_in_a_row;
   int on_default;                  /* the built-in rules policy took over */
   uint64_t decisions, applied, holds, policy_failures, fallbacks;
+  uint64_t scale_ups, scale_downs;
+  asr_scaling_record_t last;       /* the latest decision (valid once decisions > 0) */
   asr_scaling_record_t *records;
   size_t nrecords;
 };
@@ -196,8 +198,7 @@ static int apply(asr_controller_t *c, const asr_gate_result_t *g, const asr_metr
 static void record(asr_controller_t *c, const asr_decision_t *d, const asr_metrics_snapshot_t *s,
                    const asr_gate_result_t *g, int64_t dw, int64_t db, int applied, int failed,
                    const char *failure) {
-  if (c->nrecords >= ASR_CONTROLLER_MAX_RECORDS) return;
-  asr_scaling_record_t *r = &c->records[c->nrecords++];
+  asr_scaling_record_t *r = &c->last;
   *r = (asr_scaling_record_t){.t = s->t, .docs_per_second = s->docs_per_second,
                               .confidence = d->confidence, .workers_delta = dw,
                               .batch_delta = db, .applied = applied, .emergency = g->emergency,
@@ -211,6 +212,7 @@ static void record(asr_controller_t *c, const asr_decision_t *d, const asr_metri
   size_t n = strnlen(note, sizeof r->note - 1); /* truncates long Lua tracebacks */
   memcpy(r->note, note, n);
   r->note[n] = '\0';
+  if (c->nrecords < ASR_CONTROLLER_MAX_RECORDS) c->records[c->nrecords++] = *r;
 }
 
 void asr_controller_check(asr_controller_t *c, const asr_metrics_snapshot_t *snap) {
@@ -234,6 +236,8 @@ void asr_controller_check(asr_controller_t *c, const asr_metrics_snapshot_t *sna
   proposed_deltas(&d, snap, &dw, &db);
   c->decisions++;
   if (d.action == ASR_SCALE_HOLD) c->holds++;
+  else if (d.action == ASR_SCALE_UP) c->scale_ups++;
+  else c->scale_downs++;
   log_decision(&d, snap, &g, dw, db);
   int applied = g.apply && apply(c, &g, snap);
   if (applied) {
@@ -247,7 +251,8 @@ void asr_controller_report(const asr_controller_t *c, asr_scaling_report_t *out)
   *out = (asr_scaling_report_t){
       .policy = asr_policy_name(c->policy), .decisions = c->decisions, .applied = c->applied,
       .holds = c->holds, .policy_failures = c->policy_failures, .fallbacks = c->fallbacks,
-      .records = c->records, .nrecords = c->nrecords};
+      .scale_ups = c->scale_ups, .scale_downs = c->scale_downs,
+      .last = c->decisions ? &c->last : NULL, .records = c->records, .nrecords = c->nrecords};
 }
 
 void asr_controller_close(asr_controller_t *c) {

@@ -33,6 +33,8 @@ typedef struct asr_scaling_record { /* one decision, as the summary lists it */
 typedef struct asr_scaling_report {
   const char *policy;              /* the policy in use at the end */
   uint64_t decisions, applied, holds, policy_failures, fallbacks;
+  uint64_t scale_ups, scale_downs;     /* decisions by action (holds above) */
+  const asr_scaling_record_t *last;    /* the latest decision, NULL before the first */
   const asr_scaling_record_t *records; /* the first ASR_CONTROLLER_MAX_RECORDS */
   size_t nrecords;
 } asr_scaling_report_t;

@@ -637,6 +637,7 @@ int asr_source_mongo_open(const asr_mongo_source_cfg_t *cfg, asr_source_t **out,
   if ((rc = build_find_opts(s, cfg, err))) goto done;
   if ((rc = connect_pool(s, cfg, err))) goto done;
   if ((rc = check_and_count(s, err))) goto done;
+  s->base.total_records = s->count > 0 ? (uint64_t)s->count : 0;
   rc = describe(s, err);
 done:
   if (rc) mongo_destroy(&s->base);

@@ -80,6 +80,9 @@ struct asr_source {
   /* Why the input cannot be read again (standard input, a pipe), so the source cannot resume
    * however its vt is; NULL when it can. Static text. */
   const char *read_once;
+  /* Records the source will hand out when it knows (templates: their count; MongoDB: the
+   * matching count at open, an estimate for a whole collection), for progress; 0: unknown. */
+  uint64_t total_records;
 };
 
 /* A collection a template may $ref (declared in the strategy); strings borrowed. */

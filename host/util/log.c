@@ -1,6 +1,7 @@
 #include "util/log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,10 @@ static asr_log_level_t g_level = ASR_LOG_INFO;
 static asr_log_format_t g_format = ASR_LOG_TEXT;
 static uv_mutex_t g_lock;
 static uv_once_t g_once = UV_ONCE_INIT;
+static char g_status[1024]; /* the status line on screen; "" when none */
+static atomic_int g_status_on; /* g_status is not empty: read without the lock */
+
+#define ERASE_LINE "\r\033[K"
 
 static void init_lock(void) { uv_mutex_init(&g_lock); }
 
@@ -22,6 +27,8 @@ void asr_log_configure(asr_log_level_t max_level, asr_log_format_t format) {
 }
 
 int asr_log_enabled(asr_log_level_t level) { return level <= g_level; }
+
+int asr_log_is_json(void) { return g_format == ASR_LOG_JSON; }
 
 static const char *level_name(asr_log_level_t l) {
   static const char *names[] = {"error", "warn", "info", "debug"};
@@ -128,6 +135,7 @@ static void emit(asr_log_level_t level, const char *event, const char *fields, c
   }
   uv_once(&g_once, init_lock);
   uv_mutex_lock(&g_lock);
+  if (g_status[0]) fputs(ERASE_LINE, stderr);
   if (g_format == ASR_LOG_JSON) {
     write_json(level, event, fields, msg);
   } else if (level <= ASR_LOG_WARN) {
@@ -135,7 +143,42 @@ static void emit(asr_log_level_t level, const char *event, const char *fields, c
   } else {
     fprintf(stderr, "%s\n", msg);
   }
+  if (g_status[0]) fputs(g_status, stderr);
   fflush(stderr);
+  uv_mutex_unlock(&g_lock);
+}
+
+void asr_log_status_show(const char *line) {
+  uv_once(&g_once, init_lock);
+  uv_mutex_lock(&g_lock);
+  int shown = g_status[0] != '\0';
+  snprintf(g_status, sizeof g_status, "%s", line ? line : "");
+  atomic_store(&g_status_on, g_status[0] != '\0');
+  if (shown || g_status[0]) fprintf(stderr, ERASE_LINE "%s", g_status);
+  fflush(stderr);
+  uv_mutex_unlock(&g_lock);
+}
+
+void asr_log_status_clear(void) { asr_log_status_show(NULL); }
+
+void asr_log_stdout(const char *text, size_t len) {
+  if (!atomic_load(&g_status_on)) { /* as Lua's print, but one write: a line stays whole */
+    fwrite(text, 1, len, stdout);
+    fflush(stdout);
+    return;
+  }
+  uv_once(&g_once, init_lock);
+  uv_mutex_lock(&g_lock);
+  if (g_status[0]) {
+    fputs(ERASE_LINE, stderr);
+    fflush(stderr);
+  }
+  fwrite(text, 1, len, stdout);
+  fflush(stdout);
+  if (g_status[0]) {
+    fputs(g_status, stderr);
+    fflush(stderr);
+  }
   uv_mutex_unlock(&g_lock);
 }
 
