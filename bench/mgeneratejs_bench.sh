@@ -5,7 +5,8 @@
 # like-for-like ratio) and with one worker per core (what a user gets by default). Each row
 # gives wall-clock docs/s and docs per CPU-second (user + sys of the whole process): on a
 # shared machine the second is the steadier figure.
-# Templates: templates/service_order.json and a flat 7-field one (written below).
+# Templates: templates/service_order.json, a flat 7-field one and a chance.js-heavy one
+# (people, finance, web, places, time generators and a {{...}} string; written below).
 # Usage: bench/mgeneratejs_bench.sh [MGENERATEJS_DOCS] [ASRUN_DOCS]   (default 200000 2000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,17 @@ cat > "$OUT/simple.json" <<'EOF'
   "price": {"$floating": {"min": 1, "max": 500, "fixed": 2}},
   "active": "$bool",
   "created": {"$date": {"min": "2020-01-01", "max": "2024-12-31"}}
+}
+EOF
+cat > "$OUT/chance.json" <<'EOF'
+{
+  "name": {"$name": {"middle": true}}, "gender": "$gender", "ssn": "$ssn",
+  "birthday": {"$birthday": {"type": "adult"}}, "profession": "$profession",
+  "card": {"$cc": {"type": "Visa"}}, "exp": "$exp", "iban": "$iban",
+  "ipv6": "$ipv6", "mac": "$mac_address", "twitter": "$twitter", "avatar": "$avatar",
+  "lat": "$latitude", "lng": "$longitude", "geohash": "$geohash", "postcode": "$postcode",
+  "tz": "$timezone", "hour": {"$hour": {"twentyfour": true}}, "dice": "$d20",
+  "greeting": "Hello {{chance.first()}}, you are {{chance.age()}}"
 }
 EOF
 
@@ -48,7 +60,7 @@ row() { # row LABEL DOCS FILE
 
 echo "== machine: $(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d); node $(node --version);" \
   "output in $(df --output=fstype "$OUT" | tail -1)"
-for tpl in templates/service_order.json "$OUT/simple.json"; do
+for tpl in templates/service_order.json "$OUT/simple.json" "$OUT/chance.json"; do
   echo
   echo "== $(basename "$tpl")"
   measure "$OUT/mg.jsonl" node "$MG" -n "$NM" < "$tpl"
