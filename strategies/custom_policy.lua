@@ -13,7 +13,7 @@
 -- last interval (snapshot), the last 20 snapshots (history, oldest first) and a table kept
 -- for the policy between calls (state; state.config holds the profile's targets and limits).
 -- The decision passes the host's safety gate (limits, cooldown, stability) before it is
--- applied. Keys and meanings: docs/scaling-policy.md; an editor with a Lua language server
+-- applied. Keys and meanings: docs/policies.md; an editor with a Lua language server
 -- completes them from lua/asrun/meta/policy.lua (the ---@type line below). Its spec, run with
 -- busted as a user would: strategies/custom_policy_spec.lua.
 --

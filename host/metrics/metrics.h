@@ -1,4 +1,4 @@
-/* The auto-scaler's metrics collector (spec: docs/scaling-policy.md, "Snapshot").
+/* The auto-scaler's metrics collector (spec: docs/policies.md, "Snapshot").
  * Every check interval the host hands over its cumulative counters (asr_metrics_raw_t);
  * asr_metrics_sample turns them into an asr_metrics_snapshot_t of interval rates, adds the
  * /proc readings (proc.h) and latency percentiles from the histogram's difference since the

@@ -53,7 +53,7 @@ local asrun = {
 
 -- (over) -> a snapshot as a policy's decide gets it: every field the host fills, 0 unless
 -- `over` says otherwise (floats where the host gives floats); for specs of a policy of your
--- own (strategies/custom_policy_spec.lua). Fields: docs/scaling-policy.md, "Snapshot".
+-- own (strategies/custom_policy_spec.lua). Fields: docs/policies.md, "Snapshot".
 function asrun.snapshot(over)
   local s = {}
   for name, kind in pairs(core.snapshot_fields()) do s[name] = kind == "integer" and 0 or 0.0 end

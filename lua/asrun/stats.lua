@@ -4,7 +4,7 @@
 -- texts), so "High memory usage: 2.1GB" means the same thing whichever policy said it.
 --
 -- Everything here is pure: no state, no I/O; tables passed in are never changed. Snapshot,
--- history, state and decision are defined in docs/scaling-policy.md. A policy call must stay
+-- history, state and decision are defined in docs/policies.md. A policy call must stay
 -- well under a millisecond, so helpers look at most at the last `n` (default 20) entries.
 local stats = {}
 
@@ -73,7 +73,7 @@ function stats.slope(values)
 end
 
 -- The last n (default WINDOW) values of `field` in history, oldest first; a missing field
--- reads as 0 (as an unmeasured metric does: docs/scaling-policy.md, "Snapshot"). `skip`
+-- reads as 0 (as an unmeasured metric does: docs/policies.md, "Snapshot"). `skip`
 -- leaves out that many newest entries (skip = 1: the baseline before the current snapshot).
 function stats.series(history, field, n, skip)
   local out = {}
@@ -282,7 +282,7 @@ function stats.pressure(s, history, c)
   return nil
 end
 
--- Where CPU and memory stand against the profile (docs/scaling-policy.md, "Threshold meaning"):
+-- Where CPU and memory stand against the profile (docs/policies.md, "Threshold meaning"):
 --   "low"    both below their *_scale_down_threshold: room to scale up
 --   "below"  both below their target: room to fine-tune upwards
 --   "within" at or above a target (and below the scale-up thresholds): hold

@@ -1,5 +1,5 @@
 -- The auto-scaling policies (lua/asrun/policies/*.lua) on recorded snapshot sequences built
--- with the spec's keys (docs/scaling-policy.md), and the example strategy's own policy.
+-- with the spec's keys (docs/policies.md), and the example strategy's own policy.
 local policies = require("asrun.policies")
 local usl = require("asrun.policies.usl")
 

@@ -1,5 +1,5 @@
 -- Snapshots, histories and state tables for the policy specs (policies_spec, reasons_spec,
--- hill_spec): the keys of docs/scaling-policy.md, with values of a healthy interval.
+-- hill_spec): the keys of docs/policies.md, with values of a healthy interval.
 local M = {}
 
 M.GiB, M.MiB = 2 ^ 30, 2 ^ 20

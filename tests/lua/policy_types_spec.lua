@@ -31,9 +31,9 @@ describe("the policy annotations", function()
     assert.are.same(host, annotated)
   end)
 
-  it("list the decision keys docs/scaling-policy.md documents", function()
+  it("list the decision keys docs/policies.md documents", function()
     local documented = {}
-    local doc = (os.getenv("ASRUN_ROOT") or ".") .. "/docs/scaling-policy.md"
+    local doc = (os.getenv("ASRUN_ROOT") or ".") .. "/docs/policies.md"
     local inside = false
     for line in io.lines(doc) do
       if line:match("^### Decision") then inside = true

@@ -7,10 +7,10 @@
 --   ---@type asrun.Decide
 --   local function decide(snapshot, history, state) ... end
 --
--- The reference with units and meanings is docs/scaling-policy.md; tests/lua/policy_types_spec
+-- The reference with units and meanings is docs/policies.md; tests/lua/policy_types_spec
 -- checks that the snapshot fields here are the ones the host fills.
 
----The metrics of the interval that just ended (docs/scaling-policy.md, "Snapshot"). Every
+---The metrics of the interval that just ended (docs/policies.md, "Snapshot"). Every
 ---field is present; what cannot be measured reads 0. Counts are integers, the rest floats.
 ---@class asrun.Snapshot
 ---@field t number seconds since the run started
@@ -49,7 +49,7 @@
 ---@field ru_per_second number Cosmos DB request units charged per second
 ---@field ru_per_doc number request units per document written
 
----What decide returns (docs/scaling-policy.md, "Decision"). Changes are deltas under add_*
+---What decide returns (docs/policies.md, "Decision"). Changes are deltas under add_*
 ---names or absolute values under target_* names; the gate works the direction out from them.
 ---@class asrun.Decision
 ---@field action "scale_up"|"scale_down"|"hold" a label for the log; the numbers decide

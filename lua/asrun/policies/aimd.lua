@@ -15,7 +15,7 @@
 -- failed, or the slowest writes (p99 of the per-batch write time) took longer than
 -- timeout_ms. in_flight is the batches being written when the snapshot was taken. The
 -- limits are min_workers..max_workers. The published algorithm has no batch size: it is
--- held. Nothing else is read (CPU and memory are the safety gate's: docs/scaling-policy.md),
+-- held. Nothing else is read (CPU and memory are the safety gate's: docs/policies.md),
 -- so the lab compares asrun's policies with the algorithm itself.
 -- The result is an absolute target_workers, so a call during the gate's cooldown never
 -- compounds.

@@ -20,7 +20,7 @@
 -- throttled window (the library's 1,000 ms against its 1,000 ms start). Throttles and
 -- documents written are summed over the window. The library has no batch size to tune here
 -- (its batches are cut at 100 operations or 2 MB): the batch size is held. Nothing else is
--- read (CPU and memory are the safety gate's: docs/scaling-policy.md).
+-- read (CPU and memory are the safety gate's: docs/policies.md).
 local stats = require("asrun.stats")
 
 local bulk = { name = "bulk_executor", baseline = "Cosmos DB bulk executor congestion control" }

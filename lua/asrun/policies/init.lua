@@ -1,7 +1,7 @@
 -- asrun.policies: the built-in auto-scaling policies by name, and their parameters.
 --
 -- A policy is a table { name = "...", defaults = { param = value, ... },
--- decide = function(snapshot, history, state) -> decision } (docs/scaling-policy.md).
+-- decide = function(snapshot, history, state) -> decision } (docs/policies.md).
 -- A strategy picks one with scaling = { policy = "aimd", params = { decrease = 0.5 } } or
 -- brings its own: scaling = { policy = { decide = function(s, h, state) ... end } }.
 -- The host resolves it with policies.get, builds state.params with policies.params once, and
