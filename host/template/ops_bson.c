@@ -11,7 +11,7 @@
 
 #define MAX_SAFE_INT 9007199254740991LL /* chance.js's integer range */
 #define PICKSET_MAX 1024                /* items $pickset shuffles (on the stack) */
-#define JS_DEPTH_MAX 32                 /* nested arrays $join flattens */
+#define JS_DEPTH_MAX 32                 /* nested arrays written as text */
 
 /* "array": a literal array (items compiled into n->kids) or an operator making one (n->aux). */
 static int compile_array_opt(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
@@ -69,34 +69,38 @@ void asr_tplx_put_js_double(asr_tplx_text_t *w, double d) {
   }
 }
 
-/* ISO 8601 in UTC, "2017-02-20T04:44:24.880Z" (civil_from_days, Howard Hinnant). */
-static void put_iso_date(asr_tplx_text_t *w, int64_t ms) {
+static const char WEEKDAYS[] = "SunMonTueWedThuFriSat";
+static const char MONTHS[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+/* Date.prototype.toString in UTC: "Thu Jan 22 2026 18:21:53 GMT+0000 (Coordinated Universal
+ * Time)" (civil_from_days, Howard Hinnant). */
+void asr_tplx_put_js_date(asr_tplx_text_t *w, int64_t ms) {
   int64_t days = ms / 86400000 - (ms % 86400000 < 0), msday = ms - days * 86400000;
   int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
   int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
   int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
   int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
-  int64_t year = yoe + era * 400 + (month <= 2);
+  int64_t year = yoe + era * 400 + (month <= 2), wd = ((days + 4) % 7 + 7) % 7;
+  asr_tplx_text_put(w, WEEKDAYS + 3 * wd, 3);
+  asr_tplx_text_ch(w, ' ');
+  asr_tplx_text_put(w, MONTHS + 3 * (month - 1), 3);
+  asr_tplx_text_ch(w, ' ');
+  asr_tplx_text_uint(w, (uint64_t)day, 2);
+  asr_tplx_text_ch(w, ' ');
   if (year < 0) asr_tplx_text_ch(w, '-');
   asr_tplx_text_uint(w, (uint64_t)(year < 0 ? -year : year), 4);
-  asr_tplx_text_ch(w, '-');
-  asr_tplx_text_uint(w, (uint64_t)month, 2);
-  asr_tplx_text_ch(w, '-');
-  asr_tplx_text_uint(w, (uint64_t)day, 2);
-  asr_tplx_text_ch(w, 'T');
+  asr_tplx_text_ch(w, ' ');
   asr_tplx_text_uint(w, (uint64_t)(msday / 3600000), 2);
   asr_tplx_text_ch(w, ':');
   asr_tplx_text_uint(w, (uint64_t)(msday / 60000 % 60), 2);
   asr_tplx_text_ch(w, ':');
   asr_tplx_text_uint(w, (uint64_t)(msday / 1000 % 60), 2);
-  asr_tplx_text_ch(w, '.');
-  asr_tplx_text_uint(w, (uint64_t)(msday % 1000), 3);
-  asr_tplx_text_ch(w, 'Z');
+  asr_tplx_text_puts(w, " GMT+0000 (Coordinated Universal Time)");
 }
 
-/* String(value) in JavaScript; arrays join their items with ",", null and undefined are "",
- * dates are ISO 8601 (JavaScript would write the local-time Date.toString form). */
-static void put_js(asr_tplx_text_t *w, const bson_value_t *v, int depth) {
+/* String(v) in JavaScript, for the values mgeneratejs's chance calls and BSON types give.
+ * Inside an array (depth > 0) null and undefined are empty, as Array.prototype.join has it. */
+void asr_tplx_put_js_string(asr_tplx_text_t *w, const bson_value_t *v, int depth) {
   char buf[BSON_DECIMAL128_STRING > 25 ? BSON_DECIMAL128_STRING : 25];
   switch (v->value_type) {
   case BSON_TYPE_UTF8: asr_tplx_text_put(w, v->value.v_utf8.str, v->value.v_utf8.len); break;
@@ -104,8 +108,9 @@ static void put_js(asr_tplx_text_t *w, const bson_value_t *v, int depth) {
   case BSON_TYPE_INT64: asr_tplx_text_int(w, v->value.v_int64); break;
   case BSON_TYPE_DOUBLE: asr_tplx_put_js_double(w, v->value.v_double); break;
   case BSON_TYPE_BOOL: asr_tplx_text_puts(w, v->value.v_bool ? "true" : "false"); break;
-  case BSON_TYPE_NULL:
-  case BSON_TYPE_UNDEFINED: break;
+  case BSON_TYPE_NULL: asr_tplx_text_puts(w, depth ? "" : "null"); break;
+  case BSON_TYPE_UNDEFINED: asr_tplx_text_puts(w, depth ? "" : "undefined"); break;
+  case BSON_TYPE_DATE_TIME: asr_tplx_put_js_date(w, v->value.v_datetime); break;
   case BSON_TYPE_DECIMAL128:
     bson_decimal128_to_string(&v->value.v_decimal128, buf);
     asr_tplx_text_puts(w, buf);
@@ -114,8 +119,7 @@ static void put_js(asr_tplx_text_t *w, const bson_value_t *v, int depth) {
     bson_oid_to_string(&v->value.v_oid, buf);
     asr_tplx_text_puts(w, buf);
     break;
-  case BSON_TYPE_DATE_TIME: put_iso_date(w, v->value.v_datetime); break;
-  case BSON_TYPE_TIMESTAMP: /* a Long in the bson package: (t << 32) + i */
+  case BSON_TYPE_TIMESTAMP: /* a Long in the bson package */
     asr_tplx_text_uint(w, (uint64_t)v->value.v_timestamp.timestamp << 32 | v->value.v_timestamp.increment, 1);
     break;
   case BSON_TYPE_REGEX:
@@ -128,15 +132,14 @@ static void put_js(asr_tplx_text_t *w, const bson_value_t *v, int depth) {
     bson_t arr;
     bson_iter_t it;
     if (depth >= JS_DEPTH_MAX) {
-      w->over = true; /* absurd nesting: fail rather than recurse on */
+      w->over = true;
       break;
     }
-    if (!bson_init_static(&arr, v->value.v_doc.data, v->value.v_doc.data_len) ||
-        !bson_iter_init(&it, &arr))
+    if (!bson_init_static(&arr, v->value.v_doc.data, v->value.v_doc.data_len) || !bson_iter_init(&it, &arr))
       break;
     for (bool first = true; bson_iter_next(&it); first = false) {
       if (!first) asr_tplx_text_ch(w, ',');
-      put_js(w, bson_iter_value(&it), depth + 1);
+      asr_tplx_put_js_string(w, bson_iter_value(&it), depth + 1);
     }
     break;
   }
@@ -163,7 +166,7 @@ static int join_generated(const asr_tpl_node_t *n, asr_tpl_gen_t *g, asr_tplx_te
   *is_array = rc == 0 && found && BSON_ITER_HOLDS_ARRAY(&it) && bson_iter_recurse(&it, &item);
   for (bool first = true; *is_array && bson_iter_next(&item); first = false) {
     if (!first) asr_tplx_text_put(w, sep, seplen);
-    put_js(w, bson_iter_value(&item), 0);
+    asr_tplx_put_js_string(w, bson_iter_value(&item), 1); /* array items */
   }
   bson_destroy(&tmp);
   return rc;
@@ -194,7 +197,7 @@ int asr_tplx_gen_join(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
     }
     if (rc == 0 && found) {
       if (joined++) asr_tplx_text_put(&w, sep, seplen);
-      put_js(&w, v, 0);
+      asr_tplx_put_js_string(&w, v, 1); /* array items */
     }
     if (!kid->literal) bson_destroy(&tmp);
   }

@@ -70,6 +70,13 @@ static inline int asr_tplx_text_append(const asr_tplx_text_t *w, bson_t *dst, co
 
 /* Number.prototype.toString of d: JavaScript's shortest round-trip form (ops_bson.c). */
 void asr_tplx_put_js_double(asr_tplx_text_t *w, double d);
+/* String(v) as JavaScript writes it ($join, {{...}} strings): numbers as put_js_double, dates
+ * as asr_tplx_put_js_date, arrays joined with ","; depth > 0 (an array's item) writes null and
+ * undefined as "", as Array.prototype.join does. */
+void asr_tplx_put_js_string(asr_tplx_text_t *w, const bson_value_t *v, int depth);
+/* Date.prototype.toString in UTC: "Thu Jan 22 2026 18:21:53 GMT+0000 (Coordinated Universal
+ * Time)". */
+void asr_tplx_put_js_date(asr_tplx_text_t *w, int64_t ms);
 
 /* ---- cheap unbiased small draws: two 32-bit halves per 64-bit draw ------------------------- */
 typedef struct asr_tplx_draw {

@@ -26,7 +26,7 @@
 #include "template/ops_ext.h"
 
 #define STRTPL_MAX_ARGS 3
-#define JS_NEST_MAX 32 /* nesting of a literal argument, and of arrays written as text */
+#define JS_NEST_MAX 32 /* nesting of a literal argument */
 #define DAY_MS 86400000LL
 #define CHANCE_MAX_SAFE 9007199254740991.0 /* chance.integer's default bounds: +-(2^53 - 1) */
 
@@ -53,84 +53,6 @@ typedef struct strtpl {
 
 /* ---- values as text ------------------------------------------------------------------------ */
 
-static const char WEEKDAYS[] = "SunMonTueWedThuFriSat";
-static const char MONTHS[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-
-/* Date.prototype.toString in UTC: "Thu Jan 22 2026 18:21:53 GMT+0000 (Coordinated Universal
- * Time)" (civil_from_days, Howard Hinnant). */
-static void put_date_string(asr_tplx_text_t *w, int64_t ms) {
-  int64_t days = ms / DAY_MS - (ms % DAY_MS < 0), msday = ms - days * DAY_MS;
-  int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-  int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
-  int64_t year = yoe + era * 400 + (month <= 2), wd = ((days + 4) % 7 + 7) % 7;
-  asr_tplx_text_put(w, WEEKDAYS + 3 * wd, 3);
-  asr_tplx_text_ch(w, ' ');
-  asr_tplx_text_put(w, MONTHS + 3 * (month - 1), 3);
-  asr_tplx_text_ch(w, ' ');
-  asr_tplx_text_uint(w, (uint64_t)day, 2);
-  asr_tplx_text_ch(w, ' ');
-  if (year < 0) asr_tplx_text_ch(w, '-');
-  asr_tplx_text_uint(w, (uint64_t)(year < 0 ? -year : year), 4);
-  asr_tplx_text_ch(w, ' ');
-  asr_tplx_text_uint(w, (uint64_t)(msday / 3600000), 2);
-  asr_tplx_text_ch(w, ':');
-  asr_tplx_text_uint(w, (uint64_t)(msday / 60000 % 60), 2);
-  asr_tplx_text_ch(w, ':');
-  asr_tplx_text_uint(w, (uint64_t)(msday / 1000 % 60), 2);
-  asr_tplx_text_puts(w, " GMT+0000 (Coordinated Universal Time)");
-}
-
-/* String(v) in JavaScript, for the values mgeneratejs's chance calls and BSON types give.
- * Inside an array (depth > 0) null and undefined are empty, as Array.prototype.join has it. */
-static void put_js(asr_tplx_text_t *w, const bson_value_t *v, int depth) {
-  char buf[BSON_DECIMAL128_STRING > 25 ? BSON_DECIMAL128_STRING : 25];
-  switch (v->value_type) {
-  case BSON_TYPE_UTF8: asr_tplx_text_put(w, v->value.v_utf8.str, v->value.v_utf8.len); break;
-  case BSON_TYPE_INT32: asr_tplx_text_int(w, v->value.v_int32); break;
-  case BSON_TYPE_INT64: asr_tplx_text_int(w, v->value.v_int64); break;
-  case BSON_TYPE_DOUBLE: asr_tplx_put_js_double(w, v->value.v_double); break;
-  case BSON_TYPE_BOOL: asr_tplx_text_puts(w, v->value.v_bool ? "true" : "false"); break;
-  case BSON_TYPE_NULL: asr_tplx_text_puts(w, depth ? "" : "null"); break;
-  case BSON_TYPE_UNDEFINED: asr_tplx_text_puts(w, depth ? "" : "undefined"); break;
-  case BSON_TYPE_DATE_TIME: put_date_string(w, v->value.v_datetime); break;
-  case BSON_TYPE_DECIMAL128:
-    bson_decimal128_to_string(&v->value.v_decimal128, buf);
-    asr_tplx_text_puts(w, buf);
-    break;
-  case BSON_TYPE_OID:
-    bson_oid_to_string(&v->value.v_oid, buf);
-    asr_tplx_text_puts(w, buf);
-    break;
-  case BSON_TYPE_TIMESTAMP: /* a Long in the bson package */
-    asr_tplx_text_uint(w, (uint64_t)v->value.v_timestamp.timestamp << 32 | v->value.v_timestamp.increment, 1);
-    break;
-  case BSON_TYPE_REGEX:
-    asr_tplx_text_ch(w, '/');
-    asr_tplx_text_puts(w, v->value.v_regex.regex);
-    asr_tplx_text_ch(w, '/');
-    asr_tplx_text_puts(w, v->value.v_regex.options);
-    break;
-  case BSON_TYPE_ARRAY: {
-    bson_t arr;
-    bson_iter_t it;
-    if (depth >= JS_NEST_MAX) {
-      w->over = true;
-      break;
-    }
-    if (!bson_init_static(&arr, v->value.v_doc.data, v->value.v_doc.data_len) || !bson_iter_init(&it, &arr))
-      break;
-    for (bool first = true; bson_iter_next(&it); first = false) {
-      if (!first) asr_tplx_text_ch(w, ',');
-      put_js(w, bson_iter_value(&it), depth + 1);
-    }
-    break;
-  }
-  default: asr_tplx_text_puts(w, "[object Object]"); break;
-  }
-}
-
 static bool value_number(const bson_value_t *v, double *out) {
   switch (v->value_type) {
   case BSON_TYPE_INT32: *out = v->value.v_int32; return true;
@@ -144,7 +66,7 @@ static void put_value(const part_t *pt, const asr_tpl_gen_t *g, const bson_value
                       asr_tplx_text_t *w) {
   double d = 0;
   if (pt->fmt == FMT_JS || !value_number(v, &d)) {
-    put_js(w, v, 0);
+    asr_tplx_put_js_string(w, v, 0);
   } else if (pt->fmt == FMT_FIXED) {
     char buf[64];
     int len = snprintf(buf, sizeof buf, "%.*f", pt->decimals, d);
@@ -154,7 +76,7 @@ static void put_value(const part_t *pt, const asr_tpl_gen_t *g, const bson_value
     asr_tplx_text_int(w, 1 + (int64_t)(d * (double)(now_s > 1 ? now_s - 1 : 0)));
   } else {
     int64_t off = (int64_t)d;
-    put_date_string(w, pt->fmt == FMT_DATE_BEFORE ? g->t->now_ms - off : g->t->now_ms + off);
+    asr_tplx_put_js_date(w, pt->fmt == FMT_DATE_BEFORE ? g->t->now_ms - off : g->t->now_ms + off);
   }
 }
 
