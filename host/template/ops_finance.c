@@ -224,7 +224,9 @@ static int gen_euro(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, cons
     asr_tplx_text_ch(&w, (char)('0' + abs % 100 / 10));
     if (abs % 10) asr_tplx_text_ch(&w, (char)('0' + abs % 10));
   }
-  asr_tplx_text_puts(&w, "\xe2\x82\xac"); /* U+20AC EURO SIGN */
+  /* U+20AC EURO SIGN, a byte at a time: GCC's -Warray-bounds (in the TSan build) cannot see
+   * that a memcpy at w.len stays inside buf */
+  for (const char *e = "\xe2\x82\xac"; *e; e++) asr_tplx_text_ch(&w, *e);
   return asr_people_put_text(&w, dst, key, keylen);
 }
 
