@@ -17,6 +17,14 @@
 
 #define ASR_SERIES_DEFAULT_CAP 4096
 
+/* The snapshot fields a series is written out with, in order: the summary JSON's "series"
+ * columns (runtime/report.c), the run history's interval rows (monitor/history.c) and the
+ * HTML report's charts (by name) follow this list. X(field of asr_metrics_snapshot_t). */
+#define ASR_SERIES_COLUMNS(X)                                                               \
+  X(t) X(interval) X(docs_per_second) X(workers) X(batch_size) X(cpu_percent) X(rss_bytes)  \
+  X(memory_percent) X(latency_p95_ms) X(errors) X(retries) X(throttles) X(queue_depth)      \
+  X(ru_per_second)
+
 typedef struct asr_series asr_series_t;
 
 /* cap: the most points kept (even, at least 2; 0: ASR_SERIES_DEFAULT_CAP). NULL when out of

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "metrics/series.h"
 #include "util/file.h"
 
 /* BEGIN IMMEDIATE still busy after the busy timeout: tried this many times in all. */
@@ -22,11 +23,11 @@ struct asr_history {
   char path[1024];
 };
 
-/* The per-interval columns, as the summary's "series" names them (runtime/report.c). */
-static const char *const SERIES_COLUMNS[] = {
-    "t", "interval", "docs_per_second", "workers", "batch_size", "cpu_percent", "rss_bytes",
-    "memory_percent", "latency_p95_ms", "errors", "retries", "throttles", "queue_depth",
-    "ru_per_second"};
+/* The per-interval columns, as the summary's "series" names them (metrics/series.h); the
+ * intervals table below has one column of each name. */
+#define SERIES_COLUMN_NAME(field) #field,
+static const char *const SERIES_COLUMNS[] = {ASR_SERIES_COLUMNS(SERIES_COLUMN_NAME)};
+#undef SERIES_COLUMN_NAME
 #define NSERIES (sizeof SERIES_COLUMNS / sizeof SERIES_COLUMNS[0])
 
 static const char SCHEMA[] =

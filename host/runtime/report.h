@@ -9,6 +9,7 @@
 
 #include "lua/strategy.h"
 #include "metrics/metrics.h"
+#include "metrics/series.h"
 #include "pipeline/pipeline.h"
 #include "runtime/config.h"
 #include "runtime/options.h"
@@ -57,13 +58,9 @@ typedef struct asr_run_summary {
 } asr_run_summary_t;
 
 /* The summary's "series": {"stride": N, "columns": [...], "rows": [[...], ...]}, one row
- * per point of the run's series (metrics/series.h), its cells in the order of the columns.
- * The columns and their order are a contract: the run history stores and reads them, the
- * HTML report (monitor/report_html.h) charts them by name. X(field of the snapshot). */
-#define ASR_SUMMARY_SERIES_COLUMNS(X)                                                       \
-  X(t) X(interval) X(docs_per_second) X(workers) X(batch_size) X(cpu_percent) X(rss_bytes)  \
-  X(memory_percent) X(latency_p95_ms) X(errors) X(retries) X(throttles) X(queue_depth)      \
-  X(ru_per_second)
+ * per point of the run's series, its cells in the order of ASR_SERIES_COLUMNS
+ * (metrics/series.h, where the run history reads them too). */
+#define ASR_SUMMARY_SERIES_COLUMNS(X) ASR_SERIES_COLUMNS(X)
 
 struct cJSON;
 /* The summary as a JSON object (caller frees with cJSON_Delete); NULL when out of memory.
