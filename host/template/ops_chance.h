@@ -17,9 +17,6 @@ static inline void asr_tplc_pool(asr_tplx_text_t *w, asr_tplx_draw_t *d, const c
 #define ASR_TPLC_HEX "0123456789abcdef"
 #define ASR_TPLC_HEX_UPPER "0123456789ABCDEF"
 
-static inline int asr_tplc_str(bson_t *dst, const char *key, int keylen, const char *s) {
-  return asr_tpl_ok(bson_append_utf8(dst, key, keylen, s, -1));
-}
 
 /* ["a", "b", ...]: every word of the list, in order. */
 int asr_tplc_words_array(bson_t *dst, const char *key, int keylen, const asr_words_t *w);

@@ -62,10 +62,15 @@ static inline void asr_tplx_text_int(asr_tplx_text_t *w, int64_t v) {
   asr_tplx_text_uint(w, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, 1);
 }
 
+/* Appends the NUL-terminated string s as a string value. */
+static inline int asr_tplx_put_cstr(bson_t *dst, const char *key, int keylen, const char *s) {
+  return asr_tpl_put_utf8(dst, key, keylen, s, (uint32_t)strlen(s));
+}
+
 static inline int asr_tplx_text_append(const asr_tplx_text_t *w, bson_t *dst, const char *key,
                                        int keylen) {
   if (w->over) return ASR_EINVAL;
-  return asr_tpl_ok(bson_append_utf8(dst, key, keylen, w->p, (int)w->len));
+  return asr_tpl_put_utf8(dst, key, keylen, w->p, w->len);
 }
 
 /* Number.prototype.toString of d: JavaScript's shortest round-trip form (ops_bson.c). */

@@ -103,7 +103,7 @@ static int gen_cc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const 
   asr_tplx_text_puts(&w, t->prefix);
   asr_people_put_digits(&w, &d, t->length - 1 - (int)strlen(t->prefix));
   asr_tplx_text_ch(&w, (char)('0' + asr_people_luhn_digit(w.p, w.len)));
-  return asr_people_put_text(&w, dst, key, keylen);
+  return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
 static bool card_doc(uint32_t i, bson_t *doc) {
@@ -127,7 +127,7 @@ static int gen_cc_type(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, c
                        int keylen) {
   const asr_card_type_t *t;
   int rc = card_of(n, g, &t);
-  if (rc || !n->flags) return rc ? rc : asr_people_put_cstr(dst, key, keylen, t->name);
+  if (rc || !n->flags) return rc ? rc : asr_tplx_put_cstr(dst, key, keylen, t->name);
   bson_t doc;
   if (!bson_append_document_begin(dst, key, keylen, &doc)) return ASR_EINVAL;
   bool ok = card_doc((uint32_t)(t - asr_words_cards), &doc);
@@ -227,7 +227,7 @@ static int gen_euro(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, cons
   /* U+20AC EURO SIGN, a byte at a time: GCC's -Warray-bounds (in the TSan build) cannot see
    * that a memcpy at w.len stays inside buf */
   for (const char *e = "\xe2\x82\xac"; *e; e++) asr_tplx_text_ch(&w, *e);
-  return asr_people_put_text(&w, dst, key, keylen);
+  return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
 /* ---- card expiry: $exp {raw}, $exp_month {future}, $exp_year ------------------------------- */
@@ -311,7 +311,7 @@ static int gen_iban(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, cons
   for (int i = 0; i < 4; i++) asr_tplx_text_ch(&w, alnum[asr_tplx_below(&d, 36)]);
   uint64_t account = (uint64_t)asr_rng_range(&g->rng, 0, ASR_PEOPLE_MAX_SAFE);
   asr_tplx_text_uint(&w, account, 6 + (int)asr_tplx_below(&d, 21));
-  return asr_people_put_text(&w, dst, key, keylen);
+  return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
 #define IT_PROVINCES 111 /* Italian province codes 001..111 */
@@ -327,7 +327,7 @@ static int gen_it_vat(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
   asr_tplx_text_uint(&w, 1 + asr_tplx_below(&d, 1800000), 7);
   asr_tplx_text_uint(&w, 1 + asr_tplx_below(&d, IT_PROVINCES), 3);
   asr_tplx_text_ch(&w, (char)('0' + asr_people_luhn_digit(w.p, w.len)));
-  return asr_people_put_text(&w, dst, key, keylen);
+  return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
 static const char *const VAT_COUNTRIES[] = {"it", NULL};
@@ -570,7 +570,7 @@ static int gen_cf(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const 
     asr_tplx_text_t w;
     asr_tplx_text_init(&w, buf, sizeof buf);
     rc = cf_text(g, o, s, len, &w);
-    if (rc == 0) rc = asr_people_put_text(&w, dst, key, keylen);
+    if (rc == 0) rc = asr_tplx_text_append(&w, dst, key, keylen);
   }
   while (done--) bson_destroy(&tmp[done]);
   return rc ? asr_tpl_gen_fail(g, n, rc, "the options do not make a codice fiscale (city must be "

@@ -55,14 +55,14 @@ static int gen_note(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, cons
                     int keylen) {
   asr_tplx_draw_t d;
   asr_tplx_draw_init(&d, &g->rng);
-  return asr_tplc_str(dst, key, keylen, pick_note(n, &d));
+  return asr_tplx_put_cstr(dst, key, keylen, pick_note(n, &d));
 }
 
 static int gen_chord_quality(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst,
                              const char *key, int keylen) {
   asr_tplx_draw_t d;
   asr_tplx_draw_init(&d, &g->rng);
-  return asr_tplc_str(dst, key, keylen, pick_quality(n, &d));
+  return asr_tplx_put_cstr(dst, key, keylen, pick_quality(n, &d));
 }
 
 static int gen_chord(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
@@ -100,7 +100,7 @@ static int gen_range_int(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst,
 
 static int gen_coin(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                     int keylen) {
-  return asr_tplc_str(dst, key, keylen, asr_rng_below(&g->rng, 2) ? "heads" : "tails");
+  return asr_tplx_put_cstr(dst, key, keylen, asr_rng_below(&g->rng, 2) ? "heads" : "tails");
 }
 
 #define DIE(sides)                                                                             \

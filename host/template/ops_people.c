@@ -142,7 +142,7 @@ static int gen_animal(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
   if (!n->p[0].present) type = asr_tplx_below(&d, ASR_ANIMAL_TYPES);
   else if (asr_tplx_eval_enum(g, &n->p[0], asr_words_animal_types, &type))
     return asr_tpl_gen_fail(g, n, ASR_EINVAL, "type must be one of the animal types");
-  return asr_people_put_cstr(dst, key, keylen, pick(&d, &asr_words_animals[type]));
+  return asr_tplx_put_cstr(dst, key, keylen, pick(&d, &asr_words_animals[type]));
 }
 
 static const char *const RANKS[] = {"Apprentice ", "Junior ", "Senior ", "Lead "};
@@ -160,7 +160,7 @@ static int gen_profession(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst
   asr_tplx_text_init(&w, buf, sizeof buf);
   if (n->flags) asr_tplx_text_puts(&w, RANKS[asr_tplx_below(&d, 4)]);
   asr_tplx_text_puts(&w, pick(&d, &asr_words_profession));
-  return asr_people_put_text(&w, dst, key, keylen);
+  return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
 #define PICK_GEN(fn, list)                                                                    \
@@ -168,7 +168,7 @@ static int gen_profession(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst
                 int keylen) {                                                                 \
     asr_tplx_draw_t d;                                                                        \
     asr_tplx_draw_init(&d, &g->rng);                                                          \
-    return asr_people_put_cstr(dst, key, keylen, pick(&d, &(list)));                                     \
+    return asr_tplx_put_cstr(dst, key, keylen, pick(&d, &(list)));                                     \
   }
 PICK_GEN(gen_emotion, asr_words_emotion)
 PICK_GEN(gen_zodiac, asr_words_zodiac)
@@ -497,7 +497,7 @@ static int gen_emoji(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, con
     idx[i] = idx[j], idx[j] = t;
     put_emoji(&w, (int)cat, idx[i]);
   }
-  return asr_people_put_text(&w, dst, key, keylen);
+  return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
 /* ---- $birthday {type, minAge, maxAge, string, american} ----------------------------------- */
@@ -599,7 +599,7 @@ static int gen_cpf(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const
     if (n->flags && i == 9) asr_tplx_text_ch(&w, '-');
     asr_tplx_text_ch(&w, (char)('0' + dig[i]));
   }
-  return asr_people_put_text(&w, dst, key, keylen);
+  return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
 /* "01.617.405/0001-36": eight digits, branch 0001 and two mod-11 check digits. */
@@ -623,7 +623,7 @@ static int gen_cnpj(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, cons
     if (i == 12) asr_tplx_text_ch(&w, '-');
     asr_tplx_text_ch(&w, (char)('0' + dig[i]));
   }
-  return asr_people_put_text(&w, dst, key, keylen);
+  return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
 /* Nine digits: eight random and a check digit (alternate digits doubled, digit sums added). */
@@ -656,7 +656,7 @@ static int gen_gender(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
                       int keylen) {
   uint64_t k = asr_rng_below(&g->rng, 2 + (uint64_t)n->nkids);
   if (k >= 2) return asr_tpl_gen_kid(n->kids[k - 2], g, dst, key, keylen);
-  return asr_people_put_cstr(dst, key, keylen, k ? "Female" : "Male");
+  return asr_tplx_put_cstr(dst, key, keylen, k ? "Female" : "Male");
 }
 
 static const char *const PREFIX_GENDERS[] = {"all", "male", "female", NULL};
@@ -678,13 +678,13 @@ static int gen_prefix(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
     if (!who || gender == 0 || who == (gender == 1 ? 'm' : 'f')) fits[nfits++] = &asr_words_prefixes[i];
   }
   const asr_title_t *t = fits[asr_rng_below(&g->rng, nfits)];
-  return asr_people_put_cstr(dst, key, keylen, n->flags ? t->name : t->abbreviation);
+  return asr_tplx_put_cstr(dst, key, keylen, n->flags ? t->name : t->abbreviation);
 }
 
 static int gen_suffix(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                       int keylen) {
   const asr_title_t *t = &asr_words_suffixes[asr_rng_below(&g->rng, asr_words_suffixes_n)];
-  return asr_people_put_cstr(dst, key, keylen, n->flags ? t->name : t->abbreviation);
+  return asr_tplx_put_cstr(dst, key, keylen, n->flags ? t->name : t->abbreviation);
 }
 
 /* [{name: "Junior", abbreviation: "Jr."}, ...]: chance.name_suffixes() */
@@ -718,7 +718,7 @@ static int gen_hidn(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, cons
   asr_people_put_digits(&w, &d, 6);
   asr_tplx_text_ch(&w, (char)('A' + asr_tplx_below(&d, 26)));
   asr_tplx_text_ch(&w, (char)('A' + asr_tplx_below(&d, 26)));
-  return asr_people_put_text(&w, dst, key, keylen);
+  return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
 enum { GROUPS_SHORT = 1, GROUPS_SEPARATED = 2 };
@@ -745,7 +745,7 @@ static int put_groups(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, co
       asr_people_put_digits(&w, &d, sizes[i]);
     }
   }
-  return asr_people_put_text(&w, dst, key, keylen);
+  return asr_tplx_text_append(&w, dst, key, keylen);
 }
 
 static int compile_ssn(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
@@ -889,7 +889,7 @@ static int gen_mrz(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const
     asr_tplx_text_t w;
     asr_tplx_text_init(&w, g->scratch, sizeof g->scratch);
     rc = mrz_text(n, g, o, s, len, &w);
-    if (rc == 0) rc = asr_people_put_text(&w, dst, key, keylen);
+    if (rc == 0) rc = asr_tplx_text_append(&w, dst, key, keylen);
   }
   while (done--) bson_destroy(&tmp[done]);
   return rc ? asr_tpl_gen_fail(g, n, rc, "the options do not make a passport MRZ (names too long, "

@@ -36,15 +36,5 @@ static inline void asr_people_put_digits(asr_tplx_text_t *w, asr_tplx_draw_t *d,
   for (int i = 0; i < n; i++) asr_tplx_text_ch(w, (char)('0' + asr_tplx_below(d, 10)));
 }
 
-static inline int asr_people_put_cstr(bson_t *dst, const char *key, int keylen, const char *s) {
-  return asr_tpl_put_utf8(dst, key, keylen, s, (uint32_t)strlen(s));
-}
-
-/* Appends text w as a string value (w's buffer may be the stack). */
-static inline int asr_people_put_text(const asr_tplx_text_t *w, bson_t *dst, const char *key,
-                                      int keylen) {
-  if (w->over) return ASR_EINVAL;
-  return asr_tpl_put_utf8(dst, key, keylen, w->p, w->len);
-}
 
 #endif

@@ -397,7 +397,7 @@ int asr_tplp_gen_region(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst,
                         const char *key, int keylen) {
   const region_list_t *l = n->aux;
   region_t r = region_at(l, (uint32_t)asr_rng_below(&g->rng, l->total));
-  return asr_tplc_str(dst, key, keylen, l->full || !r.abbr ? r.name : r.abbr);
+  return asr_tplx_put_cstr(dst, key, keylen, l->full || !r.abbr ? r.name : r.abbr);
 }
 
 /* ---- $countries, $street_suffix {country}, $street_suffixes {country} ----------------------- */

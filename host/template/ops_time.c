@@ -13,7 +13,7 @@
 
 static int gen_ampm(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                     int keylen) {
-  return asr_tplc_str(dst, key, keylen, asr_rng_below(&g->rng, 2) ? "am" : "pm");
+  return asr_tplx_put_cstr(dst, key, keylen, asr_rng_below(&g->rng, 2) ? "am" : "pm");
 }
 
 /* ---- $hammertime {min, max}: milliseconds since 1970 --------------------------------------

@@ -278,7 +278,7 @@ static int gen_tld(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const
                    int keylen) {
   char tld[8];
   tld_at((uint32_t)asr_rng_below(&g->rng, tld_count()), tld);
-  return asr_tplc_str(dst, key, keylen, tld);
+  return asr_tplx_put_cstr(dst, key, keylen, tld);
 }
 
 /* ---- $locale {region}, $locales {region}: "en" or "en-GB" ----------------------------------- */
@@ -293,7 +293,7 @@ static int compile_locale(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n)
 static int gen_locale(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                       int keylen) {
   const asr_words_t *w = n->aux;
-  return asr_tplc_str(dst, key, keylen, w->items[asr_rng_below(&g->rng, w->n)]);
+  return asr_tplx_put_cstr(dst, key, keylen, w->items[asr_rng_below(&g->rng, w->n)]);
 }
 
 static int gen_locales(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
