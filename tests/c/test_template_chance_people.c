@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "template/node.h"
+#include "template_test.h"
 #include "template/template.h"
 #include "template/words_people.h"
 
@@ -24,36 +25,7 @@
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static asr_template_t *compile_ok(const char *json) {
-  asr_err_t err;
-  asr_err_clear(&err);
-  asr_template_t *t = NULL;
-  int rc = asr_template_compile(json, strlen(json), "t.json", NULL, &t, &err);
-  if (rc) fail_msg("compile failed (%d): %s\n  template %s", rc, err.msg, json);
-  asr_template_set_now(t, NOW_MS);
-  return t;
-}
-
-static void expect_error(const char *json, const char *text) {
-  asr_err_t err;
-  asr_err_clear(&err);
-  asr_template_t *t = NULL;
-  int rc = asr_template_compile(json, strlen(json), "t.json", NULL, &t, &err);
-  if (rc != ASR_EINVAL || !strstr(err.msg, text))
-    fail_msg("template %s\n  expected EINVAL with \"%s\"\n  got %d: \"%s\"", json, text, rc, err.msg);
-  assert_null(t);
-}
-
-/* Generates document i (seed 7) into doc and points it at "v" (which must be there). */
-static void gen_v(const asr_template_t *t, uint64_t i, bson_t *doc, bson_iter_t *it) {
-  asr_err_t err;
-  asr_err_clear(&err);
-  bson_init(doc);
-  int rc = asr_template_generate(t, NULL, 7, i, doc, &err);
-  if (rc) fail_msg("generate %llu failed: %d %s", (unsigned long long)i, rc, err.msg);
-  assert_true(bson_iter_init(it, doc));
-  assert_true(bson_iter_find(it, "v"));
-}
+static asr_template_t *compile_ok(const char *json) { return tt_compile(json, NOW_MS); }
 
 typedef void (*val_check_fn)(const bson_iter_t *it, void *ctx);
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "template/node.h"
+#include "template_test.h"
 #include "template/template.h"
 #include "template/words.h"
 #include "template/words_places.h"
@@ -22,35 +23,7 @@
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static asr_template_t *compile_ok(const char *json) {
-  asr_err_t err;
-  asr_err_clear(&err);
-  asr_template_t *t = NULL;
-  int rc = asr_template_compile(json, strlen(json), "t.json", NULL, &t, &err);
-  if (rc) fail_msg("compile failed (%d): %s\n  template %s", rc, err.msg, json);
-  return t;
-}
-
-static void expect_error(const char *json, const char *text) {
-  asr_err_t err;
-  asr_err_clear(&err);
-  asr_template_t *t = NULL;
-  int rc = asr_template_compile(json, strlen(json), "t.json", NULL, &t, &err);
-  if (rc != ASR_EINVAL || !strstr(err.msg, text))
-    fail_msg("template %s\n  expected EINVAL with \"%s\"\n  got %d: \"%s\"", json, text, rc, err.msg);
-  assert_null(t);
-}
-
-/* Document i (seed 7) of t, and its "v". */
-static void gen_v(const asr_template_t *t, uint64_t i, bson_t *doc, bson_iter_t *it) {
-  asr_err_t err;
-  asr_err_clear(&err);
-  bson_init(doc);
-  int rc = asr_template_generate(t, NULL, 7, i, doc, &err);
-  if (rc) fail_msg("generate %llu failed: %d %s", (unsigned long long)i, rc, err.msg);
-  assert_true(bson_iter_init(it, doc));
-  assert_true(bson_iter_find(it, "v"));
-}
+static asr_template_t *compile_ok(const char *json) { return tt_compile(json, -1); }
 
 static void expect_gen_error(const char *json, const char *text) {
   asr_template_t *t = compile_ok(json);
