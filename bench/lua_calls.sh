@@ -7,24 +7,22 @@
 # Usage: bench/lua_calls.sh [DOCS] [BASE_REV]   (default 300000; no BASE_REV: this tree only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N="${1:-300000}"
 BASE_REV="${2:-}"
 scripts/setup.sh build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 OUT="$(mktemp -d)"
 BASE_TREE=""
 cleanup() {
+  if [ -n "$BASE_TREE" ]; then remove_rev "$BASE_TREE"; fi
   rm -rf "$OUT"
-  if [ -n "$BASE_TREE" ]; then git worktree remove --force "$BASE_TREE" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 BINS=(build-bench/asrun)
 NAMES=("this tree")
 if [ -n "$BASE_REV" ]; then
   BASE_TREE="$OUT/base"
-  git worktree add --detach "$BASE_TREE" "$BASE_REV" >/dev/null 2>&1
-  cmake -S "$BASE_TREE" -B "$BASE_TREE/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-  cmake --build "$BASE_TREE/build" --target asrun -j2 >/dev/null
-  BINS+=("$BASE_TREE/build/asrun")
+  BINS+=("$(build_rev "$BASE_REV" "$BASE_TREE")")
   NAMES+=("$BASE_REV")
 fi
 TEMPLATE="$PWD/templates/service_order.json"
@@ -60,25 +58,17 @@ strategy lua_heavy "path = \"$TEMPLATE\"" '
     return doc
   end,'
 
-seconds() { # seconds BIN STRATEGY
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$1" "$2" -q >/dev/null
-  t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
-}
-median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 
 echo "== Lua per document: $N service orders (operator: $((N * 10)) two-field documents) to null:, 2 workers, median of 3 alternating runs"
 for w in transform operator lua_heavy; do
   declare -a times=()
   for i in "${!BINS[@]}"; do times[$i]=""; done
   for round in 1 2 3; do
-    for i in "${!BINS[@]}"; do times[$i]="${times[$i]} $(seconds "${BINS[$i]}" "$OUT/$w.lua")"; done
+    for i in "${!BINS[@]}"; do times[$i]="${times[$i]} $(seconds "${BINS[$i]}" "$OUT/$w.lua" -q)"; done
   done
   line="$(printf '%-10s' "$w")"
   for i in "${!BINS[@]}"; do
-    m=$(median3 ${times[$i]})
+    m=$(printf '%s\n' ${times[$i]} | median)
     docs=$N
     [ "$w" = operator ] && docs=$((N * 10))
     rates[$i]=$(awk -v n="$docs" -v s="$m" 'BEGIN { printf "%.0f", n / s }')

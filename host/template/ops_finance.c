@@ -92,7 +92,7 @@ static int compile_cc(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n) {
 /* The scheme's prefix, random digits, and the Luhn check digit. */
 static int gen_cc(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                   int keylen) {
-  const asr_card_type_t *t;
+  const asr_card_type_t *t = NULL; /* set by card_of when it returns 0 */
   int rc = card_of(n, g, &t);
   if (rc) return rc;
   asr_tplx_draw_t d;
@@ -125,7 +125,7 @@ static int compile_cc_type(asr_tpl_cc_t *c, const cJSON *opts, asr_tpl_node_t *n
 /* The name, or with raw the whole {name, short_name, prefix, length}. */
 static int gen_cc_type(const asr_tpl_node_t *n, asr_tpl_gen_t *g, bson_t *dst, const char *key,
                        int keylen) {
-  const asr_card_type_t *t;
+  const asr_card_type_t *t = NULL; /* set by card_of when it returns 0 */
   int rc = card_of(n, g, &t);
   if (rc || !n->flags) return rc ? rc : asr_tplx_put_cstr(dst, key, keylen, t->name);
   bson_t doc;

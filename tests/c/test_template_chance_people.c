@@ -382,7 +382,7 @@ static void check_flag(const char *s, uint32_t len, void *ctx) {
 }
 
 static void check_emoji_any(const char *s, uint32_t len, void *ctx) {
-  uint32_t cp[4];
+  uint32_t cp[4] = {0};
   assert_true(bson_utf8_validate(s, len, false));
   int n = code_points(s, len, cp, 4);
   assert_true(n == 1 || (n == 2 && cp[0] >= 0x1F1E6));
