@@ -7,7 +7,6 @@
 -- needs: mongo
 local h = require("tests.e2e.helper")
 local URI = os.getenv("ASRUN_TEST_MONGO_URI")
-local PROXY = h.root .. "/tests/proxy/mongo_proxy.py"
 
 -- Collections unique to this run, so a spec run again on the same server starts empty.
 local RUN = string.format("%d_%d", os.time(), math.random(1000000))
@@ -24,51 +23,10 @@ local TEMPLATE = h.write(h.path("retry_t.json"), [[{
 
 local function sleep(s) os.execute("sleep " .. s) end
 
-local function read_json(path)
-  local text = h.slurp(path)
-  return text and h.json.decode(text)
-end
-
--- ---- the proxy ----------------------------------------------------------------------------
-
-local proxies = {} -- the PIDs this spec started, stopped after each test
-
--- Starts the proxy in front of the test server; returns its mongodb:// base URI and the path
--- of its counters (JSON).
-local function start_proxy(name, args)
-  local upstream = URI:match("^mongodb://([^/?]+)")
-  local port_file, stats_file = h.path(name .. ".port"), h.path(name .. ".stats.json")
-  os.remove(port_file)
-  os.remove(stats_file)
-  local cmd = string.format("python3 %s --upstream %s --port-file %s --stats-file %s "
-    .. "--max-lifetime 300 %s >%s 2>&1 & echo $!", h.q(PROXY), h.q(upstream), h.q(port_file),
-    h.q(stats_file), table.concat(args, " "), h.q(h.path(name .. ".log")))
-  local p = assert(io.popen(cmd))
-  local pid = tonumber(p:read("l"))
-  p:close()
-  assert(pid, "the proxy did not start")
-  proxies[#proxies + 1] = pid
-  for _ = 1, 100 do
-    local port = h.slurp(port_file)
-    if port and port:match("%d+") then
-      return "mongodb://127.0.0.1:" .. port:match("%d+"), stats_file
-    end
-    sleep(0.1)
-  end
-  error("the proxy wrote no port within 10 s: " .. (h.slurp(h.path(name .. ".log")) or ""))
-end
-
-local function stop_proxies()
-  for _, pid in ipairs(proxies) do
-    os.execute("kill " .. pid .. " 2>/dev/null")
-    for _ = 1, 50 do -- it exits within a fraction of a second; SIGKILL after 5 s
-      if not os.execute("kill -0 " .. pid .. " 2>/dev/null") then break end
-      sleep(0.1)
-    end
-    os.execute("kill -9 " .. pid .. " 2>/dev/null")
-  end
-  proxies = {}
-end
+local proxy = require("tests.e2e.proxy_helper")
+local read_json = proxy.read_json
+local function start_proxy(name, args) return proxy.start(URI, name, args) end
+local stop_proxies = proxy.stop_all
 
 -- ---- what the target holds ------------------------------------------------------------------
 

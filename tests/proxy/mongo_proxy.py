@@ -2,7 +2,7 @@
 """A TCP proxy on loopback in front of a MongoDB-compatible test server, for tests of retries.
 
 Usage:
-  mongo_proxy.py --upstream HOST:PORT --mode cut|throttle|pass [options]
+  mongo_proxy.py --upstream HOST:PORT --mode cut|throttle|throttle-reads|stall|pass [options]
 
 Modes:
   pass      forwards everything (a baseline)
@@ -13,10 +13,16 @@ Modes:
             one writeErrors entry per document (--style writeerrors, what a Cosmos DB bulk
             insert returns) or a command error (--style command); --ratio of the inserts are
             answered so (the rest are forwarded); after the storm, forwards everything
+  throttle-reads  the same for the reads of a collection: for --storm seconds from the first
+            find or getMore, answers --ratio of them itself with the 16500 command error
+  stall     forwards, but from the first find or getMore, and then every --stall-every
+            seconds after the previous stall ended, stops forwarding in both directions for
+            --stall-for seconds without closing anything (a server that stops answering: the
+            client's socketTimeoutMS ends the wait)
 
 The proxy listens on 127.0.0.1 (--port, 0: any free port) and writes the port it got to
 --port-file once it accepts connections. Its counters (connections, cuts, throttled replies,
-forwarded inserts) go to --stats-file as JSON, a few times a second and at exit. It exits on
+forwarded inserts, throttled reads, stalls) go to --stats-file as JSON, a few times a second and at exit. It exits on
 SIGTERM or SIGINT, and by itself after --max-lifetime seconds, so a test that dies cannot
 leave it behind for long. Python 3 standard library only.
 
@@ -137,6 +143,30 @@ def insert_document_count(msg):
     return count if is_insert else None
 
 
+def command_name(msg):
+    """The command name (the body's first key) of an acknowledged OP_MSG, or None."""
+    if len(msg) < 21 or struct.unpack_from("<i", msg, 12)[0] != OP_MSG:
+        return None
+    if struct.unpack_from("<I", msg, 16)[0] & MORE_TO_COME:
+        return None
+    pos = 20
+    while pos < len(msg):
+        kind = msg[pos]
+        pos += 1
+        size = struct.unpack_from("<i", msg, pos)[0]
+        if kind == 0:
+            for _, key, _ in bson_elements(msg[pos:pos + size]):
+                return key
+            return None
+        if kind != 1:
+            return None
+        pos += size
+    return None
+
+
+READ_COMMANDS = ("find", "getMore")
+
+
 def op_msg_reply(request, body, request_id):
     """An OP_MSG answering request (its requestID as responseTo) with one BSON body."""
     response_to = struct.unpack_from("<i", request, 4)[0]
@@ -165,7 +195,10 @@ class Proxy:
         self.lock = threading.Lock()
         self.conns = {}  # (client socket, upstream socket) -> relay threads still running
         self.stats = {"mode": args.mode, "connections": 0, "cuts": 0, "inserts_forwarded": 0,
-                      "throttled_replies": 0, "throttled_documents": 0}
+                      "throttled_replies": 0, "throttled_documents": 0, "throttled_reads": 0,
+                      "reads_forwarded": 0, "stalls": 0}
+        self.stalled_until = 0.0  # stall: nothing moves before this (time.monotonic())
+        self.next_stall = None    # stall: the earliest start of the next stall
         self.storm_started = None
         self.request_id = 1 << 30
         self.rng = random.Random(args.seed)
@@ -186,6 +219,24 @@ class Proxy:
                 self.storm_started = time.monotonic()
             in_storm = time.monotonic() - self.storm_started < self.args.storm
             return in_storm and self.rng.random() < self.args.ratio
+
+    def start_stall_if_due(self):
+        """stall: a read command arrived; starts a stall when one is due."""
+        with self.lock:
+            now = time.monotonic()
+            if self.next_stall is None or now >= self.next_stall:
+                self.stalled_until = now + self.args.stall_for
+                self.next_stall = self.stalled_until + self.args.stall_every
+                self.stats["stalls"] += 1
+
+    def wait_out_stall(self):
+        """stall: holds the calling relay while a stall lasts (or until the proxy stops)."""
+        while not self.stopping.is_set():
+            with self.lock:
+                left = self.stalled_until - time.monotonic()
+            if left <= 0:
+                return
+            self.stopping.wait(min(left, 0.05))
 
     def write_stats(self):
         if not self.args.stats_file:
@@ -238,6 +289,19 @@ class Proxy:
                         continue
                     if ndocs is not None:
                         self.bump("inserts_forwarded")
+                elif self.args.mode == "throttle-reads" and command_name(msg) in READ_COMMANDS:
+                    if self.in_storm():
+                        reply = throttled_reply(msg, 0, "command", self.args.retry_after_ms,
+                                                self.next_request_id())
+                        with client_lock:
+                            client.sendall(reply)
+                        self.bump("throttled_reads")
+                        continue
+                    self.bump("reads_forwarded")
+                elif self.args.mode == "stall":
+                    if command_name(msg) in READ_COMMANDS:
+                        self.start_stall_if_due()
+                    self.wait_out_stall()
                 upstream.sendall(msg)
         except (OSError, ValueError):
             pass
@@ -250,6 +314,8 @@ class Proxy:
                 msg = self.read_message(upstream)
                 if msg is None:
                     break
+                if self.args.mode == "stall":
+                    self.wait_out_stall()
                 with client_lock:
                     client.sendall(msg)
         except OSError:
@@ -317,16 +383,22 @@ class Proxy:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--upstream", required=True, help="HOST:PORT of the server")
-    ap.add_argument("--mode", choices=["pass", "cut", "throttle"], required=True)
+    ap.add_argument("--mode", choices=["pass", "cut", "throttle", "throttle-reads", "stall"],
+                    required=True)
     ap.add_argument("--port", type=int, default=0, help="listen port on 127.0.0.1 (0: any)")
     ap.add_argument("--port-file", help="where to write the port once listening")
     ap.add_argument("--stats-file", help="counters as JSON")
     ap.add_argument("--cut-every", type=float, default=2.0, help="cut: seconds between cuts")
     ap.add_argument("--storm", type=float, default=60.0,
-                    help="throttle: seconds of throttling from the first insert")
+                    help="throttle: seconds of throttling from the first insert "
+                         "(throttle-reads: from the first find or getMore)")
     ap.add_argument("--ratio", type=float, default=1.0,
                     help="throttle: share of the inserts answered throttled during the storm")
     ap.add_argument("--retry-after-ms", type=int, default=20)
+    ap.add_argument("--stall-for", type=float, default=3.0,
+                    help="stall: seconds each stall lasts")
+    ap.add_argument("--stall-every", type=float, default=5.0,
+                    help="stall: seconds from the end of a stall to the next one")
     ap.add_argument("--style", choices=["writeerrors", "command"], default="writeerrors")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-lifetime", type=float, default=600.0,
