@@ -26,7 +26,7 @@ static pthread_mutex_t abort_lock = PTHREAD_MUTEX_INITIALIZER;
 static void (*abort_fn)(void *ud);
 static void *abort_ud;
 
-/* Async-signal-safe only: atomics, asr_vm_interrupt, uv_async_send, write, _exit. */
+/* Async-signal-safe only: atomics, asr_vm_interrupt, uv_async_send, sem_post, write, _exit. */
 static void on_signal(int signum) {
   int saved_errno = errno;
   int n = atomic_fetch_add(&signals_seen, 1) + 1;
@@ -37,7 +37,7 @@ static void on_signal(int signum) {
   if (async) uv_async_send(async);
   atomic_fetch_sub(&in_handler, 1);
   if (async && n == 2) sem_post(&second_signal);
-  if ((!async && n >= 2) || n >= 3) { /* no loop to abort through, or it is stuck (in C) */
+  if ((!async && n >= 2) || n >= 3) { /* no loop to abort through, or even the rescue is stuck */
     static const char msg[] = "asrun: aborting now; partial output may end mid-document\n";
     ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)ignored;
