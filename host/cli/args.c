@@ -8,6 +8,7 @@
 
 #include "codec/ejson_writer.h"
 #include "core/limits.h"
+#include "lua/vm.h"
 #include "monitor/endpoint.h"
 #include "util/closest.h"
 #include "util/duration.h"
@@ -108,6 +109,10 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* A macro's value as a string literal, for numbers in the help text */
+#define SPELL(x) #x
+#define SPELL_VALUE(x) SPELL(x)
+
 const char *asr_cli_usage(void) {
   return "Usage: asrun STRATEGY.lua [options]\n"
          "       asrun --source TEMPLATE.json --total N [options]\n"
@@ -200,7 +205,8 @@ const char *asr_cli_usage(void) {
          "  --batch-size N           documents per batch (default: 1000)\n"
          "  --queue-size N           batches buffered between source and workers\n"
          "  --instruction-budget N   Lua VM instructions per call of a transform, operator or\n"
-         "                           hook (default 100000000; 0: no limit)\n"
+         "                           hook (default " SPELL_VALUE(ASR_VM_DEFAULT_BUDGET_DIGITS)
+         "; 0: no limit)\n"
          "\n"
          "Auto-scaling (on with --auto-scaling, --profile, or a strategy's scaling table):\n"
          "  --profile NAME           conservative | balanced (default) | aggressive, or a\n"

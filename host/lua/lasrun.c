@@ -18,6 +18,7 @@
 #include "lua/lconv.h"
 #include "lua/ltemplate.h"
 #include "lua/profile.h"
+#include "lua/sandbox.h"
 #include "lua/template_ops.h"
 #include "metrics/metrics.h"
 #include "template/template.h"
@@ -275,6 +276,7 @@ int luaopen_asrun_core(lua_State *L) {
   lua_pushcclosure(L, l_bson_encode, 1);
   lua_setfield(L, -2, "bson_encode");
   asr_lconv_push_array_mt(L);
+  asr_sandbox_push_visible(L); /* a stand-in: user code never holds the metatable itself */
   lua_setfield(L, -2, "array_mt");
   asr_lua_fields_push_constructor(L);
   lua_setfield(L, -2, "fields");

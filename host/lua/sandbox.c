@@ -96,15 +96,128 @@ static int sandbox_io_output(lua_State *L) {
   return call_stock(L);
 }
 
-/* setmetatable(t, mt) as the stock one, refusing a __gc field: Lua runs finalizers with hooks
- * off, so no budget or interrupt could stop a finalizer that loops. Lua marks an object for
- * finalization only when its metatable has __gc as it is set, so checking here is enough. */
+/* ---- metatables: no user function can become a finalizer ----
+ *
+ * Lua runs finalizers with hooks off, so no budget or interrupt could stop one that loops.
+ * Lua marks an object for finalization only when the metatable it is given has __gc at that
+ * moment; so (1) setmetatable refuses a metatable with __gc, and (2) user code never holds a
+ * metatable that C code sets (file handles, asrun's arrays, documents, BSON values, fields,
+ * rngs: some carry a C __gc that a Lua function could replace, and a __gc added to any of
+ * them would mark every object C code gives it from then on). getmetatable hands back the
+ * metatables set from Lua (and the string metatable: strings are never finalized) as they
+ * are, and for every other one a stand-in: an empty table, the same for the same
+ * metatable, that setmetatable takes for the metatable it stands for. With debug gone,
+ * getmetatable is the only way Lua code reaches a metatable; C functions hand out stand-ins
+ * too (asr_sandbox_push_visible: asrun.array_mt). */
+
+static char lua_set_key;  /* registry: weak set of the metatables set from Lua */
+static char standin_key;  /* registry: weak map, metatable -> its stand-in */
+static char real_key;     /* registry: weak map, stand-in -> its metatable */
+
+/* [-0,+1,m] A new table with weak keys, stored in the registry at key. */
+static void new_weak_table(lua_State *L, const void *key) {
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
+
+/* [-0,+0,-] registry[key][value at idx]; 1 when it was there (its value pushed). */
+static int lookup(lua_State *L, const void *key, int idx) {
+  idx = lua_absindex(L, idx);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_pushvalue(L, idx);
+  if (lua_rawget(L, -2) == LUA_TNIL) {
+    lua_pop(L, 2);
+    return 0;
+  }
+  lua_remove(L, -2);
+  return 1;
+}
+
+void asr_sandbox_push_visible(lua_State *L) {
+  if (!lua_istable(L, -1)) return;
+  if (lookup(L, &lua_set_key, -1)) { /* set from Lua: shown as it is */
+    lua_pop(L, 1);
+    return;
+  }
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &standin_key) != LUA_TTABLE) { /* no sandbox */
+    lua_pop(L, 1);
+    return;
+  }
+  if (lookup(L, &standin_key, -2)) { /* [mt, standins, standin] */
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+    return;
+  }
+  lua_newtable(L);              /* [mt, standins, standin] */
+  lua_pushvalue(L, -3);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, -4);            /* standins[mt] = standin */
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &real_key);
+  lua_pushvalue(L, -2);
+  lua_pushvalue(L, -5);
+  lua_rawset(L, -3);            /* reals[standin] = mt */
+  lua_pop(L, 1);
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+}
+
+/* getmetatable(v): the stock one's answer (upvalue 1: lconv's, which unpacks a lazy
+ * document first and honours __metatable) when v's metatable was set from Lua, else the
+ * stand-in of v's metatable. */
+static int sandbox_getmetatable(lua_State *L) {
+  luaL_checkany(L, 1);
+  lua_settop(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushvalue(L, 1);
+  lua_call(L, 1, 1);
+  if (!lua_getmetatable(L, 1)) return 1;
+  if (lookup(L, &lua_set_key, -1)) {
+    lua_settop(L, 2);
+    return 1;
+  }
+  asr_sandbox_push_visible(L);
+  return 1;
+}
+
+/* setmetatable(t, mt) as the stock one (upvalue 1), taking a stand-in for its metatable and
+ * refusing a metatable with __gc; mt joins the metatables set from Lua. */
 static int sandbox_setmetatable(lua_State *L) {
-  if (lua_istable(L, 2) && lua_getfield(L, 2, "__gc") != LUA_TNIL)
-    return luaL_error(L, "__gc metamethods are not allowed in the asrun sandbox (a finalizer "
-                      "cannot be stopped)");
+  if (lua_istable(L, 2)) {
+    if (lookup(L, &real_key, 2)) lua_replace(L, 2);
+    else if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lua_set_key) == LUA_TTABLE) {
+      lua_pushvalue(L, 2);
+      lua_pushboolean(L, 1);
+      lua_rawset(L, -3);
+      lua_pop(L, 1);
+    } else {
+      lua_pop(L, 1);
+    }
+    if (lua_getfield(L, 2, "__gc") != LUA_TNIL)
+      return luaL_error(L, "__gc metamethods are not allowed in the asrun sandbox (a finalizer "
+                        "cannot be stopped)");
+  }
   lua_settop(L, 2);
   return call_stock(L);
+}
+
+/* [-0,+0,m] The registry's tables for the two above; the string metatable is shown as is. */
+static void open_metatables(lua_State *L) {
+  new_weak_table(L, &standin_key);
+  new_weak_table(L, &real_key);
+  new_weak_table(L, &lua_set_key);
+  lua_pushliteral(L, "");
+  lua_getmetatable(L, -1);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -4);
+  lua_pop(L, 4);
 }
 
 /* package.searchers[2]: Lua text files from package.path (the stock searcher also loads
@@ -196,6 +309,8 @@ static int strip_all(lua_State *L) {
   drop_fields(L, g, debug_drop);
   drop_fields(L, loaded, debug_drop);
   wrap_field(L, g, "load", sandbox_load);
+  open_metatables(L);
+  wrap_field(L, g, "getmetatable", sandbox_getmetatable);
   wrap_field(L, g, "setmetatable", sandbox_setmetatable);
   lua_pushcfunction(L, sandbox_loadfile);
   lua_setfield(L, g, "loadfile");

@@ -11,7 +11,10 @@
  * require from package.path); writing to stdout and stderr (print, io.write,
  * io.stderr:write); os.time, os.clock, os.date, os.difftime, os.getenv. Writing files is
  * refused: io.open in any write, append or update mode returns nil, a message and EACCES;
- * io.output(name) raises. */
+ * io.output(name) raises. No Lua function can become a finalizer (Lua runs those with hooks
+ * off, out of reach of the budget and interrupts): setmetatable refuses a __gc field, and
+ * getmetatable hands back a stand-in for every metatable not set from Lua (file handles,
+ * asrun's arrays, documents, BSON values, ...), which setmetatable takes for the original. */
 #ifndef ASR_LUA_SANDBOX_H
 #define ASR_LUA_SANDBOX_H
 
@@ -28,5 +31,9 @@ void asr_sandbox_push_env(struct lua_State *L);
 /* [-0,+1,m] luaL_loadfilex in text mode: pushes the chunk, or the error message (a binary
  * file gets "PATH: binary chunks are not allowed ..."). Returns the Lua status. */
 int asr_sandbox_loadfile(struct lua_State *L, const char *path);
+
+/* [-1,+1,m] Replaces the metatable on top by what user code may hold of it: in a sandboxed
+ * state its stand-in, unless it was set from Lua; itself elsewhere (a plain lua5.4). */
+void asr_sandbox_push_visible(struct lua_State *L);
 
 #endif

@@ -12,7 +12,9 @@
 struct lua_State;
 
 #define ASR_VM_DEFAULT_MEMORY_LIMIT ((size_t)1 << 30) /* per state */
-#define ASR_VM_DEFAULT_BUDGET 100000000LL /* VM instructions per call into user code */
+/* VM instructions per call into user code; the digits alone, so --help can spell them */
+#define ASR_VM_DEFAULT_BUDGET_DIGITS 100000000
+#define ASR_VM_DEFAULT_BUDGET ((long long)ASR_VM_DEFAULT_BUDGET_DIGITS)
 
 /* A state with the standard libraries stripped by the sandbox (lua/sandbox.h),
  * `require("asrun")` available (package.path includes the asrun Lua directory; asrun.core

@@ -188,20 +188,26 @@ static void on_pipeline_done(void *ud) { uv_async_send(&((run_t *)ud)->done); }
 
 static void on_done_async(uv_async_t *h) { close_handles(h->data); }
 
+/* The second signal: the output cut back to its last whole batch, and exit 130. From the
+ * loop, or from runtime/signals.c's thread when the loop is stuck in a hook. */
+static void abort_run(run_t *r) {
+  asr_log_error("run.abort", "second %s: aborting now; partial output is left as .partial, "
+                "cut back to the last whole batch",
+                asr_signals_last() == SIGINT ? "interrupt" : "termination signal");
+  if (r->sink->vt->abandon) r->sink->vt->abandon(r->sink);
+  asr_log_status_clear(); /* the shell's prompt on a clean line */
+  _exit(ASR_EXIT_INTERRUPTED);
+}
+
+static void abort_stuck_run(void *ud) { abort_run(ud); }
+
 /* The loop's side of SIGINT/SIGTERM: stop at the first, abort at the second. */
 static void on_signal(uv_async_t *h) {
   run_t *r = h->data;
   int seen = asr_signals_count(), signum = asr_signals_last();
   if (seen <= r->interrupts) return;
   r->interrupts = seen;
-  if (seen > 1) {
-    asr_log_error("run.abort", "second %s: aborting now; partial output is left as .partial, "
-                  "cut back to the last whole batch", signum == SIGINT ? "interrupt"
-                                                          : "termination signal");
-    if (r->sink->vt->abandon) r->sink->vt->abandon(r->sink);
-    asr_log_status_clear(); /* the shell's prompt on a clean line */
-    _exit(ASR_EXIT_INTERRUPTED);
-  }
+  if (seen > 1) abort_run(r);
   asr_log_warn("run.stop", "%s: finishing the batches in progress, then stopping (again to abort)",
                signum == SIGINT ? "interrupted" : "terminated");
   asr_pipeline_stop(r->pipeline);
@@ -695,6 +701,7 @@ static int start_loop(run_t *r, asr_err_t *err) {
   r->done.data = r->signal.data = r->tick.data = r->check.data = r->checkpoint.data = r;
   r->publish.data = r;
   asr_signals_notify(&r->signal);
+  asr_signals_on_stuck(abort_stuck_run, r);
   uint64_t tick_ms = (uint64_t)(r->cfg.tick_interval * 1000.0);
   if (tick_ms < 10) tick_ms = 10;
   uv_timer_start(&r->tick, on_tick, tick_ms, tick_ms);
@@ -830,11 +837,13 @@ static int execute(run_t *r, asr_err_t *err) {
   r->loop.data = r;
   int rc = start_loop(r, err);
   if (!r->pipeline) { /* nothing will fire the done async: close the handles ourselves */
+    asr_signals_on_stuck(NULL, NULL);
     close_handles(r);
     close_signal(r);
     return rc;
   }
   uv_run(&r->loop, UV_RUN_DEFAULT); /* returns once on_done_async closed the handles */
+  asr_signals_on_stuck(NULL, NULL); /* the final flush answers a second signal when done */
   int wrc = asr_pipeline_wait(r->pipeline, err);
   close_signal(r);
   rc = rc ? rc : wrc;

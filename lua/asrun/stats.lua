@@ -265,7 +265,7 @@ function stats.pressure(s, history, c)
       or string.format("Error rate above target: %s (target %s)", stats.pct(er * 100, target * 100),
                        stats.pct(target * 100))
     return { kind = "errors", reason = reason,
-             distance = stats.clamp(er / (4 * (target > 0 and target or 0.01)), 0, 1) }
+             distance = stats.clamp(er / (4 * target), 0, 1) } -- target > 0: the host checks
   end
   local tr = s.throttle_rate or 0
   if (s.throttles or 0) > 0 or tr > 0 or (s.retry_after_ms or 0) > 0 then

@@ -89,6 +89,16 @@ static int setup(void **state) {
   return 0;
 }
 
+/* How often a Lua function ran as a finalizer: mark(), the __gc every finalizer attempt
+ * tries to install, counts. */
+static int finalizers_run;
+
+static int mark(lua_State *L) {
+  (void)L;
+  finalizers_run++;
+  return 0;
+}
+
 /* A sandboxed state with the test's paths and chunks as globals. */
 static lua_State *new_state(size_t memory_limit) {
   asr_err_t err;
@@ -107,6 +117,8 @@ static lua_State *new_state(size_t memory_limit) {
   lua_setglobal(L, "BYTECODE");
   lua_pushlstring(L, crafted, crafted_len);
   lua_setglobal(L, "CRAFTED");
+  lua_pushcfunction(L, mark);
+  lua_setglobal(L, "mark");
   return L;
 }
 
@@ -245,6 +257,78 @@ static void test_escape_corpus_fails_with_its_message(void **state) {
   assert_string_equal(buf, "lookup\n"); /* r+ opened nothing */
 }
 
+/* ---- no Lua function becomes a finalizer ----
+ * Lua runs finalizers with hooks off: a looping one would hold the run past its budget and
+ * every interrupt. Each attempt installs mark as a __gc wherever user code can reach a
+ * metatable, then lets objects with that metatable die; each must fail with its message
+ * (expect) or do nothing (NULL: it wrote to a stand-in), and mark never runs, not even when
+ * the state closes. */
+
+#define NO_GC "__gc metamethods are not allowed in the asrun sandbox (a finalizer cannot be stopped)"
+
+static const attempt_t GC_CORPUS[] = {
+    /* metatables that C code sets: file handles (a C __gc), asrun's arrays, documents (eager
+     * and lazy), BSON values, fields (a C __gc) */
+    {"getmetatable(io.stdout).__gc = mark; io.open(LOOKUP):close(); io.open(LOOKUP)", NULL},
+    {"rawset(getmetatable(io.stderr), '__gc', mark); io.open(LOOKUP)", NULL},
+    {"local mt = getmetatable(io.stdout); mt.__metatable = nil; mt.__gc = mark\n"
+     "assert(getmetatable(io.stdout) == mt); io.open(LOOKUP)", NULL},
+    {"local a = require('asrun'); a.array_mt.__gc = mark; a.array({}); a.array()", NULL},
+    {"local a = require('asrun'); rawset(a.core.array_mt, '__gc', mark); a.array()", NULL},
+    {"local a = require('asrun'); getmetatable(a.array()).__gc = mark; a.array({1})", NULL},
+    {"local a = require('asrun')\n"
+     "for _, v in ipairs({a.objectid(), a.int64(1), a.date(0), a.null, a.decimal128('1'),\n"
+     "    a.binary('x'), a.regex('x'), a.timestamp(1, 1), a.minkey}) do\n"
+     "  getmetatable(v).__gc = mark end\n"
+     "a.objectid(); a.int64(2); a.date(1); a.decimal128('2'); a.binary('y')", NULL},
+    {"local a = require('asrun'); local s = a.bson.encode({x = 1, y = a.array({1}), z = {w = 1}})\n"
+     "for _, mode in ipairs({'eager', 'lazy'}) do\n"
+     "  local d = a.bson.decode(s, mode)\n"
+     "  getmetatable(d).__gc = mark; getmetatable(d.y).__gc = mark; getmetatable(d.z).__gc = mark\n"
+     "end\n"
+     "a.bson.decode(s); a.bson.decode(s, 'lazy')", NULL},
+    {"local a = require('asrun'); getmetatable(a.fields{drop = {'x'}}).__gc = mark\n"
+     "a.fields{drop = {'y'}}", NULL},
+    {"coroutine.wrap(function() getmetatable(io.stdout).__gc = mark; io.open(LOOKUP) end)()",
+     NULL},
+    /* a stand-in given back: setmetatable takes it for the metatable, __gc and all */
+    {"setmetatable({}, getmetatable(io.stdout))", NO_GC},
+    {"local mt = getmetatable(io.stdout); setmetatable(mt, nil); setmetatable({}, mt)", NO_GC},
+    /* metatables set from Lua, and the string metatable */
+    {"setmetatable({}, {__gc = mark})", NO_GC},
+    {"setmetatable({}, setmetatable({}, {__index = {__gc = mark}}))", NO_GC},
+    {"getmetatable('').__gc = mark; setmetatable({}, getmetatable(''))", NO_GC},
+    {"local mt = {}; setmetatable({}, mt); mt.__gc = mark", NULL},
+    {"local t = setmetatable({}, getmetatable('')); getmetatable('').__gc = mark", NULL},
+};
+
+static void test_no_lua_function_becomes_a_finalizer(void **state) {
+  (void)state;
+  int failures = 0;
+  for (size_t i = 0; i < sizeof GC_CORPUS / sizeof GC_CORPUS[0]; i++) {
+    for (int as_file = 0; as_file <= 1; as_file++) {
+      asr_err_t err;
+      finalizers_run = 0;
+      char src[2048];
+      snprintf(src, sizeof src, "%s\ncollectgarbage(); collectgarbage()", GC_CORPUS[i].src);
+      int rc = run(src, as_file, 0, &err); /* closes the state: every finalizer runs */
+      const char *want = GC_CORPUS[i].expect;
+      if (want ? rc == 0 || !strstr(err.msg, want) : rc != 0) {
+        print_error("gc attempt %zu (%s) as %s: rc %d, message: %s\nwanted: %s\n", i,
+                    GC_CORPUS[i].src, as_file ? "file" : "chunk", rc, rc ? err.msg : "(none)",
+                    want ? want : "no error");
+        failures++;
+      }
+      if (finalizers_run) {
+        print_error("gc attempt %zu (%s) as %s: mark ran %d times as a finalizer\n", i,
+                    GC_CORPUS[i].src, as_file ? "file" : "chunk", finalizers_run);
+        failures++;
+      }
+    }
+  }
+  assert_int_equal(failures, 0);
+}
+
 /* collectgarbage("stop") does not lift the memory cap: a Lua memory error, not the OS's. */
 static void test_collectgarbage_stop_meets_the_memory_cap(void **state) {
   (void)state;
@@ -298,6 +382,18 @@ static const char *const ALLOWED[] = {
     "assert(coroutine.wrap(function() coroutine.yield(7) end)() == 7)",
     "assert(not pcall(error, 'x') and collectgarbage('count') > 0)",
     "assert(_G.print == print and _ENV == _G)",
+    /* metatables: stand-ins stand for theirs; those set from Lua come back as they are */
+    "local a = require('asrun'); assert(getmetatable(a.array()) == a.array_mt)\n"
+    "assert(a.is_array(setmetatable({}, a.array_mt)) and a.array_mt == a.core.array_mt)",
+    "local a = require('asrun'); local s = a.bson.encode({x = 1})\n"
+    "assert(getmetatable(a.bson.decode(s)) == getmetatable(a.bson.decode(s)))\n"
+    "local d = setmetatable(a.bson.decode(s), getmetatable(a.bson.decode(s))); assert(d.x == 1)",
+    "assert(getmetatable(io.stdout) == getmetatable(io.stderr) and io.type(io.stdout) == 'file')",
+    "local mt = {}; assert(getmetatable(setmetatable({}, mt)) == mt)",
+    "assert(getmetatable(setmetatable({}, {__metatable = 'mine'})) == 'mine')",
+    "assert(not pcall(setmetatable, setmetatable({}, {__metatable = 1}), {}))",
+    "assert(getmetatable('').__index == string and getmetatable(print) == nil)",
+    "local a = require('asrun'); local t = setmetatable(a.array(), {__index = {n = 1}}); assert(t.n == 1)",
 };
 
 static void test_what_user_code_keeps(void **state) {
@@ -468,6 +564,7 @@ static void test_no_original_is_reachable(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_escape_corpus_fails_with_its_message),
+      cmocka_unit_test(test_no_lua_function_becomes_a_finalizer),
       cmocka_unit_test(test_collectgarbage_stop_meets_the_memory_cap),
       cmocka_unit_test(test_dofile_refuses_a_binary_user_file),
       cmocka_unit_test(test_what_user_code_keeps),

@@ -40,30 +40,54 @@ function M.remove(...)
 end
 
 -- Runs asrun with the given argument list (strings); returns exit code, stdout, stderr.
--- opts.cwd runs it from another directory; opts.env is a prefix like "FOO=1".
+-- opts.cwd runs it from another directory; opts.env is a prefix like "FOO=1"; opts.timeout
+-- kills it after that many seconds (exit 124 then), for a run that could hang.
 function M.run(args, opts)
   opts = opts or {}
   local out, err = os.tmpname(), os.tmpname()
   local parts = {}
   for _, a in ipairs(args) do parts[#parts + 1] = shell_quote(a) end
-  local cmd = string.format("%s%s %s %s >%s 2>%s",
+  local cmd = string.format("%s%s %s%s %s >%s 2>%s",
     opts.cwd and ("cd " .. shell_quote(opts.cwd) .. " && ") or "",
-    opts.env or "", shell_quote(M.bin), table.concat(parts, " "), out, err)
+    opts.env or "", opts.timeout and ("timeout -k 1 " .. opts.timeout .. " ") or "",
+    shell_quote(M.bin), table.concat(parts, " "), out, err)
   local _, _, code = os.execute(cmd)
   local o, e = slurp(out), slurp(err)
   os.remove(out); os.remove(err)
   return code, o, e
 end
 
--- Starts asrun, sends it `signal` (INT, TERM) after `after` seconds, and waits. Returns the
--- exit code, the seconds from the signal to the exit, stdout and stderr.
+-- The longest a signalled run may take to print its marker; a run still there twice this
+-- long after it started is killed (exit 137: the assertions then fail).
+local SIGNAL_WAIT_S = 30
+
+-- Starts asrun, sends it `signal` (INT, TERM) once it is where the test wants it, and waits.
+-- `after` says when: a string is a line the run prints on stderr (a looping hook writes it
+-- just before its loop), waited for; a number is a time in seconds, for runs with no code of
+-- their own to print one. `signal` may list several ("INT INT"), and `after` then a wait for
+-- each ({"LOOPING", 0.2}). Returns the exit code, the seconds from the last signal to the
+-- exit, stdout and stderr.
 function M.run_signalled(args, signal, after)
   local out, err = os.tmpname(), os.tmpname()
   local parts = {}
   for _, a in ipairs(args) do parts[#parts + 1] = shell_quote(a) end
-  local script = string.format("%s %s >%s 2>%s & pid=$!; sleep %s; kill -%s $pid; "
-    .. "t0=$(date +%%s%%N); wait $pid; code=$?; echo $code $(( ($(date +%%s%%N) - t0) / 1000000 ))",
-    shell_quote(M.bin), table.concat(parts, " "), out, err, tostring(after), signal)
+  local function wait(w)
+    if type(w) == "number" then return "sleep " .. tostring(w) end
+    return string.format("n=0; until grep -qxF -- %s %s || [ $n -ge %d ]; do sleep 0.01; "
+      .. "n=$((n + 1)); done", shell_quote(w), err, SIGNAL_WAIT_S * 100)
+  end
+  local kills = {}
+  for sig in signal:gmatch("%S+") do
+    local w = type(after) == "table" and after[#kills + 1] or after
+    kills[#kills + 1] = wait(w) .. "; kill -" .. sig .. " $pid"
+  end
+  -- a guard kills a run still there 2 * SIGNAL_WAIT_S after it started, and ends with it
+  local guard = string.format("(n=0; while kill -0 $pid 2>/dev/null; do [ $n -ge %d ] && "
+    .. "kill -KILL $pid; sleep 0.01; n=$((n + 1)); done) >/dev/null 2>&1 &", 2 * SIGNAL_WAIT_S * 100)
+  local script = string.format("%s %s >%s 2>%s & pid=$!; %s %s; "
+    .. "t0=$(date +%%s%%N); wait $pid; code=$?; "
+    .. "echo $code $(( ($(date +%%s%%N) - t0) / 1000000 ))",
+    shell_quote(M.bin), table.concat(parts, " "), out, err, guard, table.concat(kills, "; "))
   local p = assert(io.popen("sh -c " .. shell_quote(script)))
   local code, ms = p:read("a"):match("(%d+) (%d+)")
   p:close()

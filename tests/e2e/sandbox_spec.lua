@@ -1,6 +1,6 @@
 -- End to end: the Lua sandbox holds from every entry point (strategy top level, transform,
 -- custom operator, on_start, on_tick, on_finish, the strategy's scaling.policy, a --policy
--- file, a --profile file). Each entry runs a probe of escape attempts under pcall and prints
+-- file, a --profile file, a scenario file for --target sim:FILE.lua and asrun lab). Each entry runs a probe of escape attempts under pcall and prints
 -- what each got: every attempt fails with its message, the run goes on (exit 0), and the
 -- marker file that a shell command would create never exists. Then each entry lets one
 -- attempt raise: exit 2 while loading (configuration), 1 from a hook during the run (on_tick
@@ -27,8 +27,9 @@ local CPATH = h.bin:gsub("[^/]*$", "") .. "lua/?.so"
 
 local function file(name, text) return h.write(DIR .. "/" .. name, text) end
 
--- asrun run from DIR, so user files go by their short names (Lua cuts long chunk names).
-local function run(args) return h.run(args, {cwd = DIR}) end
+-- asrun run from DIR, so user files go by their short names (Lua cuts long chunk names);
+-- killed (exit 124) if it hangs, as a looping finalizer would make it.
+local function run(args) return h.run(args, {cwd = DIR, timeout = 120}) end
 
 -- The probe: a local function each user file defines; probe(entry) runs once per entry and
 -- prints "sandbox[entry] name: error MSG" or "... name: ok VALUE", one line each.
@@ -59,6 +60,13 @@ local ATTEMPTS = {
   {"string.dump", function() return string.dump(print) end},
   {"os.remove", function() return os.remove(LOOKUP) end},
   {"os.exit", function() return os.exit(0) end},
+  -- a looping finalizer through a metatable that exists (Lua runs finalizers with hooks off)
+  {"__gc", function()
+    getmetatable(io.stdout).__gc = function() io.stderr:write("FINALIZER RAN\n") while true do end end
+    io.open(LOOKUP):close(); collectgarbage(); collectgarbage()
+    return "survived"
+  end},
+  {"setmetatable __gc", function() return setmetatable({}, {__gc = function() end}) end},
   {"read", function() return read(LOOKUP):sub(1, -2) end},
   {"os.time", function() return math.type(os.time()) end},
   {"asrun.stats", function() return type(require("asrun.stats").mean) end},
@@ -95,6 +103,8 @@ local WANT = {
   ["string.dump"] = "error .*" .. NIL_CALL:format("dump"),
   ["os.remove"] = "error .*" .. NIL_CALL:format("remove"),
   ["os.exit"] = "error .*" .. NIL_CALL:format("exit"),
+  ["__gc"] = "ok survived",
+  ["setmetatable __gc"] = "error .*__gc metamethods are not allowed in the asrun sandbox (a finalizer cannot be stopped)",
   ["read"] = "ok lookup",
   ["os.time"] = "ok integer",
   ["asrun.stats"] = "ok function",
@@ -107,6 +117,7 @@ local function nothing_escaped(code, stderr)
   assert.is_not.equal(139, code, stderr)
   assert.is_not.equal(134, code, stderr)
   assert.is_nil(stderr:match("Segmentation") or stderr:match("AddressSanitizer"), stderr)
+  assert.is_nil(stderr:find("FINALIZER RAN", 1, true), stderr)
   assert.is_false(h.exists(MARKER), "a shell command ran: " .. MARKER .. " exists")
   assert.is_false(h.exists(WRITTEN), WRITTEN .. " was written")
   assert.are.equal("lookup\n", h.slurp(LOOKUP))
@@ -197,6 +208,16 @@ end
 
 local QUIET_PROFILE = profile_file("quiet_profile", "")
 
+-- A scenario file (a simulated database, for --target sim:FILE.lua and asrun lab) whose top
+-- level runs `body` first.
+local function scenario_file(name, body)
+  file(name .. ".lua", PROBE .. body .. [[
+return { name = "probe", description = "a probe", duration_s = 5, seed = 1, doc_bytes = 100,
+         db = { latency_ms = 30, per_doc_us = 0 } }
+]])
+  return name .. ".lua"
+end
+
 describe("the sandbox, probed from each entry point", function()
   before_each(function() os.remove(MARKER); os.remove(WRITTEN) end)
 
@@ -222,6 +243,25 @@ describe("the sandbox, probed from each entry point", function()
     assert.matches("Wrote 8 documents", stdout, 1, true)
     probed("policy_file_top", stderr)
     probed("policy_file", stderr)
+  end)
+
+  it("holds in a scenario file given to --target sim:FILE.lua", function()
+    local sc = scenario_file("probe_scenario", "probe('scenario')\n")
+    local code, stdout, stderr = run({"--source", "template:" .. TPL, "--total", "8", "--workers", "1",
+      "--batch-size", "1", "--target", "sim:" .. sc})
+    nothing_escaped(code, stderr)
+    assert.are.equal(0, code, stderr)
+    assert.matches("Wrote 8 documents", stdout, 1, true)
+    probed("scenario", stderr)
+  end)
+
+  it("holds in a scenario file given to asrun lab --scenario", function()
+    local sc = scenario_file("probe_lab", "probe('lab')\n")
+    local code, stdout, stderr = run({"lab", "--scenario", sc, "--policy", "rules"})
+    nothing_escaped(code, stderr)
+    assert.are.equal(0, code, stderr)
+    assert.matches("Scenario probe (5 s virtual)", stdout, 1, true)
+    probed("lab", stderr)
   end)
 
   it("holds in a --profile file", function()
@@ -309,10 +349,19 @@ describe("an escape attempt that raises", function()
       "module 'debug' is not available: the asrun sandbox removes the debug library")
   end)
 
+  it("at a scenario file's top level, for --target sim:FILE.lua and asrun lab: exit 2", function()
+    local code = "require('io').popen('touch ' .. MARKER)"
+    local sc = scenario_file("raise_scenario", code .. "\n")
+    raises({"--source", TPL, "--total", "8", "--target", "sim:" .. sc}, 2, at(sc, code) .. NIL_CALL:format("popen"))
+    raises({"lab", "--scenario", sc, "--policy", "rules"}, 2, at(sc, code) .. NIL_CALL:format("popen"))
+  end)
+
   it("as bytecode given for a strategy, policy or profile file: exit 2", function()
     raises({EVIL}, 2, EVIL .. ": " .. BINARY)
     raises({CRAFTED}, 2, CRAFTED .. ": " .. BINARY)
     raises({"--source", TPL, "--total", "8", "--target", "null:", "--policy", EVIL}, 2, EVIL .. ": " .. BINARY)
     raises({"--source", TPL, "--total", "8", "--target", "null:", "--profile", CRAFTED}, 2, CRAFTED .. ": " .. BINARY)
+    raises({"--source", TPL, "--total", "8", "--target", "sim:" .. EVIL}, 2, EVIL .. ": " .. BINARY)
+    raises({"lab", "--scenario", CRAFTED, "--policy", "rules"}, 2, CRAFTED .. ": " .. BINARY)
   end)
 end)
