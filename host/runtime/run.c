@@ -25,6 +25,7 @@
 #include "pipeline/pipeline.h"
 #include "runtime/config.h"
 #include "runtime/db_checks.h"
+#include "runtime/outputs.h"
 #include "runtime/plan.h"
 #include "runtime/report.h"
 #include "runtime/checkpoint.h"
@@ -491,56 +492,13 @@ static int open_scaler(run_t *r, asr_err_t *err) {
   return rc;
 }
 
-/* The directory of an output the run writes at its end (--summary-json) or maybe (the dead
- * letters) must exist and be writable before anything runs. */
-static int check_writable(const char *path, const char *what, asr_err_t *err) {
-  const char *slash = strrchr(path, '/');
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
-           slash ? path : ".");
-  if (access(dir, W_OK) != 0)
-    return asr_err_set(err, ASR_EINVAL, "%s: cannot write to directory %s: %s", what, dir,
-                       strerror(errno));
-  return 0;
-}
-
 /* ---- setup ---- */
 
-/* --dead-letter's directory must be writable; the default's only matters if a document fails,
- * so an unwritable one (a read-only working directory) is a warning. */
-static int check_dead_letter_dir(run_t *r, asr_err_t *err) {
-  asr_err_t dir_err;
-  asr_err_clear(&dir_err);
-  if (!check_writable(r->cfg.dead_letter, "--dead-letter", &dir_err)) return 0;
-  if (r->cli->dead_letter) return asr_err_set(err, dir_err.code, "%s", dir_err.msg);
-  asr_log_warn("run.dead_letter", "dead letters would go to %s, which cannot be created (%s); "
-               "give --dead-letter FILE", r->cfg.dead_letter, dir_err.msg);
-  return 0;
-}
-
-/* OUT.dead.jsonl beside a file target (out/orders.jsonl → out/orders.dead.jsonl),
- * DB.COLLECTION.dead.jsonl here for MongoDB, NAME.dead.jsonl here for the others. */
-static char *default_dead_letter_path(const run_t *r) {
-  const char *scheme = r->sink->vt->scheme, *loc = r->sink->location;
-  char *path = NULL;
-  int n = -1;
-  if (strcmp(scheme, "file") == 0 && loc && !asr_sink_target_is_stdout(r->cfg.target)) {
-    const char *slash = strrchr(loc, '/'), *dot = strrchr(loc, '.');
-    size_t len = dot && dot > (slash ? slash + 1 : loc) ? (size_t)(dot - loc) : strlen(loc);
-    n = asprintf(&path, "%.*s.dead.jsonl", (int)len, loc);
-  } else if (strcmp(scheme, "mongodb") == 0 && loc && strrchr(loc, '/')) {
-    n = asprintf(&path, "%s.dead.jsonl", strrchr(loc, '/') + 1);
-  } else {
-    n = asprintf(&path, "%s.dead.jsonl", r->cfg.name);
-  }
-  return n < 0 ? NULL : path;
-}
-
-/* The dead letters' file: --dead-letter, else the default for the open target. */
-static int resolve_dead_letter(run_t *r, asr_err_t *err) {
-  if (!r->cfg.dead_letter && !(r->cfg.dead_letter = default_dead_letter_path(r)))
-    return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  return asr_dead_letter_set_path(r->dead_letter, r->cfg.dead_letter, err);
+/* Every file of the run distinct (outputs.h): once before anything opens, and again once the
+ * default dead letters are known. */
+static int check_distinct_files(const run_t *r, asr_err_t *err) {
+  return asr_outputs_check_distinct_files(&r->cfg, r->cli, r->strategy ? r->strategy->path : NULL,
+                                          asr_resume_path(r->resume), err);
 }
 
 static int is_database_target(const char *uri) {
@@ -556,44 +514,6 @@ static int open_governor(run_t *r, asr_err_t *err) {
                                  .fraction = s->ru_budget_fraction};
   if (!(r->governor = asr_ru_governor_new(&gc)))
     return asr_err_set(err, ASR_ENOMEM, "out of memory"); /* the settings were validated */
-  return 0;
-}
-
-/* Every file the run reads or writes, checked to be distinct before anything opens: a name
- * given twice (--summary-json naming the output, a target naming the source) would destroy
- * a file. Add new files of a run (checkpoint, dead letters, report) to the list. */
-static int check_distinct_files(const run_t *r, asr_err_t *err) {
-  const asr_config_t *cfg = &r->cfg;
-  int db_source = cfg->source.kind && strcmp(cfg->source.kind, "mongodb") == 0;
-  const char *target = asr_sink_file_path(cfg->target);
-  int stream = asr_sink_target_stream(cfg->target) != NULL; /* written in place */
-  if (asr_sink_target_is_stdout(cfg->target)) target = NULL; /* no file */
-  char *partial = NULL;
-  if (target && !stream && asprintf(&partial, "%s" ASR_PARTIAL_SUFFIX, target) < 0)
-    return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  const asr_file_role_t files[] = {
-      {"the strategy", r->strategy ? r->strategy->path : NULL},
-      {"the source", db_source || asr_source_spec_reads_once(&cfg->source) ? NULL
-                                                                         : cfg->source.path},
-      {"the target", target},
-      {"the target's temporary file", partial},
-      {"--summary-json", cfg->summary_json},
-      {"--report", cfg->report_html},
-      {"--history", r->cli->no_history ? NULL : r->cli->history},
-      {"the checkpoint", asr_resume_path(r->resume)},
-      {"the dead letters", cfg->dead_letter}, /* the default once resolve_dead_letter ran */
-  };
-  int rc = asr_paths_check_distinct(files, sizeof files / sizeof files[0], err);
-  free(partial);
-  return rc;
-}
-
-/* Documents to standard output: from here on everything else printed to stdout (the plan,
- * the summary, Lua's print) goes to stderr (util/stdout_data.h). */
-static int claim_stdout(const char *target, asr_err_t *err) {
-  int e = target && asr_sink_target_is_stdout(target) ? asr_stdout_claim() : 0;
-  if (e) return asr_err_set(err, ASR_EIO, "cannot set standard output aside for the documents: %s",
-                            strerror(e));
   return 0;
 }
 
@@ -633,7 +553,7 @@ static int open_run(run_t *r, asr_err_t *err) {
   if (rc == 0) rc = asr_config_build(cli, r->strategy, &r->cfg, err);
   if (hold) asr_stdout_settle(rc == 0 && asr_sink_target_is_stdout(r->cfg.target));
   if (rc) return rc;
-  if ((rc = claim_stdout(r->cfg.target, err))) return rc; /* a strategy's target "-" */
+  if ((rc = asr_outputs_claim_stdout(r->cfg.target, err))) return rc; /* a strategy's target "-" */
   if ((rc = asr_db_checks_check_config(&r->cfg, err))) return rc;
   if ((rc = start_from_history(r, err))) return rc;
   if ((rc = asr_resume_open(cli, &r->cfg, r->strategy, &r->resume, &r->already_complete, err)))
@@ -666,7 +586,7 @@ static int open_run(run_t *r, asr_err_t *err) {
   };
   asr_resume_sink_options(r->resume, &opt);
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
-  if ((rc = resolve_dead_letter(r, err))) return rc;
+  if ((rc = asr_outputs_resolve_dead_letter(&r->cfg, r->sink, r->dead_letter, err))) return rc;
   if ((rc = check_distinct_files(r, err))) return rc; /* again, with the default dead letters */
   asr_strategy_transform_init(&r->transform, r->strategy, r->dead_letter);
   if (r->strategy && (r->strategy->has_lua_transform || r->cfg.source.ncustom))
@@ -675,11 +595,7 @@ static int open_run(run_t *r, asr_err_t *err) {
                                ctl_stop};
   r->tick_control = (asr_control_t){r, tick_set_workers, tick_set_batch_size, ctl_queue_capacity,
                                     ctl_stop};
-  if (r->cfg.summary_json && (rc = check_writable(r->cfg.summary_json, "--summary-json", err)))
-    return rc;
-  if (r->cfg.report_html && (rc = check_writable(r->cfg.report_html, "--report", err)))
-    return rc;
-  if (!r->cfg.dry_run && (rc = check_dead_letter_dir(r, err))) return rc;
+  if ((rc = asr_outputs_check_dirs(&r->cfg, r->cli, err))) return rc;
   return open_scaler(r, err);
 }
 
@@ -856,7 +772,7 @@ int asr_run(const asr_options_t *cli, asr_err_t *err) {
   run_t r = {.cli = cli};
   asr_signals_install();
   /* before the strategy loads: its top-level print must not reach the documents either */
-  int rc = claim_stdout(cli->target, err);
+  int rc = asr_outputs_claim_stdout(cli->target, err);
   if (rc == 0) rc = open_run(&r, err);
   if (rc == 0 && r.already_complete) {
     asr_log_info("resume.complete", "Nothing to resume: the checkpoint of this run says it "
