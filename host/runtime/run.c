@@ -1,6 +1,5 @@
 #include "runtime/run.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +19,11 @@
 #include "metrics/metrics.h"
 #include "metrics/series.h"
 #include "monitor/history_cmd.h"
-#include "monitor/endpoint.h"
 #include "monitor/status.h"
 #include "pipeline/pipeline.h"
 #include "runtime/config.h"
 #include "runtime/db_checks.h"
+#include "runtime/monitor_feed.h"
 #include "runtime/outputs.h"
 #include "runtime/plan.h"
 #include "runtime/report.h"
@@ -35,7 +34,6 @@
 #include "scaler/settings.h"
 #include "sinks/sink.h"
 #include "util/log.h"
-#include "util/path.h"
 #include "util/stdout_data.h"
 
 #define PROGRESS_EVERY_S 5.0
@@ -98,17 +96,10 @@ typedef struct run {
   int checkpoint_warned;   /* a failing checkpoint write is reported once */
   int already_complete;    /* --resume of a run that completed: nothing to do */
 
-  /* watching the run (monitor/): the live status line and the metrics endpoint */
+  /* watching the run: the live status line, the snapshots, the progress and the endpoint */
   asr_status_t *status;       /* NULL: stderr is no terminal, -q, or JSON logs */
-  asr_endpoint_t *endpoint;   /* --metrics-listen; NULL: none */
+  asr_monitor_feed_t feed;
   uv_timer_t publish;         /* the endpoint's values, every PUBLISH_EVERY_MS */
-  asr_rate_window_t publish_rate;
-  asr_metrics_snapshot_t last_snap; /* the last check's: CPU and memory for the progress */
-  int sampled;                /* last_snap holds one */
-  uint64_t throttles_seen;    /* database throttles (sink and source) at the last reading */
-  uint32_t retry_after_held;  /* the largest RetryAfterMs read since the last check */
-  uint64_t decisions_seen;    /* the scaler's decisions at the last publish */
-  double decision_unix_s;     /* when the latest of them was taken */
 } run_t;
 
 static double seconds_since(uint64_t t0) { return (double)(uv_hrtime() - t0) / 1e9; }
@@ -208,43 +199,6 @@ static void on_signal(uv_async_t *h) {
   asr_pipeline_stop(r->pipeline);
 }
 
-/* The numbers of the progress line, the status line and the endpoint. */
-static void progress_input(run_t *r, const asr_pipeline_stats_t *st, asr_progress_input_t *in) {
-  *in = (asr_progress_input_t){
-      .done = asr_resume_docs_before(r->resume) + st->docs_out,
-      .total = r->source->total_records,
-      .workers = st->workers_target,
-      .batch_size = st->batch_size,
-      .machine_known = r->sampled,
-      .cpu_percent = r->last_snap.cpu_percent,
-      .rss_bytes = r->last_snap.rss_bytes,
-      .memory_percent = r->last_snap.memory_percent,
-      .throttles = r->throttles_seen,
-  };
-}
-
-static void read_progress(void *ud, asr_progress_input_t *in) {
-  run_t *r = ud;
-  asr_pipeline_stats_t st;
-  asr_pipeline_stats(r->pipeline, &st);
-  progress_input(r, &st, in);
-}
-
-/* The plain progress line (stderr no terminal; JSON logs carry every value as a field). */
-static void log_progress(run_t *r, const asr_pipeline_stats_t *st) {
-  char docs[32], rate[32], fields[512];
-  asr_progress_input_t in;
-  asr_progress_values_t v;
-  progress_input(r, st, &in);
-  asr_progress_compute(&in, r->last_rate, &v);
-  asr_progress_json_fields(&v, fields, sizeof fields);
-  asr_log_fields(ASR_LOG_INFO, "run.progress", fields, "Progress: %s documents (%s docs/s), "
-                 "workers %u, batch size %u, queue %u/%u",
-                 asr_log_thousands((long long)st->docs_out, docs, sizeof docs),
-                 asr_log_thousands((long long)r->last_rate, rate, sizeof rate),
-                 st->workers_target, st->batch_size, st->queue_depth, st->queue_capacity);
-}
-
 static void on_tick(uv_timer_t *h) {
   run_t *r = h->data;
   asr_pipeline_stats_t st;
@@ -256,7 +210,8 @@ static void on_tick(uv_timer_t *h) {
   r->last_tick_docs = st.docs_out;
   if ((double)(now - r->last_progress_ns) / 1e9 >= PROGRESS_EVERY_S) {
     r->last_progress_ns = now;
-    if (!r->status) log_progress(r, &st); /* a terminal has the status line instead */
+    if (!r->status) /* a terminal has the status line instead */
+      asr_monitor_feed_log_progress(&r->feed, &st, r->last_rate);
   }
   if (r->strategy && r->strategy->has_on_tick && !r->interrupts && !r->tick_failed) {
     asr_err_t err;
@@ -304,10 +259,6 @@ static void checkpoint_at_end(run_t *r, int rc) {
                  "go on", asr_resume_path(r->resume));
 }
 
-/* ---- metrics and the auto-scaler ---- */
-
-static void record_write(void *ud, uint64_t us) { asr_hist_record(ud, us); }
-
 /* ---- dead letters ---- */
 
 static uint64_t records_read(void *ud) { return asr_pipeline_records_read(ud); }
@@ -324,140 +275,18 @@ static int judge_dead_letters(void *ud, asr_err_t *err) {
   return rc;
 }
 
-/* The sink's and the source's database counters. Reading resets the sink's largest
- * RetryAfterMs: the run holds it until the next check's snapshot takes it. */
-static int read_db_stats(run_t *r, asr_sink_db_stats_t *db, asr_source_stats_t *src) {
-  int has_db = asr_sink_stats(r->sink, db);
-  asr_source_stats(r->source, src);
-  if (db->retry_after_ms_max > r->retry_after_held) r->retry_after_held = db->retry_after_ms_max;
-  r->throttles_seen = db->throttles + src->throttles;
-  return has_db;
-}
+/* ---- metrics and the auto-scaler ---- */
 
-/* The cumulative counters of the pipeline and the sink, as the metrics collector reads them. */
-static void collect_raw(run_t *r, asr_metrics_raw_t *raw) {
-  asr_pipeline_stats_t st;
-  asr_pipeline_stats(r->pipeline, &st);
-  asr_sink_db_stats_t db;
-  asr_source_stats_t src; /* a database source's retried and throttled reads count too */
-  int has_db = read_db_stats(r, &db, &src);
-  *raw = (asr_metrics_raw_t){
-      .docs_written = has_db ? db.docs_written : st.docs_out,
-      .batches_written = st.batches_done,
-      .bytes_written = st.bytes_out,
-      .docs_attempted = st.docs_out,
-      .errors = db.failed,
-      .retries = db.retries + src.retries,
-      .throttles = db.throttles + src.throttles,
-      .latency_us_total = st.write_us,
-      .latency = &r->latency,
-      .workers = st.workers_target,
-      .batch_size = st.batch_size,
-      .queue_depth = st.queue_depth,
-      .queue_capacity = st.queue_capacity,
-      .in_flight = st.in_flight,
-      .pool_in_use = db.pool_in_use,
-      .pool_size = db.pool_size,
-      .request_charge = db.request_charge,
-  };
-  raw->retry_after_ms_max = r->retry_after_held; /* this interval's: the read reset it */
-  r->retry_after_held = 0;
-}
+static void record_write(void *ud, uint64_t us) { asr_hist_record(ud, us); }
 
-static void sample(run_t *r, asr_metrics_snapshot_t *snap) {
-  asr_metrics_raw_t raw;
-  collect_raw(r, &raw);
-  asr_metrics_sample(r->metrics, &raw, seconds_since(r->started_ns), snap);
-  asr_series_add(r->series, snap);
-  r->last_snap = *snap;
-  r->sampled = 1;
-}
-
-/* ---- the metrics endpoint ---- */
-
-static double unix_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void scaling_values(run_t *r, asr_monitor_values_t *v) {
-  if (!r->scaler) return;
-  asr_scaling_report_t rep;
-  asr_controller_report(r->scaler, &rep);
-  if (rep.decisions != r->decisions_seen) { /* published right after each check */
-    r->decisions_seen = rep.decisions;
-    r->decision_unix_s = unix_seconds();
-  }
-  v->auto_scaling = 1;
-  v->scale_ups = rep.scale_ups;
-  v->scale_downs = rep.scale_downs;
-  v->holds = rep.holds;
-  if (!rep.last) return;
-  v->has_decision = 1;
-  v->decision_unix_s = r->decision_unix_s;
-  snprintf(v->action, sizeof v->action, "%s", rep.last->action);
-  snprintf(v->reason, sizeof v->reason, "%s", rep.last->reason);
-}
-
-static void monitor_values(run_t *r, asr_monitor_values_t *v) {
-  asr_pipeline_stats_t st;
-  asr_pipeline_stats(r->pipeline, &st);
-  asr_sink_db_stats_t db;
-  asr_source_stats_t src;
-  int has_db = read_db_stats(r, &db, &src);
-  asr_progress_input_t in;
-  progress_input(r, &st, &in);
-  double now = seconds_since(r->started_ns);
-  memset(v, 0, sizeof *v);
-  asr_progress_compute(&in, asr_rate_window_add(&r->publish_rate, now, in.done), &v->progress);
-  v->elapsed_s = now;
-  v->docs_read = st.records_read;
-  v->docs_written = has_db ? db.docs_written : st.docs_out;
-  v->docs_dropped = st.docs_dropped;
-  v->docs_failed = asr_dead_letter_count(r->dead_letter);
-  v->bytes_written = st.bytes_out;
-  v->errors = db.failed;
-  v->retries = db.retries + src.retries;
-  v->throttles = r->throttles_seen;
-  v->request_units = db.request_charge;
-  v->queue_depth = st.queue_depth;
-  v->queue_capacity = st.queue_capacity;
-  v->in_flight = st.in_flight;
-  v->pool_in_use = db.pool_in_use;
-  v->pool_size = db.pool_size;
-  asr_hist_read(&r->latency, &v->latency);
-  v->latency_sum_s = (double)st.write_us / 1e6;
-  scaling_values(r, v);
-}
-
-static void publish(run_t *r) {
-  if (!r->endpoint || !r->pipeline) return;
-  asr_monitor_values_t v;
-  monitor_values(r, &v);
-  asr_endpoint_publish(r->endpoint, &v);
-}
+static void publish(run_t *r) { asr_monitor_feed_publish(&r->feed, seconds_since(r->started_ns)); }
 
 static void on_publish(uv_timer_t *h) { publish(h->data); }
-
-/* --metrics-listen: bound before anything runs (a port in use is a configuration error). */
-static int open_endpoint(run_t *r, asr_err_t *err) {
-  if (!r->cli->metrics_listen) return 0;
-  int rc = asr_endpoint_open(r->cli->metrics_listen, &r->endpoint, err);
-  if (rc == 0) {
-    const char *url = asr_endpoint_url(r->endpoint);
-    char fields[160];
-    snprintf(fields, sizeof fields, "\"url\":\"%s\"", url);
-    asr_log_fields(ASR_LOG_INFO, "monitor.listen", fields, "Metrics at %s/metrics (JSON at "
-                   "%s/status)", url, url);
-  }
-  return rc;
-}
 
 static void on_check(uv_timer_t *h) {
   run_t *r = h->data;
   asr_metrics_snapshot_t snap;
-  sample(r, &snap);
+  asr_monitor_feed_sample(&r->feed, seconds_since(r->started_ns), &snap);
   if (r->scaler) asr_controller_check(r->scaler, &snap);
   publish(r); /* the decision's time is the check's */
 }
@@ -599,6 +428,22 @@ static int open_run(run_t *r, asr_err_t *err) {
   return open_scaler(r, err);
 }
 
+/* What the monitor feed reads, once the pipeline exists. */
+static void start_feed(run_t *r) {
+  asr_monitor_feed_parts_t parts = {
+      .pipeline = r->pipeline,
+      .sink = r->sink,
+      .source = r->source,
+      .dead_letter = r->dead_letter,
+      .resume = r->resume,
+      .scaler = r->scaler,
+      .latency = &r->latency,
+      .metrics = r->metrics,
+      .series = r->series,
+  };
+  asr_monitor_feed_start(&r->feed, &parts);
+}
+
 static int start_loop(run_t *r, asr_err_t *err) {
   uv_loop_init(&r->loop);
   uv_async_init(&r->loop, &r->done, on_done_async);
@@ -651,21 +496,21 @@ static int start_loop(run_t *r, asr_err_t *err) {
   r->started_at = wall_clock_now();
   r->start_workers = r->cfg.workers;
   r->start_batch_size = r->cfg.batch_size;
-  asr_rate_window_init(&r->publish_rate);
-  if (r->endpoint) {
+  start_feed(r);
+  if (r->feed.endpoint) {
     publish(r);
     uv_timer_start(&r->publish, on_publish, PUBLISH_EVERY_MS, PUBLISH_EVERY_MS);
   }
   /* documents to standard output share the terminal: no status line among them */
   if (asr_status_wanted() && !asr_sink_target_is_stdout(r->cfg.target))
-    r->status = asr_status_start(&r->loop, read_progress, r);
+    r->status = asr_status_start(&r->loop, asr_monitor_feed_read_progress, &r->feed);
   rc = asr_pipeline_start(r->pipeline, err);
   if (asr_signals_count() > 0) uv_async_send(&r->signal); /* a signal during set-up: stop now */
   return rc;
 }
 
 static void run_close(run_t *r) {
-  asr_endpoint_close(r->endpoint); /* served the final values while the summary printed */
+  asr_monitor_feed_close(&r->feed); /* served the final values while the summary printed */
   if (r->loop.data == r) {
     uv_run(&r->loop, UV_RUN_DEFAULT); /* let closed handles finish */
     uv_loop_close(&r->loop);
@@ -709,7 +554,7 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
   asr_pipeline_stats(r->pipeline, &st);
   double secs = seconds_since(r->started_ns);
   asr_metrics_snapshot_t last;
-  sample(r, &last); /* the tail since the last check counts too */
+  asr_monitor_feed_sample(&r->feed, seconds_since(r->started_ns), &last); /* the tail too */
   publish(r);       /* the endpoint's final values */
   asr_metrics_totals_t totals;
   asr_metrics_totals(r->metrics, &totals);
@@ -781,7 +626,8 @@ int asr_run(const asr_options_t *cli, asr_err_t *err) {
     asr_plan_print(stdout, &r.cfg, r.strategy, r.source, r.sink, 1);
   } else if (rc == 0 && cli->verify_only) {
     rc = asr_db_checks_verify(&r.cfg, r.strategy, -1, cli->verbosity < 0, err);
-  } else if (rc == 0 && (rc = open_endpoint(&r, err)) == 0) {
+  } else if (rc == 0 && (rc = asr_monitor_feed_open_endpoint(&r.feed, cli->metrics_listen,
+                                                              err)) == 0) {
     if (asr_log_enabled(ASR_LOG_INFO)) log_plan(&r);
     asr_run_info_t info = {r.cfg.name, r.source->description, r.cfg.target, r.cfg.profile,
                            r.cfg.workers, r.cfg.batch_size, r.cfg.source.limit, r.cfg.seed,
