@@ -22,6 +22,7 @@
 #include "monitor/status.h"
 #include "pipeline/pipeline.h"
 #include "runtime/config.h"
+#include "runtime/controls.h"
 #include "runtime/db_checks.h"
 #include "runtime/monitor_feed.h"
 #include "runtime/outputs.h"
@@ -45,13 +46,6 @@ static double wall_clock_now(void) {
   clock_gettime(CLOCK_REALTIME, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
-
-/* The last value on_tick asked for on one setting that the scaling limits moved: the warning
- * is given once per ask, not on every tick of a hook that asks the same again. */
-typedef struct tick_ask {
-  int warned;
-  uint32_t asked, applied;
-} tick_ask_t;
 
 /* Everything one run owns; torn down in reverse by run_close. */
 typedef struct run {
@@ -77,9 +71,7 @@ typedef struct run {
   int tick_failed; /* on_tick went over its budget: not called again */
   uint64_t tick_raised;     /* on_tick raised this many times (the run went on) */
   char tick_first[256];     /* the first of those errors, for the end of the run */
-  asr_control_t control;      /* the scaler's way to change the run (its gate keeps the limits) */
-  asr_control_t tick_control; /* on_tick's: the same, within the scaling limits while scaling */
-  tick_ask_t tick_workers, tick_batch;
+  asr_run_controls_t controls; /* the one table the scaler and on_tick change the run through */
 
   /* metrics and the auto-scaler (scaler/controller.c), sampled by the check timer */
   asr_hist_t latency;         /* per-batch sink write times, recorded by the workers */
@@ -103,57 +95,6 @@ typedef struct run {
 } run_t;
 
 static double seconds_since(uint64_t t0) { return (double)(uv_hrtime() - t0) / 1e9; }
-
-/* ---- the run's controls (pipeline/control.h), for the scaler and on_tick ---- */
-
-static int ctl_set_workers(void *ud, uint32_t n) {
-  return asr_pipeline_set_workers(((run_t *)ud)->pipeline, n);
-}
-
-static int ctl_set_batch_size(void *ud, uint32_t n) {
-  return asr_pipeline_set_batch_size(((run_t *)ud)->pipeline, n);
-}
-
-static uint32_t ctl_queue_capacity(void *ud) {
-  asr_pipeline_stats_t st;
-  asr_pipeline_stats(((run_t *)ud)->pipeline, &st);
-  return st.queue_capacity;
-}
-
-static void ctl_stop(void *ud) { asr_pipeline_stop(((run_t *)ud)->pipeline); }
-
-/* on_tick's ask within the scaling limits while auto-scaling is on (the scaler's own changes
- * pass its gate, which keeps them); with it off only the hard limits apply (hooks.c refuses
- * anything outside 1..ASR_MAX_*, with or without scaling). One warning per new ask. */
-static uint32_t tick_within(run_t *r, asr_scaling_axis_t axis, uint32_t asked, tick_ask_t *last) {
-  if (!r->scaler) return asked;
-  const char *key = NULL;
-  uint32_t v = asr_scaling_within(&r->cfg.scaling, axis, asked, &key);
-  if (key && !(last->warned && last->asked == asked && last->applied == v)) {
-    int workers = axis == ASR_SCALING_WORKERS;
-    asr_log_warn("hook.on_tick", "on_tick: ctx.%s(%u) is %s %s %u while auto-scaling is on: "
-                 "%s set to %u", workers ? "set_workers" : "set_batch_size", asked,
-                 asked > v ? "above" : "below", key, v, workers ? "workers" : "batch size", v);
-    *last = (tick_ask_t){1, asked, v};
-  }
-  return v;
-}
-
-static int tick_set_workers(void *ud, uint32_t n) {
-  run_t *r = ud;
-  uint32_t v = tick_within(r, ASR_SCALING_WORKERS, n, &r->tick_workers);
-  int rc = asr_pipeline_set_workers(r->pipeline, v);
-  if (rc == 0) asr_log_info("pipeline.workers", "Workers set to %u", v);
-  return rc;
-}
-
-static int tick_set_batch_size(void *ud, uint32_t n) {
-  run_t *r = ud;
-  uint32_t v = tick_within(r, ASR_SCALING_BATCH_SIZE, n, &r->tick_batch);
-  int rc = asr_pipeline_set_batch_size(r->pipeline, v);
-  if (rc == 0) asr_log_info("pipeline.batch_size", "Batch size set to %u", v);
-  return rc;
-}
 
 /* ---- loop callbacks ---- */
 
@@ -217,7 +158,7 @@ static void on_tick(uv_timer_t *h) {
     asr_err_t err;
     asr_err_clear(&err);
     int rc = asr_hooks_on_tick(r->strategy, &st, seconds_since(r->started_ns), r->last_rate,
-                               &r->tick_control, &err);
+                               &r->controls.table, &err);
     if (rc == ASR_ELIMIT) { /* a runaway hook: a warning would go on forever */
       r->tick_failed = 1;
       asr_pipeline_fail(r->pipeline, &err);
@@ -287,7 +228,11 @@ static void on_check(uv_timer_t *h) {
   run_t *r = h->data;
   asr_metrics_snapshot_t snap;
   asr_monitor_feed_sample(&r->feed, seconds_since(r->started_ns), &snap);
-  if (r->scaler) asr_controller_check(r->scaler, &snap);
+  if (r->scaler) {
+    r->controls.caller = ASR_CONTROL_BY_SCALER; /* its gate kept the limits: applied as is */
+    asr_controller_check(r->scaler, &snap);
+    r->controls.caller = ASR_CONTROL_BY_ON_TICK;
+  }
   publish(r); /* the decision's time is the check's */
 }
 
@@ -312,8 +257,9 @@ static int open_scaler(run_t *r, asr_err_t *err) {
   if (rc == 0 && r->cfg.dry_run) /* the policy loads; nothing will run */
     asr_policy_close(policy);
   else if (rc == 0)
-    rc = asr_controller_open(s, policy, &r->control, &r->scaler, err);
+    rc = asr_controller_open(s, policy, &r->controls.table, &r->scaler, err);
   if (rc == ASR_EINVAL) asr_err_prefix(err, "%s", r->cfg.policy_origin);
+  if (r->scaler) r->controls.limits = s; /* on_tick's asks are kept within them */
   if (rc == 0 && !r->cfg.dry_run && (w != w0 || b != b0))
     asr_log_info("scaling.start", "Auto-scaling starts inside its limits: workers %u → %u "
                  "(%u..%u), batch size %u → %u (%u..%u)", w0, w, s->min_workers, s->max_workers,
@@ -420,10 +366,7 @@ static int open_run(run_t *r, asr_err_t *err) {
   asr_strategy_transform_init(&r->transform, r->strategy, r->dead_letter);
   if (r->strategy && (r->strategy->has_lua_transform || r->cfg.source.ncustom))
     asr_lua_worker_factory(&r->worker_env, r->strategy->path);
-  r->control = (asr_control_t){r, ctl_set_workers, ctl_set_batch_size, ctl_queue_capacity,
-                               ctl_stop};
-  r->tick_control = (asr_control_t){r, tick_set_workers, tick_set_batch_size, ctl_queue_capacity,
-                                    ctl_stop};
+  asr_run_controls_init(&r->controls);
   if ((rc = asr_outputs_check_dirs(&r->cfg, r->cli, err))) return rc;
   return open_scaler(r, err);
 }
@@ -491,6 +434,7 @@ static int start_loop(run_t *r, asr_err_t *err) {
   };
   int rc = asr_pipeline_create(&pc, &r->pipeline, err);
   if (rc) return rc;
+  r->controls.pipeline = r->pipeline;
   asr_dead_letter_set_read_counter(r->dead_letter, records_read, r->pipeline);
   r->started_ns = r->last_progress_ns = r->last_tick_ns = uv_hrtime();
   r->started_at = wall_clock_now();

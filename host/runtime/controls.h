@@ -1,0 +1,38 @@
+/* The run's one control table (pipeline/control.h): the auto-scaler's controller and the
+ * strategy's on_tick (ctx.set_workers, ctx.set_batch_size, ctx.stop) change the pipeline
+ * through the same functions. What differs is who calls: the scaler's values have passed its
+ * gate, which keeps the scaling limits, and are applied as they are (the controller logs
+ * them); on_tick's are kept within the scaling limits while auto-scaling is on, with one
+ * warning per new ask, and each value set is logged ("Workers set to 8"). */
+#ifndef ASR_RUNTIME_CONTROLS_H
+#define ASR_RUNTIME_CONTROLS_H
+
+#include <stdint.h>
+
+#include "pipeline/control.h"
+#include "pipeline/pipeline.h"
+#include "scaler/settings.h"
+
+typedef enum { ASR_CONTROL_BY_SCALER, ASR_CONTROL_BY_ON_TICK } asr_control_caller_t;
+
+/* The last value on_tick asked for on one setting that the scaling limits moved: the warning
+ * is given once per ask, not on every tick of a hook that asks the same again. */
+typedef struct asr_tick_ask {
+  int warned;
+  uint32_t asked, applied;
+} asr_tick_ask_t;
+
+typedef struct asr_run_controls {
+  asr_control_t table;        /* the one table; its ud is this struct */
+  asr_pipeline_t *pipeline;   /* set once it exists (nothing calls before) */
+  const asr_scaling_settings_t *limits; /* auto-scaling on: on_tick's asks kept within them;
+                                         * NULL: off (only the hard limits, hooks.c) */
+  asr_control_caller_t caller; /* ASR_CONTROL_BY_SCALER while the controller checks */
+  asr_tick_ask_t tick_workers, tick_batch;
+} asr_run_controls_t;
+
+/* Fills c->table. Every call is taken for on_tick's (ctx keeps its table) unless the run
+ * marks the controller's check with caller = ASR_CONTROL_BY_SCALER. */
+void asr_run_controls_init(asr_run_controls_t *c);
+
+#endif
