@@ -70,5 +70,10 @@ typedef struct asr_config {
 int asr_config_build(const asr_options_t *cli, const asr_strategy_t *strategy, asr_config_t *cfg,
                      asr_err_t *err);
 void asr_config_free(asr_config_t *cfg);
+/* --start-from-history: the workers and batch size `asrun recommend` suggests from the
+ * strategy's past runs (--workers and --batch-size win), and cfg->history_start saying where
+ * they came from. 0, or ASR_EINVAL without a strategy. */
+int asr_config_start_from_history(asr_config_t *cfg, const asr_options_t *cli,
+                                  const asr_strategy_t *strategy, asr_err_t *err);
 
 #endif

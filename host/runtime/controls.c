@@ -1,5 +1,6 @@
 #include "runtime/controls.h"
 
+#include "lua/policy.h"
 #include "util/log.h"
 
 /* on_tick's ask within the scaling limits while auto-scaling is on (the scaler's own changes
@@ -47,7 +48,41 @@ static uint32_t ctl_queue_capacity(void *ud) {
 
 static void ctl_stop(void *ud) { asr_pipeline_stop(((asr_run_controls_t *)ud)->pipeline); }
 
-void asr_run_controls_init(asr_run_controls_t *c) {
+/* With auto-scaling on: the controller (policy + gate), and the starting point inside the
+ * limits. Before the pipeline exists, so nothing runs outside the limits. */
+static int open_scaler(asr_run_controls_t *c, asr_config_t *cfg, asr_strategy_t *strategy,
+                       asr_controller_t **scaler, asr_err_t *err) {
+  if (!cfg->auto_scaling) return 0;
+  const asr_scaling_settings_t *s = &cfg->scaling;
+  const char *limit;
+  uint32_t w = asr_scaling_within(s, ASR_SCALING_WORKERS, cfg->workers, &limit);
+  uint32_t b = asr_scaling_within(s, ASR_SCALING_BATCH_SIZE, cfg->batch_size, &limit);
+  uint32_t w0 = cfg->workers, b0 = cfg->batch_size;
+  cfg->workers = w;
+  cfg->batch_size = b;
+  asr_policy_spec_t ps = {
+      .strategy = strategy,
+      .name = cfg->policy,
+      .settings = s,
+  };
+  asr_policy_t *policy = NULL;
+  int rc = asr_lua_policy_open(&ps, &policy, err);
+  if (rc == 0 && cfg->dry_run) /* the policy loads; nothing will run */
+    asr_policy_close(policy);
+  else if (rc == 0)
+    rc = asr_controller_open(s, policy, &c->table, scaler, err);
+  if (rc == ASR_EINVAL) asr_err_prefix(err, "%s", cfg->policy_origin);
+  if (*scaler) c->limits = s; /* on_tick's asks are kept within them */
+  if (rc == 0 && !cfg->dry_run && (w != w0 || b != b0))
+    asr_log_info("scaling.start", "Auto-scaling starts inside its limits: workers %u → %u "
+                 "(%u..%u), batch size %u → %u (%u..%u)", w0, w, s->min_workers, s->max_workers,
+                 b0, b, s->min_batch_size, s->max_batch_size);
+  return rc;
+}
+
+int asr_run_controls_open(asr_run_controls_t *c, asr_config_t *cfg, asr_strategy_t *strategy,
+                          asr_controller_t **scaler, asr_err_t *err) {
   c->table = (asr_control_t){c, ctl_set_workers, ctl_set_batch_size, ctl_queue_capacity, ctl_stop};
   c->caller = ASR_CONTROL_BY_ON_TICK;
+  return open_scaler(c, cfg, strategy, scaler, err);
 }

@@ -1,16 +1,20 @@
-/* The run's one control table (pipeline/control.h): the auto-scaler's controller and the
- * strategy's on_tick (ctx.set_workers, ctx.set_batch_size, ctx.stop) change the pipeline
- * through the same functions. What differs is who calls: the scaler's values have passed its
- * gate, which keeps the scaling limits, and are applied as they are (the controller logs
- * them); on_tick's are kept within the scaling limits while auto-scaling is on, with one
- * warning per new ask, and each value set is logged ("Workers set to 8"). */
+/* The run's one control table (pipeline/control.h) and the auto-scaler that uses it. The
+ * controller and the strategy's on_tick (ctx.set_workers, ctx.set_batch_size, ctx.stop)
+ * change the pipeline through the same functions. What differs is who calls: the scaler's
+ * values have passed its gate, which keeps the scaling limits, and are applied as they are
+ * (the controller logs them); on_tick's are kept within the scaling limits while auto-scaling
+ * is on, with one warning per new ask, and each value set is logged ("Workers set to 8"). */
 #ifndef ASR_RUNTIME_CONTROLS_H
 #define ASR_RUNTIME_CONTROLS_H
 
 #include <stdint.h>
 
+#include "core/error.h"
+#include "lua/strategy.h"
 #include "pipeline/control.h"
 #include "pipeline/pipeline.h"
+#include "runtime/config.h"
+#include "scaler/controller.h"
 #include "scaler/settings.h"
 
 typedef enum { ASR_CONTROL_BY_SCALER, ASR_CONTROL_BY_ON_TICK } asr_control_caller_t;
@@ -31,8 +35,13 @@ typedef struct asr_run_controls {
   asr_tick_ask_t tick_workers, tick_batch;
 } asr_run_controls_t;
 
-/* Fills c->table. Every call is taken for on_tick's (ctx keeps its table) unless the run
- * marks the controller's check with caller = ASR_CONTROL_BY_SCALER. */
-void asr_run_controls_init(asr_run_controls_t *c);
+/* Fills c->table and, with auto-scaling on, opens the controller on it (*scaler; NULL when
+ * off or a dry run, where the policy is only loaded), first moving cfg's workers and batch
+ * size inside the scaling limits. Every call through the table is taken for on_tick's
+ * unless the run marks the controller's check with caller = ASR_CONTROL_BY_SCALER.
+ * 0, or the policy's or the controller's error (ASR_EINVAL prefixed with where the policy
+ * was named). */
+int asr_run_controls_open(asr_run_controls_t *c, asr_config_t *cfg, asr_strategy_t *strategy,
+                          asr_controller_t **scaler, asr_err_t *err);
 
 #endif

@@ -140,6 +140,24 @@ static void on_signal(uv_async_t *h) {
   asr_pipeline_stop(r->pipeline);
 }
 
+/* The strategy's on_tick, with the run's controls. A runaway hook fails the run; one that
+ * raises is warned about, and the run goes on (execute reports it at the end). */
+static void call_on_tick(run_t *r, const asr_pipeline_stats_t *st) {
+  asr_err_t err;
+  asr_err_clear(&err);
+  int rc = asr_hooks_on_tick(r->strategy, st, seconds_since(r->started_ns), r->last_rate,
+                             &r->controls.table, &err);
+  if (rc == ASR_ELIMIT) { /* a runaway hook: a warning would go on forever */
+    r->tick_failed = 1;
+    asr_pipeline_fail(r->pipeline, &err);
+  }
+  else if (rc) {
+    if (r->tick_raised++ == 0) /* its first line: the message without the traceback */
+      snprintf(r->tick_first, sizeof r->tick_first, "%.*s", (int)strcspn(err.msg, "\n"), err.msg);
+    asr_log_warn("hook.on_tick", "%s (the run goes on, and ends with exit 1)", err.msg);
+  }
+}
+
 static void on_tick(uv_timer_t *h) {
   run_t *r = h->data;
   asr_pipeline_stats_t st;
@@ -154,21 +172,8 @@ static void on_tick(uv_timer_t *h) {
     if (!r->status) /* a terminal has the status line instead */
       asr_monitor_feed_log_progress(&r->feed, &st, r->last_rate);
   }
-  if (r->strategy && r->strategy->has_on_tick && !r->interrupts && !r->tick_failed) {
-    asr_err_t err;
-    asr_err_clear(&err);
-    int rc = asr_hooks_on_tick(r->strategy, &st, seconds_since(r->started_ns), r->last_rate,
-                               &r->controls.table, &err);
-    if (rc == ASR_ELIMIT) { /* a runaway hook: a warning would go on forever */
-      r->tick_failed = 1;
-      asr_pipeline_fail(r->pipeline, &err);
-    }
-    else if (rc) {
-      if (r->tick_raised++ == 0) /* its first line: the message without the traceback */
-        snprintf(r->tick_first, sizeof r->tick_first, "%.*s", (int)strcspn(err.msg, "\n"), err.msg);
-      asr_log_warn("hook.on_tick", "%s (the run goes on, and ends with exit 1)", err.msg);
-    }
-  }
+  if (r->strategy && r->strategy->has_on_tick && !r->interrupts && !r->tick_failed)
+    call_on_tick(r, &st);
 }
 
 /* ---- checkpoints ---- */
@@ -236,37 +241,6 @@ static void on_check(uv_timer_t *h) {
   publish(r); /* the decision's time is the check's */
 }
 
-/* With auto-scaling on: the controller (policy + gate), and the starting point inside the
- * limits. Before the pipeline exists, so nothing runs outside the limits. */
-static int open_scaler(run_t *r, asr_err_t *err) {
-  if (!r->cfg.auto_scaling) return 0;
-  const asr_scaling_settings_t *s = &r->cfg.scaling;
-  const char *limit;
-  uint32_t w = asr_scaling_within(s, ASR_SCALING_WORKERS, r->cfg.workers, &limit);
-  uint32_t b = asr_scaling_within(s, ASR_SCALING_BATCH_SIZE, r->cfg.batch_size, &limit);
-  uint32_t w0 = r->cfg.workers, b0 = r->cfg.batch_size;
-  r->cfg.workers = w;
-  r->cfg.batch_size = b;
-  asr_policy_spec_t ps = {
-      .strategy = r->strategy,
-      .name = r->cfg.policy,
-      .settings = s,
-  };
-  asr_policy_t *policy = NULL;
-  int rc = asr_lua_policy_open(&ps, &policy, err);
-  if (rc == 0 && r->cfg.dry_run) /* the policy loads; nothing will run */
-    asr_policy_close(policy);
-  else if (rc == 0)
-    rc = asr_controller_open(s, policy, &r->controls.table, &r->scaler, err);
-  if (rc == ASR_EINVAL) asr_err_prefix(err, "%s", r->cfg.policy_origin);
-  if (r->scaler) r->controls.limits = s; /* on_tick's asks are kept within them */
-  if (rc == 0 && !r->cfg.dry_run && (w != w0 || b != b0))
-    asr_log_info("scaling.start", "Auto-scaling starts inside its limits: workers %u → %u "
-                 "(%u..%u), batch size %u → %u (%u..%u)", w0, w, s->min_workers, s->max_workers,
-                 b0, b, s->min_batch_size, s->max_batch_size);
-  return rc;
-}
-
 /* ---- setup ---- */
 
 /* Every file of the run distinct (outputs.h): once before anything opens, and again once the
@@ -292,29 +266,8 @@ static int open_governor(run_t *r, asr_err_t *err) {
   return 0;
 }
 
-/* --start-from-history: the workers and batch size `asrun recommend` suggests from the
- * strategy's past runs; --workers and --batch-size win. The plan says where they came from. */
-static int start_from_history(run_t *r, asr_err_t *err) {
-  const asr_options_t *cli = r->cli;
-  if (!cli->start_from_history) return 0;
-  if (!r->strategy)
-    return asr_err_set(err, ASR_EINVAL, "--start-from-history needs a strategy file: the history "
-                       "keeps runs by strategy");
-  asr_history_start_t start;
-  asr_history_start_point(cli->history, r->strategy->path, &start);
-  int kept_workers = cli->workers >= 0, kept_batch = cli->batch_size >= 0;
-  if (start.found && start.workers >= 1 && start.workers <= ASR_MAX_WORKERS && !kept_workers)
-    r->cfg.workers = start.workers;
-  if (start.found && start.batch_size >= 1 && start.batch_size <= ASR_MAX_BATCH_SIZE && !kept_batch)
-    r->cfg.batch_size = start.batch_size;
-  snprintf(r->cfg.history_start, sizeof r->cfg.history_start, "%s%s", start.note,
-           start.found && (kept_workers || kept_batch) ? " (the --workers/--batch-size given win)"
-                                                       : "");
-  if (!start.found) asr_log_warn("history.start", "--start-from-history: %s", start.note);
-  return 0;
-}
-
-static int open_run(run_t *r, asr_err_t *err) {
+/* The strategy (if any) and the settings merged from it and the flags. */
+static int load_settings(run_t *r, asr_err_t *err) {
   const asr_options_t *cli = r->cli;
   int rc = 0;
   /* The strategy's top level runs with the flag's budget; everything after it with the
@@ -327,20 +280,10 @@ static int open_run(run_t *r, asr_err_t *err) {
   if (cli->strategy) rc = asr_strategy_load(cli->strategy, &r->strategy, err);
   if (rc == 0) rc = asr_config_build(cli, r->strategy, &r->cfg, err);
   if (hold) asr_stdout_settle(rc == 0 && asr_sink_target_is_stdout(r->cfg.target));
-  if (rc) return rc;
-  if ((rc = asr_outputs_claim_stdout(r->cfg.target, err))) return rc; /* a strategy's target "-" */
-  if ((rc = asr_db_checks_check_config(&r->cfg, err))) return rc;
-  if ((rc = start_from_history(r, err))) return rc;
-  if ((rc = asr_resume_open(cli, &r->cfg, r->strategy, &r->resume, &r->already_complete, err)))
-    return rc;
-  if (r->already_complete) return 0;
-  asr_vm_set_default_budget(r->cfg.instruction_budget);
-  if (r->strategy) asr_vm_set_budget(r->strategy->L, r->cfg.instruction_budget);
-  if ((rc = check_distinct_files(r, err))) return rc;
-  if ((rc = asr_source_open(&r->cfg.source, &r->source, err))) return rc;
-  if (r->resume && (rc = asr_resume_attach_source(r->resume, r->source, err))) return rc;
-  if ((rc = open_governor(r, err))) return rc;
-  if ((rc = asr_dead_letter_open(NULL, &r->cfg.error_budget, &r->dead_letter, err))) return rc;
+  return rc;
+}
+
+static int open_sink(run_t *r, asr_err_t *err) {
   asr_sink_options_t opt = {
       .dry_run = r->cfg.dry_run,
       .overwrite = 1,
@@ -360,15 +303,41 @@ static int open_run(run_t *r, asr_err_t *err) {
       .dead_letter_duplicates = r->cfg.dead_letter_duplicates,
   };
   asr_resume_sink_options(r->resume, &opt);
-  if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
+  return asr_sink_open(r->cfg.target, &opt, &r->sink, err);
+}
+
+/* Where the documents come from and go: the source, the RU governor, the dead letters and the
+ * sink, each file checked to be distinct from the others first. */
+static int open_ends(run_t *r, asr_err_t *err) {
+  int rc;
+  if ((rc = check_distinct_files(r, err))) return rc;
+  if ((rc = asr_source_open(&r->cfg.source, &r->source, err))) return rc;
+  if (r->resume && (rc = asr_resume_attach_source(r->resume, r->source, err))) return rc;
+  if ((rc = open_governor(r, err))) return rc;
+  if ((rc = asr_dead_letter_open(NULL, &r->cfg.error_budget, &r->dead_letter, err))) return rc;
+  if ((rc = open_sink(r, err))) return rc;
   if ((rc = asr_outputs_resolve_dead_letter(&r->cfg, r->sink, r->dead_letter, err))) return rc;
-  if ((rc = check_distinct_files(r, err))) return rc; /* again, with the default dead letters */
+  return check_distinct_files(r, err); /* again, with the default dead letters */
+}
+
+static int open_run(run_t *r, asr_err_t *err) {
+  const asr_options_t *cli = r->cli;
+  int rc = load_settings(r, err);
+  if (rc) return rc;
+  if ((rc = asr_outputs_claim_stdout(r->cfg.target, err))) return rc; /* a strategy's target "-" */
+  if ((rc = asr_db_checks_check_config(&r->cfg, err))) return rc;
+  if ((rc = asr_config_start_from_history(&r->cfg, cli, r->strategy, err))) return rc;
+  if ((rc = asr_resume_open(cli, &r->cfg, r->strategy, &r->resume, &r->already_complete, err)))
+    return rc;
+  if (r->already_complete) return 0;
+  asr_vm_set_default_budget(r->cfg.instruction_budget);
+  if (r->strategy) asr_vm_set_budget(r->strategy->L, r->cfg.instruction_budget);
+  if ((rc = open_ends(r, err))) return rc;
   asr_strategy_transform_init(&r->transform, r->strategy, r->dead_letter);
   if (r->strategy && (r->strategy->has_lua_transform || r->cfg.source.ncustom))
     asr_lua_worker_factory(&r->worker_env, r->strategy->path);
-  asr_run_controls_init(&r->controls);
   if ((rc = asr_outputs_check_dirs(&r->cfg, r->cli, err))) return rc;
-  return open_scaler(r, err);
+  return asr_run_controls_open(&r->controls, &r->cfg, r->strategy, &r->scaler, err);
 }
 
 /* What the monitor feed reads, once the pipeline exists. */
@@ -387,7 +356,8 @@ static void start_feed(run_t *r) {
   asr_monitor_feed_start(&r->feed, &parts);
 }
 
-static int start_loop(run_t *r, asr_err_t *err) {
+/* The loop's handles; the timers of progress and on_tick, the check and the checkpoints. */
+static void start_timers(run_t *r) {
   uv_loop_init(&r->loop);
   uv_async_init(&r->loop, &r->done, on_done_async);
   uv_async_init(&r->loop, &r->signal, on_signal);
@@ -410,8 +380,10 @@ static int start_loop(run_t *r, asr_err_t *err) {
     uint64_t ms = (uint64_t)(every * 1000.0);
     uv_timer_start(&r->checkpoint, on_checkpoint, ms, ms);
   }
-  asr_hist_init(&r->latency);
+}
 
+static int create_pipeline(run_t *r, asr_err_t *err) {
+  asr_hist_init(&r->latency);
   asr_metrics_options_t mo = {.history = r->cfg.scaling.history, .start_s = 0};
   /* before the pipeline: nothing to wait for */
   if (!(r->metrics = asr_metrics_new(&mo)) || !(r->series = asr_series_new(0)))
@@ -432,7 +404,12 @@ static int start_loop(run_t *r, asr_err_t *err) {
       .before_finish = judge_dead_letters,
       .progress = asr_resume_start(r->resume, r->sink),
   };
-  int rc = asr_pipeline_create(&pc, &r->pipeline, err);
+  return asr_pipeline_create(&pc, &r->pipeline, err);
+}
+
+static int start_loop(run_t *r, asr_err_t *err) {
+  start_timers(r);
+  int rc = create_pipeline(r, err);
   if (rc) return rc;
   r->controls.pipeline = r->pipeline;
   asr_dead_letter_set_read_counter(r->dead_letter, records_read, r->pipeline);
@@ -472,28 +449,21 @@ static void run_close(run_t *r) {
   asr_strategy_free(r->strategy);
 }
 
-/* The plan as one log event (one JSON line with --log-format json). */
-static void log_plan(run_t *r) {
-  char *text = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream(&text, &len);
-  if (!mem) return;
-  asr_plan_print(mem, &r->cfg, r->strategy, r->source, r->sink, 0);
-  fclose(mem);
-  if (len && text[len - 1] == '\n') text[len - 1] = '\0';
-  asr_log_info("run.plan", "%s", text);
-  free(text);
-}
-
 /* ---- the end ---- */
 
-static int finish_run(run_t *r, int rc, asr_err_t *err) {
+/* The dead letters on disk: a failing sync fails a run that had not failed. */
+static int sync_dead_letters(run_t *r, int rc, asr_err_t *err) {
   asr_err_t sync_err;
   asr_err_clear(&sync_err);
   if (asr_dead_letter_sync(r->dead_letter, &sync_err) && rc == 0) {
     *err = sync_err;
     rc = sync_err.code;
   }
+  return rc;
+}
+
+static int finish_run(run_t *r, int rc, asr_err_t *err) {
+  rc = sync_dead_letters(r, rc, err);
   asr_pipeline_stats_t st;
   asr_pipeline_stats(r->pipeline, &st);
   double secs = seconds_since(r->started_ns);
@@ -557,6 +527,22 @@ static int execute(run_t *r, asr_err_t *err) {
   return finish_run(r, rc, err);
 }
 
+/* A real run: the endpoint, the plan, on_start, --drop and --copy-indexes before, the load. */
+static int load(run_t *r, asr_err_t *err) {
+  int rc = asr_monitor_feed_open_endpoint(&r->feed, r->cli->metrics_listen, err);
+  if (rc) return rc;
+  if (asr_log_enabled(ASR_LOG_INFO)) asr_plan_log(&r->cfg, r->strategy, r->source, r->sink);
+  asr_run_info_t info = {r->cfg.name, r->source->description, r->cfg.target, r->cfg.profile,
+                         r->cfg.workers, r->cfg.batch_size, r->cfg.source.limit, r->cfg.seed,
+                         r->cfg.auto_scaling};
+  rc = asr_hooks_on_start(r->strategy, &info, err);
+  int before = r->cfg.copy_indexes && strcmp(r->cfg.copy_indexes, "before") == 0;
+  if (rc == 0) rc = asr_db_checks_drop(&r->cfg, err);
+  if (rc == 0 && before) rc = asr_db_checks_copy_indexes(&r->cfg, err);
+  if (rc == 0) rc = execute(r, err);
+  return rc;
+}
+
 int asr_run(const asr_options_t *cli, asr_err_t *err) {
   run_t r = {.cli = cli};
   asr_signals_install();
@@ -570,17 +556,8 @@ int asr_run(const asr_options_t *cli, asr_err_t *err) {
     asr_plan_print(stdout, &r.cfg, r.strategy, r.source, r.sink, 1);
   } else if (rc == 0 && cli->verify_only) {
     rc = asr_db_checks_verify(&r.cfg, r.strategy, -1, cli->verbosity < 0, err);
-  } else if (rc == 0 && (rc = asr_monitor_feed_open_endpoint(&r.feed, cli->metrics_listen,
-                                                              err)) == 0) {
-    if (asr_log_enabled(ASR_LOG_INFO)) log_plan(&r);
-    asr_run_info_t info = {r.cfg.name, r.source->description, r.cfg.target, r.cfg.profile,
-                           r.cfg.workers, r.cfg.batch_size, r.cfg.source.limit, r.cfg.seed,
-                           r.cfg.auto_scaling};
-    rc = asr_hooks_on_start(r.strategy, &info, err);
-    int before = r.cfg.copy_indexes && strcmp(r.cfg.copy_indexes, "before") == 0;
-    if (rc == 0) rc = asr_db_checks_drop(&r.cfg, err);
-    if (rc == 0 && before) rc = asr_db_checks_copy_indexes(&r.cfg, err);
-    if (rc == 0) rc = execute(&r, err);
+  } else if (rc == 0) {
+    rc = load(&r, err);
   }
   run_close(&r);
   asr_stdout_release(); /* after the sink closed its copy */
