@@ -13,6 +13,7 @@
 #include "core/limits.h"
 #include "lua/policy.h"
 #include "lua/profile.h"
+#include "lua/scenario.h"
 #include "lua/vm.h"
 #include "metrics/proc.h"
 #include "monitor/history_cmd.h"
@@ -526,4 +527,23 @@ int asr_config_start_from_history(asr_config_t *cfg, const asr_options_t *cli,
                                                        : "");
   if (!start.found) asr_log_warn("history.start", "--start-from-history: %s", start.note);
   return 0;
+}
+
+void asr_config_sink_options(const asr_config_t *cfg, asr_sink_options_t *opt) {
+  *opt = (asr_sink_options_t){
+      .dry_run = cfg->dry_run,
+      .overwrite = 1,
+      .json_format = cfg->json_format,
+      .database = cfg->target_database,
+      .collection = cfg->target_collection,
+      .mode = cfg->write_mode,
+      .keys = (const char *const *)cfg->keys,
+      .nkeys = cfg->nkeys,
+      .ordered = cfg->ordered,
+      .write_concern = cfg->write_concern,
+      .workers = cfg->workers,
+      .retry_for_ms = cfg->retry_for_ms ? cfg->retry_for_ms : -1, /* 0: none */
+      .load_scenario = asr_scenario_loader,
+      .dead_letter_duplicates = cfg->dead_letter_duplicates,
+  };
 }

@@ -34,7 +34,7 @@ static void collect_raw(asr_monitor_feed_t *f, asr_metrics_raw_t *raw) {
       .retries = db.retries + src.retries,
       .throttles = db.throttles + src.throttles,
       .latency_us_total = st.write_us,
-      .latency = f->parts.latency,
+      .latency = &f->latency,
       .workers = st.workers_target,
       .batch_size = st.batch_size,
       .queue_depth = st.queue_depth,
@@ -52,8 +52,8 @@ void asr_monitor_feed_sample(asr_monitor_feed_t *f, double elapsed_s,
                              asr_metrics_snapshot_t *snap) {
   asr_metrics_raw_t raw;
   collect_raw(f, &raw);
-  asr_metrics_sample(f->parts.metrics, &raw, elapsed_s, snap);
-  asr_series_add(f->parts.series, snap);
+  asr_metrics_sample(f->metrics, &raw, elapsed_s, snap);
+  asr_series_add(f->series, snap);
   f->last_snap = *snap;
   f->sampled = 1;
 }
@@ -150,7 +150,7 @@ static void monitor_values(asr_monitor_feed_t *f, double now, asr_monitor_values
   v->in_flight = st.in_flight;
   v->pool_in_use = db.pool_in_use;
   v->pool_size = db.pool_size;
-  asr_hist_read(f->parts.latency, &v->latency);
+  asr_hist_read(&f->latency, &v->latency);
   v->latency_sum_s = (double)st.write_us / 1e6;
   scaling_values(f, v);
 }
@@ -175,6 +175,14 @@ int asr_monitor_feed_open_endpoint(asr_monitor_feed_t *f, const char *listen, as
   return rc;
 }
 
+int asr_monitor_feed_open(asr_monitor_feed_t *f, size_t history, asr_err_t *err) {
+  asr_hist_init(&f->latency);
+  asr_metrics_options_t mo = {.history = history, .start_s = 0};
+  if (!(f->metrics = asr_metrics_new(&mo)) || !(f->series = asr_series_new(0)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  return 0;
+}
+
 void asr_monitor_feed_start(asr_monitor_feed_t *f, const asr_monitor_feed_parts_t *parts) {
   f->parts = *parts;
   asr_rate_window_init(&f->publish_rate);
@@ -183,4 +191,8 @@ void asr_monitor_feed_start(asr_monitor_feed_t *f, const asr_monitor_feed_parts_
 void asr_monitor_feed_close(asr_monitor_feed_t *f) {
   asr_endpoint_close(f->endpoint);
   f->endpoint = NULL;
+  asr_metrics_free(f->metrics);
+  asr_series_free(f->series);
+  f->metrics = NULL;
+  f->series = NULL;
 }

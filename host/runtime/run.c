@@ -11,7 +11,6 @@
 #include "core/limits.h"
 #include "lua/hooks.h"
 #include "lua/policy.h"
-#include "lua/scenario.h"
 #include "lua/strategy.h"
 #include "lua/fields.h"
 #include "lua/vm.h"
@@ -73,10 +72,7 @@ typedef struct run {
   char tick_first[256];     /* the first of those errors, for the end of the run */
   asr_run_controls_t controls; /* the one table the scaler and on_tick change the run through */
 
-  /* metrics and the auto-scaler (scaler/controller.c), sampled by the check timer */
-  asr_hist_t latency;         /* per-batch sink write times, recorded by the workers */
-  asr_metrics_t *metrics;
-  asr_series_t *series;       /* every sample, for the summary, the report and the history */
+  /* the auto-scaler (scaler/controller.c), fed by the check timer */
   asr_controller_t *scaler;   /* NULL: auto-scaling off */
   uv_timer_t check;
   uint32_t start_workers, start_batch_size;
@@ -284,24 +280,10 @@ static int load_settings(run_t *r, asr_err_t *err) {
 }
 
 static int open_sink(run_t *r, asr_err_t *err) {
-  asr_sink_options_t opt = {
-      .dry_run = r->cfg.dry_run,
-      .overwrite = 1,
-      .json_format = r->cfg.json_format,
-      .database = r->cfg.target_database,
-      .collection = r->cfg.target_collection,
-      .mode = r->cfg.write_mode,
-      .keys = (const char *const *)r->cfg.keys,
-      .nkeys = r->cfg.nkeys,
-      .ordered = r->cfg.ordered,
-      .write_concern = r->cfg.write_concern,
-      .workers = r->cfg.workers,
-      .retry_for_ms = r->cfg.retry_for_ms ? r->cfg.retry_for_ms : -1, /* 0: none */
-      .load_scenario = asr_scenario_loader,
-      .governor = r->governor,
-      .dead_letter = r->dead_letter,
-      .dead_letter_duplicates = r->cfg.dead_letter_duplicates,
-  };
+  asr_sink_options_t opt;
+  asr_config_sink_options(&r->cfg, &opt);
+  opt.governor = r->governor;
+  opt.dead_letter = r->dead_letter;
   asr_resume_sink_options(r->resume, &opt);
   return asr_sink_open(r->cfg.target, &opt, &r->sink, err);
 }
@@ -349,9 +331,6 @@ static void start_feed(run_t *r) {
       .dead_letter = r->dead_letter,
       .resume = r->resume,
       .scaler = r->scaler,
-      .latency = &r->latency,
-      .metrics = r->metrics,
-      .series = r->series,
   };
   asr_monitor_feed_start(&r->feed, &parts);
 }
@@ -383,11 +362,8 @@ static void start_timers(run_t *r) {
 }
 
 static int create_pipeline(run_t *r, asr_err_t *err) {
-  asr_hist_init(&r->latency);
-  asr_metrics_options_t mo = {.history = r->cfg.scaling.history, .start_s = 0};
-  /* before the pipeline: nothing to wait for */
-  if (!(r->metrics = asr_metrics_new(&mo)) || !(r->series = asr_series_new(0)))
-    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  int rc = asr_monitor_feed_open(&r->feed, r->cfg.scaling.history, err);
+  if (rc) return rc; /* before the pipeline: nothing to wait for */
   asr_pipeline_config_t pc = {
       .source = r->source,
       .sink = r->sink,
@@ -400,7 +376,7 @@ static int create_pipeline(run_t *r, asr_err_t *err) {
       .on_done = on_pipeline_done,
       .ud = r,
       .on_write = record_write,
-      .write_ud = &r->latency,
+      .write_ud = &r->feed.latency,
       .before_finish = judge_dead_letters,
       .progress = asr_resume_start(r->resume, r->sink),
   };
@@ -437,8 +413,6 @@ static void run_close(run_t *r) {
     uv_loop_close(&r->loop);
   }
   asr_controller_close(r->scaler); /* its policy lives in the strategy's state */
-  asr_metrics_free(r->metrics);
-  asr_series_free(r->series);
   asr_pipeline_destroy(r->pipeline);
   asr_sink_destroy(r->sink);
   asr_ru_governor_free(r->governor); /* after the sink that borrowed it */
@@ -471,7 +445,7 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
   asr_monitor_feed_sample(&r->feed, seconds_since(r->started_ns), &last); /* the tail too */
   publish(r);       /* the endpoint's final values */
   asr_metrics_totals_t totals;
-  asr_metrics_totals(r->metrics, &totals);
+  asr_metrics_totals(r->feed.metrics, &totals);
   asr_scaling_report_t scaling;
   if (r->scaler) asr_controller_report(r->scaler, &scaling);
   asr_report_input_t in = {
@@ -483,7 +457,7 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .pipeline = &st,
       .metrics = &totals,
       .scaling = r->scaler ? &scaling : NULL,
-      .series = r->series,
+      .series = r->feed.series,
       .duration_s = secs,
       .started_at = r->started_at,
       .ended_at = wall_clock_now(),
