@@ -86,3 +86,10 @@ int asr_run_controls_open(asr_run_controls_t *c, asr_config_t *cfg, asr_strategy
   c->caller = ASR_CONTROL_BY_ON_TICK;
   return open_scaler(c, cfg, strategy, scaler, err);
 }
+
+void asr_run_controls_check(asr_run_controls_t *c, asr_controller_t *scaler,
+                            const asr_metrics_snapshot_t *snap) {
+  c->caller = ASR_CONTROL_BY_SCALER; /* its gate kept the limits: applied as is */
+  asr_controller_check(scaler, snap);
+  c->caller = ASR_CONTROL_BY_ON_TICK;
+}

@@ -31,17 +31,20 @@ typedef struct asr_run_controls {
   asr_pipeline_t *pipeline;   /* set once it exists (nothing calls before) */
   const asr_scaling_settings_t *limits; /* auto-scaling on: on_tick's asks kept within them;
                                          * NULL: off (only the hard limits, hooks.c) */
-  asr_control_caller_t caller; /* ASR_CONTROL_BY_SCALER while the controller checks */
+  asr_control_caller_t caller; /* ASR_CONTROL_BY_SCALER during asr_run_controls_check */
   asr_tick_ask_t tick_workers, tick_batch;
 } asr_run_controls_t;
 
 /* Fills c->table and, with auto-scaling on, opens the controller on it (*scaler; NULL when
  * off or a dry run, where the policy is only loaded), first moving cfg's workers and batch
  * size inside the scaling limits. Every call through the table is taken for on_tick's
- * unless the run marks the controller's check with caller = ASR_CONTROL_BY_SCALER.
+ * but those of the controller in asr_run_controls_check.
  * 0, or the policy's or the controller's error (ASR_EINVAL prefixed with where the policy
  * was named). */
 int asr_run_controls_open(asr_run_controls_t *c, asr_config_t *cfg, asr_strategy_t *strategy,
                           asr_controller_t **scaler, asr_err_t *err);
+/* The controller's check on snap (scaler/controller.h), its changes applied as the scaler's. */
+void asr_run_controls_check(asr_run_controls_t *c, asr_controller_t *scaler,
+                            const asr_metrics_snapshot_t *snap);
 
 #endif

@@ -229,11 +229,7 @@ static void on_check(uv_timer_t *h) {
   run_t *r = h->data;
   asr_metrics_snapshot_t snap;
   asr_monitor_feed_sample(&r->feed, seconds_since(r->started_ns), &snap);
-  if (r->scaler) {
-    r->controls.caller = ASR_CONTROL_BY_SCALER; /* its gate kept the limits: applied as is */
-    asr_controller_check(r->scaler, &snap);
-    r->controls.caller = ASR_CONTROL_BY_ON_TICK;
-  }
+  if (r->scaler) asr_run_controls_check(&r->controls, r->scaler, &snap);
   publish(r); /* the decision's time is the check's */
 }
 
