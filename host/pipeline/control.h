@@ -1,7 +1,7 @@
 /* The controls of a running pipeline, as one table: the auto-scaler's controller and the
  * strategy's on_tick (ctx.set_workers, ctx.set_batch_size, ctx.stop) change the run through
- * it, and know nothing else of the pipeline. The runtime fills it once for a run
- * (runtime/run.c, on asr_pipeline_set_*); tests and the policy lab fill it with their own. */
+ * it, and know nothing else of the pipeline. The runtime fills one for a run, shared by both
+ * (runtime/controls.c, on asr_pipeline_set_*); tests and the policy lab fill their own. */
 #ifndef ASR_PIPELINE_CONTROL_H
 #define ASR_PIPELINE_CONTROL_H
 

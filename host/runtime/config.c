@@ -13,8 +13,10 @@
 #include "core/limits.h"
 #include "lua/policy.h"
 #include "lua/profile.h"
+#include "lua/scenario.h"
 #include "lua/vm.h"
 #include "metrics/proc.h"
+#include "monitor/history_cmd.h"
 #include "mongo/checks.h"
 #include "mongo/retry.h"
 #include "sinks/sink.h"
@@ -503,4 +505,45 @@ void asr_config_free(asr_config_t *cfg) {
   free(cfg->report_html);
   free(cfg->dead_letter);
   memset(cfg, 0, sizeof *cfg);
+}
+
+/* --start-from-history: the workers and batch size `asrun recommend` suggests from the
+ * strategy's past runs; --workers and --batch-size win. The plan says where they came from. */
+int asr_config_start_from_history(asr_config_t *cfg, const asr_options_t *cli,
+                                  const asr_strategy_t *strategy, asr_err_t *err) {
+  if (!cli->start_from_history) return 0;
+  if (!strategy)
+    return asr_err_set(err, ASR_EINVAL, "--start-from-history needs a strategy file: the history "
+                       "keeps runs by strategy");
+  asr_history_start_t start;
+  asr_history_start_point(cli->history, strategy->path, &start);
+  int kept_workers = cli->workers >= 0, kept_batch = cli->batch_size >= 0;
+  if (start.found && start.workers >= 1 && start.workers <= ASR_MAX_WORKERS && !kept_workers)
+    cfg->workers = start.workers;
+  if (start.found && start.batch_size >= 1 && start.batch_size <= ASR_MAX_BATCH_SIZE && !kept_batch)
+    cfg->batch_size = start.batch_size;
+  snprintf(cfg->history_start, sizeof cfg->history_start, "%s%s", start.note,
+           start.found && (kept_workers || kept_batch) ? " (the --workers/--batch-size given win)"
+                                                       : "");
+  if (!start.found) asr_log_warn("history.start", "--start-from-history: %s", start.note);
+  return 0;
+}
+
+void asr_config_sink_options(const asr_config_t *cfg, asr_sink_options_t *opt) {
+  *opt = (asr_sink_options_t){
+      .dry_run = cfg->dry_run,
+      .overwrite = 1,
+      .json_format = cfg->json_format,
+      .database = cfg->target_database,
+      .collection = cfg->target_collection,
+      .mode = cfg->write_mode,
+      .keys = (const char *const *)cfg->keys,
+      .nkeys = cfg->nkeys,
+      .ordered = cfg->ordered,
+      .write_concern = cfg->write_concern,
+      .workers = cfg->workers,
+      .retry_for_ms = cfg->retry_for_ms ? cfg->retry_for_ms : -1, /* 0: none */
+      .load_scenario = asr_scenario_loader,
+      .dead_letter_duplicates = cfg->dead_letter_duplicates,
+  };
 }

@@ -9,6 +9,7 @@
 #include "lua/strategy.h"
 #include "scaler/settings.h"
 #include "sinks/dead_letter.h"
+#include "sinks/sink.h"
 #include "sources/source.h"
 
 /* A random seed is below 2^53: JSON and Lua numbers hold it exactly. */
@@ -58,7 +59,7 @@ typedef struct asr_config {
   int64_t retry_for_ms;
   /* documents that fail for good */
   char *dead_letter;        /* --dead-letter FILE; NULL: the default beside the output
-                             * (runtime/run.c resolves it once the target is open) */
+                             * (runtime/outputs.c resolves it once the target is open) */
   asr_error_budget_t error_budget; /* --max-errors, --stopOnError */
   int dead_letter_duplicates;
   /* --start-from-history: where the starting workers and batch size came from, for the plan
@@ -70,5 +71,12 @@ typedef struct asr_config {
 int asr_config_build(const asr_options_t *cli, const asr_strategy_t *strategy, asr_config_t *cfg,
                      asr_err_t *err);
 void asr_config_free(asr_config_t *cfg);
+/* The sink's options as the settings give them (the run adds its governor and dead letters). */
+void asr_config_sink_options(const asr_config_t *cfg, asr_sink_options_t *opt);
+/* --start-from-history: the workers and batch size `asrun recommend` suggests from the
+ * strategy's past runs (--workers and --batch-size win), and cfg->history_start saying where
+ * they came from. 0, or ASR_EINVAL without a strategy. */
+int asr_config_start_from_history(asr_config_t *cfg, const asr_options_t *cli,
+                                  const asr_strategy_t *strategy, asr_err_t *err);
 
 #endif

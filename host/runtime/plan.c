@@ -1,8 +1,10 @@
 #include "runtime/plan.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "pipeline/pipeline.h"
+#include "util/log.h"
 
 void asr_plan_seed(const asr_config_t *cfg, char *out, size_t n) {
   unsigned long long seed = (unsigned long long)cfg->seed;
@@ -64,4 +66,17 @@ void asr_plan_print(FILE *out, const asr_config_t *cfg, const asr_strategy_t *st
               sc->ru_budget_fraction * 100);
   }
   fflush(out);
+}
+
+void asr_plan_log(const asr_config_t *cfg, const asr_strategy_t *st, const asr_source_t *src,
+                  const asr_sink_t *sink) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  if (!mem) return;
+  asr_plan_print(mem, cfg, st, src, sink, 0);
+  fclose(mem);
+  if (len && text[len - 1] == '\n') text[len - 1] = '\0';
+  asr_log_info("run.plan", "%s", text);
+  free(text);
 }

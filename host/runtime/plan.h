@@ -14,5 +14,8 @@
 void asr_plan_seed(const asr_config_t *cfg, char *out, size_t n);
 void asr_plan_print(FILE *out, const asr_config_t *cfg, const asr_strategy_t *st,
                     const asr_source_t *src, const asr_sink_t *sink, int dry_run);
+/* The plan as one log event "run.plan" (one JSON line with --log-format json). */
+void asr_plan_log(const asr_config_t *cfg, const asr_strategy_t *st, const asr_source_t *src,
+                  const asr_sink_t *sink);
 
 #endif

@@ -1,6 +1,5 @@
 #include "runtime/run.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +11,6 @@
 #include "core/limits.h"
 #include "lua/hooks.h"
 #include "lua/policy.h"
-#include "lua/scenario.h"
 #include "lua/strategy.h"
 #include "lua/fields.h"
 #include "lua/vm.h"
@@ -20,11 +18,13 @@
 #include "metrics/metrics.h"
 #include "metrics/series.h"
 #include "monitor/history_cmd.h"
-#include "monitor/endpoint.h"
 #include "monitor/status.h"
 #include "pipeline/pipeline.h"
 #include "runtime/config.h"
+#include "runtime/controls.h"
 #include "runtime/db_checks.h"
+#include "runtime/monitor_feed.h"
+#include "runtime/outputs.h"
 #include "runtime/plan.h"
 #include "runtime/report.h"
 #include "runtime/checkpoint.h"
@@ -34,7 +34,6 @@
 #include "scaler/settings.h"
 #include "sinks/sink.h"
 #include "util/log.h"
-#include "util/path.h"
 #include "util/stdout_data.h"
 
 #define PROGRESS_EVERY_S 5.0
@@ -46,13 +45,6 @@ static double wall_clock_now(void) {
   clock_gettime(CLOCK_REALTIME, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
-
-/* The last value on_tick asked for on one setting that the scaling limits moved: the warning
- * is given once per ask, not on every tick of a hook that asks the same again. */
-typedef struct tick_ask {
-  int warned;
-  uint32_t asked, applied;
-} tick_ask_t;
 
 /* Everything one run owns; torn down in reverse by run_close. */
 typedef struct run {
@@ -78,14 +70,9 @@ typedef struct run {
   int tick_failed; /* on_tick went over its budget: not called again */
   uint64_t tick_raised;     /* on_tick raised this many times (the run went on) */
   char tick_first[256];     /* the first of those errors, for the end of the run */
-  asr_control_t control;      /* the scaler's way to change the run (its gate keeps the limits) */
-  asr_control_t tick_control; /* on_tick's: the same, within the scaling limits while scaling */
-  tick_ask_t tick_workers, tick_batch;
+  asr_run_controls_t controls; /* the one table the scaler and on_tick change the run through */
 
-  /* metrics and the auto-scaler (scaler/controller.c), sampled by the check timer */
-  asr_hist_t latency;         /* per-batch sink write times, recorded by the workers */
-  asr_metrics_t *metrics;
-  asr_series_t *series;       /* every sample, for the summary, the report and the history */
+  /* the auto-scaler (scaler/controller.c), fed by the check timer */
   asr_controller_t *scaler;   /* NULL: auto-scaling off */
   uv_timer_t check;
   uint32_t start_workers, start_batch_size;
@@ -97,71 +84,13 @@ typedef struct run {
   int checkpoint_warned;   /* a failing checkpoint write is reported once */
   int already_complete;    /* --resume of a run that completed: nothing to do */
 
-  /* watching the run (monitor/): the live status line and the metrics endpoint */
+  /* watching the run: the live status line, the snapshots, the progress and the endpoint */
   asr_status_t *status;       /* NULL: stderr is no terminal, -q, or JSON logs */
-  asr_endpoint_t *endpoint;   /* --metrics-listen; NULL: none */
+  asr_monitor_feed_t feed;
   uv_timer_t publish;         /* the endpoint's values, every PUBLISH_EVERY_MS */
-  asr_rate_window_t publish_rate;
-  asr_metrics_snapshot_t last_snap; /* the last check's: CPU and memory for the progress */
-  int sampled;                /* last_snap holds one */
-  uint64_t throttles_seen;    /* database throttles (sink and source) at the last reading */
-  uint32_t retry_after_held;  /* the largest RetryAfterMs read since the last check */
-  uint64_t decisions_seen;    /* the scaler's decisions at the last publish */
-  double decision_unix_s;     /* when the latest of them was taken */
 } run_t;
 
 static double seconds_since(uint64_t t0) { return (double)(uv_hrtime() - t0) / 1e9; }
-
-/* ---- the run's controls (pipeline/control.h), for the scaler and on_tick ---- */
-
-static int ctl_set_workers(void *ud, uint32_t n) {
-  return asr_pipeline_set_workers(((run_t *)ud)->pipeline, n);
-}
-
-static int ctl_set_batch_size(void *ud, uint32_t n) {
-  return asr_pipeline_set_batch_size(((run_t *)ud)->pipeline, n);
-}
-
-static uint32_t ctl_queue_capacity(void *ud) {
-  asr_pipeline_stats_t st;
-  asr_pipeline_stats(((run_t *)ud)->pipeline, &st);
-  return st.queue_capacity;
-}
-
-static void ctl_stop(void *ud) { asr_pipeline_stop(((run_t *)ud)->pipeline); }
-
-/* on_tick's ask within the scaling limits while auto-scaling is on (the scaler's own changes
- * pass its gate, which keeps them); with it off only the hard limits apply (hooks.c refuses
- * anything outside 1..ASR_MAX_*, with or without scaling). One warning per new ask. */
-static uint32_t tick_within(run_t *r, asr_scaling_axis_t axis, uint32_t asked, tick_ask_t *last) {
-  if (!r->scaler) return asked;
-  const char *key = NULL;
-  uint32_t v = asr_scaling_within(&r->cfg.scaling, axis, asked, &key);
-  if (key && !(last->warned && last->asked == asked && last->applied == v)) {
-    int workers = axis == ASR_SCALING_WORKERS;
-    asr_log_warn("hook.on_tick", "on_tick: ctx.%s(%u) is %s %s %u while auto-scaling is on: "
-                 "%s set to %u", workers ? "set_workers" : "set_batch_size", asked,
-                 asked > v ? "above" : "below", key, v, workers ? "workers" : "batch size", v);
-    *last = (tick_ask_t){1, asked, v};
-  }
-  return v;
-}
-
-static int tick_set_workers(void *ud, uint32_t n) {
-  run_t *r = ud;
-  uint32_t v = tick_within(r, ASR_SCALING_WORKERS, n, &r->tick_workers);
-  int rc = asr_pipeline_set_workers(r->pipeline, v);
-  if (rc == 0) asr_log_info("pipeline.workers", "Workers set to %u", v);
-  return rc;
-}
-
-static int tick_set_batch_size(void *ud, uint32_t n) {
-  run_t *r = ud;
-  uint32_t v = tick_within(r, ASR_SCALING_BATCH_SIZE, n, &r->tick_batch);
-  int rc = asr_pipeline_set_batch_size(r->pipeline, v);
-  if (rc == 0) asr_log_info("pipeline.batch_size", "Batch size set to %u", v);
-  return rc;
-}
 
 /* ---- loop callbacks ---- */
 
@@ -213,41 +142,22 @@ static void on_signal(uv_async_t *h) {
   asr_pipeline_stop(r->pipeline);
 }
 
-/* The numbers of the progress line, the status line and the endpoint. */
-static void progress_input(run_t *r, const asr_pipeline_stats_t *st, asr_progress_input_t *in) {
-  *in = (asr_progress_input_t){
-      .done = asr_resume_docs_before(r->resume) + st->docs_out,
-      .total = r->source->total_records,
-      .workers = st->workers_target,
-      .batch_size = st->batch_size,
-      .machine_known = r->sampled,
-      .cpu_percent = r->last_snap.cpu_percent,
-      .rss_bytes = r->last_snap.rss_bytes,
-      .memory_percent = r->last_snap.memory_percent,
-      .throttles = r->throttles_seen,
-  };
-}
-
-static void read_progress(void *ud, asr_progress_input_t *in) {
-  run_t *r = ud;
-  asr_pipeline_stats_t st;
-  asr_pipeline_stats(r->pipeline, &st);
-  progress_input(r, &st, in);
-}
-
-/* The plain progress line (stderr no terminal; JSON logs carry every value as a field). */
-static void log_progress(run_t *r, const asr_pipeline_stats_t *st) {
-  char docs[32], rate[32], fields[512];
-  asr_progress_input_t in;
-  asr_progress_values_t v;
-  progress_input(r, st, &in);
-  asr_progress_compute(&in, r->last_rate, &v);
-  asr_progress_json_fields(&v, fields, sizeof fields);
-  asr_log_fields(ASR_LOG_INFO, "run.progress", fields, "Progress: %s documents (%s docs/s), "
-                 "workers %u, batch size %u, queue %u/%u",
-                 asr_log_thousands((long long)st->docs_out, docs, sizeof docs),
-                 asr_log_thousands((long long)r->last_rate, rate, sizeof rate),
-                 st->workers_target, st->batch_size, st->queue_depth, st->queue_capacity);
+/* The strategy's on_tick, with the run's controls. A runaway hook fails the run; one that
+ * raises is warned about, and the run goes on (execute reports it at the end). */
+static void call_on_tick(run_t *r, const asr_pipeline_stats_t *st) {
+  asr_err_t err;
+  asr_err_clear(&err);
+  int rc = asr_hooks_on_tick(r->strategy, st, seconds_since(r->started_ns), r->last_rate,
+                             &r->controls.table, &err);
+  if (rc == ASR_ELIMIT) { /* a runaway hook: a warning would go on forever */
+    r->tick_failed = 1;
+    asr_pipeline_fail(r->pipeline, &err);
+  }
+  else if (rc) {
+    if (r->tick_raised++ == 0) /* its first line: the message without the traceback */
+      snprintf(r->tick_first, sizeof r->tick_first, "%.*s", (int)strcspn(err.msg, "\n"), err.msg);
+    asr_log_warn("hook.on_tick", "%s (the run goes on, and ends with exit 1)", err.msg);
+  }
 }
 
 static void on_tick(uv_timer_t *h) {
@@ -261,23 +171,11 @@ static void on_tick(uv_timer_t *h) {
   r->last_tick_docs = st.docs_out;
   if ((double)(now - r->last_progress_ns) / 1e9 >= PROGRESS_EVERY_S) {
     r->last_progress_ns = now;
-    if (!r->status) log_progress(r, &st); /* a terminal has the status line instead */
+    if (!r->status) /* a terminal has the status line instead */
+      asr_monitor_feed_log_progress(&r->feed, &st, r->last_rate);
   }
-  if (r->strategy && r->strategy->has_on_tick && !r->interrupts && !r->tick_failed) {
-    asr_err_t err;
-    asr_err_clear(&err);
-    int rc = asr_hooks_on_tick(r->strategy, &st, seconds_since(r->started_ns), r->last_rate,
-                               &r->tick_control, &err);
-    if (rc == ASR_ELIMIT) { /* a runaway hook: a warning would go on forever */
-      r->tick_failed = 1;
-      asr_pipeline_fail(r->pipeline, &err);
-    }
-    else if (rc) {
-      if (r->tick_raised++ == 0) /* its first line: the message without the traceback */
-        snprintf(r->tick_first, sizeof r->tick_first, "%.*s", (int)strcspn(err.msg, "\n"), err.msg);
-      asr_log_warn("hook.on_tick", "%s (the run goes on, and ends with exit 1)", err.msg);
-    }
-  }
+  if (r->strategy && r->strategy->has_on_tick && !r->interrupts && !r->tick_failed)
+    call_on_tick(r, &st);
 }
 
 /* ---- checkpoints ---- */
@@ -309,10 +207,6 @@ static void checkpoint_at_end(run_t *r, int rc) {
                  "go on", asr_resume_path(r->resume));
 }
 
-/* ---- metrics and the auto-scaler ---- */
-
-static void record_write(void *ud, uint64_t us) { asr_hist_record(ud, us); }
-
 /* ---- dead letters ---- */
 
 static uint64_t records_read(void *ud) { return asr_pipeline_records_read(ud); }
@@ -329,224 +223,29 @@ static int judge_dead_letters(void *ud, asr_err_t *err) {
   return rc;
 }
 
-/* The sink's and the source's database counters. Reading resets the sink's largest
- * RetryAfterMs: the run holds it until the next check's snapshot takes it. */
-static int read_db_stats(run_t *r, asr_sink_db_stats_t *db, asr_source_stats_t *src) {
-  int has_db = asr_sink_stats(r->sink, db);
-  asr_source_stats(r->source, src);
-  if (db->retry_after_ms_max > r->retry_after_held) r->retry_after_held = db->retry_after_ms_max;
-  r->throttles_seen = db->throttles + src->throttles;
-  return has_db;
-}
+/* ---- metrics and the auto-scaler ---- */
 
-/* The cumulative counters of the pipeline and the sink, as the metrics collector reads them. */
-static void collect_raw(run_t *r, asr_metrics_raw_t *raw) {
-  asr_pipeline_stats_t st;
-  asr_pipeline_stats(r->pipeline, &st);
-  asr_sink_db_stats_t db;
-  asr_source_stats_t src; /* a database source's retried and throttled reads count too */
-  int has_db = read_db_stats(r, &db, &src);
-  *raw = (asr_metrics_raw_t){
-      .docs_written = has_db ? db.docs_written : st.docs_out,
-      .batches_written = st.batches_done,
-      .bytes_written = st.bytes_out,
-      .docs_attempted = st.docs_out,
-      .errors = db.failed,
-      .retries = db.retries + src.retries,
-      .throttles = db.throttles + src.throttles,
-      .latency_us_total = st.write_us,
-      .latency = &r->latency,
-      .workers = st.workers_target,
-      .batch_size = st.batch_size,
-      .queue_depth = st.queue_depth,
-      .queue_capacity = st.queue_capacity,
-      .in_flight = st.in_flight,
-      .pool_in_use = db.pool_in_use,
-      .pool_size = db.pool_size,
-      .request_charge = db.request_charge,
-  };
-  raw->retry_after_ms_max = r->retry_after_held; /* this interval's: the read reset it */
-  r->retry_after_held = 0;
-}
+static void record_write(void *ud, uint64_t us) { asr_hist_record(ud, us); }
 
-static void sample(run_t *r, asr_metrics_snapshot_t *snap) {
-  asr_metrics_raw_t raw;
-  collect_raw(r, &raw);
-  asr_metrics_sample(r->metrics, &raw, seconds_since(r->started_ns), snap);
-  asr_series_add(r->series, snap);
-  r->last_snap = *snap;
-  r->sampled = 1;
-}
-
-/* ---- the metrics endpoint ---- */
-
-static double unix_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void scaling_values(run_t *r, asr_monitor_values_t *v) {
-  if (!r->scaler) return;
-  asr_scaling_report_t rep;
-  asr_controller_report(r->scaler, &rep);
-  if (rep.decisions != r->decisions_seen) { /* published right after each check */
-    r->decisions_seen = rep.decisions;
-    r->decision_unix_s = unix_seconds();
-  }
-  v->auto_scaling = 1;
-  v->scale_ups = rep.scale_ups;
-  v->scale_downs = rep.scale_downs;
-  v->holds = rep.holds;
-  if (!rep.last) return;
-  v->has_decision = 1;
-  v->decision_unix_s = r->decision_unix_s;
-  snprintf(v->action, sizeof v->action, "%s", rep.last->action);
-  snprintf(v->reason, sizeof v->reason, "%s", rep.last->reason);
-}
-
-static void monitor_values(run_t *r, asr_monitor_values_t *v) {
-  asr_pipeline_stats_t st;
-  asr_pipeline_stats(r->pipeline, &st);
-  asr_sink_db_stats_t db;
-  asr_source_stats_t src;
-  int has_db = read_db_stats(r, &db, &src);
-  asr_progress_input_t in;
-  progress_input(r, &st, &in);
-  double now = seconds_since(r->started_ns);
-  memset(v, 0, sizeof *v);
-  asr_progress_compute(&in, asr_rate_window_add(&r->publish_rate, now, in.done), &v->progress);
-  v->elapsed_s = now;
-  v->docs_read = st.records_read;
-  v->docs_written = has_db ? db.docs_written : st.docs_out;
-  v->docs_dropped = st.docs_dropped;
-  v->docs_failed = asr_dead_letter_count(r->dead_letter);
-  v->bytes_written = st.bytes_out;
-  v->errors = db.failed;
-  v->retries = db.retries + src.retries;
-  v->throttles = r->throttles_seen;
-  v->request_units = db.request_charge;
-  v->queue_depth = st.queue_depth;
-  v->queue_capacity = st.queue_capacity;
-  v->in_flight = st.in_flight;
-  v->pool_in_use = db.pool_in_use;
-  v->pool_size = db.pool_size;
-  asr_hist_read(&r->latency, &v->latency);
-  v->latency_sum_s = (double)st.write_us / 1e6;
-  scaling_values(r, v);
-}
-
-static void publish(run_t *r) {
-  if (!r->endpoint || !r->pipeline) return;
-  asr_monitor_values_t v;
-  monitor_values(r, &v);
-  asr_endpoint_publish(r->endpoint, &v);
-}
+static void publish(run_t *r) { asr_monitor_feed_publish(&r->feed, seconds_since(r->started_ns)); }
 
 static void on_publish(uv_timer_t *h) { publish(h->data); }
-
-/* --metrics-listen: bound before anything runs (a port in use is a configuration error). */
-static int open_endpoint(run_t *r, asr_err_t *err) {
-  if (!r->cli->metrics_listen) return 0;
-  int rc = asr_endpoint_open(r->cli->metrics_listen, &r->endpoint, err);
-  if (rc == 0) {
-    const char *url = asr_endpoint_url(r->endpoint);
-    char fields[160];
-    snprintf(fields, sizeof fields, "\"url\":\"%s\"", url);
-    asr_log_fields(ASR_LOG_INFO, "monitor.listen", fields, "Metrics at %s/metrics (JSON at "
-                   "%s/status)", url, url);
-  }
-  return rc;
-}
 
 static void on_check(uv_timer_t *h) {
   run_t *r = h->data;
   asr_metrics_snapshot_t snap;
-  sample(r, &snap);
-  if (r->scaler) asr_controller_check(r->scaler, &snap);
+  asr_monitor_feed_sample(&r->feed, seconds_since(r->started_ns), &snap);
+  if (r->scaler) asr_run_controls_check(&r->controls, r->scaler, &snap);
   publish(r); /* the decision's time is the check's */
-}
-
-/* With auto-scaling on: the controller (policy + gate), and the starting point inside the
- * limits. Before the pipeline exists, so nothing runs outside the limits. */
-static int open_scaler(run_t *r, asr_err_t *err) {
-  if (!r->cfg.auto_scaling) return 0;
-  const asr_scaling_settings_t *s = &r->cfg.scaling;
-  const char *limit;
-  uint32_t w = asr_scaling_within(s, ASR_SCALING_WORKERS, r->cfg.workers, &limit);
-  uint32_t b = asr_scaling_within(s, ASR_SCALING_BATCH_SIZE, r->cfg.batch_size, &limit);
-  uint32_t w0 = r->cfg.workers, b0 = r->cfg.batch_size;
-  r->cfg.workers = w;
-  r->cfg.batch_size = b;
-  asr_policy_spec_t ps = {
-      .strategy = r->strategy,
-      .name = r->cfg.policy,
-      .settings = s,
-  };
-  asr_policy_t *policy = NULL;
-  int rc = asr_lua_policy_open(&ps, &policy, err);
-  if (rc == 0 && r->cfg.dry_run) /* the policy loads; nothing will run */
-    asr_policy_close(policy);
-  else if (rc == 0)
-    rc = asr_controller_open(s, policy, &r->control, &r->scaler, err);
-  if (rc == ASR_EINVAL) asr_err_prefix(err, "%s", r->cfg.policy_origin);
-  if (rc == 0 && !r->cfg.dry_run && (w != w0 || b != b0))
-    asr_log_info("scaling.start", "Auto-scaling starts inside its limits: workers %u → %u "
-                 "(%u..%u), batch size %u → %u (%u..%u)", w0, w, s->min_workers, s->max_workers,
-                 b0, b, s->min_batch_size, s->max_batch_size);
-  return rc;
-}
-
-/* The directory of an output the run writes at its end (--summary-json) or maybe (the dead
- * letters) must exist and be writable before anything runs. */
-static int check_writable(const char *path, const char *what, asr_err_t *err) {
-  const char *slash = strrchr(path, '/');
-  char dir[1024];
-  snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
-           slash ? path : ".");
-  if (access(dir, W_OK) != 0)
-    return asr_err_set(err, ASR_EINVAL, "%s: cannot write to directory %s: %s", what, dir,
-                       strerror(errno));
-  return 0;
 }
 
 /* ---- setup ---- */
 
-/* --dead-letter's directory must be writable; the default's only matters if a document fails,
- * so an unwritable one (a read-only working directory) is a warning. */
-static int check_dead_letter_dir(run_t *r, asr_err_t *err) {
-  asr_err_t dir_err;
-  asr_err_clear(&dir_err);
-  if (!check_writable(r->cfg.dead_letter, "--dead-letter", &dir_err)) return 0;
-  if (r->cli->dead_letter) return asr_err_set(err, dir_err.code, "%s", dir_err.msg);
-  asr_log_warn("run.dead_letter", "dead letters would go to %s, which cannot be created (%s); "
-               "give --dead-letter FILE", r->cfg.dead_letter, dir_err.msg);
-  return 0;
-}
-
-/* OUT.dead.jsonl beside a file target (out/orders.jsonl → out/orders.dead.jsonl),
- * DB.COLLECTION.dead.jsonl here for MongoDB, NAME.dead.jsonl here for the others. */
-static char *default_dead_letter_path(const run_t *r) {
-  const char *scheme = r->sink->vt->scheme, *loc = r->sink->location;
-  char *path = NULL;
-  int n = -1;
-  if (strcmp(scheme, "file") == 0 && loc && !asr_sink_target_is_stdout(r->cfg.target)) {
-    const char *slash = strrchr(loc, '/'), *dot = strrchr(loc, '.');
-    size_t len = dot && dot > (slash ? slash + 1 : loc) ? (size_t)(dot - loc) : strlen(loc);
-    n = asprintf(&path, "%.*s.dead.jsonl", (int)len, loc);
-  } else if (strcmp(scheme, "mongodb") == 0 && loc && strrchr(loc, '/')) {
-    n = asprintf(&path, "%s.dead.jsonl", strrchr(loc, '/') + 1);
-  } else {
-    n = asprintf(&path, "%s.dead.jsonl", r->cfg.name);
-  }
-  return n < 0 ? NULL : path;
-}
-
-/* The dead letters' file: --dead-letter, else the default for the open target. */
-static int resolve_dead_letter(run_t *r, asr_err_t *err) {
-  if (!r->cfg.dead_letter && !(r->cfg.dead_letter = default_dead_letter_path(r)))
-    return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  return asr_dead_letter_set_path(r->dead_letter, r->cfg.dead_letter, err);
+/* Every file of the run distinct (outputs.h): once before anything opens, and again once the
+ * default dead letters are known. */
+static int check_distinct_files(const run_t *r, asr_err_t *err) {
+  return asr_outputs_check_distinct_files(&r->cfg, r->cli, r->strategy ? r->strategy->path : NULL,
+                                          asr_resume_path(r->resume), err);
 }
 
 static int is_database_target(const char *uri) {
@@ -565,67 +264,8 @@ static int open_governor(run_t *r, asr_err_t *err) {
   return 0;
 }
 
-/* Every file the run reads or writes, checked to be distinct before anything opens: a name
- * given twice (--summary-json naming the output, a target naming the source) would destroy
- * a file. Add new files of a run (checkpoint, dead letters, report) to the list. */
-static int check_distinct_files(const run_t *r, asr_err_t *err) {
-  const asr_config_t *cfg = &r->cfg;
-  int db_source = cfg->source.kind && strcmp(cfg->source.kind, "mongodb") == 0;
-  const char *target = asr_sink_file_path(cfg->target);
-  int stream = asr_sink_target_stream(cfg->target) != NULL; /* written in place */
-  if (asr_sink_target_is_stdout(cfg->target)) target = NULL; /* no file */
-  char *partial = NULL;
-  if (target && !stream && asprintf(&partial, "%s" ASR_PARTIAL_SUFFIX, target) < 0)
-    return asr_err_set(err, ASR_ENOMEM, "out of memory");
-  const asr_file_role_t files[] = {
-      {"the strategy", r->strategy ? r->strategy->path : NULL},
-      {"the source", db_source || asr_source_spec_reads_once(&cfg->source) ? NULL
-                                                                         : cfg->source.path},
-      {"the target", target},
-      {"the target's temporary file", partial},
-      {"--summary-json", cfg->summary_json},
-      {"--report", cfg->report_html},
-      {"--history", r->cli->no_history ? NULL : r->cli->history},
-      {"the checkpoint", asr_resume_path(r->resume)},
-      {"the dead letters", cfg->dead_letter}, /* the default once resolve_dead_letter ran */
-  };
-  int rc = asr_paths_check_distinct(files, sizeof files / sizeof files[0], err);
-  free(partial);
-  return rc;
-}
-
-/* Documents to standard output: from here on everything else printed to stdout (the plan,
- * the summary, Lua's print) goes to stderr (util/stdout_data.h). */
-static int claim_stdout(const char *target, asr_err_t *err) {
-  int e = target && asr_sink_target_is_stdout(target) ? asr_stdout_claim() : 0;
-  if (e) return asr_err_set(err, ASR_EIO, "cannot set standard output aside for the documents: %s",
-                            strerror(e));
-  return 0;
-}
-
-/* --start-from-history: the workers and batch size `asrun recommend` suggests from the
- * strategy's past runs; --workers and --batch-size win. The plan says where they came from. */
-static int start_from_history(run_t *r, asr_err_t *err) {
-  const asr_options_t *cli = r->cli;
-  if (!cli->start_from_history) return 0;
-  if (!r->strategy)
-    return asr_err_set(err, ASR_EINVAL, "--start-from-history needs a strategy file: the history "
-                       "keeps runs by strategy");
-  asr_history_start_t start;
-  asr_history_start_point(cli->history, r->strategy->path, &start);
-  int kept_workers = cli->workers >= 0, kept_batch = cli->batch_size >= 0;
-  if (start.found && start.workers >= 1 && start.workers <= ASR_MAX_WORKERS && !kept_workers)
-    r->cfg.workers = start.workers;
-  if (start.found && start.batch_size >= 1 && start.batch_size <= ASR_MAX_BATCH_SIZE && !kept_batch)
-    r->cfg.batch_size = start.batch_size;
-  snprintf(r->cfg.history_start, sizeof r->cfg.history_start, "%s%s", start.note,
-           start.found && (kept_workers || kept_batch) ? " (the --workers/--batch-size given win)"
-                                                       : "");
-  if (!start.found) asr_log_warn("history.start", "--start-from-history: %s", start.note);
-  return 0;
-}
-
-static int open_run(run_t *r, asr_err_t *err) {
+/* The strategy (if any) and the settings merged from it and the flags. */
+static int load_settings(run_t *r, asr_err_t *err) {
   const asr_options_t *cli = r->cli;
   int rc = 0;
   /* The strategy's top level runs with the flag's budget; everything after it with the
@@ -638,58 +278,67 @@ static int open_run(run_t *r, asr_err_t *err) {
   if (cli->strategy) rc = asr_strategy_load(cli->strategy, &r->strategy, err);
   if (rc == 0) rc = asr_config_build(cli, r->strategy, &r->cfg, err);
   if (hold) asr_stdout_settle(rc == 0 && asr_sink_target_is_stdout(r->cfg.target));
-  if (rc) return rc;
-  if ((rc = claim_stdout(r->cfg.target, err))) return rc; /* a strategy's target "-" */
-  if ((rc = asr_db_checks_check_config(&r->cfg, err))) return rc;
-  if ((rc = start_from_history(r, err))) return rc;
-  if ((rc = asr_resume_open(cli, &r->cfg, r->strategy, &r->resume, &r->already_complete, err)))
-    return rc;
-  if (r->already_complete) return 0;
-  asr_vm_set_default_budget(r->cfg.instruction_budget);
-  if (r->strategy) asr_vm_set_budget(r->strategy->L, r->cfg.instruction_budget);
+  return rc;
+}
+
+static int open_sink(run_t *r, asr_err_t *err) {
+  asr_sink_options_t opt;
+  asr_config_sink_options(&r->cfg, &opt);
+  opt.governor = r->governor;
+  opt.dead_letter = r->dead_letter;
+  asr_resume_sink_options(r->resume, &opt);
+  return asr_sink_open(r->cfg.target, &opt, &r->sink, err);
+}
+
+/* Where the documents come from and go: the source, the RU governor, the dead letters and the
+ * sink, each file checked to be distinct from the others first. */
+static int open_ends(run_t *r, asr_err_t *err) {
+  int rc;
   if ((rc = check_distinct_files(r, err))) return rc;
   if ((rc = asr_source_open(&r->cfg.source, &r->source, err))) return rc;
   if (r->resume && (rc = asr_resume_attach_source(r->resume, r->source, err))) return rc;
   if ((rc = open_governor(r, err))) return rc;
   if ((rc = asr_dead_letter_open(NULL, &r->cfg.error_budget, &r->dead_letter, err))) return rc;
-  asr_sink_options_t opt = {
-      .dry_run = r->cfg.dry_run,
-      .overwrite = 1,
-      .json_format = r->cfg.json_format,
-      .database = r->cfg.target_database,
-      .collection = r->cfg.target_collection,
-      .mode = r->cfg.write_mode,
-      .keys = (const char *const *)r->cfg.keys,
-      .nkeys = r->cfg.nkeys,
-      .ordered = r->cfg.ordered,
-      .write_concern = r->cfg.write_concern,
-      .workers = r->cfg.workers,
-      .retry_for_ms = r->cfg.retry_for_ms ? r->cfg.retry_for_ms : -1, /* 0: none */
-      .load_scenario = asr_scenario_loader,
-      .governor = r->governor,
-      .dead_letter = r->dead_letter,
-      .dead_letter_duplicates = r->cfg.dead_letter_duplicates,
-  };
-  asr_resume_sink_options(r->resume, &opt);
-  if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
-  if ((rc = resolve_dead_letter(r, err))) return rc;
-  if ((rc = check_distinct_files(r, err))) return rc; /* again, with the default dead letters */
+  if ((rc = open_sink(r, err))) return rc;
+  if ((rc = asr_outputs_resolve_dead_letter(&r->cfg, r->sink, r->dead_letter, err))) return rc;
+  return check_distinct_files(r, err); /* again, with the default dead letters */
+}
+
+static int open_run(run_t *r, asr_err_t *err) {
+  const asr_options_t *cli = r->cli;
+  int rc = load_settings(r, err);
+  if (rc) return rc;
+  if ((rc = asr_outputs_claim_stdout(r->cfg.target, err))) return rc; /* a strategy's target "-" */
+  if ((rc = asr_db_checks_check_config(&r->cfg, err))) return rc;
+  if ((rc = asr_config_start_from_history(&r->cfg, cli, r->strategy, err))) return rc;
+  if ((rc = asr_resume_open(cli, &r->cfg, r->strategy, &r->resume, &r->already_complete, err)))
+    return rc;
+  if (r->already_complete) return 0;
+  asr_vm_set_default_budget(r->cfg.instruction_budget);
+  if (r->strategy) asr_vm_set_budget(r->strategy->L, r->cfg.instruction_budget);
+  if ((rc = open_ends(r, err))) return rc;
   asr_strategy_transform_init(&r->transform, r->strategy, r->dead_letter);
   if (r->strategy && (r->strategy->has_lua_transform || r->cfg.source.ncustom))
     asr_lua_worker_factory(&r->worker_env, r->strategy->path);
-  r->control = (asr_control_t){r, ctl_set_workers, ctl_set_batch_size, ctl_queue_capacity,
-                               ctl_stop};
-  r->tick_control = (asr_control_t){r, tick_set_workers, tick_set_batch_size, ctl_queue_capacity,
-                                    ctl_stop};
-  if (r->cfg.summary_json && (rc = check_writable(r->cfg.summary_json, "--summary-json", err)))
-    return rc;
-  if (r->cfg.report_html && (rc = check_writable(r->cfg.report_html, "--report", err)))
-    return rc;
-  if (!r->cfg.dry_run && (rc = check_dead_letter_dir(r, err))) return rc;
-  return open_scaler(r, err);
+  if ((rc = asr_outputs_check_dirs(&r->cfg, r->cli, err))) return rc;
+  return asr_run_controls_open(&r->controls, &r->cfg, r->strategy, &r->scaler, err);
 }
 
-static int start_loop(run_t *r, asr_err_t *err) {
+/* What the monitor feed reads, once the pipeline exists. */
+static void start_feed(run_t *r) {
+  asr_monitor_feed_parts_t parts = {
+      .pipeline = r->pipeline,
+      .sink = r->sink,
+      .source = r->source,
+      .dead_letter = r->dead_letter,
+      .resume = r->resume,
+      .scaler = r->scaler,
+  };
+  asr_monitor_feed_start(&r->feed, &parts);
+}
+
+/* The loop's handles; the timers of progress and on_tick, the check and the checkpoints. */
+static void start_timers(run_t *r) {
   uv_loop_init(&r->loop);
   uv_async_init(&r->loop, &r->done, on_done_async);
   uv_async_init(&r->loop, &r->signal, on_signal);
@@ -713,12 +362,11 @@ static int start_loop(run_t *r, asr_err_t *err) {
     uint64_t ms = (uint64_t)(every * 1000.0);
     uv_timer_start(&r->checkpoint, on_checkpoint, ms, ms);
   }
-  asr_hist_init(&r->latency);
+}
 
-  asr_metrics_options_t mo = {.history = r->cfg.scaling.history, .start_s = 0};
-  /* before the pipeline: nothing to wait for */
-  if (!(r->metrics = asr_metrics_new(&mo)) || !(r->series = asr_series_new(0)))
-    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+static int create_pipeline(run_t *r, asr_err_t *err) {
+  int rc = asr_monitor_feed_open(&r->feed, r->cfg.scaling.history, err);
+  if (rc) return rc; /* before the pipeline: nothing to wait for */
   asr_pipeline_config_t pc = {
       .source = r->source,
       .sink = r->sink,
@@ -731,39 +379,43 @@ static int start_loop(run_t *r, asr_err_t *err) {
       .on_done = on_pipeline_done,
       .ud = r,
       .on_write = record_write,
-      .write_ud = &r->latency,
+      .write_ud = &r->feed.latency,
       .before_finish = judge_dead_letters,
       .progress = asr_resume_start(r->resume, r->sink),
   };
-  int rc = asr_pipeline_create(&pc, &r->pipeline, err);
+  return asr_pipeline_create(&pc, &r->pipeline, err);
+}
+
+static int start_loop(run_t *r, asr_err_t *err) {
+  start_timers(r);
+  int rc = create_pipeline(r, err);
   if (rc) return rc;
+  r->controls.pipeline = r->pipeline;
   asr_dead_letter_set_read_counter(r->dead_letter, records_read, r->pipeline);
   r->started_ns = r->last_progress_ns = r->last_tick_ns = uv_hrtime();
   r->started_at = wall_clock_now();
   r->start_workers = r->cfg.workers;
   r->start_batch_size = r->cfg.batch_size;
-  asr_rate_window_init(&r->publish_rate);
-  if (r->endpoint) {
+  start_feed(r);
+  if (r->feed.endpoint) {
     publish(r);
     uv_timer_start(&r->publish, on_publish, PUBLISH_EVERY_MS, PUBLISH_EVERY_MS);
   }
   /* documents to standard output share the terminal: no status line among them */
   if (asr_status_wanted() && !asr_sink_target_is_stdout(r->cfg.target))
-    r->status = asr_status_start(&r->loop, read_progress, r);
+    r->status = asr_status_start(&r->loop, asr_monitor_feed_read_progress, &r->feed);
   rc = asr_pipeline_start(r->pipeline, err);
   if (asr_signals_count() > 0) uv_async_send(&r->signal); /* a signal during set-up: stop now */
   return rc;
 }
 
 static void run_close(run_t *r) {
-  asr_endpoint_close(r->endpoint); /* served the final values while the summary printed */
+  asr_monitor_feed_close(&r->feed); /* served the final values while the summary printed */
   if (r->loop.data == r) {
     uv_run(&r->loop, UV_RUN_DEFAULT); /* let closed handles finish */
     uv_loop_close(&r->loop);
   }
   asr_controller_close(r->scaler); /* its policy lives in the strategy's state */
-  asr_metrics_free(r->metrics);
-  asr_series_free(r->series);
   asr_pipeline_destroy(r->pipeline);
   asr_sink_destroy(r->sink);
   asr_ru_governor_free(r->governor); /* after the sink that borrowed it */
@@ -774,36 +426,29 @@ static void run_close(run_t *r) {
   asr_strategy_free(r->strategy);
 }
 
-/* The plan as one log event (one JSON line with --log-format json). */
-static void log_plan(run_t *r) {
-  char *text = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream(&text, &len);
-  if (!mem) return;
-  asr_plan_print(mem, &r->cfg, r->strategy, r->source, r->sink, 0);
-  fclose(mem);
-  if (len && text[len - 1] == '\n') text[len - 1] = '\0';
-  asr_log_info("run.plan", "%s", text);
-  free(text);
-}
-
 /* ---- the end ---- */
 
-static int finish_run(run_t *r, int rc, asr_err_t *err) {
+/* The dead letters on disk: a failing sync fails a run that had not failed. */
+static int sync_dead_letters(run_t *r, int rc, asr_err_t *err) {
   asr_err_t sync_err;
   asr_err_clear(&sync_err);
   if (asr_dead_letter_sync(r->dead_letter, &sync_err) && rc == 0) {
     *err = sync_err;
     rc = sync_err.code;
   }
+  return rc;
+}
+
+static int finish_run(run_t *r, int rc, asr_err_t *err) {
+  rc = sync_dead_letters(r, rc, err);
   asr_pipeline_stats_t st;
   asr_pipeline_stats(r->pipeline, &st);
   double secs = seconds_since(r->started_ns);
   asr_metrics_snapshot_t last;
-  sample(r, &last); /* the tail since the last check counts too */
+  asr_monitor_feed_sample(&r->feed, seconds_since(r->started_ns), &last); /* the tail too */
   publish(r);       /* the endpoint's final values */
   asr_metrics_totals_t totals;
-  asr_metrics_totals(r->metrics, &totals);
+  asr_metrics_totals(r->feed.metrics, &totals);
   asr_scaling_report_t scaling;
   if (r->scaler) asr_controller_report(r->scaler, &scaling);
   asr_report_input_t in = {
@@ -815,7 +460,7 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .pipeline = &st,
       .metrics = &totals,
       .scaling = r->scaler ? &scaling : NULL,
-      .series = r->series,
+      .series = r->feed.series,
       .duration_s = secs,
       .started_at = r->started_at,
       .ended_at = wall_clock_now(),
@@ -861,11 +506,27 @@ static int execute(run_t *r, asr_err_t *err) {
   return finish_run(r, rc, err);
 }
 
+/* A real run: the endpoint, the plan, on_start, --drop and --copy-indexes before, the load. */
+static int load(run_t *r, asr_err_t *err) {
+  int rc = asr_monitor_feed_open_endpoint(&r->feed, r->cli->metrics_listen, err);
+  if (rc) return rc;
+  if (asr_log_enabled(ASR_LOG_INFO)) asr_plan_log(&r->cfg, r->strategy, r->source, r->sink);
+  asr_run_info_t info = {r->cfg.name, r->source->description, r->cfg.target, r->cfg.profile,
+                         r->cfg.workers, r->cfg.batch_size, r->cfg.source.limit, r->cfg.seed,
+                         r->cfg.auto_scaling};
+  rc = asr_hooks_on_start(r->strategy, &info, err);
+  int before = r->cfg.copy_indexes && strcmp(r->cfg.copy_indexes, "before") == 0;
+  if (rc == 0) rc = asr_db_checks_drop(&r->cfg, err);
+  if (rc == 0 && before) rc = asr_db_checks_copy_indexes(&r->cfg, err);
+  if (rc == 0) rc = execute(r, err);
+  return rc;
+}
+
 int asr_run(const asr_options_t *cli, asr_err_t *err) {
   run_t r = {.cli = cli};
   asr_signals_install();
   /* before the strategy loads: its top-level print must not reach the documents either */
-  int rc = claim_stdout(cli->target, err);
+  int rc = asr_outputs_claim_stdout(cli->target, err);
   if (rc == 0) rc = open_run(&r, err);
   if (rc == 0 && r.already_complete) {
     asr_log_info("resume.complete", "Nothing to resume: the checkpoint of this run says it "
@@ -874,16 +535,8 @@ int asr_run(const asr_options_t *cli, asr_err_t *err) {
     asr_plan_print(stdout, &r.cfg, r.strategy, r.source, r.sink, 1);
   } else if (rc == 0 && cli->verify_only) {
     rc = asr_db_checks_verify(&r.cfg, r.strategy, -1, cli->verbosity < 0, err);
-  } else if (rc == 0 && (rc = open_endpoint(&r, err)) == 0) {
-    if (asr_log_enabled(ASR_LOG_INFO)) log_plan(&r);
-    asr_run_info_t info = {r.cfg.name, r.source->description, r.cfg.target, r.cfg.profile,
-                           r.cfg.workers, r.cfg.batch_size, r.cfg.source.limit, r.cfg.seed,
-                           r.cfg.auto_scaling};
-    rc = asr_hooks_on_start(r.strategy, &info, err);
-    int before = r.cfg.copy_indexes && strcmp(r.cfg.copy_indexes, "before") == 0;
-    if (rc == 0) rc = asr_db_checks_drop(&r.cfg, err);
-    if (rc == 0 && before) rc = asr_db_checks_copy_indexes(&r.cfg, err);
-    if (rc == 0) rc = execute(&r, err);
+  } else if (rc == 0) {
+    rc = load(&r, err);
   }
   run_close(&r);
   asr_stdout_release(); /* after the sink closed its copy */
