@@ -872,7 +872,9 @@ int asr_run(const asr_options_t *cli, asr_err_t *err) {
                            r.cfg.auto_scaling};
     rc = asr_hooks_on_start(r.strategy, &info, err);
     int before = r.cfg.copy_indexes && strcmp(r.cfg.copy_indexes, "before") == 0;
-    if (rc == 0) rc = asr_db_checks_drop(&r.cfg, err);
+    if (rc == 0)
+      rc = asr_db_checks_before_load(&r.cfg, asr_resume_resumed(r.resume),
+                                     r.source->id_reads_clock, err);
     if (rc == 0 && before) rc = asr_db_checks_copy_indexes(&r.cfg, err);
     if (rc == 0) rc = execute(&r, err);
   }

@@ -405,3 +405,37 @@ int asr_template_generate(const asr_template_t *t, const asr_template_ext_t *ext
 }
 
 int asr_template_has_custom_ops(const asr_template_t *t) { return t->custom_nodes > 0; }
+
+/* The probe below runs no Lua: a custom operator fails it (the answer is then "no"). */
+static int probe_custom_call(void *ud, uint32_t op, asr_rng_t *rng, const bson_t *opts,
+                             bson_t *dst, const char *key, int keylen, asr_err_t *err) {
+  return asr_err_set(err, ASR_EINVAL, "not run while probing the clock");
+}
+
+/* Document 0 of a copy of t whose clock reads now_ms, into doc (initialized). */
+static int generate_at(const asr_template_t *t, int64_t now_ms, bson_t *doc) {
+  static const asr_template_ext_t probe = {NULL, probe_custom_call};
+  asr_template_t at = *t;
+  at.now_ms = now_ms;
+  asr_err_t err;
+  asr_err_clear(&err);
+  return asr_template_generate(&at, &probe, 0, 0, doc, &err);
+}
+
+int asr_template_field_reads_clock(const asr_template_t *t, const char *field) {
+  bson_t a, b;
+  bson_init(&a);
+  bson_init(&b);
+  int differs = 0;
+  bson_iter_t ia, ib;
+  if (generate_at(t, INT64_C(946684800000), &a) == 0 && /* 2000-01-01 */
+      generate_at(t, INT64_C(1893456000000), &b) == 0 && /* 2030-01-01 */
+      bson_iter_init_find(&ia, &a, field) && bson_iter_init_find(&ib, &b, field)) {
+    uint32_t la = ia.next_off - ia.d1, lb = ib.next_off - ib.d1;
+    differs = bson_iter_type(&ia) != bson_iter_type(&ib) || la != lb ||
+              memcmp(ia.raw + ia.d1, ib.raw + ib.d1, la) != 0;
+  }
+  bson_destroy(&a);
+  bson_destroy(&b);
+  return differs;
+}

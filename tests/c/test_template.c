@@ -510,6 +510,38 @@ static void test_now(void **state) {
 
 /* ---- $missing, $pick --------------------------------------------------------------------------------- */
 
+/* Whether a field's value follows the clock: what a re-run without --now changes. */
+static void test_field_reads_clock(void **state) {
+  const struct {
+    const char *json;
+    int reads;
+  } cases[] = {
+      {"{\"_id\": \"$objectid\", \"n\": \"$inc\"}", 1},
+      {"{\"n\": \"$inc\", \"_id\": {\"$oid\": {}}}", 1},
+      {"{\"_id\": \"$now\"}", 1},
+      {"{\"_id\": {\"at\": \"$now\", \"n\": \"$inc\"}}", 1},
+      {"{\"_id\": \"$inc\", \"at\": \"$now\"}", 0},       /* the clock elsewhere */
+      {"{\"_id\": {\"$string\": {\"length\": 8}}}", 0}, /* from the seed only */
+      {"{\"_id\": 7}", 0},
+      {"{\"n\": \"$objectid\"}", 0},                   /* no _id */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    asr_template_t *t = compile_ok(cases[i].json);
+    asr_template_set_now(t, 1700000000000);
+    if (asr_template_field_reads_clock(t, "_id") != cases[i].reads)
+      fail_msg("%s: expected %d", cases[i].json, cases[i].reads);
+    /* the template's own clock is untouched */
+    bson_t a, b;
+    gen(t, 1, 0, &a);
+    asr_template_set_now(t, 1700000000000);
+    gen(t, 1, 0, &b);
+    assert_true(a.len == b.len && memcmp(bson_get_data(&a), bson_get_data(&b), a.len) == 0);
+    bson_destroy(&a);
+    bson_destroy(&b);
+    asr_template_free(t);
+  }
+}
+
 static void test_missing(void **state) {
   asr_template_t *t = compile_ok("{\"a\": 1, \"b\": \"$missing\", \"c\": [1, \"$missing\", 2],"
                                  " \"d\": {\"$missing\": null}, \"e\": {\"x\": \"$missing\"}}");
@@ -849,6 +881,7 @@ int main(void) {
       cmocka_unit_test(test_objectid),
       cmocka_unit_test(test_date),
       cmocka_unit_test(test_now),
+      cmocka_unit_test(test_field_reads_clock),
       cmocka_unit_test(test_missing),
       cmocka_unit_test(test_pick),
       cmocka_unit_test(test_nesting),
