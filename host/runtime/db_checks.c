@@ -10,6 +10,7 @@
 #include "mongo/checks.h"
 #include "sinks/mongo.h"
 #include "sources/source.h"
+#include "template/template.h"
 #include "util/log.h"
 
 #define VERIFY_SAMPLE 100 /* documents compared by _id */
@@ -50,10 +51,13 @@ static int drop_target(const asr_config_t *cfg, asr_err_t *err) {
   return rc;
 }
 
-/* Why this generation's documents get other _ids than an earlier run's, or "". */
-static void new_ids_reason(const asr_config_t *cfg, int id_reads_clock, char *out, size_t n) {
-  int new_seed = cfg->seed_origin == ASR_SEED_RANDOM;
-  int new_clock = id_reads_clock && cfg->source.has_clock != ASR_CLOCK_GIVEN;
+/* Why this generation's documents get other _ids than an earlier run's, or "": a random
+ * seed that they follow (drawn from it, or derived from it where the template has none), a
+ * clock that they follow without --now. */
+static void new_ids_reason(const asr_config_t *cfg, int id_depends, char *out, size_t n) {
+  int new_seed = cfg->seed_origin == ASR_SEED_RANDOM &&
+                 (id_depends & (ASR_TPL_FIELD_ABSENT | ASR_TPL_FIELD_SEED));
+  int new_clock = (id_depends & ASR_TPL_FIELD_CLOCK) && cfg->source.has_clock != ASR_CLOCK_GIVEN;
   snprintf(out, n, "%s%s%s", new_seed ? "a new random seed (no --seed)" : "",
            new_seed && new_clock ? " and " : "",
            new_clock ? "the template's _id taken from the run's clock ($objectid) with no "
@@ -61,17 +65,13 @@ static void new_ids_reason(const asr_config_t *cfg, int id_reads_clock, char *ou
 }
 
 static void warn_target_not_empty(asr_config_t *cfg, const char *ns, int64_t held,
-                                  int id_reads_clock) {
-  char count[32], why[160];
+                                  int id_depends) {
+  char count[32], why[160] = "";
   asr_log_thousands(held, count, sizeof count);
-  new_ids_reason(cfg, id_reads_clock, why, sizeof why);
+  if (asr_config_source_generates(&cfg->source)) new_ids_reason(cfg, id_depends, why, sizeof why);
   const char *replace = "--mode upsert overwrites documents with the same _id, --drop loads "
                         "into an empty collection";
-  if (!asr_config_source_generates(&cfg->source))
-    snprintf(cfg->target_warning, sizeof cfg->target_warning, "%s already holds %s documents "
-             "before this insert (no --drop): those with the _id of a document this run sends "
-             "are counted as duplicates and not rewritten; %s", ns, count, replace);
-  else if (why[0])
+  if (why[0])
     snprintf(cfg->target_warning, sizeof cfg->target_warning, "%s already holds %s documents "
              "before this insert (no --drop); with %s this run makes new _ids, so it adds its "
              "documents beside any an earlier run wrote. To repeat a run exactly give its "
@@ -79,12 +79,11 @@ static void warn_target_not_empty(asr_config_t *cfg, const char *ns, int64_t hel
   else
     snprintf(cfg->target_warning, sizeof cfg->target_warning, "%s already holds %s documents "
              "before this insert (no --drop): those with the _id of a document this run sends "
-             "(the same --seed and --now as an earlier run) are counted as duplicates and not "
-             "rewritten; %s", ns, count, replace);
+             "are counted as duplicates and not rewritten; %s", ns, count, replace);
   asr_log_warn("run.target_not_empty", "%s", cfg->target_warning);
 }
 
-int asr_db_checks_before_load(asr_config_t *cfg, int resumed, int id_reads_clock, asr_err_t *err) {
+int asr_db_checks_before_load(asr_config_t *cfg, int resumed, int id_depends, asr_err_t *err) {
   int rc = drop_target(cfg, err);
   if (rc || cfg->drop || resumed || cfg->dry_run || !is_mongo_uri(cfg->target) ||
       cfg->write_mode != ASR_WRITE_INSERT)
@@ -97,7 +96,7 @@ int asr_db_checks_before_load(asr_config_t *cfg, int resumed, int id_reads_clock
   if (asr_mongo_check_count(&to, &held, ns, sizeof ns, &count_err))
     asr_log_info("mongo.count", "%s (not checked whether the target was empty)", count_err.msg);
   else if (held > 0)
-    warn_target_not_empty(cfg, ns, held, id_reads_clock);
+    warn_target_not_empty(cfg, ns, held, id_depends);
   return 0;
 }
 

@@ -14,10 +14,11 @@
  * collection without --drop that does not resume (resumed 0), how many documents the
  * collection holds: when any, a warning (logged now, kept in cfg->target_warning for the
  * summary) that says how many, and why this run may insert copies beside them (a new random
- * seed; id_reads_clock: the template's _id follows the clock, and no --now) or counts them
- * as duplicates, with how to repeat a run exactly (--seed, --now) or replace (--mode upsert,
- * --drop). A count that fails is logged and the load goes on. 0, or --drop's failure. */
-int asr_db_checks_before_load(asr_config_t *cfg, int resumed, int id_reads_clock, asr_err_t *err);
+ * seed that the _ids follow, or a template's _id that follows the clock without --now:
+ * id_depends, the source's ASR_TPL_FIELD_* for "_id") or counts them as duplicates, with how
+ * to repeat a run exactly (--seed, --now) or replace (--mode upsert, --drop). A count that
+ * fails is logged and the load goes on. 0, or --drop's failure. */
+int asr_db_checks_before_load(asr_config_t *cfg, int resumed, int id_depends, asr_err_t *err);
 /* --copy-indexes: from the MongoDB source to the MongoDB target. */
 int asr_db_checks_copy_indexes(const asr_config_t *cfg, asr_err_t *err);
 /* --verify: expected documents in the target (< 0: counted from the source, --verify-only);

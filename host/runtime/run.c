@@ -874,7 +874,7 @@ int asr_run(const asr_options_t *cli, asr_err_t *err) {
     int before = r.cfg.copy_indexes && strcmp(r.cfg.copy_indexes, "before") == 0;
     if (rc == 0)
       rc = asr_db_checks_before_load(&r.cfg, asr_resume_resumed(r.resume),
-                                     r.source->id_reads_clock, err);
+                                     r.source->id_depends, err);
     if (rc == 0 && before) rc = asr_db_checks_copy_indexes(&r.cfg, err);
     if (rc == 0) rc = execute(&r, err);
   }
