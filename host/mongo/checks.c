@@ -38,6 +38,31 @@ int asr_mongo_check_drop(const asr_mongo_endpoint_t *target, int *existed, char 
   return rc;
 }
 
+int asr_mongo_check_count(const asr_mongo_endpoint_t *target, int64_t *count, char *ns, size_t n,
+                          asr_err_t *err) {
+  asr_mongo_conn_t t = {0};
+  *count = 0;
+  int rc = connect_to(target, &t, err);
+  if (rc) return rc;
+  snprintf(ns, n, "%s.%s", t.db, t.coll);
+  mongoc_client_t *client = mongoc_client_pool_pop(t.pool);
+  mongoc_collection_t *coll = mongoc_client_get_collection(client, t.db, t.coll);
+  bson_error_t e;
+  int64_t c = mongoc_collection_estimated_document_count(coll, NULL, NULL, NULL, &e);
+  if (c < 0) {
+    bson_t all = BSON_INITIALIZER;
+    c = mongoc_collection_count_documents(coll, &all, NULL, NULL, NULL, &e);
+    bson_destroy(&all);
+  }
+  if (c >= 0) *count = c;
+  else rc = asr_err_set(err, ASR_EINVAL, "cannot count the documents of %s.%s on %s: %s", t.db,
+                        t.coll, t.redacted, e.message);
+  mongoc_collection_destroy(coll);
+  mongoc_client_pool_push(t.pool, client);
+  asr_mongo_conn_close(&t);
+  return rc;
+}
+
 int asr_mongo_check_copy_indexes(const asr_mongo_endpoint_t *from, const asr_mongo_endpoint_t *to,
                                  uint32_t *copied, asr_err_t *err) {
   asr_mongo_conn_t a = {0}, b = {0};

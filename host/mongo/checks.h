@@ -20,6 +20,11 @@ int asr_mongo_check_uri_names(const char *uri, char **db, char **coll, asr_err_t
  * cannot be reached or refuses. */
 int asr_mongo_check_drop(const asr_mongo_endpoint_t *target, int *existed, char *ns, size_t n,
                          asr_err_t *err);
+/* The documents the target's collection holds (0 when it does not exist): the server's
+ * estimate (collection metadata, no scan), else an exact count; ns (n bytes) its
+ * "db.collection". ASR_EINVAL when the server cannot be reached or counts neither way. */
+int asr_mongo_check_count(const asr_mongo_endpoint_t *target, int64_t *count, char *ns, size_t n,
+                          asr_err_t *err);
 int asr_mongo_check_copy_indexes(const asr_mongo_endpoint_t *from, const asr_mongo_endpoint_t *to,
                                  uint32_t *copied, asr_err_t *err);
 /* source NULL: the count check only (the source is not a MongoDB collection). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "codec/ejson_writer.h"
+#include "core/doc_id.h"
 #include "core/limits.h"
 #include "lua/policy.h"
 #include "lua/profile.h"
@@ -394,7 +395,52 @@ static int copy_target_names(const asr_options_t *cli, asr_config_t *cfg, asr_er
   return rc;
 }
 
-/* --seed > the strategy's seed > a fresh random one (getrandom(2)), below 2^53 so that it
+int asr_config_source_generates(const asr_source_spec_t *s) {
+  return !s->kind || strcmp(s->kind, "template") == 0 || strcmp(s->kind, "mgodatagen") == 0;
+}
+
+/* A migration's seed only derives the `_id`s of documents that reach a database without one
+ * (core/doc_id.h: a fan-out's new documents, a file's records without `_id`), so it must come
+ * out the same when the migration runs again: a re-run then sends the same `_id`s, and in
+ * insert mode finds them "already in the target" instead of inserting copies. It is a hash of
+ * what names the data read: the source's kind, and its file (the real path, wherever the run
+ * starts from), "-" for standard input, or its database.collection (not the URI, whose host,
+ * options and credentials may be spelt otherwise next time); and the strategy's name (two
+ * strategies fanning one source out into one collection make different documents). The
+ * target is left out: the same migration names its target the same way or writes elsewhere. */
+static int derive_migration_seed(const asr_strategy_t *st, asr_config_t *cfg, asr_err_t *err) {
+  const asr_source_spec_t *src = &cfg->source;
+  char *db = NULL, *coll = NULL, *real = NULL, *identity = NULL;
+  const char *where = src->path ? src->path : "";
+  if (strcmp(src->kind, "mongodb") == 0) {
+    int rc = src->path ? asr_mongo_check_uri_names(src->path, &db, &coll, err) : 0;
+    if (rc) return rc;
+    if (asprintf(&real, "%s.%s", src->database ? src->database : db ? db : "",
+                 src->collection ? src->collection : coll ? coll : "") < 0)
+      real = NULL;
+    where = real;
+  } else if (src->path && strcmp(src->path, "-") != 0 && (real = realpath(src->path, NULL))) {
+    where = real;
+  }
+  int n = where ? asprintf(&identity, "asrun migration seed\n%s\n%s\n%s", src->kind, where,
+                           st && st->name ? st->name : "")
+                : -1;
+  free(db);
+  free(coll);
+  free(real);
+  if (n < 0) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  uint8_t h[ASR_DOC_ID_LEN];
+  asr_doc_id_derive(0, (const uint8_t *)identity, (size_t)n, 0, h);
+  free(identity);
+  uint64_t seed;
+  memcpy(&seed, h, sizeof seed);
+  cfg->seed = seed & ASR_RANDOM_SEED_MASK;
+  cfg->seed_origin = ASR_SEED_DERIVED;
+  return 0;
+}
+
+/* --seed > the strategy's seed > for a generation a fresh random one (getrandom(2)), for a
+ * migration one derived from what it reads (derive_migration_seed); below 2^53 so that it
  * reads back exactly from JSON and Lua numbers; cfg->seed_origin says which, for the plan and
  * the summary ("--seed N repeats this run"). */
 static int pick_seed(const asr_options_t *cli, const asr_strategy_t *st, asr_config_t *cfg,
@@ -405,6 +451,9 @@ static int pick_seed(const asr_options_t *cli, const asr_strategy_t *st, asr_con
   } else if (st && st->seed >= 0) {
     cfg->seed = (uint64_t)st->seed;
     cfg->seed_origin = ASR_SEED_STRATEGY;
+  } else if (!asr_config_source_generates(&cfg->source)) {
+    int rc = derive_migration_seed(st, cfg, err);
+    if (rc) return rc;
   } else {
     uint64_t r;
     if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)

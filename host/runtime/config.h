@@ -18,10 +18,11 @@
 
 /* Where the run's seed came from: the plan and the summary say it, and how to pin it. */
 typedef enum asr_seed_origin {
-  ASR_SEED_RANDOM,     /* drawn for this run */
+  ASR_SEED_RANDOM,     /* drawn for this run (a generation) */
   ASR_SEED_GIVEN,      /* --seed */
   ASR_SEED_STRATEGY,   /* the strategy's seed */
   ASR_SEED_CHECKPOINT, /* --resume: the interrupted run's (drawn or given then) */
+  ASR_SEED_DERIVED,    /* a migration's: from what it reads, the same on every re-run */
 } asr_seed_origin_t;
 
 typedef struct asr_config {
@@ -65,7 +66,14 @@ typedef struct asr_config {
   /* --start-from-history: where the starting workers and batch size came from, for the plan
    * ("" when not asked) */
   char history_start[320];
+  /* An insert-mode load into a MongoDB collection that already held documents (no --drop,
+   * no resume): the warning asr_db_checks_before_load gave, for the summary ("" when none) */
+  char target_warning[768];
 } asr_config_t;
+
+/* 1 when the source makes its documents from the seed (a template, an mgodatagen config),
+ * 0 when it reads them (a migration: files, standard input, MongoDB). */
+int asr_config_source_generates(const asr_source_spec_t *source);
 
 /* strategy may be NULL (a --source run). Returns 0 or ASR_EINVAL. */
 int asr_config_build(const asr_options_t *cli, const asr_strategy_t *strategy, asr_config_t *cfg,

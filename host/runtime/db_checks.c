@@ -10,6 +10,7 @@
 #include "mongo/checks.h"
 #include "sinks/mongo.h"
 #include "sources/source.h"
+#include "template/template.h"
 #include "util/log.h"
 
 #define VERIFY_SAMPLE 100 /* documents compared by _id */
@@ -37,7 +38,7 @@ int asr_db_checks_check_config(const asr_config_t *cfg, asr_err_t *err) {
   return 0;
 }
 
-int asr_db_checks_drop(const asr_config_t *cfg, asr_err_t *err) {
+static int drop_target(const asr_config_t *cfg, asr_err_t *err) {
   if (!cfg->drop) return 0;
   asr_mongo_endpoint_t to = target_endpoint(cfg);
   int existed = 0;
@@ -48,6 +49,55 @@ int asr_db_checks_drop(const asr_config_t *cfg, asr_err_t *err) {
   else if (rc == 0)
     asr_log_info("mongo.drop", "--drop: the target collection %s did not exist", ns);
   return rc;
+}
+
+/* Why this generation's documents get other _ids than an earlier run's, or "": a random
+ * seed that they follow (drawn from it, or derived from it where the template has none), a
+ * clock that they follow without --now. */
+static void new_ids_reason(const asr_config_t *cfg, int id_depends, char *out, size_t n) {
+  int new_seed = cfg->seed_origin == ASR_SEED_RANDOM &&
+                 (id_depends & (ASR_TPL_FIELD_ABSENT | ASR_TPL_FIELD_SEED));
+  int new_clock = (id_depends & ASR_TPL_FIELD_CLOCK) && cfg->source.has_clock != ASR_CLOCK_GIVEN;
+  snprintf(out, n, "%s%s%s", new_seed ? "a new random seed (no --seed)" : "",
+           new_seed && new_clock ? " and " : "",
+           new_clock ? "the template's _id taken from the run's clock ($objectid) with no "
+                       "--now" : "");
+}
+
+static void warn_target_not_empty(asr_config_t *cfg, const char *ns, int64_t held,
+                                  int id_depends) {
+  char count[32], why[160] = "";
+  asr_log_thousands(held, count, sizeof count);
+  if (asr_config_source_generates(&cfg->source)) new_ids_reason(cfg, id_depends, why, sizeof why);
+  const char *replace = "--mode upsert overwrites documents with the same _id, --drop loads "
+                        "into an empty collection";
+  if (why[0])
+    snprintf(cfg->target_warning, sizeof cfg->target_warning, "%s already holds %s documents "
+             "before this insert (no --drop); with %s this run makes new _ids, so it adds its "
+             "documents beside any an earlier run wrote. To repeat a run exactly give its "
+             "--seed S --now T (its summary's seed and clock); %s", ns, count, why, replace);
+  else
+    snprintf(cfg->target_warning, sizeof cfg->target_warning, "%s already holds %s documents "
+             "before this insert (no --drop): those with the _id of a document this run sends "
+             "are counted as duplicates and not rewritten; %s", ns, count, replace);
+  asr_log_warn("run.target_not_empty", "%s", cfg->target_warning);
+}
+
+int asr_db_checks_before_load(asr_config_t *cfg, int resumed, int id_depends, asr_err_t *err) {
+  int rc = drop_target(cfg, err);
+  if (rc || cfg->drop || resumed || cfg->dry_run || !is_mongo_uri(cfg->target) ||
+      cfg->write_mode != ASR_WRITE_INSERT)
+    return rc;
+  asr_mongo_endpoint_t to = target_endpoint(cfg);
+  int64_t held = 0;
+  char ns[256] = "";
+  asr_err_t count_err;
+  asr_err_clear(&count_err);
+  if (asr_mongo_check_count(&to, &held, ns, sizeof ns, &count_err))
+    asr_log_info("mongo.count", "%s (not checked whether the target was empty)", count_err.msg);
+  else if (held > 0)
+    warn_target_not_empty(cfg, ns, held, id_depends);
+  return 0;
 }
 
 int asr_db_checks_copy_indexes(const asr_config_t *cfg, asr_err_t *err) {
@@ -69,6 +119,7 @@ typedef struct expect {
   asr_strategy_transform_t transform; /* without dead letters: a failure fails the check */
   asr_transform_t *xf;
   int derive_ids;
+  int ids_derived; /* some expected document got its _id from the seed */
   asr_docs_t in, mapped, with_ids; /* scratch for one source document */
   asr_buf_t origins;
 } expect_t;
@@ -121,7 +172,7 @@ static int expect_doc(expect_t *x, const uint8_t *doc, uint32_t len, uint64_t in
     asr_docs_reset(&x->with_ids);
     int n = asr_docs_assign_ids(res, &from, x->cfg->seed, &x->with_ids);
     if (n < 0) return asr_err_set(err, n, "verify: cannot give the documents their _ids");
-    if (n > 0) res = &x->with_ids;
+    if (n > 0) res = &x->with_ids, x->ids_derived = 1;
   }
   if (asr_buf_append(&out->buf, res->buf.data, res->buf.len))
     return asr_err_set(err, ASR_ENOMEM, "out of memory");
@@ -289,14 +340,19 @@ int asr_db_checks_verify(const asr_config_t *cfg, asr_strategy_t *strategy, int6
                                 VERIFY_SAMPLE, x.xf ? verify_map : NULL, &x, &res, err);
   else if (rc == 0)
     rc = verify_reread(cfg, &x, expected, &res, err);
+  int ids_derived = x.ids_derived;
   expect_close(&x);
   if (rc) return rc;
   if (res.first_problem[0]) {
     /* --verify-only regenerates with the clock of --now, else the time it runs, and with
-     * the seed of --seed, else a random one. */
+     * the seed of --seed, else a random one (a generation) or the derived one (a migration,
+     * which a run given another seed did not use); _ids derived from another seed than the
+     * run's are not found. */
     int regen = !from_mongo && expected < 0 && (res.mismatched > 0 || res.missing > 0);
     int clock_hint = regen && cfg->source.has_clock != ASR_CLOCK_GIVEN && res.mismatched > 0;
-    int seed_hint = regen && cfg->seed_origin == ASR_SEED_RANDOM;
+    int seed_pinned = cfg->seed_origin == ASR_SEED_GIVEN || cfg->seed_origin == ASR_SEED_STRATEGY;
+    int seed_hint = !seed_pinned && ((regen && cfg->seed_origin == ASR_SEED_RANDOM) ||
+                                     (ids_derived && res.missing > 0));
     return asr_err_set(err, ASR_EIO, "verify failed: target holds %lld documents, expected "
                        "%lld; sampled %u: %u missing, %u different; %s%s%s",
                        (long long)res.target_count, (long long)res.expected, res.sampled,

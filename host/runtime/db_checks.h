@@ -10,8 +10,15 @@
 #include "lua/strategy.h"
 #include "runtime/config.h"
 
-/* --drop: drops the MongoDB target's collection (0 when cfg->drop is off). */
-int asr_db_checks_drop(const asr_config_t *cfg, asr_err_t *err);
+/* Before the load, after the plan: --drop (drops the MongoDB target's collection); then, for an insert-mode load into a MongoDB
+ * collection without --drop that does not resume (resumed 0), how many documents the
+ * collection holds: when any, a warning (logged now, kept in cfg->target_warning for the
+ * summary) that says how many, and why this run may insert copies beside them (a new random
+ * seed that the _ids follow, or a template's _id that follows the clock without --now:
+ * id_depends, the source's ASR_TPL_FIELD_* for "_id") or counts them as duplicates, with how
+ * to repeat a run exactly (--seed, --now) or replace (--mode upsert, --drop). A count that
+ * fails is logged and the load goes on. 0, or --drop's failure. */
+int asr_db_checks_before_load(asr_config_t *cfg, int resumed, int id_depends, asr_err_t *err);
 /* --copy-indexes: from the MongoDB source to the MongoDB target. */
 int asr_db_checks_copy_indexes(const asr_config_t *cfg, asr_err_t *err);
 /* --verify: expected documents in the target (< 0: counted from the source, --verify-only);

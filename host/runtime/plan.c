@@ -15,6 +15,10 @@ void asr_plan_seed(const asr_config_t *cfg, char *out, size_t n) {
   case ASR_SEED_CHECKPOINT:
     snprintf(out, n, "%llu (the checkpoint's; --seed %llu repeats this run)", seed, seed);
     return;
+  case ASR_SEED_DERIVED:
+    snprintf(out, n, "%llu (derived from the source and the strategy's name: a re-run derives "
+             "it again)", seed);
+    return;
   case ASR_SEED_STRATEGY: snprintf(out, n, "%llu (the strategy's)", seed); return;
   default: snprintf(out, n, "%llu (--seed)", seed); return;
   }

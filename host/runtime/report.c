@@ -61,11 +61,19 @@ static void add_totals(cJSON *o, const asr_run_summary_t *s) {
   cJSON_AddBoolToObject(o, "load_complete", s->load_complete);
   str(o, "hint", s->hint);
   if (s->already_present[0]) str(o, "warning", s->already_present);
+  if (s->already_present[0] || (s->target_warning && s->target_warning[0])) {
+    cJSON *list = cJSON_AddArrayToObject(o, "warnings");
+    if (list && s->target_warning && s->target_warning[0])
+      cJSON_AddItemToArray(list, cJSON_CreateString(s->target_warning));
+    if (list && s->already_present[0])
+      cJSON_AddItemToArray(list, cJSON_CreateString(s->already_present));
+  }
   char seed[24];
   snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->seed);
   str(o, "seed", seed);
   str(o, "seed_origin", s->seed_origin);
   if (s->seed_text[0]) str(o, "seed_text", s->seed_text);
+  if (s->clock[0]) str(o, "clock", s->clock);
   str(o, "checkpoint", s->checkpoint);
   cJSON_AddBoolToObject(o, "resumed", s->resumed);
   num(o, "docs_written_before", (double)s->docs_written_before);
@@ -230,6 +238,7 @@ static void print_summary(const asr_run_summary_t *s) {
   if (s->docs_dropped) printf("Dropped by transform: %llu\n", (unsigned long long)s->docs_dropped);
   if (s->duplicates)
     printf("Duplicates (already in the target, not rewritten): %llu\n", (unsigned long long)s->duplicates);
+  if (s->target_warning && s->target_warning[0]) printf("Warning: %s\n", s->target_warning);
   if (s->already_present[0]) printf("Warning: %s\n", s->already_present);
   if (s->failed) printf("Failed (rejected by the server): %llu\n", (unsigned long long)s->failed);
   if (s->throttles || s->retries)
@@ -243,6 +252,8 @@ static void print_summary(const asr_run_summary_t *s) {
   printf("Balance: %s%s\n", text, s->balanced ? ": balanced" : " (the run stopped with documents "
          "in flight: not balanced)");
   if (s->seed_text[0]) printf("Seed: %s\n", s->seed_text);
+  if (s->clock[0]) printf("Clock: %s (--now %s repeats this run's $now and $objectid)\n", s->clock,
+                          s->clock);
   fflush(stdout);
 }
 
@@ -285,11 +296,27 @@ static void log_completion(const asr_run_summary_t *sum) {
                  b1);
 }
 
+/* Epoch milliseconds as --now takes them back: "2026-12-07T13:39:54Z", with ".123" when the
+ * milliseconds are not 0. */
+static void clock_text(int64_t ms, char *out, size_t n) {
+  time_t secs = (time_t)(ms / 1000 - (ms % 1000 < 0));
+  int frac = (int)(ms - (int64_t)secs * 1000);
+  struct tm tm;
+  char day[32];
+  if (!gmtime_r(&secs, &tm) || !strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm)) {
+    out[0] = '\0';
+    return;
+  }
+  if (frac) snprintf(out, n, "%s.%03dZ", day, frac);
+  else snprintf(out, n, "%sZ", day);
+}
+
 static const char *seed_origin_name(asr_seed_origin_t o) {
   switch (o) {
   case ASR_SEED_GIVEN: return "given";
   case ASR_SEED_STRATEGY: return "strategy";
   case ASR_SEED_CHECKPOINT: return "checkpoint";
+  case ASR_SEED_DERIVED: return "derived";
   default: return "random";
   }
 }
@@ -361,6 +388,9 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
   sum.seed = in->cfg->seed;
   sum.seed_origin = seed_origin_name(in->cfg->seed_origin);
   asr_plan_seed(in->cfg, sum.seed_text, sizeof sum.seed_text);
+  if (asr_config_source_generates(&in->cfg->source))
+    clock_text(in->cfg->source.clock_ms, sum.clock, sizeof sum.clock);
+  sum.target_warning = in->cfg->target_warning;
   return sum;
 }
 

@@ -43,8 +43,13 @@ typedef struct asr_run_summary {
   uint64_t seed;
   const char *seed_origin;
   char seed_text[160];
+  /* generation: the clock of $now and $objectid ("2026-12-07T13:39:54Z"; --now repeats
+   * it), else "" */
+  char clock[40];
   /* insert mode: documents already in the target (duplicate keys), said in words, or "" */
   char already_present[512];
+  /* insert mode: what the target held before the load (asr_db_checks_before_load), or "" */
+  const char *target_warning;
   int database;                 /* the target keeps what it was sent, whatever the outcome */
   /* performance and scaling; NULL when not collected */
   const asr_metrics_totals_t *metrics;
@@ -65,7 +70,9 @@ typedef struct asr_run_summary {
 struct cJSON;
 /* The summary as a JSON object (caller frees with cJSON_Delete); NULL when out of memory.
  * The seed is a string of digits ("seed"; seeds use 64 bits), with "seed_origin" and
- * "seed_text"; "warning" says when an insert found documents already in the target.
+ * "seed_text", and a generation's "clock"; "warning" says when an insert found documents
+ * already in the target, "warnings" lists every warning of the run's outcome (that one, and
+ * a target that held documents before an insert). 
  * Keys: the brief's avg_docs_per_second, avg_cpu_usage, current_workers,
  * scaling_decisions_count, and totals, duration, peaks, averages, latency percentiles and
  * the list of decisions; ru_governor_rate when the RU governor paced the writes; the balance

@@ -257,7 +257,8 @@ int asr_resume_open(const asr_options_t *cli, asr_config_t *cfg, const asr_strat
   r->path = path;
   r->file_target = strncmp(cfg->target, "file:", 5) == 0;
   int rc = build_identity(cfg, strategy, &r->run, err);
-  int seed_given = cfg->seed_origin != ASR_SEED_RANDOM;
+  /* a seed drawn or derived for this run gives way to the checkpoint's */
+  int seed_given = cfg->seed_origin == ASR_SEED_GIVEN || cfg->seed_origin == ASR_SEED_STRATEGY;
   if (rc == 0 && cli->resume) rc = load_saved(r, cfg, clock_given, seed_given, done, err);
   if (rc) asr_resume_close(r);
   else *out = r;

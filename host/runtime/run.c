@@ -516,7 +516,9 @@ static int load(run_t *r, asr_err_t *err) {
                          r->cfg.auto_scaling};
   rc = asr_hooks_on_start(r->strategy, &info, err);
   int before = r->cfg.copy_indexes && strcmp(r->cfg.copy_indexes, "before") == 0;
-  if (rc == 0) rc = asr_db_checks_drop(&r->cfg, err);
+  if (rc == 0)
+    rc = asr_db_checks_before_load(&r->cfg, asr_resume_resumed(r->resume), r->source->id_depends,
+                                   err);
   if (rc == 0 && before) rc = asr_db_checks_copy_indexes(&r->cfg, err);
   if (rc == 0) rc = execute(r, err);
   return rc;

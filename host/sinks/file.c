@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "codec/ejson_writer.h"
-#include "core/limits.h"
 #include "sinks/dead_letter.h"
 #include "sinks/ordered_writer.h"
 #include "sinks/sink.h"
@@ -137,41 +136,11 @@ static void file_worker_close(asr_sink_t *s, asr_sink_worker_t *w) {
   free(w);
 }
 
-/* Documents over BSON's limit go to the dead letters (the rest of the batch is written: into
- * w->kept, a copy without them) or, without dead letters, fail the batch. *docs becomes what
- * to write. Costs one comparison per document when none is too large. */
-static int check_sizes(file_sink_t *f, asr_sink_worker_t *w, uint64_t seq,
-                       const asr_docs_t **docs, asr_err_t *err) {
-  uint32_t pos = 0, big = 0;
-  for (asr_docs_iter_t it = asr_docs_begin(*docs); asr_docs_next(&it);)
-    if (it.len > ASR_BSON_MAX_DOC_SIZE) big++;
-  if (!big) return 0;
-  const asr_docs_t *in = *docs;
-  asr_docs_reset(&w->kept);
-  w->kept.first_index = ASR_DOCS_NO_INDEX; /* the sink's count is what it writes */
-  for (asr_docs_iter_t it = asr_docs_begin(in); asr_docs_next(&it); pos++) {
-    if (!asr_sink_check_doc_size(seq, pos + 1, it.len, err)) {
-      if (asr_docs_append(&w->kept, it.doc, it.len)) return asr_err_set(err, ASR_ENOMEM, "out of memory");
-      continue;
-    }
-    if (!f->dead_letter) return ASR_EDATA;
-    asr_dead_letter_entry_t e = {.doc = it.doc, .len = it.len,
-                                 .index = asr_docs_source_index(in, pos), .batch = seq,
-                                 .reason = ASR_DL_TOO_LARGE, .message = err->msg};
-    asr_err_t dl_err;
-    asr_err_clear(&dl_err);
-    int rc = asr_dead_letter_add(f->dead_letter, &e, &dl_err);
-    *err = dl_err;
-    if (rc) return rc;
-  }
-  *docs = &w->kept;
-  return 0;
-}
-
 static int file_write(asr_sink_t *s, asr_sink_worker_t *w, uint64_t seq, const asr_docs_t *docs,
                       asr_err_t *err) {
   file_sink_t *f = (file_sink_t *)s;
-  int rc = check_sizes(f, w, seq, &docs, err);
+  /* over BSON's limit: dead-lettered (the rest of the batch is written, from w->kept) */
+  int rc = asr_sink_set_aside_oversized(f->dead_letter, seq, &docs, &w->kept, NULL, err);
   if (rc) return rc;
   asr_buf_reset(&w->out);
   if (f->format == FORMAT_BSON) { /* the bytes as they are: no copy when the batch is next */

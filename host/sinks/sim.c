@@ -7,10 +7,11 @@
  * classifies the reply a Cosmos DB for MongoDB server would send with the MongoDB sink's own
  * code (sinks/sim_reply.h): documents written, failed for good (dead-lettered as the MongoDB
  * sink dead-letters a server's permanent errors, sinks/dead_letter.h), throttled or
- * transiently failed (sent again after the wait the MongoDB
- * sink would wait, up to ASR_SIM_MAX_ATTEMPTS attempts, then the batch fails). Documents are
- * never looked at. The scenario's start point and duration are for the lab; phases follow
- * the time since the sink opened.
+ * transiently failed (sent again after the wait the MongoDB sink would wait, up to
+ * ASR_SIM_MAX_ATTEMPTS attempts, then the batch fails). Documents are only measured: one over
+ * BSON's limit is dead-lettered as the file targets do (asr_sink_set_aside_oversized). The
+ * scenario's start point and duration are for the lab; phases follow the time since the sink
+ * opened.
  * Counters are lock-free atomics; the model (not thread-safe) and the request charge sit
  * under model_mu, taken once per attempt. The other mutex and the condition variable exist
  * only so that abort() wakes sleeping writers at once. */
@@ -51,16 +52,19 @@ struct asr_sink_worker {
   bson_t *reply;
   uint8_t *outcome;
   uint32_t capacity;
+  asr_docs_t kept; /* a batch without its documents over BSON's limit */
 };
 
 static void worker_init(asr_sink_worker_t *w) {
   memset(w, 0, sizeof *w);
   w->reply = bson_new();
+  asr_docs_init(&w->kept);
 }
 
 static void worker_fini(asr_sink_worker_t *w) {
   bson_destroy(w->reply);
   free(w->outcome);
+  asr_docs_free(&w->kept);
 }
 
 static int worker_reserve(asr_sink_worker_t *w, uint32_t n) {
@@ -220,8 +224,14 @@ static int sim_write(asr_sink_t *base, asr_sink_worker_t *w, uint64_t seq,
   if (docs->count) {
     asr_sink_worker_t temp;
     if (!w) worker_init(w = &temp);
-    rc = worker_reserve(w, docs->count) ? asr_err_set(err, ASR_ENOMEM, "out of memory")
-                                        : sim_write_batch(s, w, seq, docs, err);
+    /* a document over BSON's limit: dead-lettered, as the other targets do (and counted as
+     * failed, as the mongodb sink counts the server's refusal) */
+    uint32_t big = 0;
+    rc = asr_sink_set_aside_oversized(s->dead_letter, seq, &docs, &w->kept, &big, err);
+    if (big) atomic_fetch_add(&s->failed, big);
+    if (rc == 0 && docs->count)
+      rc = worker_reserve(w, docs->count) ? asr_err_set(err, ASR_ENOMEM, "out of memory")
+                                          : sim_write_batch(s, w, seq, docs, err);
     if (w == &temp) worker_fini(&temp);
   }
   atomic_fetch_add(&s->batches, 1);

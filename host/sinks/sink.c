@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "core/limits.h"
+#include "sinks/dead_letter.h"
 #include "sinks/mongo.h"
 #include "util/stdout_data.h"
 
@@ -31,6 +32,37 @@ int asr_sink_check_doc_size(uint64_t seq, uint32_t pos, uint32_t len, asr_err_t 
                      "document %u of batch %llu is %u bytes, over BSON's limit of %u bytes for "
                      "one document (MongoDB, mongoimport and mongorestore refuse it)",
                      pos, (unsigned long long)seq, len, ASR_BSON_MAX_DOC_SIZE);
+}
+
+int asr_sink_set_aside_oversized(struct asr_dead_letter *dl, uint64_t seq,
+                                 const asr_docs_t **docs, asr_docs_t *kept, uint32_t *refused,
+                                 asr_err_t *err) {
+  uint32_t big = 0;
+  for (asr_docs_iter_t it = asr_docs_begin(*docs); asr_docs_next(&it);)
+    if (it.len > ASR_BSON_MAX_DOC_SIZE) big++;
+  if (refused) *refused = big;
+  if (!big) return 0;
+  const asr_docs_t *in = *docs;
+  asr_docs_reset(kept);
+  kept->first_index = ASR_DOCS_NO_INDEX; /* the sink's count is what it writes */
+  uint32_t pos = 0;
+  for (asr_docs_iter_t it = asr_docs_begin(in); asr_docs_next(&it); pos++) {
+    if (!asr_sink_check_doc_size(seq, pos + 1, it.len, err)) {
+      if (asr_docs_append(kept, it.doc, it.len)) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+      continue;
+    }
+    if (!dl) return ASR_EDATA;
+    asr_dead_letter_entry_t e = {.doc = it.doc, .len = it.len,
+                                 .index = asr_docs_source_index(in, pos), .batch = seq,
+                                 .reason = ASR_DL_TOO_LARGE, .message = err->msg};
+    asr_err_t dl_err;
+    asr_err_clear(&dl_err);
+    int rc = asr_dead_letter_add(dl, &e, &dl_err);
+    *err = dl_err;
+    if (rc) return rc;
+  }
+  *docs = kept;
+  return 0;
 }
 
 /* The length of "scheme" in "scheme:..." (0: not a URI scheme). */

@@ -137,6 +137,16 @@ int asr_sink_open(const char *uri, const asr_sink_options_t *opt, asr_sink_t **o
  * in batch seq, 1-based, and its size). One comparison, no allocation: call it on every
  * document a sink writes; a dead-letter hook can take the document instead of failing. */
 int asr_sink_check_doc_size(uint64_t seq, uint32_t pos, uint32_t len, asr_err_t *err);
+/* What every sink without a server of its own does with those documents (file and sim:
+ * targets; the mongodb sink checks against the server's own limit): each document of *docs
+ * that asr_sink_check_doc_size refuses goes to dl (reason too_large, its message), and *docs
+ * becomes kept (reset here), a copy of the others; without dl the first one fails the batch
+ * with ASR_EDATA. One comparison per document when none is too large (*docs and kept are
+ * then left alone). *refused (may be NULL) counts the documents set aside. Returns 0,
+ * ASR_EDATA, ASR_ENOMEM or the dead letters' budget error (the run stops). */
+int asr_sink_set_aside_oversized(struct asr_dead_letter *dl, uint64_t seq,
+                                 const asr_docs_t **docs, asr_docs_t *kept, uint32_t *refused,
+                                 asr_err_t *err);
 
 /* The file a target URI writes (file:PATH, file://PATH, jsonl:PATH, bson:PATH or a bare
  * path; "-" for standard output), pointing into uri; NULL for the other targets. The file

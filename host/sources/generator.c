@@ -231,6 +231,7 @@ static int finish_open(generator_t *g, const asr_source_spec_t *spec, const char
   int64_t clock_ms = spec->has_clock ? spec->clock_ms : (int64_t)(time(NULL)) * 1000;
   g->base.total_records = g->total;
   if (rc == 0) {
+    g->base.id_depends = asr_template_field_depends(g->tpl, "_id");
     asr_template_set_now(g->tpl, clock_ms);
     for (size_t i = 0; i < g->nrefs; i++) asr_template_set_now((asr_template_t *)g->refs[i].tpl, clock_ms);
   }

@@ -83,6 +83,10 @@ struct asr_source {
   /* Records the source will hand out when it knows (templates: their count; MongoDB: the
    * matching count at open, an estimate for a whole collection), for progress; 0: unknown. */
   uint64_t total_records;
+  /* Generated sources: what the documents' `_id` depends on (ASR_TPL_FIELD_* of
+   * asr_template_field_depends: a template's "_id": "$objectid" follows the clock, so a run
+   * without --now makes new `_id`s); 0 for the other sources. */
+  int id_depends;
 };
 
 /* A collection a template may $ref (declared in the strategy); strings borrowed. */

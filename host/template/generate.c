@@ -405,3 +405,63 @@ int asr_template_generate(const asr_template_t *t, const asr_template_ext_t *ext
 }
 
 int asr_template_has_custom_ops(const asr_template_t *t) { return t->custom_nodes > 0; }
+
+/* The probe below runs no Lua: a custom operator fails it (the answer is then "no"). */
+static int probe_custom_call(void *ud, uint32_t op, asr_rng_t *rng, const bson_t *opts,
+                             bson_t *dst, const char *key, int keylen, asr_err_t *err) {
+  return asr_err_set(err, ASR_EINVAL, "not run while probing the clock");
+}
+
+/* Document `index` of a copy of t whose clock reads now_ms, with seed, into doc (initialized). */
+static int generate_at(const asr_template_t *t, int64_t now_ms, uint64_t seed, uint64_t index,
+                       bson_t *doc) {
+  static const asr_template_ext_t probe = {NULL, probe_custom_call};
+  asr_template_t at = *t;
+  at.now_ms = now_ms;
+  asr_err_t err;
+  asr_err_clear(&err);
+  return asr_template_generate(&at, &probe, seed, index, doc, &err);
+}
+
+/* Whether field differs between two generations (-1: it could not be told: a generation
+ * failed, or the field is absent from either). */
+static int field_differs(const asr_template_t *t, const char *field, int64_t now_a, int64_t now_b,
+                         uint64_t seed_a, uint64_t seed_b, uint64_t index) {
+  bson_t a, b;
+  bson_init(&a);
+  bson_init(&b);
+  int differs = -1;
+  bson_iter_t ia, ib;
+  if (generate_at(t, now_a, seed_a, index, &a) == 0 && generate_at(t, now_b, seed_b, index, &b) == 0 &&
+      bson_iter_init_find(&ia, &a, field) && bson_iter_init_find(&ib, &b, field)) {
+    uint32_t la = ia.next_off - ia.d1, lb = ib.next_off - ib.d1;
+    differs = bson_iter_type(&ia) != bson_iter_type(&ib) || la != lb ||
+              memcmp(ia.raw + ia.d1, ib.raw + ib.d1, la) != 0;
+  }
+  bson_destroy(&a);
+  bson_destroy(&b);
+  return differs;
+}
+
+#define PROBE_NOW_A INT64_C(946684800000)  /* 2000-01-01 */
+#define PROBE_NOW_B INT64_C(1893456000000) /* 2030-01-01 */
+#define PROBE_DRAWS 4 /* seed pairs tried: a value of few choices may agree by chance */
+
+int asr_template_field_depends(const asr_template_t *t, const char *field) {
+  bson_t doc;
+  bson_init(&doc);
+  bson_iter_t it;
+  int rc = generate_at(t, PROBE_NOW_A, 1, 0, &doc);
+  int present = rc == 0 && bson_iter_init_find(&it, &doc, field);
+  bson_destroy(&doc);
+  if (rc) return 0; /* custom operators: not known */
+  if (!present) return ASR_TPL_FIELD_ABSENT;
+  int depends = field_differs(t, field, PROBE_NOW_A, PROBE_NOW_B, 1, 1, 0) == 1
+                    ? ASR_TPL_FIELD_CLOCK : 0;
+  for (uint64_t k = 0; k < PROBE_DRAWS; k++)
+    if (field_differs(t, field, PROBE_NOW_A, PROBE_NOW_A, 2 * k + 1, 2 * k + 2, k) == 1) {
+      depends |= ASR_TPL_FIELD_SEED;
+      break;
+    }
+  return depends;
+}

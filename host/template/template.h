@@ -84,6 +84,15 @@ int asr_template_generate(const asr_template_t *t, const asr_template_ext_t *ext
                           uint64_t index, bson_t *doc, asr_err_t *err);
 /* 1 when generating needs an ext (custom operators, also through a $ref), else 0. */
 int asr_template_has_custom_ops(const asr_template_t *t);
+/* What the value of a top-level field (such as "_id") of the generated documents depends on
+ * besides the document's index, as flags: ASR_TPL_FIELD_CLOCK ($objectid, $now or anything
+ * else that reads the clock: a run without --now makes other values), ASR_TPL_FIELD_SEED
+ * (random draws: another seed makes other values); ASR_TPL_FIELD_ABSENT alone when the
+ * documents lack it; 0 when neither (a constant, $inc) or when it cannot be told without the
+ * run (custom operators). Found by generating documents at two clocks and with a few pairs
+ * of seeds (t is not changed). */
+enum { ASR_TPL_FIELD_ABSENT = 1, ASR_TPL_FIELD_SEED = 2, ASR_TPL_FIELD_CLOCK = 4 };
+int asr_template_field_depends(const asr_template_t *t, const char *field);
 /* 1 when name (without the '$') is a built-in operator, else 0. */
 int asr_template_is_operator(const char *name);
 /* $now and $objectid timestamps use this clock; compile sets it to the current time.

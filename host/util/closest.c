@@ -2,24 +2,31 @@
 
 #include <string.h>
 
+#define MAX_NAME 63 /* longer names count as far (64) */
+
+/* Optimal string alignment: Levenshtein's three edits plus a swap of two adjacent letters,
+ * each costing one ('mdoe' is one edit from 'mode'), over three rolling rows. */
 size_t asr_edit_distance(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);
-  if (la > 63 || lb > 63) return 64;
-  size_t row[64];
-  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  if (la > MAX_NAME || lb > MAX_NAME) return MAX_NAME + 1;
+  size_t rows[3][MAX_NAME + 1];
+  size_t *before = rows[0], *prev = rows[1], *cur = rows[2];
+  for (size_t j = 0; j <= lb; j++) prev[j] = j;
   for (size_t i = 1; i <= la; i++) {
-    size_t diag = row[0];
-    row[0] = i;
+    cur[0] = i;
     for (size_t j = 1; j <= lb; j++) {
-      size_t up = row[j];
-      size_t best = diag + (a[i - 1] != b[j - 1]);
-      if (up + 1 < best) best = up + 1;
-      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-      row[j] = best;
-      diag = up;
+      size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+      if (prev[j] + 1 < best) best = prev[j] + 1;
+      if (cur[j - 1] + 1 < best) best = cur[j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+          before[j - 2] + 1 < best)
+        best = before[j - 2] + 1;
+      cur[j] = best;
     }
+    size_t *oldest = before;
+    before = prev, prev = cur, cur = oldest;
   }
-  return row[lb];
+  return prev[lb];
 }
 
 const char *asr_closest(const char *name, const char *const *candidates, size_t n,

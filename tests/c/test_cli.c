@@ -375,21 +375,76 @@ static void test_file_and_json_array(void **state) {
   asr_config_free(&cfg);
 }
 
-/* No --seed: a fresh random seed per run (below 2^53), said to be random; --seed pins it. */
+/* A generation without --seed: a fresh random seed per run (below 2^53), said to be random;
+ * --seed pins it. */
 static void test_seed(void **state) {
   asr_config_t a, b;
   asr_err_t e;
-  assert_int_equal(BUILD(a, e, "--source", "x.jsonl"), 0);
-  assert_int_equal(BUILD(b, e, "--source", "x.jsonl"), 0);
+  assert_int_equal(BUILD(a, e, "--source", "t.json", "--total", "5"), 0);
+  assert_int_equal(BUILD(b, e, "--source", "t.json", "--total", "5"), 0);
+  assert_string_equal(a.source.kind, "template");
   assert_int_equal(a.seed_origin, ASR_SEED_RANDOM);
   assert_true(a.seed != b.seed); /* 1 in 2^53 to fail */
   assert_true(a.seed <= ASR_RANDOM_SEED_MASK && b.seed <= ASR_RANDOM_SEED_MASK);
   assert_true(a.source.seed == a.seed);
   asr_config_free(&a);
   asr_config_free(&b);
-  assert_int_equal(BUILD(a, e, "--source", "x.jsonl", "--seed", "8731"), 0);
+  assert_int_equal(BUILD(a, e, "--source", "t.json", "--total", "5", "--seed", "8731"), 0);
   assert_int_equal(a.seed_origin, ASR_SEED_GIVEN);
   assert_true(a.seed == 8731 && a.source.seed == 8731);
+  asr_config_free(&a);
+}
+
+/* Two configs' seeds: equal (want_same) or not, both derived for a migration. */
+static void expect_derived(asr_config_t *a, asr_config_t *b, int want_same) {
+  assert_int_equal(a->seed_origin, ASR_SEED_DERIVED);
+  assert_int_equal(b->seed_origin, ASR_SEED_DERIVED);
+  assert_true(a->seed <= ASR_RANDOM_SEED_MASK && a->source.seed == a->seed);
+  if (want_same) assert_true(a->seed == b->seed);
+  else assert_true(a->seed != b->seed);
+  asr_config_free(a);
+  asr_config_free(b);
+}
+
+/* A migration without --seed: a seed derived from what it reads, so a re-run derives the same
+ * _ids for the documents it gives one; the target, the host and the credentials of a MongoDB
+ * source, and how a file's path is spelt do not change it; --seed still wins. */
+static void test_migration_seed(void **state) {
+  asr_config_t a, b;
+  asr_err_t e;
+  assert_int_equal(BUILD(a, e, "--source", "x.jsonl"), 0);
+  assert_int_equal(BUILD(b, e, "--source", "x.jsonl", "--target", "mongodb://h/db.other"), 0);
+  expect_derived(&a, &b, 1);
+  assert_int_equal(BUILD(a, e, "--source", "x.jsonl"), 0);
+  assert_int_equal(BUILD(b, e, "--source", "y.jsonl"), 0);
+  expect_derived(&a, &b, 0);
+  assert_int_equal(BUILD(a, e, "--source", "x.jsonl"), 0);
+  assert_int_equal(BUILD(b, e, "--source", "bson:x.jsonl"), 0); /* another kind */
+  expect_derived(&a, &b, 0);
+  assert_int_equal(BUILD(a, e, "--source", "-"), 0);
+  assert_int_equal(BUILD(b, e, "--source", "-"), 0);
+  expect_derived(&a, &b, 1);
+  /* a file by its real path */
+  char file[512], other[512];
+  snprintf(file, sizeof file, "%s/seed_source.jsonl", ASR_TEST_TMP);
+  snprintf(other, sizeof other, "%s/./seed_source.jsonl", ASR_TEST_TMP);
+  FILE *f = fopen(file, "w");
+  assert_non_null(f);
+  fclose(f);
+  assert_int_equal(BUILD(a, e, "--source", file), 0);
+  assert_int_equal(BUILD(b, e, "--source", other), 0);
+  expect_derived(&a, &b, 1);
+  remove(file);
+  /* a collection by its database.collection */
+  assert_int_equal(BUILD(a, e, "--source", "mongodb://u:secret@h1:27017/shop.orders"), 0);
+  assert_int_equal(BUILD(b, e, "--source", "mongodb://h2/shop.orders?retryWrites=false"), 0);
+  expect_derived(&a, &b, 1);
+  assert_int_equal(BUILD(a, e, "--source", "mongodb://h1/shop.orders"), 0);
+  assert_int_equal(BUILD(b, e, "--source", "mongodb://h1/shop.customers"), 0);
+  expect_derived(&a, &b, 0);
+  assert_int_equal(BUILD(a, e, "--source", "x.jsonl", "--seed", "12"), 0);
+  assert_int_equal(a.seed_origin, ASR_SEED_GIVEN);
+  assert_true(a.seed == 12 && a.source.seed == 12);
   asr_config_free(&a);
 }
 
@@ -408,6 +463,7 @@ int main(void) {
       cmocka_unit_test(test_mgodatagen_rename),
       cmocka_unit_test(test_file_and_json_array),
       cmocka_unit_test(test_seed),
+      cmocka_unit_test(test_migration_seed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,7 +56,7 @@ static const asr_source_vt_t counter_vt = {
     .kind = "counter", .next = cs_next, .decode = cs_decode, .destroy = cs_destroy};
 
 static counter_source_t make_source(uint64_t total) {
-  counter_source_t c = {{&counter_vt, NULL, NULL, 0}, total, 0, -1, 0};
+  counter_source_t c = {{&counter_vt, NULL, NULL, 0, 0}, total, 0, -1, 0};
   return c;
 }
 

@@ -510,6 +510,38 @@ static void test_now(void **state) {
 
 /* ---- $missing, $pick --------------------------------------------------------------------------------- */
 
+/* What a field's value follows: what a re-run without --seed or --now changes. */
+static void test_field_depends(void **state) {
+  enum { A = ASR_TPL_FIELD_ABSENT, S = ASR_TPL_FIELD_SEED, C = ASR_TPL_FIELD_CLOCK };
+  const struct {
+    const char *json;
+    int depends;
+  } cases[] = {
+      {"{\"_id\": \"$objectid\", \"n\": \"$inc\"}", S | C}, /* salted with the seed */
+      {"{\"n\": \"$inc\", \"_id\": {\"$oid\": {}}}", S | C},
+      {"{\"_id\": \"$now\"}", C},
+      {"{\"_id\": {\"at\": \"$now\", \"n\": \"$inc\"}}", C},
+      {"{\"_id\": \"$inc\", \"at\": \"$now\"}", 0}, /* the clock elsewhere */
+      {"{\"_id\": {\"$string\": {\"length\": 8}}}", S},
+      {"{\"_id\": {\"$integer\": {\"min\": 1, \"max\": 2}}}", S}, /* two values: tried more than once */
+      {"{\"_id\": 7}", 0},
+      {"{\"n\": \"$objectid\"}", A},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    asr_template_t *t = compile_ok(cases[i].json);
+    asr_template_set_now(t, 1700000000000);
+    bson_t a, b;
+    gen(t, 1, 0, &a);
+    int got = asr_template_field_depends(t, "_id");
+    if (got != cases[i].depends) fail_msg("%s: expected %d, got %d", cases[i].json, cases[i].depends, got);
+    gen(t, 1, 0, &b); /* the template's own clock is untouched */
+    assert_true(a.len == b.len && memcmp(bson_get_data(&a), bson_get_data(&b), a.len) == 0);
+    bson_destroy(&a);
+    bson_destroy(&b);
+    asr_template_free(t);
+  }
+}
+
 static void test_missing(void **state) {
   asr_template_t *t = compile_ok("{\"a\": 1, \"b\": \"$missing\", \"c\": [1, \"$missing\", 2],"
                                  " \"d\": {\"$missing\": null}, \"e\": {\"x\": \"$missing\"}}");
@@ -849,6 +881,7 @@ int main(void) {
       cmocka_unit_test(test_objectid),
       cmocka_unit_test(test_date),
       cmocka_unit_test(test_now),
+      cmocka_unit_test(test_field_depends),
       cmocka_unit_test(test_missing),
       cmocka_unit_test(test_pick),
       cmocka_unit_test(test_nesting),

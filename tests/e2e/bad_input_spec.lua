@@ -84,6 +84,13 @@ describe("bad input", function()
     -- far from every known name: the strategy's own business
     assert.matches("unknown field 'colour' ignored", stderr, 1, true)
     assert.matches("unknown field 'my_helper' ignored", stderr, 1, true)
+    -- a short name two edits from a known one is no typo of it: still only a warning
+    p = strategy("warn_short.lua", "return { source = 'template:" .. TPL .. "', total = 5, target = { uri = '" ..
+      out .. "', mood = 1 }, spec = 2 }")
+    code, _, stderr = h.run({p})
+    assert.are.equal(0, code, stderr)
+    assert.matches("target: unknown field 'mood' ignored (did you mean 'mode'?)", stderr, 1, true)
+    assert.matches("unknown field 'spec' ignored (did you mean 'seed'?)", stderr, 1, true)
   end)
 
   -- A misspelt field would leave what it names undone: a migration run untransformed.
@@ -95,6 +102,13 @@ describe("bad input", function()
       {"seeds = 2", "unknown field 'seeds' (did you mean 'seed'?)"},
       {"target = { uri = '" .. out .. "', colection = 'x' }", "target: unknown field 'colection' (did you mean 'collection'?)"},
       {"scaling = { max_worker = 4 }", "scaling: unknown field 'max_worker' (did you mean 'max_workers'?)"},
+      -- two adjacent letters swapped are one edit, also in short names and nested tables
+      {"target = { uri = '" .. out .. "', mdoe = 'upsert' }", "target: unknown field 'mdoe' (did you mean 'mode'?)"},
+      {"target = { uri = '" .. out .. "', kyes = { 'k' } }", "target: unknown field 'kyes' (did you mean 'keys'?)"},
+      {"sede = 7", "unknown field 'sede' (did you mean 'seed'?)"},
+      {"nmae = 'x'", "unknown field 'nmae' (did you mean 'name'?)"},
+      {"source = { template = '" .. TPL .. "', sede = 7 }", "source: unknown field 'sede' (did you mean 'seed'?)"},
+      {"scaling = { max_wokrers = 4 }", "scaling: unknown field 'max_wokrers' (did you mean 'max_workers'?)"},
     }) do
       local p = strategy("typo.lua", "return { source = 'template:" .. TPL .. "', total = 5, target = '" .. out ..
         "', " .. case[1] .. " }")
