@@ -27,6 +27,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=0:exitcode=8
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:exitcode=87}"
 SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/asrun-bad.XXXXXX")"
 trap 'rm -rf "$SCRATCH"' EXIT
+# The cases' runs record into a history in the scratch directory, not the user's ~/.local/state.
+export XDG_STATE_HOME="$SCRATCH/state"
 
 failed=0
 total=0
