@@ -18,48 +18,61 @@ int asr_mongo_check_uri_names(const char *uri, char **db, char **coll, asr_err_t
 
 #define MONGO_NS_NOT_FOUND 26 /* the server's code for a collection that is not there */
 
+/* One collection of an endpoint, opened for a single check: connection, client, handle. */
+typedef struct {
+  asr_mongo_conn_t conn;
+  mongoc_client_t *client;
+  mongoc_collection_t *coll;
+} one_collection_t;
+
+static int open_collection(const asr_mongo_endpoint_t *e, one_collection_t *o, char *ns, size_t n,
+                           asr_err_t *err) {
+  int rc = connect_to(e, &o->conn, err);
+  if (rc) return rc;
+  snprintf(ns, n, "%s.%s", o->conn.db, o->conn.coll);
+  o->client = mongoc_client_pool_pop(o->conn.pool);
+  o->coll = mongoc_client_get_collection(o->client, o->conn.db, o->conn.coll);
+  return 0;
+}
+
+static void close_collection(one_collection_t *o) {
+  if (o->coll) mongoc_collection_destroy(o->coll);
+  if (o->client) mongoc_client_pool_push(o->conn.pool, o->client);
+  asr_mongo_conn_close(&o->conn);
+}
+
 int asr_mongo_check_drop(const asr_mongo_endpoint_t *target, int *existed, char *ns, size_t n,
                          asr_err_t *err) {
-  asr_mongo_conn_t t = {0};
+  one_collection_t o = {0};
   *existed = 0;
-  int rc = connect_to(target, &t, err);
-  if (rc) return rc;
-  snprintf(ns, n, "%s.%s", t.db, t.coll);
-  mongoc_client_t *client = mongoc_client_pool_pop(t.pool);
-  mongoc_collection_t *coll = mongoc_client_get_collection(client, t.db, t.coll);
+  int rc = open_collection(target, &o, ns, n, err);
   bson_error_t e;
-  if (mongoc_collection_drop_with_opts(coll, NULL, &e)) *existed = 1;
+  if (rc) return rc;
+  if (mongoc_collection_drop_with_opts(o.coll, NULL, &e)) *existed = 1;
   else if (e.code != MONGO_NS_NOT_FOUND && !strstr(e.message, "ns not found"))
-    rc = asr_err_set(err, ASR_EINVAL, "--drop: cannot drop %s.%s on %s: %s", t.db, t.coll,
-                     t.redacted, e.message);
-  mongoc_collection_destroy(coll);
-  mongoc_client_pool_push(t.pool, client);
-  asr_mongo_conn_close(&t);
+    rc = asr_err_set(err, ASR_EINVAL, "--drop: cannot drop %s on %s: %s", ns, o.conn.redacted,
+                     e.message);
+  close_collection(&o);
   return rc;
 }
 
 int asr_mongo_check_count(const asr_mongo_endpoint_t *target, int64_t *count, char *ns, size_t n,
                           asr_err_t *err) {
-  asr_mongo_conn_t t = {0};
+  one_collection_t o = {0};
   *count = 0;
-  int rc = connect_to(target, &t, err);
+  int rc = open_collection(target, &o, ns, n, err);
   if (rc) return rc;
-  snprintf(ns, n, "%s.%s", t.db, t.coll);
-  mongoc_client_t *client = mongoc_client_pool_pop(t.pool);
-  mongoc_collection_t *coll = mongoc_client_get_collection(client, t.db, t.coll);
   bson_error_t e;
-  int64_t c = mongoc_collection_estimated_document_count(coll, NULL, NULL, NULL, &e);
+  int64_t c = mongoc_collection_estimated_document_count(o.coll, NULL, NULL, NULL, &e);
   if (c < 0) {
     bson_t all = BSON_INITIALIZER;
-    c = mongoc_collection_count_documents(coll, &all, NULL, NULL, NULL, &e);
+    c = mongoc_collection_count_documents(o.coll, &all, NULL, NULL, NULL, &e);
     bson_destroy(&all);
   }
   if (c >= 0) *count = c;
-  else rc = asr_err_set(err, ASR_EINVAL, "cannot count the documents of %s.%s on %s: %s", t.db,
-                        t.coll, t.redacted, e.message);
-  mongoc_collection_destroy(coll);
-  mongoc_client_pool_push(t.pool, client);
-  asr_mongo_conn_close(&t);
+  else rc = asr_err_set(err, ASR_EINVAL, "cannot count the documents of %s on %s: %s", ns,
+                        o.conn.redacted, e.message);
+  close_collection(&o);
   return rc;
 }
 
