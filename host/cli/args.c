@@ -318,7 +318,7 @@ static int set_once(const char **slot, const char *flag, const char *value, asr_
  * are refused naming both. */
 static int parse_aliased_count(const char *flag, const char *s, int64_t min, int64_t max,
                                int64_t *out, const char **set_by, asr_err_t *err) {
-  int64_t v;
+  int64_t v = 0; /* set when parse_flag_count returns 0 */
   if (parse_flag_count(flag, s, min, max, &v, err)) return ASR_EINVAL;
   if (*set_by && strcmp(*set_by, flag) != 0 && *out != v) /* the same flag again: the last */
     return asr_err_set(err, ASR_EINVAL, "%s %lld and %s %lld: give one of them", *set_by,
