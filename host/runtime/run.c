@@ -292,15 +292,16 @@ static void checkpoint_at_end(run_t *r, int rc) {
   if (!r->resume || !r->pipeline) return;
   asr_err_t err;
   asr_err_clear(&err);
-  /* refused dead letters: every document went through (the file output was withdrawn, the
-   * failures are in the dead letters): nothing is left to resume */
-  int through = rc == 0 || r->dead_letters_refused;
-  int crc = through ? asr_resume_complete(r->resume, &err)
-                    : asr_resume_save(r->resume, rc == ASR_ECANCELED ? "stopped" : "failed", &err);
+  /* refused dead letters: every document went through; the output and the checkpoint stay
+   * (marked "refused"), so a resume with a larger budget publishes without redoing it */
+  int crc = rc == 0 ? asr_resume_complete(r->resume, &err)
+            : r->dead_letters_refused ? asr_resume_refused(r->resume, &err)
+            : asr_resume_save(r->resume, rc == ASR_ECANCELED ? "stopped" : "failed", &err);
   if (crc) asr_log_error("resume.save", "%s", err.msg);
-  else if (!through)
-    asr_log_info("resume.hint", "Checkpoint saved to %s: run the same command with --resume to "
-                 "go on", asr_resume_path(r->resume));
+  else if (rc && !r->dead_letters_refused) /* a refusal's message says how already */
+    asr_log_info("resume.hint", "Checkpoint saved to %s: run the same command with --resume%s "
+                 "to go on", asr_resume_path(r->resume),
+                 asr_dead_letter_stopped_run(r->dead_letter) ? " and a larger --max-errors" : "");
 }
 
 /* ---- metrics and the auto-scaler ---- */
@@ -320,6 +321,8 @@ static int judge_dead_letters(void *ud, asr_err_t *err) {
   int allowed;
   int rc = asr_dead_letter_verdict(r->dead_letter, st.docs_in, &allowed, err);
   r->dead_letters_refused = rc != 0;
+  if (rc && r->resume) asr_report_refusal_hint(r->sink, asr_dead_letter_count(r->dead_letter),
+                                               asr_resume_path(r->resume), err);
   return rc;
 }
 
@@ -668,6 +671,7 @@ static int open_run(run_t *r, asr_err_t *err) {
   if ((rc = asr_sink_open(r->cfg.target, &opt, &r->sink, err))) return rc;
   if ((rc = resolve_dead_letter(r, err))) return rc;
   if ((rc = check_distinct_files(r, err))) return rc; /* again, with the default dead letters */
+  if ((rc = asr_resume_dead_letters(r->resume, r->dead_letter, err))) return rc;
   asr_strategy_transform_init(&r->transform, r->strategy, r->dead_letter);
   if (r->strategy && (r->strategy->has_lua_transform || r->cfg.source.ncustom))
     asr_lua_worker_factory(&r->worker_env, r->strategy->path);
@@ -818,6 +822,7 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .checkpoint = asr_resume_path(r->resume),
       .resumed = asr_resume_resumed(r->resume),
       .docs_written_before = asr_resume_docs_before(r->resume),
+      .docs_read_before = asr_resume_docs_read_before(r->resume),
       .dead_letter = r->dead_letter,
       .load_complete = r->load_complete,
       .dead_letters_refused = r->dead_letters_refused,
