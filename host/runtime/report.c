@@ -241,9 +241,12 @@ static void print_summary(const asr_run_summary_t *s) {
   else if (s->database) /* it keeps what it was sent */
     printf("Failed: %s documents were written to %s in %.2f s before the run stopped; they stay "
            "there\n", n, s->output, s->duration_s);
-  else if (s->checkpoint && s->output && strcmp(s->output, "(nothing kept)") != 0)
+  else if (s->checkpoint && s->output && strcmp(s->output, "(nothing kept)") != 0) {
+    char kept[32]; /* what the file holds: the earlier runs' documents too */
+    asr_log_thousands((long long)(s->docs_written_before + s->docs_written), kept, sizeof kept);
     printf("Kept: %s documents in %s, not published (the checkpoint %s goes on from there)\n",
-           n, s->output, s->checkpoint);
+           kept, s->output, s->checkpoint);
+  }
   if (s->resumed) {
     char before[32], all[32], dead[96] = "";
     asr_log_thousands((long long)s->docs_written_before, before, sizeof before);
