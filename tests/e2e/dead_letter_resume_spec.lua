@@ -5,6 +5,7 @@
 -- every run's. And a run refused for its dead letters keeps its output and checkpoint, so
 -- `--resume --max-errors N` publishes it without redoing the work (it used to be deleted).
 local h = require("tests.e2e.helper")
+local kill = require("tests.e2e.kill")
 
 local seed = tonumber(os.getenv("ASRUN_KILL_SEED") or "") or os.time()
 math.randomseed(seed)
@@ -28,50 +29,6 @@ local function args_for(target, extra)
     "--target", target}
   for _, a in ipairs(extra or {}) do t[#t + 1] = a end
   return t
-end
-
--- Starts asrun and SIGKILLs it `after` seconds after its checkpoint `cp` first changed
--- (at most 5 s of waiting), unless it ended first; returns its exit code (137: killed).
-local function run_killed(args, after, cp)
-  local parts = {}
-  for _, a in ipairs(args) do parts[#parts + 1] = h.q(a) end
-  local sum = "cat " .. h.q(cp) .. " 2>/dev/null | cksum"
-  local cmd = string.format("before=$(%s); %s %s >/dev/null 2>&1 & pid=$!; i=0; "
-    .. "while [ $i -lt 500 ] && kill -0 $pid 2>/dev/null && [ \"$(%s)\" = \"$before\" ]; do "
-    .. "sleep 0.01; i=$((i+1)); done; sleep %.3f; kill -9 $pid 2>/dev/null; wait $pid; echo $?",
-    sum, h.q(h.bin), table.concat(parts, " "), sum, after)
-  local p = io.popen(cmd)
-  local code = tonumber(p:read("a"))
-  p:close()
-  return code
-end
-
--- Runs args with --resume, SIGKILLed `kills` times at random moments (each within a quarter of
--- `span` seconds of work, so the run is not through by the last kill), then lets a last
--- resume finish. An attempt in which a run finished before its kill, or no kill hit, starts
--- over from nothing (clean). Returns the last run's exit code, stdout and stderr.
-local function killed_then_resumed(args, kills, span, cp, clean)
-  local with_resume = {table.unpack(args)}
-  with_resume[#with_resume + 1] = "--resume"
-  for _ = 1, 4 do
-    clean()
-    local hit = 0
-    for _ = 1, kills do
-      local code = run_killed(with_resume, math.random() * span * 0.25, cp)
-      if code ~= 137 then assert.are.equal(0, code) break end
-      hit = hit + 1
-    end
-    if hit == kills and h.exists(cp) then return h.run(with_resume) end
-  end
-  error("no attempt was killed " .. kills .. " times before it finished")
-end
-
-local function timed(args)
-  local function now() local p = io.popen("date +%s.%N"); local t = tonumber(p:read("a")); p:close(); return t end
-  local t0 = now()
-  local code, _, err = h.run(args)
-  assert.are.equal(0, code, err)
-  return now() - t0
 end
 
 local function file_equal(a, b)
@@ -114,10 +71,11 @@ describe("dead letters across kills and resumes", function()
     local cp, dead, sum = out .. ".checkpoint.json", h.path("dlr_out.dead.jsonl"), h.path("dlr_sum.json")
     h.remove(ref, h.path("dlr_ref.dead.jsonl"))
     -- exactly the failing count is allowed: a dead letter counted twice stops a run
-    local span = timed(args_for("file:" .. ref, {"--max-errors", tostring(FAILING), "-q"}))
-    local code, stdout, stderr = killed_then_resumed(args_for("file:" .. out, {"--max-errors",
-      tostring(FAILING), "--summary-json", sum}), 4, span, cp,
-      function() h.remove(out, cp, dead, sum) end)
+    local span = kill.timed(args_for("file:" .. ref, {"--max-errors", tostring(FAILING), "-q"}))
+    local code, stdout, stderr = kill.killed_then_resumed(function()
+      h.remove(out, cp, dead, sum)
+      return args_for("file:" .. out, {"--max-errors", tostring(FAILING), "--summary-json", sum})
+    end, 4, span, cp)
     assert.are.equal(0, code, stderr)
     check_dead_letters(dead)
     assert.is_true(file_equal(ref, out), "the resumed output differs from the uninterrupted one")
@@ -136,7 +94,7 @@ describe("dead letters across kills and resumes", function()
     local cp, dead, sum = out .. ".checkpoint.json", h.path("dlr_nb.dead.jsonl"), h.path("dlr_nb_sum.json")
     h.remove(out, cp, dead, sum)
     local args = args_for("file:" .. out, {"-q"})
-    assert.are.equal(137, run_killed(args, 0.2, cp))
+    assert.are.equal(137, kill.run_killed(args, 0.2, cp))
     local resumed = {table.unpack(args)}
     resumed[#resumed + 1] = "--resume"
     local code, _, stderr = h.run(resumed)
