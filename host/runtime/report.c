@@ -404,7 +404,7 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
     snprintf(sum.hint_text, sizeof sum.hint_text, "run the same command again with --resume "
              "--max-errors %llu to accept the dead letters", (unsigned long long)
              (sum.dead_lettered + sum.dead_lettered_before));
-    sum.hint = sum.hint_text;
+    sum.hint = NULL; /* hint_text: pointed at by the caller (sum is returned by value) */
   }
   sum.docs_per_second = in->duration_s > 0 ? (double)sum.docs_written / in->duration_s : 0;
   sum.seed = in->cfg->seed;
@@ -538,6 +538,7 @@ static void record_history(const asr_report_input_t *in, const asr_run_summary_t
 
 int asr_report_end_of_run(const asr_report_input_t *in, int rc, asr_err_t *err) {
   asr_run_summary_t sum = summarize(in, rc, err);
+  if (sum.hint_text[0]) sum.hint = sum.hint_text;
   rc = check_rejections(in, &sum, rc, err);
   note_allowed_dead_letters(in, &sum, rc);
   note_already_present(in, &sum);

@@ -498,7 +498,7 @@ int asr_dead_letter_resume(asr_dead_letter_t *dl, const asr_dead_letter_mark_t *
                            uint64_t docs_read_before, asr_err_t *err) {
   dl->read_before = docs_read_before;
   if (!m) return 0;
-  qsort(m->redo, m->nredo, sizeof *m->redo, by_offset);
+  if (m->nredo) qsort(m->redo, m->nredo, sizeof *m->redo, by_offset);
   if (!spans_fit(m))
     return asr_err_set(err, ASR_EINVAL, "--resume: the checkpoint's dead letters do not fit "
                        "its recorded length of %s (damaged?)", dl->path);
