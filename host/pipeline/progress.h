@@ -3,7 +3,8 @@
  * position after it); a worker marks its batch done once the sink has taken it. A checkpoint
  * asks for the position after the longest run of done batches from the start (everything
  * before it is written) and after the last framed batch (everything an interrupted run may
- * have sent). One lock, taken once per batch; positions are kept only until a checkpoint
+ * have sent), and how many source documents the batches before a position held. One lock,
+ * taken three times per batch (framed, read_by, done); positions are kept only until a checkpoint
  * has recorded past them (asr_progress_release), so memory follows the batches in flight.
  * Positions borrow the source's keys (asr_source_pos_t): the source outlives this. */
 #ifndef ASR_PIPELINE_PROGRESS_H

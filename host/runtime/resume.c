@@ -354,7 +354,7 @@ int asr_resume_dead_letters(asr_resume_t *r, asr_dead_letter_t *dl, asr_err_t *e
   const char *was = r->saved.dead_letter_path, *now = asr_dead_letter_path(dl);
   uint64_t read = asr_resume_docs_read_before(r);
   if (same_file(was, now)) return asr_dead_letter_resume(dl, m, read, err);
-  if (m->bytes == 0) return asr_dead_letter_resume(dl, NULL, read, err); /* none to carry */
+  if (m->count == 0) return asr_dead_letter_resume(dl, NULL, read, err); /* none to carry */
   return asr_err_set(err, ASR_EINVAL, "--resume: the checkpoint %s records %llu dead letter%s in "
                      "%s, but this run would write its dead letters to %s: resume with "
                      "--dead-letter %s (or move the file there and name it)", r->path,
