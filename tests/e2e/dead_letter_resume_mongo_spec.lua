@@ -13,7 +13,7 @@ math.randomseed(seed)
 print("dead_letter_resume_mongo_spec: kill moments from seed " .. seed .. " (ASRUN_KILL_SEED to replay)")
 
 local TEMPLATE = h.write(h.path("dlrm_t.json"), '{"i": "$inc", "name": {"$string": {"length": 10}}}')
-local TOTAL, EVERY, AT = 60000, 2000, 17 -- the transform raises on i % EVERY == AT
+local TOTAL, EVERY, AT = 100000, 500, 17 -- the transform raises on i % EVERY == AT
 local FAILING = TOTAL // EVERY
 
 local function strategy(every, at)
@@ -26,7 +26,8 @@ local function unique_coll(name) return string.format("%s_%d_%d", name, os.time(
 
 local function args_for(s, total, coll, cp, dead, extra)
   local t = {s, "--source", TEMPLATE, "--total", tostring(total), "--seed", "7", "--now",
-    "2024-01-01", "--target", URI .. "/e2e." .. coll, "--batch-size", "500", "--workers", "2",
+    "2024-01-01", "--target", URI .. "/e2e." .. coll, "--batch-size", "250", "--workers", "2",
+    "--checkpoint-every", "0.05",
     "--checkpoint", cp, "--dead-letter", dead}
   for _, a in ipairs(extra or {}) do t[#t + 1] = a end
   return t

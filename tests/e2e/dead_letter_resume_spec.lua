@@ -12,7 +12,7 @@ math.randomseed(seed)
 print("dead_letter_resume_spec: kill moments from seed " .. seed .. " (ASRUN_KILL_SEED to replay)")
 
 local TEMPLATE = h.write(h.path("dlr_t.json"), '{"i": "$inc", "name": {"$string": {"length": 10}}}')
-local TOTAL, EVERY, AT = 1000000, 25000, 11 -- the transform raises on i % EVERY == AT
+local TOTAL, EVERY, AT = 1000000, 5000, 11 -- the transform raises on i % EVERY == AT
 local FAILING = TOTAL // EVERY
 
 local STRATEGY = h.write(h.path("dlr_s.lua"), string.format([[
