@@ -72,7 +72,9 @@ struct cJSON;
  * Keys: the brief's avg_docs_per_second, avg_cpu_usage, current_workers,
  * scaling_decisions_count, and totals, duration, peaks, averages, latency percentiles and
  * the list of decisions; ru_governor_rate when the RU governor paced the writes; the balance
- * (dead_lettered, docs_fanned_out, balanced, balance), dead_letter_file and
+ * of this run (dead_lettered, docs_fanned_out, balanced, balance), what the earlier runs of a
+ * resumed migration did (docs_written_before, docs_read_before, dead_lettered_before),
+ * dead_letter_file and
  * dead_letters_allowed when documents were dead-lettered, load_complete, and hint;
  * started_at and ended_at (ISO-8601 UTC with milliseconds), version (asrun's), seed (a
  * string: a 64-bit value does not fit a JSON number exactly) and series (above). */
