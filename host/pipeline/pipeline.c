@@ -286,8 +286,9 @@ int asr_pipeline_wait(asr_pipeline_t *p, asr_err_t *err) {
     return asr_err_set(err, ASR_ECANCELED, "stopped before the end of the input");
   }
   int rc = p->cfg.before_finish ? p->cfg.before_finish(p->cfg.ud, err) : 0;
-  if (rc) {
-    sink->vt->abort(sink, 0); /* the run is refused: nothing that looks complete */
+  if (rc) { /* the run is refused: nothing that looks complete; a run that checkpoints
+             * keeps its .partial, so a resume can accept the losses and publish it */
+    sink->vt->abort(sink, p->cfg.progress != NULL);
     return rc;
   }
   return sink->vt->finish(sink, err);

@@ -8,6 +8,7 @@
 typedef struct entry {
   asr_source_pos_t end;
   int done;
+  uint64_t read; /* documents the batch held */
 } entry_t;
 
 struct asr_progress {
@@ -16,6 +17,7 @@ struct asr_progress {
   uint64_t cap, head, n; /* entries ring[head .. head+n) (mod cap) are batches base.. */
   uint64_t base;         /* seq of the oldest kept batch */
   asr_source_pos_t base_pos; /* the position before batch `base` */
+  uint64_t base_read;    /* documents read by the batches before `base` */
   uint64_t done_upto;    /* batches [0, done_upto) are done */
   asr_progress_extend_fn extend; /* NULL: no lease (file targets) */
   void *extend_ud;
@@ -78,7 +80,7 @@ int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t 
   if (seq != p->base + p->n) rc = ASR_EINVAL; /* out of order: a bug in the caller */
   else if (p->n == p->cap) rc = grow(p);
   if (rc == 0) {
-    *at(p, seq) = (entry_t){*end, 0};
+    *at(p, seq) = (entry_t){*end, 0, 0};
     p->n++;
   }
   uint64_t records = end->index > p->last_end ? end->index - p->last_end : 1;
@@ -87,6 +89,12 @@ int asr_progress_framed(asr_progress_t *p, uint64_t seq, const asr_source_pos_t 
   uv_mutex_unlock(&p->lock);
   if (rc) return asr_err_set(err, rc, "cannot note batch %llu", (unsigned long long)seq);
   return extend ? p->extend(p->extend_ud, end, records, err) : 0;
+}
+
+void asr_progress_read_by(asr_progress_t *p, uint64_t seq, uint64_t read) {
+  uv_mutex_lock(&p->lock);
+  if (seq >= p->base && seq < p->base + p->n) at(p, seq)->read = read;
+  uv_mutex_unlock(&p->lock);
 }
 
 void asr_progress_done(asr_progress_t *p, uint64_t seq) {
@@ -115,10 +123,21 @@ int asr_progress_after(asr_progress_t *p, uint64_t seq, asr_source_pos_t *out) {
   return rc;
 }
 
+int asr_progress_read(asr_progress_t *p, uint64_t seq, uint64_t *read) {
+  int rc = 0;
+  uv_mutex_lock(&p->lock);
+  if (seq < p->base || seq > p->base + p->n) rc = -1;
+  *read = p->base_read;
+  for (uint64_t s = p->base; rc == 0 && s < seq; s++) *read += at(p, s)->read;
+  uv_mutex_unlock(&p->lock);
+  return rc;
+}
+
 void asr_progress_release(asr_progress_t *p, uint64_t seq) {
   uv_mutex_lock(&p->lock);
   while (p->base < seq && p->n > 0) {
     p->base_pos = at(p, p->base)->end;
+    p->base_read += at(p, p->base)->read;
     p->head = (p->head + 1) % p->cap;
     p->base++;
     p->n--;

@@ -3,7 +3,8 @@
  * position after it); a worker marks its batch done once the sink has taken it. A checkpoint
  * asks for the position after the longest run of done batches from the start (everything
  * before it is written) and after the last framed batch (everything an interrupted run may
- * have sent). One lock, taken once per batch; positions are kept only until a checkpoint
+ * have sent), and how many source documents the batches before a position held. One lock,
+ * taken three times per batch (framed, read_by, done); positions are kept only until a checkpoint
  * has recorded past them (asr_progress_release), so memory follows the batches in flight.
  * Positions borrow the source's keys (asr_source_pos_t): the source outlives this. */
 #ifndef ASR_PIPELINE_PROGRESS_H
@@ -36,6 +37,8 @@ typedef int (*asr_progress_extend_fn)(void *ud, const asr_source_pos_t *end,
 void asr_progress_set_extend(asr_progress_t *p, asr_progress_extend_fn fn, void *ud);
 /* index UINT64_MAX: the lease covers the rest of the input. */
 void asr_progress_set_lease(asr_progress_t *p, uint64_t index);
+/* A worker, before it hands batch seq to the sink: the batch holds `read` source documents. */
+void asr_progress_read_by(asr_progress_t *p, uint64_t seq, uint64_t read);
 /* A worker: batch seq is written. */
 void asr_progress_done(asr_progress_t *p, uint64_t seq);
 
@@ -48,6 +51,9 @@ void asr_progress_marks(asr_progress_t *p, asr_progress_marks_t *out);
 /* The source's position after batches [0, seq) (seq 0: the start). Returns 0, or -1 when
  * seq was released already or not framed yet. */
 int asr_progress_after(asr_progress_t *p, uint64_t seq, asr_source_pos_t *out);
+/* The documents batches [0, seq) held (as asr_progress_read_by said). Returns 0, or -1 as
+ * asr_progress_after. */
+int asr_progress_read(asr_progress_t *p, uint64_t seq, uint64_t *read);
 /* Forgets the positions before seq: a checkpoint recorded seq; no later one goes back. */
 void asr_progress_release(asr_progress_t *p, uint64_t seq);
 

@@ -5,6 +5,7 @@
 
 #include "core/doc_id.h"
 #include "pipeline/pipeline_internal.h"
+#include "sinks/dead_letter.h"
 
 typedef struct worker_ctx {
   asr_worker_env_t *env; /* opened first, closed last: the others live inside it */
@@ -83,6 +84,7 @@ static void transform_counts(asr_pipeline_t *p, worker_ctx_t *c, asr_transform_c
 static int process(asr_pipeline_t *p, asr_worker_t *w, worker_ctx_t *c, const asr_batch_t *b,
                    asr_err_t *err) {
   asr_docs_reset(&c->decoded);
+  asr_dead_letter_batch_begin(b->seq); /* the transform's dead letters belong to b */
   int rc = p->cfg.source->vt->decode(p->cfg.source, c->src, b, &c->decoded, err);
   if (rc) return rc;
   c->decoded.first_index = b->first_index;
@@ -101,6 +103,7 @@ static int process(asr_pipeline_t *p, asr_worker_t *w, worker_ctx_t *c, const as
     transform_counts(p, c, &xc);
   }
   if (p->cfg.sink->derive_ids && (rc = assign_ids(p, c, b, &out, err))) return rc;
+  if (p->cfg.progress) asr_progress_read_by(p->cfg.progress, b->seq, c->decoded.count);
   uint64_t t0 = uv_hrtime();
   const asr_sink_vt_t *vt = p->cfg.sink->vt;
   rc = (b->again && vt->write_again ? vt->write_again : vt->write)(p->cfg.sink, c->sink, b->seq,

@@ -16,7 +16,7 @@
 
 #define MAX_EXACT 9007199254740992.0 /* 2^53: integers above it do not survive a double */
 
-static const char *const STATUSES[] = {"running", "stopped", "failed", "complete"};
+static const char *const STATUSES[] = {"running", "stopped", "failed", "refused", "complete"};
 
 /* ---- writing ---- */
 
@@ -59,6 +59,22 @@ static cJSON *run_json(const asr_checkpoint_run_t *r) {
   return NULL;
 }
 
+static cJSON *dead_letters_json(const asr_checkpoint_t *c) {
+  const asr_dead_letter_mark_t *m = &c->dead_letters;
+  cJSON *o = cJSON_CreateObject(), *redo = NULL;
+  int ok = o && cJSON_AddStringToObject(o, "path", c->dead_letter_path ? c->dead_letter_path : "") &&
+           add_u64(o, "bytes", m->bytes) && add_u64(o, "count", m->count) &&
+           add_u64(o, "sink_count", m->sink_count) && (redo = cJSON_AddArrayToObject(o, "redo"));
+  for (size_t i = 0; ok && i < m->nredo; i++) {
+    cJSON *span = cJSON_CreateArray();
+    ok = span && cJSON_AddItemToArray(redo, span) &&
+         cJSON_AddItemToArray(span, cJSON_CreateNumber((double)m->redo[i].offset)) &&
+         cJSON_AddItemToArray(span, cJSON_CreateNumber((double)m->redo[i].length));
+  }
+  if (!ok) cJSON_Delete(o);
+  return ok ? o : NULL;
+}
+
 static void now_iso(char *buf, size_t n) {
   time_t t = time(NULL);
   struct tm tm;
@@ -77,8 +93,12 @@ char *asr_checkpoint_format(const asr_checkpoint_t *c) {
     cJSON_AddItemToObject(o, "from", from);
     cJSON_AddItemToObject(o, "again", again);
     run = from = again = NULL;
+    cJSON *dead = c->has_dead_letters ? dead_letters_json(c) : NULL;
+    if (dead) cJSON_AddItemToObject(o, "dead_letters", dead);
     if (add_u64(o, "output_bytes", c->output_bytes) && add_u64(o, "docs_written", c->docs_written) &&
-        cJSON_AddStringToObject(o, "updated", updated))
+        cJSON_AddStringToObject(o, "updated", updated) &&
+        (!c->has_docs_read || add_u64(o, "docs_read", c->docs_read)) &&
+        (dead || !c->has_dead_letters))
       text = cJSON_Print(o);
   }
   cJSON_Delete(run);
@@ -248,7 +268,41 @@ static int parse_status(reader_t *r, const cJSON *root, char *out, size_t n) {
       snprintf(out, n, "%s", s);
       return 0;
     }
-  return bad(r, "status", "must be running, stopped, failed or complete");
+  return bad(r, "status", "must be running, stopped, failed, refused or complete");
+}
+
+/* [[offset, length], ...]: whole numbers, as many as the count allows. */
+static int parse_redo(reader_t *r, const cJSON *o, asr_dead_letter_mark_t *m) {
+  const cJSON *redo = cJSON_GetObjectItemCaseSensitive(o, "redo");
+  if (!cJSON_IsArray(redo)) return bad(r, "redo", "must be a list of [offset, length]");
+  int n = cJSON_GetArraySize(redo);
+  if (n && !(m->redo = calloc((size_t)n, sizeof *m->redo)))
+    return asr_err_set(r->err, ASR_ENOMEM, "out of memory");
+  const cJSON *span;
+  cJSON_ArrayForEach(span, redo) {
+    const cJSON *off = cJSON_GetArrayItem(span, 0), *len = cJSON_GetArrayItem(span, 1);
+    double a = cJSON_IsNumber(off) ? off->valuedouble : -1;
+    double b = cJSON_IsNumber(len) ? len->valuedouble : -1;
+    if (!cJSON_IsArray(span) || cJSON_GetArraySize(span) != 2 || !(a >= 0 && a <= MAX_EXACT) ||
+        !(b >= 1 && b <= MAX_EXACT) || a != (double)(uint64_t)a || b != (double)(uint64_t)b)
+      return bad(r, "redo", "must be a list of [offset, length] (whole numbers)");
+    m->redo[m->nredo++] = (asr_dead_letter_span_t){(uint64_t)a, (uint64_t)b};
+  }
+  return 0;
+}
+
+static int parse_dead_letters(reader_t *r, const cJSON *root, asr_checkpoint_t *c) {
+  const cJSON *o;
+  asr_dead_letter_mark_t *m = &c->dead_letters;
+  int rc = get_obj(r, root, "dead_letters", &o);
+  if (!rc) rc = dup_str(r, o, "path", &c->dead_letter_path);
+  if (!rc) rc = get_u64(r, o, "bytes", &m->bytes);
+  if (!rc) rc = get_u64(r, o, "count", &m->count);
+  if (!rc) rc = get_u64(r, o, "sink_count", &m->sink_count);
+  if (!rc && m->sink_count > m->count) rc = bad(r, "sink_count", "must not exceed \"count\"");
+  if (!rc) rc = parse_redo(r, o, m);
+  if (rc == ASR_EINVAL) asr_err_prefix(r->err, "in \"dead_letters\"");
+  return rc;
 }
 
 static int parse_root(reader_t *r, const cJSON *root, asr_checkpoint_t *c) {
@@ -265,6 +319,10 @@ static int parse_root(reader_t *r, const cJSON *root, asr_checkpoint_t *c) {
   if (!rc) rc = parse_pos(r, root, "again", &c->again);
   if (!rc) rc = get_u64(r, root, "output_bytes", &c->output_bytes);
   if (!rc) rc = get_u64(r, root, "docs_written", &c->docs_written);
+  c->has_docs_read = cJSON_GetObjectItemCaseSensitive(root, "docs_read") != NULL;
+  if (!rc && c->has_docs_read) rc = get_u64(r, root, "docs_read", &c->docs_read);
+  c->has_dead_letters = cJSON_GetObjectItemCaseSensitive(root, "dead_letters") != NULL;
+  if (!rc && c->has_dead_letters) rc = parse_dead_letters(r, root, c);
   return rc;
 }
 
@@ -303,6 +361,9 @@ void asr_checkpoint_run_free(asr_checkpoint_run_t *r) {
 
 void asr_checkpoint_free(asr_checkpoint_t *c) {
   asr_checkpoint_run_free(&c->run);
+  free(c->dead_letter_path);
+  c->dead_letter_path = NULL;
+  asr_dead_letter_mark_free(&c->dead_letters);
   free((void *)c->from.key);
   free((void *)c->again.key);
   c->from.key = c->again.key = NULL;

@@ -2,13 +2,23 @@
  * A JSON object (cJSON), replaced atomically (temp file, fsync, rename, fsync of the
  * directory), so a kill at any moment leaves the previous checkpoint or the new one whole.
  *
- *   {"asrun_checkpoint": 1, "status": "running"|"stopped"|"failed"|"complete",
+ *   {"asrun_checkpoint": 1, "status": "running"|"stopped"|"failed"|"refused"|"complete",
  *    "run": {"strategy": H, "source": S, "target": T, "seed": N, "clock_ms": N, "total": N},
  *    "from":  {"index": N, "offset": N, "line": N, "col": N, "state": N, "at_end": B,
  *              "key": EJSON},          where the source goes on (everything before is written)
  *    "again": {...same},               up to where an earlier run may have sent documents
  *    "output_bytes": N,                file targets: the durable length of PATH.partial
- *    "docs_written": N, "updated": ISO-8601}
+ *    "docs_written": N, "updated": ISO-8601,
+ *    "docs_read": N,                   source documents in the batches before `from`, all runs
+ *    "dead_letters": {"path": P, "bytes": N, "count": N, "sink_count": N,
+ *                     "redo": [[offset, length], ...]}}
+ *
+ * "refused": the run went through every document, but its dead letters were more than its
+ * error budget allowed; a resume with a larger one publishes the output (nothing to redo).
+ * "dead_letters" (sinks/dead_letter.h's mark): the dead-letter file's synced length, the
+ * dead letters of the batches before `from` (all runs; sink_count: those a sink refused) and
+ * the lines within that length of batches not done (a resume removes them). Checkpoints
+ * written before "docs_read" and "dead_letters" existed lack them: a resume counts none.
  *
  * "run" is the run's identity: a checkpoint resumes only the run it was written by (same
  * strategy and template contents, input, target, seed, clock and total). Keys ({_id: v} of a
@@ -20,6 +30,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "sinks/dead_letter.h"
 #include "sources/source.h"
 
 #define ASR_CHECKPOINT_VERSION 1
@@ -40,6 +51,11 @@ typedef struct asr_checkpoint {
   asr_source_pos_t from, again; /* keys owned (malloc'd) */
   uint64_t output_bytes;
   uint64_t docs_written; /* by every run of this migration so far */
+  int has_docs_read;     /* older checkpoints lack docs_read and dead_letters */
+  uint64_t docs_read;    /* source documents before `from`, every run's */
+  int has_dead_letters;
+  char *dead_letter_path;
+  asr_dead_letter_mark_t dead_letters; /* redo owned (malloc'd) */
 } asr_checkpoint_t;
 
 /* Parses a checkpoint (path names it in messages). Everything is checked: types, ranges,

@@ -51,13 +51,16 @@ static void add_totals(cJSON *o, const asr_run_summary_t *s) {
   num(o, "throttles", (double)s->throttles);
   num(o, "retries", (double)s->retries);
   num(o, "dead_lettered", (double)s->dead_lettered);
+  num(o, "dead_lettered_before", (double)s->dead_lettered_before);
+  num(o, "docs_read_before", (double)s->docs_read_before);
   num(o, "docs_fanned_out", (double)s->docs_fanned_out);
   cJSON_AddBoolToObject(o, "balanced", s->balanced);
   char text[256];
   balance_text(s, text, sizeof text);
   str(o, "balance", text);
   str(o, "dead_letter_file", s->dead_letter_file);
-  if (s->dead_lettered) cJSON_AddBoolToObject(o, "dead_letters_allowed", s->dead_letters_allowed);
+  if (s->dead_lettered + s->dead_lettered_before)
+    cJSON_AddBoolToObject(o, "dead_letters_allowed", s->dead_letters_allowed);
   cJSON_AddBoolToObject(o, "load_complete", s->load_complete);
   str(o, "hint", s->hint);
   if (s->already_present[0]) str(o, "warning", s->already_present);
@@ -216,6 +219,24 @@ int asr_summary_write(const asr_run_summary_t *s, const char *path, asr_err_t *e
 
 /* ---- the end of a run ---- */
 
+void asr_report_refusal_hint(const asr_sink_t *sink, uint64_t dead, const char *checkpoint,
+                             asr_err_t *err) {
+  size_t len = strlen(err->msg);
+  char *at = err->msg + len;
+  size_t room = sizeof err->msg - len;
+  unsigned long long n = (unsigned long long)dead;
+  if (strcmp(sink->vt->scheme, "file") == 0)
+    snprintf(at, room, ". The output is kept as %s" ASR_PARTIAL_SUFFIX " with the checkpoint %s: "
+             "to accept these losses and publish it without redoing the work, run the same "
+             "command again with --resume --max-errors %llu; to discard it, remove %s"
+             ASR_PARTIAL_SUFFIX " and %s", sink->location, checkpoint, n, sink->location,
+             checkpoint);
+  else
+    snprintf(at, room, ". What was written stays in %s, with the checkpoint %s: to accept "
+             "these losses, run the same command again with --resume --max-errors %llu (it "
+             "writes nothing again)", sink->location, checkpoint, n);
+}
+
 static void print_summary(const asr_run_summary_t *s) {
   char n[32], rate[32];
   asr_log_thousands((long long)s->docs_written, n, sizeof n);
@@ -228,11 +249,22 @@ static void print_summary(const asr_run_summary_t *s) {
   else if (s->database) /* it keeps what it was sent */
     printf("Failed: %s documents were written to %s in %.2f s before the run stopped; they stay "
            "there\n", n, s->output, s->duration_s);
+  else if (s->checkpoint && s->output && strcmp(s->output, "(nothing kept)") != 0) {
+    char kept[32]; /* what the file holds: the earlier runs' documents too */
+    asr_log_thousands((long long)(s->docs_written_before + s->docs_written), kept, sizeof kept);
+    printf("Kept: %s documents in %s, not published (the checkpoint %s goes on from there)\n",
+           kept, s->output, s->checkpoint);
+  }
   if (s->resumed) {
-    char before[32], all[32];
+    char before[32], all[32], dead[96] = "";
     asr_log_thousands((long long)s->docs_written_before, before, sizeof before);
     asr_log_thousands((long long)(s->docs_written_before + s->docs_written), all, sizeof all);
-    printf("Resumed: %s documents were written by the earlier runs, %s in all\n", before, all);
+    if (s->dead_lettered_before + s->dead_lettered)
+      snprintf(dead, sizeof dead, "; %llu dead-lettered by the earlier runs, %llu in all",
+               (unsigned long long)s->dead_lettered_before,
+               (unsigned long long)(s->dead_lettered_before + s->dead_lettered));
+    printf("Resumed: %s documents were written by the earlier runs, %s in all%s\n", before, all,
+           dead);
   }
   if (s->hint) printf("To continue: %s\n", s->hint);
   if (s->docs_dropped) printf("Dropped by transform: %llu\n", (unsigned long long)s->docs_dropped);
@@ -244,9 +276,13 @@ static void print_summary(const asr_run_summary_t *s) {
   if (s->throttles || s->retries)
     printf("Throttled: %llu, retried: %llu\n", (unsigned long long)s->throttles,
            (unsigned long long)s->retries);
-  if (s->dead_lettered)
-    printf("Dead letters: %llu document%s in %s\n", (unsigned long long)s->dead_lettered,
-           s->dead_lettered == 1 ? "" : "s", s->dead_letter_file);
+  uint64_t dead = s->dead_lettered + s->dead_lettered_before;
+  if (dead && s->resumed)
+    printf("Dead letters: %llu document%s in %s (%llu by this run)\n", (unsigned long long)dead,
+           dead == 1 ? "" : "s", s->dead_letter_file, (unsigned long long)s->dead_lettered);
+  else if (dead)
+    printf("Dead letters: %llu document%s in %s\n", (unsigned long long)dead,
+           dead == 1 ? "" : "s", s->dead_letter_file);
   char text[256];
   balance_text(s, text, sizeof text);
   printf("Balance: %s%s\n", text, s->balanced ? ": balanced" : " (the run stopped with documents "
@@ -333,8 +369,9 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
   asr_run_summary_t sum = {
       .status = rc == 0 ? "ok" : rc == ASR_ECANCELED ? "interrupted" : "failed",
       .error = rc ? err->msg : NULL,
-      .output = rc == 0 || rc == ASR_ECANCELED || in->load_complete ? in->sink->location
-                                                                   : "(nothing kept)",
+      /* a failed file run that checkpoints keeps its .partial (the sink's location now) */
+      .output = rc == 0 || rc == ASR_ECANCELED || in->load_complete || in->checkpoint
+                    ? in->sink->location : "(nothing kept)",
       .docs_read = st->docs_in,
       .docs_written = st->docs_out,
       .docs_dropped = st->docs_dropped,
@@ -368,10 +405,14 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
   asr_source_stats(in->source, &src);
   sum.throttles += src.throttles;
   sum.retries += src.retries;
-  if (rc == ASR_ECANCELED && in->sink->vt->docs_kept) /* what the .partial holds */
+  /* what the .partial holds (an interrupted run's, or a failed one's that checkpoints) */
+  if (rc && (rc == ASR_ECANCELED || in->checkpoint) && in->sink->vt->docs_kept)
     sum.docs_written = in->sink->vt->docs_kept(in->sink);
-  sum.dead_lettered = asr_dead_letter_count(in->dead_letter);
-  if (sum.dead_lettered) sum.dead_letter_file = asr_dead_letter_path(in->dead_letter);
+  sum.dead_lettered_before = asr_dead_letter_carried(in->dead_letter);
+  sum.dead_lettered = asr_dead_letter_count(in->dead_letter) - sum.dead_lettered_before;
+  sum.docs_read_before = in->docs_read_before;
+  if (sum.dead_lettered + sum.dead_lettered_before)
+    sum.dead_letter_file = asr_dead_letter_path(in->dead_letter);
   sum.docs_fanned_out = st->docs_fanned_out;
   sum.balanced = sum.docs_read + sum.docs_fanned_out ==
                  sum.docs_written + sum.dead_lettered + sum.docs_dropped + sum.duplicates;
@@ -383,7 +424,15 @@ static asr_run_summary_t summarize(const asr_report_input_t *in, int rc, const a
   sum.docs_written_before = in->docs_written_before;
   if ((is_database(in->sink) || in->checkpoint) && rc && !in->load_complete &&
       !in->dead_letters_refused)
-    sum.hint = "run the same command again with --resume";
+    sum.hint = asr_dead_letter_stopped_run(in->dead_letter)
+                   ? "run the same command again with --resume and a larger --max-errors"
+                   : "run the same command again with --resume";
+  if (in->checkpoint && in->dead_letters_refused) {
+    snprintf(sum.hint_text, sizeof sum.hint_text, "run the same command again with --resume "
+             "--max-errors %llu to accept the dead letters", (unsigned long long)
+             (sum.dead_lettered + sum.dead_lettered_before));
+    sum.hint = NULL; /* hint_text: pointed at by the caller (sum is returned by value) */
+  }
   sum.docs_per_second = in->duration_s > 0 ? (double)sum.docs_written / in->duration_s : 0;
   sum.seed = in->cfg->seed;
   sum.seed_origin = seed_origin_name(in->cfg->seed_origin);
@@ -417,14 +466,14 @@ static void note_already_present(const asr_report_input_t *in, asr_run_summary_t
 /* Dead letters within the budget: the run is ok, with a warning that says where they are. */
 static void note_allowed_dead_letters(const asr_report_input_t *in, asr_run_summary_t *sum,
                                       int rc) {
-  if (rc != 0 || !sum->dead_lettered) return;
+  uint64_t dead = sum->dead_lettered + sum->dead_lettered_before;
+  if (rc != 0 || !dead) return;
   char flag[64];
   asr_error_budget_describe(&in->cfg->error_budget, flag, sizeof flag);
   sum->dead_letters_allowed = 1;
   asr_log_warn("run.dead_letters", "%llu document%s failed and %s dead-lettered to %s "
-               "(allowed by %s)", (unsigned long long)sum->dead_lettered,
-               sum->dead_lettered == 1 ? "" : "s", sum->dead_lettered == 1 ? "was" : "were",
-               sum->dead_letter_file, flag);
+               "(allowed by %s)", (unsigned long long)dead, dead == 1 ? "" : "s",
+               dead == 1 ? "was" : "were", sum->dead_letter_file, flag);
 }
 
 /* A MongoDB load that otherwise succeeded fails when the server rejected documents that went
@@ -519,6 +568,7 @@ static void record_history(const asr_report_input_t *in, const asr_run_summary_t
 
 int asr_report_end_of_run(const asr_report_input_t *in, int rc, asr_err_t *err) {
   asr_run_summary_t sum = summarize(in, rc, err);
+  if (sum.hint_text[0]) sum.hint = sum.hint_text;
   rc = check_rejections(in, &sum, rc, err);
   note_allowed_dead_letters(in, &sum, rc);
   note_already_present(in, &sum);

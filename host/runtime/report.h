@@ -29,7 +29,9 @@ typedef struct asr_run_summary {
    * duplicates, when every batch read was written (not so after a failure or a stop) */
   uint64_t dead_lettered, docs_fanned_out;
   int balanced;
-  const char *dead_letter_file; /* NULL when nothing was dead-lettered */
+  uint64_t dead_lettered_before; /* by the earlier runs of a resumed migration (in the file) */
+  uint64_t docs_read_before;     /* read by them */
+  const char *dead_letter_file; /* NULL when nothing was dead-lettered (in any run) */
   int dead_letters_allowed;     /* within --max-errors: the run is ok, with a warning */
   int load_complete;            /* every document was written (a later step may have failed) */
   /* checkpoints: where the run's is kept (NULL: none), whether it went on from one, and the
@@ -38,6 +40,7 @@ typedef struct asr_run_summary {
   int resumed;
   uint64_t docs_written_before;
   const char *hint;             /* what to do next (a database target's failed run), or NULL */
+  char hint_text[160];          /* the hint, when it holds a number */
   /* the seed of the run, where it came from ("random", "given", "strategy", "checkpoint"),
    * and both as the plan says them ("8731 (random; --seed 8731 repeats this run)") */
   uint64_t seed;
@@ -76,7 +79,9 @@ struct cJSON;
  * Keys: the brief's avg_docs_per_second, avg_cpu_usage, current_workers,
  * scaling_decisions_count, and totals, duration, peaks, averages, latency percentiles and
  * the list of decisions; ru_governor_rate when the RU governor paced the writes; the balance
- * (dead_lettered, docs_fanned_out, balanced, balance), dead_letter_file and
+ * of this run (dead_lettered, docs_fanned_out, balanced, balance), what the earlier runs of a
+ * resumed migration did (docs_written_before, docs_read_before, dead_lettered_before),
+ * dead_letter_file and
  * dead_letters_allowed when documents were dead-lettered, load_complete, and hint;
  * started_at and ended_at (ISO-8601 UTC with milliseconds), version (asrun's), seed (a
  * string: a 64-bit value does not fit a JSON number exactly) and series (above). */
@@ -106,7 +111,14 @@ typedef struct asr_report_input {
   const char *checkpoint;             /* the run's checkpoint file; NULL: it keeps none */
   int resumed;                        /* it went on from a checkpoint */
   uint64_t docs_written_before;       /* by the earlier runs it resumed */
+  uint64_t docs_read_before;          /* read by them */
 } asr_report_input_t;
+
+/* A run that checkpoints and whose dead letters were refused: appends to err's message what
+ * is kept (a file's PATH.partial, a database's documents, the checkpoint) and the command
+ * that accepts the `dead` losses (--resume --max-errors N) or how to discard them. */
+void asr_report_refusal_hint(const asr_sink_t *sink, uint64_t dead, const char *checkpoint,
+                             asr_err_t *err);
 
 /* Ends the run whose outcome is rc (err holds its message): builds the summary, logs the
  * completion lines, calls on_finish, prints the summary to stdout, writes --summary-json,

@@ -15,6 +15,7 @@
 #include "runtime/checkpoint.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/path.h"
 #include "util/redact.h"
 
 /* A database target's lease reaches this many batches (of the current size) ahead: one
@@ -31,6 +32,7 @@ struct asr_resume {
   asr_source_t *source;     /* borrowed */
   asr_sink_t *sink;         /* borrowed */
   asr_progress_t *progress;
+  asr_dead_letter_t *dead_letter; /* borrowed; NULL until asr_resume_dead_letters */
   asr_source_pos_t lease;   /* database targets: up to where batches may have been sent */
   uint64_t written_bytes;   /* file targets: the last durable length recorded */
 };
@@ -284,9 +286,12 @@ int asr_resume_attach_source(asr_resume_t *r, asr_source_t *source, asr_err_t *e
   if (rc == 0 && !(r->progress = asr_progress_new(&start)))
     rc = asr_err_set(err, ASR_ENOMEM, "out of memory");
   if (rc == 0 && r->resumed)
-    asr_log_info("resume.from", "Resuming from %s: %llu documents were written before; going "
+    asr_log_info("resume.from", "Resuming from %s: %llu documents were written before%s; going "
                  "on from source record %llu", r->path,
                  (unsigned long long)r->saved.docs_written,
+                 strcmp(r->saved.status, "refused") == 0
+                     ? " and every document went through (the dead letters were refused)"
+                     : "",
                  (unsigned long long)r->saved.from.index);
   return rc;
 }
@@ -319,7 +324,60 @@ asr_progress_t *asr_resume_start(asr_resume_t *r, asr_sink_t *sink) {
   return r->progress;
 }
 
+/* ---- dead letters ---- */
+
+static int same_file(const char *a, const char *b) {
+  asr_err_t ignored;
+  const asr_file_role_t files[] = {{"a", a}, {"b", b}};
+  return asr_paths_check_distinct(files, 2, &ignored) != 0;
+}
+
+/* An older checkpoint records no dead letters: whatever the file holds is kept as it is and
+ * appended to, counted as none. */
+static int take_unrecorded(asr_resume_t *r, asr_dead_letter_t *dl, asr_err_t *err) {
+  const char *path = asr_dead_letter_path(dl);
+  struct stat st;
+  if (stat(path, &st) != 0) return asr_dead_letter_resume(dl, NULL, 0, err);
+  asr_log_warn("resume.dead_letters", "the checkpoint %s records no dead letters (written by an "
+               "older asrun): %s is kept as it is and appended to, and its dead letters are not "
+               "counted in this run's summary or error budget", r->path, path);
+  asr_dead_letter_mark_t m = {.bytes = (uint64_t)st.st_size};
+  return asr_dead_letter_resume(dl, &m, 0, err);
+}
+
+int asr_resume_dead_letters(asr_resume_t *r, asr_dead_letter_t *dl, asr_err_t *err) {
+  if (!r) return 0;
+  r->dead_letter = dl;
+  asr_dead_letter_track(dl);
+  if (!r->resumed) return 0;
+  if (!r->saved.has_dead_letters) return take_unrecorded(r, dl, err);
+  const asr_dead_letter_mark_t *m = &r->saved.dead_letters;
+  const char *was = r->saved.dead_letter_path, *now = asr_dead_letter_path(dl);
+  uint64_t read = asr_resume_docs_read_before(r);
+  if (same_file(was, now)) return asr_dead_letter_resume(dl, m, read, err);
+  if (m->count == 0) return asr_dead_letter_resume(dl, NULL, read, err); /* none to carry */
+  return asr_err_set(err, ASR_EINVAL, "--resume: the checkpoint %s records %llu dead letter%s in "
+                     "%s, but this run would write its dead letters to %s: resume with "
+                     "--dead-letter %s (or move the file there and name it)", r->path,
+                     (unsigned long long)m->count, m->count == 1 ? "" : "s", was, now, was);
+}
+
 /* ---- saving ---- */
+
+/* Under r->lock: the documents read and the dead letters of batches [0, done), every run's. */
+static int gather_dead_letters(asr_resume_t *r, asr_checkpoint_t *c, uint64_t done,
+                               asr_err_t *err) {
+  uint64_t read = 0;
+  if (asr_progress_read(r->progress, done, &read) != 0)
+    return asr_err_set(err, ASR_EIO, "checkpoint: batch %llu's count is gone",
+                       (unsigned long long)done);
+  c->has_docs_read = 1;
+  c->docs_read = asr_resume_docs_read_before(r) + read;
+  if (!r->dead_letter) return 0;
+  c->has_dead_letters = 1;
+  c->dead_letter_path = (char *)asr_dead_letter_path(r->dead_letter);
+  return asr_dead_letter_mark(r->dead_letter, done, &c->dead_letters, err);
+}
 
 /* What is durable now: the positions and counts a checkpoint records. */
 /* Under r->lock. */
@@ -337,7 +395,7 @@ static int gather(asr_resume_t *r, asr_checkpoint_t *c, uint64_t *release, asr_e
     c->output_bytes = m.bytes;
     c->docs_written = before + m.docs;
     *release = m.batches;
-    return 0;
+    return gather_dead_letters(r, c, *release, err);
   }
   asr_progress_marks_t marks; /* a database: acknowledged batches, and the lease */
   asr_progress_marks(r->progress, &marks);
@@ -347,7 +405,7 @@ static int gather(asr_resume_t *r, asr_checkpoint_t *c, uint64_t *release, asr_e
   asr_sink_db_stats_t db;
   c->docs_written = before + (asr_sink_stats(sink, &db) ? db.docs_written : 0);
   *release = marks.done;
-  return 0;
+  return gather_dead_letters(r, c, *release, err);
 }
 
 int asr_resume_save(asr_resume_t *r, const char *status, asr_err_t *err) {
@@ -360,6 +418,7 @@ int asr_resume_save(asr_resume_t *r, const char *status, asr_err_t *err) {
   if (rc == 0) rc = asr_checkpoint_save(r->path, &c, err);
   if (rc == 0) asr_progress_release(r->progress, release);
   uv_mutex_unlock(&r->lock);
+  asr_dead_letter_mark_free(&c.dead_letters); /* the rest of c is borrowed */
   return rc;
 }
 
@@ -374,7 +433,14 @@ int asr_resume_complete(asr_resume_t *r, asr_err_t *err) {
   return asr_resume_save(r, "complete", err);
 }
 
+int asr_resume_refused(asr_resume_t *r, asr_err_t *err) {
+  return asr_resume_save(r, "refused", err);
+}
+
 const char *asr_resume_path(const asr_resume_t *r) { return r ? r->path : NULL; }
+uint64_t asr_resume_docs_read_before(const asr_resume_t *r) {
+  return r && r->resumed && r->saved.has_docs_read ? r->saved.docs_read : 0;
+}
 uint64_t asr_resume_docs_before(const asr_resume_t *r) {
   return r && r->resumed ? r->saved.docs_written : 0;
 }

@@ -21,6 +21,7 @@
 #include "pipeline/progress.h"
 #include "runtime/config.h"
 #include "runtime/options.h"
+#include "sinks/dead_letter.h"
 #include "sinks/sink.h"
 #include "sources/source.h"
 
@@ -44,13 +45,27 @@ void asr_resume_sink_options(const asr_resume_t *r, asr_sink_options_t *opt);
  * records a new one (a position LEASE_BATCHES batches further), so a resumed run knows
  * every document its predecessor may have sent. */
 asr_progress_t *asr_resume_start(asr_resume_t *r, asr_sink_t *sink);
+/* The dead letters' file is set (before the run starts): checkpoints record it (its synced
+ * length, its dead letters). A resumed run takes it over as the checkpoint left it (cut back,
+ * appended to, its dead letters counted in the budget); resumed with another --dead-letter
+ * file while the checkpoint records dead letters: ASR_EINVAL (the earlier ones would not be
+ * where the run's are). */
+int asr_resume_dead_letters(asr_resume_t *r, asr_dead_letter_t *dl, asr_err_t *err);
 /* Writes the checkpoint: status "running", "stopped" or "failed". Thread-safe. 0 or ASR_EIO. */
 int asr_resume_save(asr_resume_t *r, const char *status, asr_err_t *err);
 /* The run wrote everything: a file output's checkpoint is removed (the output is published);
  * a database target's is kept as "complete", so a --resume of it does nothing. */
 int asr_resume_complete(asr_resume_t *r, asr_err_t *err);
 
+/* Every document went through but the dead letters were more than the budget allows: the
+ * checkpoint says "refused" and stays (the file output stays as PATH.partial), so a resume
+ * with a larger budget publishes without redoing anything. */
+int asr_resume_refused(asr_resume_t *r, asr_err_t *err);
+
 const char *asr_resume_path(const asr_resume_t *r);
+/* Source documents the earlier runs of a resumed migration read (0: a new run, or a
+ * checkpoint that does not say). */
+uint64_t asr_resume_docs_read_before(const asr_resume_t *r);
 /* Documents an earlier run of a resumed migration wrote; 0 for a new run. */
 uint64_t asr_resume_docs_before(const asr_resume_t *r);
 int asr_resume_resumed(const asr_resume_t *r);

@@ -196,15 +196,16 @@ static void checkpoint_at_end(run_t *r, int rc) {
   if (!r->resume || !r->pipeline) return;
   asr_err_t err;
   asr_err_clear(&err);
-  /* refused dead letters: every document went through (the file output was withdrawn, the
-   * failures are in the dead letters): nothing is left to resume */
-  int through = rc == 0 || r->dead_letters_refused;
-  int crc = through ? asr_resume_complete(r->resume, &err)
-                    : asr_resume_save(r->resume, rc == ASR_ECANCELED ? "stopped" : "failed", &err);
+  /* refused dead letters: every document went through; the output and the checkpoint stay
+   * (marked "refused"), so a resume with a larger budget publishes without redoing it */
+  int crc = rc == 0 ? asr_resume_complete(r->resume, &err)
+            : r->dead_letters_refused ? asr_resume_refused(r->resume, &err)
+            : asr_resume_save(r->resume, rc == ASR_ECANCELED ? "stopped" : "failed", &err);
   if (crc) asr_log_error("resume.save", "%s", err.msg);
-  else if (!through)
-    asr_log_info("resume.hint", "Checkpoint saved to %s: run the same command with --resume to "
-                 "go on", asr_resume_path(r->resume));
+  else if (rc && !r->dead_letters_refused) /* a refusal's message says how already */
+    asr_log_info("resume.hint", "Checkpoint saved to %s: run the same command with --resume%s "
+                 "to go on", asr_resume_path(r->resume),
+                 asr_dead_letter_stopped_run(r->dead_letter) ? " and a larger --max-errors" : "");
 }
 
 /* ---- dead letters ---- */
@@ -220,6 +221,8 @@ static int judge_dead_letters(void *ud, asr_err_t *err) {
   int allowed;
   int rc = asr_dead_letter_verdict(r->dead_letter, st.docs_in, &allowed, err);
   r->dead_letters_refused = rc != 0;
+  if (rc && r->resume) asr_report_refusal_hint(r->sink, asr_dead_letter_count(r->dead_letter),
+                                               asr_resume_path(r->resume), err);
   return rc;
 }
 
@@ -301,7 +304,8 @@ static int open_ends(run_t *r, asr_err_t *err) {
   if ((rc = asr_dead_letter_open(NULL, &r->cfg.error_budget, &r->dead_letter, err))) return rc;
   if ((rc = open_sink(r, err))) return rc;
   if ((rc = asr_outputs_resolve_dead_letter(&r->cfg, r->sink, r->dead_letter, err))) return rc;
-  return check_distinct_files(r, err); /* again, with the default dead letters */
+  if ((rc = check_distinct_files(r, err))) return rc; /* again, with the default dead letters */
+  return asr_resume_dead_letters(r->resume, r->dead_letter, err);
 }
 
 static int open_run(run_t *r, asr_err_t *err) {
@@ -470,6 +474,7 @@ static int finish_run(run_t *r, int rc, asr_err_t *err) {
       .checkpoint = asr_resume_path(r->resume),
       .resumed = asr_resume_resumed(r->resume),
       .docs_written_before = asr_resume_docs_before(r->resume),
+      .docs_read_before = asr_resume_docs_read_before(r->resume),
       .dead_letter = r->dead_letter,
       .load_complete = r->load_complete,
       .dead_letters_refused = r->dead_letters_refused,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -19,17 +20,34 @@
 #include "core/buf.h"
 #include "util/log.h"
 
+/* A dead letter a checkpoint has not recorded past yet: its batch and its line in the file. */
+typedef struct pending {
+  uint64_t seq;
+  asr_dead_letter_span_t span;
+  int sink;
+} pending_t;
+
 struct asr_dead_letter {
   asr_error_budget_t budget;
   char *path;
   uint64_t (*read)(void *ud);
   void *read_ud;
-  _Atomic uint64_t count, sink_count;
+  uint64_t read_before;      /* documents the earlier runs read (a resumed run) */
+  _Atomic uint64_t count, sink_count; /* count: with the earlier runs'; sink_count: this run's */
+  _Atomic int over;          /* the budget stopped the run */
+  uint64_t carried, carried_sink; /* the earlier runs' dead letters (in count), their sinks' */
   uv_mutex_t mu; /* guards the fields below */
   int fd;        /* -1 until the first entry */
+  uint64_t size; /* the file's length */
+  int tracking;  /* a run that checkpoints: pending is kept */
+  pending_t *pending;
+  size_t npending, cap_pending;
   asr_buf_t line;
   char first[512];
 };
+
+/* The batch the calling worker thread is on (asr_dead_letter_batch_begin). */
+static _Thread_local uint64_t thread_batch = ASR_DL_NO_INDEX;
 
 /* ---- the budget ---------------------------------------------------------------------- */
 
@@ -122,6 +140,12 @@ uint64_t asr_dead_letter_count(const asr_dead_letter_t *dl) {
 
 uint64_t asr_dead_letter_sink_count(const asr_dead_letter_t *dl) {
   return dl ? atomic_load(&dl->sink_count) : 0;
+}
+
+uint64_t asr_dead_letter_carried(const asr_dead_letter_t *dl) { return dl ? dl->carried : 0; }
+
+int asr_dead_letter_stopped_run(const asr_dead_letter_t *dl) {
+  return dl && atomic_load(&dl->over);
 }
 
 void asr_dead_letter_first(asr_dead_letter_t *dl, char *out, size_t n) {
@@ -226,6 +250,21 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
   return 0;
 }
 
+/* Under mu: keeps the line's batch and place until a checkpoint records past the batch. */
+static int note_pending(asr_dead_letter_t *dl, const asr_dead_letter_entry_t *e, uint64_t at,
+                        uint64_t len, asr_err_t *err) {
+  if (dl->npending == dl->cap_pending) {
+    size_t cap = dl->cap_pending ? 2 * dl->cap_pending : 16;
+    pending_t *p = realloc(dl->pending, cap * sizeof *p);
+    if (!p) return asr_err_set(err, ASR_ENOMEM, "out of memory");
+    dl->pending = p;
+    dl->cap_pending = cap;
+  }
+  uint64_t seq = e->batch != ASR_DL_NO_INDEX ? e->batch : thread_batch;
+  dl->pending[dl->npending++] = (pending_t){seq, {at, len}, strcmp(e->reason, ASR_DL_TRANSFORM) != 0};
+  return 0;
+}
+
 /* Under mu: creates the file on the first entry and appends the line. */
 static int append_locked(asr_dead_letter_t *dl, const asr_dead_letter_entry_t *e,
                          asr_err_t *err) {
@@ -240,7 +279,9 @@ static int append_locked(asr_dead_letter_t *dl, const asr_dead_letter_entry_t *e
   if (write_all(dl->fd, dl->line.data, dl->line.len))
     return asr_err_set(err, ASR_EIO, "cannot write dead-letter file %s: %s", dl->path,
                        strerror(errno));
-  return 0;
+  uint64_t at = dl->size;
+  dl->size += dl->line.len;
+  return dl->tracking ? note_pending(dl, e, at, dl->line.len, err) : 0;
 }
 
 /* One line for people: the transform's message names its document already ("transform
@@ -272,7 +313,7 @@ static void log_entry(const asr_dead_letter_t *dl, uint64_t nth, const asr_dead_
 /* Over the budget with `dead` dead letters while the run goes? */
 static int over_budget(const asr_dead_letter_t *dl, uint64_t dead) {
   if (dl->budget.kind == ASR_BUDGET_NONE) return 0;
-  uint64_t read = dl->read ? dl->read(dl->read_ud) : 0;
+  uint64_t read = dl->read_before + (dl->read ? dl->read(dl->read_ud) : 0);
   if (dl->budget.kind == ASR_BUDGET_PERCENT && read < ASR_DL_MIN_SAMPLE) read = ASR_DL_MIN_SAMPLE;
   return (double)dead > allowed_of(&dl->budget, read);
 }
@@ -308,7 +349,9 @@ int asr_dead_letter_add(asr_dead_letter_t *dl, const asr_dead_letter_entry_t *e,
   }
   uv_mutex_unlock(&dl->mu);
   if (rc) return rc;
-  return over_budget(dl, dead) ? budget_error(dl, dead, e, err) : 0;
+  if (!over_budget(dl, dead)) return 0;
+  atomic_store(&dl->over, 1);
+  return budget_error(dl, dead, e, err);
 }
 
 int asr_dead_letter_verdict(asr_dead_letter_t *dl, uint64_t docs_read, int *allowed,
@@ -316,17 +359,20 @@ int asr_dead_letter_verdict(asr_dead_letter_t *dl, uint64_t docs_read, int *allo
   *allowed = 0;
   uint64_t dead = asr_dead_letter_count(dl);
   if (!dead) return 0;
-  char flag[64], first[512];
+  docs_read += dl->read_before;
+  char flag[64], first[512], which[560];
   asr_error_budget_describe(&dl->budget, flag, sizeof flag);
   asr_dead_letter_first(dl, first, sizeof first);
+  if (first[0]) snprintf(which, sizeof which, "the first: %s", first);
+  else snprintf(which, sizeof which, "by the earlier runs"); /* a resume that added none */
   if (dl->budget.kind == ASR_BUDGET_NONE)
     return asr_err_set(err, ASR_EDATA, "%" PRIu64 " document%s failed and %s dead-lettered to "
-                       "%s (the first: %s); allow them with --max-errors N or P%%", dead,
-                       dead == 1 ? "" : "s", dead == 1 ? "was" : "were", dl->path, first);
+                       "%s (%s); allow them with --max-errors N or P%%", dead,
+                       dead == 1 ? "" : "s", dead == 1 ? "was" : "were", dl->path, which);
   if ((double)dead > allowed_of(&dl->budget, docs_read))
     return asr_err_set(err, ASR_EDATA, "%s: error budget exceeded: %" PRIu64 " of %" PRIu64
-                       " documents read were dead-lettered to %s (the first: %s)", flag, dead,
-                       docs_read, dl->path, first);
+                       " documents read were dead-lettered to %s (%s)", flag, dead,
+                       docs_read, dl->path, which);
   *allowed = 1;
   return 0;
 }
@@ -348,8 +394,152 @@ void asr_dead_letter_close(asr_dead_letter_t *dl) {
   asr_err_clear(&ignored);
   asr_dead_letter_sync(dl, &ignored);
   if (dl->fd >= 0) close(dl->fd);
+  free(dl->pending);
   uv_mutex_destroy(&dl->mu);
   asr_buf_free(&dl->line);
   free(dl->path);
   free(dl);
+}
+
+/* ---- checkpoints and --resume ------------------------------------------------------------ */
+
+void asr_dead_letter_batch_begin(uint64_t seq) { thread_batch = seq; }
+
+void asr_dead_letter_track(asr_dead_letter_t *dl) {
+  if (dl) dl->tracking = 1;
+}
+
+void asr_dead_letter_mark_free(asr_dead_letter_mark_t *m) {
+  free(m->redo);
+  m->redo = NULL;
+  m->nredo = 0;
+}
+
+/* Under mu: the pending lines of batches at or after done go to m->redo, the others are
+ * forgotten (a later checkpoint records past them too). */
+static int split_pending(asr_dead_letter_t *dl, uint64_t done, asr_dead_letter_mark_t *m,
+                         asr_err_t *err) {
+  size_t keep = 0;
+  for (size_t i = 0; i < dl->npending; i++)
+    if (dl->pending[i].seq != ASR_DL_NO_INDEX && dl->pending[i].seq >= done) keep++;
+  if (keep && !(m->redo = malloc(keep * sizeof *m->redo)))
+    return asr_err_set(err, ASR_ENOMEM, "out of memory");
+  size_t k = 0;
+  for (size_t i = 0; i < dl->npending; i++) {
+    pending_t p = dl->pending[i];
+    if (p.seq == ASR_DL_NO_INDEX || p.seq < done) continue;
+    dl->pending[k] = p;
+    m->redo[k++] = p.span;
+    m->count--;
+    if (p.sink) m->sink_count--;
+  }
+  dl->npending = m->nredo = k;
+  return 0;
+}
+
+int asr_dead_letter_mark(asr_dead_letter_t *dl, uint64_t done, asr_dead_letter_mark_t *out,
+                         asr_err_t *err) {
+  *out = (asr_dead_letter_mark_t){0};
+  if (!dl) return 0;
+  uv_mutex_lock(&dl->mu);
+  int rc = 0;
+  if (dl->fd >= 0 && fsync(dl->fd) != 0)
+    rc = asr_err_set(err, ASR_EIO, "cannot sync dead-letter file %s: %s", dl->path,
+                     strerror(errno));
+  out->bytes = dl->size;
+  out->count = atomic_load(&dl->count);
+  out->sink_count = dl->carried_sink + atomic_load(&dl->sink_count);
+  if (rc == 0) rc = split_pending(dl, done, out, err);
+  uv_mutex_unlock(&dl->mu);
+  if (rc) asr_dead_letter_mark_free(out);
+  return rc;
+}
+
+/* Removes the redo lines (sorted by offset, inside [0, len)) from fd's [0, len): reads what
+ * follows the first one, writes back what is kept. Returns the new length, or -1 (errno). */
+static int64_t drop_spans(int fd, uint64_t len, asr_dead_letter_span_t *redo, size_t n) {
+  if (!n) return (int64_t)len;
+  uint64_t from = redo[0].offset;
+  char *buf = malloc(len - from + 1);
+  if (!buf) return errno = ENOMEM, -1;
+  int64_t rc = -1;
+  if (pread(fd, buf, len - from, (off_t)from) == (ssize_t)(len - from)) {
+    uint64_t w = 0, r = 0;
+    for (size_t i = 0; i <= n; i++) {
+      uint64_t end = i < n ? redo[i].offset - from : len - from;
+      memmove(buf + w, buf + r, end - r);
+      w += end - r;
+      if (i < n) r = end + redo[i].length;
+    }
+    if (pwrite(fd, buf, w, (off_t)from) == (ssize_t)w) rc = (int64_t)(from + w);
+  } else if (errno == 0) {
+    errno = EIO;
+  }
+  free(buf);
+  return rc;
+}
+
+static int by_offset(const void *a, const void *b) {
+  const asr_dead_letter_span_t *x = a, *y = b;
+  return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* The redo lines must lie inside the recorded length, apart, whole lines. */
+static int spans_fit(const asr_dead_letter_mark_t *m) {
+  for (size_t i = 0; i < m->nredo; i++) {
+    const asr_dead_letter_span_t *s = &m->redo[i];
+    if (!s->length || s->offset > m->bytes || s->length > m->bytes - s->offset) return 0;
+    if (i && m->redo[i - 1].offset + m->redo[i - 1].length > s->offset) return 0;
+  }
+  return 1;
+}
+
+int asr_dead_letter_resume(asr_dead_letter_t *dl, const asr_dead_letter_mark_t *m,
+                           uint64_t docs_read_before, asr_err_t *err) {
+  dl->read_before = docs_read_before;
+  if (!m) return 0;
+  if (m->nredo) qsort(m->redo, m->nredo, sizeof *m->redo, by_offset);
+  if (!spans_fit(m))
+    return asr_err_set(err, ASR_EINVAL, "--resume: the checkpoint's dead letters do not fit "
+                       "its recorded length of %s (damaged?)", dl->path);
+  if (m->bytes == 0) { /* nothing kept: what is there belongs to batches done again */
+    if (unlink(dl->path) != 0 && errno != ENOENT)
+      return asr_err_set(err, ASR_EIO, "--resume: cannot remove dead-letter file %s: %s",
+                         dl->path, strerror(errno));
+    return 0;
+  }
+  int fd = open(dl->path, O_RDWR | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    return asr_err_set(err, ASR_EINVAL, "--resume: dead-letter file %s is gone, but the "
+                       "checkpoint recorded %llu dead letters in it: put it back, or run without "
+                       "--resume", dl->path, (unsigned long long)m->count);
+  if (fd < 0)
+    return asr_err_set(err, ASR_EIO, "--resume: cannot open dead-letter file %s: %s", dl->path,
+                       strerror(errno));
+  struct stat st;
+  int64_t len = -1;
+  if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < m->bytes) {
+    close(fd);
+    return asr_err_set(err, ASR_EINVAL, "--resume: dead-letter file %s holds %lld bytes, fewer "
+                       "than the %llu the checkpoint recorded (it was changed or removed): put "
+                       "it back, or run without --resume", dl->path, (long long)st.st_size,
+                       (unsigned long long)m->bytes);
+  }
+  len = drop_spans(fd, m->bytes, m->redo, m->nredo);
+  if (len < 0 || ftruncate(fd, (off_t)len) != 0 || lseek(fd, len, SEEK_SET) < 0 ||
+      fsync(fd) != 0) {
+    int e = errno;
+    close(fd);
+    return asr_err_set(err, ASR_EIO, "--resume: cannot cut dead-letter file %s back: %s",
+                       dl->path, strerror(e));
+  }
+  uv_mutex_lock(&dl->mu);
+  if (dl->fd >= 0) close(dl->fd);
+  dl->fd = fd;
+  dl->size = (uint64_t)len;
+  dl->carried = m->count;
+  dl->carried_sink = m->sink_count;
+  atomic_store(&dl->count, m->count);
+  uv_mutex_unlock(&dl->mu);
+  return 0;
 }

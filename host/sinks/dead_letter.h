@@ -104,18 +104,64 @@ void asr_dead_letter_set_read_counter(asr_dead_letter_t *dl, uint64_t (*read)(vo
 int asr_dead_letter_add(asr_dead_letter_t *dl, const asr_dead_letter_entry_t *e,
                         asr_err_t *err);
 
-/* Documents dead-lettered so far: all, and those a sink refused (the rest the transform).
- * Lock-free. */
+/* Documents dead-lettered so far, the earlier runs' of a resumed run included (the budget
+ * counts them); those a sink refused in this run (the rest the transform); the earlier
+ * runs'. Lock-free. */
 uint64_t asr_dead_letter_count(const asr_dead_letter_t *dl);
 uint64_t asr_dead_letter_sink_count(const asr_dead_letter_t *dl);
+uint64_t asr_dead_letter_carried(const asr_dead_letter_t *dl);
+/* 1 when the budget stopped the run while it went (asr_dead_letter_add's ASR_EDATA). */
+int asr_dead_letter_stopped_run(const asr_dead_letter_t *dl);
 /* The first entry's message ("" when none), for the run's final message. */
 void asr_dead_letter_first(asr_dead_letter_t *dl, char *out, size_t n);
 
-/* The end of the run, with every document read counted: 0 when nothing was dead-lettered
+/* The end of the run, with every document this run read counted (the earlier runs' are added,
+ * asr_dead_letter_resume): 0 when nothing was dead-lettered
  * or the budget allows what was (*allowed set to 1 then, so the caller warns), else
  * ASR_EDATA with the message. Thread-safe; call after the workers are done. */
 int asr_dead_letter_verdict(asr_dead_letter_t *dl, uint64_t docs_read, int *allowed,
                             asr_err_t *err);
+
+/* ---- checkpoints and --resume ----
+ * A resumed run must find every dead letter of the batches its predecessors finished once in
+ * the file, and none of the batches it does again. Workers write dead letters out of batch
+ * order, so the file is no prefix in batch order: a run that checkpoints keeps, for each dead
+ * letter, its batch and its line until a checkpoint records past the batch, and the
+ * checkpoint records the file's synced length with the lines in it that belong to batches
+ * not yet done (redo). A resume cuts the file to that length, removes those lines and
+ * appends. */
+
+/* The calling worker thread now works on batch seq (the pipeline's order): a dead letter it
+ * writes without a batch of its own (the transform's) belongs to that batch. */
+void asr_dead_letter_batch_begin(uint64_t seq);
+/* The run keeps checkpoints: keep each dead letter's batch and line (call before the run). */
+void asr_dead_letter_track(asr_dead_letter_t *dl);
+
+typedef struct asr_dead_letter_span {
+  uint64_t offset, length;
+} asr_dead_letter_span_t;
+
+/* What a checkpoint records of the dead letters. */
+typedef struct asr_dead_letter_mark {
+  uint64_t bytes;      /* the file's length, synced (0: no file) */
+  uint64_t count;      /* dead letters of the batches done, every run's */
+  uint64_t sink_count; /* of those, the ones a sink refused */
+  asr_dead_letter_span_t *redo; /* lines within bytes of batches not done (malloc'd) */
+  size_t nredo;
+} asr_dead_letter_mark_t;
+
+/* A checkpoint: syncs the file and says what a resume keeps when batches [0, done) are done;
+ * forgets the dead letters of those batches. dl NULL: all zero. 0, ASR_EIO or ASR_ENOMEM. */
+int asr_dead_letter_mark(asr_dead_letter_t *dl, uint64_t done, asr_dead_letter_mark_t *out,
+                         asr_err_t *err);
+void asr_dead_letter_mark_free(asr_dead_letter_mark_t *m);
+/* --resume, before the run: cuts the file to m->bytes without m->redo (sorts it), keeps it
+ * open for appending, and counts m->count dead letters and docs_read_before documents read
+ * as the earlier runs' (the budget and the verdict include them). bytes 0: removes the file;
+ * m NULL: only the documents read are taken over, the file is left as it is.
+ * ASR_EINVAL when the file is shorter than recorded or gone; ASR_EIO. */
+int asr_dead_letter_resume(asr_dead_letter_t *dl, const asr_dead_letter_mark_t *m,
+                           uint64_t docs_read_before, asr_err_t *err);
 
 /* fsyncs the file (if one was created): at the end of the run and at every stop. */
 int asr_dead_letter_sync(asr_dead_letter_t *dl, asr_err_t *err);

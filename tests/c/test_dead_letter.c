@@ -362,6 +362,108 @@ static void test_writers_on_many_threads(void **state) {
   free_lines(lines, n);
 }
 
+
+/* A dead letter of batch `seq` (the sink's way: the entry names its batch), or, with seq
+ * ASR_DL_NO_INDEX, of the batch the thread is on (the transform's way). */
+static void add_in_batch(asr_dead_letter_t *dl, int32_t i, uint64_t seq, const char *reason) {
+  bson_t *b = doc(i);
+  asr_dead_letter_entry_t e = {.doc = bson_get_data(b), .len = b->len, .index = (uint64_t)i,
+                               .batch = seq, .reason = reason, .message = "bad"};
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_dead_letter_add(dl, &e, &err), 0);
+  bson_destroy(b);
+}
+
+/* The indexes of the file's lines, in file order. */
+static size_t indexes(int32_t *out, size_t max) {
+  cJSON *lines[32];
+  size_t n = read_lines(lines, 32);
+  for (size_t i = 0; i < n && i < max; i++) out[i] = (int32_t)num_of(lines[i], "index");
+  free_lines(lines, n);
+  return n;
+}
+
+/* Batches finish out of order, so the file is no prefix in batch order: a checkpoint after
+ * batches [0, 3) are done keeps the dead letters of batches 0..2 and names the lines of
+ * batches 3 and 4 inside its length; a resume cuts what came after the checkpoint, removes
+ * those lines, counts the rest as the earlier runs' and appends. */
+static void test_checkpoint_mark_and_resume(void **state) {
+  (void)state;
+  asr_dead_letter_t *dl = open_dl("10");
+  asr_dead_letter_track(dl);
+  add_in_batch(dl, 40, 4, ASR_DL_REJECTED);  /* batch 4: not done at the checkpoint */
+  asr_dead_letter_batch_begin(1);
+  add_in_batch(dl, 10, ASR_DL_NO_INDEX, ASR_DL_TRANSFORM); /* the thread's batch: 1 */
+  add_in_batch(dl, 30, 3, ASR_DL_REJECTED);  /* batch 3: not done */
+  add_in_batch(dl, 0, 0, ASR_DL_REJECTED);
+  asr_dead_letter_mark_t m;
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_dead_letter_mark(dl, 3, &m, &err), 0);
+  assert_int_equal(m.count, 2);
+  assert_int_equal(m.sink_count, 1);
+  assert_int_equal(m.nredo, 2);
+  add_in_batch(dl, 50, 5, ASR_DL_REJECTED); /* after the checkpoint: cut by the length */
+  asr_dead_letter_close(dl); /* killed here, in effect */
+
+  dl = open_dl("3");
+  assert_int_equal(asr_dead_letter_resume(dl, &m, 1000, &err), 0);
+  assert_int_equal(asr_dead_letter_count(dl), 2);
+  assert_int_equal(asr_dead_letter_carried(dl), 2);
+  assert_int_equal(asr_dead_letter_sink_count(dl), 0); /* this run's */
+  int32_t idx[8];
+  assert_int_equal(indexes(idx, 8), 2);
+  assert_int_equal(idx[0], 10);
+  assert_int_equal(idx[1], 0);
+  add_in_batch(dl, 30, 0, ASR_DL_REJECTED); /* done again: once in the file */
+  assert_int_equal(indexes(idx, 8), 3);
+  assert_int_equal(idx[2], 30);
+  /* the budget counts the earlier runs' dead letters: 4 > 3 stops the run */
+  bson_t *b = doc(40);
+  asr_dead_letter_entry_t e = {.doc = bson_get_data(b), .len = b->len, .index = 40, .batch = 1,
+                               .reason = ASR_DL_REJECTED, .message = "bad"};
+  assert_int_equal(asr_dead_letter_add(dl, &e, &err), ASR_EDATA);
+  assert_non_null(strstr(err.msg, "--max-errors 3: error budget exceeded: 4 documents"));
+  assert_true(asr_dead_letter_stopped_run(dl));
+  bson_destroy(b);
+  asr_dead_letter_close(dl);
+  asr_dead_letter_mark_free(&m);
+}
+
+/* A percentage is judged on the documents every run read; a resume that adds none still
+ * names the earlier runs' dead letters in its verdict. */
+static void test_resumed_verdict_counts_every_run(void **state) {
+  (void)state;
+  asr_dead_letter_t *dl = open_dl(NULL);
+  asr_dead_letter_track(dl);
+  add_in_batch(dl, 1, 0, ASR_DL_REJECTED);
+  add_in_batch(dl, 2, 0, ASR_DL_REJECTED);
+  asr_dead_letter_mark_t m;
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_dead_letter_mark(dl, 1, &m, &err), 0);
+  asr_dead_letter_close(dl);
+  dl = open_dl("1%");
+  assert_int_equal(asr_dead_letter_resume(dl, &m, 190, &err), 0);
+  int allowed = 0;
+  /* 2 of 190 + 10 = 200 read: 1%, allowed; of 190 + 9 it would not be */
+  assert_int_equal(asr_dead_letter_verdict(dl, 10, &allowed, &err), 0);
+  assert_true(allowed);
+  assert_int_equal(asr_dead_letter_verdict(dl, 9, &allowed, &err), ASR_EDATA);
+  assert_non_null(strstr(err.msg, "2 of 199 documents read were dead-lettered"));
+  assert_non_null(strstr(err.msg, "(by the earlier runs)"));
+  asr_dead_letter_close(dl);
+  /* a file shorter than the checkpoint recorded was changed: refused */
+  assert_int_equal(truncate(g_path, 5), 0);
+  dl = open_dl(NULL);
+  asr_err_clear(&err);
+  assert_int_equal(asr_dead_letter_resume(dl, &m, 0, &err), ASR_EINVAL);
+  assert_non_null(strstr(err.msg, "holds 5 bytes, fewer than the"));
+  asr_dead_letter_close(dl);
+  asr_dead_letter_mark_free(&m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_budget_parse, setup, teardown),
@@ -374,6 +476,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_without_a_file_a_failure_is_an_error, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unwritable_file_fails, setup, teardown),
       cmocka_unit_test_setup_teardown(test_writers_on_many_threads, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_checkpoint_mark_and_resume, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_resumed_verdict_counts_every_run, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,8 @@ describe("dead letters", function()
      .. "traceback, the run goes on and fails at the end (exit 1, no output)", function()
     local code, stdout, stderr, out, dead, sum = run_dl("dl_default")
     assert.are.equal(1, code, stderr)
+    -- a bare path target keeps no checkpoint: nothing to resume, so nothing is kept
+    -- (a file: target keeps it: dead_letter_resume_spec.lua)
     assert.is_false(h.exists(out), "a refused run publishes no output")
     assert.is_false(h.exists(out .. ".partial"))
     local d = dead_lines(dead)
