@@ -148,8 +148,9 @@ static char *checkpoint_path(const asr_options_t *cli, const asr_config_t *cfg) 
   char *path = NULL, name[300];
   if (cli->checkpoint) return strdup(cli->checkpoint);
   if (cli->no_checkpoint) return NULL;
-  if (strncmp(cfg->target, "file:", 5) == 0) {
-    if (asprintf(&path, "%s.checkpoint.json", cfg->target + 5) < 0) path = NULL;
+  const char *file = asr_sink_file_path(cfg->target); /* file:, jsonl:, bson: or a bare path */
+  if (file) {
+    if (asprintf(&path, "%s.checkpoint.json", file) < 0) path = NULL;
   } else if (is_database(cfg->target)) {
     const char *dir = getenv("ASRUN_CHECKPOINT_DIR");
     db_coll(cfg, name, sizeof name);
@@ -257,7 +258,7 @@ int asr_resume_open(const asr_options_t *cli, asr_config_t *cfg, const asr_strat
   }
   uv_mutex_init(&r->lock);
   r->path = path;
-  r->file_target = strncmp(cfg->target, "file:", 5) == 0;
+  r->file_target = asr_sink_file_path(cfg->target) != NULL;
   int rc = build_identity(cfg, strategy, &r->run, err);
   /* a seed drawn or derived for this run gives way to the checkpoint's */
   int seed_given = cfg->seed_origin == ASR_SEED_GIVEN || cfg->seed_origin == ASR_SEED_STRATEGY;
