@@ -13,6 +13,7 @@
 # Usage: bench/autoscale_mongo.sh [DOCS] [RUNS]   (default 1,000,000 docs, 3 runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh # median
 N="${1:-1000000}"
 RUNS="${2:-3}"
 PORT=27879 # not mongo_bench.sh's 27877: the two may run side by side
@@ -50,7 +51,6 @@ measure() {
     echo "             applied: $path"
   fi
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "== auto-scaled vs fixed: $N generated service orders into CongoDB, $(nproc) cores, $(date -u +%Y-%m-%d)"
 echo "   fixed: ${BASE[*]} ${FIXED[*]}"

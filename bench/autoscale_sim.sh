@@ -20,6 +20,7 @@
 #                                      (a database that prefers sqrt(0.7/0.2) = 1.9 writers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh # median
 N="${1:-600000}"
 RUNS="${2:-1}"
 SINK="${3:-sim:latency_ms=100,per_doc_us=20,sigma=0.02,kappa=0.002}"
@@ -31,7 +32,6 @@ FIXED=(--no-auto-scaling)
 START=(--no-auto-scaling --workers 4 --batch-size 2000)
 AUTO=(--auto-scaling --check-interval 1 --cooldown 2)
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 measure() {
   local -n flags="${1^^}"

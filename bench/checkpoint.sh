@@ -16,6 +16,7 @@
 #   machine and 31 GB on disk; 5; 600000; 2000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh # median
 N_FILE="${1:-36000000}"
 ROUNDS="${2:-5}"
 N_MONGO="${3:-600000}"
@@ -54,7 +55,6 @@ run() {
   T=$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 # measure NAME DOCS TARGET EVERY [CHECKPOINT FLAGS...]: ROUNDS rounds of on and off, the
 # first of each round alternating; prints the medians, and the periodic checkpoints an "on"
