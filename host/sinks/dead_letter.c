@@ -377,13 +377,18 @@ int asr_dead_letter_verdict(asr_dead_letter_t *dl, uint64_t docs_read, int *allo
   return 0;
 }
 
+/* Under dl->mu: the file's bytes on disk. */
+static int sync_locked(asr_dead_letter_t *dl, asr_err_t *err) {
+  if (dl->fd >= 0 && fsync(dl->fd) != 0)
+    return asr_err_set(err, ASR_EIO, "cannot sync dead-letter file %s: %s", dl->path,
+                       strerror(errno));
+  return 0;
+}
+
 int asr_dead_letter_sync(asr_dead_letter_t *dl, asr_err_t *err) {
   if (!dl) return 0;
   uv_mutex_lock(&dl->mu);
-  int rc = 0;
-  if (dl->fd >= 0 && fsync(dl->fd) != 0)
-    rc = asr_err_set(err, ASR_EIO, "cannot sync dead-letter file %s: %s", dl->path,
-                     strerror(errno));
+  int rc = sync_locked(dl, err);
   uv_mutex_unlock(&dl->mu);
   return rc;
 }
@@ -442,10 +447,7 @@ int asr_dead_letter_mark(asr_dead_letter_t *dl, uint64_t done, asr_dead_letter_m
   *out = (asr_dead_letter_mark_t){0};
   if (!dl) return 0;
   uv_mutex_lock(&dl->mu);
-  int rc = 0;
-  if (dl->fd >= 0 && fsync(dl->fd) != 0)
-    rc = asr_err_set(err, ASR_EIO, "cannot sync dead-letter file %s: %s", dl->path,
-                     strerror(errno));
+  int rc = sync_locked(dl, err);
   out->bytes = dl->size;
   out->count = atomic_load(&dl->count);
   out->sink_count = dl->carried_sink + atomic_load(&dl->sink_count);

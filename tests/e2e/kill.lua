@@ -1,7 +1,11 @@
--- Killing runs for the dead-letter resume specs: SIGKILL at random moments, then --resume.
+-- Killing runs for the resume specs (kill_resume, dead_letter_resume*): SIGKILL at chosen
+-- moments, then --resume.
 local h = require("tests.e2e.helper")
 local assert = require("luassert")
 local M = {}
+
+-- The wall clock, in seconds with a fraction.
+function M.now() local p = io.popen("date +%s.%N"); local t = tonumber(p:read("a")); p:close(); return t end
 
 -- Starts asrun and SIGKILLs it `after` seconds after its checkpoint `cp` first changed (so
 -- the kill lands while it works, not while it connects; at most 5 s of waiting), unless it
@@ -10,7 +14,7 @@ function M.run_killed(args, after, cp)
   local parts = {}
   for _, a in ipairs(args) do parts[#parts + 1] = h.q(a) end
   local sum = "cat " .. h.q(cp) .. " 2>/dev/null | cksum"
-  local cmd = string.format("before=$(%s); %s %s >/dev/null 2>&1 & pid=$!; i=0; "
+  local cmd = string.format("exec 2>/dev/null; before=$(%s); %s %s >/dev/null 2>&1 & pid=$!; i=0; "
     .. "while [ $i -lt 500 ] && kill -0 $pid 2>/dev/null && [ \"$(%s)\" = \"$before\" ]; do "
     .. "sleep 0.01; i=$((i+1)); done; sleep %.3f; kill -9 $pid 2>/dev/null; wait $pid; echo $?",
     sum, h.q(h.bin), table.concat(parts, " "), sum, after)
@@ -42,11 +46,10 @@ end
 
 -- Wall-clock seconds of one run, which must succeed.
 function M.timed(args)
-  local function now() local p = io.popen("date +%s.%N"); local t = tonumber(p:read("a")); p:close(); return t end
-  local t0 = now()
+  local t0 = M.now()
   local code, _, err = h.run(args)
   assert.are.equal(0, code, err)
-  return now() - t0
+  return M.now() - t0
 end
 
 return M

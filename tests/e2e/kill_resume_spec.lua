@@ -22,29 +22,13 @@ print("kill_resume_spec: kill moments from seed " .. seed .. " (ASRUN_KILL_SEED=
   .. " to replay)")
 local REPLAY = " (ASRUN_KILL_SEED=" .. seed .. ")"
 
-local function now() local p = io.popen("date +%s.%N"); local t = tonumber(p:read("a")); p:close(); return t end
+local kill = require("tests.e2e.kill")
+local now, run_killed = kill.now, kill.run_killed
 
 local function read_json(path)
   local text = h.slurp(path)
   local ok, value = pcall(h.json.decode, text or "")
   return text and ok and value or nil
-end
-
--- Starts asrun, SIGKILLs it `after` seconds after its checkpoint `cp` first changed (so the
--- kill lands while it works, not while it connects; at most 5 s of waiting) unless it ended
--- first; returns its exit code (137 when killed).
-local function run_killed(args, after, cp)
-  local parts = {}
-  for _, a in ipairs(args) do parts[#parts + 1] = h.q(a) end
-  local sum = "cat " .. h.q(cp) .. " 2>/dev/null | cksum"
-  local cmd = string.format("exec 2>/dev/null; before=$(%s); %s %s >/dev/null 2>&1 & pid=$!; i=0; "
-    .. "while [ $i -lt 500 ] && kill -0 $pid 2>/dev/null && [ \"$(%s)\" = \"$before\" ]; do "
-    .. "sleep 0.01; i=$((i+1)); done; sleep %.3f; kill -9 $pid 2>/dev/null; wait $pid; echo $?",
-    sum, h.q(h.bin), table.concat(parts, " "), sum, after)
-  local p = io.popen(cmd)
-  local code = tonumber(p:read("a"))
-  p:close()
-  return code
 end
 
 local function with(args, ...)
