@@ -394,3 +394,9 @@ int asr_checkpoint_same_run(const asr_checkpoint_run_t *saved, const asr_checkpo
     return 1;
   return 0;
 }
+
+uint64_t asr_checkpoint_delay_ms(double every_s, double cost_ms) {
+  if (every_s > 0) return (uint64_t)(every_s * 1000.0);
+  double ms = ASR_CHECKPOINT_INTERVAL_S * 1000.0, spaced = cost_ms / ASR_CHECKPOINT_MAX_SHARE;
+  return (uint64_t)(spaced > ms ? spaced : ms);
+}

@@ -35,6 +35,16 @@
 
 #define ASR_CHECKPOINT_VERSION 1
 #define ASR_CHECKPOINT_INTERVAL_S 5.0 /* the default: --checkpoint-every */
+/* By default a periodic checkpoint waits until the last one's cost (its wall time: a file
+ * target's sync stalls the writes behind it) is at most this share of the time since: on a
+ * disk where a sync takes 100 ms they come every 10 s, not every 5. --checkpoint-every is kept
+ * exactly. */
+#define ASR_CHECKPOINT_MAX_SHARE 0.01
+
+/* Milliseconds from one periodic checkpoint to the next: every_s when asked for (> 0), else
+ * ASR_CHECKPOINT_INTERVAL_S stretched so that one costing cost_ms (the last one's wall time)
+ * stays within ASR_CHECKPOINT_MAX_SHARE of the time. */
+uint64_t asr_checkpoint_delay_ms(double every_s, double cost_ms);
 
 typedef struct asr_checkpoint_run {
   char *strategy; /* hash of the strategy file's bytes ("" without one) */

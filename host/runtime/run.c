@@ -180,15 +180,22 @@ static void on_tick(uv_timer_t *h) {
 
 /* ---- checkpoints ---- */
 
+static uint64_t checkpoint_delay_ms(const run_t *r, double cost_ms) {
+  return asr_checkpoint_delay_ms(r->cli->checkpoint_every, cost_ms);
+}
+
 static void on_checkpoint(uv_timer_t *h) {
   run_t *r = h->data;
   asr_err_t err;
   asr_err_clear(&err);
+  uint64_t t0 = uv_hrtime();
   if (asr_resume_save(r->resume, "running", &err) && !r->checkpoint_warned) {
     r->checkpoint_warned = 1;
     asr_log_warn("resume.save", "%s (the run goes on; a resume would start from the last "
                  "checkpoint written)", err.msg);
   }
+  uv_timer_start(&r->checkpoint, on_checkpoint,
+                 checkpoint_delay_ms(r, (double)(uv_hrtime() - t0) / 1e6), 0);
 }
 
 /* The run ended: a success retires the checkpoint, anything else records where to go on. */
@@ -361,10 +368,7 @@ static void start_timers(run_t *r) {
   uint64_t check_ms = (uint64_t)(r->cfg.scaling.check_interval * 1000.0);
   uv_timer_start(&r->check, on_check, check_ms, check_ms);
   if (r->resume) {
-    double every = r->cli->checkpoint_every > 0 ? r->cli->checkpoint_every
-                                                : ASR_CHECKPOINT_INTERVAL_S;
-    uint64_t ms = (uint64_t)(every * 1000.0);
-    uv_timer_start(&r->checkpoint, on_checkpoint, ms, ms);
+    uv_timer_start(&r->checkpoint, on_checkpoint, checkpoint_delay_ms(r, 0), 0);
   }
 }
 

@@ -218,6 +218,21 @@ static void test_dead_letters_round_trip(void **state) {
                  "complete");
 }
 
+/* The default interval stretches when a checkpoint is slow (a sync on a busy disk), so that
+ * checkpoints stay within ASR_CHECKPOINT_MAX_SHARE of the run; an interval asked for is kept. */
+static void test_slow_checkpoints_are_spaced(void **state) {
+  (void)state;
+  uint64_t every = (uint64_t)(ASR_CHECKPOINT_INTERVAL_S * 1000.0);
+  assert_int_equal(asr_checkpoint_delay_ms(0, 0), every);
+  assert_int_equal(asr_checkpoint_delay_ms(0, 1), every); /* a fast disk: the default */
+  double slow = 114.0;                                     /* bench/checkpoint.sh, ext4 here */
+  uint64_t d = asr_checkpoint_delay_ms(0, slow);
+  assert_true(d > every);
+  assert_true(slow / (double)d <= ASR_CHECKPOINT_MAX_SHARE + 1e-12);
+  assert_int_equal(asr_checkpoint_delay_ms(1.0, slow), 1000); /* --checkpoint-every 1 */
+  assert_int_equal(asr_checkpoint_delay_ms(0.25, 0), 250);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip),
@@ -226,6 +241,7 @@ int main(void) {
       cmocka_unit_test(test_save_is_atomic_and_loads),
       cmocka_unit_test(test_another_run_is_named),
       cmocka_unit_test(test_dead_letters_round_trip),
+      cmocka_unit_test(test_slow_checkpoints_are_spaced),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
