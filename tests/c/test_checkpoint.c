@@ -31,17 +31,24 @@ static asr_checkpoint_t sample(bson_t *key) {
   return c;
 }
 
+/* Formats c and parses the text back into *back (which must succeed); returns the text, for
+ * the caller to look into and free. */
+static char *format_and_parse(const asr_checkpoint_t *c, asr_checkpoint_t *back) {
+  char *text = asr_checkpoint_format(c);
+  assert_non_null(text);
+  asr_err_t err;
+  asr_err_clear(&err);
+  assert_int_equal(asr_checkpoint_parse(text, strlen(text), "cp.json", back, &err), 0);
+  return text;
+}
+
 static void test_round_trip(void **state) {
   bson_oid_t oid;
   bson_oid_init_from_string(&oid, "65a1b2c3d4e5f60718293a4b");
   bson_t *key = BCON_NEW("_id", BCON_OID(&oid));
   asr_checkpoint_t c = sample(key);
-  char *text = asr_checkpoint_format(&c);
-  assert_non_null(text);
   asr_checkpoint_t back;
-  asr_err_t err;
-  asr_err_clear(&err);
-  assert_int_equal(asr_checkpoint_parse(text, strlen(text), "cp.json", &back, &err), 0);
+  char *text = format_and_parse(&c, &back);
   assert_string_equal(back.status, "running");
   assert_string_equal(back.run.source, "template:t.json#aa");
   assert_true(back.run.seed == UINT64_MAX - 1); /* 64-bit seeds survive (kept as text) */
@@ -171,12 +178,9 @@ static void test_dead_letters_round_trip(void **state) {
   c.dead_letter_path = "out.dead.jsonl";
   c.dead_letters = (asr_dead_letter_mark_t){.bytes = 900, .count = 7, .sink_count = 2,
                                             .redo = redo, .nredo = 2};
-  char *text = asr_checkpoint_format(&c);
-  assert_non_null(text);
   asr_checkpoint_t back;
+  char *text = format_and_parse(&c, &back);
   asr_err_t err;
-  asr_err_clear(&err);
-  assert_int_equal(asr_checkpoint_parse(text, strlen(text), "cp.json", &back, &err), 0);
   assert_true(back.has_docs_read && back.has_dead_letters);
   assert_int_equal(back.docs_read, 4321);
   assert_string_equal(back.dead_letter_path, "out.dead.jsonl");
@@ -206,9 +210,8 @@ static void test_dead_letters_round_trip(void **state) {
   free(text);
   /* an older checkpoint: neither field */
   c = sample(NULL);
-  text = asr_checkpoint_format(&c);
+  text = format_and_parse(&c, &back);
   assert_null(strstr(text, "dead_letters"));
-  assert_int_equal(asr_checkpoint_parse(text, strlen(text), "cp.json", &back, &err), 0);
   assert_false(back.has_docs_read || back.has_dead_letters);
   assert_int_equal(back.dead_letters.count, 0);
   asr_checkpoint_free(&back);
