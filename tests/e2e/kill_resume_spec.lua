@@ -48,9 +48,12 @@ end
 
 -- Kills a run `kills` times (each resumed with --resume) at moments drawn over the first 90%
 -- of `span` seconds (the uninterrupted run's time), one in each k-th, then lets the last
--- resume finish. A run that ends before its kill ends the series (the result is complete).
--- Returns {hit, resumed, seeds (seed/clock pairs seen in the checkpoints), code, out, err}.
-local function kill_and_resume(name, args, kills, span, cp, expected)
+-- resume finish. A run that ends before its kill ends the series (the result is complete), as
+-- does a kill that lands after a resumed run published its file (its checkpoint is retired
+-- then: the work is done). Returns {hit, resumed, seeds (seed/clock pairs seen in the
+-- checkpoints), code, out, err, span_seen (the whole run's time as the run that finished
+-- before its kill suggests)}.
+local function kill_series(name, args, kills, span, cp, expected)
   local r = {hit = 0, resumed = 0, runs = {}}
   local resume = with(args, "--resume")
   local slot = 0.9 * span / kills
@@ -63,8 +66,11 @@ local function kill_and_resume(name, args, kills, span, cp, expected)
       r.runs[#r.runs + 1] = c.run.seed .. "/" .. c.run.clock_ms
     end
     local after = math.max(0.02, moment - done * span)
+    local t0 = now()
     local code = run_killed(resume, after, cp)
-    local reached = progress(cp, expected)
+    local reached, after_c = progress(cp, expected)
+    if code == 137 and c and not after_c then code = 0 end -- published, then killed
+    if code ~= 137 then r.span_seen = (now() - t0) / math.max(0.1, 1 - done) end
     print(string.format("  %s: kill %d of %d at %.2f s of %.2f s (%.2f s into a run resumed "
       .. "at %.0f%%): %s, checkpoint at %.0f%%", name, i, kills, moment, span, after,
       100 * done, code == 137 and "killed" or ("ended, exit " .. tostring(code)), 100 * reached))
@@ -87,6 +93,21 @@ local function kill_and_resume(name, args, kills, span, cp, expected)
     r.code, r.out, r.err = h.run(resume)
   end
   return r
+end
+
+-- The uninterrupted run is timed once, under whatever else the machine runs then. A series in
+-- which runs end before their kills was timed too slow: it starts over (fresh() clears the
+-- output, and the checkpoint goes) with the time the finished run suggests, up to 3 times.
+local function kill_and_resume(name, args, kills, span, cp, expected, fresh)
+  for attempt = 1, 3 do
+    local r = kill_series(name, args, kills, span, cp, expected)
+    if r.hit >= kills - 1 or attempt == 3 or not fresh or not r.span_seen then return r end
+    print(string.format("  %s: %d of %d kills hit; starting over with %.2f s for %.2f s",
+      name, r.hit, kills, r.span_seen, span))
+    span = r.span_seen
+    fresh()
+    os.remove(cp)
+  end
 end
 
 -- Asserts the series hit running processes (all kills but the last may not, should the run
@@ -140,7 +161,7 @@ describe("kill and resume", function()
       "--batch-size", "700", "-q", "--checkpoint-every", "0.02"}
     local span = timed(with(base, "--seed", "1", "--target", "file:" .. ref))
     local r = kill_and_resume("generation to a file", with(base, "--target", "file:" .. out), 7,
-      span, cp, total)
+      span, cp, total, function() h.remove(out, out .. ".partial") end)
     local run_seed, clock = assert_series("generation to a file", r, 7)
     assert.is_false(h.exists(cp)) -- retired with the published output
     h.remove(ref)
@@ -170,7 +191,8 @@ return {
 }]], input))
     local span, sum = timed({strategy, "--target", "file:" .. ref, "-q"})
     local r = kill_and_resume("a file through a transform", {strategy, "--target", "file:" .. out,
-      "-q", "--checkpoint-every", "0.02"}, 4, span, cp, sum.docs_written)
+      "-q", "--checkpoint-every", "0.02"}, 4, span, cp, sum.docs_written,
+      function() h.remove(out, out .. ".partial") end)
     assert_series("a file through a transform", r, 4)
     assert.is_true(file_equal(ref, out), "the resumed .bson differs from the uninterrupted one"
       .. REPLAY)
@@ -268,7 +290,8 @@ describe_mongo("kill and resume against the test server", function()
       "2024-06-01T12:00:00Z", "--batch-size", "500"}
     local span = timed(with(base, "-q", "--target", ns("e2e." .. ref), "--no-checkpoint"))
     local r = kill_and_resume("generation to a collection", with(base, "-q", "--target",
-      ns("e2e." .. coll), "--checkpoint", cp, "--checkpoint-every", "0.1"), 7, span, cp, total)
+      ns("e2e." .. coll), "--checkpoint", cp, "--checkpoint-every", "0.1"), 7, span, cp, total,
+      function() drop(coll) end)
     assert_series("generation to a collection", r, 7)
     assert_same_collection(ref, coll, total, "generation to a collection")
     -- a completed run's checkpoint stays "complete": --resume does nothing more
@@ -303,7 +326,8 @@ return {
     os.remove(cp)
     local span = timed({strategy(ref), "-q", "--seed", "7", "--no-checkpoint"})
     local r = kill_and_resume("migration with fan-out", {strategy(dst), "-q", "--seed", "7",
-      "--checkpoint", cp, "--checkpoint-every", "0.1"}, 6, span, cp, 2 * total)
+      "--checkpoint", cp, "--checkpoint-every", "0.1"}, 6, span, cp, 2 * total,
+      function() drop(dst) end)
     assert_series("migration with fan-out", r, 6)
     assert_same_collection(ref, dst, 2 * total, "migration with fan-out")
     drop(src, dst, ref)
