@@ -9,6 +9,18 @@ local h = require("tests.e2e.helper")
 -- does: under TSan the signal cases cannot run (the budget cases still do).
 local with_signals = os.getenv("TSAN_OPTIONS") and pending or it
 
+-- Runs the strategy at path to null: with no budget, sends SIGINT once its loop has printed
+-- LOOPING, and asserts exit 130 within 2 s with `where` (e.g. "file.lua:3: interrupted") in
+-- stderr; returns stderr.
+local function interrupted_within_2s(path, where)
+  local code, secs, _, stderr = h.run_signalled({path, "--target", "null:",
+    "--instruction-budget", "0"}, "INT", "LOOPING")
+  assert.are.equal(130, code, stderr)
+  assert.is_true(secs < 2, "took " .. secs .. " s after the signal")
+  assert.matches(where, stderr, 1, true)
+  return stderr
+end
+
 local function strategy(name, body)
   return h.write(h.path(name), body)
 end
@@ -127,12 +139,7 @@ return {
 
 describe("other entry points that loop forever", function()
   with_signals("on_tick blocking the event loop stops at SIGINT within 2 s (exit 130)", function()
-    local path = strategy("loop_tick.lua", LOOP_TICK)
-    local code, secs, _, stderr = h.run_signalled({path, "--target", "null:",
-      "--instruction-budget", "0"}, "INT", "LOOPING")
-    assert.are.equal(130, code, stderr)
-    assert.is_true(secs < 2, "took " .. secs .. " s after the signal")
-    assert.matches("interrupted", stderr, 1, true)
+    interrupted_within_2s(strategy("loop_tick.lua", LOOP_TICK), "interrupted")
   end)
 
   it("on_tick over its budget fails the run (exit 1) instead of warning forever", function()
@@ -300,11 +307,8 @@ describe("a looping __gc through a metatable that already exists", function()
   for _, entry in ipairs({"top", "transform", "on_tick"}) do
     with_signals("cannot be installed from " .. entry .. ": the loop after it stops at the first SIGINT (exit 130)", function()
       local path = trap_strategy("gc_sig_" .. entry .. ".lua", entry)
-      local code, secs, _, stderr = h.run_signalled({path, "--target", "null:",
-        "--instruction-budget", "0"}, "INT", "LOOPING")
-      assert.are.equal(130, code, stderr)
-      assert.is_true(secs < 2, "took " .. secs .. " s after the signal")
-      assert.matches("/gc_sig_" .. entry .. ".lua:" .. loop_line(path) .. ": interrupted", stderr, 1, true)
+      local stderr = interrupted_within_2s(path, "/gc_sig_" .. entry .. ".lua:" .. loop_line(path)
+        .. ": interrupted")
       assert.is_nil(stderr:find("aborting now", 1, true), stderr)
       trapped(stderr, entry)
     end)
@@ -338,12 +342,8 @@ describe("a loop in a coroutine made inside the call", function()
     end)
 
     with_signals("in " .. entry .. " stops at the first SIGINT within 2 s (exit 130)", function()
-      local path = coroutine_strategy("co_sig_" .. entry .. ".lua", entry)
-      local code, secs, _, stderr = h.run_signalled({path, "--target", "null:",
-        "--instruction-budget", "0"}, "INT", "LOOPING")
-      assert.are.equal(130, code, stderr)
-      assert.is_true(secs < 2, "took " .. secs .. " s after the signal")
-      assert.matches("/co_sig_" .. entry .. ".lua:" .. line .. ": interrupted", stderr, 1, true)
+      interrupted_within_2s(coroutine_strategy("co_sig_" .. entry .. ".lua", entry),
+        "/co_sig_" .. entry .. ".lua:" .. line .. ": interrupted")
     end)
   end
 end)

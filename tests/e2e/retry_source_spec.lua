@@ -71,6 +71,15 @@ return {
   return code, stdout, stderr, proxy.read_json(summary)
 end
 
+-- The migration into collection `name` finished ok with every source document, equal.
+local function assert_copied(code, stderr, sum, name)
+  assert.are.equal(0, code, stderr)
+  assert.are.equal("ok", sum.status)
+  assert.are.equal(TOTAL, sum.docs_read)
+  assert.are.equal(TOTAL, sum.docs_written)
+  assert_same_documents(source_lines, sorted_lines(name))
+end
+
 local describe_mongo = URI and describe or pending
 describe_mongo("source-side retries through a proxy", function()
   after_each(proxy.stop_all)
@@ -82,11 +91,7 @@ describe_mongo("source-side retries through a proxy", function()
     local base, stats = proxy.start(URI, "rs_stall", {"--mode", "stall", "--stall-for", "2.5",
       "--stall-every", "1"})
     local code, stdout, stderr, sum = migrate(base, "socketTimeoutMS=800", "stall", 50)
-    assert.are.equal(0, code, stderr)
-    assert.are.equal("ok", sum.status)
-    assert.are.equal(TOTAL, sum.docs_read)
-    assert.are.equal(TOTAL, sum.docs_written)
-    assert_same_documents(source_lines, sorted_lines("stall"))
+    assert_copied(code, stderr, sum, "stall")
     assert.is_true(sum.retries >= 1, "no read was retried; stdout: " .. stdout)
     assert.matches("retried: %d+", stdout)
     sleep(0.3)
@@ -105,11 +110,7 @@ describe_mongo("source-side retries through a proxy", function()
     local base, stats = proxy.start(URI, "rs_throttle", {"--mode", "throttle-reads", "--storm",
       "5", "--ratio", "0.75", "--retry-after-ms", "20"})
     local code, stdout, stderr, sum = migrate(base, "", "throttle", 100)
-    assert.are.equal(0, code, stderr)
-    assert.are.equal("ok", sum.status)
-    assert.are.equal(TOTAL, sum.docs_read)
-    assert.are.equal(TOTAL, sum.docs_written)
-    assert_same_documents(source_lines, sorted_lines("throttle"))
+    assert_copied(code, stderr, sum, "throttle")
     sleep(0.3)
     local st = proxy.read_json(stats)
     assert.is_true(st.throttled_reads > 20, "throttled reads " .. st.throttled_reads)
